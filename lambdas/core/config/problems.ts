@@ -1,0 +1,69 @@
+/**
+ * RFC 9457 problem details: the error shape of every ASPay response, built by the handlers' error mapper
+ * and, for the answers API Gateway gives before any Lambda runs (bad credentials, throttling, oversized
+ * bodies), by the API's gateway responses, which the CDK stack and the local gateway both read from here.
+ */
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** A URN needs no web host, yet is a stable absolute URI as RFC 9457 asks of `type`. */
+export function problemTypeUri(code: string): string {
+  return `urn:aspay:problem:${code}`;
+}
+
+export interface ProblemDocument {
+  type: string;
+  code: string;
+  title: string;
+  status: number;
+  detail: string;
+  requestId?: string;
+  errors?: { field: string; code: string; message: string }[];
+}
+
+export type GatewayResponseKind =
+  | 'UNAUTHORIZED'
+  | 'ACCESS_DENIED'
+  | 'THROTTLED'
+  | 'REQUEST_TOO_LARGE'
+  | 'DEFAULT_5XX';
+
+/** The gateway's own answers; `requestId` is filled with the API request id. */
+export const GATEWAY_PROBLEMS: Readonly<Record<GatewayResponseKind, Omit<ProblemDocument, 'requestId'>>> = {
+  UNAUTHORIZED: {
+    type: problemTypeUri('unauthenticated'),
+    code: 'unauthenticated',
+    title: 'Unauthenticated',
+    status: 401,
+    detail: 'Send a valid merchant API key as "Authorization: Bearer <key>".',
+  },
+  ACCESS_DENIED: {
+    type: problemTypeUri('unauthenticated'),
+    code: 'unauthenticated',
+    title: 'Unauthenticated',
+    status: 401,
+    detail: 'Send a valid merchant API key as "Authorization: Bearer <key>".',
+  },
+  THROTTLED: {
+    type: problemTypeUri('rate_limited'),
+    code: 'rate_limited',
+    title: 'Too many requests',
+    status: 429,
+    detail: 'Slow down and retry with the same idempotency key.',
+  },
+  REQUEST_TOO_LARGE: {
+    type: problemTypeUri('payload_too_large'),
+    code: 'payload_too_large',
+    title: 'Payload too large',
+    status: 413,
+    detail: 'The request body is larger than the API accepts.',
+  },
+  DEFAULT_5XX: {
+    type: problemTypeUri('internal_error'),
+    code: 'internal_error',
+    title: 'Internal error',
+    status: 500,
+    detail:
+      'Something went wrong on our side. Retry with the same idempotency key; quote the request id if it persists.',
+  },
+};

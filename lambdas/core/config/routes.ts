@@ -1,0 +1,33 @@
+/**
+ * The HTTP API's routes: one table read by the CDK API construct and the local gateway.
+ * `handler` names the entry file `lambdas/functions/<handler>.ts`, which exports `handler`.
+ */
+
+export type HttpMethod = 'GET' | 'POST';
+
+export interface ApiRoute {
+  readonly method: HttpMethod;
+  /** API Gateway path syntax: `{name}` is a path parameter. */
+  readonly path: string;
+  readonly handler: string;
+  /** Protected by the merchant API-key Lambda authorizer. */
+  readonly authorized: boolean;
+}
+
+export const API_ROUTES: readonly ApiRoute[] = [
+  { method: 'POST', path: '/v1/payments', handler: 'create-payment', authorized: true },
+  { method: 'GET', path: '/v1/payments', handler: 'list-payments', authorized: true },
+  { method: 'GET', path: '/v1/payments/{id}', handler: 'get-payment', authorized: true },
+  { method: 'POST', path: '/v1/payments/{id}/refunds', handler: 'create-refund', authorized: true },
+  // The API description is public, like any payment provider's reference docs.
+  { method: 'GET', path: '/openapi.json', handler: 'openapi', authorized: false },
+];
+
+/** Answers every request no route matches (API Gateway's `$default` route) with a problem+json 404 or 405. */
+export const FALLBACK_HANDLER = 'route-not-found';
+
+/** The Lambda authorizer's entry file. */
+export const AUTHORIZER_HANDLER = 'authorizer';
+
+/** Requests larger than this are refused with 413 before any parsing. */
+export const MAX_REQUEST_BODY_BYTES = 16 * 1024;

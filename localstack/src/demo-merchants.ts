@@ -1,0 +1,35 @@
+import pg from 'pg';
+import { apiKeyPrefix, hashApiKey } from '../../lambdas/core/domain/api-key';
+
+/**
+ * Two demo merchants, so the demo and the tests can check tenant isolation.
+ * Their keys are fixed test-mode keys for the local stack only; AWS merchants get random keys.
+ */
+export const DEMO_MERCHANTS = [
+  {
+    id: 'mer_demo_acme',
+    name: 'Acme Books (demo)',
+    apiKey: 'sk_test_demo_acme_4f9c2e7b1d6a8035c2e1f4b7a9d0c3e6',
+  },
+  {
+    id: 'mer_demo_globex',
+    name: 'Globex Travel (demo)',
+    apiKey: 'sk_test_demo_globex_8b3d5f1a7c9e2046d8b1a3f5c7e9024b',
+  },
+] as const;
+
+export async function seedDemoMerchants(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    for (const merchant of DEMO_MERCHANTS) {
+      await client.query(
+        `INSERT INTO merchants (id, name, api_key_hash, api_key_prefix) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (id) DO UPDATE SET api_key_hash = EXCLUDED.api_key_hash, api_key_prefix = EXCLUDED.api_key_prefix`,
+        [merchant.id, merchant.name, hashApiKey(merchant.apiKey), apiKeyPrefix(merchant.apiKey)],
+      );
+    }
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,89 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { IDEMPOTENCY_TABLE } from '../../../lambdas/core/config/idempotency';
+import { DATA_DIR, HOST, LOCAL_AWS_ENV, type LocalPorts } from '../settings';
+import { type Engine, launchServer } from './engine';
+import { engineJars, javaCommand, requireJava } from './java';
+
+export function localDynamoClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: LOCAL_AWS_ENV.AWS_REGION,
+    credentials: {
+      accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
+      secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
+    },
+    maxAttempts: 1,
+  });
+}
+
+/** DynamoDB Local (in memory) holding the Powertools idempotency table with the same key schema and TTL as in AWS. */
+export function dynamodbEngine(ports: LocalPorts): Engine {
+  const endpoint = `http://${HOST}:${ports.dynamodb}`;
+  const client = localDynamoClient(endpoint);
+  const isHealthy = async () => {
+    await client.send(new ListTablesCommand({}));
+    return true;
+  };
+
+  return {
+    name: 'dynamodb',
+    endpoint,
+    isHealthy,
+    async start() {
+      if (await isHealthy().catch(() => false)) return undefined;
+      requireJava();
+      const libDir = engineJars('dynamodb');
+      // DynamoDB Local writes a metadata file into its working directory: keep it out of the repository.
+      const workDir = join(DATA_DIR, 'dynamodb');
+      mkdirSync(workDir, { recursive: true });
+      return launchServer({
+        name: 'dynamodb',
+        port: ports.dynamodb,
+        portEnv: 'ASPAY_DYNAMODB_PORT',
+        command: javaCommand(),
+        args: [
+          '-Xmx256m',
+          // The SQLite native library ships as a Maven artifact in the same folder.
+          `-Djava.library.path=${libDir}`,
+          '-cp',
+          join(libDir, '*'),
+          'software.amazon.dynamodb.services.local.main.ServerRunner',
+          '-inMemory',
+          '-port',
+          String(ports.dynamodb),
+        ],
+        isHealthy,
+        cwd: workDir,
+      });
+    },
+    async bootstrap() {
+      const tableName = IDEMPOTENCY_TABLE.defaultName;
+      try {
+        await client.send(
+          new CreateTableCommand({
+            TableName: tableName,
+            BillingMode: 'PAY_PER_REQUEST',
+            AttributeDefinitions: [{ AttributeName: IDEMPOTENCY_TABLE.partitionKey, AttributeType: 'S' }],
+            KeySchema: [{ AttributeName: IDEMPOTENCY_TABLE.partitionKey, KeyType: 'HASH' }],
+          }),
+        );
+        await client.send(
+          new UpdateTimeToLiveCommand({
+            TableName: tableName,
+            TimeToLiveSpecification: { AttributeName: IDEMPOTENCY_TABLE.ttlAttribute, Enabled: true },
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ResourceInUseException)) throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { PAYMENT_EVENTS_TOPIC } from '../../../lambdas/core/config/messaging';
+import { DATA_DIR, HOST, type LocalPorts } from '../settings';
+import { StackError } from '../support/stack-error';
+import { type Engine, launchServer } from './engine';
+import { engineJars, javaCommand, requireJava } from './java';
+
+/** A fixed KRaft cluster id, so a restarted broker reuses its formatted data directory. */
+const CLUSTER_ID = 'QVNQYXlMb2NhbENsdXN0ZXI';
+
+function serverProperties(ports: LocalPorts, logDir: string): string {
+  return [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@${HOST}:${ports.kafkaController}`,
+    `listeners=PLAINTEXT://${HOST}:${ports.kafka},CONTROLLER://${HOST}:${ports.kafkaController}`,
+    `advertised.listeners=PLAINTEXT://${HOST}:${ports.kafka}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `log.dirs=${logDir}`,
+    `num.partitions=${PAYMENT_EVENTS_TOPIC.partitions}`,
+    'offsets.topic.replication.factor=1',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    // Consumers join at once instead of waiting 3 s for more members: faster tests and demos.
+    'group.initial.rebalance.delay.ms=0',
+    // Topics are created explicitly at start-up, as in MSK, so a typo never invents a topic.
+    'auto.create.topics.enable=false',
+    '',
+  ].join('\n');
+}
+
+export function kafkaEngine(ports: LocalPorts): Engine {
+  const brokers = [`${HOST}:${ports.kafka}`];
+  const kafka = new Kafka({
+    clientId: 'aspay-localstack',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  });
+
+  async function isHealthy(): Promise<boolean> {
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      const cluster = await admin.describeCluster();
+      return cluster.brokers.length > 0;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  return {
+    name: 'kafka',
+    endpoint: brokers.join(','),
+    isHealthy,
+    async start() {
+      if (await isHealthy().catch(() => false)) return undefined;
+      requireJava();
+      const libDir = engineJars('kafka');
+      const dataDir = join(DATA_DIR, 'kafka');
+      const logDir = join(dataDir, 'log');
+      const configFile = join(dataDir, 'server.properties');
+      mkdirSync(dataDir, { recursive: true });
+      writeFileSync(configFile, serverProperties(ports, logDir));
+      const classpath = join(libDir, '*');
+      if (!existsSync(join(logDir, 'meta.properties'))) {
+        const format = spawnSync(
+          javaCommand(),
+          ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', CLUSTER_ID, '-c', configFile],
+          { encoding: 'utf8', timeout: 60_000 },
+        );
+        if (format.status !== 0) {
+          throw new StackError(
+            `could not format the Kafka data directory: ${(format.stderr || format.stdout).trim()}`,
+          );
+        }
+      }
+      return launchServer({
+        name: 'kafka',
+        port: ports.kafka,
+        portEnv: 'ASPAY_KAFKA_PORT',
+        command: javaCommand(),
+        args: ['-Xms256m', '-Xmx768m', '-XX:+UseG1GC', '-cp', classpath, 'kafka.Kafka', configFile],
+        isHealthy,
+      });
+    },
+    async bootstrap() {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const existing = await admin.listTopics();
+        if (!existing.includes(PAYMENT_EVENTS_TOPIC.name)) {
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: [{ topic: PAYMENT_EVENTS_TOPIC.name, numPartitions: PAYMENT_EVENTS_TOPIC.partitions }],
+          });
+        }
+      } finally {
+        await admin.disconnect();
+      }
+    },
+  };
+}

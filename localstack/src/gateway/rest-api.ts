@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type {
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  APIGatewayRequestAuthorizerEvent,
+} from 'aws-lambda';
+import {
+  GATEWAY_PROBLEMS,
+  type GatewayResponseKind,
+  PROBLEM_CONTENT_TYPE,
+} from '../../../lambdas/core/config/problems';
+import { type ApiRoute, AUTHORIZER_HANDLER, FALLBACK_HANDLER } from '../../../lambdas/core/config/routes';
+import { lambdaContext, loadHandler } from './lambda-runtime';
+
+/** API Gateway REST API's own hard limit; the handlers enforce ASPay's smaller limit themselves. */
+const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+const STAGE = 'local';
+
+interface MatchedRoute {
+  route: ApiRoute;
+  pathParameters: Record<string, string>;
+}
+
+function templateToRegex(path: string): { regex: RegExp; names: string[] } {
+  const names: string[] = [];
+  const pattern = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { regex: new RegExp(`^${pattern}$`), names };
+}
+
+export function routeMatcher(routes: readonly ApiRoute[]) {
+  const compiled = routes.map((route) => ({ route, ...templateToRegex(route.path) }));
+  return (method: string, path: string): MatchedRoute | undefined => {
+    for (const { route, regex, names } of compiled) {
+      if (route.method !== method) continue;
+      const match = regex.exec(path);
+      if (!match) continue;
+      const pathParameters: Record<string, string> = {};
+      names.forEach((name, index) => {
+        pathParameters[name] = decodeURIComponent(match[index + 1] ?? '');
+      });
+      return { route, pathParameters };
+    }
+    return undefined;
+  };
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer | 'too_large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= GATEWAY_MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    request.on('end', () => resolve(size > GATEWAY_MAX_BODY_BYTES ? 'too_large' : Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+function headerMaps(request: IncomingMessage) {
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (let i = 0; i < request.rawHeaders.length; i += 2) {
+    const name = request.rawHeaders[i] as string;
+    const value = request.rawHeaders[i + 1] as string;
+    headers[name] = value;
+    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
+  }
+  return { headers, multiValueHeaders };
+}
+
+function queryMaps(url: URL) {
+  if ([...url.searchParams.keys()].length === 0) {
+    return { queryStringParameters: null, multiValueQueryStringParameters: null };
+  }
+  const queryStringParameters: Record<string, string> = {};
+  const multiValueQueryStringParameters: Record<string, string[]> = {};
+  for (const [key, value] of url.searchParams) {
+    queryStringParameters[key] = value;
+    multiValueQueryStringParameters[key] = [...(multiValueQueryStringParameters[key] ?? []), value];
+  }
+  return { queryStringParameters, multiValueQueryStringParameters };
+}
+
+function isTextual(contentType: string | undefined): boolean {
+  return !contentType || /^(text\/|application\/([\w.+-]*json|x-www-form-urlencoded|xml))/i.test(contentType);
+}
+
+function send(response: ServerResponse, result: APIGatewayProxyResult, requestId: string): void {
+  const headers: Record<string, string | string[]> = { 'x-amzn-requestid': requestId };
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+  for (const [name, values] of Object.entries(result.multiValueHeaders ?? {}))
+    headers[name] = values.map(String);
+  response.writeHead(result.statusCode, headers);
+  response.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+}
+
+function gatewayProblem(kind: GatewayResponseKind, requestId: string): APIGatewayProxyResult {
+  const problem = GATEWAY_PROBLEMS[kind];
+  return {
+    statusCode: problem.status,
+    headers: { 'content-type': PROBLEM_CONTENT_TYPE },
+    body: JSON.stringify({ ...problem, requestId }),
+  };
+}
+
+/**
+ * Emulates an API Gateway REST API with a Lambda REQUEST authorizer: it builds the same proxy events and
+ * contexts AWS builds and invokes the very handler modules the CDK stack deploys.
+ */
+export function restApiGateway(routes: readonly ApiRoute[]) {
+  const match = routeMatcher(routes);
+
+  async function authorize(
+    event: APIGatewayProxyEvent,
+  ): Promise<{ principalId: string; context: Record<string, string> } | GatewayResponseKind> {
+    const authorizerEvent: APIGatewayRequestAuthorizerEvent = {
+      type: 'REQUEST',
+      methodArn: `arn:aws:execute-api:us-east-1:000000000000:local/${STAGE}/${event.httpMethod}${event.path}`,
+      resource: event.resource,
+      path: event.path,
+      httpMethod: event.httpMethod,
+      headers: event.headers,
+      multiValueHeaders: event.multiValueHeaders,
+      pathParameters: event.pathParameters,
+      queryStringParameters: event.queryStringParameters,
+      multiValueQueryStringParameters: event.multiValueQueryStringParameters,
+      stageVariables: null,
+      requestContext: { ...event.requestContext, authorizer: undefined },
+    };
+    const authorizer = await loadHandler(AUTHORIZER_HANDLER);
+    try {
+      const policy = await authorizer(authorizerEvent, lambdaContext(AUTHORIZER_HANDLER));
+      const allowed = policy?.policyDocument?.Statement?.some(
+        (statement: { Effect?: string }) => statement.Effect === 'Allow',
+      );
+      return allowed ? { principalId: policy.principalId, context: policy.context ?? {} } : 'ACCESS_DENIED';
+    } catch (error) {
+      // As in AWS: an authorizer that throws "Unauthorized" yields 401, any other failure 500.
+      return (error as Error).message === 'Unauthorized' ? 'UNAUTHORIZED' : 'DEFAULT_5XX';
+    }
+  }
+
+  return async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    try {
+      const url = new URL(request.url ?? '/', 'http://localhost');
+      const method = (request.method ?? 'GET').toUpperCase();
+      const body = await readBody(request);
+      if (body === 'too_large')
+        return send(response, gatewayProblem('REQUEST_TOO_LARGE', requestId), requestId);
+      const { headers, multiValueHeaders } = headerMaps(request);
+      const matched = match(method, url.pathname);
+      const textual = isTextual(request.headers['content-type']);
+      const event: APIGatewayProxyEvent = {
+        resource: matched?.route.path ?? '/{proxy+}',
+        path: url.pathname,
+        httpMethod: method,
+        headers,
+        multiValueHeaders,
+        ...queryMaps(url),
+        pathParameters: matched ? matched.pathParameters : { proxy: url.pathname.slice(1) },
+        stageVariables: null,
+        body: body.length === 0 ? null : textual ? body.toString('utf8') : body.toString('base64'),
+        isBase64Encoded: body.length > 0 && !textual,
+        requestContext: {
+          accountId: '000000000000',
+          apiId: 'local',
+          authorizer: null,
+          protocol: 'HTTP/1.1',
+          httpMethod: method,
+          identity: {
+            sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+            userAgent: request.headers['user-agent'] ?? null,
+          } as APIGatewayProxyEvent['requestContext']['identity'],
+          path: `/${STAGE}${url.pathname}`,
+          stage: STAGE,
+          requestId,
+          requestTimeEpoch: Date.now(),
+          resourceId: 'local',
+          resourcePath: matched?.route.path ?? '/{proxy+}',
+        },
+      };
+      if (matched?.route.authorized) {
+        const authorization = await authorize(event);
+        if (typeof authorization === 'string')
+          return send(response, gatewayProblem(authorization, requestId), requestId);
+        event.requestContext.authorizer = {
+          principalId: authorization.principalId,
+          ...authorization.context,
+        };
+      }
+      const handlerName = matched?.route.handler ?? FALLBACK_HANDLER;
+      const handler = await loadHandler(handlerName);
+      const result = (await handler(event, lambdaContext(handlerName))) as APIGatewayProxyResult;
+      send(response, result, requestId);
+    } catch (error) {
+      console.error(
+        JSON.stringify({ level: 'ERROR', message: 'local gateway failure', requestId, error: String(error) }),
+      );
+      send(response, gatewayProblem('DEFAULT_5XX', requestId), requestId);
+    }
+  };
+}
