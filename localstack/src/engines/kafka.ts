@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
+import { createKafka } from '../../../lambdas/core/adapters/kafka/client';
 import { PAYMENT_EVENTS_TOPIC } from '../../../lambdas/core/config/messaging';
 import { DATA_DIR, HOST, type LocalPorts } from '../settings';
 import { StackError } from '../support/stack-error';
@@ -36,7 +37,7 @@ function serverProperties(ports: LocalPorts, logDir: string): string {
 
 export function kafkaEngine(ports: LocalPorts): Engine {
   const brokers = [`${HOST}:${ports.kafka}`];
-  const kafka = new Kafka({
+  const kafka = createKafka({
     clientId: 'aspay-localstack',
     brokers,
     logLevel: logLevel.NOTHING,
