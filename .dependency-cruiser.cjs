@@ -3,7 +3,8 @@ module.exports = {
   forbidden: [
     {
       name: 'domain-is-pure',
-      comment: 'The domain layer holds business rules only: no adapters, no AWS SDK, no database or Kafka clients.',
+      comment:
+        'The domain layer holds business rules only: no adapters, no AWS SDK, no database or Kafka clients.',
       severity: 'error',
       from: { path: '^lambdas/core/domain/' },
       to: {
@@ -16,14 +17,16 @@ module.exports = {
     },
     {
       name: 'use-cases-depend-on-ports',
-      comment: 'Use cases talk to the outside world through interfaces; concrete adapters are wired in lambdas/functions.',
+      comment:
+        'Use cases talk to the outside world through interfaces; concrete adapters are wired in lambdas/functions.',
       severity: 'error',
       from: { path: '^lambdas/core/use-cases/' },
       to: { path: ['^lambdas/core/adapters/', '^lambdas/functions/', 'node_modules/(@aws-sdk|pg|kafkajs)/'] },
     },
     {
       name: 'cdk-imports-no-business-logic',
-      comment: 'bin/ and lib/ may read configuration and schemas from the core, never business logic or adapters.',
+      comment:
+        'bin/ and lib/ may read configuration and schemas from the core, never business logic or adapters.',
       severity: 'error',
       from: { path: '^(bin|lib)/' },
       to: { path: '^lambdas/', pathNot: '^lambdas/core/config/' },
@@ -45,6 +48,9 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+    },
   },
 };

@@ -11,7 +11,7 @@ import {
   PROBLEM_CONTENT_TYPE,
 } from '../../../lambdas/core/config/problems';
 import { type ApiRoute, AUTHORIZER_HANDLER, FALLBACK_HANDLER } from '../../../lambdas/core/config/routes';
-import { lambdaContext, loadHandler } from './lambda-runtime';
+import { lambdaContext, loadHandler } from '../lambda-runtime';
 
 /** API Gateway REST API's own hard limit; the handlers enforce ASPay's smaller limit themselves. */
 const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;

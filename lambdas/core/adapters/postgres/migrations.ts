@@ -1,10 +1,29 @@
 import { join } from 'node:path';
 import { runner } from 'node-pg-migrate';
+import type pg from 'pg';
 
 /** Versioned SQL migrations, applied in order and recorded in `pgmigrations` (node-pg-migrate). */
-export async function applyMigrations(databaseUrl: string, migrationsDir: string): Promise<string[]> {
+export async function applyMigrations(database: string | pg.Pool, migrationsDir: string): Promise<string[]> {
+  if (typeof database === 'string') {
+    return migrate(
+      { databaseUrl: { connectionString: database, options: '-c TimeZone=UTC' } },
+      migrationsDir,
+    );
+  }
+  const dbClient = await database.connect();
+  try {
+    return await migrate({ dbClient }, migrationsDir);
+  } finally {
+    dbClient.release();
+  }
+}
+
+async function migrate(
+  connection: { databaseUrl: { connectionString: string; options: string } } | { dbClient: pg.PoolClient },
+  migrationsDir: string,
+): Promise<string[]> {
   const applied = await runner({
-    databaseUrl: { connectionString: databaseUrl, options: '-c TimeZone=UTC' },
+    ...connection,
     dir: migrationsDir,
     direction: 'up',
     migrationsTable: 'pgmigrations',

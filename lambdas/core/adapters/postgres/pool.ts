@@ -4,9 +4,9 @@ import pg from 'pg';
  * A connection pool whose every session runs in UTC, whatever the server's or the role's default,
  * so `timestamptz` values are always rendered and compared in UTC.
  */
-export function createPool(connectionString: string, options: { max?: number } = {}): pg.Pool {
+export function createPool(connection: string | pg.PoolConfig, options: { max?: number } = {}): pg.Pool {
   return new pg.Pool({
-    connectionString,
+    ...(typeof connection === 'string' ? { connectionString: connection } : connection),
     options: '-c TimeZone=UTC',
     // A Lambda instance serves one request at a time: a small pool protects the database (RDS Proxy multiplexes).
     max: options.max ?? 2,

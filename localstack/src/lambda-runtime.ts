@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
-import { ROOT } from '../settings';
+import { ROOT } from './settings';
 
 // biome-ignore lint/suspicious/noExplicitAny: a Lambda entry point is invoked with whatever event its trigger sends.
 export type LambdaHandler = (event: any, context: Context) => Promise<any>;

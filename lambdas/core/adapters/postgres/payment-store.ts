@@ -1,0 +1,238 @@
+import type pg from 'pg';
+import type { EventEnvelope } from '../../domain/events';
+import type { PaymentStatus } from '../../domain/payment';
+import type {
+  NewPayment,
+  PaymentRecord,
+  PaymentStore,
+  RefundDecision,
+  RefundRecord,
+  StatusChangeRecord,
+} from '../../use-cases/ports';
+import { inTransaction } from './pool';
+
+const PAYMENT_COLUMNS = `id, merchant_id, status, amount::text AS amount, currency, refunded_amount::text AS refunded_amount,
+  source, description, customer, metadata, failure_reason, request_hash, created_at, updated_at, version`;
+
+interface PaymentRow {
+  id: string;
+  merchant_id: string;
+  status: PaymentStatus;
+  amount: string;
+  currency: string;
+  refunded_amount: string;
+  source: string;
+  description: string | null;
+  customer: string | null;
+  metadata: Record<string, string>;
+  failure_reason: string | null;
+  request_hash: string;
+  created_at: Date;
+  updated_at: Date;
+  version: number;
+}
+
+function toPayment(row: PaymentRow): PaymentRecord {
+  return {
+    id: row.id,
+    merchantId: row.merchant_id,
+    status: row.status,
+    amount: row.amount,
+    currency: row.currency,
+    refundedAmount: row.refunded_amount,
+    source: row.source,
+    description: row.description,
+    customer: row.customer,
+    metadata: row.metadata,
+    failureReason: row.failure_reason,
+    requestHash: row.request_hash,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+interface RefundRow {
+  id: string;
+  payment_id: string;
+  amount: string;
+  currency: string;
+  reason: string | null;
+  request_hash: string;
+  created_at: Date;
+}
+
+function toRefund(row: RefundRow): RefundRecord {
+  return {
+    id: row.id,
+    paymentId: row.payment_id,
+    amount: row.amount,
+    currency: row.currency,
+    reason: row.reason,
+    requestHash: row.request_hash,
+    createdAt: row.created_at,
+  };
+}
+
+async function appendOutbox(
+  client: pg.PoolClient,
+  event: EventEnvelope,
+  aggregateVersion: number,
+): Promise<void> {
+  await client.query(
+    `INSERT INTO outbox (event_id, event_type, aggregate_id, aggregate_version, payload, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6)`,
+    [event.eventId, event.type, event.paymentId, aggregateVersion, JSON.stringify(event), event.occurredAt],
+  );
+}
+
+async function appendHistory(
+  client: pg.PoolClient,
+  paymentId: string,
+  from: PaymentStatus | null,
+  to: PaymentStatus,
+  reason: string | null,
+): Promise<void> {
+  await client.query(
+    'INSERT INTO payment_status_history (payment_id, from_status, to_status, reason) VALUES ($1, $2, $3, $4)',
+    [paymentId, from, to, reason],
+  );
+}
+
+/** PostgreSQL (Aurora in AWS) implementation of the payment store; every write is one ACID transaction. */
+export function postgresPaymentStore(pool: pg.Pool): PaymentStore {
+  return {
+    create(payment: NewPayment, initiated) {
+      return inTransaction(pool, async (client) => {
+        const inserted = await client.query<PaymentRow>(
+          `INSERT INTO payments (id, merchant_id, idempotency_key, request_hash, amount, currency, status, source,
+             description, customer, metadata)
+           VALUES ($1, $2, $3, $4, $5, $6, 'INITIATED', $7, $8, $9, $10)
+           ON CONFLICT (merchant_id, idempotency_key) DO NOTHING
+           RETURNING ${PAYMENT_COLUMNS}`,
+          [
+            payment.id,
+            payment.merchantId,
+            payment.idempotencyKey,
+            payment.requestHash,
+            payment.amount,
+            payment.currency,
+            payment.source,
+            payment.description,
+            payment.customer,
+            JSON.stringify(payment.metadata),
+          ],
+        );
+        const row = inserted.rows[0];
+        if (!row) {
+          const existing = await client.query<PaymentRow>(
+            `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE merchant_id = $1 AND idempotency_key = $2`,
+            [payment.merchantId, payment.idempotencyKey],
+          );
+          return { payment: toPayment(existing.rows[0] as PaymentRow), created: false };
+        }
+        const created = toPayment(row);
+        await appendHistory(client, created.id, null, 'INITIATED', null);
+        await appendOutbox(client, initiated(created), row.version);
+        return { payment: created, created: true };
+      });
+    },
+
+    async find(merchantId, paymentId) {
+      const { rows } = await pool.query<PaymentRow>(
+        `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE merchant_id = $1 AND id = $2`,
+        [merchantId, paymentId],
+      );
+      return rows[0] ? toPayment(rows[0]) : undefined;
+    },
+
+    async history(paymentId) {
+      const { rows } = await pool.query<{
+        from_status: PaymentStatus | null;
+        to_status: PaymentStatus;
+        reason: string | null;
+        occurred_at: Date;
+      }>(
+        'SELECT from_status, to_status, reason, occurred_at FROM payment_status_history WHERE payment_id = $1 ORDER BY id',
+        [paymentId],
+      );
+      return rows.map(
+        (row): StatusChangeRecord => ({
+          from: row.from_status,
+          to: row.to_status,
+          reason: row.reason,
+          occurredAt: row.occurred_at,
+        }),
+      );
+    },
+
+    async list(merchantId, { limit, startingAfter, status }) {
+      // Keyset pagination on (created_at, id): stable under concurrent inserts, unlike OFFSET.
+      const { rows } = await pool.query<PaymentRow>(
+        `SELECT ${PAYMENT_COLUMNS} FROM payments p
+         WHERE merchant_id = $1
+           AND ($2::text IS NULL OR status = $2)
+           AND ($3::uuid IS NULL OR (created_at, id) < (
+             SELECT created_at, id FROM payments WHERE merchant_id = $1 AND id = $3))
+         ORDER BY created_at DESC, id DESC
+         LIMIT $4`,
+        [merchantId, status ?? null, startingAfter ?? null, limit + 1],
+      );
+      return { payments: rows.slice(0, limit).map(toPayment), hasMore: rows.length > limit };
+    },
+
+    refund(merchantId, paymentId, idempotencyKey, decide: (payment: PaymentRecord) => RefundDecision) {
+      return inTransaction(pool, async (client) => {
+        const locked = await client.query<PaymentRow>(
+          `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE merchant_id = $1 AND id = $2 FOR UPDATE`,
+          [merchantId, paymentId],
+        );
+        const row = locked.rows[0];
+        if (!row) return undefined;
+        const existing = await client.query<RefundRow>(
+          `SELECT id, payment_id, amount::text AS amount, currency, reason, request_hash, created_at
+           FROM refunds WHERE merchant_id = $1 AND idempotency_key = $2`,
+          [merchantId, idempotencyKey],
+        );
+        if (existing.rows[0]) {
+          return { refund: toRefund(existing.rows[0]), payment: toPayment(row), created: false };
+        }
+        const payment = toPayment(row);
+        const decision = decide(payment);
+        const refund = await client.query<RefundRow>(
+          `INSERT INTO refunds (id, payment_id, merchant_id, idempotency_key, request_hash, amount, currency, reason)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           RETURNING id, payment_id, amount::text AS amount, currency, reason, request_hash, created_at`,
+          [
+            decision.refund.id,
+            payment.id,
+            merchantId,
+            decision.refund.idempotencyKey,
+            decision.refund.requestHash,
+            decision.refund.amount,
+            payment.currency,
+            decision.refund.reason,
+          ],
+        );
+        // The guard trigger re-checks the transition and the refund bounds inside the database.
+        const updated = await client.query<PaymentRow>(
+          `UPDATE payments SET refunded_amount = $3, status = $4
+           WHERE merchant_id = $1 AND id = $2 AND status = $5
+           RETURNING ${PAYMENT_COLUMNS}`,
+          [merchantId, payment.id, decision.refundedAfter, decision.statusAfter, payment.status],
+        );
+        const after = updated.rows[0] as PaymentRow;
+        if (decision.statusAfter !== payment.status) {
+          await appendHistory(
+            client,
+            payment.id,
+            payment.status,
+            decision.statusAfter,
+            decision.refund.reason,
+          );
+        }
+        await appendOutbox(client, decision.event, after.version);
+        return { refund: toRefund(refund.rows[0] as RefundRow), payment: toPayment(after), created: true };
+      });
+    },
+  };
+}

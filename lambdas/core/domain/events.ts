@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { UnsupportedEventError } from './errors';
+import { PAYMENT_STATUSES } from './payment';
+
+/**
+ * The event contract shared by the outbox (producer), the consumers and the docs. Readers are tolerant:
+ * unknown fields are ignored, any minor version of the same major is accepted, and an unknown event type is
+ * reported (to be skipped and logged), not treated as a failure.
+ */
+
+export const EVENT_SCHEMA_VERSION = '1.0';
+const MAJOR_VERSION = EVENT_SCHEMA_VERSION.split('.')[0];
+
+const decimalString = z.string().regex(/^\d+(\.\d+)?$/);
+const status = z.enum(PAYMENT_STATUSES);
+
+/** What every payment event says about the payment, so consumers never read the payments database. */
+const PaymentSnapshot = z.object({
+  amount: decimalString,
+  currency: z.string().length(3),
+  status,
+  source: z.string(),
+  customer: z.string().optional(),
+  description: z.string().optional(),
+  metadata: z.record(z.string(), z.string()).optional(),
+  /** Why a payment failed or a step went the way it did. */
+  reason: z.string().optional(),
+  bankChargeId: z.string().optional(),
+});
+
+const PaymentRefunded = z.object({
+  refundId: z.uuid(),
+  amount: decimalString,
+  currency: z.string().length(3),
+  refundedTotal: decimalString,
+  statusAfter: status,
+  reason: z.string().optional(),
+});
+
+const LedgerPostingFailed = z.object({
+  /** The event the ledger could not post. */
+  failedEventId: z.uuid(),
+  reason: z.string(),
+});
+
+export const EVENT_DATA_SCHEMAS = {
+  'payment.initiated': PaymentSnapshot,
+  'payment.pending': PaymentSnapshot,
+  'payment.succeeded': PaymentSnapshot,
+  'payment.failed': PaymentSnapshot,
+  'payment.refunded': PaymentRefunded,
+  'ledger.posting_failed': LedgerPostingFailed,
+} as const;
+
+export type EventType = keyof typeof EVENT_DATA_SCHEMAS;
+export const EVENT_TYPES = Object.keys(EVENT_DATA_SCHEMAS) as EventType[];
+export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA_SCHEMAS)[T]>;
+
+const Envelope = z.object({
+  eventId: z.uuid(),
+  type: z.string().min(1),
+  version: z.string().regex(/^\d+\.\d+$/),
+  occurredAt: z.iso.datetime(),
+  paymentId: z.uuid(),
+  merchantId: z.string().min(1),
+  data: z.unknown(),
+});
+
+export interface EventEnvelope<T extends EventType = EventType> {
+  eventId: string;
+  type: T;
+  version: string;
+  occurredAt: string;
+  paymentId: string;
+  merchantId: string;
+  data: EventData<T>;
+}
+
+export function createEvent<T extends EventType>(
+  type: T,
+  ids: { paymentId: string; merchantId: string },
+  data: EventData<T>,
+  now: Date,
+): EventEnvelope<T> {
+  return {
+    eventId: randomUUID(),
+    type,
+    version: EVENT_SCHEMA_VERSION,
+    occurredAt: now.toISOString(),
+    paymentId: ids.paymentId,
+    merchantId: ids.merchantId,
+    data: EVENT_DATA_SCHEMAS[type].parse(data) as EventData<T>,
+  };
+}
+
+export type ReadEvent = { kind: 'event'; event: EventEnvelope } | { kind: 'unknown_type'; type: string };
+
+/** Reads an event off the wire: throws UnsupportedEventError for what cannot be an event of this major version. */
+export function readEvent(raw: unknown): ReadEvent {
+  const envelope = Envelope.safeParse(raw);
+  if (!envelope.success) {
+    throw new UnsupportedEventError(
+      `malformed event envelope: ${envelope.error.issues[0]?.message ?? 'invalid'}`,
+    );
+  }
+  const { version, type } = envelope.data;
+  if (version.split('.')[0] !== MAJOR_VERSION) {
+    throw new UnsupportedEventError(
+      `event version ${version} is not readable by a ${EVENT_SCHEMA_VERSION} reader`,
+    );
+  }
+  if (!(type in EVENT_DATA_SCHEMAS)) return { kind: 'unknown_type', type };
+  const data = EVENT_DATA_SCHEMAS[type as EventType].safeParse(envelope.data.data);
+  if (!data.success) {
+    throw new UnsupportedEventError(`malformed ${type} data: ${data.error.issues[0]?.message ?? 'invalid'}`);
+  }
+  return { kind: 'event', event: { ...envelope.data, type: type as EventType, data: data.data } };
+}

@@ -1,0 +1,68 @@
+import {
+  IllegalTransitionError,
+  RefundExceedsAvailableError,
+  RefundNotAllowedError,
+  ValidationError,
+} from './errors';
+import { addMoney, compareMoney, formatAmount, type Money, subtractMoney } from './money';
+import type { PaymentStatus } from './payment-status';
+
+export { PAYMENT_STATUSES, type PaymentStatus } from './payment-status';
+
+/**
+ * The lifecycle: INITIATED → PENDING → SUCCESS | FAILED, and SUCCESS → REFUNDED. FAILED and REFUNDED are
+ * final. The database enforces the same graph with a trigger (migrations/0001_payments.sql).
+ */
+export const ALLOWED_TRANSITIONS: Readonly<Record<PaymentStatus, readonly PaymentStatus[]>> = {
+  INITIATED: ['PENDING'],
+  PENDING: ['SUCCESS', 'FAILED'],
+  SUCCESS: ['REFUNDED'],
+  FAILED: [],
+  REFUNDED: [],
+};
+
+export function canTransition(from: PaymentStatus, to: PaymentStatus): boolean {
+  return ALLOWED_TRANSITIONS[from].includes(to);
+}
+
+export function assertTransition(from: PaymentStatus, to: PaymentStatus): void {
+  if (!canTransition(from, to)) throw new IllegalTransitionError(from, to);
+}
+
+export function isTerminal(status: PaymentStatus): boolean {
+  return ALLOWED_TRANSITIONS[status].length === 0;
+}
+
+export interface RefundPlan {
+  readonly refund: Money;
+  readonly refundedAfter: Money;
+  readonly statusAfter: PaymentStatus;
+}
+
+/**
+ * The refund model: partial refunds accumulate in the payment's refunded amount while it stays SUCCESS; the
+ * refund that brings the refunded amount to the full amount moves the payment to REFUNDED. `requested`
+ * undefined means "everything that remains". The sum of refunds can never exceed the amount.
+ */
+export function planRefund(input: {
+  status: PaymentStatus;
+  amount: Money;
+  refunded: Money;
+  requested?: Money;
+}): RefundPlan {
+  if (input.status !== 'SUCCESS') throw new RefundNotAllowedError(input.status);
+  const remaining = subtractMoney(input.amount, input.refunded);
+  const refund = input.requested ?? remaining;
+  if (refund.currency.code !== input.amount.currency.code) {
+    throw new ValidationError([
+      { field: 'amount', code: 'currency_mismatch', message: `Refund in ${input.amount.currency.code}.` },
+    ]);
+  }
+  if (compareMoney(refund, remaining) > 0) throw new RefundExceedsAvailableError(formatAmount(remaining));
+  const refundedAfter = addMoney(input.refunded, refund);
+  return {
+    refund,
+    refundedAfter,
+    statusAfter: compareMoney(refundedAfter, input.amount) === 0 ? 'REFUNDED' : 'SUCCESS',
+  };
+}

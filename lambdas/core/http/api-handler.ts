@@ -1,0 +1,102 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { MAX_REQUEST_BODY_BYTES } from '../config/routes';
+import { logger, metrics, tracer } from '../observability';
+import {
+  MalformedJsonError,
+  PayloadTooLargeError,
+  UnauthenticatedError,
+  UnsupportedMediaTypeError,
+} from './errors';
+import { problemResponse } from './problem-response';
+
+/** What an API handler sees of an API Gateway proxy event, already checked and parsed. */
+export interface ApiRequest {
+  readonly requestId: string;
+  readonly method: string;
+  readonly path: string;
+  readonly pathParameters: Readonly<Record<string, string | undefined>>;
+  readonly query: Readonly<Record<string, string | undefined>>;
+  /** Lower-cased header names. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** The parsed JSON body; `{}` when the request has none. */
+  readonly body: unknown;
+  readonly context: Context;
+}
+
+export interface ApiResponse {
+  readonly statusCode: number;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+function lowerCaseHeaders(headers: APIGatewayProxyEvent['headers']): Record<string, string | undefined> {
+  return Object.fromEntries(
+    Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+  );
+}
+
+function parseBody(event: APIGatewayProxyEvent, headers: Record<string, string | undefined>): unknown {
+  if (event.body === null || event.body === '') return {};
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  if (raw.byteLength > MAX_REQUEST_BODY_BYTES) throw new PayloadTooLargeError(MAX_REQUEST_BODY_BYTES);
+  const mediaType = headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  if (mediaType !== 'application/json') throw new UnsupportedMediaTypeError();
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new MalformedJsonError();
+  }
+}
+
+/** The merchant the Lambda authorizer authenticated (its context travels in the proxy event). */
+export function authenticatedMerchant(event: APIGatewayProxyEvent): string {
+  const merchantId = event.requestContext.authorizer?.merchantId;
+  if (typeof merchantId !== 'string' || merchantId === '') throw new UnauthenticatedError();
+  return merchantId;
+}
+
+/**
+ * Wraps an API use-case adapter as a Lambda handler: Powertools logging, metrics and tracing, request
+ * parsing (size, media type, JSON) and the single error mapper, so handlers only map input to output.
+ */
+export function apiHandler(
+  handle: (request: ApiRequest, event: APIGatewayProxyEvent) => Promise<ApiResponse>,
+  { readsBody = true }: { readsBody?: boolean } = {},
+) {
+  const run = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
+    const requestId = event.requestContext.requestId;
+    logger.appendKeys({ requestId, merchantId: event.requestContext.authorizer?.merchantId });
+    try {
+      const headers = lowerCaseHeaders(event.headers);
+      const request: ApiRequest = {
+        requestId,
+        method: event.httpMethod,
+        path: event.path,
+        pathParameters: event.pathParameters ?? {},
+        query: event.queryStringParameters ?? {},
+        headers,
+        body: readsBody && event.httpMethod === 'POST' ? parseBody(event, headers) : {},
+        context,
+      };
+      const response = await handle(request, event);
+      return {
+        statusCode: response.statusCode,
+        headers: { 'content-type': 'application/json', 'request-id': requestId, ...response.headers },
+        body: response.body === undefined ? '' : JSON.stringify(response.body),
+      };
+    } catch (error) {
+      const result = problemResponse(error, requestId);
+      if (result.statusCode >= 500) logger.error('request failed', error as Error);
+      else logger.info('request rejected', { status: result.statusCode, error: (error as Error).message });
+      return result;
+    }
+  };
+  return middy(run)
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
+}

@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  IdempotencyValidationError,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import { IDEMPOTENCY_TABLE } from '../config/idempotency';
+import { IdempotencyKeyReusedError } from '../use-cases/errors';
+import type { ApiRequest, ApiResponse } from './api-handler';
+import { IdempotencyInProgressError, IdempotencyKeyMissingError } from './errors';
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/** The client's idempotency key: `X-Idempotency-Key`, or the IETF draft's `Idempotency-Key`. */
+export function idempotencyKeyOf(request: ApiRequest): string {
+  const key = request.headers['x-idempotency-key'] ?? request.headers['idempotency-key'];
+  if (key === undefined || !KEY_PATTERN.test(key)) throw new IdempotencyKeyMissingError();
+  return key;
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** SHA-256 of the request's canonical JSON: the same request in any key order has the same fingerprint. */
+export function requestFingerprint(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+/** Logged instead of the raw key, which may carry the client's own identifiers. */
+export function hashForLogs(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 16);
+}
+
+interface IdempotentCall {
+  /** Merchant-scoped key: the same key from two merchants never collides. */
+  scope: string;
+  fingerprint: string;
+}
+
+/**
+ * Runs `execute` at most once per merchant and idempotency key for 24 h (Powertools idempotency on DynamoDB).
+ * A repeat with the same body replays the first response with `Idempotent-Replayed: true`; a repeat with
+ * another body is a 422; a repeat while the first is still running is a 409 the client can retry.
+ */
+export async function idempotentResponse(
+  options: { persistenceStore: BasePersistenceLayer; operation: string },
+  request: ApiRequest & { merchantId: string },
+  key: string,
+  fingerprint: string,
+  execute: () => Promise<ApiResponse>,
+): Promise<ApiResponse> {
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'scope',
+    payloadValidationJmesPath: 'fingerprint',
+    expiresAfterSeconds: IDEMPOTENCY_TABLE.expiresAfterSeconds,
+    throwOnNoIdempotencyKey: true,
+  });
+  config.registerLambdaContext(request.context);
+  let executed = false;
+  const once = makeIdempotent(
+    async (_call: IdempotentCall) => {
+      executed = true;
+      return execute();
+    },
+    { persistenceStore: options.persistenceStore, config, keyPrefix: options.operation },
+  );
+  try {
+    const response = await once({ scope: `${request.merchantId}#${key}`, fingerprint });
+    return executed
+      ? response
+      : { ...response, headers: { ...response.headers, 'idempotent-replayed': 'true' } };
+  } catch (error) {
+    if (error instanceof IdempotencyValidationError) throw new IdempotencyKeyReusedError();
+    if (error instanceof IdempotencyAlreadyInProgressError) throw new IdempotencyInProgressError();
+    throw error;
+  }
+}

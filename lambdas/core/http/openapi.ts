@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { PROBLEM_CONTENT_TYPE } from '../config/problems';
+import { API_ROUTES, MAX_REQUEST_BODY_BYTES } from '../config/routes';
+import {
+  CreatePaymentRequest,
+  CreateRefundRequest,
+  ListPaymentsQuery,
+  Payment,
+  PaymentList,
+  Problem,
+  Refund,
+} from './schemas';
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+const json = (schema: object) => ({ 'application/json': { schema } });
+const problem = (description: string) => ({
+  description,
+  content: { [PROBLEM_CONTENT_TYPE]: { schema: ref('Problem') } },
+});
+
+const idempotencyKey = {
+  name: 'X-Idempotency-Key',
+  in: 'header',
+  required: true,
+  description: 'Unique per intended operation; `Idempotency-Key` is accepted too. Kept 24 h per merchant.',
+  schema: { type: 'string', minLength: 1, maxLength: 255 },
+};
+const paymentId = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+
+const commonErrors = {
+  '400': problem('Invalid request: see `errors` for each field.'),
+  '401': problem('Missing or unknown API key.'),
+  '404': problem('No such payment (or it belongs to another merchant).'),
+  '500': problem('Internal error; the body carries the request id.'),
+};
+const postErrors = {
+  ...commonErrors,
+  '409': problem('A request with this idempotency key is still running, or the payment is not refundable.'),
+  '413': problem(`Body larger than ${MAX_REQUEST_BODY_BYTES} bytes.`),
+  '415': problem('Body is not application/json.'),
+  '422': problem('Idempotency key reused with another body, or refund larger than what remains.'),
+};
+
+const operations: Record<string, object> = {
+  'POST /v1/payments': {
+    operationId: 'createPayment',
+    summary: 'Create a payment (answers 202 at once; the bank is called in the background)',
+    parameters: [idempotencyKey],
+    requestBody: { required: true, content: json(ref('CreatePaymentRequest')) },
+    responses: {
+      '202': {
+        description: 'Accepted: the payment is INITIATED. A replay carries `Idempotent-Replayed: true`.',
+        headers: { Location: { schema: { type: 'string' } } },
+        content: json(ref('Payment')),
+      },
+      ...postErrors,
+    },
+  },
+  'GET /v1/payments': {
+    operationId: 'listPayments',
+    summary: "The merchant's payments, newest first",
+    parameters: Object.entries(z.toJSONSchema(ListPaymentsQuery, { io: 'input' }).properties ?? {}).map(
+      ([name, schema]) => ({ name, in: 'query', required: false, schema }),
+    ),
+    responses: {
+      '200': { description: 'A page of payments.', content: json(ref('PaymentList')) },
+      ...commonErrors,
+    },
+  },
+  'GET /v1/payments/{id}': {
+    operationId: 'getPayment',
+    summary: 'A payment with its status history',
+    parameters: [paymentId],
+    responses: { '200': { description: 'The payment.', content: json(ref('Payment')) }, ...commonErrors },
+  },
+  'POST /v1/payments/{id}/refunds': {
+    operationId: 'createRefund',
+    summary: 'Refund a SUCCESS payment in full (no amount) or in part',
+    parameters: [paymentId, idempotencyKey],
+    requestBody: { required: false, content: json(ref('CreateRefundRequest')) },
+    responses: {
+      '201': { description: 'The refund was recorded.', content: json(ref('Refund')) },
+      ...postErrors,
+    },
+  },
+  'GET /openapi.json': {
+    operationId: 'getOpenApi',
+    summary: 'This document',
+    security: [],
+    responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } },
+  },
+};
+
+/** The OpenAPI 3.1 document, generated from the very zod schemas that validate requests. */
+export function openApiDocument(): object {
+  const components = z.registry<{ id: string }>();
+  for (const schema of [CreatePaymentRequest, CreateRefundRequest, Payment, PaymentList, Refund, Problem]) {
+    components.add(schema, { id: z.globalRegistry.get(schema)?.id as string });
+  }
+  const { schemas } = z.toJSONSchema(components, {
+    target: 'draft-2020-12',
+    io: 'input',
+    uri: (id) => `#/components/schemas/${id}`,
+  });
+  for (const schema of Object.values(schemas)) delete schema.$schema;
+  const paths: Record<string, Record<string, object>> = {};
+  for (const route of API_ROUTES) {
+    const operation = operations[`${route.method} ${route.path}`];
+    if (!operation) throw new Error(`no OpenAPI description for ${route.method} ${route.path}`);
+    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'ASPay API',
+      version: '1.0.0',
+      description:
+        'Payments are accepted at once (202, INITIATED) and move INITIATED → PENDING → SUCCESS | FAILED in the background; a SUCCESS payment can be refunded (REFUNDED once fully refunded).',
+    },
+    servers: [{ url: '/' }],
+    security: [{ merchantApiKey: [] }],
+    paths,
+    components: {
+      schemas,
+      securitySchemes: {
+        merchantApiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'Merchant API key (sk_test_… / sk_live_…)',
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { formatAmount, moneyFromStored } from '../domain/money';
+import type { PaymentRecord, RefundRecord, StatusChangeRecord } from '../use-cases/ports';
+import type { Payment, Refund } from './schemas';
+
+function decimal(amount: string, currency: string): string {
+  return formatAmount(moneyFromStored(amount, currency));
+}
+
+/** A payment as the API shows it: amounts as canonical decimal strings, timestamps in UTC ISO-8601. */
+export function paymentRepresentation(payment: PaymentRecord, history?: StatusChangeRecord[]): Payment {
+  return {
+    id: payment.id,
+    object: 'payment',
+    merchantId: payment.merchantId,
+    status: payment.status,
+    amount: decimal(payment.amount, payment.currency),
+    currency: payment.currency,
+    refundedAmount: decimal(payment.refundedAmount, payment.currency),
+    source: payment.source,
+    description: payment.description,
+    customer: payment.customer,
+    metadata: payment.metadata,
+    failureReason: payment.failureReason,
+    createdAt: payment.createdAt.toISOString(),
+    updatedAt: payment.updatedAt.toISOString(),
+    ...(history
+      ? {
+          history: history.map((change) => ({
+            from: change.from,
+            to: change.to,
+            reason: change.reason,
+            occurredAt: change.occurredAt.toISOString(),
+          })),
+        }
+      : {}),
+  };
+}
+
+export function refundRepresentation(refund: RefundRecord, payment: PaymentRecord): Refund {
+  return {
+    id: refund.id,
+    object: 'refund',
+    paymentId: refund.paymentId,
+    amount: decimal(refund.amount, refund.currency),
+    currency: refund.currency,
+    reason: refund.reason,
+    createdAt: refund.createdAt.toISOString(),
+    payment: paymentRepresentation(payment),
+  };
+}

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { ValidationError } from '../domain/errors';
+import { PAYMENT_STATUSES } from '../domain/payment';
+
+/**
+ * The API's request and response schemas: they validate requests and, through `openapi.ts`, document them,
+ * so the specification can never drift from the behaviour.
+ */
+
+const decimalString = z.string().meta({
+  description:
+    'A positive decimal string, at most the currency\'s minor-unit decimals (e.g. "10.50" USD, "1000" JPY).',
+  example: '25.00',
+});
+
+const currencyCode = z.string().meta({ description: 'ISO 4217 code in upper case.', example: 'USD' });
+
+const metadata = z
+  .record(z.string().min(1).max(40), z.string().max(500))
+  .refine((value) => Object.keys(value).length <= 20, { message: 'at most 20 metadata keys' })
+  .meta({ description: "Up to 20 string pairs for the merchant's own references." });
+
+export const CreatePaymentRequest = z
+  .strictObject({
+    amount: decimalString,
+    currency: currencyCode,
+    source: z
+      .string()
+      .regex(/^tok_[A-Za-z0-9_]{1,100}$/, 'a payment-method token such as "tok_success"')
+      .meta({ description: 'Payment-method token the bank understands.', example: 'tok_success' }),
+    description: z.string().max(1000).optional(),
+    customer: z.email().max(254).optional().meta({ description: 'Customer e-mail for receipts.' }),
+    metadata: metadata.optional(),
+  })
+  .meta({ id: 'CreatePaymentRequest' });
+export type CreatePaymentRequest = z.infer<typeof CreatePaymentRequest>;
+
+export const CreateRefundRequest = z
+  .strictObject({
+    amount: decimalString.optional().meta({ description: 'Omit for a full refund of what remains.' }),
+    reason: z.string().max(500).optional(),
+  })
+  .meta({ id: 'CreateRefundRequest' });
+export type CreateRefundRequest = z.infer<typeof CreateRefundRequest>;
+
+export const ListPaymentsQuery = z
+  .strictObject({
+    limit: z.coerce.number().int().min(1).max(100).default(10),
+    starting_after: z
+      .uuid()
+      .optional()
+      .meta({ description: 'Cursor: the id of the last payment of the previous page.' }),
+    status: z.enum(PAYMENT_STATUSES).optional(),
+  })
+  .meta({ id: 'ListPaymentsQuery' });
+export type ListPaymentsQuery = z.infer<typeof ListPaymentsQuery>;
+
+const StatusChange = z.object({
+  from: z.enum(PAYMENT_STATUSES).nullable(),
+  to: z.enum(PAYMENT_STATUSES),
+  reason: z.string().nullable(),
+  occurredAt: z.iso.datetime(),
+});
+
+export const Payment = z
+  .object({
+    id: z.uuid(),
+    object: z.literal('payment'),
+    merchantId: z.string(),
+    status: z.enum(PAYMENT_STATUSES),
+    amount: decimalString,
+    currency: currencyCode,
+    refundedAmount: decimalString,
+    source: z.string(),
+    description: z.string().nullable(),
+    customer: z.string().nullable(),
+    metadata: z.record(z.string(), z.string()),
+    failureReason: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    history: z.array(StatusChange).optional().meta({ description: 'Every status change, oldest first.' }),
+  })
+  .meta({ id: 'Payment' });
+export type Payment = z.infer<typeof Payment>;
+
+export const PaymentList = z
+  .object({
+    object: z.literal('list'),
+    data: z.array(Payment),
+    hasMore: z.boolean(),
+    nextStartingAfter: z.uuid().nullable(),
+  })
+  .meta({ id: 'PaymentList' });
+
+export const Refund = z
+  .object({
+    id: z.uuid(),
+    object: z.literal('refund'),
+    paymentId: z.uuid(),
+    amount: decimalString,
+    currency: currencyCode,
+    reason: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    payment: Payment,
+  })
+  .meta({ id: 'Refund' });
+export type Refund = z.infer<typeof Refund>;
+
+export const Problem = z
+  .object({
+    type: z.string(),
+    code: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    requestId: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), code: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json).' });
+
+/** Validates `input` against `schema`, turning every issue into a field-level ValidationError. */
+export function validate<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ValidationError(
+    result.error.issues.flatMap((issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => ({
+          field: [...issue.path, key].join('.'),
+          code: 'unknown_field',
+          message: 'This field is not part of the API.',
+        }));
+      }
+      return [{ field: issue.path.join('.') || '(body)', code: issue.code, message: issue.message }];
+    }),
+  );
+}

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { createEvent } from '../domain/events';
+import { formatAmount, moneyFromStored, parseMoney } from '../domain/money';
+import { type PaymentStatus, planRefund } from '../domain/payment';
+import { IdempotencyKeyReusedError, PaymentNotFoundError } from './errors';
+import type { PaymentRecord, PaymentStore, RefundRecord, StatusChangeRecord } from './ports';
+
+export type Clock = () => Date;
+const systemClock: Clock = () => new Date();
+
+/** The fields of a payment every event about it carries, so consumers never need to read our database. */
+export function paymentSnapshot(payment: PaymentRecord) {
+  return {
+    amount: formatAmount(moneyFromStored(payment.amount, payment.currency)),
+    currency: payment.currency,
+    status: payment.status,
+    source: payment.source,
+    ...(payment.customer ? { customer: payment.customer } : {}),
+    ...(payment.description ? { description: payment.description } : {}),
+    metadata: payment.metadata,
+  };
+}
+
+export interface CreatePaymentCommand {
+  merchantId: string;
+  idempotencyKey: string;
+  /** Fingerprint of the request body: a reused key with another body is refused. */
+  requestHash: string;
+  amount: string;
+  currency: string;
+  source: string;
+  description?: string;
+  customer?: string;
+  metadata?: Record<string, string>;
+}
+
+/**
+ * Records the intent to pay and answers at once: the payment starts INITIATED and the `payment.initiated`
+ * event, written in the same transaction, lets the bank processor do the slow part in the background.
+ */
+export async function createPayment(
+  store: PaymentStore,
+  command: CreatePaymentCommand,
+  clock: Clock = systemClock,
+): Promise<{ payment: PaymentRecord; created: boolean }> {
+  const money = parseMoney(command.amount, command.currency);
+  const result = await store.create(
+    {
+      id: randomUUID(),
+      merchantId: command.merchantId,
+      idempotencyKey: command.idempotencyKey,
+      requestHash: command.requestHash,
+      amount: formatAmount(money),
+      currency: money.currency.code,
+      source: command.source,
+      description: command.description ?? null,
+      customer: command.customer ?? null,
+      metadata: command.metadata ?? {},
+    },
+    (created) =>
+      createEvent(
+        'payment.initiated',
+        { paymentId: created.id, merchantId: created.merchantId },
+        paymentSnapshot(created),
+        clock(),
+      ),
+  );
+  if (!result.created && result.payment.requestHash !== command.requestHash)
+    throw new IdempotencyKeyReusedError();
+  return result;
+}
+
+export async function getPayment(
+  store: PaymentStore,
+  merchantId: string,
+  paymentId: string,
+): Promise<{ payment: PaymentRecord; history: StatusChangeRecord[] }> {
+  const payment = await store.find(merchantId, paymentId);
+  if (!payment) throw new PaymentNotFoundError();
+  return { payment, history: await store.history(payment.id) };
+}
+
+export function listPayments(
+  store: PaymentStore,
+  merchantId: string,
+  query: { limit: number; startingAfter?: string; status?: PaymentStatus },
+) {
+  return store.list(merchantId, query);
+}
+
+export interface RefundCommand {
+  merchantId: string;
+  paymentId: string;
+  idempotencyKey: string;
+  requestHash: string;
+  /** Omitted: refund everything that remains. */
+  amount?: string;
+  reason?: string;
+}
+
+/**
+ * Refunds a SUCCESS payment in full or in part. The payment row is locked while the domain plans the
+ * refund, so concurrent refunds can never add up to more than the amount.
+ */
+export async function refundPayment(
+  store: PaymentStore,
+  command: RefundCommand,
+  clock: Clock = systemClock,
+): Promise<{ refund: RefundRecord; payment: PaymentRecord; created: boolean }> {
+  const result = await store.refund(
+    command.merchantId,
+    command.paymentId,
+    command.idempotencyKey,
+    (payment) => {
+      const amount = moneyFromStored(payment.amount, payment.currency);
+      const plan = planRefund({
+        status: payment.status,
+        amount,
+        refunded: moneyFromStored(payment.refundedAmount, payment.currency),
+        requested: command.amount === undefined ? undefined : parseMoney(command.amount, payment.currency),
+      });
+      const refundId = randomUUID();
+      return {
+        refund: {
+          id: refundId,
+          idempotencyKey: command.idempotencyKey,
+          requestHash: command.requestHash,
+          amount: formatAmount(plan.refund),
+          reason: command.reason ?? null,
+        },
+        refundedAfter: formatAmount(plan.refundedAfter),
+        statusAfter: plan.statusAfter,
+        event: createEvent(
+          'payment.refunded',
+          { paymentId: payment.id, merchantId: payment.merchantId },
+          {
+            refundId,
+            amount: formatAmount(plan.refund),
+            currency: payment.currency,
+            refundedTotal: formatAmount(plan.refundedAfter),
+            statusAfter: plan.statusAfter,
+            ...(command.reason ? { reason: command.reason } : {}),
+          },
+          clock(),
+        ),
+      };
+    },
+  );
+  if (!result) throw new PaymentNotFoundError();
+  if (!result.created && result.refund.requestHash !== command.requestHash)
+    throw new IdempotencyKeyReusedError();
+  return result;
+}

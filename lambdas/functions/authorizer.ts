@@ -1,0 +1,34 @@
+/**
+ * The API's Lambda REQUEST authorizer: turns a merchant API key into the merchant id the handlers read from
+ * the request context. An unknown key throws "Unauthorized", which API Gateway answers with a 401.
+ */
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { databasePool } from '../core/adapters/postgres/connection';
+import { postgresMerchantDirectory } from '../core/adapters/postgres/merchants';
+import { logger } from '../core/observability';
+import { authenticateMerchant } from '../core/use-cases/authenticate-merchant';
+
+/** The whole API (every stage, method and path): API Gateway caches the policy per key across routes. */
+function wholeApi(methodArn: string): string {
+  const [arnPrefix, stage] = methodArn.split('/');
+  return `${arnPrefix}/${stage}/*`;
+}
+
+export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
+  const authorization = Object.entries(event.headers ?? {}).find(
+    ([name]) => name.toLowerCase() === 'authorization',
+  )?.[1];
+  const merchant = await authenticateMerchant(postgresMerchantDirectory(await databasePool()), authorization);
+  if (!merchant) {
+    logger.info('rejected an API key', { sourceIp: event.requestContext.identity.sourceIp });
+    throw new Error('Unauthorized');
+  }
+  return {
+    principalId: merchant.id,
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: wholeApi(event.methodArn) }],
+    },
+    context: { merchantId: merchant.id },
+  };
+}

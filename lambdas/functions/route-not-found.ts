@@ -1,0 +1,29 @@
+/** Every request no route matches: 405 with `Allow` when the path exists under other methods, else 404. */
+import { API_ROUTES } from '../core/config/routes';
+import { AspayError } from '../core/domain/errors';
+import { apiHandler } from '../core/http/api-handler';
+import { MethodNotAllowedError } from '../core/http/errors';
+
+class RouteNotFoundError extends AspayError {
+  readonly type = 'not_found';
+  constructor() {
+    super('No such route. The API is described at /openapi.json.');
+  }
+}
+
+const routePatterns = API_ROUTES.map((route) => ({
+  method: route.method,
+  pattern: new RegExp(`^${route.path.replace(/\{\w+\}/g, '[^/]+')}$`),
+}));
+
+export const handler = apiHandler(
+  async (request) => {
+    const allowed = routePatterns
+      .filter(({ pattern }) => pattern.test(request.path))
+      .map(({ method }) => method);
+    if (allowed.length > 0) throw new MethodNotAllowedError(allowed);
+    throw new RouteNotFoundError();
+    // 404 and 405 come first: the body of a request to nowhere is never parsed.
+  },
+  { readsBody: false },
+);

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { callApi, validPayment } from '../support/api-client';
+import { settlePayment, testDatabase } from '../support/database';
+
+const db = testDatabase();
+
+async function settledPayment(amount: string): Promise<string> {
+  const { body } = await callApi('/v1/payments', { body: validPayment({ amount }) });
+  await settlePayment(db, body.id);
+  return body.id;
+}
+
+describe('refunds', () => {
+  it('keeps a partially refunded payment SUCCESS and moves a fully refunded one to REFUNDED', async () => {
+    const id = await settledPayment('100.00');
+    const partial = await callApi(`/v1/payments/${id}/refunds`, {
+      body: { amount: '30.00', reason: 'one item back' },
+    });
+    expect(partial.status).toBe(201);
+    expect(partial.body).toMatchObject({
+      object: 'refund',
+      amount: '30.00',
+      payment: { status: 'SUCCESS', refundedAmount: '30.00' },
+    });
+    const rest = await callApi(`/v1/payments/${id}/refunds`, { body: {} });
+    expect(rest.status).toBe(201);
+    expect(rest.body).toMatchObject({
+      amount: '70.00',
+      payment: { status: 'REFUNDED', refundedAmount: '100.00' },
+    });
+    const read = await callApi(`/v1/payments/${id}`);
+    expect(read.body.history.map((change: { to: string }) => change.to)).toEqual([
+      'INITIATED',
+      'PENDING',
+      'SUCCESS',
+      'REFUNDED',
+    ]);
+    const events = await db.query('SELECT event_type FROM outbox WHERE aggregate_id = $1 ORDER BY id', [id]);
+    expect(events.rows.map((row) => row.event_type)).toEqual([
+      'payment.initiated',
+      'payment.refunded',
+      'payment.refunded',
+    ]);
+  });
+
+  it('refuses a refund larger than what remains with 422', async () => {
+    const id = await settledPayment('10.00');
+    const response = await callApi(`/v1/payments/${id}/refunds`, { body: { amount: '10.01' } });
+    expect(response.status).toBe(422);
+    expect(response.body.code).toBe('refund_exceeds_available');
+  });
+
+  it('refuses to refund a payment that has not succeeded with 409', async () => {
+    const { body } = await callApi('/v1/payments', { body: validPayment() });
+    const response = await callApi(`/v1/payments/${body.id}/refunds`, { body: {} });
+    expect(response.status).toBe(409);
+    expect(response.body.code).toBe('refund_not_allowed');
+  });
+
+  it('never refunds more than the amount under concurrent requests', async () => {
+    const id = await settledPayment('100.00');
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, () => callApi(`/v1/payments/${id}/refunds`, { body: { amount: '30.00' } })),
+    );
+    const statuses = responses.map((response) => response.status).sort();
+    expect(statuses).toEqual([201, 201, 201, 422, 422, 422, 422, 422]);
+    const stored = await db.query(
+      'SELECT refunded_amount::text AS refunded, (SELECT sum(amount)::text FROM refunds WHERE payment_id = $1) AS total FROM payments WHERE id = $1',
+      [id],
+    );
+    expect(stored.rows[0]).toEqual({ refunded: '90.0000', total: '90.0000' });
+  });
+
+  it('replays a refund for a repeated idempotency key without refunding twice', async () => {
+    const id = await settledPayment('50.00');
+    const key = randomUUID();
+    const first = await callApi(`/v1/payments/${id}/refunds`, {
+      body: { amount: '5.00' },
+      idempotencyKey: key,
+    });
+    const again = await callApi(`/v1/payments/${id}/refunds`, {
+      body: { amount: '5.00' },
+      idempotencyKey: key,
+    });
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    const count = await db.query('SELECT count(*)::int AS n FROM refunds WHERE payment_id = $1', [id]);
+    expect(count.rows[0].n).toBe(1);
+  });
+});
