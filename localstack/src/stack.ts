@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IDEMPOTENCY_TABLE } from '../../lambdas/core/config/idempotency';
 import { DEAD_LETTER_QUEUE } from '../../lambdas/core/config/messaging';
@@ -28,6 +28,7 @@ export interface LocalEndpoints {
   sqsEndpoint: string;
   idempotencyTable: string;
   deadLetterQueueUrl: string;
+  bankUrl: string;
   merchants: { id: string; apiKey: string }[];
 }
 
@@ -56,6 +57,7 @@ export function handlerEnvironment(endpoints: LocalEndpoints): Record<string, st
     SQS_ENDPOINT: endpoints.sqsEndpoint,
     IDEMPOTENCY_TABLE_NAME: endpoints.idempotencyTable,
     DLQ_URL: endpoints.deadLetterQueueUrl,
+    BANK_API_URL: endpoints.bankUrl,
     ASPAY_STAGE: 'local',
     POWERTOOLS_SERVICE_NAME: 'aspay',
     POWERTOOLS_METRICS_NAMESPACE: 'ASPay',
@@ -90,10 +92,17 @@ export async function bringUp(): Promise<RunningStack> {
       sqsEndpoint: all.sqs.endpoint,
       idempotencyTable: IDEMPOTENCY_TABLE.defaultName,
       deadLetterQueueUrl: `${all.sqs.endpoint}/000000000000/${DEAD_LETTER_QUEUE.name}`,
+      bankUrl: `http://${HOST}:${ports.bank}`,
       merchants: DEMO_MERCHANTS.map(({ id, apiKey }) => ({ id, apiKey })),
     };
-    const api = await startApi(ports, endpoints);
-    if (api) started.push(api);
+    for (const service of [
+      bankService(ports, endpoints),
+      apiService(ports, endpoints),
+      runnerService(endpoints),
+    ]) {
+      const process = await startService(service);
+      if (process) started.push(process);
+    }
     mkdirSync(STATE_DIR, { recursive: true });
     writeFileSync(LOCAL_JSON, `${JSON.stringify(endpoints, null, 2)}\n`);
     return { endpoints, started };
@@ -104,42 +113,88 @@ export async function bringUp(): Promise<RunningStack> {
   }
 }
 
-async function apiAnswers(apiUrl: string): Promise<boolean> {
-  const response = await fetch(`${apiUrl}/health`, { signal: AbortSignal.timeout(2_000) });
-  return response.status === 200 || response.status === 503;
+interface Service {
+  name: string;
+  script: string;
+  env: NodeJS.ProcessEnv;
+  /** True when an instance already serves; undefined for a service that cannot be probed (always started). */
+  isHealthy: (() => Promise<boolean>) | undefined;
+  isReady: (process: ManagedProcess) => Promise<boolean>;
+  port?: { number: number; env: string };
 }
 
-async function startApi(ports: LocalPorts, endpoints: LocalEndpoints): Promise<ManagedProcess | undefined> {
-  if (await apiAnswers(endpoints.apiUrl).catch(() => false)) return undefined;
-  if (await isPortOpen(ports.api)) {
+const answers = (url: string) => async () => {
+  const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+  return response.status < 500 || response.status === 503;
+};
+
+function apiService(ports: LocalPorts, endpoints: LocalEndpoints): Service {
+  const isHealthy = answers(`${endpoints.apiUrl}/health`);
+  return {
+    name: 'api',
+    script: 'gateway/server.ts',
+    env: { ...handlerEnvironment(endpoints), ASPAY_API_PORT: String(ports.api) },
+    isHealthy,
+    isReady: isHealthy,
+    port: { number: ports.api, env: 'ASPAY_API_PORT' },
+  };
+}
+
+function bankService(ports: LocalPorts, endpoints: LocalEndpoints): Service {
+  const isHealthy = answers(`${endpoints.bankUrl}/admin/charges?reference=health`);
+  return {
+    name: 'bank',
+    script: 'bank/server.ts',
+    env: { ASPAY_BANK_PORT: String(ports.bank) },
+    isHealthy,
+    isReady: isHealthy,
+    port: { number: ports.bank, env: 'ASPAY_BANK_PORT' },
+  };
+}
+
+function runnerService(endpoints: LocalEndpoints): Service {
+  return {
+    name: 'runner',
+    script: 'runner/server.ts',
+    env: handlerEnvironment(endpoints),
+    // A runner started earlier (by local:up) is reused as long as it lives.
+    isHealthy: async () => runningProcesses().includes('runner'),
+    isReady: async (process) => readFileSync(process.logFile, 'utf8').includes('runner started'),
+  };
+}
+
+/** Starts a Node.js service of the local stack unless one already serves, and waits until it is ready. */
+async function startService(service: Service): Promise<ManagedProcess | undefined> {
+  if (service.isHealthy && (await service.isHealthy().catch(() => false))) return undefined;
+  if (service.port && (await isPortOpen(service.port.number))) {
     throw new StackError(
-      `port ${ports.api} for the local API is taken by another program: stop it or set ASPAY_API_PORT`,
+      `port ${service.port.number} for the ${service.name} is taken by another program: stop it or set ${service.port.env}`,
     );
   }
-  const api = startProcess(
-    'api',
+  const started = startProcess(
+    service.name,
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'localstack', 'src', 'gateway', 'server.ts')],
-    { env: { ...handlerEnvironment(endpoints), ASPAY_API_PORT: String(ports.api) } },
+    ['--import', 'tsx', join(ROOT, 'localstack', 'src', service.script)],
+    { env: service.env },
   );
-  const healthy = await waitUntil(() => apiAnswers(endpoints.apiUrl), {
-    timeoutMs: 30_000,
+  const ready = await waitUntil(() => service.isReady(started), {
+    timeoutMs: 60_000,
     abort: () => {
-      const reason = api.exitReason();
-      return reason && `the local API ${reason}: ${tailOf(api.logFile)}`;
+      const reason = started.exitReason();
+      return reason && `the ${service.name} ${reason}: ${tailOf(started.logFile)}`;
     },
   }).catch((error: Error) => {
     throw new StackError(error.message);
   });
-  if (!healthy)
-    throw new StackError(`the local API did not answer on ${endpoints.apiUrl}: ${tailOf(api.logFile)}`);
-  return api;
+  if (!ready) throw new StackError(`the ${service.name} did not become ready: ${tailOf(started.logFile)}`);
+  return started;
 }
 
-/** Stops the named processes, the API first so nothing calls an engine that is going away. */
+/** Stops the named processes, the services first so nothing calls an engine that is going away. */
 export async function stopProcesses(names: readonly string[]): Promise<void> {
-  const apiFirst = [...names].sort((a, b) => Number(b === 'api') - Number(a === 'api'));
-  for (const name of apiFirst) await stopProcess(name);
+  const services = new Set(['api', 'runner', 'bank']);
+  const servicesFirst = [...names].sort((a, b) => Number(services.has(b)) - Number(services.has(a)));
+  for (const name of servicesFirst) await stopProcess(name);
 }
 
 /** Stops everything the local stack started, whichever command started it. */

@@ -18,6 +18,8 @@ export const DEAD_LETTER_QUEUE = {
 export type StartingPosition = 'TRIM_HORIZON' | 'LATEST';
 
 export interface ConsumerSettings {
+  /** The consumer function's entry file: `lambdas/functions/<handler>.ts`. */
+  readonly handler: string;
   /** Kafka consumer group id (the event source mapping's `consumerGroupId`). */
   readonly groupId: string;
   readonly topic: string;
@@ -43,9 +45,10 @@ export function retryBaseMs(env: NodeJS.ProcessEnv = process.env): number {
   return parsed;
 }
 
-function consumer(groupId: string): ConsumerSettings {
+function consumer(handler: string): ConsumerSettings {
   return {
-    groupId,
+    handler,
+    groupId: `aspay-${handler}`,
     topic: PAYMENT_EVENTS_TOPIC.name,
     batchSize: 100,
     maxBatchingWindowSeconds: 1,
@@ -56,9 +59,33 @@ function consumer(groupId: string): ConsumerSettings {
 }
 
 export const CONSUMERS = {
-  bankProcessor: consumer('aspay-bank-processor'),
-  ledger: consumer('aspay-ledger'),
-  notifier: consumer('aspay-notifier'),
+  bankProcessor: consumer('bank-processor'),
+  ledger: consumer('ledger'),
+  notifier: consumer('notifier'),
 } as const;
 
 export type ConsumerName = keyof typeof CONSUMERS;
+
+/** The outbox relay: scheduled every minute, it drains in a loop until close to its timeout (sub-second lag). */
+export const OUTBOX_RELAY = {
+  scheduleEveryMinutes: 1,
+  timeoutSeconds: 60,
+  /** Stop claiming this long before the Lambda timeout, so the last batch always finishes. */
+  stopBeforeTimeoutMs: 5_000,
+  /** Payments claimed per pass; each pass publishes all their unpublished events. */
+  maxPaymentsPerClaim: 50,
+  /** Pause when the outbox is empty: bounds the lag while keeping PostgreSQL idle-ish. */
+  idleSleepMs: 100,
+  /** Published rows are kept this long for audits and replays, then pruned. */
+  retentionDays: 7,
+} as const;
+
+/** Functions run on a schedule (EventBridge Scheduler in AWS; back to back in the local runner). */
+export const SCHEDULED_FUNCTIONS = [
+  {
+    handler: 'outbox-relay',
+    everyMinutes: OUTBOX_RELAY.scheduleEveryMinutes,
+    timeoutSeconds: OUTBOX_RELAY.timeoutSeconds,
+  },
+  { handler: 'pending-payments', everyMinutes: 1, timeoutSeconds: 60 },
+] as const;

@@ -1,0 +1,86 @@
+import type pg from 'pg';
+import type { ClaimedOutboxBatch, Outbox } from '../../use-cases/ports';
+
+/**
+ * The outbox read side, for the relay. A claim is one transaction that holds a transaction-level advisory
+ * lock per payment: a second relay skips those payments instead of publishing their later events first.
+ * See docs/outbox-relay.md for why no event is skipped forever and why per-payment order holds.
+ */
+export function postgresOutbox(pool: pg.Pool): Outbox {
+  return {
+    async claim(maxPayments) {
+      const client = await pool.connect();
+      let open = true;
+      const end = async (sql: 'COMMIT' | 'ROLLBACK') => {
+        if (!open) return;
+        open = false;
+        try {
+          await client.query(sql);
+        } finally {
+          client.release();
+        }
+      };
+      try {
+        await client.query('BEGIN');
+        const claimed = await client.query<{ aggregate_id: string }>(
+          `WITH oldest AS MATERIALIZED (
+             SELECT aggregate_id, min(id) AS first_id FROM outbox WHERE published_at IS NULL
+             GROUP BY aggregate_id ORDER BY first_id LIMIT $1)
+           SELECT aggregate_id FROM oldest
+           WHERE pg_try_advisory_xact_lock(hashtextextended(aggregate_id::text, 0))`,
+          [maxPayments],
+        );
+        const aggregates = claimed.rows.map((row) => row.aggregate_id);
+        // A fresh snapshot, taken after the locks: it sees every event committed by the claim's previous holder.
+        const { rows } = await client.query<{
+          id: string;
+          event_id: string;
+          event_type: string;
+          aggregate_id: string;
+          payload: unknown;
+        }>(
+          `SELECT id, event_id, event_type, aggregate_id, payload FROM outbox
+           WHERE published_at IS NULL AND aggregate_id = ANY($1::uuid[])
+           ORDER BY aggregate_id, aggregate_version, id`,
+          [aggregates],
+        );
+        const batch: ClaimedOutboxBatch = {
+          events: rows.map((row) => ({
+            outboxId: row.id,
+            eventId: row.event_id,
+            type: row.event_type,
+            key: row.aggregate_id,
+            value: JSON.stringify(row.payload),
+          })),
+          async markPublished() {
+            await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [
+              rows.map((row) => row.id),
+            ]);
+            await end('COMMIT');
+          },
+          release: () => end('ROLLBACK'),
+        };
+        return batch;
+      } catch (error) {
+        await end('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    },
+
+    async lagSeconds() {
+      const { rows } = await pool.query<{ lag: string | null }>(
+        'SELECT extract(epoch FROM now() - min(created_at))::text AS lag FROM outbox WHERE published_at IS NULL',
+      );
+      return rows[0]?.lag ? Math.max(0, Number.parseFloat(rows[0].lag)) : 0;
+    },
+
+    async prunePublished(olderThan, limit) {
+      const { rowCount } = await pool.query(
+        `DELETE FROM outbox WHERE id IN (
+           SELECT id FROM outbox WHERE published_at IS NOT NULL AND published_at < $1 ORDER BY id LIMIT $2)`,
+        [olderThan, limit],
+      );
+      return rowCount ?? 0;
+    },
+  };
+}

@@ -1,0 +1,157 @@
+import type { EventEnvelope } from '../domain/events';
+import type { PaymentStatus } from '../domain/payment';
+
+/** The interfaces through which use cases reach storage; adapters implement them, functions wire them. */
+
+export interface PaymentRecord {
+  readonly id: string;
+  readonly merchantId: string;
+  readonly status: PaymentStatus;
+  /** NUMERIC as PostgreSQL renders it (e.g. "10.5000"); never a JS number. */
+  readonly amount: string;
+  readonly currency: string;
+  readonly refundedAmount: string;
+  readonly source: string;
+  readonly description: string | null;
+  readonly customer: string | null;
+  readonly metadata: Record<string, string>;
+  readonly failureReason: string | null;
+  readonly requestHash: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface StatusChangeRecord {
+  readonly from: PaymentStatus | null;
+  readonly to: PaymentStatus;
+  readonly reason: string | null;
+  readonly occurredAt: Date;
+}
+
+export interface RefundRecord {
+  readonly id: string;
+  readonly paymentId: string;
+  readonly amount: string;
+  readonly currency: string;
+  readonly reason: string | null;
+  readonly requestHash: string;
+  readonly createdAt: Date;
+}
+
+export interface NewPayment {
+  readonly id: string;
+  readonly merchantId: string;
+  readonly idempotencyKey: string;
+  readonly requestHash: string;
+  readonly amount: string;
+  readonly currency: string;
+  readonly source: string;
+  readonly description: string | null;
+  readonly customer: string | null;
+  readonly metadata: Record<string, string>;
+}
+
+export interface NewRefund {
+  readonly id: string;
+  readonly idempotencyKey: string;
+  readonly requestHash: string;
+  readonly amount: string;
+  readonly reason: string | null;
+}
+
+/** What a refund does to its payment, decided by the domain while the payment row is locked. */
+export interface RefundDecision {
+  readonly refund: NewRefund;
+  readonly refundedAfter: string;
+  readonly statusAfter: PaymentStatus;
+  readonly event: EventEnvelope;
+}
+
+export interface PaymentStore {
+  /**
+   * Writes the payment, its first history row and its `payment.initiated` outbox row in one transaction.
+   * When the merchant already used the idempotency key, writes nothing and returns the existing payment.
+   */
+  create(
+    payment: NewPayment,
+    initiated: (created: PaymentRecord) => EventEnvelope,
+  ): Promise<{ payment: PaymentRecord; created: boolean }>;
+  find(merchantId: string, paymentId: string): Promise<PaymentRecord | undefined>;
+  history(paymentId: string): Promise<StatusChangeRecord[]>;
+  list(
+    merchantId: string,
+    query: { limit: number; startingAfter?: string; status?: PaymentStatus },
+  ): Promise<{ payments: PaymentRecord[]; hasMore: boolean }>;
+  /**
+   * Locks the payment, lets `decide` plan the refund against its current state, then writes the refund,
+   * the payment's new totals and status, a history row when the status changes and the outbox row, in
+   * one transaction. A key already used returns the existing refund and writes nothing.
+   */
+  refund(
+    merchantId: string,
+    paymentId: string,
+    idempotencyKey: string,
+    decide: (payment: PaymentRecord) => RefundDecision,
+  ): Promise<{ refund: RefundRecord; payment: PaymentRecord; created: boolean } | undefined>;
+}
+
+export interface MerchantDirectory {
+  /** The merchant owning the API key with this SHA-256 hash, if any. */
+  findByApiKeyHash(apiKeyHash: string): Promise<{ id: string } | undefined>;
+}
+
+export interface MerchantRegistry {
+  create(merchant: { id: string; name: string; apiKeyHash: string; apiKeyPrefix: string }): Promise<void>;
+}
+
+export interface ChargeRequest {
+  /** Sent as the bank's idempotency key: a retried charge can never charge twice. */
+  readonly paymentId: string;
+  readonly amount: string;
+  readonly currency: string;
+  readonly source: string;
+}
+
+export type ChargeOutcome =
+  | { readonly kind: 'approved'; readonly chargeId: string }
+  | { readonly kind: 'declined'; readonly reason: string }
+  /** The bank could not be reached or kept failing (or the breaker is open): try again later. */
+  | { readonly kind: 'unavailable'; readonly reason: string };
+
+export interface Bank {
+  charge(request: ChargeRequest): Promise<ChargeOutcome>;
+}
+
+export interface PublishableEvent {
+  readonly eventId: string;
+  readonly type: string;
+  /** Partition key: the payment id. */
+  readonly key: string;
+  readonly value: string;
+}
+
+export interface EventPublisher {
+  /** Resolves once the broker has acknowledged every event, in order. */
+  publish(events: readonly PublishableEvent[]): Promise<void>;
+}
+
+export interface ClaimedOutboxBatch {
+  /** Unpublished events of the claimed payments, each payment's in version order. */
+  readonly events: readonly (PublishableEvent & { readonly outboxId: string })[];
+  /** Marks the events published and releases the claim (one commit). */
+  markPublished(): Promise<void>;
+  /** Releases the claim without marking anything (the events are relayed again later). */
+  release(): Promise<void>;
+}
+
+export interface Outbox {
+  /**
+   * Claims the payments with the oldest unpublished events, at most `maxPayments`, so that no other relay
+   * publishes events of those payments until this claim ends.
+   */
+  claim(maxPayments: number): Promise<ClaimedOutboxBatch>;
+  /** Seconds since the oldest unpublished event was written (0 when none waits). */
+  lagSeconds(): Promise<number>;
+  /** Deletes published events older than the retention; returns how many. */
+  prunePublished(olderThan: Date, limit: number): Promise<number>;
+}
