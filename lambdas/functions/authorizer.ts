@@ -5,7 +5,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresMerchantDirectory } from '../core/adapters/postgres/merchants';
-import { logger } from '../core/observability';
+import { logger, withObservability } from '../core/observability';
 import { authenticateMerchant } from '../core/use-cases/authenticate-merchant';
 
 /** The whole API (every stage, method and path): API Gateway caches the policy per key across routes. */
@@ -14,21 +14,26 @@ function wholeApi(methodArn: string): string {
   return `${arnPrefix}/${stage}/*`;
 }
 
-export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
-  const authorization = Object.entries(event.headers ?? {}).find(
-    ([name]) => name.toLowerCase() === 'authorization',
-  )?.[1];
-  const merchant = await authenticateMerchant(postgresMerchantDirectory(await databasePool()), authorization);
-  if (!merchant) {
-    logger.info('rejected an API key', { sourceIp: event.requestContext.identity.sourceIp });
-    throw new Error('Unauthorized');
-  }
-  return {
-    principalId: merchant.id,
-    policyDocument: {
-      Version: '2012-10-17',
-      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: wholeApi(event.methodArn) }],
-    },
-    context: { merchantId: merchant.id },
-  };
-}
+export const handler = withObservability(
+  async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
+    const authorization = Object.entries(event.headers ?? {}).find(
+      ([name]) => name.toLowerCase() === 'authorization',
+    )?.[1];
+    const merchant = await authenticateMerchant(
+      postgresMerchantDirectory(await databasePool()),
+      authorization,
+    );
+    if (!merchant) {
+      logger.info('rejected an API key', { sourceIp: event.requestContext.identity.sourceIp });
+      throw new Error('Unauthorized');
+    }
+    return {
+      principalId: merchant.id,
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: wholeApi(event.methodArn) }],
+      },
+      context: { merchantId: merchant.id },
+    };
+  },
+);

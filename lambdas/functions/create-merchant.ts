@@ -4,14 +4,14 @@
  */
 import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresMerchantRegistry } from '../core/adapters/postgres/merchants';
-import { logger } from '../core/observability';
+import { logger, withObservability } from '../core/observability';
 import { registerMerchant } from '../core/use-cases/register-merchant';
 
-export async function handler(event: { name?: unknown; mode?: unknown }) {
+export const handler = withObservability(async (event: { name?: unknown; mode?: unknown }) => {
   if (typeof event.name !== 'string')
     throw new Error('invoke with {"name": "<merchant name>", "mode": "live" | "test"}');
   const mode = event.mode === 'test' ? 'test' : 'live';
   const result = await registerMerchant(postgresMerchantRegistry(await databasePool()), event.name, mode);
   logger.info('merchant registered', { merchantId: result.merchantId });
   return result;
-}
+});

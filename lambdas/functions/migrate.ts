@@ -5,9 +5,9 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { databasePool } from '../core/adapters/postgres/connection';
 import { applyMigrations, migrationsDirUnder } from '../core/adapters/postgres/migrations';
-import { logger } from '../core/observability';
+import { logger, withObservability } from '../core/observability';
 
-export async function handler(event: CloudFormationCustomResourceEvent) {
+export const handler = withObservability(async (event: CloudFormationCustomResourceEvent) => {
   const physicalResourceId = 'aspay-schema';
   // Deleting the stack must never drop payment data: migrations only ever move forward.
   if (event.RequestType === 'Delete') return { PhysicalResourceId: physicalResourceId };
@@ -15,4 +15,4 @@ export async function handler(event: CloudFormationCustomResourceEvent) {
   const applied = await applyMigrations(pool, migrationsDirUnder(import.meta.dirname));
   logger.info('migrations applied', { applied });
   return { PhysicalResourceId: physicalResourceId, Data: { Applied: applied.join(',') } };
-}
+});

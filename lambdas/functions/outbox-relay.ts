@@ -9,16 +9,13 @@ import { kafkaEventPublisher } from '../core/adapters/kafka/event-publisher';
 import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresOutbox } from '../core/adapters/postgres/outbox';
 import { OUTBOX_RELAY, PAYMENT_EVENTS_TOPIC } from '../core/config/messaging';
-import { logger, metrics } from '../core/observability';
+import { logger, metrics, withObservability } from '../core/observability';
 import { relayOutboxOnce } from '../core/use-cases/relay-outbox';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 let publisher: ReturnType<typeof kafkaEventPublisher> | undefined;
 
-export async function handler(
-  _event: unknown,
-  context: Context,
-): Promise<{ published: number; pruned: number }> {
+export const handler = withObservability(async (_event: unknown, context: Context) => {
   const outbox = postgresOutbox(await databasePool());
   publisher ??= kafkaEventPublisher(await kafkaConnection('aspay-outbox-relay'), PAYMENT_EVENTS_TOPIC.name);
   let published = 0;
@@ -31,7 +28,6 @@ export async function handler(
   } finally {
     metrics.addMetric('OutboxEventsPublished', 'Count', published);
     metrics.addMetric('OutboxLagSeconds', 'Seconds', await outbox.lagSeconds());
-    metrics.publishStoredMetrics();
   }
   const pruned = await outbox.prunePublished(
     new Date(Date.now() - OUTBOX_RELAY.retentionDays * DAY_MS),
@@ -39,4 +35,4 @@ export async function handler(
   );
   logger.info('relay pass finished', { published, pruned });
   return { published, pruned };
-}
+});

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { callApi, validPayment } from '../support/api-client';
-import { settlePayment, testDatabase } from '../support/database';
+import { callApi, paymentSettledAs, validPayment } from '../support/api-client';
+import { testDatabase } from '../support/database';
 
 const db = testDatabase();
 
 async function settledPayment(amount: string): Promise<string> {
   const { body } = await callApi('/v1/payments', { body: validPayment({ amount }) });
-  await settlePayment(db, body.id);
+  await paymentSettledAs(body.id, ['SUCCESS']);
   return body.id;
 }
 
@@ -36,9 +36,14 @@ describe('refunds', () => {
       'SUCCESS',
       'REFUNDED',
     ]);
-    const events = await db.query('SELECT event_type FROM outbox WHERE aggregate_id = $1 ORDER BY id', [id]);
+    const events = await db.query(
+      'SELECT event_type FROM outbox WHERE aggregate_id = $1 ORDER BY aggregate_version',
+      [id],
+    );
     expect(events.rows.map((row) => row.event_type)).toEqual([
       'payment.initiated',
+      'payment.pending',
+      'payment.succeeded',
       'payment.refunded',
       'payment.refunded',
     ]);
@@ -52,7 +57,8 @@ describe('refunds', () => {
   });
 
   it('refuses to refund a payment that has not succeeded with 409', async () => {
-    const { body } = await callApi('/v1/payments', { body: validPayment() });
+    const { body } = await callApi('/v1/payments', { body: validPayment({ source: 'tok_decline' }) });
+    await paymentSettledAs(body.id, ['FAILED']);
     const response = await callApi(`/v1/payments/${body.id}/refunds`, { body: {} });
     expect(response.status).toBe(409);
     expect(response.body.code).toBe('refund_not_allowed');

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { eventually } from './eventually';
 import { localEndpoints } from './local-stack';
 
 const endpoints = localEndpoints();
@@ -58,3 +59,16 @@ export const validPayment = (overrides: Record<string, unknown> = {}) => ({
   metadata: { order: '1001' },
   ...overrides,
 });
+
+/** Waits until the background processing leaves a payment in one of `statuses`. */
+export async function paymentSettledAs(
+  paymentId: string,
+  statuses: readonly string[],
+  options?: { timeoutMs?: number },
+): Promise<ApiResult> {
+  return eventually(
+    () => callApi(`/v1/payments/${paymentId}`),
+    (response) => statuses.includes(response.body?.status),
+    options,
+  );
+}

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll } from 'vitest';
 import { createPool } from '../../lambdas/core/adapters/postgres/pool';
@@ -11,18 +12,21 @@ export function testDatabase(): pg.Pool {
 }
 
 /**
- * Moves a payment to SUCCESS the way the bank processor does (each step with its history row), so that
- * refund behaviour can be tested before the processor exists in a test.
+ * Inserts a payment row straight into the database, with no outbox event: nothing in the background will
+ * touch it, so a test can drive its status with SQL alone.
  */
-export async function settlePayment(pool: pg.Pool, paymentId: string): Promise<void> {
-  for (const [from, to] of [
-    ['INITIATED', 'PENDING'],
-    ['PENDING', 'SUCCESS'],
-  ] as const) {
-    await pool.query(
-      `WITH moved AS (UPDATE payments SET status = $2 WHERE id = $1 AND status = $3 RETURNING id)
-       INSERT INTO payment_status_history (payment_id, from_status, to_status) SELECT id, $3, $2 FROM moved`,
-      [paymentId, to, from],
-    );
-  }
+export async function insertQuietPayment(pool: pg.Pool, amount = '25.00'): Promise<string> {
+  const id = randomUUID();
+  await pool.query(
+    `INSERT INTO payments (id, merchant_id, idempotency_key, request_hash, amount, currency, status, source)
+     VALUES ($1, 'mer_demo_acme', $2, 'fixture', $3, 'USD', 'INITIATED', 'tok_success')`,
+    [id, randomUUID(), amount],
+  );
+  return id;
+}
+
+/** Moves a quiet payment to SUCCESS with plain SQL, as the bank processor would. */
+export async function settleQuietPayment(pool: pg.Pool, paymentId: string): Promise<void> {
+  await pool.query("UPDATE payments SET status = 'PENDING' WHERE id = $1", [paymentId]);
+  await pool.query("UPDATE payments SET status = 'SUCCESS' WHERE id = $1", [paymentId]);
 }

@@ -7,7 +7,23 @@ declare module 'vitest' {
   }
 }
 
+/**
+ * Test timings, unless the environment sets them: an instant bank and short retry, breaker and backoff
+ * windows, so asynchronous outcomes settle in seconds. They reach the stack's processes through the
+ * environment; an already running stack (npm run local:up) keeps the settings it was started with.
+ */
+const TEST_TIMINGS = {
+  ASPAY_BANK_LATENCY_MS: '0',
+  ASPAY_BANK_TIMEOUT_MS: '1500',
+  ASPAY_BANK_BACKOFF_BASE_MS: '50',
+  ASPAY_BREAKER_FAILURE_THRESHOLD: '3',
+  ASPAY_BREAKER_HALF_OPEN_AFTER_MS: '2000',
+  ASPAY_PENDING_RETRY_AFTER_MS: '1000',
+  ASPAY_RETRY_BASE_MS: '200',
+};
+
 export default async function setup(project: TestProject) {
+  for (const [name, value] of Object.entries(TEST_TIMINGS)) process.env[name] ??= value;
   const { endpoints, started } = await bringUp();
   project.provide('endpoints', endpoints);
   return async () => {

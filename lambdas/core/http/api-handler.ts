@@ -1,10 +1,6 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { MAX_REQUEST_BODY_BYTES } from '../config/routes';
-import { logger, metrics, tracer } from '../observability';
+import { logger, withObservability } from '../observability';
 import {
   MalformedJsonError,
   PayloadTooLargeError,
@@ -95,8 +91,5 @@ export function apiHandler(
       return result;
     }
   };
-  return middy(run)
-    .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics));
+  return withObservability(run);
 }

@@ -155,3 +155,53 @@ export interface Outbox {
   /** Deletes published events older than the retention; returns how many. */
   prunePublished(olderThan: Date, limit: number): Promise<number>;
 }
+
+/** The payment lifecycle as the background processors drive it (no merchant scoping: internal callers). */
+export interface PaymentLifecycle {
+  find(paymentId: string): Promise<PaymentRecord | undefined>;
+  /**
+   * Moves the payment from `from` to `to` only if it is still in `from` (a conditional update), appending the
+   * history row and the outbox event in the same transaction. Returns undefined when it was not in `from`.
+   */
+  transition(
+    paymentId: string,
+    from: PaymentStatus,
+    to: PaymentStatus,
+    change: { reason?: string; bankChargeId?: string; event: (updated: PaymentRecord) => EventEnvelope },
+  ): Promise<PaymentRecord | undefined>;
+  /** Leaves a PENDING payment for another bank attempt at `at`. */
+  deferBankAttempt(paymentId: string, at: Date): Promise<void>;
+  /** PENDING payments whose next bank attempt is due, or that have waited `staleAfterMs` without one. */
+  duePending(now: Date, staleAfterMs: number, limit: number): Promise<PaymentRecord[]>;
+}
+
+/** Where records that still fail after every attempt are sidelined, with everything needed to redrive them. */
+export interface DeadLetterQueue {
+  send(letter: DeadLetter): Promise<void>;
+}
+
+export interface DeadLetter {
+  readonly consumer: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: string | null;
+  /** The original value: UTF-8 text when it is valid UTF-8, else base64. */
+  readonly payload: string;
+  readonly payloadEncoding: 'utf8' | 'base64';
+  readonly headers: Readonly<Record<string, string>>;
+  readonly attempts: number;
+  readonly lastError: string;
+  readonly failedAt: string;
+}
+
+/** One Kafka record as the consumers see it, decoded from the MSK event source mapping's event. */
+export interface ConsumedRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly timestamp: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer;
+  readonly headers: Readonly<Record<string, string>>;
+}

@@ -71,14 +71,26 @@ export function createBankSimulator({ latency, hangMs = 10 * 60_000 }: BankSimul
     idempotencyKey: string;
     createdAt: string;
   }[] = [];
-  const outcomes = new Map<string, Outcome>();
+  // In-flight and final outcomes by idempotency key: concurrent retries of one charge share one outcome.
+  const outcomes = new Map<string, Promise<Outcome>>();
   let outage = false;
 
   const delay = () => sleep(latency.min + Math.floor(Math.random() * (latency.max - latency.min + 1)));
 
-  async function charge(key: string, body: Record<string, unknown>): Promise<Outcome> {
-    const previous = outcomes.get(`charge:${key}`);
-    if (previous) return previous;
+  function once(key: string, perform: () => Promise<Outcome>): Promise<Outcome> {
+    let outcome = outcomes.get(key);
+    if (!outcome) {
+      outcome = perform();
+      outcomes.set(key, outcome);
+      // Errors are not outcomes: the next retry with this key tries again.
+      void outcome.then((result) => {
+        if (result.status >= 500) outcomes.delete(key);
+      });
+    }
+    return outcome;
+  }
+
+  async function charge(body: Record<string, unknown>, key: string): Promise<Outcome> {
     await delay();
     const source = String(body.source ?? '');
     if (source === 'tok_timeout') {
@@ -104,13 +116,10 @@ export function createBankSimulator({ latency, hangMs = 10 * 60_000 }: BankSimul
     } else {
       outcome = { status: 402, body: { status: 'declined', reason: 'unknown_source' } };
     }
-    outcomes.set(`charge:${key}`, outcome);
     return outcome;
   }
 
-  async function refund(key: string, chargeId: string, body: Record<string, unknown>): Promise<Outcome> {
-    const previous = outcomes.get(`refund:${key}`);
-    if (previous) return previous;
+  async function refund(chargeId: string, body: Record<string, unknown>, key: string): Promise<Outcome> {
     await delay();
     if (!charges.some((candidate) => candidate.id === chargeId))
       return { status: 404, body: { error: 'no_such_charge' } };
@@ -122,9 +131,7 @@ export function createBankSimulator({ latency, hangMs = 10 * 60_000 }: BankSimul
       createdAt: new Date().toISOString(),
     };
     refunds.push(accepted);
-    const outcome = { status: 201, body: { status: 'refunded', refundId: accepted.id } };
-    outcomes.set(`refund:${key}`, outcome);
-    return outcome;
+    return { status: 201, body: { status: 'refunded', refundId: accepted.id } };
   }
 
   return createServer(async (request, response) => {
@@ -147,11 +154,13 @@ export function createBankSimulator({ latency, hangMs = 10 * 60_000 }: BankSimul
         return send(response, { status: 400, body: { error: 'idempotency_key_required' } });
       }
       if (url.pathname === '/v1/charges' && request.method === 'POST') {
-        return send(response, await charge(key, await readJson(request)));
+        const body = await readJson(request);
+        return send(response, await once(`charge:${key}`, () => charge(body, key)));
       }
       const refundPath = /^\/v1\/charges\/([^/]+)\/refunds$/.exec(url.pathname);
       if (refundPath && request.method === 'POST') {
-        return send(response, await refund(key, refundPath[1] as string, await readJson(request)));
+        const body = await readJson(request);
+        return send(response, await once(`refund:${key}`, () => refund(refundPath[1] as string, body, key)));
       }
       send(response, { status: 404, body: { error: 'not_found' } });
     } catch {

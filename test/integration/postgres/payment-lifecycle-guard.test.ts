@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { callApi, validPayment } from '../../support/api-client';
-import { settlePayment, testDatabase } from '../../support/database';
+import { insertQuietPayment, settleQuietPayment, testDatabase } from '../../support/database';
 
 const db = testDatabase();
-
-async function newPayment(): Promise<string> {
-  return (await callApi('/v1/payments', { body: validPayment() })).body.id;
-}
+const newPayment = () => insertQuietPayment(db);
 
 describe('the database lifecycle guard', () => {
   it.each([
@@ -42,7 +38,7 @@ describe('the database lifecycle guard', () => {
 
   it('refuses refunds above the amount and a change of the amount', async () => {
     const id = await newPayment();
-    await settlePayment(db, id);
+    await settleQuietPayment(db, id);
     await expect(
       db.query('UPDATE payments SET refunded_amount = amount + 1 WHERE id = $1', [id]),
     ).rejects.toThrow('payments_refund_bounds');
@@ -53,7 +49,7 @@ describe('the database lifecycle guard', () => {
 
   it('allows the legal path and bumps the version at each step', async () => {
     const id = await newPayment();
-    await settlePayment(db, id);
+    await settleQuietPayment(db, id);
     await db.query("UPDATE payments SET refunded_amount = amount, status = 'REFUNDED' WHERE id = $1", [id]);
     const { rows } = await db.query('SELECT status, version FROM payments WHERE id = $1', [id]);
     expect(rows[0]).toEqual({ status: 'REFUNDED', version: 4 });

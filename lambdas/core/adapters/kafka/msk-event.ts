@@ -1,15 +1,5 @@
 import type { MSKEvent, MSKRecord } from 'aws-lambda';
-
-/** One Kafka record as the consumers see it, decoded from the MSK event source mapping's event. */
-export interface ConsumedRecord {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-  readonly timestamp: number;
-  readonly key: Buffer | null;
-  readonly value: Buffer;
-  readonly headers: Readonly<Record<string, string>>;
-}
+import type { ConsumedRecord } from '../../use-cases/ports';
 
 /** Decodes an MSK event (base64 keys and values, headers as byte arrays), in partition then offset order. */
 export function consumedRecords(event: MSKEvent): ConsumedRecord[] {

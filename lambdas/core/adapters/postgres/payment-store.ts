@@ -3,6 +3,7 @@ import type { EventEnvelope } from '../../domain/events';
 import type { PaymentStatus } from '../../domain/payment';
 import type {
   NewPayment,
+  PaymentLifecycle,
   PaymentRecord,
   PaymentStore,
   RefundDecision,
@@ -233,6 +234,66 @@ export function postgresPaymentStore(pool: pg.Pool): PaymentStore {
         await appendOutbox(client, decision.event, after.version);
         return { refund: toRefund(refund.rows[0] as RefundRow), payment: toPayment(after), created: true };
       });
+    },
+  };
+}
+
+/** The lifecycle side of the payments table, used by the bank processor and the pending-payments sweeper. */
+export function postgresPaymentLifecycle(pool: pg.Pool): PaymentLifecycle {
+  return {
+    async find(paymentId) {
+      const { rows } = await pool.query<PaymentRow>(`SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = $1`, [
+        paymentId,
+      ]);
+      return rows[0] ? toPayment(rows[0]) : undefined;
+    },
+
+    transition(paymentId, from, to, change) {
+      return inTransaction(pool, async (client) => {
+        // The condition on the expected status makes a redelivered or concurrent step a no-op.
+        const updated = await client.query<PaymentRow>(
+          `UPDATE payments SET status = $3,
+             failure_reason = COALESCE($4, failure_reason),
+             bank_charge_id = COALESCE($5, bank_charge_id),
+             next_bank_attempt_at = NULL
+           WHERE id = $1 AND status = $2
+           RETURNING ${PAYMENT_COLUMNS}`,
+          [
+            paymentId,
+            from,
+            to,
+            to === 'FAILED' ? (change.reason ?? null) : null,
+            change.bankChargeId ?? null,
+          ],
+        );
+        const row = updated.rows[0];
+        if (!row) return undefined;
+        const payment = toPayment(row);
+        await appendHistory(client, paymentId, from, to, change.reason ?? null);
+        await appendOutbox(client, change.event(payment), row.version);
+        return payment;
+      });
+    },
+
+    async deferBankAttempt(paymentId, at) {
+      await pool.query(
+        `UPDATE payments SET next_bank_attempt_at = $2, bank_attempts = bank_attempts + 1
+         WHERE id = $1 AND status = 'PENDING'`,
+        [paymentId, at],
+      );
+    },
+
+    async duePending(now, staleAfterMs, limit) {
+      const { rows } = await pool.query<PaymentRow>(
+        `SELECT ${PAYMENT_COLUMNS} FROM payments
+         WHERE status = 'PENDING'
+           AND (next_bank_attempt_at <= $1
+                OR (next_bank_attempt_at IS NULL AND updated_at <= $1 - make_interval(secs => $2 / 1000.0)))
+         ORDER BY COALESCE(next_bank_attempt_at, updated_at)
+         LIMIT $3`,
+        [now, staleAfterMs, limit],
+      );
+      return rows.map(toPayment);
     },
   };
 }

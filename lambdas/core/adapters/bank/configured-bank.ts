@@ -1,0 +1,16 @@
+import { BANK_BREAKER_STATE_ID, type BankSettings } from '../../config/bank';
+import { ENV } from '../../config/environment';
+import { logger, metrics } from '../../observability';
+import type { Bank } from '../../use-cases/ports';
+import { dynamodbBreakerState } from '../dynamodb/breaker-state';
+import { httpBank } from './http-bank';
+
+/** The bank at BANK_API_URL behind the breaker shared through DynamoDB; an opening breaker is logged and counted. */
+export function configuredBank(settings: BankSettings): Bank {
+  const baseUrl = process.env[ENV.bankApiUrl];
+  if (!baseUrl) throw new Error(`${ENV.bankApiUrl} is not set`);
+  return httpBank(baseUrl, settings, dynamodbBreakerState(BANK_BREAKER_STATE_ID), () => {
+    logger.warn('bank circuit breaker opened');
+    metrics.addMetric('CircuitBreakerOpen', 'Count', 1);
+  });
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import type { ClaimedOutboxBatch, EventPublisher, Outbox } from '../../../lambdas/core/use-cases/ports';
+import { relayOutboxOnce } from '../../../lambdas/core/use-cases/relay-outbox';
+
+function outboxWith(events: ClaimedOutboxBatch['events']) {
+  const calls: string[] = [];
+  const outbox: Outbox = {
+    claim: async () => ({
+      events,
+      markPublished: async () => {
+        calls.push('mark');
+      },
+      release: async () => {
+        calls.push('release');
+      },
+    }),
+    lagSeconds: async () => 0,
+    prunePublished: async () => 0,
+  };
+  return { outbox, calls };
+}
+
+const event = { outboxId: '1', eventId: 'e1', type: 'payment.initiated', key: 'p1', value: '{}' };
+
+describe('relayOutboxOnce', () => {
+  it('marks events published only after the publisher resolved', async () => {
+    const { outbox, calls } = outboxWith([event]);
+    const publisher: EventPublisher = {
+      publish: async () => {
+        calls.push('publish');
+      },
+    };
+    await expect(relayOutboxOnce(outbox, publisher, 10)).resolves.toBe(1);
+    expect(calls).toEqual(['publish', 'mark']);
+  });
+
+  it('releases the claim without marking when publishing fails', async () => {
+    const { outbox, calls } = outboxWith([event]);
+    const publisher: EventPublisher = {
+      publish: async () => {
+        throw new Error('broker down');
+      },
+    };
+    await expect(relayOutboxOnce(outbox, publisher, 10)).rejects.toThrow('broker down');
+    expect(calls).toEqual(['release']);
+  });
+});
