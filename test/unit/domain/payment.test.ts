@@ -1,0 +1,102 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  IllegalTransitionError,
+  RefundExceedsAvailableError,
+  RefundNotAllowedError,
+} from '../../../lambdas/core/domain/errors';
+import { moneyFromStored, parseMoney } from '../../../lambdas/core/domain/money';
+import {
+  assertTransition,
+  canTransition,
+  isTerminal,
+  PAYMENT_STATUSES,
+  type PaymentStatus,
+  planRefund,
+} from '../../../lambdas/core/domain/payment';
+
+const usd = (amount: string) => parseMoney(amount, 'USD');
+const zero = moneyFromStored('0', 'USD');
+
+describe('the payment lifecycle', () => {
+  it('allows exactly INITIATED→PENDING→SUCCESS|FAILED and SUCCESS→REFUNDED', () => {
+    const allowed = PAYMENT_STATUSES.flatMap((from) =>
+      PAYMENT_STATUSES.filter((to) => canTransition(from, to)).map((to) => `${from}→${to}`),
+    );
+    expect(allowed.sort()).toEqual([
+      'INITIATED→PENDING',
+      'PENDING→FAILED',
+      'PENDING→SUCCESS',
+      'SUCCESS→REFUNDED',
+    ]);
+  });
+
+  it('reaches no illegal status whatever sequence of transitions is attempted', () => {
+    const reachable = new Set<PaymentStatus>(['INITIATED', 'PENDING', 'SUCCESS', 'FAILED', 'REFUNDED']);
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...PAYMENT_STATUSES), { maxLength: 30 }), (attempts) => {
+        let status: PaymentStatus = 'INITIATED';
+        const visited: PaymentStatus[] = [status];
+        for (const to of attempts) {
+          if (canTransition(status, to)) {
+            assertTransition(status, to);
+            status = to;
+            visited.push(to);
+          } else {
+            expect(() => assertTransition(status, to)).toThrow(IllegalTransitionError);
+          }
+        }
+        expect(reachable.has(status)).toBe(true);
+        // Every step taken was an allowed edge, and nothing follows a terminal status.
+        for (let i = 1; i < visited.length; i++) {
+          expect(canTransition(visited[i - 1] as PaymentStatus, visited[i] as PaymentStatus)).toBe(true);
+          expect(isTerminal(visited[i - 1] as PaymentStatus)).toBe(false);
+        }
+      }),
+    );
+  });
+});
+
+describe('planRefund', () => {
+  it('keeps a partial refund SUCCESS and a full one REFUNDED', () => {
+    expect(
+      planRefund({ status: 'SUCCESS', amount: usd('100.00'), refunded: zero, requested: usd('30.00') })
+        .statusAfter,
+    ).toBe('SUCCESS');
+    const rest = planRefund({ status: 'SUCCESS', amount: usd('100.00'), refunded: usd('30.00') });
+    expect(rest.refund.amount.toFixed(2)).toBe('70.00');
+    expect(rest.statusAfter).toBe('REFUNDED');
+  });
+
+  it('refuses refunds of payments that have not succeeded, and above what remains', () => {
+    expect(() => planRefund({ status: 'PENDING', amount: usd('10.00'), refunded: zero })).toThrow(
+      RefundNotAllowedError,
+    );
+    expect(() =>
+      planRefund({ status: 'SUCCESS', amount: usd('10.00'), refunded: usd('5.00'), requested: usd('5.01') }),
+    ).toThrow(RefundExceedsAvailableError);
+  });
+
+  it('never lets the refunds of a payment add up to more than its amount', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 5_000 }), { maxLength: 20 }), (requestsInCents) => {
+        const amount = usd('100.00');
+        let refunded = zero;
+        let status: PaymentStatus = 'SUCCESS';
+        for (const cents of requestsInCents) {
+          try {
+            const plan = planRefund({ status, amount, refunded, requested: usd((cents / 100).toFixed(2)) });
+            refunded = plan.refundedAfter;
+            status = plan.statusAfter;
+          } catch (error) {
+            expect(
+              error instanceof RefundExceedsAvailableError || error instanceof RefundNotAllowedError,
+            ).toBe(true);
+          }
+          expect(refunded.amount.lte(amount.amount)).toBe(true);
+          expect(status === 'REFUNDED').toBe(refunded.amount.equals(amount.amount));
+        }
+      }),
+    );
+  });
+});
