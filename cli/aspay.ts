@@ -1,55 +1,95 @@
 /**
- * `aspay`: the operator CLI. Reads the database from DATABASE_URL, else from the local stack's
- * .aspay/local.json. Errors are one line on stderr with a non-zero exit; `--json` prints machine output.
+ * `aspay`: the operator CLI (npm run aspay -- …). Endpoints come from the environment (DATABASE_URL,
+ * KAFKA_BROKERS, DLQ_URL, SQS_ENDPOINT — so it works against AWS from a host that reaches them), else from the
+ * local stack's .aspay/local.json. `--json` prints machine-readable output. Exit codes: 0 ok, 1 a check
+ * failed or the command failed, 2 usage error.
  *
- *   aspay merchants create <name> [--live] [--json]
+ *   aspay payments show <id>
+ *   aspay dlq list | show <id> | redrive <id> | redrive --all
+ *   aspay ledger verify
+ *   aspay chaos poison-pill [--count N]
+ *   aspay merchants create <name> [--live]
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createKafka } from '../lambdas/core/adapters/kafka/client';
 import { postgresMerchantRegistry } from '../lambdas/core/adapters/postgres/merchants';
 import { createPool } from '../lambdas/core/adapters/postgres/pool';
 import { registerMerchant } from '../lambdas/core/use-cases/register-merchant';
+import { poisonPill } from './commands/chaos';
+import { dlqAccess, listDlq, redriveDlq, showDlq } from './commands/dlq';
+import { verifyLedger } from './commands/ledger';
+import { showPayment } from './commands/payments';
+import { CheckFailedError, cliEndpoints, output, required, UsageError } from './context';
 
-class UsageError extends Error {}
+const USAGE =
+  'usage: aspay payments show <id> | dlq list|show <id>|redrive <id>|--all | ledger verify | chaos poison-pill [--count N] | merchants create <name> [--live]  (add --json for JSON)';
 
-function databaseUrl(): string {
-  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
-  const localJson = join(import.meta.dirname, '..', '.aspay', 'local.json');
-  if (existsSync(localJson))
-    return (JSON.parse(readFileSync(localJson, 'utf8')) as { databaseUrl: string }).databaseUrl;
-  throw new UsageError('no database: set DATABASE_URL or start the local stack (npm run local:up)');
+function flagValue(args: string[], flag: string): string | undefined {
+  const index = args.indexOf(flag);
+  return index >= 0 ? args[index + 1] : undefined;
 }
 
-async function main(args: string[]): Promise<number> {
-  const json = args.includes('--json');
-  const words = args.filter((arg) => !arg.startsWith('--'));
-  if (words[0] === 'merchants' && words[1] === 'create' && words[2]) {
-    const pool = createPool(databaseUrl());
-    try {
-      const result = await registerMerchant(
-        postgresMerchantRegistry(pool),
-        words.slice(2).join(' '),
-        args.includes('--live') ? 'live' : 'test',
-      );
-      console.log(
-        json
-          ? JSON.stringify(result)
-          : `merchant ${result.merchantId}\napi key  ${result.apiKey}  (shown once: store it now)`,
-      );
-      return 0;
-    } finally {
-      await pool.end();
-    }
+async function withPool<T>(use: (pool: ReturnType<typeof createPool>) => Promise<T>): Promise<T> {
+  const pool = createPool(cliEndpoints().databaseUrl);
+  try {
+    return await use(pool);
+  } finally {
+    await pool.end();
   }
-  throw new UsageError('usage: aspay merchants create <name> [--live] [--json]');
+}
+
+function kafka() {
+  return createKafka({
+    clientId: 'aspay-cli',
+    brokers: required(cliEndpoints().kafkaBrokers, 'KAFKA_BROKERS').split(','),
+  });
+}
+
+function dlq() {
+  const endpoints = cliEndpoints();
+  return dlqAccess(required(endpoints.deadLetterQueueUrl, 'DLQ_URL'), endpoints.sqsEndpoint);
+}
+
+async function main(args: string[]): Promise<void> {
+  const out = output(args.includes('--json'));
+  const words = args.filter((arg, index) => !arg.startsWith('--') && args[index - 1] !== '--count');
+  const [area, action, subject] = words;
+  switch (`${area} ${action}`) {
+    case 'payments show':
+      return withPool((pool) => showPayment(pool, subject, out));
+    case 'ledger verify':
+      return withPool((pool) => verifyLedger(pool, out));
+    case 'dlq list':
+      return listDlq(dlq(), out);
+    case 'dlq show':
+      return showDlq(dlq(), subject, out);
+    case 'dlq redrive':
+      return redriveDlq(dlq(), kafka(), args.includes('--all') ? '--all' : subject, out);
+    case 'chaos poison-pill':
+      return poisonPill(kafka(), Number(flagValue(args, '--count') ?? '1'), out);
+    case 'merchants create': {
+      const name = words.slice(2).join(' ');
+      if (!name) throw new UsageError('usage: aspay merchants create <name> [--live]');
+      const result = await withPool((pool) =>
+        registerMerchant(postgresMerchantRegistry(pool), name, args.includes('--live') ? 'live' : 'test'),
+      );
+      return out.print(
+        result,
+        () => `merchant ${result.merchantId}\napi key  ${result.apiKey}  (shown once: store it now)`,
+      );
+    }
+    default:
+      throw new UsageError(USAGE);
+  }
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  () => process.exit(0),
   (error: Error) => {
-    console.error(
-      `aspay: ${error instanceof UsageError ? error.message : `failed: ${error.message.split('\n')[0]}`}`,
-    );
+    const message =
+      error instanceof UsageError || error instanceof CheckFailedError
+        ? error.message
+        : `failed: ${error.message.split('\n')[0]}`;
+    console.error(`aspay: ${message}`);
     process.exit(error instanceof UsageError ? 2 : 1);
   },
 );

@@ -13,6 +13,7 @@ function describe(endpoints: LocalEndpoints): string {
     `  Kafka            ${endpoints.kafkaBrokers}`,
     `  DynamoDB Local   ${endpoints.dynamodbEndpoint}  (table ${endpoints.idempotencyTable})`,
     `  ElasticMQ (SQS)  ${endpoints.sqsEndpoint}  (DLQ ${endpoints.deadLetterQueueUrl})`,
+    `  Webhook sink     ${endpoints.webhookSinkUrl}/deliveries`,
     `  Bank simulator   ${endpoints.bankUrl}  (latency ASPAY_BANK_LATENCY_MS=${process.env.ASPAY_BANK_LATENCY_MS ?? '5000-10000'})`,
     '  Demo merchants:',
     ...endpoints.merchants.map(

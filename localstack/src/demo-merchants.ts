@@ -10,23 +10,35 @@ export const DEMO_MERCHANTS = [
     id: 'mer_demo_acme',
     name: 'Acme Books (demo)',
     apiKey: 'sk_test_demo_acme_4f9c2e7b1d6a8035c2e1f4b7a9d0c3e6',
+    webhookSecret: 'whsec_demo_acme_0b1c2d3e4f5a6b7c8d9e',
   },
   {
     id: 'mer_demo_globex',
     name: 'Globex Travel (demo)',
     apiKey: 'sk_test_demo_globex_8b3d5f1a7c9e2046d8b1a3f5c7e9024b',
+    webhookSecret: 'whsec_demo_globex_9e8d7c6b5a4f3e2d1c0b',
   },
 ] as const;
 
-export async function seedDemoMerchants(databaseUrl: string): Promise<void> {
+/** Registers the demo merchants, their webhook endpoints on the local sink included. */
+export async function seedDemoMerchants(databaseUrl: string, webhookSinkUrl: string): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     for (const merchant of DEMO_MERCHANTS) {
       await client.query(
-        `INSERT INTO merchants (id, name, api_key_hash, api_key_prefix) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (id) DO UPDATE SET api_key_hash = EXCLUDED.api_key_hash, api_key_prefix = EXCLUDED.api_key_prefix`,
-        [merchant.id, merchant.name, hashApiKey(merchant.apiKey), apiKeyPrefix(merchant.apiKey)],
+        `INSERT INTO merchants (id, name, api_key_hash, api_key_prefix, webhook_url, webhook_secret)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (id) DO UPDATE SET api_key_hash = EXCLUDED.api_key_hash, api_key_prefix = EXCLUDED.api_key_prefix,
+           webhook_url = EXCLUDED.webhook_url, webhook_secret = EXCLUDED.webhook_secret`,
+        [
+          merchant.id,
+          merchant.name,
+          hashApiKey(merchant.apiKey),
+          apiKeyPrefix(merchant.apiKey),
+          `${webhookSinkUrl}/hooks/${merchant.id}`,
+          merchant.webhookSecret,
+        ],
       );
     }
   } finally {

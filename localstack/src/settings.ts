@@ -33,6 +33,7 @@ export function localPorts() {
     sqs: port('ASPAY_SQS_PORT', 9324),
     embeddedPostgres: port('ASPAY_EMBEDDED_PG_PORT', 5433),
     bank: port('ASPAY_BANK_PORT', 3100),
+    webhookSink: port('ASPAY_WEBHOOK_SINK_PORT', 3200),
   };
 }
 

@@ -29,6 +29,7 @@ export interface LocalEndpoints {
   idempotencyTable: string;
   deadLetterQueueUrl: string;
   bankUrl: string;
+  webhookSinkUrl: string;
   merchants: { id: string; apiKey: string }[];
 }
 
@@ -82,7 +83,6 @@ export async function bringUp(): Promise<RunningStack> {
     const failure = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failure) throw failure.reason;
     await Promise.all(list.map((engine) => engine.bootstrap()));
-    await seedDemoMerchants(all.postgres.databaseUrl());
 
     const endpoints: LocalEndpoints = {
       apiUrl: `http://${HOST}:${ports.api}`,
@@ -93,13 +93,17 @@ export async function bringUp(): Promise<RunningStack> {
       idempotencyTable: IDEMPOTENCY_TABLE.defaultName,
       deadLetterQueueUrl: `${all.sqs.endpoint}/000000000000/${DEAD_LETTER_QUEUE.name}`,
       bankUrl: `http://${HOST}:${ports.bank}`,
+      webhookSinkUrl: `http://${HOST}:${ports.webhookSink}`,
       merchants: DEMO_MERCHANTS.map(({ id, apiKey }) => ({ id, apiKey })),
     };
-    for (const service of [
+    await seedDemoMerchants(endpoints.databaseUrl, endpoints.webhookSinkUrl);
+    const services = [
       bankService(ports, endpoints),
+      webhookSinkService(ports, endpoints),
       apiService(ports, endpoints),
       runnerService(endpoints),
-    ]) {
+    ];
+    for (const service of services) {
       const process = await startService(service);
       if (process) started.push(process);
     }
@@ -152,6 +156,18 @@ function bankService(ports: LocalPorts, endpoints: LocalEndpoints): Service {
   };
 }
 
+function webhookSinkService(ports: LocalPorts, endpoints: LocalEndpoints): Service {
+  const isHealthy = answers(`${endpoints.webhookSinkUrl}/deliveries?merchantId=health`);
+  return {
+    name: 'webhook-sink',
+    script: 'webhooks/server.ts',
+    env: { ASPAY_WEBHOOK_SINK_PORT: String(ports.webhookSink) },
+    isHealthy,
+    isReady: isHealthy,
+    port: { number: ports.webhookSink, env: 'ASPAY_WEBHOOK_SINK_PORT' },
+  };
+}
+
 function runnerService(endpoints: LocalEndpoints): Service {
   return {
     name: 'runner',
@@ -192,7 +208,7 @@ async function startService(service: Service): Promise<ManagedProcess | undefine
 
 /** Stops the named processes, the services first so nothing calls an engine that is going away. */
 export async function stopProcesses(names: readonly string[]): Promise<void> {
-  const services = new Set(['api', 'runner', 'bank']);
+  const services = new Set(['api', 'runner', 'bank', 'webhook-sink']);
   const servicesFirst = [...names].sort((a, b) => Number(services.has(b)) - Number(services.has(a)));
   for (const name of servicesFirst) await stopProcess(name);
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PROBLEM_CONTENT_TYPE } from '../config/problems';
 import { API_ROUTES, MAX_REQUEST_BODY_BYTES } from '../config/routes';
 import {
+  Balance,
   CreatePaymentRequest,
   CreateRefundRequest,
   ListPaymentsQuery,
@@ -83,6 +84,11 @@ const operations: Record<string, object> = {
       ...postErrors,
     },
   },
+  'GET /v1/balance': {
+    operationId: 'getBalance',
+    summary: "The merchant's ledger balance per currency",
+    responses: { '200': { description: 'The balance.', content: json(ref('Balance')) }, ...commonErrors },
+  },
   'GET /openapi.json': {
     operationId: 'getOpenApi',
     summary: 'This document',
@@ -94,7 +100,15 @@ const operations: Record<string, object> = {
 /** The OpenAPI 3.1 document, generated from the very zod schemas that validate requests. */
 export function openApiDocument(): object {
   const components = z.registry<{ id: string }>();
-  for (const schema of [CreatePaymentRequest, CreateRefundRequest, Payment, PaymentList, Refund, Problem]) {
+  for (const schema of [
+    CreatePaymentRequest,
+    CreateRefundRequest,
+    Payment,
+    PaymentList,
+    Refund,
+    Balance,
+    Problem,
+  ]) {
     components.add(schema, { id: z.globalRegistry.get(schema)?.id as string });
   }
   const { schemas } = z.toJSONSchema(components, {

@@ -106,6 +106,20 @@ export const Refund = z
   .meta({ id: 'Refund' });
 export type Refund = z.infer<typeof Refund>;
 
+export const Balance = z
+  .object({
+    object: z.literal('balance'),
+    merchantId: z.string(),
+    payable: z
+      .array(
+        z.object({ currency: currencyCode, amount: z.string().meta({ description: 'Decimal string.' }) }),
+      )
+      .meta({
+        description: 'What ASPay owes the merchant per currency, from the ledger (payments minus refunds).',
+      }),
+  })
+  .meta({ id: 'Balance' });
+
 export const Problem = z
   .object({
     type: z.string(),

@@ -96,6 +96,8 @@ export interface RefundCommand {
   /** Omitted: refund everything that remains. */
   amount?: string;
   reason?: string;
+  /** Defaults to a merchant's refund; the saga records compensations. */
+  kind?: 'merchant' | 'compensation';
 }
 
 /**
@@ -123,6 +125,7 @@ export async function refundPayment(
       return {
         refund: {
           id: refundId,
+          kind: command.kind ?? 'merchant',
           idempotencyKey: command.idempotencyKey,
           requestHash: command.requestHash,
           amount: formatAmount(plan.refund),

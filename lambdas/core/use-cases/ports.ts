@@ -1,4 +1,5 @@
 import type { EventEnvelope } from '../domain/events';
+import type { JournalEntryPlan } from '../domain/ledger';
 import type { PaymentStatus } from '../domain/payment';
 
 /** The interfaces through which use cases reach storage; adapters implement them, functions wire them. */
@@ -53,6 +54,8 @@ export interface NewPayment {
 
 export interface NewRefund {
   readonly id: string;
+  /** A merchant's refund, or the saga's compensation of a payment the ledger could not post. */
+  readonly kind: 'merchant' | 'compensation';
   readonly idempotencyKey: string;
   readonly requestHash: string;
   readonly amount: string;
@@ -118,8 +121,22 @@ export type ChargeOutcome =
   /** The bank could not be reached or kept failing (or the breaker is open): try again later. */
   | { readonly kind: 'unavailable'; readonly reason: string };
 
+export interface BankRefundRequest {
+  readonly chargeId: string;
+  /** Sent as the bank's idempotency key for the refund. */
+  readonly refundId: string;
+  readonly amount: string;
+  readonly currency: string;
+}
+
+export type BankRefundOutcome =
+  | { readonly kind: 'refunded'; readonly bankRefundId: string }
+  | { readonly kind: 'rejected'; readonly reason: string }
+  | { readonly kind: 'unavailable'; readonly reason: string };
+
 export interface Bank {
   charge(request: ChargeRequest): Promise<ChargeOutcome>;
+  refund(request: BankRefundRequest): Promise<BankRefundOutcome>;
 }
 
 export interface PublishableEvent {
@@ -204,4 +221,55 @@ export interface ConsumedRecord {
   readonly key: Buffer | null;
   readonly value: Buffer;
   readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Refunds waiting to be executed at the bank, and the record of their execution. */
+export interface RefundExecutions {
+  /** The refund with what the bank needs; undefined when it was already executed. */
+  pending(refundId: string): Promise<{ chargeId: string; amount: string; currency: string } | undefined>;
+  markExecuted(refundId: string, bankRefundId: string): Promise<void>;
+}
+
+export interface LedgerStore {
+  /** Posts one journal entry for `eventId` in one transaction, unless the event was already posted. */
+  post(
+    source: { eventId: string; paymentId: string; merchantId: string },
+    entry: JournalEntryPlan,
+  ): Promise<'posted' | 'duplicate'>;
+  hasPaymentEntry(paymentId: string): Promise<boolean>;
+  /** Records a refused posting and its `ledger.posting_failed` event (outbox) once per failed event. */
+  reportPostingFailure(
+    failed: { eventId: string; paymentId: string; reason: string },
+    event: EventEnvelope,
+  ): Promise<boolean>;
+  /** Why the merchant's ledger accounts are frozen, if they are. */
+  frozenReason(merchantId: string): Promise<string | undefined>;
+  /** The merchant's payable balance per currency (credits minus debits). */
+  balances(merchantId: string): Promise<{ currency: string; balance: string }[]>;
+}
+
+export interface WebhookEndpoint {
+  readonly url: string;
+  readonly secret: string;
+}
+
+export interface WebhookDeliveries {
+  endpointOf(merchantId: string): Promise<WebhookEndpoint | undefined>;
+  alreadyHandled(eventId: string): Promise<boolean>;
+  record(delivery: {
+    eventId: string;
+    merchantId: string;
+    paymentId: string;
+    eventType: string;
+    url: string;
+    status: 'delivered' | 'failed';
+    attempts: number;
+    responseStatus: number | null;
+    lastError: string | null;
+  }): Promise<void>;
+}
+
+export interface WebhookSender {
+  /** POSTs the body; resolves with the HTTP status, rejects on a network failure or timeout. */
+  send(url: string, rawBody: string, headers: Record<string, string>): Promise<number>;
 }

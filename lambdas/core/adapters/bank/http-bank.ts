@@ -9,7 +9,7 @@ import {
   wrap,
 } from 'cockatiel';
 import type { BankSettings } from '../../config/bank';
-import type { Bank, ChargeOutcome, ChargeRequest } from '../../use-cases/ports';
+import type { Bank } from '../../use-cases/ports';
 
 /** A failure worth retrying: the bank may answer differently next time (timeouts, 5xx, connection errors). */
 export class TransientBankError extends Error {
@@ -19,6 +19,11 @@ export class TransientBankError extends Error {
 export interface BreakerStateStore {
   load(): Promise<unknown>;
   save(state: unknown): Promise<void>;
+}
+
+interface BankAnswer {
+  status: number;
+  body: { chargeId?: string; refundId?: string; reason?: string; error?: string };
 }
 
 /**
@@ -39,18 +44,13 @@ export function httpBank(
     backoff: new ExponentialBackoff({ initialDelay: settings.backoffBaseMs, maxDelay: 30_000 }),
   });
 
-  async function attempt(request: ChargeRequest): Promise<ChargeOutcome> {
+  async function post(path: string, idempotencyKey: string, body: object): Promise<BankAnswer> {
     let response: Response;
     try {
-      response = await fetch(`${baseUrl}/v1/charges`, {
+      response = await fetch(`${baseUrl}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': request.paymentId },
-        body: JSON.stringify({
-          amount: request.amount,
-          currency: request.currency,
-          source: request.source,
-          reference: request.paymentId,
-        }),
+        headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+        body: JSON.stringify(body),
         signal: AbortSignal.timeout(settings.timeoutMs),
       });
     } catch (error) {
@@ -58,21 +58,26 @@ export function httpBank(
     }
     if (response.status >= 500 || response.status === 429)
       throw new TransientBankError(`bank answered ${response.status}`);
-    const body = (await response.json().catch(() => ({}))) as { chargeId?: string; reason?: string };
-    if (response.status === 201 || response.status === 200)
-      return { kind: 'approved', chargeId: String(body.chargeId) };
-    return { kind: 'declined', reason: body.reason ?? `bank_${response.status}` };
+    return { status: response.status, body: (await response.json().catch(() => ({}))) as BankAnswer['body'] };
   }
 
-  async function withBreaker<T>(use: (breaker: CircuitBreakerPolicy) => Promise<T>): Promise<T> {
-    const breaker = circuitBreaker(isTransient, {
+  /** Runs one bank operation (with its retries) through the shared breaker, or says why the bank is unavailable. */
+  async function guarded(
+    operation: () => Promise<BankAnswer>,
+  ): Promise<{ answer: BankAnswer } | { unavailable: string }> {
+    const breaker: CircuitBreakerPolicy = circuitBreaker(isTransient, {
       halfOpenAfter: settings.breakerHalfOpenAfterMs,
       breaker: new ConsecutiveBreaker(settings.breakerFailureThreshold),
       initialState: (await breakerState.load()) ?? undefined,
     });
     const listener = breaker.onBreak(onBreak);
     try {
-      return await use(breaker);
+      // The breaker counts whole operations (after retries), so one slow charge does not open it.
+      return { answer: await wrap(breaker, retryPolicy).execute(operation) };
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) return { unavailable: 'circuit_open' };
+      if (error instanceof TransientBankError) return { unavailable: error.message };
+      throw error;
     } finally {
       listener.dispose();
       await breakerState.save(breaker.toJSON());
@@ -80,17 +85,32 @@ export function httpBank(
   }
 
   return {
-    charge(request) {
-      return withBreaker(async (breaker) => {
-        try {
-          // The breaker counts whole charges (after retries), so one slow charge does not open it.
-          return await wrap(breaker, retryPolicy).execute(() => attempt(request));
-        } catch (error) {
-          if (error instanceof BrokenCircuitError) return { kind: 'unavailable', reason: 'circuit_open' };
-          if (error instanceof TransientBankError) return { kind: 'unavailable', reason: error.message };
-          throw error;
-        }
-      });
+    async charge(request) {
+      const result = await guarded(() =>
+        post('/v1/charges', request.paymentId, {
+          amount: request.amount,
+          currency: request.currency,
+          source: request.source,
+          reference: request.paymentId,
+        }),
+      );
+      if ('unavailable' in result) return { kind: 'unavailable', reason: result.unavailable };
+      const { status, body } = result.answer;
+      if (status === 200 || status === 201) return { kind: 'approved', chargeId: String(body.chargeId) };
+      return { kind: 'declined', reason: body.reason ?? `bank_${status}` };
+    },
+
+    async refund(request) {
+      const result = await guarded(() =>
+        post(`/v1/charges/${encodeURIComponent(request.chargeId)}/refunds`, request.refundId, {
+          amount: request.amount,
+          currency: request.currency,
+        }),
+      );
+      if ('unavailable' in result) return { kind: 'unavailable', reason: result.unavailable };
+      const { status, body } = result.answer;
+      if (status === 200 || status === 201) return { kind: 'refunded', bankRefundId: String(body.refundId) };
+      return { kind: 'rejected', reason: body.error ?? body.reason ?? `bank_${status}` };
     },
   };
 }

@@ -7,6 +7,7 @@ import type {
   PaymentRecord,
   PaymentStore,
   RefundDecision,
+  RefundExecutions,
   RefundRecord,
   StatusChangeRecord,
 } from '../../use-cases/ports';
@@ -200,8 +201,8 @@ export function postgresPaymentStore(pool: pg.Pool): PaymentStore {
         const payment = toPayment(row);
         const decision = decide(payment);
         const refund = await client.query<RefundRow>(
-          `INSERT INTO refunds (id, payment_id, merchant_id, idempotency_key, request_hash, amount, currency, reason)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+          `INSERT INTO refunds (id, payment_id, merchant_id, idempotency_key, request_hash, amount, currency, reason, kind)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
            RETURNING id, payment_id, amount::text AS amount, currency, reason, request_hash, created_at`,
           [
             decision.refund.id,
@@ -212,6 +213,7 @@ export function postgresPaymentStore(pool: pg.Pool): PaymentStore {
             decision.refund.amount,
             payment.currency,
             decision.refund.reason,
+            decision.refund.kind,
           ],
         );
         // The guard trigger re-checks the transition and the refund bounds inside the database.
@@ -294,6 +296,30 @@ export function postgresPaymentLifecycle(pool: pg.Pool): PaymentLifecycle {
         [now, staleAfterMs, limit],
       );
       return rows.map(toPayment);
+    },
+  };
+}
+
+/** Refunds recorded by the API or the saga, executed at the bank by the bank processor. */
+export function postgresRefundExecutions(pool: pg.Pool): RefundExecutions {
+  return {
+    async pending(refundId) {
+      const { rows } = await pool.query<{ charge_id: string | null; amount: string; currency: string }>(
+        `SELECT p.bank_charge_id AS charge_id, r.amount::text AS amount, r.currency
+         FROM refunds r JOIN payments p ON p.id = r.payment_id
+         WHERE r.id = $1 AND r.executed_at IS NULL`,
+        [refundId],
+      );
+      const row = rows[0];
+      if (!row) return undefined;
+      if (!row.charge_id) throw new Error(`refund ${refundId} belongs to a payment without a bank charge`);
+      return { chargeId: row.charge_id, amount: row.amount, currency: row.currency };
+    },
+    async markExecuted(refundId, bankRefundId) {
+      await pool.query(
+        'UPDATE refunds SET bank_refund_id = $2, executed_at = now() WHERE id = $1 AND executed_at IS NULL',
+        [refundId, bankRefundId],
+      );
     },
   };
 }

@@ -1,0 +1,52 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** A usage or input problem: one line to stderr, exit code 2. */
+export class UsageError extends Error {}
+/** The command ran and found something wrong (e.g. a broken ledger invariant): exit code 1. */
+export class CheckFailedError extends Error {}
+
+export interface CliEndpoints {
+  databaseUrl: string;
+  kafkaBrokers?: string;
+  deadLetterQueueUrl?: string;
+  sqsEndpoint?: string;
+}
+
+/** Endpoints from the environment (works against AWS), else from the local stack's .aspay/local.json. */
+export function cliEndpoints(): CliEndpoints {
+  const localJson = join(import.meta.dirname, '..', '.aspay', 'local.json');
+  const local = existsSync(localJson)
+    ? (JSON.parse(readFileSync(localJson, 'utf8')) as Partial<CliEndpoints>)
+    : {};
+  const databaseUrl = process.env.DATABASE_URL ?? local.databaseUrl;
+  if (!databaseUrl)
+    throw new UsageError('no database: set DATABASE_URL or start the local stack (npm run local:up)');
+  return {
+    databaseUrl,
+    kafkaBrokers: process.env.KAFKA_BROKERS ?? local.kafkaBrokers,
+    deadLetterQueueUrl: process.env.DLQ_URL ?? local.deadLetterQueueUrl,
+    sqsEndpoint: process.env.SQS_ENDPOINT ?? local.sqsEndpoint,
+  };
+}
+
+export function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined || value === '')
+    throw new UsageError(`${what} is not configured (environment or .aspay/local.json)`);
+  return value;
+}
+
+export interface Output {
+  json: boolean;
+  /** Prints `value` as JSON with --json, else the human text. */
+  print(value: unknown, text: () => string): void;
+}
+
+export function output(json: boolean): Output {
+  return {
+    json,
+    print(value, text) {
+      console.log(json ? JSON.stringify(value, null, 2) : text());
+    },
+  };
+}

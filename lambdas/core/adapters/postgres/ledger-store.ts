@@ -1,0 +1,99 @@
+import type pg from 'pg';
+import type { LedgerStore } from '../../use-cases/ports';
+import { inTransaction } from './pool';
+
+/** The ledger schema: journal entries and postings, append-only and balanced (enforced by the database). */
+export function postgresLedger(pool: pg.Pool): LedgerStore {
+  return {
+    post(source, entry) {
+      return inTransaction(pool, async (client) => {
+        const inserted = await client.query(
+          `INSERT INTO ledger.journal_entries (id, event_id, kind, payment_id, merchant_id, currency, description)
+           VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6)
+           ON CONFLICT (event_id) DO NOTHING
+           RETURNING id`,
+          [
+            source.eventId,
+            entry.kind,
+            source.paymentId,
+            source.merchantId,
+            entry.currency,
+            entry.description,
+          ],
+        );
+        const entryId = inserted.rows[0]?.id as string | undefined;
+        if (!entryId) return 'duplicate';
+        for (const posting of entry.postings) {
+          await client.query(
+            `INSERT INTO ledger.accounts (id, kind, merchant_id, currency) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO NOTHING`,
+            [posting.account.id, posting.account.kind, posting.account.merchantId, posting.account.currency],
+          );
+          await client.query(
+            'INSERT INTO ledger.postings (entry_id, account_id, direction, amount, currency) VALUES ($1, $2, $3, $4, $5)',
+            [entryId, posting.account.id, posting.direction, posting.amount, posting.account.currency],
+          );
+        }
+        return 'posted';
+      });
+    },
+
+    async hasPaymentEntry(paymentId) {
+      const { rowCount } = await pool.query(
+        "SELECT 1 FROM ledger.journal_entries WHERE payment_id = $1 AND kind = 'payment'",
+        [paymentId],
+      );
+      return (rowCount ?? 0) > 0;
+    },
+
+    reportPostingFailure(failed, event) {
+      return inTransaction(pool, async (client) => {
+        const recorded = await client.query(
+          `INSERT INTO ledger.posting_failures (failed_event_id, payment_id, reason, reported_event_id)
+           VALUES ($1, $2, $3, $4) ON CONFLICT (failed_event_id) DO NOTHING`,
+          [failed.eventId, failed.paymentId, failed.reason, event.eventId],
+        );
+        if (!recorded.rowCount) return false;
+        // Sharing the payment's row lock orders this event after the payment event it answers (docs/outbox-relay.md).
+        const payment = await client.query<{ version: number }>(
+          'SELECT version FROM payments WHERE id = $1 FOR SHARE',
+          [failed.paymentId],
+        );
+        await client.query(
+          `INSERT INTO outbox (event_id, event_type, aggregate_id, aggregate_version, payload, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6)`,
+          [
+            event.eventId,
+            event.type,
+            event.paymentId,
+            payment.rows[0]?.version ?? 0,
+            JSON.stringify(event),
+            event.occurredAt,
+          ],
+        );
+        return true;
+      });
+    },
+
+    async frozenReason(merchantId) {
+      const { rows } = await pool.query<{ reason: string }>(
+        'SELECT reason FROM ledger.frozen_merchants WHERE merchant_id = $1',
+        [merchantId],
+      );
+      return rows[0]?.reason;
+    },
+
+    async balances(merchantId) {
+      const { rows } = await pool.query<{ currency: string; balance: string }>(
+        `SELECT a.currency,
+                (COALESCE(sum(p.amount) FILTER (WHERE p.direction = 'credit'), 0)
+                 - COALESCE(sum(p.amount) FILTER (WHERE p.direction = 'debit'), 0))::text AS balance
+         FROM ledger.accounts a LEFT JOIN ledger.postings p ON p.account_id = a.id
+         WHERE a.kind = 'merchant_payable' AND a.merchant_id = $1
+         GROUP BY a.currency ORDER BY a.currency`,
+        [merchantId],
+      );
+      return rows;
+    },
+  };
+}

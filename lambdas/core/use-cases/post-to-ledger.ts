@@ -1,0 +1,49 @@
+import { createEvent, type EventEnvelope } from '../domain/events';
+import { paymentEntry, refundEntry } from '../domain/ledger';
+import { parseMoney } from '../domain/money';
+import type { Clock } from './payments';
+import type { LedgerStore } from './ports';
+
+export type LedgerOutcome = 'posted' | 'duplicate' | 'posting_failed' | 'not_posted' | 'ignored';
+
+/**
+ * The ledger's reaction to payment events: a SUCCESS posts the payment entry, a refund posts its reversal.
+ * A posting the ledger must refuse (a frozen merchant) is reported once as `ledger.posting_failed`, which
+ * starts the saga's compensation. A refund of a payment that was never posted (a compensated one) posts
+ * nothing: there is nothing to reverse.
+ */
+export async function postToLedger(
+  ledger: LedgerStore,
+  event: EventEnvelope,
+  clock: Clock,
+): Promise<LedgerOutcome> {
+  const source = { eventId: event.eventId, paymentId: event.paymentId, merchantId: event.merchantId };
+  if (event.type === 'payment.succeeded') {
+    const data = event.data as EventEnvelope<'payment.succeeded'>['data'];
+    const frozen = await ledger.frozenReason(event.merchantId);
+    if (!frozen) {
+      return ledger.post(
+        source,
+        paymentEntry(event.paymentId, event.merchantId, parseMoney(data.amount, data.currency)),
+      );
+    }
+    const reason = `merchant account frozen: ${frozen}`;
+    await ledger.reportPostingFailure(
+      { eventId: event.eventId, paymentId: event.paymentId, reason },
+      createEvent('ledger.posting_failed', source, { failedEventId: event.eventId, reason }, clock()),
+    );
+    return 'posting_failed';
+  }
+  if (event.type === 'payment.refunded') {
+    if (!(await ledger.hasPaymentEntry(event.paymentId))) return 'not_posted';
+    const data = event.data as EventEnvelope<'payment.refunded'>['data'];
+    const entry = refundEntry(
+      event.paymentId,
+      event.merchantId,
+      parseMoney(data.amount, data.currency),
+      data.reason ?? 'refund',
+    );
+    return ledger.post(source, entry);
+  }
+  return 'ignored';
+}

@@ -1,0 +1,50 @@
+/**
+ * Consumes `payment-events` (MSK event source mapping): a signed webhook to the merchant for every SUCCESS
+ * (receipt), FAILED (alert) and refund — exactly once per event (Powertools idempotency keyed by event id,
+ * backed by a unique delivery record).
+ */
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { idempotencyStore } from '../core/adapters/dynamodb/idempotency-store';
+import { databasePool } from '../core/adapters/postgres/connection';
+import { postgresWebhookDeliveries } from '../core/adapters/postgres/webhook-deliveries';
+import { sqsDeadLetterQueue } from '../core/adapters/sqs/dead-letter-queue';
+import { httpWebhookSender } from '../core/adapters/webhooks/http-sender';
+import { IDEMPOTENCY_TABLE } from '../core/config/idempotency';
+import { CONSUMERS } from '../core/config/messaging';
+import type { EventEnvelope } from '../core/domain/events';
+import { consumerHandler } from '../core/messaging/consumer-handler';
+import { logger, metrics } from '../core/observability';
+import { NOTIFIED_EVENTS, notifyMerchant } from '../core/use-cases/notify-merchant';
+
+const WEBHOOK_ATTEMPTS = 3;
+const WEBHOOK_BACKOFF_BASE_MS = 1_000;
+const sender = httpWebhookSender();
+
+const notifyOnce = makeIdempotent(
+  async (event: EventEnvelope) =>
+    notifyMerchant(
+      {
+        deliveries: postgresWebhookDeliveries(await databasePool()),
+        sender,
+        clock: () => new Date(),
+        maxAttempts: WEBHOOK_ATTEMPTS,
+        backoffBaseMs: WEBHOOK_BACKOFF_BASE_MS,
+      },
+      event,
+    ),
+  {
+    persistenceStore: idempotencyStore(),
+    keyPrefix: 'notifier',
+    config: new IdempotencyConfig({
+      eventKeyJmesPath: 'eventId',
+      expiresAfterSeconds: IDEMPOTENCY_TABLE.expiresAfterSeconds,
+    }),
+  },
+);
+
+export const handler = consumerHandler(CONSUMERS.notifier, sqsDeadLetterQueue(), async (event) => {
+  if (!NOTIFIED_EVENTS.has(event.type)) return;
+  const outcome = await notifyOnce(event);
+  logger.info('notification handled', { type: event.type, outcome });
+  metrics.addMetric(`Webhook_${outcome}`, 'Count', 1);
+});
