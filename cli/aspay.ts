@@ -82,14 +82,19 @@ async function main(args: string[]): Promise<void> {
   }
 }
 
+/** Exits once everything printed has reached the pipe (a bare process.exit may cut long output short). */
+function exitAfterFlush(code: number): void {
+  process.stdout.write('', () => process.exit(code));
+}
+
 main(process.argv.slice(2)).then(
-  () => process.exit(0),
+  () => exitAfterFlush(0),
   (error: Error) => {
     const message =
       error instanceof UsageError || error instanceof CheckFailedError
         ? error.message
         : `failed: ${error.message.split('\n')[0]}`;
     console.error(`aspay: ${message}`);
-    process.exit(error instanceof UsageError ? 2 : 1);
+    exitAfterFlush(error instanceof UsageError ? 2 : 1);
   },
 );

@@ -1,4 +1,10 @@
-import { DeleteMessageCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { Kafka } from 'kafkajs';
 import type { DeadLetter } from '../../lambdas/core/use-cases/ports';
 import { type Output, UsageError } from '../context';
@@ -9,7 +15,18 @@ export interface DlqAccess {
 }
 
 export function dlqAccess(queueUrl: string, endpoint: string | undefined): DlqAccess {
-  return { sqs: new SQSClient(endpoint ? { endpoint } : {}), queueUrl };
+  // A local endpoint (ElasticMQ) accepts any credentials; against AWS the SDK's own chain applies.
+  const local = endpoint
+    ? {
+        endpoint,
+        region: process.env.AWS_REGION ?? 'us-east-1',
+        credentials: {
+          accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+          secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+        },
+      }
+    : {};
+  return { sqs: new SQSClient(local), queueUrl };
 }
 
 interface ListedLetter {
@@ -17,25 +34,40 @@ interface ListedLetter {
   letter: DeadLetter;
 }
 
-/** Reads every message without consuming it (visibility timeout 0), de-duplicated by message id. */
+/**
+ * Reads every message without consuming it: each receive hides what it returned for a few seconds, so the
+ * next receive returns others; afterwards everything is made visible again at once.
+ */
 async function peekAll(access: DlqAccess): Promise<ListedLetter[]> {
   const seen = new Map<string, ListedLetter>();
-  let quietRounds = 0;
-  while (quietRounds < 3) {
-    const { Messages = [] } = await access.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: access.queueUrl,
-        MaxNumberOfMessages: 10,
-        VisibilityTimeout: 0,
-        WaitTimeSeconds: 0,
-      }),
-    );
-    const before = seen.size;
-    for (const message of Messages) {
-      if (message.MessageId && message.Body)
-        seen.set(message.MessageId, { id: message.MessageId, letter: JSON.parse(message.Body) });
+  const receipts: string[] = [];
+  try {
+    for (let round = 0; round < 1_000; round++) {
+      const { Messages = [] } = await access.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: access.queueUrl,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 30,
+          WaitTimeSeconds: 0,
+        }),
+      );
+      if (Messages.length === 0) break;
+      for (const message of Messages) {
+        if (message.ReceiptHandle) receipts.push(message.ReceiptHandle);
+        if (message.MessageId && message.Body)
+          seen.set(message.MessageId, { id: message.MessageId, letter: JSON.parse(message.Body) });
+      }
     }
-    quietRounds = seen.size === before ? quietRounds + 1 : 0;
+  } finally {
+    for (const receipt of receipts) {
+      await access.sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: access.queueUrl,
+          ReceiptHandle: receipt,
+          VisibilityTimeout: 0,
+        }),
+      );
+    }
   }
   return [...seen.values()];
 }

@@ -39,10 +39,11 @@ export interface RunningStack {
   started: ManagedProcess[];
 }
 
-export function engines(ports: LocalPorts) {
+/** `fresh`: start from empty state (a dropped database, an empty Kafka log) for the engines this run starts. */
+export function engines(ports: LocalPorts, { fresh = false } = {}) {
   return {
-    postgres: postgresEngine(ports),
-    kafka: kafkaEngine(ports),
+    postgres: postgresEngine(ports, { fresh }),
+    kafka: kafkaEngine(ports, { fresh }),
     dynamodb: dynamodbEngine(ports),
     sqs: elasticmqEngine(ports),
   };
@@ -71,9 +72,9 @@ export function handlerEnvironment(endpoints: LocalEndpoints): Record<string, st
  * Brings up every engine that is not already running, prepares it (schema, topics, table, queue, demo
  * merchants) and starts the local API. On failure it stops what it started and throws a one-line StackError.
  */
-export async function bringUp(): Promise<RunningStack> {
+export async function bringUp({ fresh = false } = {}): Promise<RunningStack> {
   const ports = localPorts();
-  const all = engines(ports);
+  const all = engines(ports, { fresh });
   const list: Engine[] = Object.values(all);
   const started: ManagedProcess[] = [];
   try {

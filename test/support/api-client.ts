@@ -17,6 +17,8 @@ export interface ApiCall {
   /** Serialised as JSON unless it is already a string. */
   body?: unknown;
   as?: DemoMerchant | null;
+  /** A merchant's API key, instead of a demo merchant's. */
+  apiKey?: string;
   idempotencyKey?: string | null;
   headers?: Record<string, string>;
 }
@@ -32,7 +34,7 @@ export interface ApiResult {
 export async function callApi(path: string, call: ApiCall = {}): Promise<ApiResult> {
   const method = call.method ?? (call.body === undefined ? 'GET' : 'POST');
   const headers: Record<string, string> = { ...call.headers };
-  if (call.as !== null) headers.authorization = `Bearer ${merchant(call.as ?? 'acme').apiKey}`;
+  if (call.as !== null) headers.authorization = `Bearer ${call.apiKey ?? merchant(call.as ?? 'acme').apiKey}`;
   if (method === 'POST' && call.idempotencyKey !== null)
     headers['x-idempotency-key'] = call.idempotencyKey ?? randomUUID();
   if (call.body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
@@ -64,10 +66,10 @@ export const validPayment = (overrides: Record<string, unknown> = {}) => ({
 export async function paymentSettledAs(
   paymentId: string,
   statuses: readonly string[],
-  options?: { timeoutMs?: number },
+  options: { timeoutMs?: number; apiKey?: string } = {},
 ): Promise<ApiResult> {
   return eventually(
-    () => callApi(`/v1/payments/${paymentId}`),
+    () => callApi(`/v1/payments/${paymentId}`, { apiKey: options.apiKey }),
     (response) => statuses.includes(response.body?.status),
     options,
   );

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll } from 'vitest';
 import { createPool } from '../../lambdas/core/adapters/postgres/pool';
+import { generateApiKey, hashApiKey } from '../../lambdas/core/domain/api-key';
 import { localEndpoints } from './local-stack';
 
 /** A pool on the local stack's database, closed after the test file. */
@@ -12,12 +13,49 @@ export function testDatabase(): pg.Pool {
 }
 
 /**
- * Inserts a payment row straight into the database, with no outbox event: nothing in the background will
- * touch it, so a test can drive its status with SQL alone.
+ * Runs `work` in a transaction that is always rolled back: nothing it writes is ever seen by other sessions,
+ * so a test can drive a payment through SQL alone without disturbing the background processing or the
+ * ledger invariants other tests check.
  */
-export async function insertQuietPayment(pool: pg.Pool, amount = '25.00'): Promise<string> {
+export async function inRolledBackTransaction(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<void>,
+): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await work(client);
+  } finally {
+    await client.query('ROLLBACK');
+    client.release();
+  }
+}
+
+/** Expects `sql` to fail with `message`, leaving the surrounding transaction usable (a savepoint). */
+export async function expectRejected(
+  client: pg.PoolClient,
+  sql: string,
+  params: unknown[],
+  message: string | RegExp,
+) {
+  await client.query('SAVEPOINT expect_rejected');
+  let error: Error | undefined;
+  try {
+    await client.query(sql, params);
+  } catch (caught) {
+    error = caught as Error;
+  }
+  await client.query('ROLLBACK TO SAVEPOINT expect_rejected');
+  if (!error) throw new Error(`expected "${sql}" to be rejected`);
+  if (typeof message === 'string' ? !error.message.includes(message) : !message.test(error.message)) {
+    throw new Error(`"${sql}" failed with "${error.message}", not ${message}`);
+  }
+}
+
+/** Inserts a payment row straight into the table, with no outbox event: nothing in the background sees it. */
+export async function insertQuietPayment(client: pg.Pool | pg.ClientBase, amount = '25.00'): Promise<string> {
   const id = randomUUID();
-  await pool.query(
+  await client.query(
     `INSERT INTO payments (id, merchant_id, idempotency_key, request_hash, amount, currency, status, source)
      VALUES ($1, 'mer_demo_acme', $2, 'fixture', $3, 'USD', 'INITIATED', 'tok_success')`,
     [id, randomUUID(), amount],
@@ -25,8 +63,24 @@ export async function insertQuietPayment(pool: pg.Pool, amount = '25.00'): Promi
   return id;
 }
 
-/** Moves a quiet payment to SUCCESS with plain SQL, as the bank processor would. */
-export async function settleQuietPayment(pool: pg.Pool, paymentId: string): Promise<void> {
-  await pool.query("UPDATE payments SET status = 'PENDING' WHERE id = $1", [paymentId]);
-  await pool.query("UPDATE payments SET status = 'SUCCESS' WHERE id = $1", [paymentId]);
+/** A merchant of the test's own (so freezing or failing it disturbs no other test), with its webhook on the sink. */
+export async function createTestMerchant(
+  pool: pg.Pool,
+): Promise<{ id: string; apiKey: string; webhookSecret: string }> {
+  const id = `mer_test_${randomUUID().slice(0, 8)}`;
+  const apiKey = generateApiKey('test');
+  const webhookSecret = `whsec_${randomUUID()}`;
+  await pool.query(
+    `INSERT INTO merchants (id, name, api_key_hash, api_key_prefix, webhook_url, webhook_secret)
+     VALUES ($1, $2, $3, $4, $5, $6)`,
+    [
+      id,
+      `Test merchant ${id}`,
+      hashApiKey(apiKey),
+      apiKey.slice(0, 12),
+      `${localEndpoints().webhookSinkUrl}/hooks/${id}`,
+      webhookSecret,
+    ],
+  );
+  return { id, apiKey, webhookSecret };
 }

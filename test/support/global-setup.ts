@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { bringUp, type LocalEndpoints, stopProcesses } from '../../localstack/src/stack';
+import { runningProcesses } from '../../localstack/src/support/processes';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -24,7 +25,9 @@ const TEST_TIMINGS = {
 
 export default async function setup(project: TestProject) {
   for (const [name, value] of Object.entries(TEST_TIMINGS)) process.env[name] ??= value;
-  const { endpoints, started } = await bringUp();
+  // Tests get a database of their own; when no stack is running, they start it from empty state.
+  process.env.ASPAY_DATABASE_NAME ??= 'aspay_test';
+  const { endpoints, started } = await bringUp({ fresh: runningProcesses().length === 0 });
   project.provide('endpoints', endpoints);
   return async () => {
     await stopProcesses(started.map((process) => process.name));

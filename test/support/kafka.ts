@@ -20,7 +20,8 @@ export async function consumerCaughtUp(kafka: Kafka, groupId: string): Promise<v
       ([topic]) =>
         end.every(({ partition, offset }) => {
           const committed = topic?.partitions.find((candidate) => candidate.partition === partition)?.offset;
-          return committed !== undefined && Number(committed) >= Number(offset);
+          // -1: nothing committed yet, which is caught up only for a partition that never held a record.
+          return Math.max(0, Number(committed ?? -1)) >= Number(offset);
         }),
     );
   } finally {

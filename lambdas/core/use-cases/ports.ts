@@ -228,6 +228,8 @@ export interface RefundExecutions {
   /** The refund with what the bank needs; undefined when it was already executed. */
   pending(refundId: string): Promise<{ chargeId: string; amount: string; currency: string } | undefined>;
   markExecuted(refundId: string, bankRefundId: string): Promise<void>;
+  /** Refunds still not executed at the bank `staleAfterMs` after they were recorded. */
+  overdue(now: Date, staleAfterMs: number, limit: number): Promise<string[]>;
 }
 
 export interface LedgerStore {

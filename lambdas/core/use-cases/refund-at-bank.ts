@@ -4,7 +4,7 @@ import { formatAmount, moneyFromStored } from '../domain/money';
 import { type Clock, refundPayment } from './payments';
 import type { Bank, PaymentStore, RefundExecutions } from './ports';
 
-/** The bank could not execute a refund now; the record is retried, then sidelined for a redrive. */
+/** The bank refused a refund: the record is retried, then sidelined to the dead-letter queue for a human. */
 export class BankRefundFailedError extends Error {
   override readonly name = 'BankRefundFailedError';
 }
@@ -42,12 +42,15 @@ export async function compensatePayment(
   }
 }
 
-/** Executes a recorded refund at the bank (idempotency key = refund id), once. */
+/**
+ * Executes a recorded refund at the bank (idempotency key = refund id), once. While the bank is unavailable
+ * the refund waits for the pending-payments sweeper; a refund the bank rejects is an error for a human.
+ */
 export async function executeRefundAtBank(
   executions: RefundExecutions,
   bank: Bank,
   refundId: string,
-): Promise<'executed' | 'already_executed'> {
+): Promise<'executed' | 'already_executed' | 'deferred'> {
   const refund = await executions.pending(refundId);
   if (!refund) return 'already_executed';
   const outcome = await bank.refund({

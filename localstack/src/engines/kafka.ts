@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { logLevel } from 'kafkajs';
 import { createKafka } from '../../../lambdas/core/adapters/kafka/client';
@@ -35,7 +35,7 @@ function serverProperties(ports: LocalPorts, logDir: string): string {
   ].join('\n');
 }
 
-export function kafkaEngine(ports: LocalPorts): Engine {
+export function kafkaEngine(ports: LocalPorts, { fresh = false } = {}): Engine {
   const brokers = [`${HOST}:${ports.kafka}`];
   const kafka = createKafka({
     clientId: 'aspay-localstack',
@@ -66,6 +66,7 @@ export function kafkaEngine(ports: LocalPorts): Engine {
       const dataDir = join(DATA_DIR, 'kafka');
       const logDir = join(dataDir, 'log');
       const configFile = join(dataDir, 'server.properties');
+      if (fresh) rmSync(dataDir, { recursive: true, force: true });
       mkdirSync(dataDir, { recursive: true });
       writeFileSync(configFile, serverProperties(ports, logDir));
       const classpath = join(libDir, '*');

@@ -7,7 +7,6 @@ import { StackError } from '../support/stack-error';
 import { isPortOpen, waitUntil } from '../support/wait';
 import type { Engine } from './engine';
 
-const DATABASE = 'aspay';
 const ROLE = 'aspay';
 const LOCAL_SERVER_ADMIN_URL = `postgres://postgres@${HOST}:5432/postgres`;
 
@@ -25,28 +24,49 @@ function redact(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }
 
-/** Creates the `aspay` role and database on a server we administer, both pinned to UTC. */
-async function provisionDatabase(adminUrl: string, serverUrl: (database: string) => string): Promise<string> {
+/** The database the local stack uses: `aspay`, or `ASPAY_DATABASE_NAME` (the tests use their own). */
+function databaseName(): string {
+  const name = process.env.ASPAY_DATABASE_NAME ?? 'aspay';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) {
+    throw new StackError(`ASPAY_DATABASE_NAME must be a plain lower-case identifier, got "${name}"`);
+  }
+  return name;
+}
+
+/**
+ * Creates the `aspay` role and the database on a server we administer, both pinned to UTC. `fresh` drops the
+ * database first, so a test run starts from nothing.
+ */
+async function provisionDatabase(
+  adminUrl: string,
+  serverUrl: (database: string) => string,
+  fresh: boolean,
+): Promise<string> {
+  const database = databaseName();
   const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5_000 });
   await admin.connect();
   try {
     const role = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [ROLE]);
     if (role.rowCount === 0) await admin.query(`CREATE ROLE ${ROLE} LOGIN PASSWORD '${ROLE}'`);
     await admin.query(`ALTER ROLE ${ROLE} SET timezone TO 'UTC'`);
-    const database = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
-    if (database.rowCount === 0) await admin.query(`CREATE DATABASE ${DATABASE} OWNER ${ROLE}`);
-    await admin.query(`ALTER DATABASE ${DATABASE} SET timezone TO 'UTC'`);
+    if (fresh) await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${database} OWNER ${ROLE}`);
+    await admin.query(`ALTER DATABASE ${database} SET timezone TO 'UTC'`);
   } finally {
     await admin.end();
   }
-  return serverUrl(DATABASE);
+  return serverUrl(database);
 }
 
 /**
  * PostgreSQL, standing in for Aurora PostgreSQL: `DATABASE_URL` when set; otherwise a server on
  * 127.0.0.1:5432 when one answers; otherwise an embedded PostgreSQL from the npm registry.
  */
-export function postgresEngine(ports: LocalPorts): Engine & { databaseUrl(): string } {
+export function postgresEngine(
+  ports: LocalPorts,
+  { fresh = false } = {},
+): Engine & { databaseUrl(): string } {
   let databaseUrl = process.env.DATABASE_URL ?? '';
 
   const engine = {
@@ -79,6 +99,7 @@ export function postgresEngine(ports: LocalPorts): Engine & { databaseUrl(): str
         databaseUrl = await provisionDatabase(
           LOCAL_SERVER_ADMIN_URL,
           (database) => `postgres://${ROLE}:${ROLE}@${HOST}:5432/${database}`,
+          fresh,
         );
         return undefined;
       }
@@ -133,6 +154,7 @@ export function postgresEngine(ports: LocalPorts): Engine & { databaseUrl(): str
     databaseUrl = await provisionDatabase(
       adminUrl,
       (database) => `postgres://${ROLE}:${ROLE}@${HOST}:${port}/${database}`,
+      fresh,
     );
     return child;
   }

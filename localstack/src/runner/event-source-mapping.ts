@@ -36,7 +36,7 @@ export async function startEventSourceMapping(
     eachBatchAutoResolve: false,
     // Lambda polls each partition independently: partitions do not wait for one another.
     partitionsConsumedConcurrently: 16,
-    eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+    eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
       for (let start = 0; start < batch.messages.length; start += settings.batchSize) {
         const messages = batch.messages.slice(start, start + settings.batchSize);
         const event = mskEventFor(
@@ -66,6 +66,8 @@ export async function startEventSourceMapping(
         }
         const last = messages.at(-1);
         if (last) {
+          // Advance the fetch position too: an unresolved batch would be fetched and delivered again.
+          resolveOffset(last.offset);
           await consumer.commitOffsets([
             { topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) },
           ]);

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
-  ChangeMessageVisibilityCommand,
+  CreateQueueCommand,
   DeleteMessageCommand,
+  DeleteQueueCommand,
+  ListQueuesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
@@ -131,36 +133,30 @@ describe('DynamoDB Local', () => {
 });
 
 describe('ElasticMQ', () => {
-  it('sends, receives and deletes a message on the dead-letter queue', async () => {
+  it('sends, receives and deletes a message', async () => {
     const client = localSqsClient(endpoints.sqsEndpoint);
-    const body = JSON.stringify({ probe: randomUUID() });
-    await client.send(new SendMessageCommand({ QueueUrl: endpoints.deadLetterQueueUrl, MessageBody: body }));
-    let receipt: string | undefined;
-    for (let attempt = 0; attempt < 10 && !receipt; attempt++) {
-      const { Messages = [] } = await client.send(
-        new ReceiveMessageCommand({
-          QueueUrl: endpoints.deadLetterQueueUrl,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: 1,
-        }),
-      );
-      for (const message of Messages) {
-        if (message.Body === body) receipt = message.ReceiptHandle;
-        else if (message.ReceiptHandle) {
-          // Another test's message: make it visible again at once.
-          await client.send(
-            new ChangeMessageVisibilityCommand({
-              QueueUrl: endpoints.deadLetterQueueUrl,
-              ReceiptHandle: message.ReceiptHandle,
-              VisibilityTimeout: 0,
-            }),
-          );
-        }
-      }
-    }
-    expect(receipt).toBeDefined();
-    await client.send(
-      new DeleteMessageCommand({ QueueUrl: endpoints.deadLetterQueueUrl, ReceiptHandle: receipt }),
+    // A queue of its own, so that dead letters from other tests cannot get in the way.
+    const { QueueUrl } = await client.send(
+      new CreateQueueCommand({ QueueName: `engine-test-${randomUUID()}` }),
     );
+    try {
+      const body = JSON.stringify({ probe: randomUUID() });
+      await client.send(new SendMessageCommand({ QueueUrl, MessageBody: body }));
+      const { Messages = [] } = await client.send(
+        new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 5 }),
+      );
+      expect(Messages.map((message) => message.Body)).toEqual([body]);
+      await client.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: Messages[0]?.ReceiptHandle }));
+      const after = await client.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 }));
+      expect(after.Messages ?? []).toEqual([]);
+    } finally {
+      await client.send(new DeleteQueueCommand({ QueueUrl }));
+    }
+  });
+
+  it('has created the dead-letter queue', async () => {
+    const client = localSqsClient(endpoints.sqsEndpoint);
+    const { QueueUrls = [] } = await client.send(new ListQueuesCommand({}));
+    expect(QueueUrls).toContain(endpoints.deadLetterQueueUrl);
   });
 });

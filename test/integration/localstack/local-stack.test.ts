@@ -4,24 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../../localstack/src/settings';
 import { localEndpoints } from '../../support/local-stack';
+import { runScript } from '../../support/run-script';
 
 const endpoints = localEndpoints();
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-
-function run(script: string, args: string[], env: NodeJS.ProcessEnv) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(TSX, [join(ROOT, script), ...args], { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -76,7 +62,7 @@ describe('local API health', () => {
 
 describe('local stack start-up', () => {
   it('fails fast with one clear line when DATABASE_URL does not answer', async () => {
-    const result = await run('localstack/src/cli.ts', ['up'], {
+    const result = await runScript('localstack/src/cli.ts', ['up'], {
       DATABASE_URL: 'postgres://nobody@127.0.0.1:1/nothing',
     });
     expect(result.code).toBe(1);
@@ -92,7 +78,7 @@ describe('local stack start-up', () => {
     await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
     const port = (squatter.address() as { port: number }).port;
     try {
-      const result = await run('localstack/src/cli.ts', ['up'], {
+      const result = await runScript('localstack/src/cli.ts', ['up'], {
         DATABASE_URL: endpoints.databaseUrl,
         ASPAY_DYNAMODB_PORT: String(port),
       });
@@ -106,7 +92,7 @@ describe('local stack start-up', () => {
   });
 
   it('rejects a port setting that is not a number', async () => {
-    const result = await run('localstack/src/cli.ts', ['up'], { ASPAY_API_PORT: 'three-thousand' });
+    const result = await runScript('localstack/src/cli.ts', ['up'], { ASPAY_API_PORT: 'three-thousand' });
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe(
       'aspay local: ASPAY_API_PORT must be a TCP port number (1-65535), got "three-thousand"',

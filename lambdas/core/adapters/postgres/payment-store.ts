@@ -315,6 +315,14 @@ export function postgresRefundExecutions(pool: pg.Pool): RefundExecutions {
       if (!row.charge_id) throw new Error(`refund ${refundId} belongs to a payment without a bank charge`);
       return { chargeId: row.charge_id, amount: row.amount, currency: row.currency };
     },
+    async overdue(now, staleAfterMs, limit) {
+      const { rows } = await pool.query<{ id: string }>(
+        `SELECT id FROM refunds WHERE executed_at IS NULL AND created_at <= $1::timestamptz - make_interval(secs => $2 / 1000.0)
+         ORDER BY created_at LIMIT $3`,
+        [now, staleAfterMs, limit],
+      );
+      return rows.map((row) => row.id);
+    },
     async markExecuted(refundId, bankRefundId) {
       await pool.query(
         'UPDATE refunds SET bank_refund_id = $2, executed_at = now() WHERE id = $1 AND executed_at IS NULL',
