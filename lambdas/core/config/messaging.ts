@@ -30,6 +30,11 @@ export interface ConsumerSettings {
   readonly maxAttempts: number;
   /** First backoff; attempt n waits base * 2^(n-1) (the seed: 2 s, then 4 s). */
   readonly retryBaseMs: number;
+  /**
+   * Whole-batch retries by the event source mapping when the function itself fails (its dead-letter write
+   * failed); then the batch's metadata goes to the on-failure destination, the same SQS queue.
+   */
+  readonly batchRetryAttempts: number;
 }
 
 const DEFAULT_RETRY_BASE_MS = 2_000;
@@ -55,6 +60,7 @@ function consumer(handler: string): ConsumerSettings {
     startingPosition: 'TRIM_HORIZON',
     maxAttempts: 3,
     retryBaseMs: retryBaseMs(),
+    batchRetryAttempts: 10,
   };
 }
 

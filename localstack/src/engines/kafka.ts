@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { logLevel } from 'kafkajs';
 import { createKafka } from '../../../lambdas/core/adapters/kafka/client';
+import { ensureTopics } from '../../../lambdas/core/adapters/kafka/topics';
 import { PAYMENT_EVENTS_TOPIC } from '../../../lambdas/core/config/messaging';
 import { DATA_DIR, HOST, type LocalPorts } from '../settings';
 import { StackError } from '../support/stack-error';
@@ -92,19 +93,7 @@ export function kafkaEngine(ports: LocalPorts, { fresh = false } = {}): Engine {
       });
     },
     async bootstrap() {
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        const existing = await admin.listTopics();
-        if (!existing.includes(PAYMENT_EVENTS_TOPIC.name)) {
-          await admin.createTopics({
-            waitForLeaders: true,
-            topics: [{ topic: PAYMENT_EVENTS_TOPIC.name, numPartitions: PAYMENT_EVENTS_TOPIC.partitions }],
-          });
-        }
-      } finally {
-        await admin.disconnect();
-      }
+      await ensureTopics(kafka);
     },
   };
 }

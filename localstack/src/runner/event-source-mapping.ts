@@ -10,6 +10,19 @@ function log(level: 'INFO' | 'WARN' | 'ERROR', message: string, fields: Record<s
   console.log(JSON.stringify({ level, message, timestamp: new Date().toISOString(), ...fields }));
 }
 
+/** The kafkajs side of an event source mapping, derived from the same settings the CDK mapping uses. */
+export function kafkaConsumerConfig(settings: ConsumerSettings) {
+  return {
+    consumer: {
+      groupId: settings.groupId,
+      maxWaitTimeInMs: settings.maxBatchingWindowSeconds * 1_000,
+      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: MAX_BACKOFF_MS },
+    },
+    subscription: { topic: settings.topic, fromBeginning: settings.startingPosition === 'TRIM_HORIZON' },
+    batchSize: settings.batchSize,
+  };
+}
+
 /**
  * Emulates an MSK event source mapping: one consumer group per function, batches in the exact MSK event
  * shape, offsets committed only after the function succeeds; a failed batch is retried with backoff (the
@@ -21,24 +34,18 @@ export async function startEventSourceMapping(
   bootstrapServers: string,
 ): Promise<Consumer> {
   const handler = await loadHandler(settings.handler);
-  const consumer = kafka.consumer({
-    groupId: settings.groupId,
-    maxWaitTimeInMs: settings.maxBatchingWindowSeconds * 1_000,
-    retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: MAX_BACKOFF_MS },
-  });
+  const config = kafkaConsumerConfig(settings);
+  const consumer = kafka.consumer(config.consumer);
   await consumer.connect();
-  await consumer.subscribe({
-    topic: settings.topic,
-    fromBeginning: settings.startingPosition === 'TRIM_HORIZON',
-  });
+  await consumer.subscribe(config.subscription);
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
     // Lambda polls each partition independently: partitions do not wait for one another.
     partitionsConsumedConcurrently: 16,
     eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-      for (let start = 0; start < batch.messages.length; start += settings.batchSize) {
-        const messages = batch.messages.slice(start, start + settings.batchSize);
+      for (let start = 0; start < batch.messages.length; start += config.batchSize) {
+        const messages = batch.messages.slice(start, start + config.batchSize);
         const event = mskEventFor(
           { topic: batch.topic, partition: batch.partition, messages },
           {

@@ -2,11 +2,8 @@
  * The local event-source runner: what AWS does around the functions that no HTTP request triggers.
  * MSK event source mappings for the consumer functions, and the schedules (outbox relay, pending payments).
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { createKafka } from '../../../lambdas/core/adapters/kafka/client';
 import { CONSUMERS, SCHEDULED_FUNCTIONS } from '../../../lambdas/core/config/messaging';
-import { ROOT } from '../settings';
 import { startEventSourceMapping, startSchedule } from './event-source-mapping';
 
 const brokers = process.env.KAFKA_BROKERS;
@@ -15,17 +12,12 @@ if (!brokers) {
   process.exit(2);
 }
 
-/** Functions land one change at a time: the runner wires every consumer whose entry file exists. */
-const isBuilt = (handler: string) => existsSync(join(ROOT, 'lambdas', 'functions', `${handler}.ts`));
-
 const kafka = createKafka({ clientId: 'aspay-local-runner', brokers: brokers.split(',') });
 const consumers = await Promise.all(
-  Object.values(CONSUMERS)
-    .filter((settings) => isBuilt(settings.handler))
-    .map((settings) => startEventSourceMapping(kafka, settings, brokers)),
+  Object.values(CONSUMERS).map((settings) => startEventSourceMapping(kafka, settings, brokers)),
 );
-const schedules = SCHEDULED_FUNCTIONS.filter(({ handler }) => isBuilt(handler)).map(
-  ({ handler, timeoutSeconds }) => startSchedule(handler, timeoutSeconds, 1_000),
+const schedules = SCHEDULED_FUNCTIONS.map(({ handler, timeoutSeconds }) =>
+  startSchedule(handler, timeoutSeconds, 1_000),
 );
 console.log(
   JSON.stringify({

@@ -1,0 +1,185 @@
+import {
+  CfnOutput,
+  Duration,
+  aws_events as events,
+  aws_lambda as lambda,
+  type aws_logs as logs,
+  Stack,
+  type StackProps,
+  aws_events_targets as targets,
+} from 'aws-cdk-lib';
+import { ManagedKafkaEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { Construct } from 'constructs';
+import { ENV } from '../lambdas/core/config/environment';
+import {
+  CONSUMERS,
+  type ConsumerSettings,
+  PAYMENT_EVENTS_TOPIC,
+  SCHEDULED_FUNCTIONS,
+} from '../lambdas/core/config/messaging';
+import { API_ROUTES, AUTHORIZER_HANDLER, FALLBACK_HANDLER } from '../lambdas/core/config/routes';
+import { Api } from './api';
+import { Data } from './data';
+import { AspayFunction, type FunctionSettings } from './functions';
+import { suppressWithReasons } from './nag-suppressions';
+import { Network } from './network';
+import { Observability } from './observability';
+import type { StageConfig } from './stage-config';
+import { State } from './state';
+import { Streaming } from './streaming';
+
+/** What each function may touch beyond its logs: the stack grants exactly these. */
+interface Access {
+  database?: boolean;
+  idempotencyTable?: boolean;
+  deadLetters?: boolean;
+  kafka?: { produce?: boolean; consumeAs?: string; createTopics?: boolean };
+}
+
+const API_FUNCTIONS: readonly (FunctionSettings & Access)[] = [
+  ...API_ROUTES.map((route) => ({
+    handler: route.handler,
+    database: route.handler !== 'openapi',
+    idempotencyTable: route.method === 'POST',
+  })),
+  { handler: AUTHORIZER_HANDLER, database: true },
+  { handler: FALLBACK_HANDLER },
+];
+
+/** Everything `cdk deploy` builds: one stack per stage. */
+export class AspayStack extends Stack {
+  constructor(scope: Construct, id: string, props: StackProps & { stage: StageConfig }) {
+    super(scope, id, props);
+    const { stage } = props;
+    const logRetention = stage.logRetentionDays as logs.RetentionDays;
+    const network = new Network(this, 'Network', { stage, logRetention });
+    const data = new Data(this, 'Data', {
+      stage,
+      vpc: network.vpc,
+      clients: network.lambdaSecurityGroup,
+      logRetention,
+    });
+    const streaming = new Streaming(this, 'Streaming', {
+      stage,
+      vpc: network.vpc,
+      clients: network.lambdaSecurityGroup,
+      logRetention,
+    });
+    const state = new State(this, 'State', { stage });
+
+    const shared = {
+      stage: stage.name,
+      vpc: network.vpc,
+      securityGroup: network.lambdaSecurityGroup,
+      logRetention,
+      environment: {
+        [ENV.databaseSecretArn]: data.cluster.secret!.secretArn,
+        [ENV.databaseHost]: data.proxy.endpoint,
+        [ENV.databaseName]: data.databaseName,
+        [ENV.idempotencyTable]: state.idempotencyTable.tableName,
+        [ENV.deadLetterQueueUrl]: state.deadLetterQueue.queueUrl,
+        [ENV.mskClusterArn]: streaming.cluster.attrArn,
+        [ENV.bankApiUrl]: stage.bankApiUrl,
+      },
+    };
+
+    const functions = new Map<string, lambda.Function>();
+    const addFunction = (settings: FunctionSettings & Access) => {
+      const id = settings.handler.replace(/(^|-)(\w)/g, (_, _dash, letter: string) => letter.toUpperCase());
+      const { fn } = new AspayFunction(this, id, shared, settings);
+      if (settings.database) data.cluster.secret!.grantRead(fn);
+      if (settings.idempotencyTable) state.idempotencyTable.grantReadWriteData(fn);
+      if (settings.deadLetters) state.deadLetterQueue.grantSendMessages(fn);
+      if (settings.kafka) streaming.grant(fn, settings.kafka);
+      functions.set(settings.handler, fn);
+      return fn;
+    };
+
+    for (const settings of API_FUNCTIONS)
+      addFunction({ ...settings, reservedConcurrency: stage.apiReservedConcurrency });
+    addFunction({ handler: 'create-merchant', database: true });
+    const migrate = addFunction({
+      handler: 'migrate',
+      database: true,
+      kafka: { createTopics: true },
+      timeout: Duration.minutes(5),
+      copyIntoBundle: 'migrations',
+    });
+    data.migrateWith(migrate, logRetention);
+
+    for (const scheduled of SCHEDULED_FUNCTIONS) {
+      const fn = addFunction({
+        handler: scheduled.handler,
+        database: true,
+        idempotencyTable: scheduled.handler === 'pending-payments',
+        kafka: scheduled.handler === 'outbox-relay' ? { produce: true } : undefined,
+        timeout: Duration.seconds(scheduled.timeoutSeconds),
+        // One relay at a time is enough (overlaps are safe, see docs/outbox-relay.md) and spares the database.
+        reservedConcurrency: 2,
+      });
+      new events.Rule(this, `${scheduled.handler}-schedule`, {
+        schedule: events.Schedule.rate(Duration.minutes(scheduled.everyMinutes)),
+        targets: [new targets.LambdaFunction(fn)],
+      });
+    }
+
+    for (const consumer of Object.values(CONSUMERS)) {
+      this.addConsumer(addFunction, consumer, streaming, state);
+    }
+
+    const api = new Api(this, 'Api', {
+      stage,
+      logRetention,
+      handlers: functions,
+      authorizer: functions.get(AUTHORIZER_HANDLER)!,
+      fallback: functions.get(FALLBACK_HANDLER)!,
+    });
+    new Observability(this, 'Observability', {
+      stage: stage.name,
+      api: api.restApi,
+      functions,
+      deadLetterQueue: state.deadLetterQueue,
+    });
+    suppressWithReasons(this, stage);
+
+    new CfnOutput(this, 'ApiUrl', { value: api.restApi.url });
+    new CfnOutput(this, 'CreateMerchantFunctionName', {
+      value: functions.get('create-merchant')!.functionName,
+    });
+    new CfnOutput(this, 'IdempotencyTableName', { value: state.idempotencyTable.tableName });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: state.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'DatabaseSecretArn', { value: data.cluster.secret!.secretArn });
+  }
+
+  /** A consumer function on an MSK event source mapping, configured from the shared consumer settings. */
+  private addConsumer(
+    addFunction: (settings: FunctionSettings & Access) => lambda.Function,
+    consumer: ConsumerSettings,
+    streaming: Streaming,
+    state: State,
+  ): void {
+    const fn = addFunction({
+      handler: consumer.handler,
+      database: true,
+      idempotencyTable: consumer.handler !== 'ledger',
+      deadLetters: true,
+      kafka: { consumeAs: consumer.groupId },
+      timeout: Duration.minutes(5),
+    });
+    fn.addEventSource(
+      new ManagedKafkaEventSource({
+        clusterArn: streaming.cluster.attrArn,
+        topic: PAYMENT_EVENTS_TOPIC.name,
+        consumerGroupId: consumer.groupId,
+        batchSize: consumer.batchSize,
+        maxBatchingWindow: Duration.seconds(consumer.maxBatchingWindowSeconds),
+        startingPosition: lambda.StartingPosition[consumer.startingPosition],
+        retryAttempts: consumer.batchRetryAttempts,
+        bisectBatchOnError: true,
+        onFailure: new SqsDlq(state.deadLetterQueue),
+        // Retry settings and on-failure destinations on Kafka event sources need provisioned pollers.
+        provisionedPollerConfig: { minimumPollers: 1, maximumPollers: 3 },
+      }),
+    );
+  }
+}
