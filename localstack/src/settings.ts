@@ -45,3 +45,16 @@ export const LOCAL_AWS_ENV = {
   AWS_ACCESS_KEY_ID: 'local',
   AWS_SECRET_ACCESS_KEY: 'local',
 } as const;
+
+/** AWS SDK client settings for a local engine (DynamoDB Local, ElasticMQ): its endpoint, no retries. */
+export function localAwsClientConfig(endpoint: string) {
+  return {
+    endpoint,
+    region: LOCAL_AWS_ENV.AWS_REGION,
+    credentials: {
+      accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
+      secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
+    },
+    maxAttempts: 1,
+  };
+}

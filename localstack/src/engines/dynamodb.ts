@@ -8,20 +8,12 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { IDEMPOTENCY_TABLE } from '../../../lambdas/core/config/idempotency';
-import { DATA_DIR, HOST, LOCAL_AWS_ENV, type LocalPorts } from '../settings';
+import { DATA_DIR, HOST, type LocalPorts, localAwsClientConfig } from '../settings';
 import { type Engine, launchServer } from './engine';
 import { engineJars, javaCommand, requireJava } from './java';
 
 export function localDynamoClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({
-    endpoint,
-    region: LOCAL_AWS_ENV.AWS_REGION,
-    credentials: {
-      accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
-      secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
-    },
-    maxAttempts: 1,
-  });
+  return new DynamoDBClient(localAwsClientConfig(endpoint));
 }
 
 /** DynamoDB Local (in memory) holding the Powertools idempotency table with the same key schema and TTL as in AWS. */

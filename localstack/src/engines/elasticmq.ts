@@ -2,20 +2,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateQueueCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DEAD_LETTER_QUEUE } from '../../../lambdas/core/config/messaging';
-import { DATA_DIR, HOST, LOCAL_AWS_ENV, type LocalPorts } from '../settings';
+import { DATA_DIR, HOST, type LocalPorts, localAwsClientConfig } from '../settings';
 import { type Engine, launchServer } from './engine';
 import { engineJars, javaCommand, requireJava } from './java';
 
 export function localSqsClient(endpoint: string): SQSClient {
-  return new SQSClient({
-    endpoint,
-    region: LOCAL_AWS_ENV.AWS_REGION,
-    credentials: {
-      accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
-      secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
-    },
-    maxAttempts: 1,
-  });
+  return new SQSClient(localAwsClientConfig(endpoint));
 }
 
 function elasticmqConfig(ports: LocalPorts): string {
