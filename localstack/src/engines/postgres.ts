@@ -65,7 +65,7 @@ async function provisionDatabase(
  */
 export function postgresEngine(
   ports: LocalPorts,
-  { fresh = false } = {},
+  { fresh = false, localServerUrl = LOCAL_SERVER_ADMIN_URL } = {},
 ): Engine & { databaseUrl(): string } {
   let databaseUrl = process.env.DATABASE_URL ?? '';
 
@@ -91,13 +91,13 @@ export function postgresEngine(
         }
         return undefined;
       }
-      const localServerAnswers = await answers(LOCAL_SERVER_ADMIN_URL).then(
+      const localServerAnswers = await answers(localServerUrl).then(
         () => true,
         () => false,
       );
       if (localServerAnswers) {
         databaseUrl = await provisionDatabase(
-          LOCAL_SERVER_ADMIN_URL,
+          localServerUrl,
           (database) => `postgres://${ROLE}:${ROLE}@${HOST}:5432/${database}`,
           fresh,
         );
