@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { IDEMPOTENCY_TABLE } from '../../lambdas/core/config/idempotency';
+import { requestFingerprint } from '../../lambdas/core/http/idempotency';
 import { localDynamoClient } from '../../localstack/src/engines/dynamodb';
 import { callApi, merchant, validPayment } from '../support/api-client';
 import { testDatabase } from '../support/database';
@@ -10,10 +11,42 @@ import { localEndpoints } from '../support/local-stack';
 const db = testDatabase();
 const endpoints = localEndpoints();
 
-/** The record key Powertools derives: `<prefix>#` + base64 MD5 of the JSON of the selected scope. */
-function idempotencyRecordId(operation: string, scope: string): string {
-  return `${operation}#${createHash('md5').update(JSON.stringify(scope)).digest('base64')}`;
+/** How Powertools hashes what it selects from the payload: base64 MD5 of its JSON. */
+function powertoolsHash(selected: string): string {
+  return createHash('md5').update(JSON.stringify(selected)).digest('base64');
 }
+
+/** The record key Powertools derives: `<prefix>#` + the hash of the selected scope. */
+function idempotencyRecordId(operation: string, scope: string): string {
+  return `${operation}#${powertoolsHash(scope)}`;
+}
+
+describe('a request whose first attempt is still running', () => {
+  it('answers 409, safe to retry, while the first attempt holds the key', async () => {
+    const key = randomUUID();
+    // Exactly the record a create still in flight holds: in progress, its window open for another minute.
+    await localDynamoClient(endpoints.dynamodbEndpoint).send(
+      new PutItemCommand({
+        TableName: endpoints.idempotencyTable,
+        Item: {
+          [IDEMPOTENCY_TABLE.partitionKey]: {
+            S: idempotencyRecordId('create-payment', `${merchant('acme').id}#${key}`),
+          },
+          status: { S: 'INPROGRESS' },
+          expiration: { N: String(Math.floor(Date.now() / 1000) + 3600) },
+          in_progress_expiration: { N: String(Date.now() + 60_000) },
+          // The same body's fingerprint, as Powertools stores it for payload validation.
+          validation: { S: powertoolsHash(requestFingerprint(validPayment())) },
+        },
+      }),
+    );
+    const response = await callApi('/v1/payments', { body: validPayment(), idempotencyKey: key });
+    expect(response.status).toBe(409);
+    expect(response.body.code).toBe('idempotency_in_progress');
+    const rows = await db.query('SELECT count(*)::int AS n FROM payments WHERE idempotency_key = $1', [key]);
+    expect(rows.rows[0].n).toBe(0);
+  });
+});
 
 describe('a create that dies after the database commit', () => {
   it('returns the same payment when the client retries with the same key', async () => {
