@@ -70,8 +70,6 @@ export const CONSUMERS = {
   notifier: consumer('notifier'),
 } as const;
 
-export type ConsumerName = keyof typeof CONSUMERS;
-
 /** The outbox relay: scheduled every minute, it drains in a loop until close to its timeout (sub-second lag). */
 export const OUTBOX_RELAY = {
   scheduleEveryMinutes: 1,

@@ -54,7 +54,6 @@ export const EVENT_DATA_SCHEMAS = {
 } as const;
 
 export type EventType = keyof typeof EVENT_DATA_SCHEMAS;
-export const EVENT_TYPES = Object.keys(EVENT_DATA_SCHEMAS) as EventType[];
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA_SCHEMAS)[T]>;
 
 const Envelope = z.object({

@@ -107,7 +107,3 @@ export function compareMoney(a: Money, b: Money): number {
   sameCurrency(a, b);
   return a.amount.comparedTo(b.amount);
 }
-
-export function isZero(money: Money): boolean {
-  return money.amount.isZero();
-}
