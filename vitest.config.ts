@@ -2,12 +2,25 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // Starts the local engines that are not already running, and stops only those it started.
-    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // CDK synthesis and the engines share two cores: more workers only make everything slower.
     maxWorkers: 2,
+    projects: [
+      {
+        // Pure tests and the synthesized AWS templates: no engine needed.
+        extends: true,
+        test: { name: 'static', include: ['test/unit/**/*.test.ts', 'test/infra/**/*.test.ts'] },
+      },
+      {
+        // Real engines: starts those not already running, and stops only those it started.
+        extends: true,
+        test: {
+          name: 'stack',
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+    ],
   },
 });
