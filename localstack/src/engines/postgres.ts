@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { applyMigrations, migrationsDirUnder } from '../../../lambdas/core/adapters/postgres/migrations';
 import { DATA_DIR, HOST, type LocalPorts, ROOT } from '../settings';
@@ -9,6 +10,8 @@ import type { Engine } from './engine';
 
 const ROLE = 'aspay';
 const LOCAL_SERVER_ADMIN_URL = `postgres://postgres@${HOST}:5432/postgres`;
+/** How long a server that accepts TCP connections may take to answer (a busy machine is slow, not absent). */
+const SLOW_SERVER_PATIENCE_MS = 60_000;
 
 async function answers(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
@@ -17,6 +20,30 @@ async function answers(url: string): Promise<void> {
     await client.query('SELECT 1');
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Whether a PostgreSQL server serves `url`: `unusable` when nothing listens on its port (connection refused) or
+ * the server refuses us (a PostgreSQL error); a server that is merely slow to answer is waited for, not replaced.
+ */
+async function probeServer(url: string): Promise<'answers' | 'unusable'> {
+  const { hostname, port } = new URL(url);
+  const deadline = Date.now() + SLOW_SERVER_PATIENCE_MS;
+  for (;;) {
+    try {
+      await answers(url);
+      return 'answers';
+    } catch (error) {
+      const refused = (error as NodeJS.ErrnoException).code === 'ECONNREFUSED';
+      if (refused || error instanceof pg.DatabaseError) return 'unusable';
+      if (Date.now() >= deadline) {
+        throw new StackError(
+          `a PostgreSQL server on ${hostname}:${port} accepts connections but does not answer: ${(error as Error).message}`,
+        );
+      }
+      await sleep(1_000);
+    }
   }
 }
 
@@ -65,7 +92,12 @@ async function provisionDatabase(
  */
 export function postgresEngine(
   ports: LocalPorts,
-  { fresh = false, localServerUrl = LOCAL_SERVER_ADMIN_URL } = {},
+  {
+    fresh = false,
+    localServerUrl = LOCAL_SERVER_ADMIN_URL,
+    /** Where an embedded server keeps its data, and the name its process is managed by. */
+    embedded = { dataDir: join(DATA_DIR, 'postgres'), processName: 'postgres' },
+  } = {},
 ): Engine & { databaseUrl(): string } {
   let databaseUrl = process.env.DATABASE_URL ?? '';
 
@@ -91,11 +123,7 @@ export function postgresEngine(
         }
         return undefined;
       }
-      const localServerAnswers = await answers(localServerUrl).then(
-        () => true,
-        () => false,
-      );
-      if (localServerAnswers) {
+      if ((await probeServer(localServerUrl)) === 'answers') {
         databaseUrl = await provisionDatabase(
           localServerUrl,
           (database) => `postgres://${ROLE}:${ROLE}@${HOST}:5432/${database}`,
@@ -124,11 +152,11 @@ export function postgresEngine(
           `port ${port} for the embedded PostgreSQL is taken by another program: stop it or set ASPAY_EMBEDDED_PG_PORT`,
         );
       }
-      child = startProcess('postgres', process.execPath, [
+      child = startProcess(embedded.processName, process.execPath, [
         '--import',
         'tsx',
         join(ROOT, 'localstack', 'src', 'engines', 'embedded-postgres-server.ts'),
-        join(DATA_DIR, 'postgres'),
+        embedded.dataDir,
         String(port),
       ]);
       const started = child;
