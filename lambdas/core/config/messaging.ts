@@ -70,7 +70,7 @@ export const CONSUMERS = {
   notifier: consumer('notifier'),
 } as const;
 
-/** The outbox relay: scheduled every minute, it drains in a loop until close to its timeout (sub-second lag). */
+/** The outbox relay: scheduled every minute, it drains in a loop until close to its timeout (docs/outbox-relay.md). */
 export const OUTBOX_RELAY = {
   scheduleEveryMinutes: 1,
   timeoutSeconds: 60,
