@@ -9,7 +9,22 @@ import { Construct } from 'constructs';
 
 /**
  * Alarms on what must wake someone up (API 5xx, function errors and throttles, anything in the DLQ, relay
- * lag, an open bank circuit breaker) and one dashboard. Alarm actions (SNS, paging) are left to the operator.
+ * lag or a relay that stopped reporting it, an open bank circuit breaker) and one dashboard. Alarm actions
+ * (SNS, paging) are left to the operator.
+ *
+ * The relay is covered by three alarms that do not overlap in what they catch:
+ * - `RelayLag`: events wait a minute or more. The running relay publishes `OutboxLagSeconds` every few
+ *   seconds (docs/outbox-relay.md), so this fires within about a minute of events piling up, while the
+ *   relay is still alive but cannot publish (broker away, a poison row, a claim that keeps failing).
+ * - `RelayLagMissing`: no lag at all for three minutes. The relay reports its lag even when nothing waits
+ *   (0 s), so silence means it is not running or cannot read PostgreSQL (schedule disabled, function broken
+ *   at start, database unreachable). `RelayLag` cannot see that case: no data never crosses a threshold.
+ *   It does not depend on traffic: a dead relay on a quiet day is found before the first payment waits.
+ *   Three periods absorb one late or sparse minute between two invocations without paging anyone.
+ * - `OutboxRelayErrors` (one per function, below): the drain retries transient failures itself, so an
+ *   invocation that still fails is a bug, a start-up failure or a timeout; each stalls the relay until
+ *   the next tick or Lambda's retry. Transient failures are only a dashboard metric: alarming on them would
+ *   page for blips the relay already absorbed.
  */
 export class Observability extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
@@ -34,7 +49,13 @@ export class Observability extends Construct {
         dimensionsMap: { service: 'aspay' },
       });
 
-    const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
+    const alarm = (
+      name: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+      description: string,
+      options: Partial<cloudwatch.AlarmProps> = {},
+    ) => {
       const created = new cloudwatch.Alarm(this, name, {
         metric,
         threshold,
@@ -42,6 +63,7 @@ export class Observability extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: description,
+        ...options,
       });
       this.alarms.push(created);
       return created;
@@ -59,6 +81,20 @@ export class Observability extends Construct {
       custom('OutboxLagSeconds', 'Maximum'),
       60,
       'Outbox events wait more than a minute for the relay',
+    );
+    // A metric reported continuously is one whose missing data is itself the problem:
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html
+    alarm(
+      'RelayLagMissing',
+      custom('OutboxLagSeconds', 'SampleCount'),
+      1,
+      'The outbox relay reported no lag for 3 minutes: it is not running or cannot reach PostgreSQL',
+      {
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      },
     );
     alarm('CircuitBreakerOpen', custom('CircuitBreakerOpen', 'Sum'), 1, 'The bank circuit breaker opened');
     for (const [name, fn] of props.functions) {
@@ -79,7 +115,11 @@ export class Observability extends Construct {
         left: [props.api.metricCount(), props.api.metricClientError(), props.api.metricServerError()],
       }),
       new cloudwatch.GraphWidget({ title: 'Latency', left: [props.api.metricLatency({ statistic: 'p99' })] }),
-      new cloudwatch.GraphWidget({ title: 'Outbox lag (s)', left: [custom('OutboxLagSeconds', 'Maximum')] }),
+      new cloudwatch.GraphWidget({
+        title: 'Outbox relay',
+        left: [custom('OutboxLagSeconds', 'Maximum')],
+        right: [custom('OutboxEventsPublished', 'Sum'), custom('OutboxRelayTransientFailures', 'Sum')],
+      }),
       new cloudwatch.GraphWidget({
         title: 'Dead letters and breaker',
         left: [

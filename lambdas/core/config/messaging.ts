@@ -70,7 +70,7 @@ export const CONSUMERS = {
   notifier: consumer('notifier'),
 } as const;
 
-/** The outbox relay: scheduled every minute, it drains in a loop until close to its timeout (sub-second lag). */
+/** The outbox relay: scheduled every minute, it drains in a loop until close to its timeout (docs/outbox-relay.md). */
 export const OUTBOX_RELAY = {
   scheduleEveryMinutes: 1,
   timeoutSeconds: 60,
@@ -80,6 +80,11 @@ export const OUTBOX_RELAY = {
   maxPaymentsPerClaim: 50,
   /** Pause when the outbox is empty: bounds the lag while keeping PostgreSQL idle-ish. */
   idleSleepMs: 100,
+  /** How often a running relay measures and publishes its lag, so the lag alarm sees it within a minute. */
+  lagReportEveryMs: 5_000,
+  /** Backoff after a failed pass (database or broker unreachable): base * 2^(n-1), capped. */
+  retryBaseMs: 200,
+  retryMaxMs: 5_000,
   /** Published rows are kept this long for audits and replays, then pruned. */
   retentionDays: 7,
 } as const;

@@ -11,6 +11,8 @@ import {
   PROBLEM_CONTENT_TYPE,
 } from '../../../lambdas/core/config/problems';
 import { type ApiRoute, AUTHORIZER_HANDLER, FALLBACK_HANDLER } from '../../../lambdas/core/config/routes';
+import { ValidationError } from '../../../lambdas/core/domain/errors';
+import { problemResponse } from '../../../lambdas/core/http/problem-response';
 import { lambdaContext, loadHandler } from '../lambda-runtime';
 
 /** API Gateway REST API's own hard limit; the handlers enforce ASPay's smaller limit themselves. */
@@ -31,6 +33,25 @@ function templateToRegex(path: string): { regex: RegExp; names: string[] } {
   return { regex: new RegExp(`^${pattern}$`), names };
 }
 
+/**
+ * A path parameter that is not valid percent-encoded UTF-8 (e.g. `%C0%AF`, an overlong `/`) names nothing:
+ * a client error, answered 400 problem+json before any handler runs, never a gateway failure. AWS does not
+ * document API Gateway's exact status and body for such a path, so the emulation answers with the API's
+ * own validation problem.
+ */
+function decodePathParameter(name: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch (error) {
+    if (!(error instanceof URIError)) throw error;
+    throw new ValidationError(
+      [{ field: name, code: 'malformed_encoding', message: 'Not valid percent-encoded UTF-8.' }],
+      'The request path is not valid percent-encoded UTF-8.',
+    );
+  }
+}
+
+/** Finds the route of a request; throws ValidationError when a path parameter cannot be decoded. */
 export function routeMatcher(routes: readonly ApiRoute[]) {
   const compiled = routes.map((route) => ({ route, ...templateToRegex(route.path) }));
   return (method: string, path: string): MatchedRoute | undefined => {
@@ -40,7 +61,7 @@ export function routeMatcher(routes: readonly ApiRoute[]) {
       if (!match) continue;
       const pathParameters: Record<string, string> = {};
       names.forEach((name, index) => {
-        pathParameters[name] = decodeURIComponent(match[index + 1] ?? '');
+        pathParameters[name] = decodePathParameter(name, match[index + 1] ?? '');
       });
       return { route, pathParameters };
     }
@@ -154,7 +175,13 @@ export function restApiGateway(routes: readonly ApiRoute[]) {
       if (body === 'too_large')
         return send(response, gatewayProblem('REQUEST_TOO_LARGE', requestId), requestId);
       const { headers, multiValueHeaders } = headerMaps(request);
-      const matched = match(method, url.pathname);
+      let matched: MatchedRoute | undefined;
+      try {
+        matched = match(method, url.pathname);
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        return send(response, problemResponse(error, requestId), requestId);
+      }
       const textual = isTextual(request.headers['content-type']);
       const event: APIGatewayProxyEvent = {
         resource: matched?.route.path ?? '/{proxy+}',

@@ -1,6 +1,10 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { PROBLEM_CONTENT_TYPE } from '../../../lambdas/core/config/problems';
 import { API_ROUTES } from '../../../lambdas/core/config/routes';
-import { routeMatcher } from '../../../localstack/src/gateway/rest-api';
+import { ValidationError } from '../../../lambdas/core/domain/errors';
+import { restApiGateway, routeMatcher } from '../../../localstack/src/gateway/rest-api';
 
 const match = routeMatcher(API_ROUTES);
 
@@ -19,5 +23,32 @@ describe('the local gateway route matcher', () => {
 
   it('does not let a parameter span path segments', () => {
     expect(match('GET', '/v1/payments/a/b')).toBeUndefined();
+  });
+
+  it('refuses a path parameter that is not valid percent-encoded UTF-8', () => {
+    expect(() => match('GET', '/v1/payments/%C0%AF')).toThrow(ValidationError);
+    expect(() => match('GET', '/v1/payments/%E0%A4%A')).toThrow(ValidationError);
+  });
+});
+
+describe('the local gateway', () => {
+  it('answers 400 problem+json, not 500, to a path with malformed percent-encoding', async () => {
+    const server = createServer(restApiGateway(API_ROUTES));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const response = await fetch(`http://127.0.0.1:${port}/v1/payments/%C0%AF`);
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toBe(PROBLEM_CONTENT_TYPE);
+      const problem = await response.json();
+      expect(problem).toMatchObject({
+        code: 'validation_error',
+        status: 400,
+        errors: [{ field: 'id', code: 'malformed_encoding' }],
+        requestId: response.headers.get('x-amzn-requestid'),
+      });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

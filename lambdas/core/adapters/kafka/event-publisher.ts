@@ -11,7 +11,8 @@ export function kafkaEventPublisher(
 ): EventPublisher & { close(): Promise<void> } {
   let producer: Promise<Producer> | undefined;
   const connected = () => {
-    producer ??= (async () => {
+    if (producer) return producer;
+    const connecting = (async () => {
       const created = kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
@@ -20,7 +21,12 @@ export function kafkaEventPublisher(
       await created.connect();
       return created;
     })();
-    return producer;
+    // A failed connect is forgotten, so the next publish tries again instead of failing for the instance's life.
+    connecting.catch(() => {
+      if (producer === connecting) producer = undefined;
+    });
+    producer = connecting;
+    return connecting;
   };
   return {
     async publish(events: readonly PublishableEvent[]) {
