@@ -113,5 +113,3 @@ export const SCHEDULED_FUNCTIONS = [
     reservedConcurrency: SCHEDULED_RESERVED_CONCURRENCY,
   },
 ] as const;
-
-export type ScheduledFunction = (typeof SCHEDULED_FUNCTIONS)[number];

@@ -1,4 +1,3 @@
-import type { ScheduledFunction } from '../../../lambdas/core/config/messaging';
 import { invokeFunction, type LambdaHandler } from '../lambda-runtime';
 import { log } from './log';
 
@@ -26,7 +25,11 @@ export interface RunningSchedule {
  * reserved concurrency in use is throttled and skipped, as Lambda refuses an invocation beyond it.
  */
 export function startSchedule(
-  scheduled: Pick<ScheduledFunction, 'handler' | 'timeoutSeconds' | 'reservedConcurrency'>,
+  scheduled: {
+    readonly handler: string;
+    readonly timeoutSeconds: number;
+    readonly reservedConcurrency: number;
+  },
   handler: LambdaHandler,
   intervalMs: number,
 ): RunningSchedule {
