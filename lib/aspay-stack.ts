@@ -114,8 +114,7 @@ export class AspayStack extends Stack {
         idempotencyTable: scheduled.handler === 'pending-payments',
         kafka: scheduled.handler === 'outbox-relay' ? { produce: true } : undefined,
         timeout: Duration.seconds(scheduled.timeoutSeconds),
-        // One relay at a time is enough (overlaps are safe, see docs/outbox-relay.md) and spares the database.
-        reservedConcurrency: 2,
+        reservedConcurrency: scheduled.reservedConcurrency,
       });
       new events.Rule(this, `${scheduled.handler}-schedule`, {
         schedule: events.Schedule.rate(Duration.minutes(scheduled.everyMinutes)),
@@ -164,7 +163,7 @@ export class AspayStack extends Stack {
       idempotencyTable: consumer.handler !== 'ledger',
       deadLetters: true,
       kafka: { consumeAs: consumer.groupId },
-      timeout: Duration.minutes(5),
+      timeout: Duration.seconds(consumer.timeoutSeconds),
     });
     fn.addEventSource(
       new ManagedKafkaEventSource({
@@ -175,7 +174,7 @@ export class AspayStack extends Stack {
         maxBatchingWindow: Duration.seconds(consumer.maxBatchingWindowSeconds),
         startingPosition: lambda.StartingPosition[consumer.startingPosition],
         retryAttempts: consumer.batchRetryAttempts,
-        bisectBatchOnError: true,
+        bisectBatchOnError: consumer.bisectBatchOnError,
         onFailure: new SqsDlq(state.deadLetterQueue),
         // Retry settings and on-failure destinations on Kafka event sources need provisioned pollers.
         provisionedPollerConfig: { minimumPollers: 1, maximumPollers: 3 },

@@ -6,8 +6,14 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Kafka } from 'kafkajs';
+import {
+  discardedRanges,
+  isKafkaOnFailureRecord,
+  type KafkaOnFailureRecord,
+} from '../../lambdas/core/adapters/kafka/on-failure-record';
 import type { DeadLetter } from '../../lambdas/core/use-cases/ports';
 import { type Output, UsageError } from '../context';
+import { readRecords, type TopicRecord } from '../kafka-records';
 
 export interface DlqAccess {
   sqs: SQSClient;
@@ -29,9 +35,19 @@ export function dlqAccess(queueUrl: string, endpoint: string | undefined): DlqAc
   return { sqs: new SQSClient(local), queueUrl };
 }
 
-interface ListedLetter {
-  id: string;
-  letter: DeadLetter;
+/**
+ * The queue holds two kinds of letter: a consumer's own, carrying the whole record it gave up on, and the
+ * event source mapping's on-failure record for a discarded batch, carrying only the batch's offsets.
+ */
+type Letter = { kind: 'record'; letter: DeadLetter } | { kind: 'batch'; letter: KafkaOnFailureRecord };
+
+type ListedLetter = { id: string } & Letter;
+
+function parseLetter(body: string): Letter {
+  const parsed: unknown = JSON.parse(body);
+  return isKafkaOnFailureRecord(parsed)
+    ? { kind: 'batch', letter: parsed }
+    : { kind: 'record', letter: parsed as DeadLetter };
 }
 
 /**
@@ -55,7 +71,7 @@ async function peekAll(access: DlqAccess): Promise<ListedLetter[]> {
       for (const message of Messages) {
         if (message.ReceiptHandle) receipts.push(message.ReceiptHandle);
         if (message.MessageId && message.Body)
-          seen.set(message.MessageId, { id: message.MessageId, letter: JSON.parse(message.Body) });
+          seen.set(message.MessageId, { id: message.MessageId, ...parseLetter(message.Body) });
       }
     }
   } finally {
@@ -72,8 +88,30 @@ async function peekAll(access: DlqAccess): Promise<ListedLetter[]> {
   return [...seen.values()];
 }
 
-function summary({ id, letter }: ListedLetter): string {
-  return `${id}  ${letter.consumer}  ${letter.topic}[${letter.partition}]@${letter.offset}  after ${letter.attempts} attempts: ${letter.lastError}`;
+function summary(listed: ListedLetter): string {
+  if (listed.kind === 'record') {
+    const { letter } = listed;
+    return `${listed.id}  ${letter.consumer}  ${letter.topic}[${letter.partition}]@${letter.offset}  after ${letter.attempts} attempts: ${letter.lastError}`;
+  }
+  const { requestContext, KafkaBatchInfo } = listed.letter;
+  const ranges = discardedRanges(listed.letter)
+    .map(
+      ({ topic, partition, firstOffset, lastOffset }) =>
+        `${topic}[${partition}]@${firstOffset}..${lastOffset}`,
+    )
+    .join(' ');
+  const functionName = requestContext.functionArn.split(':').at(-1);
+  return `${listed.id}  ${functionName}  ${ranges}  batch of ${KafkaBatchInfo.batchSize} discarded after ${requestContext.approximateInvokeCount} invocations (${requestContext.condition})`;
+}
+
+function details(listed: ListedLetter): string {
+  if (listed.kind === 'record')
+    return `payload (${listed.letter.payloadEncoding}):\n${listed.letter.payload}`;
+  const { requestContext, KafkaBatchInfo, timestamp } = listed.letter;
+  return [
+    `discarded at ${timestamp}; last request ${requestContext.requestId}; the records stay on the topic:`,
+    JSON.stringify(KafkaBatchInfo.recordsInfo, null, 2),
+  ].join('\n');
 }
 
 export async function listDlq(access: DlqAccess, out: Output): Promise<void> {
@@ -87,15 +125,23 @@ export async function showDlq(access: DlqAccess, id: string | undefined, out: Ou
   if (!id) throw new UsageError('usage: aspay dlq show <message id>');
   const found = (await peekAll(access)).find((letter) => letter.id === id);
   if (!found) throw new UsageError(`no message ${id} in the dead-letter queue`);
-  out.print(
-    found,
-    () => `${summary(found)}\npayload (${found.letter.payloadEncoding}):\n${found.letter.payload}`,
-  );
+  out.print(found, () => `${summary(found)}\n${details(found)}`);
+}
+
+/** The records a letter stands for: carried by a consumer's letter, re-read from Kafka for a batch's. */
+async function recordsOf(kafka: Kafka, letter: Letter): Promise<TopicRecord[]> {
+  if (letter.kind === 'record') {
+    const { topic, key, payload, payloadEncoding, headers } = letter.letter;
+    return [{ topic, key, value: Buffer.from(payload, payloadEncoding), headers }];
+  }
+  const ranges = await Promise.all(discardedRanges(letter.letter).map((range) => readRecords(kafka, range)));
+  return ranges.flat();
 }
 
 /**
- * Puts dead letters back on their topic for reprocessing and deletes each from the DLQ only after Kafka
- * acknowledged it; a letter whose redrive fails stays in the queue.
+ * Puts dead letters back on their topic for reprocessing (a batch's records re-read from Kafka by the
+ * offsets its letter names) and deletes each from the DLQ only after Kafka acknowledged its records; a
+ * letter whose redrive fails stays in the queue.
  */
 export async function redriveDlq(
   access: DlqAccess,
@@ -121,18 +167,16 @@ export async function redriveDlq(
         (message: Message) => target === '--all' || message.MessageId === target,
       );
       for (const message of chosen) {
-        const letter = JSON.parse(message.Body ?? '{}') as DeadLetter;
-        await producer.send({
-          topic: letter.topic,
-          acks: -1,
-          messages: [
-            {
-              key: letter.key,
-              value: Buffer.from(letter.payload, letter.payloadEncoding),
-              headers: { ...letter.headers, 'aspay-redriven-from': message.MessageId ?? '' },
-            },
-          ],
-        });
+        const records = await recordsOf(kafka, parseLetter(message.Body ?? '{}'));
+        for (const { topic, key, value, headers } of records) {
+          await producer.send({
+            topic,
+            acks: -1,
+            messages: [
+              { key, value, headers: { ...headers, 'aspay-redriven-from': message.MessageId ?? '' } },
+            ],
+          });
+        }
         await access.sqs.send(
           new DeleteMessageCommand({ QueueUrl: access.queueUrl, ReceiptHandle: message.ReceiptHandle }),
         );

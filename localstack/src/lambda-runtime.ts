@@ -22,6 +22,11 @@ export function loadHandler(name: string): Promise<LambdaHandler> {
   return handler;
 }
 
+/** The ARN a local function answers to, as `context.invokedFunctionArn` and in on-failure records. */
+export function localFunctionArn(functionName: string): string {
+  return `arn:aws:lambda:us-east-1:000000000000:function:aspay-local-${functionName}`;
+}
+
 /** A Lambda context as the Node.js runtime passes it, with the same timeout semantics. */
 export function lambdaContext(functionName: string, timeoutMs = 29_000): Context {
   const deadline = Date.now() + timeoutMs;
@@ -29,7 +34,7 @@ export function lambdaContext(functionName: string, timeoutMs = 29_000): Context
     callbackWaitsForEmptyEventLoop: true,
     functionName: `aspay-local-${functionName}`,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:aspay-local-${functionName}`,
+    invokedFunctionArn: localFunctionArn(functionName),
     memoryLimitInMB: '512',
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/aspay-local-${functionName}`,
@@ -39,4 +44,53 @@ export function lambdaContext(functionName: string, timeoutMs = 29_000): Context
     fail: () => undefined,
     succeed: () => undefined,
   };
+}
+
+/**
+ * The invocation ran past the function's timeout. Lambda stops it and reports it as a function error with
+ * this message (error type Sandbox.Timedout):
+ * https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html
+ */
+export class FunctionTimeoutError extends Error {
+  constructor(readonly timeoutSeconds: number) {
+    super(`Task timed out after ${timeoutSeconds.toFixed(2)} seconds`);
+    this.name = 'Sandbox.Timedout';
+  }
+}
+
+/** A failed invocation: what the handler threw (or its timeout), with the request id it ran under. */
+export class FunctionInvocationError extends Error {
+  constructor(
+    readonly requestId: string,
+    override readonly cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'FunctionInvocationError';
+  }
+}
+
+/**
+ * Invokes a handler as Lambda does: with a fresh context, failing the invocation once it has not settled by
+ * the function's timeout. Unlike Lambda, a Node.js process cannot freeze the timed-out handler: it keeps
+ * running in the background, but its result is ignored and the invocation counts as failed.
+ */
+export async function invokeFunction(
+  handler: LambdaHandler,
+  functionName: string,
+  // biome-ignore lint/suspicious/noExplicitAny: the event is whatever the trigger sends.
+  event: any,
+  timeoutSeconds: number,
+): Promise<unknown> {
+  const context = lambdaContext(functionName, timeoutSeconds * 1_000);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new FunctionTimeoutError(timeoutSeconds)), timeoutSeconds * 1_000);
+  });
+  try {
+    return await Promise.race([Promise.resolve().then(() => handler(event, context)), timedOut]);
+  } catch (error) {
+    throw new FunctionInvocationError(context.awsRequestId, error);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,25 +1,71 @@
 import { describe, expect, it } from 'vitest';
-import { CONSUMERS } from '../../lambdas/core/config/messaging';
-import { kafkaConsumerConfig } from '../../localstack/src/runner/event-source-mapping';
+import { CONSUMERS, SCHEDULED_FUNCTIONS } from '../../lambdas/core/config/messaging';
+import { eventSourceMappingConfig } from '../../localstack/src/runner/event-source-mapping';
 import { templateFor } from './synth';
 
+type Resource = { Type: string; Properties: Record<string, unknown> };
+
+function defined<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`the template has no ${what}`);
+  return value;
+}
+
 describe('one source of truth for the event source mappings', () => {
-  it('derives the local runner and the CDK mappings from the same consumer settings', () => {
-    const mappings = Object.values(templateFor('dev').findResources('AWS::Lambda::EventSourceMapping')).map(
-      (resource) => (resource as { Properties: Record<string, unknown> }).Properties,
-    );
+  it('gives the local runner every setting the CDK mapping and its function get', () => {
+    const resources = templateFor('dev').toJSON().Resources as Record<string, Resource>;
+    const mappings = Object.values(resources)
+      .filter((resource) => resource.Type === 'AWS::Lambda::EventSourceMapping')
+      .map((resource) => resource.Properties);
+    expect(mappings).toHaveLength(Object.keys(CONSUMERS).length);
     for (const settings of Object.values(CONSUMERS)) {
-      const local = kafkaConsumerConfig(settings);
-      const aws = mappings.find(
-        (mapping) =>
-          (mapping.AmazonManagedKafkaEventSourceConfig as { ConsumerGroupId: string }).ConsumerGroupId ===
-          local.consumer.groupId,
+      const local = eventSourceMappingConfig(settings);
+      const aws = defined(
+        mappings.find(
+          (mapping) =>
+            (mapping.AmazonManagedKafkaEventSourceConfig as { ConsumerGroupId: string }).ConsumerGroupId ===
+            local.consumer.groupId,
+        ),
+        `mapping for ${local.consumer.groupId}`,
       );
       expect(aws).toMatchObject({
         Topics: [local.subscription.topic],
         BatchSize: local.batchSize,
         MaximumBatchingWindowInSeconds: local.consumer.maxWaitTimeInMs / 1_000,
         StartingPosition: local.subscription.fromBeginning ? 'TRIM_HORIZON' : 'LATEST',
+        MaximumRetryAttempts: local.retryPolicy.retryAttempts,
+        BisectBatchOnFunctionError: local.retryPolicy.bisectOnError,
+      });
+
+      const destination = (
+        aws.DestinationConfig as { OnFailure: { Destination: { 'Fn::GetAtt': string[] } } }
+      ).OnFailure.Destination['Fn::GetAtt'];
+      const queue = resources[destination?.[0] ?? ''];
+      expect(queue?.Type).toBe('AWS::SQS::Queue');
+      // The AWS queue carries the stage in its name: payment-events-dlq-dev.
+      expect(queue?.Properties.QueueName).toBe(`${local.onFailureQueueName}-dev`);
+
+      const functionRef = (aws.FunctionName as { Ref: string }).Ref;
+      expect(resources[functionRef]?.Properties.Timeout).toBe(local.functionTimeoutSeconds);
+    }
+  }, 300_000);
+
+  it('gives each scheduled function the rate, timeout and reserved concurrency the runner uses', () => {
+    const resources = Object.entries(templateFor('dev').toJSON().Resources as Record<string, Resource>);
+    for (const scheduled of SCHEDULED_FUNCTIONS) {
+      const [, rule] = defined(
+        resources.find(
+          ([id, resource]) =>
+            resource.Type === 'AWS::Events::Rule' &&
+            id.startsWith(`${scheduled.handler.replaceAll('-', '')}schedule`),
+        ),
+        `schedule for ${scheduled.handler}`,
+      );
+      expect(rule.Properties.ScheduleExpression).toBe(`rate(${scheduled.everyMinutes} minute)`);
+      const [target] = rule.Properties.Targets as { Arn: { 'Fn::GetAtt': string[] } }[];
+      const fn = resources.find(([id]) => id === target?.Arn['Fn::GetAtt'][0])?.[1];
+      expect(fn?.Properties).toMatchObject({
+        Timeout: scheduled.timeoutSeconds,
+        ReservedConcurrentExecutions: scheduled.reservedConcurrency,
       });
     }
   }, 300_000);

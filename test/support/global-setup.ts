@@ -21,6 +21,8 @@ const TEST_TIMINGS = {
   ASPAY_BREAKER_HALF_OPEN_AFTER_MS: '2000',
   ASPAY_PENDING_RETRY_AFTER_MS: '1000',
   ASPAY_RETRY_BASE_MS: '200',
+  // The schedules' one-minute rate would leave a failed relay or a pending payment waiting a minute.
+  ASPAY_SCHEDULE_EVERY_MS: '1000',
 };
 
 export default async function setup(project: TestProject) {

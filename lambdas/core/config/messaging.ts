@@ -31,10 +31,16 @@ export interface ConsumerSettings {
   /** First backoff; attempt n waits base * 2^(n-1) (the seed: 2 s, then 4 s). */
   readonly retryBaseMs: number;
   /**
-   * Whole-batch retries by the event source mapping when the function itself fails (its dead-letter write
-   * failed); then the batch's metadata goes to the on-failure destination, the same SQS queue.
+   * Whole-batch retries by the event source mapping when the function itself fails (a throw, e.g. its
+   * dead-letter write failed, or a timeout); then the batch's metadata goes to the on-failure destination,
+   * the same SQS queue (MaximumRetryAttempts; AWS caps "infinite" at 10 when a destination is set:
+   * https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html).
    */
   readonly batchRetryAttempts: number;
+  /** BisectBatchOnFunctionError: a failed batch is split in two, isolating the record that breaks it. */
+  readonly bisectBatchOnError: boolean;
+  /** The consumer function's timeout; an invocation still running then fails like a thrown error. */
+  readonly timeoutSeconds: number;
 }
 
 const DEFAULT_RETRY_BASE_MS = 2_000;
@@ -61,6 +67,8 @@ function consumer(handler: string): ConsumerSettings {
     maxAttempts: 3,
     retryBaseMs: retryBaseMs(),
     batchRetryAttempts: 10,
+    bisectBatchOnError: true,
+    timeoutSeconds: 300,
   };
 }
 
@@ -89,12 +97,24 @@ export const OUTBOX_RELAY = {
   retentionDays: 7,
 } as const;
 
-/** Functions run on a schedule (EventBridge Scheduler in AWS; back to back in the local runner). */
+/**
+ * At most this many invocations of a scheduled function run at once: overlaps are safe (see
+ * docs/outbox-relay.md) and two spare the database.
+ */
+const SCHEDULED_RESERVED_CONCURRENCY = 2;
+
+/** Functions run on a schedule (an EventBridge rule in AWS; the local runner keeps the same rate). */
 export const SCHEDULED_FUNCTIONS = [
   {
     handler: 'outbox-relay',
     everyMinutes: OUTBOX_RELAY.scheduleEveryMinutes,
     timeoutSeconds: OUTBOX_RELAY.timeoutSeconds,
+    reservedConcurrency: SCHEDULED_RESERVED_CONCURRENCY,
   },
-  { handler: 'pending-payments', everyMinutes: 1, timeoutSeconds: 60 },
+  {
+    handler: 'pending-payments',
+    everyMinutes: 1,
+    timeoutSeconds: 60,
+    reservedConcurrency: SCHEDULED_RESERVED_CONCURRENCY,
+  },
 ] as const;

@@ -1,40 +1,79 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Consumer, Kafka } from 'kafkajs';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { mskEventFor } from '../../../lambdas/core/adapters/kafka/msk-event';
-import type { ConsumerSettings } from '../../../lambdas/core/config/messaging';
-import { lambdaContext, loadHandler } from '../lambda-runtime';
+import {
+  type KafkaOnFailureRecord,
+  kafkaOnFailureRecord,
+} from '../../../lambdas/core/adapters/kafka/on-failure-record';
+import { type ConsumerSettings, DEAD_LETTER_QUEUE } from '../../../lambdas/core/config/messaging';
+import {
+  FunctionInvocationError,
+  invokeFunction,
+  type LambdaHandler,
+  localFunctionArn,
+} from '../lambda-runtime';
+import { DeliveryAbandonedError, deliverBatch, retryBackoffMs } from './batch-delivery';
+import { log } from './log';
 
-const MAX_BACKOFF_MS = 30_000;
+const EVENT_SOURCE_ARN = 'arn:aws:kafka:us-east-1:000000000000:cluster/aspay-local/local';
+/** kafkajs's own reconnect backoff cap (broker errors, not function errors). */
+const MAX_CLIENT_BACKOFF_MS = 30_000;
 
-function log(level: 'INFO' | 'WARN' | 'ERROR', message: string, fields: Record<string, unknown> = {}): void {
-  console.log(JSON.stringify({ level, message, timestamp: new Date().toISOString(), ...fields }));
-}
-
-/** The kafkajs side of an event source mapping, derived from the same settings the CDK mapping uses. */
-export function kafkaConsumerConfig(settings: ConsumerSettings) {
+/**
+ * Everything the local mapping takes from the shared consumer settings: the same values the CDK
+ * ManagedKafkaEventSource is built from (compared property by property in test/infra).
+ */
+export function eventSourceMappingConfig(settings: ConsumerSettings) {
   return {
     consumer: {
       groupId: settings.groupId,
       maxWaitTimeInMs: settings.maxBatchingWindowSeconds * 1_000,
-      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: MAX_BACKOFF_MS },
+      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: MAX_CLIENT_BACKOFF_MS },
     },
     subscription: { topic: settings.topic, fromBeginning: settings.startingPosition === 'TRIM_HORIZON' },
     batchSize: settings.batchSize,
+    retryPolicy: { retryAttempts: settings.batchRetryAttempts, bisectOnError: settings.bisectBatchOnError },
+    retryBaseMs: settings.retryBaseMs,
+    functionTimeoutSeconds: settings.timeoutSeconds,
+    /** The queue every discarded batch's metadata goes to (the stack's dead-letter queue). */
+    onFailureQueueName: DEAD_LETTER_QUEUE.name,
   };
+}
+
+/** Where the mapping sends the metadata of the batches it discards. */
+export interface OnFailureDestination {
+  send(record: KafkaOnFailureRecord): Promise<void>;
+}
+
+/** An SQS queue as on-failure destination: the record is the message body, as Lambda sends it. */
+export function sqsOnFailureDestination(sqs: SQSClient, queueUrl: string): OnFailureDestination {
+  return {
+    async send(record) {
+      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(record) }));
+    },
+  };
+}
+
+export interface MappingTarget {
+  /** The function's entry point, already loaded (the runner passes the real one, tests a fixture). */
+  readonly handler: LambdaHandler;
+  readonly bootstrapServers: string;
+  readonly onFailure: OnFailureDestination;
 }
 
 /**
  * Emulates an MSK event source mapping: one consumer group per function, batches in the exact MSK event
- * shape, offsets committed only after the function succeeds; a failed batch is retried with backoff (the
- * function itself sidelines poison pills to the DLQ, as in AWS).
+ * shape, offsets committed only once a batch is settled. A failing batch is retried and bisected as the
+ * mapping's settings say (see batch-delivery.ts); what is still failing then is discarded: its metadata goes
+ * to the on-failure destination, the offsets move past it and the partition continues.
  */
 export async function startEventSourceMapping(
   kafka: Kafka,
   settings: ConsumerSettings,
-  bootstrapServers: string,
+  target: MappingTarget,
 ): Promise<Consumer> {
-  const handler = await loadHandler(settings.handler);
-  const config = kafkaConsumerConfig(settings);
+  const config = eventSourceMappingConfig(settings);
   const consumer = kafka.consumer(config.consumer);
   await consumer.connect();
   await consumer.subscribe(config.subscription);
@@ -44,32 +83,69 @@ export async function startEventSourceMapping(
     // Lambda polls each partition independently: partitions do not wait for one another.
     partitionsConsumedConcurrently: 16,
     eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+      const source = { eventSourceArn: EVENT_SOURCE_ARN, bootstrapServers: target.bootstrapServers };
+      const eventFor = (messages: readonly KafkaMessage[]) =>
+        mskEventFor({ topic: batch.topic, partition: batch.partition, messages }, source);
       for (let start = 0; start < batch.messages.length; start += config.batchSize) {
         const messages = batch.messages.slice(start, start + config.batchSize);
-        const event = mskEventFor(
-          { topic: batch.topic, partition: batch.partition, messages },
-          {
-            eventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/aspay-local/local',
-            bootstrapServers,
-          },
-        );
-        for (let attempt = 1; ; attempt++) {
-          if (!isRunning() || isStale()) return;
-          try {
-            await handler(event, lambdaContext(settings.handler, 300_000));
-            break;
-          } catch (error) {
-            const backoff = Math.min(MAX_BACKOFF_MS, settings.retryBaseMs * 2 ** (attempt - 1));
-            log('WARN', 'batch failed; retrying', {
-              function: settings.handler,
-              partition: batch.partition,
-              attempt,
-              backoffMs: backoff,
-              error: (error as Error).message,
-            });
-            await sleep(backoff);
-            await heartbeat();
-          }
+        let discarded: Awaited<ReturnType<typeof deliverBatch<KafkaMessage>>>;
+        try {
+          discarded = await deliverBatch(messages, config.retryPolicy, {
+            invoke: async (records) => {
+              await invokeFunction(
+                target.handler,
+                settings.handler,
+                eventFor(records),
+                config.functionTimeoutSeconds,
+              );
+            },
+            pauseBeforeRetry: async (retry) => {
+              const backoffMs = retryBackoffMs(config.retryBaseMs, retry);
+              log('WARN', 'batch failed; retrying', {
+                function: settings.handler,
+                partition: batch.partition,
+                retry,
+                backoffMs,
+              });
+              await sleep(backoffMs);
+              await heartbeat();
+            },
+            stillOwned: () => isRunning() && !isStale(),
+          });
+        } catch (error) {
+          if (error instanceof DeliveryAbandonedError) return;
+          throw error;
+        }
+        for (const part of discarded) {
+          const records = part.records.map((message) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: Number(message.offset),
+            timestamp: Number(message.timestamp),
+          }));
+          const lastError = part.lastError;
+          await target.onFailure.send(
+            kafkaOnFailureRecord(
+              records,
+              {
+                requestId: lastError instanceof FunctionInvocationError ? lastError.requestId : '',
+                functionArn: localFunctionArn(settings.handler),
+                invokeCount: part.invokeCount,
+                eventSourceArn: EVENT_SOURCE_ARN,
+                bootstrapServers: target.bootstrapServers,
+                payloadSize: Buffer.byteLength(JSON.stringify(eventFor(part.records))),
+              },
+              new Date(),
+            ),
+          );
+          log('ERROR', 'batch discarded to the on-failure destination', {
+            function: settings.handler,
+            partition: batch.partition,
+            firstOffset: records[0]?.offset,
+            lastOffset: records.at(-1)?.offset,
+            invocations: part.invokeCount,
+            error: lastError instanceof Error ? lastError.message : String(lastError),
+          });
         }
         const last = messages.at(-1);
         if (last) {
@@ -84,36 +160,4 @@ export async function startEventSourceMapping(
     },
   });
   return consumer;
-}
-
-/**
- * Emulates a schedule: invokes the function back to back (each invocation with its own timeout), with a
- * pause after a failure, until stopped.
- */
-export function startSchedule(handlerName: string, timeoutSeconds: number, pauseMs: number) {
-  let running = true;
-  const done = (async () => {
-    const handler = await loadHandler(handlerName);
-    while (running) {
-      try {
-        await handler(
-          { source: 'aws.scheduler', 'detail-type': 'Scheduled Event' },
-          lambdaContext(handlerName, timeoutSeconds * 1_000),
-        );
-        await sleep(pauseMs);
-      } catch (error) {
-        log('ERROR', 'scheduled invocation failed', {
-          function: handlerName,
-          error: (error as Error).message,
-        });
-        await sleep(1_000);
-      }
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await done;
-    },
-  };
 }
