@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-/** The CDK app: `npx cdk deploy -c stage=dev|prod`. Synthesises offline, with no AWS credentials. */
-import { App, Tags } from 'aws-cdk-lib';
+/**
+ * The CDK app: `npx cdk deploy -c stage=dev|prod`. Synthesises offline, with no AWS credentials; cdk-nag's
+ * AwsSolutions checks interrupt synthesis on any finding not acknowledged in lib/nag-suppressions.ts.
+ */
+import { App, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { AspayStack } from '../lib/aspay-stack';
 import { stageConfig } from '../lib/stage-config';
 
@@ -13,3 +17,4 @@ new AspayStack(app, `Aspay-${stage.name}`, {
 });
 Tags.of(app).add('project', 'aspay');
 Tags.of(app).add('stage', stage.name);
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -3,6 +3,7 @@ import {
   Duration,
   type aws_lambda as lambda,
   aws_logs as logs,
+  RemovalPolicy,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
@@ -24,10 +25,20 @@ const RESPONSE_TYPES: Record<GatewayResponseKind, apigateway.ResponseType> = {
 /**
  * The REST API (the kind the local gateway emulates): every route of API_ROUTES on its Lambda, the merchant
  * API-key REQUEST authorizer on the authorized ones, every other method and path on the fallback function
- * (problem+json 404/405), gateway responses in problem+json, throttling and access logs.
+ * (problem+json 404/405), gateway responses in problem+json, throttling, access logs and error-level execution
+ * logs.
+ *
+ * Both kinds of log need the account's API Gateway CloudWatch Logs role (one per account and region, shared by
+ * every stage of every API): creating a logging stage fails where it was never set. With
+ * `apiGatewayCloudWatchRole` the stack owns it (AWS::ApiGateway::Account plus its role, which the stage waits
+ * for) and retains both on deletion, since other stages and APIs of the account rely on the setting; otherwise
+ * the operator sets it once per account and region (docs/aws-deployment.md).
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
  */
 export class Api extends Construct {
   readonly restApi: apigateway.RestApi;
+  /** Methods without the authorizer: the public OpenAPI document and the fallback (cdk-nag acknowledges them). */
+  readonly openMethods: apigateway.Method[] = [];
 
   constructor(
     scope: Construct,
@@ -41,21 +52,34 @@ export class Api extends Construct {
     },
   ) {
     super(scope, id);
+    const stageName = props.stage.name;
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetention });
+    const cloudWatchRole = props.stage.apiGatewayCloudWatchRole;
     this.restApi = new apigateway.RestApi(this, 'RestApi', {
-      restApiName: `aspay-${props.stage.name}`,
+      restApiName: `aspay-${stageName}`,
       description: 'ASPay payments API',
-      cloudWatchRole: false,
+      cloudWatchRole,
+      cloudWatchRoleRemovalPolicy: cloudWatchRole ? RemovalPolicy.RETAIN : undefined,
       deployOptions: {
-        stageName: props.stage.name,
+        stageName,
         tracingEnabled: true,
         throttlingRateLimit: props.stage.apiThrottleRatePerSecond,
         throttlingBurstLimit: props.stage.apiThrottleBurst,
         accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
         accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
         metricsEnabled: true,
+        // Errors only, and never request or response bodies (card data, customer e-mails).
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
       },
     });
+    // API Gateway writes execution logs to this fixed name and would create it without retention; creating it
+    // first gives it one.
+    const executionLogs = new logs.LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${this.restApi.restApiId}/${stageName}`,
+      retention: props.logRetention,
+    });
+    this.restApi.deploymentStage.node.addDependency(executionLogs);
     const authorizer = new apigateway.RequestAuthorizer(this, 'MerchantKeys', {
       handler: props.authorizer,
       identitySources: [apigateway.IdentitySource.header('Authorization')],
@@ -70,21 +94,25 @@ export class Api extends Construct {
       resources.add(resource);
       const handler = props.handlers.get(route.handler);
       if (!handler) throw new Error(`no function for route ${route.method} ${route.path} (${route.handler})`);
-      resource.addMethod(route.method, new apigateway.LambdaIntegration(handler), {
+      const method = resource.addMethod(route.method, new apigateway.LambdaIntegration(handler), {
         authorizer: route.authorized ? authorizer : undefined,
         authorizationType: route.authorized
           ? apigateway.AuthorizationType.CUSTOM
           : apigateway.AuthorizationType.NONE,
         requestValidator: validator,
       });
+      if (!route.authorized) this.openMethods.push(method);
     }
     // Other methods on known paths answer 405 with Allow; unknown paths answer 404, both from the fallback.
-    for (const resource of resources) resource.addMethod('ANY', fallback, { requestValidator: validator });
-    this.restApi.root.addProxy({
+    for (const resource of resources)
+      this.openMethods.push(resource.addMethod('ANY', fallback, { requestValidator: validator }));
+    const proxy = this.restApi.root.addProxy({
       defaultIntegration: fallback,
       anyMethod: true,
       defaultMethodOptions: { requestValidator: validator },
     });
+    // The proxy also puts its ANY method on the root.
+    this.openMethods.push(proxy.anyMethod!, this.restApi.root.node.findChild('ANY') as apigateway.Method);
 
     for (const [kind, problem] of Object.entries(GATEWAY_PROBLEMS) as [
       GatewayResponseKind,

@@ -1,5 +1,6 @@
 import {
   CfnOutput,
+  type CustomResource,
   Duration,
   aws_events as events,
   aws_lambda as lambda,
@@ -21,7 +22,7 @@ import { API_ROUTES, AUTHORIZER_HANDLER, FALLBACK_HANDLER } from '../lambdas/cor
 import { Api } from './api';
 import { Data } from './data';
 import { AspayFunction, type FunctionSettings } from './functions';
-import { suppressWithReasons } from './nag-suppressions';
+import { acknowledgeFunction, acknowledgeInfrastructure } from './nag-suppressions';
 import { Network } from './network';
 import { Observability } from './observability';
 import type { StageConfig } from './stage-config';
@@ -46,11 +47,37 @@ const API_FUNCTIONS: readonly (FunctionSettings & Access)[] = [
   { handler: FALLBACK_HANDLER },
 ];
 
+/** AWS keeps this much of an account's concurrency unreserved: https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html */
+const AWS_UNRESERVED_MINIMUM = 100;
+/** Left unreserved beyond AWS's minimum for the functions without a reservation (consumers, migrations). */
+const UNRESERVED_MARGIN = 100;
+
+export class ConcurrencyBudgetError extends Error {
+  constructor(stage: string, reserved: number, quota: number) {
+    super(
+      `stage "${stage}" reserves ${reserved} concurrent executions, more than its quota of ${quota} minus ` +
+        `${AWS_UNRESERVED_MINIMUM} AWS keeps unreserved and a margin of ${UNRESERVED_MARGIN}: lower ` +
+        'apiReservedConcurrency or raise lambdaConcurrencyQuota (after raising the account quota) in cdk.json',
+    );
+    this.name = 'ConcurrencyBudgetError';
+  }
+}
+
+/** Reserved concurrency must fit in the account's quota, or deploying the functions fails. */
+function assertConcurrencyFits(stage: StageConfig): void {
+  const reserved =
+    API_FUNCTIONS.length * stage.apiReservedConcurrency +
+    SCHEDULED_FUNCTIONS.reduce((sum, scheduled) => sum + scheduled.reservedConcurrency, 0);
+  if (reserved > stage.lambdaConcurrencyQuota - AWS_UNRESERVED_MINIMUM - UNRESERVED_MARGIN)
+    throw new ConcurrencyBudgetError(stage.name, reserved, stage.lambdaConcurrencyQuota);
+}
+
 /** Everything `cdk deploy` builds: one stack per stage. */
 export class AspayStack extends Stack {
   constructor(scope: Construct, id: string, props: StackProps & { stage: StageConfig }) {
     super(scope, id, props);
     const { stage } = props;
+    assertConcurrencyFits(stage);
     const logRetention = stage.logRetentionDays as logs.RetentionDays;
     const network = new Network(this, 'Network', { stage, logRetention });
     const data = new Data(this, 'Data', {
@@ -74,7 +101,7 @@ export class AspayStack extends Stack {
       logRetention,
       environment: {
         [ENV.databaseSecretArn]: data.cluster.secret!.secretArn,
-        [ENV.databaseHost]: data.proxy.endpoint,
+        [ENV.databaseHost]: data.endpoint,
         [ENV.databaseName]: data.databaseName,
         [ENV.idempotencyTable]: state.idempotencyTable.tableName,
         [ENV.deadLetterQueueUrl]: state.deadLetterQueue.queueUrl,
@@ -91,6 +118,10 @@ export class AspayStack extends Stack {
       if (settings.idempotencyTable) state.idempotencyTable.grantReadWriteData(fn);
       if (settings.deadLetters) state.deadLetterQueue.grantSendMessages(fn);
       if (settings.kafka) streaming.grant(fn, settings.kafka);
+      acknowledgeFunction(fn, {
+        deadLetters: Boolean(settings.deadLetters),
+        kafkaEventSource: Boolean(settings.kafka?.consumeAs),
+      });
       functions.set(settings.handler, fn);
       return fn;
     };
@@ -105,7 +136,7 @@ export class AspayStack extends Stack {
       timeout: Duration.minutes(5),
       copyIntoBundle: 'migrations',
     });
-    data.migrateWith(migrate, logRetention);
+    const schema = data.migrateWith(migrate, logRetention);
 
     for (const scheduled of SCHEDULED_FUNCTIONS) {
       const fn = addFunction({
@@ -123,7 +154,7 @@ export class AspayStack extends Stack {
     }
 
     for (const consumer of Object.values(CONSUMERS)) {
-      this.addConsumer(addFunction, consumer, streaming, state);
+      this.addConsumer(addFunction, consumer, streaming, state, schema);
     }
 
     const api = new Api(this, 'Api', {
@@ -139,7 +170,7 @@ export class AspayStack extends Stack {
       functions,
       deadLetterQueue: state.deadLetterQueue,
     });
-    suppressWithReasons(this, stage);
+    acknowledgeInfrastructure({ stack: this, stage, network, data, state, api });
 
     new CfnOutput(this, 'ApiUrl', { value: api.restApi.url });
     new CfnOutput(this, 'CreateMerchantFunctionName', {
@@ -150,12 +181,16 @@ export class AspayStack extends Stack {
     new CfnOutput(this, 'DatabaseSecretArn', { value: data.cluster.secret!.secretArn });
   }
 
-  /** A consumer function on an MSK event source mapping, configured from the shared consumer settings. */
+  /**
+   * A consumer function on an MSK event source mapping, configured from the shared consumer settings; the
+   * mapping starts once the schema resource has created its topic.
+   */
   private addConsumer(
     addFunction: (settings: FunctionSettings & Access) => lambda.Function,
     consumer: ConsumerSettings,
     streaming: Streaming,
     state: State,
+    schema: CustomResource,
   ): void {
     const fn = addFunction({
       handler: consumer.handler,
@@ -176,9 +211,10 @@ export class AspayStack extends Stack {
         retryAttempts: consumer.batchRetryAttempts,
         bisectBatchOnError: consumer.bisectBatchOnError,
         onFailure: new SqsDlq(state.deadLetterQueue),
-        // Retry settings and on-failure destinations on Kafka event sources need provisioned pollers.
-        provisionedPollerConfig: { minimumPollers: 1, maximumPollers: 3 },
+        ...streaming.pollers(),
       }),
     );
+    for (const mapping of fn.node.children.filter((child) => child instanceof lambda.EventSourceMapping))
+      mapping.node.addDependency(schema);
   }
 }

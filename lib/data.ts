@@ -27,12 +27,17 @@ function migrationsFingerprint(): string {
 
 /**
  * Aurora PostgreSQL Serverless v2 (the payments, outbox and ledger database), in UTC, encrypted with its own
- * KMS key, credentials in Secrets Manager, and an RDS Proxy the Lambdas connect through (connection pooling
- * across thousands of short-lived functions).
+ * KMS key, credentials in Secrets Manager, and, where the stage has one, an RDS Proxy the Lambdas connect
+ * through (connection pooling across thousands of short-lived functions). Without the proxy the functions
+ * connect to the cluster endpoint, bounded by their reserved concurrency times their pool size.
  */
 export class Data extends Construct {
   readonly cluster: rds.DatabaseCluster;
-  readonly proxy: rds.DatabaseProxy;
+  readonly proxy?: rds.DatabaseProxy;
+  /** Where the functions connect: the proxy's endpoint, else the cluster's writer endpoint. */
+  readonly endpoint: string;
+  /** What must be ready before anything connects: the proxy's target registration, else the cluster. */
+  private readonly connectable: Construct;
   readonly databaseName = 'aspay';
 
   constructor(
@@ -74,7 +79,15 @@ export class Data extends Construct {
       removalPolicy: props.stage.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     this.cluster.addRotationSingleUser({ automaticallyAfter: Duration.days(30) });
+    if (!props.stage.databaseProxy) {
+      this.cluster.connections.allowDefaultPortFrom(props.clients, 'ASPay functions');
+      this.endpoint = this.cluster.clusterEndpoint.hostname;
+      this.connectable = this.cluster;
+      return;
+    }
     this.proxy = this.cluster.addProxy('Proxy', {
+      // Physical names are per stage: two stages may share an account and region.
+      dbProxyName: `aspay-${props.stage.name}`,
       secrets: [this.cluster.secret!],
       vpc: props.vpc,
       requireTLS: true,
@@ -84,17 +97,25 @@ export class Data extends Construct {
     });
     this.proxy.connections.allowFrom(props.clients, ec2.Port.tcp(5432), 'ASPay functions');
     this.cluster.connections.allowDefaultPortFrom(this.proxy, 'RDS Proxy');
+    this.endpoint = this.proxy.endpoint;
+    // The proxy answers only once its target group has registered the cluster.
+    this.connectable = this.proxy.node.findChild('ProxyTargetGroup');
   }
 
-  /** Applies the versioned SQL migrations (the same the local stack applies) whenever they change. */
-  migrateWith(migrate: lambda.IFunction, logRetention: logs.RetentionDays): void {
+  /**
+   * Applies the versioned SQL migrations (the same the local stack applies) and creates the Kafka topics
+   * whenever they change; returns the resource, for what needs the schema and topics first.
+   */
+  migrateWith(migrate: lambda.IFunction, logRetention: logs.RetentionDays): CustomResource {
     const provider = new cr.Provider(this, 'SchemaProvider', {
       onEventHandler: migrate,
       logGroup: new logs.LogGroup(this, 'SchemaProviderLogs', { retention: logRetention }),
     });
-    new CustomResource(this, 'Schema', {
+    const schema = new CustomResource(this, 'Schema', {
       serviceToken: provider.serviceToken,
       properties: { migrations: migrationsFingerprint() },
     });
+    schema.node.addDependency(this.connectable);
+    return schema;
   }
 }

@@ -1,9 +1,13 @@
+import { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../lambdas/core/config/environment';
 import { IDEMPOTENCY_TABLE } from '../../lambdas/core/config/idempotency';
 import { CONSUMERS, DEAD_LETTER_QUEUE } from '../../lambdas/core/config/messaging';
 import { API_ROUTES } from '../../lambdas/core/config/routes';
-import { templateFor } from './synth';
+import { AspayStack, ConcurrencyBudgetError } from '../../lib/aspay-stack';
+import { stageConfig } from '../../lib/stage-config';
+import { appFor, templateFor } from './synth';
 
 let dev: Template;
 let prod: Template;
@@ -13,9 +17,20 @@ beforeAll(() => {
   prod = templateFor('prod');
 }, 300_000);
 
-type Resource = { Type: string; Properties?: Record<string, unknown> };
+type Resource = {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  DependsOn?: string[];
+  DeletionPolicy?: string;
+};
 const resources = (template: Template, type: string) =>
   Object.values(template.findResources(type)) as Resource[];
+const only = (template: Template, type: string): Resource => {
+  const [resource, ...others] = resources(template, type);
+  if (!resource || others.length > 0) throw new Error(`expected exactly one ${type}`);
+  return resource;
+};
+const logicalIds = (template: Template, type: string) => Object.keys(template.findResources(type));
 
 describe('the AWS stack', () => {
   it('runs every function on Node.js 24, ARM64, with X-Ray tracing', () => {
@@ -74,11 +89,11 @@ describe('the AWS stack', () => {
     });
   });
 
-  it('runs the database in UTC behind an RDS Proxy that requires TLS', () => {
+  it('runs the database in UTC, behind an RDS Proxy that requires TLS in prod', () => {
     dev.hasResourceProperties('AWS::RDS::DBClusterParameterGroup', {
       Parameters: Match.objectLike({ timezone: 'UTC' }),
     });
-    dev.hasResourceProperties('AWS::RDS::DBProxy', { RequireTLS: true });
+    prod.hasResourceProperties('AWS::RDS::DBProxy', { RequireTLS: true });
   });
 
   it('puts the authorizer on every merchant route and the fallback behind every other method', () => {
@@ -105,20 +120,153 @@ describe('the AWS stack', () => {
     });
   });
 
-  it('consumes payment-events with the shared settings and sends failures to the dead-letter queue', () => {
-    const mappings = resources(dev, 'AWS::Lambda::EventSourceMapping');
-    expect(mappings).toHaveLength(Object.keys(CONSUMERS).length);
-    for (const consumer of Object.values(CONSUMERS)) {
-      dev.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-        Topics: [consumer.topic],
-        BatchSize: consumer.batchSize,
-        MaximumBatchingWindowInSeconds: consumer.maxBatchingWindowSeconds,
-        StartingPosition: consumer.startingPosition,
-        MaximumRetryAttempts: consumer.batchRetryAttempts,
-        AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: consumer.groupId },
-        DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+  it('consumes payment-events with the shared settings, with provisioned pollers and the DLQ in prod', () => {
+    for (const template of [dev, prod]) {
+      expect(resources(template, 'AWS::Lambda::EventSourceMapping')).toHaveLength(
+        Object.keys(CONSUMERS).length,
+      );
+      for (const consumer of Object.values(CONSUMERS)) {
+        template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+          Topics: [consumer.topic],
+          BatchSize: consumer.batchSize,
+          MaximumBatchingWindowInSeconds: consumer.maxBatchingWindowSeconds,
+          StartingPosition: consumer.startingPosition,
+          AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: consumer.groupId },
+        });
+      }
+    }
+    for (const mapping of resources(prod, 'AWS::Lambda::EventSourceMapping')) {
+      expect(mapping.Properties).toMatchObject({
+        MaximumRetryAttempts: CONSUMERS.ledger.batchRetryAttempts,
+        DestinationConfig: { OnFailure: { Destination: expect.anything() } },
+        // One poller group: the three mappings share Event Poller Units instead of one each.
+        ProvisionedPollerConfig: { MinimumPollers: 1, PollerGroupName: 'aspay-prod-consumers' },
       });
     }
+  });
+
+  it('polls with on-demand pollers in dev, without the provisioned-only error controls', () => {
+    for (const mapping of resources(dev, 'AWS::Lambda::EventSourceMapping')) {
+      for (const provisionedOnly of [
+        'ProvisionedPollerConfig',
+        'MaximumRetryAttempts',
+        'BisectBatchOnFunctionError',
+        'DestinationConfig',
+      ])
+        expect(mapping.Properties).not.toHaveProperty(provisionedOnly);
+    }
+  });
+
+  it('starts the event source mappings only after the schema resource created their topic', () => {
+    const [schema] = logicalIds(dev, 'AWS::CloudFormation::CustomResource');
+    for (const template of [dev, prod]) {
+      for (const mapping of resources(template, 'AWS::Lambda::EventSourceMapping'))
+        expect(mapping.DependsOn).toContain(schema);
+    }
+  });
+
+  it('migrates only once the database accepts connections: the proxy target in prod, the cluster in dev', () => {
+    const [targetGroup] = logicalIds(prod, 'AWS::RDS::DBProxyTargetGroup');
+    expect(only(prod, 'AWS::CloudFormation::CustomResource').DependsOn).toContain(targetGroup);
+    const [cluster] = logicalIds(dev, 'AWS::RDS::DBCluster');
+    const [writer] = logicalIds(dev, 'AWS::RDS::DBInstance');
+    expect(only(dev, 'AWS::CloudFormation::CustomResource').DependsOn).toEqual(
+      expect.arrayContaining([cluster, writer]),
+    );
+  });
+
+  it('names the RDS Proxy per stage and connects dev functions straight to the cluster', () => {
+    prod.hasResourceProperties('AWS::RDS::DBProxy', { DBProxyName: 'aspay-prod' });
+    dev.resourceCountIs('AWS::RDS::DBProxy', 0);
+    const [cluster] = logicalIds(dev, 'AWS::RDS::DBCluster');
+    dev.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ [ENV.databaseHost]: { 'Fn::GetAtt': [cluster, 'Endpoint.Address'] } }),
+      },
+    });
+  });
+
+  it('lets the MSK event source pollers reach the brokers and the Lambda and STS APIs', () => {
+    const [brokers] = logicalIds(dev, 'AWS::EC2::SecurityGroup').filter((id) =>
+      id.startsWith('StreamingBrokers'),
+    );
+    const self = { 'Fn::GetAtt': [brokers, 'GroupId'] };
+    for (const template of [dev, prod]) {
+      template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+        GroupId: self,
+        SourceSecurityGroupId: self,
+        FromPort: 9098,
+        ToPort: 9098,
+      });
+      template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+        GroupId: self,
+        DestinationSecurityGroupId: self,
+        FromPort: 9098,
+        ToPort: 9098,
+      });
+      template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+        SecurityGroupEgress: Match.arrayWith([Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 443 })]),
+      });
+    }
+  });
+
+  it('grants the idempotent producer WriteDataIdempotently on the cluster, where MSK checks it', () => {
+    const [, relay] = Object.entries(dev.findResources('AWS::IAM::Policy')).find(([id]) =>
+      id.startsWith('OutboxRelay'),
+    ) as [string, { Properties: { PolicyDocument: { Statement: unknown[] } } }];
+    const [cluster] = logicalIds(dev, 'AWS::MSK::Cluster');
+    expect(relay.Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({
+        Action: expect.arrayContaining(['kafka-cluster:Connect', 'kafka-cluster:WriteDataIdempotently']),
+        Resource: { 'Fn::GetAtt': [cluster, 'Arn'] },
+      }),
+    );
+  });
+
+  it('owns the account API Gateway logging role, retained, before the stage logs', () => {
+    for (const template of [dev, prod]) {
+      const [account] = logicalIds(template, 'AWS::ApiGateway::Account');
+      expect(only(template, 'AWS::ApiGateway::Account').DeletionPolicy).toBe('Retain');
+      const stage = only(template, 'AWS::ApiGateway::Stage');
+      expect(stage.DependsOn).toContain(account);
+      expect(stage.Properties?.MethodSettings).toEqual([
+        expect.objectContaining({ LoggingLevel: 'ERROR', DataTraceEnabled: false }),
+      ]);
+      template.hasResourceProperties('AWS::Logs::LogGroup', {
+        LogGroupName: {
+          'Fn::Join': ['', ['API-Gateway-Execution-Logs_', Match.anyValue(), Match.anyValue()]],
+        },
+        RetentionInDays: Match.anyValue(),
+      });
+    }
+  });
+
+  it('reserves concurrency within the account quota, leaving AWS its 100 and a margin unreserved', () => {
+    for (const [template, stage] of [
+      [dev, 'dev'],
+      [prod, 'prod'],
+    ] as const) {
+      const reserved = resources(template, 'AWS::Lambda::Function').reduce(
+        (sum, fn) => sum + Number(fn.Properties?.ReservedConcurrentExecutions ?? 0),
+        0,
+      );
+      expect(reserved).toBeGreaterThan(0);
+      expect(reserved).toBeLessThanOrEqual(stageConfig(appFor(stage)).lambdaConcurrencyQuota - 200);
+    }
+  });
+
+  it('refuses a stage whose reservations exceed its concurrency quota', () => {
+    const app = appFor('prod');
+    const stage = { ...stageConfig(app), lambdaConcurrencyQuota: 500 };
+    expect(() => new AspayStack(new App(), 'Oversized', { stage })).toThrow(ConcurrencyBudgetError);
+  });
+
+  it('egresses through one NAT instance and no interface endpoints in dev, NAT gateways per AZ in prod', () => {
+    dev.resourceCountIs('AWS::EC2::NatGateway', 0);
+    dev.resourceCountIs('AWS::EC2::Instance', 1);
+    dev.resourceCountIs('AWS::EC2::VPCEndpoint', 1);
+    prod.resourceCountIs('AWS::EC2::NatGateway', 2);
+    prod.resourceCountIs('AWS::EC2::VPCEndpoint', 3);
   });
 
   it('grants no wildcard action and no wildcard data resource', () => {
