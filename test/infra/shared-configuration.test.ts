@@ -11,8 +11,10 @@ function defined<T>(value: T | undefined, what: string): T {
 }
 
 describe('one source of truth for the event source mappings', () => {
+  // The local runner emulates provisioned-mode mappings (prod): the mode with retries, bisection and an
+  // on-failure destination. Stages on on-demand pollers (dev) retry a failed batch until it succeeds instead.
   it('gives the local runner every setting the CDK mapping and its function get', () => {
-    const resources = templateFor('dev').toJSON().Resources as Record<string, Resource>;
+    const resources = templateFor('prod').toJSON().Resources as Record<string, Resource>;
     const mappings = Object.values(resources)
       .filter((resource) => resource.Type === 'AWS::Lambda::EventSourceMapping')
       .map((resource) => resource.Properties);
@@ -41,8 +43,8 @@ describe('one source of truth for the event source mappings', () => {
       ).OnFailure.Destination['Fn::GetAtt'];
       const queue = resources[destination?.[0] ?? ''];
       expect(queue?.Type).toBe('AWS::SQS::Queue');
-      // The AWS queue carries the stage in its name: payment-events-dlq-dev.
-      expect(queue?.Properties.QueueName).toBe(`${local.onFailureQueueName}-dev`);
+      // The AWS queue carries the stage in its name: payment-events-dlq-prod.
+      expect(queue?.Properties.QueueName).toBe(`${local.onFailureQueueName}-prod`);
 
       const functionRef = (aws.FunctionName as { Ref: string }).Ref;
       expect(resources[functionRef]?.Properties.Timeout).toBe(local.functionTimeoutSeconds);
