@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  databasePool,
+  openDatabasePool,
+  SessionTimeZoneError,
+} from '../../../lambdas/core/adapters/postgres/connection';
+import { type ConnectionSettings, createPool } from '../../../lambdas/core/adapters/postgres/pool';
+import { ENV } from '../../../lambdas/core/config/environment';
+import { localPorts } from '../../../localstack/src/settings';
+import { handlerEnvironment } from '../../../localstack/src/stack';
+import { eventually } from '../../support/eventually';
+import { localEndpoints } from '../../support/local-stack';
+
+const endpoints = localEndpoints();
+const throughProxy = endpoints.functionsDatabaseUrl;
+
+/** `url` with another user; the local server's `postgres` superuser has the password `postgres` (embedded) or none. */
+function asUser(url: string, user: string, password = user): string {
+  const changed = new URL(url);
+  changed.username = user;
+  changed.password = password;
+  return changed.toString();
+}
+
+/** Creates and drops the throwaway roles some tests need (the stack's own role may not create roles). */
+function throwawayRoles() {
+  const admin = new pg.Client({ connectionString: asUser(endpoints.databaseUrl, 'postgres') });
+  const connected = admin.connect();
+  const created: string[] = [];
+  afterAll(async () => {
+    for (const role of created) {
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role]);
+      await admin.query(`DROP ROLE IF EXISTS ${role}`);
+    }
+    await admin.end();
+  });
+  return {
+    async create(settings = ''): Promise<string> {
+      await connected;
+      const role = `aspay_probe_${randomUUID().slice(0, 8)}`;
+      created.push(role);
+      await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${role}' ${settings}`);
+      return role;
+    },
+    async run(sql: string) {
+      await connected;
+      await admin.query(sql);
+    },
+  };
+}
+
+async function expectRefused(config: pg.ClientConfig, sqlstate: string, message: string) {
+  const client = new pg.Client(config);
+  const error = await client.connect().then(
+    () => undefined,
+    (caught: pg.DatabaseError) => caught,
+  );
+  await client.end().catch(() => undefined);
+  expect(error?.code).toBe(sqlstate);
+  expect(error?.message).toBe(message);
+}
+
+describe('the local RDS Proxy', () => {
+  it('is what the handlers connect through, with TLS verified', () => {
+    const handlerUrl = new URL(handlerEnvironment(endpoints).DATABASE_URL ?? '');
+    expect(handlerUrl.port).toBe(String(localPorts().dbProxy));
+    expect(handlerUrl.searchParams.get('sslmode')).toBe('verify-full');
+    expect(new URL(endpoints.databaseUrl).port).not.toBe(handlerUrl.port);
+  });
+
+  it('refuses a pool that sends startup options, with the message RDS Proxy sends', async () => {
+    const pool = new pg.Pool({ connectionString: throughProxy, options: '-c TimeZone=UTC' });
+    try {
+      await expect(pool.query('SELECT 1')).rejects.toMatchObject({
+        code: '0A000',
+        message: 'Feature not supported: RDS Proxy currently doesn’t support command-line options.',
+      });
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('refuses a plaintext connection', async () => {
+    const plaintext = new URL(throughProxy);
+    plaintext.search = '';
+    await expectRefused(
+      { connectionString: plaintext.toString() },
+      '28000',
+      'This RDS Proxy requires TLS connections',
+    );
+  });
+
+  it('refuses a startup parameter RDS Proxy does not support', async () => {
+    await expectRefused(
+      { connectionString: throughProxy, statement_timeout: 5_000 },
+      '0A000',
+      "Feature not supported: RDS Proxy currently doesn't support the option statement_timeout.",
+    );
+  });
+
+  it('lets the project pool through over verified TLS, its sessions in UTC', async () => {
+    const pool = createPool(throughProxy);
+    try {
+      const client = await pool.connect();
+      try {
+        const stream = (client as unknown as { connection: { stream: TLSSocket } }).connection.stream;
+        expect(stream.encrypted).toBe(true);
+        expect(stream.authorized).toBe(true);
+        const { rows } = await client.query("SELECT current_setting('TimeZone') AS tz, now()::text AS now");
+        expect(rows[0].tz).toBe('UTC');
+        expect(rows[0].now).toMatch(/\+00$/);
+      } finally {
+        client.release();
+      }
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('is verified: a client that does not trust its certificate does not connect', async () => {
+    const untrusted = new URL(throughProxy);
+    untrusted.searchParams.delete('sslrootcert');
+    const client = new pg.Client({ connectionString: untrusted.toString() });
+    await expect(client.connect()).rejects.toThrow(/self-signed certificate/);
+    await client.end().catch(() => undefined);
+  });
+});
+
+describe('UTC without startup options', () => {
+  const roles = throwawayRoles();
+
+  it('is the database default, so no session has to ask for it', async () => {
+    const pool = createPool(endpoints.databaseUrl);
+    try {
+      const { rows } = await pool.query(
+        `SELECT setconfig FROM pg_db_role_setting
+         WHERE setrole = 0 AND setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      );
+      expect(rows[0]?.setconfig).toContain('TimeZone=UTC');
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('is checked on the first connection: a session in another zone fails with SessionTimeZoneError', async () => {
+    const role = await roles.create();
+    await roles.run(`ALTER ROLE ${role} SET timezone TO 'America/New_York'`);
+    const credentials = { read: async (): Promise<ConnectionSettings> => asUser(throughProxy, role) };
+    await expect(openDatabasePool(credentials)).rejects.toBeInstanceOf(SessionTimeZoneError);
+  });
+});
+
+describe('the function pool', () => {
+  const roles = throwawayRoles();
+
+  it('does not keep a failed opening: the next call tries again', async () => {
+    const configured = process.env[ENV.databaseUrl];
+    delete process.env[ENV.databaseUrl];
+    try {
+      await expect(databasePool()).rejects.toThrow(/set DATABASE_URL/);
+      process.env[ENV.databaseUrl] = throughProxy;
+      const pool = await databasePool();
+      await expect(pool.query('SELECT 1 AS one')).resolves.toMatchObject({ rows: [{ one: 1 }] });
+      await pool.end();
+    } finally {
+      if (configured === undefined) delete process.env[ENV.databaseUrl];
+      else process.env[ENV.databaseUrl] = configured;
+    }
+  });
+
+  it('re-reads its credentials when the database refuses a login, and goes on', async () => {
+    const rotatedOut = await roles.create();
+    const rotatedIn = await roles.create();
+    let current = asUser(throughProxy, rotatedOut);
+    let reads = 0;
+    const pool = await openDatabasePool({
+      read: async () => {
+        reads += 1;
+        return current;
+      },
+    });
+    try {
+      await expect(pool.query('SELECT current_user AS role')).resolves.toMatchObject({
+        rows: [{ role: rotatedOut }],
+      });
+      // The rotation: the old login stops working, the source now holds new credentials. (The local server
+      // trusts 127.0.0.1 whatever the password, so a refused login is made with NOLOGIN: SQLSTATE 28000.)
+      await roles.run(`ALTER ROLE ${rotatedOut} NOLOGIN`);
+      await roles.run(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '${rotatedOut}'`,
+      );
+      await eventually(
+        async () => pool.totalCount,
+        (count) => count === 0,
+      );
+      current = asUser(throughProxy, rotatedIn);
+      const { rows } = await pool.query('SELECT current_user AS role');
+      expect(rows[0].role).toBe(rotatedIn);
+      expect(reads).toBe(2);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('survives the server terminating an idle connection', async () => {
+    const crashes: Error[] = [];
+    const onCrash = (error: Error) => crashes.push(error);
+    process.on('uncaughtException', onCrash);
+    const pool = createPool(throughProxy);
+    try {
+      const { rows } = await pool.query('SELECT pg_backend_pid() AS pid');
+      const direct = createPool(endpoints.databaseUrl);
+      await direct.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
+      await direct.end();
+      await eventually(
+        async () => pool.totalCount,
+        (count) => count === 0,
+      );
+      await expect(pool.query('SELECT 1 AS one')).resolves.toMatchObject({ rows: [{ one: 1 }] });
+      expect(crashes).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onCrash);
+      await pool.end();
+    }
+  });
+});
