@@ -240,10 +240,14 @@ async function startService(service: Service): Promise<ManagedProcess | undefine
   return started;
 }
 
-/** Stops the named processes, the services first so nothing calls an engine that is going away. */
+/**
+ * Stops the named processes: the services first so nothing calls an engine that is going away, then the
+ * RDS Proxy the handlers reach PostgreSQL through, then the engines.
+ */
 export async function stopProcesses(names: readonly string[]): Promise<void> {
-  const services = new Set(['api', 'runner', 'bank', 'webhook-sink', 'rds-proxy']);
-  const servicesFirst = [...names].sort((a, b) => Number(services.has(b)) - Number(services.has(a)));
+  const stopOrder: Record<string, number> = { api: 0, runner: 0, bank: 0, 'webhook-sink': 0, 'rds-proxy': 1 };
+  const rank = (name: string) => stopOrder[name] ?? 2;
+  const servicesFirst = [...names].sort((a, b) => rank(a) - rank(b));
   for (const name of servicesFirst) await stopProcess(name);
 }
 
