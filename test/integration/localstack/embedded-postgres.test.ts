@@ -1,16 +1,8 @@
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { postgresEngine } from '../../../localstack/src/engines/postgres';
 import { localPorts } from '../../../localstack/src/settings';
 import { stopProcess } from '../../../localstack/src/support/processes';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '../../support/free-port';
 
 describe('the embedded PostgreSQL fallback', () => {
   it('starts PostgreSQL from the npm registry, in UTC, when no server answers', async () => {

