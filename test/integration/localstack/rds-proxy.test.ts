@@ -27,7 +27,7 @@ import { localEndpoints } from '../../support/local-stack';
 const endpoints = localEndpoints();
 const throughProxy = endpoints.functionsDatabaseUrl;
 
-/** `url` with another user; the local server's `postgres` superuser has the password `postgres` (embedded) or none. */
+/** `url` with another user (by default with the user's name as password, which the `postgres` superuser has). */
 function asUser(url: string, user: string, password = user): string {
   const changed = new URL(url);
   changed.username = user;
@@ -48,11 +48,11 @@ function throwawayRoles() {
     await admin.end();
   });
   return {
-    async create(settings = ''): Promise<string> {
+    async create(): Promise<string> {
       await connected;
       const role = `aspay_probe_${randomUUID().slice(0, 8)}`;
       created.push(role);
-      await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${role}' ${settings}`);
+      await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${role}'`);
       return role;
     },
     async run(sql: string) {
