@@ -32,6 +32,7 @@ export function localPorts() {
     dynamodb: port('ASPAY_DYNAMODB_PORT', 8000),
     sqs: port('ASPAY_SQS_PORT', 9324),
     embeddedPostgres: port('ASPAY_EMBEDDED_PG_PORT', 5433),
+    dbProxy: port('ASPAY_DB_PROXY_PORT', 5434),
     bank: port('ASPAY_BANK_PORT', 3100),
     webhookSink: port('ASPAY_WEBHOOK_SINK_PORT', 3200),
   };

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { IDEMPOTENCY_TABLE } from '../../lambdas/core/config/idempotency';
 import { DEAD_LETTER_QUEUE } from '../../lambdas/core/config/messaging';
 import { DEMO_MERCHANTS, seedDemoMerchants } from './demo-merchants';
@@ -8,6 +9,7 @@ import { elasticmqEngine } from './engines/elasticmq';
 import type { Engine } from './engines/engine';
 import { kafkaEngine } from './engines/kafka';
 import { postgresEngine } from './engines/postgres';
+import { ensureRdsProxyCertificate, functionsDatabaseUrl, serverOf } from './engines/rds-proxy';
 import { HOST, LOCAL_AWS_ENV, LOCAL_JSON, type LocalPorts, localPorts, ROOT, STATE_DIR } from './settings';
 import {
   type ManagedProcess,
@@ -22,7 +24,10 @@ import { isPortOpen, waitUntil } from './support/wait';
 /** What `.aspay/local.json` holds: everything a client, a test or the CLI needs to reach the local stack. */
 export interface LocalEndpoints {
   apiUrl: string;
+  /** Straight to PostgreSQL: the CLI, migrations and tests. */
   databaseUrl: string;
+  /** Through the local RDS Proxy, with TLS verified: what the Lambda handlers get. */
+  functionsDatabaseUrl: string;
   kafkaBrokers: string;
   dynamodbEndpoint: string;
   sqsEndpoint: string;
@@ -53,7 +58,7 @@ export function engines(ports: LocalPorts, { fresh = false } = {}) {
 export function handlerEnvironment(endpoints: LocalEndpoints): Record<string, string> {
   return {
     ...LOCAL_AWS_ENV,
-    DATABASE_URL: endpoints.databaseUrl,
+    DATABASE_URL: endpoints.functionsDatabaseUrl,
     KAFKA_BROKERS: endpoints.kafkaBrokers,
     DYNAMODB_ENDPOINT: endpoints.dynamodbEndpoint,
     SQS_ENDPOINT: endpoints.sqsEndpoint,
@@ -84,10 +89,12 @@ export async function bringUp({ fresh = false } = {}): Promise<RunningStack> {
     const failure = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failure) throw failure.reason;
     await Promise.all(list.map((engine) => engine.bootstrap()));
+    await ensureRdsProxyCertificate();
 
     const endpoints: LocalEndpoints = {
       apiUrl: `http://${HOST}:${ports.api}`,
       databaseUrl: all.postgres.databaseUrl(),
+      functionsDatabaseUrl: functionsDatabaseUrl(all.postgres.databaseUrl(), ports.dbProxy),
       kafkaBrokers: all.kafka.endpoint,
       dynamodbEndpoint: all.dynamodb.endpoint,
       sqsEndpoint: all.sqs.endpoint,
@@ -99,6 +106,7 @@ export async function bringUp({ fresh = false } = {}): Promise<RunningStack> {
     };
     await seedDemoMerchants(endpoints.databaseUrl, endpoints.webhookSinkUrl);
     const services = [
+      rdsProxyService(ports, endpoints),
       bankService(ports, endpoints),
       webhookSinkService(ports, endpoints),
       apiService(ports, endpoints),
@@ -142,6 +150,31 @@ function apiService(ports: LocalPorts, endpoints: LocalEndpoints): Service {
     isHealthy,
     isReady: isHealthy,
     port: { number: ports.api, env: 'ASPAY_API_PORT' },
+  };
+}
+
+/** Whether a PostgreSQL session opens through `url` (the proxy answers, verifies TLS, and lets it through). */
+const opensSession = (url: string) => async () => {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+};
+
+function rdsProxyService(ports: LocalPorts, endpoints: LocalEndpoints): Service {
+  const { host, port } = serverOf(endpoints.databaseUrl);
+  const isHealthy = opensSession(endpoints.functionsDatabaseUrl);
+  return {
+    name: 'rds-proxy',
+    script: 'engines/rds-proxy-server.ts',
+    env: { ASPAY_DB_PROXY_PORT: String(ports.dbProxy), ASPAY_DB_PROXY_TARGET: `${host}:${port}` },
+    isHealthy,
+    isReady: () => isHealthy().catch(() => false),
+    port: { number: ports.dbProxy, env: 'ASPAY_DB_PROXY_PORT' },
   };
 }
 
@@ -207,10 +240,14 @@ async function startService(service: Service): Promise<ManagedProcess | undefine
   return started;
 }
 
-/** Stops the named processes, the services first so nothing calls an engine that is going away. */
+/**
+ * Stops the named processes: the services first so nothing calls an engine that is going away, then the
+ * RDS Proxy the handlers reach PostgreSQL through, then the engines.
+ */
 export async function stopProcesses(names: readonly string[]): Promise<void> {
-  const services = new Set(['api', 'runner', 'bank', 'webhook-sink']);
-  const servicesFirst = [...names].sort((a, b) => Number(services.has(b)) - Number(services.has(a)));
+  const stopOrder: Record<string, number> = { api: 0, runner: 0, bank: 0, 'webhook-sink': 0, 'rds-proxy': 1 };
+  const rank = (name: string) => stopOrder[name] ?? 2;
+  const servicesFirst = [...names].sort((a, b) => rank(a) - rank(b));
   for (const name of servicesFirst) await stopProcess(name);
 }
 

@@ -6,14 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { postgresEngine } from '../../../localstack/src/engines/postgres';
 import { DATA_DIR, localPorts } from '../../../localstack/src/settings';
 import { runningProcesses, stopProcess } from '../../../localstack/src/support/processes';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '../../support/free-port';
 
 /** A listener in front of the local PostgreSQL that answers nothing for its first `busyMs`, then relays. */
 async function slowServer(busyMs: number): Promise<Server & { port: number }> {

@@ -3,20 +3,12 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../../localstack/src/settings';
+import { freePort } from '../../support/free-port';
 import { localEndpoints } from '../../support/local-stack';
 import { runScript } from '../../support/run-script';
 
 const endpoints = localEndpoints();
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (typeof address !== 'object' || !address) throw new Error('no port');
-  return address.port;
-}
 
 describe('local API health', () => {
   it('answers 200 with every engine up', async () => {

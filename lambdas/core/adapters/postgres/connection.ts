@@ -1,13 +1,47 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type pg from 'pg';
 import { ENV } from '../../config/environment';
-import { createPool } from './pool';
+import { type CredentialsSource, createPool } from './pool';
 
-let pool: Promise<pg.Pool> | undefined;
+/** The database's sessions do not run in UTC, so timestamps would be rendered and compared in another zone. */
+export class SessionTimeZoneError extends Error {
+  override readonly name = 'SessionTimeZoneError';
+}
 
-async function connectionConfig(): Promise<string | pg.PoolConfig> {
-  const url = process.env[ENV.databaseUrl];
-  if (url) return url;
+/** Names PostgreSQL reports for the UTC zone. */
+const UTC_NAMES = new Set(['UTC', 'Etc/UTC']);
+
+/** Locally: `DATABASE_URL`, read from the environment at each call. */
+export function databaseUrlCredentials(): CredentialsSource {
+  return {
+    async read() {
+      const url = process.env[ENV.databaseUrl];
+      if (!url) throw new Error(`${ENV.databaseUrl} is not set`);
+      return url;
+    },
+  };
+}
+
+/**
+ * In AWS: the Aurora secret, fetched at each call (it rotates every 30 days), for the RDS Proxy endpoint.
+ * RDS Proxy requires TLS; the Lambda runtime trusts the RDS CA through NODE_EXTRA_CA_CERTS.
+ */
+function secretsManagerCredentials(secretArn: string, host: string, database: string): CredentialsSource {
+  const secrets = new SecretsManagerClient({});
+  return {
+    async read() {
+      const secret = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
+      const { username, password } = JSON.parse(secret.SecretString ?? '{}') as {
+        username: string;
+        password: string;
+      };
+      return { host, database, user: username, password, port: 5432, ssl: { rejectUnauthorized: true } };
+    },
+  };
+}
+
+function credentialsFromEnvironment(): CredentialsSource {
+  if (process.env[ENV.databaseUrl]) return databaseUrlCredentials();
   const secretArn = process.env[ENV.databaseSecretArn];
   const host = process.env[ENV.databaseHost];
   const database = process.env[ENV.databaseName];
@@ -16,17 +50,44 @@ async function connectionConfig(): Promise<string | pg.PoolConfig> {
       `set ${ENV.databaseUrl}, or ${ENV.databaseSecretArn} with ${ENV.databaseHost} and ${ENV.databaseName}`,
     );
   }
-  const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretArn }));
-  const { username, password } = JSON.parse(secret.SecretString ?? '{}') as {
-    username: string;
-    password: string;
-  };
-  // RDS Proxy speaks TLS; the Lambda runtime trusts the RDS CA through NODE_EXTRA_CA_CERTS.
-  return { host, database, user: username, password, port: 5432, ssl: { rejectUnauthorized: true } };
+  return secretsManagerCredentials(secretArn, host, database);
 }
 
-/** The function's pool, created on first use (cold start) and reused by every later invocation. */
+/**
+ * A pool on `credentials` (re-read when a login is refused), checked once on its first connection: its
+ * sessions must run in UTC, which the database's settings guarantee since no client may set it (RDS Proxy).
+ */
+export async function openDatabasePool(credentials: CredentialsSource): Promise<pg.Pool> {
+  const pool = createPool(await credentials.read(), { credentials });
+  try {
+    const { rows } = await pool.query<{ time_zone: string }>(
+      "SELECT current_setting('TimeZone') AS time_zone",
+    );
+    const timeZone = rows[0]?.time_zone ?? '';
+    if (!UTC_NAMES.has(timeZone)) {
+      throw new SessionTimeZoneError(
+        `database sessions run in time zone "${timeZone}", not UTC: set the database default (ALTER DATABASE … SET timezone TO 'UTC') or the parameter group's timezone`,
+      );
+    }
+    return pool;
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+}
+
+let pool: Promise<pg.Pool> | undefined;
+
+/**
+ * The function's pool, created on first use (cold start) and reused by every later invocation. A failed
+ * opening (the secret could not be read, the database did not answer) is not kept: the next call tries again.
+ */
 export function databasePool(): Promise<pg.Pool> {
-  pool ??= connectionConfig().then(createPool);
-  return pool;
+  if (pool) return pool;
+  const opening = Promise.resolve().then(() => openDatabasePool(credentialsFromEnvironment()));
+  pool = opening;
+  opening.catch(() => {
+    if (pool === opening) pool = undefined;
+  });
+  return opening;
 }

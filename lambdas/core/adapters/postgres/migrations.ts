@@ -5,10 +5,7 @@ import type pg from 'pg';
 /** Versioned SQL migrations, applied in order and recorded in `pgmigrations` (node-pg-migrate). */
 export async function applyMigrations(database: string | pg.Pool, migrationsDir: string): Promise<string[]> {
   if (typeof database === 'string') {
-    return migrate(
-      { databaseUrl: { connectionString: database, options: '-c TimeZone=UTC' } },
-      migrationsDir,
-    );
+    return migrate({ databaseUrl: database }, migrationsDir);
   }
   const dbClient = await database.connect();
   try {
@@ -19,7 +16,7 @@ export async function applyMigrations(database: string | pg.Pool, migrationsDir:
 }
 
 async function migrate(
-  connection: { databaseUrl: { connectionString: string; options: string } } | { dbClient: pg.PoolClient },
+  connection: { databaseUrl: string } | { dbClient: pg.PoolClient },
   migrationsDir: string,
 ): Promise<string[]> {
   const applied = await runner({

@@ -1,0 +1,33 @@
+/**
+ * Runs the local RDS Proxy on ASPAY_DB_PROXY_PORT in front of the PostgreSQL server at ASPAY_DB_PROXY_TARGET
+ * (`host:port`), until SIGTERM or SIGINT.
+ */
+import { readFileSync } from 'node:fs';
+import { HOST, localPorts } from '../settings';
+import { createRdsProxy, RDS_PROXY_TLS } from './rds-proxy';
+
+const [host, port] = (process.env.ASPAY_DB_PROXY_TARGET ?? '').split(':');
+if (!host || !port) {
+  console.error('set ASPAY_DB_PROXY_TARGET to the host:port of the PostgreSQL server behind the proxy');
+  process.exit(2);
+}
+
+const log = (entry: Record<string, unknown>) => console.log(JSON.stringify(entry));
+const proxy = createRdsProxy({
+  target: { host, port: Number(port) },
+  tls: { key: readFileSync(RDS_PROXY_TLS.key, 'utf8'), cert: readFileSync(RDS_PROXY_TLS.cert, 'utf8') },
+  log,
+});
+const listenPort = localPorts().dbProxy;
+proxy.listen(listenPort, HOST, () => {
+  log({
+    level: 'INFO',
+    message: 'rds proxy listening',
+    address: `${HOST}:${listenPort}`,
+    target: `${host}:${port}`,
+  });
+});
+// Exiting drops the open client connections at once, as a proxy going away does.
+const stop = () => process.exit(0);
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);
