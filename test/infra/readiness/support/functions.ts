@@ -63,7 +63,7 @@ export function targetsOf(
 }
 
 /** A topic or group ARN in the cluster whose ARN is `clusterArn`. */
-export function kafkaArn(clusterArn: string, kind: 'topic' | 'group', name: string): string {
+function kafkaArn(clusterArn: string, kind: 'topic' | 'group', name: string): string {
   return `${clusterArn.replace(':cluster/', `:${kind}/`)}/${name}`;
 }
 

@@ -8,7 +8,7 @@ const everywhere = (actions: string[]) => ({
   Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }],
 });
 
-export const AWS_MANAGED_POLICIES: Readonly<Record<string, object>> = {
+const AWS_MANAGED_POLICIES: Readonly<Record<string, object>> = {
   // https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaBasicExecutionRole.html
   'service-role/AWSLambdaBasicExecutionRole': everywhere([
     'logs:CreateLogGroup',

@@ -64,7 +64,7 @@ export class StackTemplate {
 }
 
 /** Every logical id a value refers to with Ref, Fn::GetAtt or a ${…} in Fn::Sub. */
-export function referencedLogicalIds(value: unknown): string[] {
+function referencedLogicalIds(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(referencedLogicalIds);
   if (value === null || typeof value !== 'object') return [];
   const entries = Object.entries(value);
