@@ -1,0 +1,125 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../../lambdas/core/config/environment';
+import { environmentOf, functionOf } from './support/functions';
+import { IntrinsicResolver } from './support/intrinsics';
+import { STAGES, type StackTemplate, stageSettings, synthesizeStages, targetOf } from './support/template';
+
+let templates: Map<string, StackTemplate>;
+
+beforeAll(() => {
+  templates = synthesizeStages();
+}, 300_000);
+
+/** "Concurrent executions: 1,000" by default, per account and Region. https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html */
+const DEFAULT_CONCURRENCY_QUOTA = 1_000;
+/** "You can reserve up to the Unreserved account concurrency value minus 100 for functions that don't have
+ * reserved concurrency." https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html */
+const UNRESERVED_MINIMUM = 100;
+/** Headroom for reservations made outside this stack (other stacks, console changes), as a share of the quota. */
+const MARGIN_SHARE = 0.05;
+
+const isCustomResource = (type: string) =>
+  type === 'AWS::CloudFormation::CustomResource' || type.startsWith('Custom::');
+
+describe.each(STAGES)('the %s stage, deployed into a fresh account', (stage) => {
+  const templateOf = () => templates.get(stage)!;
+
+  it('reserves no more Lambda concurrency than the account quota leaves after the unreserved 100 and a margin', () => {
+    const template = templateOf();
+    const quota = Number(stageSettings(stage).lambdaConcurrencyQuota ?? DEFAULT_CONCURRENCY_QUOTA);
+    const reserved = template
+      .ofType('AWS::Lambda::Function')
+      .reduce(
+        (sum, id) => sum + Number(template.resource(id).Properties?.ReservedConcurrentExecutions ?? 0),
+        0,
+      );
+    expect(reserved).toBeGreaterThan(0);
+    expect(reserved).toBeLessThanOrEqual(quota - UNRESERVED_MINIMUM - Math.ceil(quota * MARGIN_SHARE));
+  });
+
+  // A stage that logs to CloudWatch needs the account's API Gateway CloudWatch role: "To enable CloudWatch Logs,
+  // you must grant API Gateway permission to read and write logs to CloudWatch for your account."
+  // https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-account.html
+  it('sets the API Gateway CloudWatch role before creating a stage that writes logs', () => {
+    const template = templateOf();
+    const resolver = new IntrinsicResolver(template);
+    const logging = template.ofType('AWS::ApiGateway::Stage').filter((id) => {
+      const props = template.resource(id).Properties ?? {};
+      const methods = (props.MethodSettings ?? []) as { LoggingLevel?: string; DataTraceEnabled?: boolean }[];
+      return (
+        props.AccessLogSetting !== undefined ||
+        methods.some(
+          (m) => (m.LoggingLevel !== undefined && m.LoggingLevel !== 'OFF') || m.DataTraceEnabled === true,
+        )
+      );
+    });
+    expect(logging).not.toHaveLength(0);
+    const accounts = template
+      .ofType('AWS::ApiGateway::Account')
+      .filter((id) => template.resource(id).Properties?.CloudWatchRoleArn !== undefined);
+    for (const stageId of logging) {
+      const account = accounts.find((id) => template.dependsOn(stageId, id));
+      expect(
+        account,
+        `${stageId} depends on an AWS::ApiGateway::Account with a CloudWatch role`,
+      ).toBeDefined();
+      const role = template.resource(targetOf(template.resource(account!).Properties?.CloudWatchRoleArn)!);
+      expect(JSON.stringify(resolver.resolve(role.Properties?.AssumeRolePolicyDocument))).toContain(
+        'apigateway.amazonaws.com',
+      );
+    }
+  });
+
+  // "This name must be unique for all proxies owned by your AWS account in the specified AWS Region."
+  // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBProxy.html
+  it('names its RDS proxies apart from every other stage, so that stages can share an account', () => {
+    const names = (template: StackTemplate) =>
+      template.ofType('AWS::RDS::DBProxy').map((id) => String(template.resource(id).Properties?.DBProxyName));
+    const ours = names(templateOf());
+    const others = STAGES.filter((other) => other !== stage).flatMap((other) => names(templates.get(other)!));
+    expect(ours.filter((name) => others.includes(name))).toEqual([]);
+  });
+
+  describe('the schema custom resource (migrations and topics)', () => {
+    const schemaOf = (template: StackTemplate) => {
+      const migrate = functionOf(template, 'migrate');
+      const schemas = Object.keys(template.resources).filter(
+        (id) => isCustomResource(template.resource(id).Type) && template.dependsOn(id, migrate),
+      );
+      expect(schemas).toHaveLength(1);
+      return { schema: schemas[0]!, migrate };
+    };
+
+    // CloudFormation creates resources in parallel unless one depends on another.
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-dependson.html
+    it('has created the topics before any MSK event source mapping starts polling them', () => {
+      const template = templateOf();
+      const { schema } = schemaOf(template);
+      const mappings = template
+        .ofType('AWS::Lambda::EventSourceMapping')
+        .filter((id) => template.resource(id).Properties?.AmazonManagedKafkaEventSourceConfig !== undefined);
+      expect(mappings).not.toHaveLength(0);
+      expect(mappings.filter((id) => !template.dependsOn(id, schema))).toEqual([]);
+    });
+
+    // A proxy serves connections only once its target group registered the cluster; a cluster only once it has
+    // an instance. https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxytargetgroup.html
+    it('runs only once the database endpoint the migrate function connects to accepts connections', () => {
+      const template = templateOf();
+      const { schema, migrate } = schemaOf(template);
+      const endpoint = targetOf(environmentOf(template, migrate)[ENV.databaseHost])!;
+      const { Type } = template.resource(endpoint);
+      const prerequisites =
+        Type === 'AWS::RDS::DBProxy'
+          ? template
+              .ofType('AWS::RDS::DBProxyTargetGroup')
+              .filter((id) => targetOf(template.resource(id).Properties?.DBProxyName) === endpoint)
+          : template
+              .ofType('AWS::RDS::DBInstance')
+              .filter((id) => targetOf(template.resource(id).Properties?.DBClusterIdentifier) === endpoint);
+      expect(prerequisites).not.toHaveLength(0);
+      expect(prerequisites.filter((id) => !template.dependsOn(schema, id))).toEqual([]);
+    });
+  });
+});

@@ -1,0 +1,131 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..', '..');
+const FUNCTIONS_DIR = join(ROOT, 'lambdas', 'functions');
+const ADAPTERS_DIR = join(ROOT, 'lambdas', 'core', 'adapters');
+
+/** The resources a function addresses through its environment (see lambdas/core/config/environment.ts). */
+export type Target =
+  | 'databaseSecret'
+  | 'idempotencyTable'
+  | 'deadLetterQueue'
+  | 'deadLetterKey'
+  | 'cluster'
+  | 'topic';
+
+/** An AWS API call the code makes, as IAM authorizes it. */
+export interface Permission {
+  readonly action: string;
+  readonly on: Target;
+}
+
+/** Somewhere the code opens connections to: the database, the Kafka brokers, an AWS API, the internet. */
+export type Destination = 'database' | 'brokers' | 'internet' | { readonly service: string };
+
+interface Needs {
+  readonly permissions: readonly Permission[];
+  readonly reaches: readonly Destination[];
+}
+
+const allow = (on: Target, ...actions: string[]): Permission[] => actions.map((action) => ({ action, on }));
+
+/**
+ * What each adapter's calls require in AWS, keyed by its file under lambdas/core/adapters. A function needs
+ * the union over the adapters its entry file imports (directly or not).
+ */
+const ADAPTER_NEEDS: Readonly<Record<string, Needs>> = {
+  // GetSecretValueCommand on DB_SECRET_ARN, then a TLS connection to DB_HOST.
+  'postgres/connection.ts': {
+    permissions: allow('databaseSecret', 'secretsmanager:GetSecretValue'),
+    reaches: ['database', { service: 'secretsmanager' }],
+  },
+  // Powertools idempotency: "GetItem, PutItem, UpdateItem and DeleteItem" on the table.
+  // https://docs.powertools.aws.dev/lambda/typescript/latest/features/idempotency/#iam-permissions
+  'dynamodb/idempotency-store.ts': {
+    permissions: allow(
+      'idempotencyTable',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    ),
+    reaches: [{ service: 'dynamodb' }],
+  },
+  // GetCommand and PutCommand on the breaker's item.
+  'dynamodb/breaker-state.ts': {
+    permissions: allow('idempotencyTable', 'dynamodb:GetItem', 'dynamodb:PutItem'),
+    reaches: [{ service: 'dynamodb' }],
+  },
+  // SendMessage to a queue encrypted with a customer managed key also needs GenerateDataKey and Decrypt on it.
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
+  'sqs/dead-letter-queue.ts': {
+    permissions: [
+      ...allow('deadLetterQueue', 'sqs:SendMessage'),
+      ...allow('deadLetterKey', 'kms:GenerateDataKey', 'kms:Decrypt'),
+    ],
+    reaches: [{ service: 'sqs' }],
+  },
+  // GetBootstrapBrokers (MSK API), then SASL/OAUTHBEARER on the IAM listener: kafka-cluster:Connect.
+  // https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html
+  'kafka/connection.ts': {
+    permissions: allow(
+      'cluster',
+      'kafka:GetBootstrapBrokers',
+      'kafka-cluster:Connect',
+      'kafka-cluster:DescribeCluster',
+    ),
+    reaches: ['brokers', { service: 'kafka' }],
+  },
+  // An idempotent producer: WriteData and DescribeTopic on the topic, WriteDataIdempotently on the cluster.
+  // https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html
+  'kafka/event-publisher.ts': {
+    permissions: [
+      ...allow('topic', 'kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'),
+      ...allow('cluster', 'kafka-cluster:WriteDataIdempotently'),
+    ],
+    reaches: ['brokers'],
+  },
+  // listTopics then createTopics.
+  'kafka/topics.ts': {
+    permissions: allow('topic', 'kafka-cluster:DescribeTopic', 'kafka-cluster:CreateTopic'),
+    reaches: ['brokers'],
+  },
+  // The bank's API and the merchants' webhooks are on the public internet.
+  'bank/http-bank.ts': { permissions: [], reaches: ['internet'] },
+  'webhooks/http-sender.ts': { permissions: [], reaches: ['internet'] },
+};
+
+/** The handlers: one entry file per function in lambdas/functions. */
+export const HANDLERS = readdirSync(FUNCTIONS_DIR)
+  .filter((file) => file.endsWith('.ts'))
+  .map((file) => file.replace(/\.ts$/, ''));
+
+/** Source files a module bundles: its relative, non-type-only imports, transitively. */
+function bundledFiles(entry: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(entry)) return seen;
+  seen.add(entry);
+  const source = readFileSync(entry, 'utf8');
+  for (const match of source.matchAll(/^(?:import|export)(?!\s+type\b)[^;]*?from\s+'(\.[^']+)'/gms)) {
+    const base = resolve(dirname(entry), match[1]!);
+    const file = [`${base}.ts`, join(base, 'index.ts'), base].find((candidate) => existsSync(candidate));
+    if (file?.endsWith('.ts')) bundledFiles(file, seen);
+  }
+  return seen;
+}
+
+/** The adapters a handler's bundle contains, as paths under lambdas/core/adapters. */
+export function adaptersOf(handler: string): string[] {
+  return [...bundledFiles(join(FUNCTIONS_DIR, `${handler}.ts`))]
+    .filter((file) => file.startsWith(ADAPTERS_DIR))
+    .map((file) => relative(ADAPTERS_DIR, file));
+}
+
+/** What a handler's code needs in AWS, from the adapters it bundles. */
+export function codeNeeds(handler: string): Needs {
+  const needs = adaptersOf(handler).flatMap((adapter) => ADAPTER_NEEDS[adapter] ?? []);
+  return {
+    permissions: needs.flatMap((n) => n.permissions),
+    reaches: needs.flatMap((n) => n.reaches),
+  };
+}
