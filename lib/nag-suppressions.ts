@@ -35,7 +35,7 @@ export function acknowledgeFunction(
     {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'X-Ray PutTraceSegments/PutTelemetryRecords accept only "*". No data resource is granted with a wildcard (test/infra asserts it).',
+        'X-Ray PutTraceSegments/PutTelemetryRecords and kafka:GetBootstrapBrokers support no resource-level permissions and accept only "*". No data resource is granted with a wildcard (test/infra asserts it).',
     },
   );
   if (uses.kafkaEventSource) {

@@ -126,10 +126,10 @@ export class Streaming extends Construct {
     if (access.createTopics) onTopic.push('kafka-cluster:CreateTopic', 'kafka-cluster:DescribeTopic');
     const statements = [
       new iam.PolicyStatement({ actions: [...new Set(onCluster)], resources: [cluster] }),
-      new iam.PolicyStatement({
-        actions: ['kafka:GetBootstrapBrokers', 'kafka:DescribeClusterV2'],
-        resources: [cluster],
-      }),
+      new iam.PolicyStatement({ actions: ['kafka:DescribeClusterV2'], resources: [cluster] }),
+      // GetBootstrapBrokers supports no resource-level permissions, so IAM evaluates it against "*" only:
+      // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonmanagedstreamingforapachekafka.html
+      new iam.PolicyStatement({ actions: ['kafka:GetBootstrapBrokers'], resources: ['*'] }),
     ];
     if (onTopic.length > 0)
       statements.push(new iam.PolicyStatement({ actions: [...new Set(onTopic)], resources: [topic] }));

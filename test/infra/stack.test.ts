@@ -282,10 +282,12 @@ describe('the AWS stack', () => {
             (action) => action === '*' || /^(dynamodb|sqs|kafka-cluster|secretsmanager|rds):\*$/.test(action),
           ),
         ).toBe(false);
-        // Only actions that accept nothing but "*" (tracing, network interfaces, log-group retention) may use it.
+        // Only actions that accept nothing but "*" (tracing, network interfaces, log-group retention, broker discovery) may use it.
         if (statement.Resource === '*') {
           expect(
-            actions.every((action) => /^(xray|ec2):|^logs:(Put|Delete)RetentionPolicy$/.test(action)),
+            actions.every((action) =>
+              /^(xray|ec2):|^logs:(Put|Delete)RetentionPolicy$|^kafka:GetBootstrapBrokers$/.test(action),
+            ),
           ).toBe(true);
         }
       }

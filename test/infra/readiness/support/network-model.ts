@@ -128,7 +128,7 @@ export class NetworkModel {
     return (
       this.leaves(source, port, { cidr: ANYWHERE }) &&
       source.subnets.length > 0 &&
-      source.subnets.every((subnet) => this.routesToNat(subnet))
+      source.subnets.every((subnet) => this.routesToNat(subnet, source, port))
     );
   }
 
@@ -216,12 +216,43 @@ export class NetworkModel {
       );
   }
 
-  /** A default route to a NAT gateway that itself sits in a subnet routed to an internet gateway. */
-  private routesToNat(subnet: string): boolean {
-    const nat = targetOf(this.defaultRoute(this.routeTableOf(subnet))?.NatGatewayId);
-    if (!nat) return false;
-    const natSubnet = targetOf(this.template.resource(nat).Properties?.SubnetId);
-    const upstream = targetOf(this.defaultRoute(this.routeTableOf(natSubnet!))?.GatewayId);
+  /**
+   * A default route to a NAT: a NAT gateway, or a NAT instance (source/destination check off, a public
+   * address, a security group that admits `source` on `port` and lets it out), in a subnet routed to an
+   * internet gateway. https://docs.aws.amazon.com/vpc/latest/userguide/work-with-nat-instances.html
+   */
+  private routesToNat(subnet: string, source: Placement, port: number): boolean {
+    const route = this.defaultRoute(this.routeTableOf(subnet));
+    const gateway = targetOf(route?.NatGatewayId);
+    if (gateway)
+      return this.routesToInternetGateway(targetOf(this.template.resource(gateway).Properties?.SubnetId));
+    const instance = targetOf(route?.InstanceId);
+    if (!instance) return false;
+    const props = this.template.resource(instance).Properties ?? {};
+    const natSubnet = targetOf(props.SubnetId);
+    const nat: Placement = {
+      securityGroups: ((props.SecurityGroupIds ?? []) as unknown[]).map((group) => targetOf(group)!),
+      subnets: natSubnet ? [natSubnet] : [],
+    };
+    const publicAddress =
+      natSubnet !== undefined && this.template.resource(natSubnet).Properties?.MapPublicIpOnLaunch === true;
+    const admitted = nat.securityGroups.some((group) =>
+      (this.ingress.get(group) ?? []).some((rule) =>
+        this.matches(rule, port, { securityGroups: source.securityGroups, subnets: [subnet] }),
+      ),
+    );
+    return (
+      props.SourceDestCheck === false &&
+      publicAddress &&
+      admitted &&
+      this.leaves(nat, port, { cidr: ANYWHERE }) &&
+      this.routesToInternetGateway(natSubnet)
+    );
+  }
+
+  private routesToInternetGateway(subnet: string | undefined): boolean {
+    if (subnet === undefined) return false;
+    const upstream = targetOf(this.defaultRoute(this.routeTableOf(subnet))?.GatewayId);
     return upstream !== undefined && this.template.resource(upstream).Type === 'AWS::EC2::InternetGateway';
   }
 }
