@@ -23,8 +23,9 @@ export function databaseUrlCredentials(): CredentialsSource {
 }
 
 /**
- * In AWS: the Aurora secret, fetched at each call (it rotates every 30 days), for the RDS Proxy endpoint.
- * RDS Proxy requires TLS; the Lambda runtime trusts the RDS CA through NODE_EXTRA_CA_CERTS.
+ * In AWS: the Aurora secret, fetched at each call (it rotates every 30 days), for the database endpoint (RDS
+ * Proxy, or the cluster in stages without one). Both require TLS (the proxy's requireTLS, the cluster's
+ * rds.force_ssl); the Lambda runtime trusts the RDS CA through NODE_EXTRA_CA_CERTS.
  */
 function secretsManagerCredentials(secretArn: string, host: string, database: string): CredentialsSource {
   const secrets = new SecretsManagerClient({});
