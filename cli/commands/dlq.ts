@@ -1,7 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
-  type Message,
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -14,6 +14,10 @@ import {
 import type { DeadLetter } from '../../lambdas/core/use-cases/ports';
 import { type Output, UsageError } from '../context';
 import { readRecords, type TopicRecord } from '../kafka-records';
+
+/** How often, and how long apart, a letter asked for by id is looked for again (see findLetter). */
+const LOOKUP_ATTEMPTS = 10;
+const LOOKUP_PAUSE_MS = 500;
 
 export interface DlqAccess {
   sqs: SQSClient;
@@ -75,17 +79,33 @@ async function peekAll(access: DlqAccess): Promise<ListedLetter[]> {
       }
     }
   } finally {
-    for (const receipt of receipts) {
-      await access.sqs.send(
-        new ChangeMessageVisibilityCommand({
-          QueueUrl: access.queueUrl,
-          ReceiptHandle: receipt,
-          VisibilityTimeout: 0,
-        }),
-      );
-    }
+    await makeVisible(access, receipts);
   }
   return [...seen.values()];
+}
+
+async function makeVisible(access: DlqAccess, receipts: readonly string[]): Promise<void> {
+  for (const receipt of receipts) {
+    await access.sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: access.queueUrl,
+        ReceiptHandle: receipt,
+        VisibilityTimeout: 0,
+      }),
+    );
+  }
+}
+
+/**
+ * SQS has no true peek: while another reader (a second `aspay dlq` call) holds a message, receives skip it. So a
+ * letter asked for by id is looked for again for a few seconds before it is declared missing.
+ */
+async function findLetter(access: DlqAccess, id: string): Promise<ListedLetter | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    const found = (await peekAll(access)).find((letter) => letter.id === id);
+    if (found || attempt >= LOOKUP_ATTEMPTS) return found;
+    await sleep(LOOKUP_PAUSE_MS);
+  }
 }
 
 function summary(listed: ListedLetter): string {
@@ -123,7 +143,7 @@ export async function listDlq(access: DlqAccess, out: Output): Promise<void> {
 
 export async function showDlq(access: DlqAccess, id: string | undefined, out: Output): Promise<void> {
   if (!id) throw new UsageError('usage: aspay dlq show <message id>');
-  const found = (await peekAll(access)).find((letter) => letter.id === id);
+  const found = await findLetter(access, id);
   if (!found) throw new UsageError(`no message ${id} in the dead-letter queue`);
   out.print(found, () => `${summary(found)}\n${details(found)}`);
 }
@@ -153,6 +173,8 @@ export async function redriveDlq(
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const redriven: string[] = [];
+  // Messages received but not chosen are handed back at the end, not left hidden for the visibility timeout.
+  const passedOver: string[] = [];
   try {
     for (let round = 0; round < 100; round++) {
       const { Messages = [] } = await access.sqs.send(
@@ -163,10 +185,11 @@ export async function redriveDlq(
           WaitTimeSeconds: 0,
         }),
       );
-      const chosen = Messages.filter(
-        (message: Message) => target === '--all' || message.MessageId === target,
-      );
-      for (const message of chosen) {
+      for (const message of Messages) {
+        if (target !== '--all' && message.MessageId !== target) {
+          if (message.ReceiptHandle) passedOver.push(message.ReceiptHandle);
+          continue;
+        }
         const records = await recordsOf(kafka, parseLetter(message.Body ?? '{}'));
         for (const { topic, key, value, headers } of records) {
           await producer.send({
@@ -182,10 +205,16 @@ export async function redriveDlq(
         );
         redriven.push(message.MessageId ?? '');
       }
-      if (Messages.length === 0 || (target !== '--all' && redriven.length > 0)) break;
+      if (target !== '--all' && redriven.length > 0) break;
+      if (Messages.length === 0) {
+        // Another reader may hold the letter for a moment (see findLetter): look again a few times.
+        if (target === '--all' || round >= LOOKUP_ATTEMPTS) break;
+        await sleep(LOOKUP_PAUSE_MS);
+      }
     }
   } finally {
     await producer.disconnect();
+    await makeVisible(access, passedOver);
   }
   if (target !== '--all' && redriven.length === 0)
     throw new UsageError(`no message ${target} in the dead-letter queue`);
