@@ -120,9 +120,11 @@ export type ChargeOutcome =
   | { readonly kind: 'declined'; readonly reason: string }
   /**
    * No decision: the bank could not be reached, kept failing, is still running another call for this key,
-   * the breaker is open, or it answered something only an operator can fix. Try again later.
+   * or answered something only an operator can fix. Try again later.
    */
-  | { readonly kind: 'unavailable'; readonly reason: string };
+  | { readonly kind: 'unavailable'; readonly reason: string }
+  /** Not sent: the circuit breaker is open. The bank was not asked, so this attempt does not count. */
+  | { readonly kind: 'circuit_open' };
 
 /** What the bank knows about a charge, looked up by its idempotency key (the payment id). */
 export type ChargeLookup =
@@ -143,7 +145,8 @@ export interface BankRefundRequest {
 export type BankRefundOutcome =
   | { readonly kind: 'refunded'; readonly bankRefundId: string }
   | { readonly kind: 'rejected'; readonly reason: string }
-  | { readonly kind: 'unavailable'; readonly reason: string };
+  | { readonly kind: 'unavailable'; readonly reason: string }
+  | { readonly kind: 'circuit_open' };
 
 export interface Bank {
   charge(request: ChargeRequest): Promise<ChargeOutcome>;
@@ -205,8 +208,11 @@ export interface PaymentLifecycle {
    * A transition or `deferBankAttempt` releases the claim.
    */
   claimBankAttempt(paymentId: string, now: Date, leaseMs: number): Promise<BankAttemptClaim | undefined>;
-  /** Counts a bank attempt without a decision, leaves the payment PENDING until `at` and releases the claim. */
-  deferBankAttempt(paymentId: string, at: Date): Promise<void>;
+  /**
+   * Leaves the payment PENDING until `at` and releases the claim; `counted`: the bank was asked (without a
+   * decision), which counts towards the attempt limit.
+   */
+  deferBankAttempt(paymentId: string, at: Date, counted: boolean): Promise<void>;
   /** PENDING payments whose next bank attempt is due, or that have waited `staleAfterMs` without one. */
   duePending(now: Date, staleAfterMs: number, limit: number): Promise<PaymentRecord[]>;
 }
@@ -286,8 +292,8 @@ export interface RefundExecutions {
     reason: string,
     decide: (payment: PaymentRecord, refund: { amount: string }) => RefundFailureDecision,
   ): Promise<void>;
-  /** Counts a bank attempt without a decision, leaves the refund PENDING until `at` and releases the claim. */
-  defer(refundId: string, at: Date): Promise<void>;
+  /** As `PaymentLifecycle.deferBankAttempt`, for a refund. */
+  defer(refundId: string, at: Date, counted: boolean): Promise<void>;
   /**
    * PENDING refunds due for an attempt (recorded `staleAfterMs` ago without one, or past their next attempt
    * time), the longest-due first: refunds that keep failing wait longer and never block the others.

@@ -135,8 +135,16 @@ export async function executeRefundAtBank(
         await failRefund(deps, refundId, { kind: 'gave_up', attempts, lastReason: outcome.reason });
         return 'failed';
       }
-      await deps.executions.defer(refundId, nextBankAttemptAt(deps.settings, deps.clock(), attempts));
+      await deps.executions.defer(refundId, nextBankAttemptAt(deps.settings, deps.clock(), attempts), true);
       return 'deferred';
     }
+    case 'circuit_open':
+      // The bank was not asked: waits without counting towards the limit.
+      await deps.executions.defer(
+        refundId,
+        nextBankAttemptAt(deps.settings, deps.clock(), Math.max(1, claim.bankAttempts)),
+        false,
+      );
+      return 'deferred';
   }
 }

@@ -49,10 +49,13 @@ async function move(
   });
 }
 
-async function defer(deps: SettlementDeps, claim: BankAttemptClaim): Promise<void> {
+/** Waits for the next attempt; only an attempt that reached the bank counts towards the limit. */
+async function defer(deps: SettlementDeps, claim: BankAttemptClaim, counted = true): Promise<void> {
+  const attempts = claim.bankAttempts + (counted ? 1 : 0);
   await deps.lifecycle.deferBankAttempt(
     claim.payment.id,
-    nextBankAttemptAt(deps.settings, deps.clock(), claim.bankAttempts + 1),
+    nextBankAttemptAt(deps.settings, deps.clock(), Math.max(1, attempts)),
+    counted,
   );
 }
 
@@ -115,6 +118,9 @@ export async function chargeAndSettle(
       return (await move(deps, claimed, 'FAILED', { reason: outcome.reason })) ? 'failed' : 'already_settled';
     case 'unavailable':
       await defer(deps, claim);
+      return 'deferred';
+    case 'circuit_open':
+      await defer(deps, claim, false);
       return 'deferred';
   }
 }

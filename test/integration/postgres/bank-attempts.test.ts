@@ -60,7 +60,7 @@ describe('bank attempts in PostgreSQL', () => {
     expect(await lifecycle.claimBankAttempt(id, start, 60_000)).toMatchObject({ bankAttempts: 0 });
     expect(await lifecycle.claimBankAttempt(id, new Date(start.getTime() + 59_000), 60_000)).toBeUndefined();
     expect(await lifecycle.claimBankAttempt(id, new Date(start.getTime() + 61_000), 60_000)).toBeDefined();
-    await lifecycle.deferBankAttempt(id, new Date('9999-01-01T00:00:00Z'));
+    await lifecycle.deferBankAttempt(id, new Date('9999-01-01T00:00:00Z'), true);
     expect(await lifecycle.claimBankAttempt(id, new Date(start.getTime() + 62_000), 60_000)).toMatchObject({
       bankAttempts: 1,
     });

@@ -66,8 +66,8 @@ function inMemoryRefund(bankAttempts = 0) {
       };
       stored.events.push(decision.event);
     },
-    async defer(_id, at) {
-      stored.bankAttempts += 1;
+    async defer(_id, at, counted) {
+      stored.bankAttempts += counted ? 1 : 0;
       stored.nextAttemptAt = at;
     },
     overdue: async () => [],
@@ -148,6 +148,14 @@ describe('executing a refund at the bank', () => {
       failureReason: 'bank unavailable after 3 attempts: bank answered 503',
     });
     expect(stored.payment.status).toBe('SUCCESS');
+  });
+
+  it('does not give up on a refund for attempts the open circuit breaker never sent', async () => {
+    const { executions, stored } = inMemoryRefund(SETTINGS.giveUpAfterAttempts - 1);
+
+    expect(await run(executions, { kind: 'circuit_open' })).toBe('deferred');
+
+    expect(stored).toMatchObject({ status: 'PENDING', bankAttempts: SETTINGS.giveUpAfterAttempts - 1 });
   });
 
   it('does nothing for a refund it cannot claim (executed, failed, or claimed elsewhere)', async () => {

@@ -61,8 +61,8 @@ function inMemoryLifecycle(payment: PaymentRecord, state: { bankAttempts?: numbe
       stored.claimedAt = now;
       return { payment: stored.payment, bankAttempts: stored.bankAttempts };
     },
-    async deferBankAttempt(_id, at) {
-      stored.bankAttempts += 1;
+    async deferBankAttempt(_id, at, counted) {
+      stored.bankAttempts += counted ? 1 : 0;
       stored.nextAttemptAt = at;
       stored.claimedAt = undefined;
     },
@@ -131,6 +131,16 @@ describe('charging a PENDING payment', () => {
     expect(stored.bankAttempts).toBe(2);
     expect(stored.nextAttemptAt).toEqual(new Date(NOW.getTime() + 2000));
     expect(stored.claimedAt).toBeUndefined();
+  });
+
+  it('does not count an attempt the open circuit breaker never sent to the bank', async () => {
+    const { lifecycle, stored } = inMemoryLifecycle(pendingPayment(), { bankAttempts: 2 });
+    const { bank } = bankAnswering({ kind: 'circuit_open' });
+
+    expect(await chargeAndSettle(deps(lifecycle, bank), pendingPayment())).toBe('deferred');
+
+    expect(stored.bankAttempts).toBe(2);
+    expect(stored.payment.status).toBe('PENDING');
   });
 
   it('does not call the bank for a payment another caller has claimed', async () => {

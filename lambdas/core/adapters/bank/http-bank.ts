@@ -94,7 +94,7 @@ export function httpBank(
   /** Runs one bank operation (with its retries) through the shared breaker, or says why the bank is unavailable. */
   async function guarded(
     operation: () => Promise<BankAnswer>,
-  ): Promise<{ answer: BankAnswer } | { unavailable: string }> {
+  ): Promise<{ answer: BankAnswer } | { unavailable: string } | { circuitOpen: true }> {
     const breaker: CircuitBreakerPolicy = circuitBreaker(isTransient, {
       halfOpenAfter: settings.breakerHalfOpenAfterMs,
       breaker: new ConsecutiveBreaker(settings.breakerFailureThreshold),
@@ -105,7 +105,7 @@ export function httpBank(
       // The breaker counts whole operations (after retries), so one slow charge does not open it.
       return { answer: await wrap(breaker, retryPolicy).execute(operation) };
     } catch (error) {
-      if (error instanceof BrokenCircuitError) return { unavailable: 'circuit_open' };
+      if (error instanceof BrokenCircuitError) return { circuitOpen: true };
       if (error instanceof TransientBankError) return { unavailable: error.message };
       throw error;
     } finally {
@@ -140,6 +140,7 @@ export function httpBank(
           },
         }),
       );
+      if ('circuitOpen' in result) return { kind: 'circuit_open' };
       if ('unavailable' in result) return { kind: 'unavailable', reason: result.unavailable };
       const { answer } = result;
       if (answer.answerClass === 'decline')
@@ -159,6 +160,7 @@ export function httpBank(
           body: { amount: request.amount, currency: request.currency },
         }),
       );
+      if ('circuitOpen' in result) return { kind: 'circuit_open' };
       if ('unavailable' in result) return { kind: 'unavailable', reason: result.unavailable };
       const { answer } = result;
       if (answer.answerClass === 'decline')
@@ -175,6 +177,7 @@ export function httpBank(
       const result = await guarded(() =>
         call(`/v1/charges?idempotency_key=${encodeURIComponent(idempotencyKey)}`, {}),
       );
+      if ('circuitOpen' in result) return { kind: 'unavailable', reason: 'circuit_open' };
       if ('unavailable' in result) return { kind: 'unavailable', reason: result.unavailable };
       const { answer } = result;
       const charges = answer.body.charges;

@@ -293,12 +293,12 @@ export function postgresPaymentLifecycle(pool: pg.Pool): PaymentLifecycle {
       return row ? { payment: toPayment(row), bankAttempts: row.bank_attempts } : undefined;
     },
 
-    async deferBankAttempt(paymentId, at) {
+    async deferBankAttempt(paymentId, at, counted) {
       await pool.query(
-        `UPDATE payments SET next_bank_attempt_at = $2, bank_attempts = bank_attempts + 1,
+        `UPDATE payments SET next_bank_attempt_at = $2, bank_attempts = bank_attempts + $3,
            bank_attempt_started_at = NULL
          WHERE id = $1 AND status = 'PENDING'`,
-        [paymentId, at],
+        [paymentId, at, counted ? 1 : 0],
       );
     },
 
@@ -406,12 +406,12 @@ export function postgresRefundExecutions(pool: pg.Pool): RefundExecutions {
       });
     },
 
-    async defer(refundId, at) {
+    async defer(refundId, at, counted) {
       await pool.query(
-        `UPDATE refunds SET next_bank_attempt_at = $2, bank_attempts = bank_attempts + 1,
+        `UPDATE refunds SET next_bank_attempt_at = $2, bank_attempts = bank_attempts + $3,
            bank_attempt_started_at = NULL
          WHERE id = $1 AND status = 'PENDING'`,
-        [refundId, at],
+        [refundId, at, counted ? 1 : 0],
       );
     },
 
