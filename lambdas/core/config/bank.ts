@@ -42,7 +42,7 @@ export interface BankSettings {
 }
 
 export function bankSettings(env: NodeJS.ProcessEnv = process.env): BankSettings {
-  return {
+  const settings: BankSettings = {
     timeoutMs: integer(env, 'ASPAY_BANK_TIMEOUT_MS', 15_000, 1),
     maxAttempts: integer(env, 'ASPAY_BANK_MAX_ATTEMPTS', 3, 1),
     backoffBaseMs: integer(env, 'ASPAY_BANK_BACKOFF_BASE_MS', 500),
@@ -53,6 +53,12 @@ export function bankSettings(env: NodeJS.ProcessEnv = process.env): BankSettings
     giveUpAfterAttempts: integer(env, 'ASPAY_BANK_GIVE_UP_AFTER_ATTEMPTS', 10, 1),
     claimLeaseMs: integer(env, 'ASPAY_BANK_CLAIM_LEASE_MS', 5 * 60_000, 1),
   };
+  // A lease shorter than one call with its retries would let a second caller in while the first still runs.
+  if (settings.claimLeaseMs <= settings.timeoutMs * settings.maxAttempts)
+    throw new Error(
+      `ASPAY_BANK_CLAIM_LEASE_MS (${settings.claimLeaseMs}) must exceed ASPAY_BANK_TIMEOUT_MS × ASPAY_BANK_MAX_ATTEMPTS`,
+    );
+  return settings;
 }
 
 /** What the use cases need to retry, give up and claim. */

@@ -56,6 +56,16 @@ describe('the bank retry schedule', () => {
     expect([1, 2, 3, 4, 5, 10].map(delayAfter)).toEqual([1000, 2000, 4000, 5000, 5000, 5000]);
   });
 
+  it('refuses a claim lease that a call with its retries could outlive', () => {
+    expect(() =>
+      bankSettings({
+        ASPAY_BANK_TIMEOUT_MS: '10000',
+        ASPAY_BANK_MAX_ATTEMPTS: '3',
+        ASPAY_BANK_CLAIM_LEASE_MS: '30000',
+      }),
+    ).toThrow('ASPAY_BANK_CLAIM_LEASE_MS (30000) must exceed');
+  });
+
   it('refuses a give-up limit below one attempt', () => {
     expect(() => bankSettings({ ASPAY_BANK_GIVE_UP_AFTER_ATTEMPTS: '0' })).toThrow(
       'ASPAY_BANK_GIVE_UP_AFTER_ATTEMPTS must be an integer ≥ 1',
