@@ -2,8 +2,10 @@
  * Scheduled: retries the bank for what waits on it — payments left PENDING (bank unavailable, breaker open,
  * or a processor that died mid-way) and refunds not yet executed — each when its backoff is due, and gives
  * up after the configured attempts (payments by reconciling with the bank, refunds as FAILED). Overlapping
- * runs are safe: each payment and refund is claimed before its bank call, and idempotency keys (payment id,
- * refund id) mean the bank charges and refunds once.
+ * runs are safe — two may run at once (reserved concurrency 2), and a scheduled (asynchronous) invocation may
+ * even arrive twice (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html) — because each
+ * payment and refund is claimed before its bank call, and idempotency keys (payment id, refund id) mean the
+ * bank charges and refunds once.
  */
 import { configuredBank } from '../core/adapters/bank/configured-bank';
 import { databasePool } from '../core/adapters/postgres/connection';
