@@ -5,6 +5,7 @@
  * failed or the command failed, 2 usage error.
  *
  *   aspay payments show <id>
+ *   aspay payments stuck [--older-than <minutes>]
  *   aspay dlq list | show <id> | redrive <id> | redrive --all
  *   aspay ledger verify
  *   aspay chaos poison-pill [--count N]
@@ -18,10 +19,11 @@ import { poisonPill } from './commands/chaos';
 import { dlqAccess, listDlq, redriveDlq, showDlq } from './commands/dlq';
 import { verifyLedger } from './commands/ledger';
 import { showPayment } from './commands/payments';
+import { showStuck } from './commands/stuck';
 import { CheckFailedError, cliEndpoints, output, required, UsageError } from './context';
 
 const USAGE =
-  'usage: aspay payments show <id> | dlq list|show <id>|redrive <id>|--all | ledger verify | chaos poison-pill [--count N] | merchants create <name> [--live]  (add --json for JSON)';
+  'usage: aspay payments show <id> | payments stuck [--older-than <minutes>] | dlq list|show <id>|redrive <id>|--all | ledger verify | chaos poison-pill [--count N] | merchants create <name> [--live]  (add --json for JSON)';
 
 function flagValue(args: string[], flag: string): string | undefined {
   const index = args.indexOf(flag);
@@ -51,11 +53,15 @@ function dlq() {
 
 async function main(args: string[]): Promise<void> {
   const out = output(args.includes('--json'));
-  const words = args.filter((arg, index) => !arg.startsWith('--') && args[index - 1] !== '--count');
+  const words = args.filter(
+    (arg, index) => !arg.startsWith('--') && !['--count', '--older-than'].includes(args[index - 1] ?? ''),
+  );
   const [area, action, subject] = words;
   switch (`${area} ${action}`) {
     case 'payments show':
       return withPool((pool) => showPayment(pool, subject, out));
+    case 'payments stuck':
+      return withPool((pool) => showStuck(pool, flagValue(args, '--older-than'), out));
     case 'ledger verify':
       return withPool((pool) => verifyLedger(pool, out));
     case 'dlq list':

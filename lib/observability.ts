@@ -9,7 +9,8 @@ import { Construct } from 'constructs';
 
 /**
  * Alarms on what must wake someone up (API 5xx, function errors and throttles, anything in the DLQ, relay
- * lag or a relay that stopped reporting it, an open bank circuit breaker) and one dashboard. Alarm actions
+ * lag or a relay that stopped reporting it, an open bank circuit breaker, payments stuck PENDING, failed refunds,
+ * bank answers outside the contract) and one dashboard. Alarm actions
  * (SNS, paging) are left to the operator.
  *
  * The relay is covered by three alarms that do not overlap in what they catch:
@@ -97,6 +98,25 @@ export class Observability extends Construct {
       },
     );
     alarm('CircuitBreakerOpen', custom('CircuitBreakerOpen', 'Sum'), 1, 'The bank circuit breaker opened');
+    // Every stuck or failed bank state has an owner: these three page a human, who reads `aspay payments stuck`.
+    alarm(
+      'PaymentsStuckPending',
+      custom('PaymentsStuckPending', 'Sum'),
+      1,
+      'A payment reached the bank attempt limit and the bank cannot say what happened: it stays PENDING',
+    );
+    alarm(
+      'RefundsFailed',
+      custom('RefundsFailed', 'Sum'),
+      1,
+      'The bank rejected a refund, or it gave up on one',
+    );
+    alarm(
+      'BankContractErrors',
+      custom('BankContractErrors', 'Sum'),
+      1,
+      'The bank refused our credentials or answered outside the contract: nothing was decided',
+    );
     for (const [name, fn] of props.functions) {
       const id = name.replace(/(^|-)(\w)/g, (_, _dash, letter: string) => letter.toUpperCase());
       alarm(`${id}Errors`, fn.metricErrors({ period: Duration.minutes(1) }), 1, `${name} failed`);
@@ -121,10 +141,13 @@ export class Observability extends Construct {
         right: [custom('OutboxEventsPublished', 'Sum'), custom('OutboxRelayTransientFailures', 'Sum')],
       }),
       new cloudwatch.GraphWidget({
-        title: 'Dead letters and breaker',
+        title: 'Dead letters and bank',
         left: [
           props.deadLetterQueue.metricApproximateNumberOfMessagesVisible(),
           custom('CircuitBreakerOpen', 'Sum'),
+          custom('PaymentsStuckPending', 'Sum'),
+          custom('RefundsFailed', 'Sum'),
+          custom('BankContractErrors', 'Sum'),
         ],
       }),
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }),

@@ -6,7 +6,7 @@ export async function showPayment(pool: pg.Pool, id: string | undefined, out: Ou
   if (!id || !/^[0-9a-f-]{36}$/i.test(id)) throw new UsageError('usage: aspay payments show <payment id>');
   const payment = await pool.query(
     `SELECT id, merchant_id, status, amount::text, currency, refunded_amount::text, source, failure_reason,
-            bank_charge_id, created_at, updated_at FROM payments WHERE id = $1`,
+            bank_charge_id, bank_attempts, next_bank_attempt_at, created_at, updated_at FROM payments WHERE id = $1`,
     [id],
   );
   if (!payment.rows[0]) throw new UsageError(`no payment ${id}`);
@@ -27,7 +27,8 @@ export async function showPayment(pool: pg.Pool, id: string | undefined, out: Ou
       [id],
     ),
     pool.query(
-      'SELECT id, kind, amount::text, reason, bank_refund_id, executed_at, created_at FROM refunds WHERE payment_id = $1 ORDER BY created_at',
+      `SELECT id, kind, amount::text, reason, status, failure_reason, bank_attempts, bank_refund_id, executed_at,
+              failed_at, created_at FROM refunds WHERE payment_id = $1 ORDER BY created_at`,
       [id],
     ),
     pool.query(
@@ -63,7 +64,8 @@ export async function showPayment(pool: pg.Pool, id: string | undefined, out: Ou
       ),
       'refunds:',
       ...refunds.rows.map(
-        (r) => `  ${r.kind}  ${r.amount}  ${r.executed_at ? 'executed at the bank' : 'not yet executed'}`,
+        (r) =>
+          `  ${r.kind}  ${r.amount}  ${r.status === 'EXECUTED' ? 'executed at the bank' : r.status === 'FAILED' ? `FAILED: ${r.failure_reason}` : `not yet executed (${r.bank_attempts} attempt(s))`}`,
       ),
       'notifications:',
       ...notifications.rows.map(

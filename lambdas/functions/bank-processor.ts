@@ -29,12 +29,7 @@ async function handle(event: EventEnvelope): Promise<string | undefined> {
   switch (event.type) {
     case 'payment.initiated':
       return settlePayment(
-        {
-          lifecycle: postgresPaymentLifecycle(pool),
-          bank,
-          retryAfterMs: settings.pendingRetryAfterMs,
-          clock,
-        },
+        { lifecycle: postgresPaymentLifecycle(pool), bank, settings, clock },
         event.paymentId,
       );
     case 'ledger.posting_failed':
@@ -45,8 +40,7 @@ async function handle(event: EventEnvelope): Promise<string | undefined> {
       );
     case 'payment.refunded':
       return executeRefundAtBank(
-        postgresRefundExecutions(pool),
-        bank,
+        { executions: postgresRefundExecutions(pool), bank, settings, clock },
         (event as EventEnvelope<'payment.refunded'>).data.refundId,
       );
     default:
@@ -59,4 +53,8 @@ export const handler = consumerHandler(CONSUMERS.bankProcessor, sqsDeadLetterQue
   if (result === undefined) return;
   logger.info('bank processor handled an event', { type: event.type, result });
   metrics.addMetric(`BankProcessor_${result}`, 'Count', 1);
+  // The same alarm metrics as the sweeper's: a refund the bank rejected, a payment nobody can settle.
+  if (event.type === 'payment.refunded' && result === 'failed')
+    metrics.addMetric('RefundsFailed', 'Count', 1);
+  if (result === 'stuck') metrics.addMetric('PaymentsStuckPending', 'Count', 1);
 });

@@ -69,3 +69,20 @@ describe('the relay alarms', () => {
     expect(alarmsOn('OutboxRelayTransientFailures')).toEqual([]);
   });
 });
+
+describe('the bank alarms', () => {
+  it.each([['PaymentsStuckPending'], ['RefundsFailed'], ['BankContractErrors']])(
+    'page on the first %s in a minute',
+    (metricName) => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: metricName,
+        Namespace: 'ASPay',
+        Statistic: 'Sum',
+        Period: 60,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        EvaluationPeriods: 1,
+      });
+    },
+  );
+});

@@ -20,6 +20,10 @@ const TEST_TIMINGS = {
   ASPAY_BREAKER_FAILURE_THRESHOLD: '3',
   ASPAY_BREAKER_HALF_OPEN_AFTER_MS: '2000',
   ASPAY_PENDING_RETRY_AFTER_MS: '1000',
+  // Backoff capped at 2 s and reconciliation after 8 attempts (about 15 s): long enough for a bank outage
+  // test to recover first, short enough for a give-up test to see it.
+  ASPAY_PENDING_RETRY_MAX_MS: '2000',
+  ASPAY_BANK_GIVE_UP_AFTER_ATTEMPTS: '8',
   ASPAY_RETRY_BASE_MS: '200',
   // The schedules' one-minute rate would leave a failed relay or a pending payment waiting a minute.
   ASPAY_SCHEDULE_EVERY_MS: '1000',

@@ -23,19 +23,115 @@ export interface BankSettings {
   readonly breakerFailureThreshold: number;
   /** How long the breaker stays open before one trial call (half-open). */
   readonly breakerHalfOpenAfterMs: number;
-  /** How long a payment left PENDING (bank unavailable) waits before it is tried again. */
+  /**
+   * How long a payment or refund left waiting (bank unavailable) waits before its next attempt; doubles with
+   * every attempt, up to `pendingRetryMaxMs`.
+   */
   readonly pendingRetryAfterMs: number;
+  readonly pendingRetryMaxMs: number;
+  /**
+   * Attempts after which a payment is reconciled with the bank (looked up by its idempotency key) instead of
+   * charged again, and a refund is given up as FAILED.
+   */
+  readonly giveUpAfterAttempts: number;
+  /**
+   * How long a claim on a payment or refund for one bank call lasts: longer than any call with its retries,
+   * so a live caller is never overtaken; a caller that died mid-call is taken over after it.
+   */
+  readonly claimLeaseMs: number;
 }
 
 export function bankSettings(env: NodeJS.ProcessEnv = process.env): BankSettings {
-  return {
+  const settings: BankSettings = {
     timeoutMs: integer(env, 'ASPAY_BANK_TIMEOUT_MS', 15_000, 1),
     maxAttempts: integer(env, 'ASPAY_BANK_MAX_ATTEMPTS', 3, 1),
     backoffBaseMs: integer(env, 'ASPAY_BANK_BACKOFF_BASE_MS', 500),
     breakerFailureThreshold: integer(env, 'ASPAY_BREAKER_FAILURE_THRESHOLD', 5, 1),
     breakerHalfOpenAfterMs: integer(env, 'ASPAY_BREAKER_HALF_OPEN_AFTER_MS', 30_000, 1),
     pendingRetryAfterMs: integer(env, 'ASPAY_PENDING_RETRY_AFTER_MS', 60_000, 1),
+    pendingRetryMaxMs: integer(env, 'ASPAY_PENDING_RETRY_MAX_MS', 15 * 60_000, 1),
+    giveUpAfterAttempts: integer(env, 'ASPAY_BANK_GIVE_UP_AFTER_ATTEMPTS', 10, 1),
+    claimLeaseMs: integer(env, 'ASPAY_BANK_CLAIM_LEASE_MS', 5 * 60_000, 1),
   };
+  // A lease shorter than one call with its retries would let a second caller in while the first still runs.
+  if (settings.claimLeaseMs <= settings.timeoutMs * settings.maxAttempts)
+    throw new Error(
+      `ASPAY_BANK_CLAIM_LEASE_MS (${settings.claimLeaseMs}) must exceed ASPAY_BANK_TIMEOUT_MS × ASPAY_BANK_MAX_ATTEMPTS`,
+    );
+  return settings;
+}
+
+/** What the use cases need to retry, give up and claim. */
+export type BankRetrySettings = Pick<
+  BankSettings,
+  'pendingRetryAfterMs' | 'pendingRetryMaxMs' | 'giveUpAfterAttempts' | 'claimLeaseMs'
+>;
+
+/** When the attempt after `attempts` undecided ones is due: the base delay doubled per attempt, capped. */
+export function nextBankAttemptAt(settings: BankRetrySettings, now: Date, attempts: number): Date {
+  const delay = Math.min(
+    settings.pendingRetryMaxMs,
+    settings.pendingRetryAfterMs * 2 ** Math.max(0, attempts - 1),
+  );
+  return new Date(now.getTime() + delay);
+}
+
+/**
+ * What an HTTP answer from the bank means, decided in this one place. Only `success` and `decline` settle
+ * anything; every other class leaves the payment or refund waiting.
+ */
+export type BankAnswerClass =
+  /** The bank did it. */
+  | 'success'
+  /** A definite "no" about this charge or refund: final. */
+  | 'decline'
+  /** Another call with this idempotency key is still running at the bank: its answer is the answer. */
+  | 'in_flight'
+  /** The bank may answer differently later: retried with backoff, counted by the circuit breaker. */
+  | 'retry'
+  /** The bank refuses our credentials: an operator must fix them. Never a decision about the payment. */
+  | 'credentials'
+  /** An answer our contract with the bank does not foresee: an operator must look. Never a decision. */
+  | 'contract';
+
+/** The error code with which the bank answers 409 while another call with the same key is running. */
+export const BANK_KEY_IN_USE = 'idempotency_key_in_use';
+
+const BANK_STATUS_CLASSES: Readonly<Record<number, (body: BankAnswerBody) => BankAnswerClass>> = {
+  // Created / done: the bank's answer carries the charge or refund id.
+  200: () => 'success',
+  201: () => 'success',
+  // Payment Required: the bank's definite decline of this charge.
+  402: () => 'decline',
+  // Unprocessable: a decline only when the bank says why (e.g. insufficient_funds); without a reason it is
+  // a request the bank could not read, i.e. our mistake, and must not fail the customer's payment.
+  422: (body) => (body.reason ? 'decline' : 'contract'),
+  // Conflict: "key in use" means another call for this key is in flight, never an answer about the charge;
+  // any other conflict (e.g. the key reused with other parameters) is a contract mismatch.
+  409: (body) => (body.error === BANK_KEY_IN_USE ? 'in_flight' : 'contract'),
+  // Request Timeout, Too Early, Too Many Requests: the bank did not decide; asking again later is the remedy.
+  408: () => 'retry',
+  425: () => 'retry',
+  429: () => 'retry',
+  // Unauthorized, Forbidden: our credentials or permissions are wrong; nothing about this payment.
+  401: () => 'credentials',
+  403: () => 'credentials',
+};
+
+export interface BankAnswerBody {
+  readonly reason?: string;
+  readonly error?: string;
+}
+
+/**
+ * The class of a bank answer: the table above, then 5xx = retry (the bank is unhealthy, not the card bad),
+ * and anything else (400, 404, other 4xx, 1xx/3xx) = contract (we and the bank disagree on the API).
+ */
+export function classifyBankAnswer(status: number, body: BankAnswerBody): BankAnswerClass {
+  const byStatus = BANK_STATUS_CLASSES[status];
+  if (byStatus) return byStatus(body);
+  if (status >= 500 && status <= 599) return 'retry';
+  return 'contract';
 }
 
 /** The DynamoDB item (in the idempotency table) that holds the breaker state shared by every Lambda instance. */

@@ -38,6 +38,24 @@ const PaymentRefunded = z.object({
   reason: z.string().optional(),
 });
 
+/** The bank moved a recorded refund's money: the ledger reverses the payment's entry by it. */
+const PaymentRefundExecuted = z.object({
+  refundId: z.uuid(),
+  amount: decimalString,
+  currency: z.string().length(3),
+  bankRefundId: z.string(),
+});
+
+/** The bank did not execute a recorded refund: its amount is given back to the payment. */
+const PaymentRefundFailed = z.object({
+  refundId: z.uuid(),
+  amount: decimalString,
+  currency: z.string().length(3),
+  refundedTotal: decimalString,
+  statusAfter: status,
+  reason: z.string(),
+});
+
 const LedgerPostingFailed = z.object({
   /** The event the ledger could not post. */
   failedEventId: z.uuid(),
@@ -50,6 +68,8 @@ export const EVENT_DATA_SCHEMAS = {
   'payment.succeeded': PaymentSnapshot,
   'payment.failed': PaymentSnapshot,
   'payment.refunded': PaymentRefunded,
+  'payment.refund_executed': PaymentRefundExecuted,
+  'payment.refund_failed': PaymentRefundFailed,
   'ledger.posting_failed': LedgerPostingFailed,
 } as const;
 

@@ -11,7 +11,8 @@ export { PAYMENT_STATUSES, type PaymentStatus } from './payment-status';
 
 /**
  * The lifecycle: INITIATED → PENDING → SUCCESS | FAILED, and SUCCESS → REFUNDED. FAILED and REFUNDED are
- * final. The database enforces the same graph with a trigger (migrations/0001_payments.sql).
+ * final. The database enforces the same graph with a trigger (migrations/0001_payments.sql); the one
+ * correction it also allows, a refund the bank rejected, is `planRefundFailure` below (0005).
  */
 export const ALLOWED_TRANSITIONS: Readonly<Record<PaymentStatus, readonly PaymentStatus[]>> = {
   INITIATED: ['PENDING'],
@@ -62,6 +63,39 @@ export function planRefund(input: {
   const refundedAfter = addMoney(input.refunded, refund);
   return {
     refund,
+    refundedAfter,
+    statusAfter: compareMoney(refundedAfter, input.amount) === 0 ? 'REFUNDED' : 'SUCCESS',
+  };
+}
+
+/** Why a recorded refund did not happen at the bank: a definite rejection, or the retries ran out. */
+export type RefundFailure =
+  | { readonly kind: 'rejected'; readonly reason: string }
+  | { readonly kind: 'gave_up'; readonly attempts: number; readonly lastReason: string };
+
+export function refundFailureReason(failure: RefundFailure): string {
+  return failure.kind === 'rejected'
+    ? `rejected by the bank: ${failure.reason}`
+    : `bank unavailable after ${failure.attempts} attempts: ${failure.lastReason}`;
+}
+
+/**
+ * A refund the bank did not execute gives its amount back: the refunded amount shrinks by it, and a payment
+ * that this refund had moved to REFUNDED is SUCCESS again (the money never left the merchant). The payment
+ * must be SUCCESS or REFUNDED and the refund must fit in what is refunded.
+ */
+export function planRefundFailure(input: {
+  status: PaymentStatus;
+  amount: Money;
+  refunded: Money;
+  failed: Money;
+}): { refundedAfter: Money; statusAfter: PaymentStatus } {
+  if (input.status !== 'SUCCESS' && input.status !== 'REFUNDED')
+    throw new RefundNotAllowedError(input.status);
+  if (compareMoney(input.failed, input.refunded) > 0)
+    throw new RefundExceedsAvailableError(formatAmount(input.refunded));
+  const refundedAfter = subtractMoney(input.refunded, input.failed);
+  return {
     refundedAfter,
     statusAfter: compareMoney(refundedAfter, input.amount) === 0 ? 'REFUNDED' : 'SUCCESS',
   };

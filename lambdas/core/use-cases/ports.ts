@@ -118,7 +118,20 @@ export interface ChargeRequest {
 export type ChargeOutcome =
   | { readonly kind: 'approved'; readonly chargeId: string }
   | { readonly kind: 'declined'; readonly reason: string }
-  /** The bank could not be reached or kept failing (or the breaker is open): try again later. */
+  /**
+   * No decision: the bank could not be reached, kept failing, is still running another call for this key,
+   * or answered something only an operator can fix. Try again later.
+   */
+  | { readonly kind: 'unavailable'; readonly reason: string }
+  /** Not sent: the circuit breaker is open. The bank was not asked, so this attempt does not count. */
+  | { readonly kind: 'circuit_open' };
+
+/** What the bank knows about a charge, looked up by its idempotency key (the payment id). */
+export type ChargeLookup =
+  | { readonly kind: 'approved'; readonly chargeId: string }
+  | { readonly kind: 'declined'; readonly reason: string }
+  /** The bank never charged with this key. */
+  | { readonly kind: 'not_found' }
   | { readonly kind: 'unavailable'; readonly reason: string };
 
 export interface BankRefundRequest {
@@ -132,11 +145,14 @@ export interface BankRefundRequest {
 export type BankRefundOutcome =
   | { readonly kind: 'refunded'; readonly bankRefundId: string }
   | { readonly kind: 'rejected'; readonly reason: string }
-  | { readonly kind: 'unavailable'; readonly reason: string };
+  | { readonly kind: 'unavailable'; readonly reason: string }
+  | { readonly kind: 'circuit_open' };
 
 export interface Bank {
   charge(request: ChargeRequest): Promise<ChargeOutcome>;
   refund(request: BankRefundRequest): Promise<BankRefundOutcome>;
+  /** Reconciliation: the outcome of the charge sent with this idempotency key, if the bank has one. */
+  lookupCharge(idempotencyKey: string): Promise<ChargeLookup>;
 }
 
 export interface PublishableEvent {
@@ -186,10 +202,25 @@ export interface PaymentLifecycle {
     to: PaymentStatus,
     change: { reason?: string; bankChargeId?: string; event: (updated: PaymentRecord) => EventEnvelope },
   ): Promise<PaymentRecord | undefined>;
-  /** Leaves a PENDING payment for another bank attempt at `at`. */
-  deferBankAttempt(paymentId: string, at: Date): Promise<void>;
+  /**
+   * Claims a PENDING payment for one bank call, unless another caller holds an unexpired claim (older than
+   * `leaseMs`): only the holder may call the bank for it. Undefined when the payment is not PENDING or claimed.
+   * A transition or `deferBankAttempt` releases the claim.
+   */
+  claimBankAttempt(paymentId: string, now: Date, leaseMs: number): Promise<BankAttemptClaim | undefined>;
+  /**
+   * Leaves the payment PENDING until `at` and releases the claim; `counted`: the bank was asked (without a
+   * decision), which counts towards the attempt limit.
+   */
+  deferBankAttempt(paymentId: string, at: Date, counted: boolean): Promise<void>;
   /** PENDING payments whose next bank attempt is due, or that have waited `staleAfterMs` without one. */
   duePending(now: Date, staleAfterMs: number, limit: number): Promise<PaymentRecord[]>;
+}
+
+export interface BankAttemptClaim {
+  readonly payment: PaymentRecord;
+  /** Bank attempts made so far without a decision. */
+  readonly bankAttempts: number;
 }
 
 /** Where records that still fail after every attempt are sidelined, with everything needed to redrive them. */
@@ -223,12 +254,50 @@ export interface ConsumedRecord {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-/** Refunds waiting to be executed at the bank, and the record of their execution. */
+/** A recorded refund claimed for one bank call, with what the bank needs. */
+export interface RefundClaim {
+  readonly chargeId: string;
+  readonly amount: string;
+  readonly currency: string;
+  /** Bank attempts made so far without a decision. */
+  readonly bankAttempts: number;
+}
+
+/** What a failed refund does to its payment, decided by the domain while the payment row is locked. */
+export interface RefundFailureDecision {
+  readonly refundedAfter: string;
+  readonly statusAfter: PaymentStatus;
+  readonly event: EventEnvelope;
+}
+
+/** Refunds waiting to be executed at the bank, and the record of their outcome. */
 export interface RefundExecutions {
-  /** The refund with what the bank needs; undefined when it was already executed. */
-  pending(refundId: string): Promise<{ chargeId: string; amount: string; currency: string } | undefined>;
-  markExecuted(refundId: string, bankRefundId: string): Promise<void>;
-  /** Refunds still not executed at the bank `staleAfterMs` after they were recorded. */
+  /**
+   * Claims a PENDING refund for one bank call (see `PaymentLifecycle.claimBankAttempt`). Undefined when it
+   * is executed, failed, or claimed by another caller.
+   */
+  claim(refundId: string, now: Date, leaseMs: number): Promise<RefundClaim | undefined>;
+  /** Records the bank's refund and its `payment.refund_executed` event (one transaction). */
+  markExecuted(
+    refundId: string,
+    bankRefundId: string,
+    event: (refund: { paymentId: string; merchantId: string }) => EventEnvelope,
+  ): Promise<void>;
+  /**
+   * Locks the payment, marks the refund FAILED with `reason`, and writes what `decide` plans: the payment's
+   * refunded amount and status, a history row when the status changes and the event (one transaction).
+   */
+  markFailed(
+    refundId: string,
+    reason: string,
+    decide: (payment: PaymentRecord, refund: { amount: string }) => RefundFailureDecision,
+  ): Promise<void>;
+  /** As `PaymentLifecycle.deferBankAttempt`, for a refund. */
+  defer(refundId: string, at: Date, counted: boolean): Promise<void>;
+  /**
+   * PENDING refunds due for an attempt (recorded `staleAfterMs` ago without one, or past their next attempt
+   * time), the longest-due first: refunds that keep failing wait longer and never block the others.
+   */
   overdue(now: Date, staleAfterMs: number, limit: number): Promise<string[]>;
 }
 

@@ -7,7 +7,9 @@ import type { LedgerStore } from './ports';
 export type LedgerOutcome = 'posted' | 'duplicate' | 'posting_failed' | 'not_posted' | 'ignored';
 
 /**
- * The ledger's reaction to payment events: a SUCCESS posts the payment entry, a refund posts its reversal.
+ * The ledger's reaction to payment events: a SUCCESS posts the payment entry, a refund the bank executed
+ * posts its reversal. The ledger records money that moved: a recorded refund (`payment.refunded`) the bank
+ * then rejects never moved any, so only `payment.refund_executed` reverses.
  * A posting the ledger must refuse (a frozen merchant) is reported once as `ledger.posting_failed`, which
  * starts the saga's compensation. A refund of a payment that was never posted (a compensated one) posts
  * nothing: there is nothing to reverse.
@@ -34,14 +36,14 @@ export async function postToLedger(
     );
     return 'posting_failed';
   }
-  if (event.type === 'payment.refunded') {
+  if (event.type === 'payment.refund_executed') {
     if (!(await ledger.hasPaymentEntry(event.paymentId))) return 'not_posted';
-    const data = event.data as EventEnvelope<'payment.refunded'>['data'];
+    const data = event.data as EventEnvelope<'payment.refund_executed'>['data'];
     const entry = refundEntry(
       event.paymentId,
       event.merchantId,
       parseMoney(data.amount, data.currency),
-      data.reason ?? 'refund',
+      `refund ${data.refundId} executed as ${data.bankRefundId}`,
     );
     return ledger.post(source, entry);
   }

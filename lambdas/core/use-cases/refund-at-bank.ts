@@ -1,13 +1,10 @@
+import { type BankRetrySettings, nextBankAttemptAt } from '../config/bank';
 import { RefundExceedsAvailableError, RefundNotAllowedError } from '../domain/errors';
-import type { EventEnvelope } from '../domain/events';
+import { createEvent, type EventEnvelope } from '../domain/events';
 import { formatAmount, moneyFromStored } from '../domain/money';
+import { planRefundFailure, type RefundFailure, refundFailureReason } from '../domain/payment';
 import { type Clock, refundPayment } from './payments';
 import type { Bank, PaymentStore, RefundExecutions } from './ports';
-
-/** The bank refused a refund: the record is retried, then sidelined to the dead-letter queue for a human. */
-export class BankRefundFailedError extends Error {
-  override readonly name = 'BankRefundFailedError';
-}
 
 /**
  * The saga's compensation (choreography): the ledger could not post a SUCCESS payment, so the processor
@@ -42,25 +39,112 @@ export async function compensatePayment(
   }
 }
 
+export interface RefundExecutionDeps {
+  readonly executions: RefundExecutions;
+  readonly bank: Bank;
+  readonly settings: BankRetrySettings;
+  readonly clock: Clock;
+}
+
+export type RefundExecutionResult =
+  | 'executed'
+  | 'failed'
+  | 'deferred'
+  /** Executed, failed, or another caller is calling the bank for it right now. */
+  | 'not_claimed';
+
 /**
- * Executes a recorded refund at the bank (idempotency key = refund id), once. While the bank is unavailable
- * the refund waits for the pending-payments sweeper; a refund the bank rejects is an error for a human.
+ * A refund that did not happen gives its amount back to the payment (REFUNDED → SUCCESS when it had
+ * completed the refunds), with its `payment.refund_failed` event, in one transaction.
+ */
+async function failRefund(
+  deps: RefundExecutionDeps,
+  refundId: string,
+  failure: RefundFailure,
+): Promise<void> {
+  const reason = refundFailureReason(failure);
+  await deps.executions.markFailed(refundId, reason, (payment, refund) => {
+    const plan = planRefundFailure({
+      status: payment.status,
+      amount: moneyFromStored(payment.amount, payment.currency),
+      refunded: moneyFromStored(payment.refundedAmount, payment.currency),
+      failed: moneyFromStored(refund.amount, payment.currency),
+    });
+    const amount = formatAmount(moneyFromStored(refund.amount, payment.currency));
+    return {
+      refundedAfter: formatAmount(plan.refundedAfter),
+      statusAfter: plan.statusAfter,
+      event: createEvent(
+        'payment.refund_failed',
+        { paymentId: payment.id, merchantId: payment.merchantId },
+        {
+          refundId,
+          amount,
+          currency: payment.currency,
+          refundedTotal: formatAmount(plan.refundedAfter),
+          statusAfter: plan.statusAfter,
+          reason,
+        },
+        deps.clock(),
+      ),
+    };
+  });
+}
+
+/**
+ * Executes a recorded refund at the bank (idempotency key = refund id), once, by the holder of its claim.
+ * Executed: recorded with its `payment.refund_executed` event (on which the ledger reverses the payment).
+ * Rejected by the bank: FAILED at once. No decision (bank unavailable, an answer for an operator): waits for
+ * the pending-payments sweeper with backoff, and after `giveUpAfterAttempts` attempts is FAILED too, so no
+ * refund waits forever; a failed refund is visible (refund status and reason, RefundsFailed alarm).
  */
 export async function executeRefundAtBank(
-  executions: RefundExecutions,
-  bank: Bank,
+  deps: RefundExecutionDeps,
   refundId: string,
-): Promise<'executed' | 'already_executed' | 'deferred'> {
-  const refund = await executions.pending(refundId);
-  if (!refund) return 'already_executed';
-  const outcome = await bank.refund({
-    chargeId: refund.chargeId,
+): Promise<RefundExecutionResult> {
+  const claim = await deps.executions.claim(refundId, deps.clock(), deps.settings.claimLeaseMs);
+  if (!claim) return 'not_claimed';
+  const outcome = await deps.bank.refund({
+    chargeId: claim.chargeId,
     refundId,
-    amount: formatAmount(moneyFromStored(refund.amount, refund.currency)),
-    currency: refund.currency,
+    amount: formatAmount(moneyFromStored(claim.amount, claim.currency)),
+    currency: claim.currency,
   });
-  if (outcome.kind !== 'refunded')
-    throw new BankRefundFailedError(`refund ${refundId}: ${outcome.kind} (${outcome.reason})`);
-  await executions.markExecuted(refundId, outcome.bankRefundId);
-  return 'executed';
+  switch (outcome.kind) {
+    case 'refunded':
+      await deps.executions.markExecuted(refundId, outcome.bankRefundId, (refund) =>
+        createEvent(
+          'payment.refund_executed',
+          refund,
+          {
+            refundId,
+            amount: formatAmount(moneyFromStored(claim.amount, claim.currency)),
+            currency: claim.currency,
+            bankRefundId: outcome.bankRefundId,
+          },
+          deps.clock(),
+        ),
+      );
+      return 'executed';
+    case 'rejected':
+      await failRefund(deps, refundId, { kind: 'rejected', reason: outcome.reason });
+      return 'failed';
+    case 'unavailable': {
+      const attempts = claim.bankAttempts + 1;
+      if (attempts >= deps.settings.giveUpAfterAttempts) {
+        await failRefund(deps, refundId, { kind: 'gave_up', attempts, lastReason: outcome.reason });
+        return 'failed';
+      }
+      await deps.executions.defer(refundId, nextBankAttemptAt(deps.settings, deps.clock(), attempts), true);
+      return 'deferred';
+    }
+    case 'circuit_open':
+      // The bank was not asked: waits without counting towards the limit.
+      await deps.executions.defer(
+        refundId,
+        nextBankAttemptAt(deps.settings, deps.clock(), Math.max(1, claim.bankAttempts)),
+        false,
+      );
+      return 'deferred';
+  }
 }

@@ -1,17 +1,26 @@
+import { type BankRetrySettings, nextBankAttemptAt } from '../config/bank';
 import { createEvent } from '../domain/events';
 import { formatAmount, moneyFromStored } from '../domain/money';
 import { assertTransition } from '../domain/payment';
 import type { Clock } from './payments';
 import { paymentSnapshot } from './payments';
-import type { Bank, PaymentLifecycle, PaymentRecord } from './ports';
+import type { Bank, BankAttemptClaim, PaymentLifecycle, PaymentRecord } from './ports';
 
-export type SettlementResult = 'succeeded' | 'failed' | 'deferred' | 'already_settled' | 'unknown_payment';
+export type SettlementResult =
+  | 'succeeded'
+  | 'failed'
+  | 'deferred'
+  /** The attempt limit is reached and the bank could not say what happened: waits, and raises an alarm. */
+  | 'stuck'
+  | 'already_settled'
+  /** Another processor or sweeper is calling the bank for this payment right now. */
+  | 'claimed_elsewhere'
+  | 'unknown_payment';
 
 export interface SettlementDeps {
   readonly lifecycle: PaymentLifecycle;
   readonly bank: Bank;
-  /** How long a payment waits for its next attempt when the bank is unavailable. */
-  readonly retryAfterMs: number;
+  readonly settings: BankRetrySettings;
   readonly clock: Clock;
 }
 
@@ -40,30 +49,78 @@ async function move(
   });
 }
 
+/** Waits for the next attempt; only an attempt that reached the bank counts towards the limit. */
+async function defer(deps: SettlementDeps, claim: BankAttemptClaim, counted = true): Promise<void> {
+  const attempts = claim.bankAttempts + (counted ? 1 : 0);
+  await deps.lifecycle.deferBankAttempt(
+    claim.payment.id,
+    nextBankAttemptAt(deps.settings, deps.clock(), Math.max(1, attempts)),
+    counted,
+  );
+}
+
+/**
+ * Reconciliation before giving up: the charge is looked up by its idempotency key. Approved or declined
+ * settles the payment as the bank did; a charge the bank never made fails the payment (nothing was taken
+ * from the customer); while the bank cannot answer, the payment keeps waiting.
+ */
+async function reconcile(deps: SettlementDeps, claim: BankAttemptClaim): Promise<SettlementResult> {
+  const found = await deps.bank.lookupCharge(claim.payment.id);
+  switch (found.kind) {
+    case 'approved':
+      return (await move(deps, claim.payment, 'SUCCESS', { bankChargeId: found.chargeId }))
+        ? 'succeeded'
+        : 'already_settled';
+    case 'declined':
+      return (await move(deps, claim.payment, 'FAILED', { reason: found.reason }))
+        ? 'failed'
+        : 'already_settled';
+    case 'not_found':
+      return (await move(deps, claim.payment, 'FAILED', {
+        reason: `bank_never_charged: no answer after ${claim.bankAttempts} attempts`,
+      }))
+        ? 'failed'
+        : 'already_settled';
+    case 'unavailable':
+      await defer(deps, claim);
+      return 'stuck';
+  }
+}
+
 /**
  * Charges a PENDING payment at the bank and records the outcome: SUCCESS, FAILED for a decline (final), or
- * still PENDING with a later attempt when the bank is unavailable (never FAILED because the bank is down).
- * The payment id is the bank's idempotency key, so repeating this can never charge twice.
+ * still PENDING with a later attempt (backoff) when the bank gave no decision — unavailable, another call for
+ * the key in flight, or an answer for an operator: never FAILED for those. Only the holder of the payment's
+ * claim calls the bank, so two callers can never race each other into contradicting decisions. After
+ * `giveUpAfterAttempts` undecided attempts the payment is reconciled instead of charged again. The payment
+ * id is the bank's idempotency key, so repeating this can never charge twice.
  */
 export async function chargeAndSettle(
   deps: SettlementDeps,
   payment: PaymentRecord,
 ): Promise<SettlementResult> {
+  const claim = await deps.lifecycle.claimBankAttempt(payment.id, deps.clock(), deps.settings.claimLeaseMs);
+  if (!claim) return 'claimed_elsewhere';
+  if (claim.bankAttempts >= deps.settings.giveUpAfterAttempts) return reconcile(deps, claim);
+  const claimed = claim.payment;
   const outcome = await deps.bank.charge({
-    paymentId: payment.id,
-    amount: formatAmount(moneyFromStored(payment.amount, payment.currency)),
-    currency: payment.currency,
-    source: payment.source,
+    paymentId: claimed.id,
+    amount: formatAmount(moneyFromStored(claimed.amount, claimed.currency)),
+    currency: claimed.currency,
+    source: claimed.source,
   });
   switch (outcome.kind) {
     case 'approved':
-      return (await move(deps, payment, 'SUCCESS', { bankChargeId: outcome.chargeId }))
+      return (await move(deps, claimed, 'SUCCESS', { bankChargeId: outcome.chargeId }))
         ? 'succeeded'
         : 'already_settled';
     case 'declined':
-      return (await move(deps, payment, 'FAILED', { reason: outcome.reason })) ? 'failed' : 'already_settled';
+      return (await move(deps, claimed, 'FAILED', { reason: outcome.reason })) ? 'failed' : 'already_settled';
     case 'unavailable':
-      await deps.lifecycle.deferBankAttempt(payment.id, new Date(deps.clock().getTime() + deps.retryAfterMs));
+      await defer(deps, claim);
+      return 'deferred';
+    case 'circuit_open':
+      await defer(deps, claim, false);
       return 'deferred';
   }
 }

@@ -6,11 +6,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * The third-party bank, simulated for local runs and tests. Deterministic test tokens:
  * - `tok_success`   approved
  * - `tok_decline`   declined (402): final, the payment FAILS
- * - `tok_bank_error` always 500: a transient error to the gateway, retried and then left PENDING for later
+ * - `tok_insufficient_funds` declined (422 with a reason): final, the payment FAILS
+ * - `tok_bank_error` always 500, never charged: retried, left PENDING, and after the attempt limit FAILED
+ *   by reconciliation (the bank has no charge for the key)
  * - `tok_timeout`   never answers in time
- * Charges are idempotent by the `Idempotency-Key` header (ASPay sends the payment id): a repeated key
- * returns the first outcome and never charges twice. `/admin/*` lets tests switch an outage on and read
- * every charge the bank accepted.
+ * - `tok_answer_lost` charged (approved), but every answer is a 500: reconciliation finds the approved charge
+ * - `tok_status_<NNN>` answers HTTP NNN every time without charging (401, 403, 400, 404, 408, 429, …)
+ * - `tok_refund_rejected` approved; refunds of the charge are declined (422 with a reason)
+ * - `tok_refund_error` approved; refunds of the charge always answer 500
+ * Charges and refunds are idempotent by the `Idempotency-Key` header (ASPay sends the payment or refund id):
+ * a repeated key returns the first outcome and never charges twice; a key whose first call is still running
+ * answers 409 `idempotency_key_in_use`, as real banks do. `GET /v1/charges?idempotency_key=` looks a charge
+ * up by its key (reconciliation). `/admin/*` lets tests switch an outage on and read every charge the bank
+ * accepted.
  */
 
 export interface LatencyRange {
@@ -31,6 +39,8 @@ export function parseLatency(raw: string | undefined): LatencyRange {
 
 interface Charge {
   id: string;
+  status: 'approved' | 'declined';
+  reason?: string;
   idempotencyKey: string;
   reference: string;
   amount: string;
@@ -62,6 +72,9 @@ function send(response: ServerResponse, { status, body }: Outcome): void {
   response.end(JSON.stringify(body));
 }
 
+/** Sources whose charges the bank approves (the refund tokens differ only in what refunds of them do). */
+const APPROVED_SOURCES = new Set(['tok_success', 'tok_refund_rejected', 'tok_refund_error']);
+
 export function createBankSimulator({ latency, hangMs = 10 * 60_000 }: BankSimulatorOptions): Server {
   const charges: Charge[] = [];
   const refunds: {
@@ -71,23 +84,48 @@ export function createBankSimulator({ latency, hangMs = 10 * 60_000 }: BankSimul
     idempotencyKey: string;
     createdAt: string;
   }[] = [];
-  // In-flight and final outcomes by idempotency key: concurrent retries of one charge share one outcome.
-  const outcomes = new Map<string, Promise<Outcome>>();
+  // Charges by idempotency key, approved and declined alike: what a lookup by key finds.
+  const chargesByKey = new Map<string, Charge>();
+  // Final outcomes by idempotency key, and the keys whose first call is still running.
+  const outcomes = new Map<string, Outcome>();
+  const inFlight = new Set<string>();
   let outage = false;
 
   const delay = () => sleep(latency.min + Math.floor(Math.random() * (latency.max - latency.min + 1)));
 
-  function once(key: string, perform: () => Promise<Outcome>): Promise<Outcome> {
-    let outcome = outcomes.get(key);
-    if (!outcome) {
-      outcome = perform();
-      outcomes.set(key, outcome);
+  async function once(key: string, perform: () => Promise<Outcome>): Promise<Outcome> {
+    const known = outcomes.get(key);
+    if (known) return known;
+    if (inFlight.has(key)) return { status: 409, body: { error: 'idempotency_key_in_use' } };
+    inFlight.add(key);
+    try {
+      const outcome = await perform();
       // Errors are not outcomes: the next retry with this key tries again.
-      void outcome.then((result) => {
-        if (result.status >= 500) outcomes.delete(key);
-      });
+      if (outcome.status < 500) outcomes.set(key, outcome);
+      return outcome;
+    } finally {
+      inFlight.delete(key);
     }
-    return outcome;
+  }
+
+  function record(
+    body: Record<string, unknown>,
+    key: string,
+    decision: Pick<Charge, 'status' | 'reason'>,
+  ): Charge {
+    const charge: Charge = {
+      id: `ch_${randomUUID()}`,
+      ...decision,
+      idempotencyKey: key,
+      reference: String(body.reference ?? ''),
+      amount: String(body.amount ?? ''),
+      currency: String(body.currency ?? ''),
+      source: String(body.source ?? ''),
+      createdAt: new Date().toISOString(),
+    };
+    chargesByKey.set(key, charge);
+    if (charge.status === 'approved') charges.push(charge);
+    return charge;
   }
 
   async function charge(body: Record<string, unknown>, key: string): Promise<Outcome> {
@@ -98,31 +136,35 @@ export function createBankSimulator({ latency, hangMs = 10 * 60_000 }: BankSimul
       return { status: 504, body: { error: 'timeout' } };
     }
     if (source === 'tok_bank_error') return { status: 500, body: { error: 'bank_internal_error' } };
-    let outcome: Outcome;
-    if (source === 'tok_decline') {
-      outcome = { status: 402, body: { status: 'declined', reason: 'card_declined' } };
-    } else if (source === 'tok_success') {
-      const accepted: Charge = {
-        id: `ch_${randomUUID()}`,
-        idempotencyKey: key,
-        reference: String(body.reference ?? ''),
-        amount: String(body.amount ?? ''),
-        currency: String(body.currency ?? ''),
-        source,
-        createdAt: new Date().toISOString(),
-      };
-      charges.push(accepted);
-      outcome = { status: 201, body: { status: 'approved', chargeId: accepted.id } };
-    } else {
-      outcome = { status: 402, body: { status: 'declined', reason: 'unknown_source' } };
+    const simulated = /^tok_status_(\d{3})$/.exec(source);
+    if (simulated) return { status: Number(simulated[1]), body: { error: `simulated_${simulated[1]}` } };
+    if (source === 'tok_answer_lost') {
+      if (!chargesByKey.has(key)) record(body, key, { status: 'approved' });
+      return { status: 500, body: { error: 'bank_internal_error' } };
     }
-    return outcome;
+    if (source === 'tok_decline') {
+      record(body, key, { status: 'declined', reason: 'card_declined' });
+      return { status: 402, body: { status: 'declined', reason: 'card_declined' } };
+    }
+    if (source === 'tok_insufficient_funds') {
+      record(body, key, { status: 'declined', reason: 'insufficient_funds' });
+      return { status: 422, body: { status: 'declined', reason: 'insufficient_funds' } };
+    }
+    if (APPROVED_SOURCES.has(source)) {
+      const accepted = record(body, key, { status: 'approved' });
+      return { status: 201, body: { status: 'approved', chargeId: accepted.id } };
+    }
+    record(body, key, { status: 'declined', reason: 'unknown_source' });
+    return { status: 402, body: { status: 'declined', reason: 'unknown_source' } };
   }
 
   async function refund(chargeId: string, body: Record<string, unknown>, key: string): Promise<Outcome> {
     await delay();
-    if (!charges.some((candidate) => candidate.id === chargeId))
-      return { status: 404, body: { error: 'no_such_charge' } };
+    const charged = charges.find((candidate) => candidate.id === chargeId);
+    if (!charged) return { status: 404, body: { error: 'no_such_charge' } };
+    if (charged.source === 'tok_refund_error') return { status: 500, body: { error: 'bank_internal_error' } };
+    if (charged.source === 'tok_refund_rejected')
+      return { status: 422, body: { status: 'declined', reason: 'refund_rejected' } };
     const accepted = {
       id: `re_${randomUUID()}`,
       chargeId,
@@ -150,6 +192,20 @@ export function createBankSimulator({ latency, hangMs = 10 * 60_000 }: BankSimul
         });
       }
       if (outage) return send(response, { status: 503, body: { error: 'service_unavailable' } });
+      if (url.pathname === '/v1/charges' && request.method === 'GET') {
+        const found = chargesByKey.get(url.searchParams.get('idempotency_key') ?? '');
+        const running = inFlight.has(`charge:${url.searchParams.get('idempotency_key')}`);
+        return send(response, {
+          status: 200,
+          body: {
+            charges: found
+              ? [{ id: found.id, status: found.status, reason: found.reason, createdAt: found.createdAt }]
+              : running
+                ? [{ status: 'pending' }]
+                : [],
+          },
+        });
+      }
       if (typeof key !== 'string' || key === '') {
         return send(response, { status: 400, body: { error: 'idempotency_key_required' } });
       }

@@ -13,6 +13,7 @@ import {
   PAYMENT_STATUSES,
   type PaymentStatus,
   planRefund,
+  planRefundFailure,
 } from '../../../lambdas/core/domain/payment';
 
 const usd = (amount: string) => parseMoney(amount, 'USD');
@@ -98,5 +99,40 @@ describe('planRefund', () => {
         }
       }),
     );
+  });
+});
+
+describe('planRefundFailure', () => {
+  it('gives a failed refund back: REFUNDED returns to SUCCESS, a partial refund just shrinks', () => {
+    const full = planRefundFailure({
+      status: 'REFUNDED',
+      amount: usd('100.00'),
+      refunded: usd('100.00'),
+      failed: usd('70.00'),
+    });
+    expect(full.statusAfter).toBe('SUCCESS');
+    expect(full.refundedAfter.amount.toFixed(2)).toBe('30.00');
+    const partial = planRefundFailure({
+      status: 'SUCCESS',
+      amount: usd('100.00'),
+      refunded: usd('30.00'),
+      failed: usd('30.00'),
+    });
+    expect(partial.statusAfter).toBe('SUCCESS');
+    expect(partial.refundedAfter.amount.toFixed(2)).toBe('0.00');
+  });
+
+  it('refuses to give back more than was refunded, or on a payment that never succeeded', () => {
+    expect(() =>
+      planRefundFailure({
+        status: 'SUCCESS',
+        amount: usd('100.00'),
+        refunded: usd('10.00'),
+        failed: usd('10.01'),
+      }),
+    ).toThrow(RefundExceedsAvailableError);
+    expect(() =>
+      planRefundFailure({ status: 'FAILED', amount: usd('100.00'), refunded: zero, failed: usd('1.00') }),
+    ).toThrow(RefundNotAllowedError);
   });
 });

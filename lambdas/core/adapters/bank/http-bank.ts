@@ -8,10 +8,15 @@ import {
   retry,
   wrap,
 } from 'cockatiel';
-import type { BankSettings } from '../../config/bank';
+import {
+  type BankAnswerBody,
+  type BankAnswerClass,
+  type BankSettings,
+  classifyBankAnswer,
+} from '../../config/bank';
 import type { Bank } from '../../use-cases/ports';
 
-/** A failure worth retrying: the bank may answer differently next time (timeouts, 5xx, connection errors). */
+/** A failure worth retrying: the bank may answer differently next time (timeouts, 5xx, 408/425/429, connection errors). */
 export class TransientBankError extends Error {
   override readonly name = 'TransientBankError';
 }
@@ -21,22 +26,43 @@ export interface BreakerStateStore {
   save(state: unknown): Promise<void>;
 }
 
+/** An answer only an operator can act on (our credentials, or a contract mismatch): never a payment decision. */
+export interface BankAlarm {
+  readonly operation: 'charge' | 'refund' | 'lookup';
+  readonly status: number;
+  readonly answerClass: Extract<BankAnswerClass, 'credentials' | 'contract'>;
+  readonly detail: string;
+}
+
+export interface BankHooks {
+  /** Told when this instance opens the breaker (for logs and the CircuitBreakerOpen metric). */
+  onBreak?: () => void;
+  /** Told of every answer that needs an operator (for an error log and the BankContractErrors metric). */
+  onAlarm?: (alarm: BankAlarm) => void;
+}
+
 interface BankAnswer {
   status: number;
-  body: { chargeId?: string; refundId?: string; reason?: string; error?: string };
+  answerClass: Exclude<BankAnswerClass, 'retry'>;
+  body: BankAnswerBody & {
+    chargeId?: string;
+    refundId?: string;
+    charges?: { id?: string; status?: string; reason?: string }[];
+  };
 }
 
 /**
  * The bank behind HTTP, with retries (exponential backoff, full jitter) for transient failures only and a
- * circuit breaker (cockatiel). A decline is final and never retried. Lambda instances come and go, so the
- * breaker's state is loaded from and saved to a shared store around every use.
+ * circuit breaker (cockatiel). Every answer is classified by the one status table (`classifyBankAnswer`):
+ * only a success or a definite decline decides anything; answers that need an operator are reported to
+ * `onAlarm` and leave the payment waiting. Lambda instances come and go, so the breaker's state is loaded
+ * from and saved to a shared store around every use.
  */
 export function httpBank(
   baseUrl: string,
   settings: BankSettings,
   breakerState: BreakerStateStore,
-  /** Told when this instance opens the breaker (for logs and the CircuitBreakerOpen metric). */
-  onBreak: () => void = () => undefined,
+  hooks: BankHooks = {},
 ): Bank {
   const isTransient = handleWhen((error) => error instanceof TransientBankError);
   const retryPolicy = retry(isTransient, {
@@ -44,38 +70,42 @@ export function httpBank(
     backoff: new ExponentialBackoff({ initialDelay: settings.backoffBaseMs, maxDelay: 30_000 }),
   });
 
-  async function post(path: string, idempotencyKey: string, body: object): Promise<BankAnswer> {
+  async function call(path: string, init: { idempotencyKey?: string; body?: object }): Promise<BankAnswer> {
     let response: Response;
     try {
       response = await fetch(`${baseUrl}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
-        body: JSON.stringify(body),
+        method: init.body ? 'POST' : 'GET',
+        headers: {
+          ...(init.body ? { 'content-type': 'application/json' } : {}),
+          ...(init.idempotencyKey ? { 'idempotency-key': init.idempotencyKey } : {}),
+        },
+        body: init.body ? JSON.stringify(init.body) : undefined,
         signal: AbortSignal.timeout(settings.timeoutMs),
       });
     } catch (error) {
       throw new TransientBankError(`bank unreachable: ${(error as Error).name}`);
     }
-    if (response.status >= 500 || response.status === 429)
-      throw new TransientBankError(`bank answered ${response.status}`);
-    return { status: response.status, body: (await response.json().catch(() => ({}))) as BankAnswer['body'] };
+    const body = (await response.json().catch(() => ({}))) as BankAnswer['body'];
+    const answerClass = classifyBankAnswer(response.status, body);
+    if (answerClass === 'retry') throw new TransientBankError(`bank answered ${response.status}`);
+    return { status: response.status, answerClass, body };
   }
 
   /** Runs one bank operation (with its retries) through the shared breaker, or says why the bank is unavailable. */
   async function guarded(
     operation: () => Promise<BankAnswer>,
-  ): Promise<{ answer: BankAnswer } | { unavailable: string }> {
+  ): Promise<{ answer: BankAnswer } | { unavailable: string } | { circuitOpen: true }> {
     const breaker: CircuitBreakerPolicy = circuitBreaker(isTransient, {
       halfOpenAfter: settings.breakerHalfOpenAfterMs,
       breaker: new ConsecutiveBreaker(settings.breakerFailureThreshold),
       initialState: (await breakerState.load()) ?? undefined,
     });
-    const listener = breaker.onBreak(onBreak);
+    const listener = breaker.onBreak(hooks.onBreak ?? (() => undefined));
     try {
       // The breaker counts whole operations (after retries), so one slow charge does not open it.
       return { answer: await wrap(breaker, retryPolicy).execute(operation) };
     } catch (error) {
-      if (error instanceof BrokenCircuitError) return { unavailable: 'circuit_open' };
+      if (error instanceof BrokenCircuitError) return { circuitOpen: true };
       if (error instanceof TransientBankError) return { unavailable: error.message };
       throw error;
     } finally {
@@ -84,33 +114,90 @@ export function httpBank(
     }
   }
 
+  /** The reason to wait for an answer that decides nothing; answers that need an operator raise the alarm. */
+  function undecided(operation: BankAlarm['operation'], answer: BankAnswer, detail?: string): string {
+    const reason = `bank answered ${answer.status} (${detail ?? answer.body.error ?? answer.body.reason ?? answer.answerClass})`;
+    if (answer.answerClass === 'credentials' || answer.answerClass === 'contract' || detail)
+      hooks.onAlarm?.({
+        operation,
+        status: answer.status,
+        answerClass: answer.answerClass === 'credentials' ? 'credentials' : 'contract',
+        detail: reason,
+      });
+    return reason;
+  }
+
   return {
     async charge(request) {
       const result = await guarded(() =>
-        post('/v1/charges', request.paymentId, {
-          amount: request.amount,
-          currency: request.currency,
-          source: request.source,
-          reference: request.paymentId,
+        call('/v1/charges', {
+          idempotencyKey: request.paymentId,
+          body: {
+            amount: request.amount,
+            currency: request.currency,
+            source: request.source,
+            reference: request.paymentId,
+          },
         }),
       );
+      if ('circuitOpen' in result) return { kind: 'circuit_open' };
       if ('unavailable' in result) return { kind: 'unavailable', reason: result.unavailable };
-      const { status, body } = result.answer;
-      if (status === 200 || status === 201) return { kind: 'approved', chargeId: String(body.chargeId) };
-      return { kind: 'declined', reason: body.reason ?? `bank_${status}` };
+      const { answer } = result;
+      if (answer.answerClass === 'decline')
+        return { kind: 'declined', reason: answer.body.reason ?? `bank_${answer.status}` };
+      if (answer.answerClass === 'success' && answer.body.chargeId)
+        return { kind: 'approved', chargeId: String(answer.body.chargeId) };
+      return {
+        kind: 'unavailable',
+        reason: undecided('charge', answer, answer.answerClass === 'success' ? 'no charge id' : undefined),
+      };
     },
 
     async refund(request) {
       const result = await guarded(() =>
-        post(`/v1/charges/${encodeURIComponent(request.chargeId)}/refunds`, request.refundId, {
-          amount: request.amount,
-          currency: request.currency,
+        call(`/v1/charges/${encodeURIComponent(request.chargeId)}/refunds`, {
+          idempotencyKey: request.refundId,
+          body: { amount: request.amount, currency: request.currency },
         }),
       );
+      if ('circuitOpen' in result) return { kind: 'circuit_open' };
       if ('unavailable' in result) return { kind: 'unavailable', reason: result.unavailable };
-      const { status, body } = result.answer;
-      if (status === 200 || status === 201) return { kind: 'refunded', bankRefundId: String(body.refundId) };
-      return { kind: 'rejected', reason: body.error ?? body.reason ?? `bank_${status}` };
+      const { answer } = result;
+      if (answer.answerClass === 'decline')
+        return { kind: 'rejected', reason: answer.body.reason ?? `bank_${answer.status}` };
+      if (answer.answerClass === 'success' && answer.body.refundId)
+        return { kind: 'refunded', bankRefundId: String(answer.body.refundId) };
+      return {
+        kind: 'unavailable',
+        reason: undecided('refund', answer, answer.answerClass === 'success' ? 'no refund id' : undefined),
+      };
+    },
+
+    async lookupCharge(idempotencyKey) {
+      const result = await guarded(() =>
+        call(`/v1/charges?idempotency_key=${encodeURIComponent(idempotencyKey)}`, {}),
+      );
+      if ('circuitOpen' in result) return { kind: 'unavailable', reason: 'circuit_open' };
+      if ('unavailable' in result) return { kind: 'unavailable', reason: result.unavailable };
+      const { answer } = result;
+      const charges = answer.body.charges;
+      if (answer.answerClass !== 'success' || !Array.isArray(charges))
+        return {
+          kind: 'unavailable',
+          reason: undecided(
+            'lookup',
+            answer,
+            answer.answerClass === 'success' ? 'no charge list' : undefined,
+          ),
+        };
+      const [charge] = charges;
+      if (!charge) return { kind: 'not_found' };
+      if (charge.status === 'approved' && charge.id) return { kind: 'approved', chargeId: charge.id };
+      if (charge.status === 'declined') return { kind: 'declined', reason: charge.reason ?? 'declined' };
+      // A charge still running at the bank has no outcome yet: ask again later.
+      if (charge.status === 'pending')
+        return { kind: 'unavailable', reason: 'charge still in flight at the bank' };
+      return { kind: 'unavailable', reason: undecided('lookup', answer, `charge status ${charge.status}`) };
     },
   };
 }

@@ -257,7 +257,8 @@ export function postgresPaymentLifecycle(pool: pg.Pool): PaymentLifecycle {
           `UPDATE payments SET status = $3,
              failure_reason = COALESCE($4, failure_reason),
              bank_charge_id = COALESCE($5, bank_charge_id),
-             next_bank_attempt_at = NULL
+             next_bank_attempt_at = NULL,
+             bank_attempt_started_at = NULL
            WHERE id = $1 AND status = $2
            RETURNING ${PAYMENT_COLUMNS}`,
           [
@@ -277,11 +278,27 @@ export function postgresPaymentLifecycle(pool: pg.Pool): PaymentLifecycle {
       });
     },
 
-    async deferBankAttempt(paymentId, at) {
+    async claimBankAttempt(paymentId, now, leaseMs) {
+      // One statement: PostgreSQL re-checks the WHERE clause on the row it locks, so of two concurrent
+      // claims only one returns the payment (the other sees the first's claim once it commits).
+      const { rows } = await pool.query<PaymentRow & { bank_attempts: number }>(
+        `UPDATE payments SET bank_attempt_started_at = $2
+         WHERE id = $1 AND status = 'PENDING'
+           AND (bank_attempt_started_at IS NULL
+                OR bank_attempt_started_at <= $2::timestamptz - make_interval(secs => $3 / 1000.0))
+         RETURNING ${PAYMENT_COLUMNS}, bank_attempts`,
+        [paymentId, now, leaseMs],
+      );
+      const row = rows[0];
+      return row ? { payment: toPayment(row), bankAttempts: row.bank_attempts } : undefined;
+    },
+
+    async deferBankAttempt(paymentId, at, counted) {
       await pool.query(
-        `UPDATE payments SET next_bank_attempt_at = $2, bank_attempts = bank_attempts + 1
+        `UPDATE payments SET next_bank_attempt_at = $2, bank_attempts = bank_attempts + $3,
+           bank_attempt_started_at = NULL
          WHERE id = $1 AND status = 'PENDING'`,
-        [paymentId, at],
+        [paymentId, at, counted ? 1 : 0],
       );
     },
 
@@ -300,34 +317,116 @@ export function postgresPaymentLifecycle(pool: pg.Pool): PaymentLifecycle {
   };
 }
 
-/** Refunds recorded by the API or the saga, executed at the bank by the bank processor. */
+/** Refunds recorded by the API or the saga, executed at the bank by the bank processor and the sweeper. */
 export function postgresRefundExecutions(pool: pg.Pool): RefundExecutions {
   return {
-    async pending(refundId) {
-      const { rows } = await pool.query<{ charge_id: string | null; amount: string; currency: string }>(
-        `SELECT p.bank_charge_id AS charge_id, r.amount::text AS amount, r.currency
-         FROM refunds r JOIN payments p ON p.id = r.payment_id
-         WHERE r.id = $1 AND r.executed_at IS NULL`,
-        [refundId],
+    async claim(refundId, now, leaseMs) {
+      const { rows } = await pool.query<{
+        charge_id: string | null;
+        amount: string;
+        currency: string;
+        bank_attempts: number;
+      }>(
+        `UPDATE refunds r SET bank_attempt_started_at = $2
+         FROM payments p
+         WHERE r.id = $1 AND p.id = r.payment_id AND r.status = 'PENDING'
+           AND (r.bank_attempt_started_at IS NULL
+                OR r.bank_attempt_started_at <= $2::timestamptz - make_interval(secs => $3 / 1000.0))
+         RETURNING p.bank_charge_id AS charge_id, r.amount::text AS amount, r.currency, r.bank_attempts`,
+        [refundId, now, leaseMs],
       );
       const row = rows[0];
       if (!row) return undefined;
       if (!row.charge_id) throw new Error(`refund ${refundId} belongs to a payment without a bank charge`);
-      return { chargeId: row.charge_id, amount: row.amount, currency: row.currency };
+      return {
+        chargeId: row.charge_id,
+        amount: row.amount,
+        currency: row.currency,
+        bankAttempts: row.bank_attempts,
+      };
     },
+
+    markExecuted(refundId, bankRefundId, event) {
+      return inTransaction(pool, async (client) => {
+        const executed = await client.query<{ payment_id: string; merchant_id: string }>(
+          `UPDATE refunds SET status = 'EXECUTED', bank_refund_id = $2, executed_at = now(),
+             bank_attempt_started_at = NULL, next_bank_attempt_at = NULL
+           WHERE id = $1 AND status = 'PENDING'
+           RETURNING payment_id, merchant_id`,
+          [refundId, bankRefundId],
+        );
+        const refund = executed.rows[0];
+        if (!refund) return;
+        // A no-op update that bumps the payment's version (guard trigger), so the event keeps its order.
+        const payment = await client.query<{ version: number }>(
+          'UPDATE payments SET refunded_amount = refunded_amount WHERE id = $1 RETURNING version',
+          [refund.payment_id],
+        );
+        await appendOutbox(
+          client,
+          event({ paymentId: refund.payment_id, merchantId: refund.merchant_id }),
+          (payment.rows[0] as { version: number }).version,
+        );
+      });
+    },
+
+    markFailed(refundId, reason, decide) {
+      return inTransaction(pool, async (client) => {
+        const locked = await client.query<PaymentRow>(
+          `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = (SELECT payment_id FROM refunds WHERE id = $1) FOR UPDATE`,
+          [refundId],
+        );
+        const row = locked.rows[0];
+        if (!row) return;
+        const failed = await client.query<{ amount: string }>(
+          `UPDATE refunds SET status = 'FAILED', failure_reason = $2, failed_at = now(),
+             bank_attempt_started_at = NULL, next_bank_attempt_at = NULL
+           WHERE id = $1 AND status = 'PENDING'
+           RETURNING amount::text AS amount`,
+          [refundId, reason],
+        );
+        const refund = failed.rows[0];
+        if (!refund) return;
+        const payment = toPayment(row);
+        const decision = decide(payment, refund);
+        // The guard trigger lets the refunded amount shrink only to the sum of the refunds that did not fail.
+        const updated = await client.query<PaymentRow>(
+          `UPDATE payments SET refunded_amount = $2, status = $3 WHERE id = $1 RETURNING ${PAYMENT_COLUMNS}`,
+          [payment.id, decision.refundedAfter, decision.statusAfter],
+        );
+        if (decision.statusAfter !== payment.status)
+          await appendHistory(
+            client,
+            payment.id,
+            payment.status,
+            decision.statusAfter,
+            `refund failed: ${reason}`,
+          );
+        await appendOutbox(client, decision.event, (updated.rows[0] as PaymentRow).version);
+      });
+    },
+
+    async defer(refundId, at, counted) {
+      await pool.query(
+        `UPDATE refunds SET next_bank_attempt_at = $2, bank_attempts = bank_attempts + $3,
+           bank_attempt_started_at = NULL
+         WHERE id = $1 AND status = 'PENDING'`,
+        [refundId, at, counted ? 1 : 0],
+      );
+    },
+
     async overdue(now, staleAfterMs, limit) {
+      // Ordered by when each is due, so refunds that keep failing (pushed back by their backoff) never
+      // hold the batch against newer ones.
       const { rows } = await pool.query<{ id: string }>(
-        `SELECT id FROM refunds WHERE executed_at IS NULL AND created_at <= $1::timestamptz - make_interval(secs => $2 / 1000.0)
-         ORDER BY created_at LIMIT $3`,
+        `SELECT id FROM refunds
+         WHERE status = 'PENDING'
+           AND COALESCE(next_bank_attempt_at, created_at + make_interval(secs => $2 / 1000.0)) <= $1::timestamptz
+         ORDER BY COALESCE(next_bank_attempt_at, created_at + make_interval(secs => $2 / 1000.0)), id
+         LIMIT $3`,
         [now, staleAfterMs, limit],
       );
       return rows.map((row) => row.id);
-    },
-    async markExecuted(refundId, bankRefundId) {
-      await pool.query(
-        'UPDATE refunds SET bank_refund_id = $2, executed_at = now() WHERE id = $1 AND executed_at IS NULL',
-        [refundId, bankRefundId],
-      );
     },
   };
 }

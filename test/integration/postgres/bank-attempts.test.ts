@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import {
+  postgresPaymentLifecycle,
+  postgresRefundExecutions,
+} from '../../../lambdas/core/adapters/postgres/payment-store';
+import { chargeAndSettle } from '../../../lambdas/core/use-cases/settle-payment';
+import { privateBankSimulator, testHttpBank } from '../../support/bank-simulator';
+import {
+  expectRejected,
+  inRolledBackTransaction,
+  insertQuietPayment,
+  testDatabase,
+} from '../../support/database';
+
+const db = testDatabase();
+const SETTINGS = {
+  pendingRetryAfterMs: 1000,
+  pendingRetryMaxMs: 4000,
+  giveUpAfterAttempts: 5,
+  claimLeaseMs: 60_000,
+};
+
+/** A PENDING payment the sweeper leaves alone (its next attempt is never due): only the test calls the bank. */
+async function pendingPaymentOnlyTheTestSees(client: pg.Pool | pg.ClientBase): Promise<string> {
+  const id = await insertQuietPayment(client);
+  await client.query(
+    "UPDATE payments SET status = 'PENDING', next_bank_attempt_at = 'infinity' WHERE id = $1",
+    [id],
+  );
+  return id;
+}
+
+describe('bank attempts in PostgreSQL', () => {
+  it('lets only one of two overlapping sweeps call the bank, so a 409 can never fail a charged payment', async () => {
+    const bankUrl = await privateBankSimulator(400);
+    const { bank } = testHttpBank(bankUrl);
+    const lifecycle = postgresPaymentLifecycle(db);
+    const id = await pendingPaymentOnlyTheTestSees(db);
+    const payment = await lifecycle.find(id);
+    if (!payment) throw new Error('fixture missing');
+
+    const results = await Promise.all([
+      chargeAndSettle({ lifecycle, bank, settings: SETTINGS, clock: () => new Date() }, payment),
+      chargeAndSettle({ lifecycle, bank, settings: SETTINGS, clock: () => new Date() }, payment),
+    ]);
+
+    expect(results.sort()).toEqual(['claimed_elsewhere', 'succeeded']);
+    expect((await lifecycle.find(id))?.status).toBe('SUCCESS');
+    const listed = await fetch(`${bankUrl}/admin/charges?reference=${id}`);
+    expect(((await listed.json()) as { charges: unknown[] }).charges).toHaveLength(1);
+  });
+
+  it('lets a claim expire after its lease and releases it with the deferral', async () => {
+    const lifecycle = postgresPaymentLifecycle(db);
+    const id = await pendingPaymentOnlyTheTestSees(db);
+    const start = new Date();
+
+    expect(await lifecycle.claimBankAttempt(id, start, 60_000)).toMatchObject({ bankAttempts: 0 });
+    expect(await lifecycle.claimBankAttempt(id, new Date(start.getTime() + 59_000), 60_000)).toBeUndefined();
+    expect(await lifecycle.claimBankAttempt(id, new Date(start.getTime() + 61_000), 60_000)).toBeDefined();
+    await lifecycle.deferBankAttempt(id, new Date('9999-01-01T00:00:00Z'), true);
+    expect(await lifecycle.claimBankAttempt(id, new Date(start.getTime() + 62_000), 60_000)).toMatchObject({
+      bankAttempts: 1,
+    });
+  });
+
+  it('lets a refunded amount shrink, and REFUNDED return to SUCCESS, only by a refund marked FAILED', () =>
+    inRolledBackTransaction(db, async (client) => {
+      const id = await pendingPaymentOnlyTheTestSees(client);
+      await client.query("UPDATE payments SET status = 'SUCCESS' WHERE id = $1", [id]);
+      const refundId = randomUUID();
+      await client.query(
+        `INSERT INTO refunds (id, payment_id, merchant_id, idempotency_key, request_hash, amount, currency)
+         VALUES ($1, $2, 'mer_demo_acme', $3, 'fixture', 25, 'USD')`,
+        [refundId, id, randomUUID()],
+      );
+      await client.query("UPDATE payments SET status = 'REFUNDED', refunded_amount = 25 WHERE id = $1", [id]);
+      const giveBack = "UPDATE payments SET status = 'SUCCESS', refunded_amount = 0 WHERE id = $1";
+
+      await expectRejected(client, giveBack, [id], 'cannot shrink but by a failed refund');
+      await client.query("UPDATE refunds SET status = 'FAILED', failure_reason = 'rejected' WHERE id = $1", [
+        refundId,
+      ]);
+      await client.query(giveBack, [id]);
+
+      const after = await client.query(
+        'SELECT status, refunded_amount::text AS refunded FROM payments WHERE id = $1',
+        [id],
+      );
+      expect(after.rows[0]).toEqual({ status: 'SUCCESS', refunded: '0.0000' });
+    }));
+
+  it('takes due refunds by their next attempt time, so backed-off ones never block newer ones', () =>
+    inRolledBackTransaction(db, async (client) => {
+      const id = await pendingPaymentOnlyTheTestSees(client);
+      await client.query("UPDATE payments SET status = 'SUCCESS' WHERE id = $1", [id]);
+      const now = new Date();
+      const insertRefund = async (createdMinutesAgo: number, nextAttemptMinutesAgo: number | null) => {
+        const refundId = randomUUID();
+        await client.query(
+          `INSERT INTO refunds (id, payment_id, merchant_id, idempotency_key, request_hash, amount, currency,
+             created_at, next_bank_attempt_at)
+           VALUES ($1, $2, 'mer_demo_acme', $3, 'fixture', 1, 'USD', $4::timestamptz - make_interval(mins => $5),
+             $4::timestamptz - make_interval(mins => $6))`,
+          [refundId, id, randomUUID(), now, createdMinutesAgo, nextAttemptMinutesAgo],
+        );
+        return refundId;
+      };
+      // The oldest refund keeps failing: its backoff put its next attempt after the newer ones' due time.
+      const stuckOldest = await insertRefund(600, 1);
+      const newer = await insertRefund(10, null);
+      const notYetDue = await insertRefund(700, -5);
+      const executions = postgresRefundExecutions({ query: client.query.bind(client) } as unknown as pg.Pool);
+
+      const due = await executions.overdue(now, 60_000, 10_000);
+
+      const mine: string[] = [stuckOldest, newer, notYetDue];
+      expect(due.filter((refundId) => mine.includes(refundId))).toEqual([newer, stuckOldest]);
+    }));
+});

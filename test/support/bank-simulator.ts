@@ -1,0 +1,42 @@
+import type { AddressInfo } from 'node:net';
+import { afterAll } from 'vitest';
+import { type BankAlarm, httpBank } from '../../lambdas/core/adapters/bank/http-bank';
+import { bankSettings } from '../../lambdas/core/config/bank';
+import { createBankSimulator } from '../../localstack/src/bank/bank-simulator';
+
+/** A bank simulator of the test's own on a free port (closed after the file), with the latency it needs. */
+export async function privateBankSimulator(latencyMs = 0): Promise<string> {
+  const server = createBankSimulator({ latency: { min: latencyMs, max: latencyMs }, hangMs: 5_000 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  afterAll(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** The HTTP bank connector on `url` with fast test timings, an in-memory breaker and the alarms it raised. */
+export function testHttpBank(url: string, env: NodeJS.ProcessEnv = {}) {
+  const alarms: BankAlarm[] = [];
+  let breaker: unknown;
+  const bank = httpBank(
+    url,
+    bankSettings({
+      ASPAY_BANK_TIMEOUT_MS: '1000',
+      ASPAY_BANK_BACKOFF_BASE_MS: '10',
+      ASPAY_BREAKER_FAILURE_THRESHOLD: '1000',
+      ...env,
+    }),
+    {
+      load: async () => breaker,
+      save: async (state) => {
+        breaker = state;
+      },
+    },
+    { onAlarm: (alarm) => alarms.push(alarm) },
+  );
+  return { bank, alarms };
+}

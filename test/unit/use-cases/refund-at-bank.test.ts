@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import type { EventEnvelope } from '../../../lambdas/core/domain/events';
+import type {
+  Bank,
+  BankRefundOutcome,
+  PaymentRecord,
+  RefundExecutions,
+} from '../../../lambdas/core/use-cases/ports';
+import { executeRefundAtBank } from '../../../lambdas/core/use-cases/refund-at-bank';
+
+const NOW = new Date('2026-03-01T12:00:00.000Z');
+const SETTINGS = {
+  pendingRetryAfterMs: 1000,
+  pendingRetryMaxMs: 4000,
+  giveUpAfterAttempts: 3,
+  claimLeaseMs: 60_000,
+};
+const REFUND_ID = 'b1d1c7a4-6f55-4a59-8f1e-0c1b6e2d9a01';
+
+/** A payment refunded in full by one refund of 25.00, waiting for the bank. */
+function refundedPayment(): PaymentRecord {
+  return {
+    id: '7f0c3c56-3f0e-4c2c-9a43-2d6f1d3e8b10',
+    merchantId: 'mer_test',
+    status: 'REFUNDED',
+    amount: '25.0000',
+    currency: 'USD',
+    refundedAmount: '25.0000',
+    source: 'tok_success',
+    description: null,
+    customer: null,
+    metadata: {},
+    failureReason: null,
+    requestHash: 'h',
+    createdAt: NOW,
+    updatedAt: NOW,
+  };
+}
+
+function inMemoryRefund(bankAttempts = 0) {
+  const stored = {
+    payment: refundedPayment(),
+    status: 'PENDING' as 'PENDING' | 'EXECUTED' | 'FAILED',
+    failureReason: undefined as string | undefined,
+    bankAttempts,
+    nextAttemptAt: undefined as Date | undefined,
+    events: [] as EventEnvelope[],
+  };
+  const executions: RefundExecutions = {
+    async claim() {
+      if (stored.status !== 'PENDING') return undefined;
+      return { chargeId: 'ch_1', amount: '25.0000', currency: 'USD', bankAttempts: stored.bankAttempts };
+    },
+    async markExecuted(_id, _bankRefundId, event) {
+      stored.status = 'EXECUTED';
+      stored.events.push(event({ paymentId: stored.payment.id, merchantId: stored.payment.merchantId }));
+    },
+    async markFailed(_id, reason, decide) {
+      stored.status = 'FAILED';
+      stored.failureReason = reason;
+      const decision = decide(stored.payment, { amount: '25.0000' });
+      stored.payment = {
+        ...stored.payment,
+        refundedAmount: decision.refundedAfter,
+        status: decision.statusAfter,
+      };
+      stored.events.push(decision.event);
+    },
+    async defer(_id, at, counted) {
+      stored.bankAttempts += counted ? 1 : 0;
+      stored.nextAttemptAt = at;
+    },
+    overdue: async () => [],
+  };
+  return { executions, stored };
+}
+
+const bankRefunding = (outcome: BankRefundOutcome): Bank => ({
+  charge: async () => {
+    throw new Error('no charges here');
+  },
+  refund: async () => outcome,
+  lookupCharge: async () => ({ kind: 'not_found' }),
+});
+
+const run = (executions: RefundExecutions, outcome: BankRefundOutcome) =>
+  executeRefundAtBank(
+    { executions, bank: bankRefunding(outcome), settings: SETTINGS, clock: () => NOW },
+    REFUND_ID,
+  );
+
+describe('executing a refund at the bank', () => {
+  it('records an executed refund with the event the ledger reverses on', async () => {
+    const { executions, stored } = inMemoryRefund();
+
+    expect(await run(executions, { kind: 'refunded', bankRefundId: 're_1' })).toBe('executed');
+
+    expect(stored.status).toBe('EXECUTED');
+    expect(stored.events).toEqual([
+      expect.objectContaining({
+        type: 'payment.refund_executed',
+        data: { refundId: REFUND_ID, amount: '25.00', currency: 'USD', bankRefundId: 're_1' },
+      }),
+    ]);
+  });
+
+  it('fails a refund the bank rejects at once and gives its amount back to the payment', async () => {
+    const { executions, stored } = inMemoryRefund();
+
+    expect(await run(executions, { kind: 'rejected', reason: 'refund_rejected' })).toBe('failed');
+
+    expect(stored).toMatchObject({
+      status: 'FAILED',
+      failureReason: 'rejected by the bank: refund_rejected',
+    });
+    expect(stored.payment).toMatchObject({ status: 'SUCCESS', refundedAmount: '0.00' });
+    expect(stored.events).toEqual([
+      expect.objectContaining({
+        type: 'payment.refund_failed',
+        data: {
+          refundId: REFUND_ID,
+          amount: '25.00',
+          currency: 'USD',
+          refundedTotal: '0.00',
+          statusAfter: 'SUCCESS',
+          reason: 'rejected by the bank: refund_rejected',
+        },
+      }),
+    ]);
+  });
+
+  it('waits with backoff while the bank gives no decision', async () => {
+    const { executions, stored } = inMemoryRefund(1);
+
+    expect(await run(executions, { kind: 'unavailable', reason: 'bank answered 503' })).toBe('deferred');
+
+    expect(stored).toMatchObject({ status: 'PENDING', bankAttempts: 2 });
+    expect(stored.nextAttemptAt).toEqual(new Date(NOW.getTime() + 2000));
+  });
+
+  it('gives up after the attempt limit: FAILED with the reason, never retried forever', async () => {
+    const { executions, stored } = inMemoryRefund(SETTINGS.giveUpAfterAttempts - 1);
+
+    expect(await run(executions, { kind: 'unavailable', reason: 'bank answered 503' })).toBe('failed');
+
+    expect(stored).toMatchObject({
+      status: 'FAILED',
+      failureReason: 'bank unavailable after 3 attempts: bank answered 503',
+    });
+    expect(stored.payment.status).toBe('SUCCESS');
+  });
+
+  it('does not give up on a refund for attempts the open circuit breaker never sent', async () => {
+    const { executions, stored } = inMemoryRefund(SETTINGS.giveUpAfterAttempts - 1);
+
+    expect(await run(executions, { kind: 'circuit_open' })).toBe('deferred');
+
+    expect(stored).toMatchObject({ status: 'PENDING', bankAttempts: SETTINGS.giveUpAfterAttempts - 1 });
+  });
+
+  it('does nothing for a refund it cannot claim (executed, failed, or claimed elsewhere)', async () => {
+    const { executions, stored } = inMemoryRefund();
+    stored.status = 'FAILED';
+
+    expect(await run(executions, { kind: 'refunded', bankRefundId: 're_1' })).toBe('not_claimed');
+    expect(stored.events).toEqual([]);
+  });
+});

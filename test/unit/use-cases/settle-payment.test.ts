@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest';
+import type { EventEnvelope } from '../../../lambdas/core/domain/events';
+import type { PaymentStatus } from '../../../lambdas/core/domain/payment';
+import type {
+  Bank,
+  ChargeLookup,
+  ChargeOutcome,
+  PaymentLifecycle,
+  PaymentRecord,
+} from '../../../lambdas/core/use-cases/ports';
+import { chargeAndSettle, type SettlementDeps } from '../../../lambdas/core/use-cases/settle-payment';
+
+const NOW = new Date('2026-03-01T12:00:00.000Z');
+const SETTINGS = {
+  pendingRetryAfterMs: 1000,
+  pendingRetryMaxMs: 4000,
+  giveUpAfterAttempts: 3,
+  claimLeaseMs: 60_000,
+};
+
+function pendingPayment(): PaymentRecord {
+  return {
+    id: '7f0c3c56-3f0e-4c2c-9a43-2d6f1d3e8b10',
+    merchantId: 'mer_test',
+    status: 'PENDING',
+    amount: '25.0000',
+    currency: 'USD',
+    refundedAmount: '0.0000',
+    source: 'tok_success',
+    description: null,
+    customer: null,
+    metadata: {},
+    failureReason: null,
+    requestHash: 'h',
+    createdAt: NOW,
+    updatedAt: NOW,
+  };
+}
+
+/** One payment in memory, with its claim, attempts and the events its transitions wrote. */
+function inMemoryLifecycle(payment: PaymentRecord, state: { bankAttempts?: number; claimedAt?: Date } = {}) {
+  const stored = {
+    payment,
+    bankAttempts: state.bankAttempts ?? 0,
+    claimedAt: state.claimedAt as Date | undefined,
+    nextAttemptAt: undefined as Date | undefined,
+    events: [] as EventEnvelope[],
+  };
+  const lifecycle: PaymentLifecycle = {
+    find: async () => stored.payment,
+    async transition(_id, from, to, change) {
+      if (stored.payment.status !== from) return undefined;
+      stored.payment = { ...stored.payment, status: to, failureReason: change.reason ?? null };
+      stored.claimedAt = undefined;
+      stored.events.push(change.event(stored.payment));
+      return stored.payment;
+    },
+    async claimBankAttempt(_id, now, leaseMs) {
+      if (stored.payment.status !== 'PENDING') return undefined;
+      if (stored.claimedAt && stored.claimedAt.getTime() > now.getTime() - leaseMs) return undefined;
+      stored.claimedAt = now;
+      return { payment: stored.payment, bankAttempts: stored.bankAttempts };
+    },
+    async deferBankAttempt(_id, at, counted) {
+      stored.bankAttempts += counted ? 1 : 0;
+      stored.nextAttemptAt = at;
+      stored.claimedAt = undefined;
+    },
+    duePending: async () => [],
+  };
+  return { lifecycle, stored };
+}
+
+function bankAnswering(charge: ChargeOutcome, lookup: ChargeLookup = { kind: 'not_found' }) {
+  const calls: string[] = [];
+  const bank: Bank = {
+    async charge() {
+      calls.push('charge');
+      return charge;
+    },
+    async refund() {
+      throw new Error('no refunds here');
+    },
+    async lookupCharge() {
+      calls.push('lookup');
+      return lookup;
+    },
+  };
+  return { bank, calls };
+}
+
+const deps = (lifecycle: PaymentLifecycle, bank: Bank): SettlementDeps => ({
+  lifecycle,
+  bank,
+  settings: SETTINGS,
+  clock: () => NOW,
+});
+
+describe('charging a PENDING payment', () => {
+  it('settles SUCCESS on an approval and FAILED on a decline', async () => {
+    const approved = inMemoryLifecycle(pendingPayment());
+    const declined = inMemoryLifecycle(pendingPayment());
+
+    const results = [
+      await chargeAndSettle(
+        deps(approved.lifecycle, bankAnswering({ kind: 'approved', chargeId: 'ch_1' }).bank),
+        pendingPayment(),
+      ),
+      await chargeAndSettle(
+        deps(declined.lifecycle, bankAnswering({ kind: 'declined', reason: 'card_declined' }).bank),
+        pendingPayment(),
+      ),
+    ];
+
+    expect(results).toEqual(['succeeded', 'failed']);
+    expect(approved.stored.events.map((event) => event.type)).toEqual(['payment.succeeded']);
+    expect(declined.stored.payment).toMatchObject({ status: 'FAILED', failureReason: 'card_declined' });
+  });
+
+  it('never fails a payment without a decision: it waits with a doubling backoff', async () => {
+    const { lifecycle, stored } = inMemoryLifecycle(pendingPayment(), { bankAttempts: 1 });
+    const { bank } = bankAnswering({
+      kind: 'unavailable',
+      reason: 'bank answered 409 (idempotency_key_in_use)',
+    });
+
+    const result = await chargeAndSettle(deps(lifecycle, bank), pendingPayment());
+
+    expect(result).toBe('deferred');
+    expect(stored.payment.status).toBe('PENDING');
+    expect(stored.bankAttempts).toBe(2);
+    expect(stored.nextAttemptAt).toEqual(new Date(NOW.getTime() + 2000));
+    expect(stored.claimedAt).toBeUndefined();
+  });
+
+  it('does not count an attempt the open circuit breaker never sent to the bank', async () => {
+    const { lifecycle, stored } = inMemoryLifecycle(pendingPayment(), { bankAttempts: 2 });
+    const { bank } = bankAnswering({ kind: 'circuit_open' });
+
+    expect(await chargeAndSettle(deps(lifecycle, bank), pendingPayment())).toBe('deferred');
+
+    expect(stored.bankAttempts).toBe(2);
+    expect(stored.payment.status).toBe('PENDING');
+  });
+
+  it('does not call the bank for a payment another caller has claimed', async () => {
+    const { lifecycle, stored } = inMemoryLifecycle(pendingPayment(), {
+      claimedAt: new Date(NOW.getTime() - 1000),
+    });
+    const { bank, calls } = bankAnswering({ kind: 'declined', reason: 'card_declined' });
+
+    const result = await chargeAndSettle(deps(lifecycle, bank), pendingPayment());
+
+    expect(result).toBe('claimed_elsewhere');
+    expect(calls).toEqual([]);
+    expect(stored.payment.status).toBe('PENDING');
+  });
+
+  it('takes over a claim older than the lease (a caller that died mid-call)', async () => {
+    const { lifecycle } = inMemoryLifecycle(pendingPayment(), {
+      claimedAt: new Date(NOW.getTime() - 61_000),
+    });
+    const { bank, calls } = bankAnswering({ kind: 'approved', chargeId: 'ch_1' });
+
+    expect(await chargeAndSettle(deps(lifecycle, bank), pendingPayment())).toBe('succeeded');
+    expect(calls).toEqual(['charge']);
+  });
+});
+
+describe('giving up on a payment after the attempt limit', () => {
+  const atLimit = () => inMemoryLifecycle(pendingPayment(), { bankAttempts: SETTINGS.giveUpAfterAttempts });
+
+  it.each([
+    [{ kind: 'approved', chargeId: 'ch_found' }, 'succeeded', 'SUCCESS', null],
+    [{ kind: 'declined', reason: 'card_declined' }, 'failed', 'FAILED', 'card_declined'],
+    [{ kind: 'not_found' }, 'failed', 'FAILED', 'bank_never_charged: no answer after 3 attempts'],
+  ] as const)(
+    'reconciles instead of charging: the bank found %j',
+    async (found, result, status: PaymentStatus, reason) => {
+      const { lifecycle, stored } = atLimit();
+      const { bank, calls } = bankAnswering({ kind: 'unavailable', reason: 'down' }, found);
+
+      expect(await chargeAndSettle(deps(lifecycle, bank), pendingPayment())).toBe(result);
+
+      expect(calls).toEqual(['lookup']);
+      expect(stored.payment).toMatchObject({ status, failureReason: reason });
+    },
+  );
+
+  it('keeps waiting, and says it is stuck, while the bank cannot answer the lookup', async () => {
+    const { lifecycle, stored } = atLimit();
+    const { bank } = bankAnswering(
+      { kind: 'unavailable', reason: 'down' },
+      { kind: 'unavailable', reason: 'down' },
+    );
+
+    expect(await chargeAndSettle(deps(lifecycle, bank), pendingPayment())).toBe('stuck');
+
+    expect(stored.payment.status).toBe('PENDING');
+    expect(stored.nextAttemptAt).toEqual(new Date(NOW.getTime() + SETTINGS.pendingRetryMaxMs));
+  });
+});
