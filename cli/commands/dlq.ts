@@ -6,11 +6,14 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Kafka } from 'kafkajs';
+import type pg from 'pg';
 import {
   discardedRanges,
   isKafkaOnFailureRecord,
   type KafkaOnFailureRecord,
 } from '../../lambdas/core/adapters/kafka/on-failure-record';
+import { unparkPayment } from '../../lambdas/core/adapters/postgres/parked-payments';
+import { REDRIVE_CONSUMER_HEADER } from '../../lambdas/core/config/messaging';
 import type { DeadLetter } from '../../lambdas/core/use-cases/ports';
 import { type Output, UsageError } from '../context';
 import { readRecords, type TopicRecord } from '../kafka-records';
@@ -138,51 +141,103 @@ async function recordsOf(kafka: Kafka, letter: Letter): Promise<TopicRecord[]> {
   return ranges.flat();
 }
 
+/** A letter's place on its partition: a payment's letters are redriven in the order they were consumed. */
+function position(letter: Letter): [number, bigint] {
+  if (letter.kind === 'record') return [letter.letter.partition, BigInt(letter.letter.offset)];
+  const [first] = discardedRanges(letter.letter);
+  return [first?.partition ?? 0, BigInt(first?.firstOffset ?? '0')];
+}
+
+/** Receives every message, hiding each while the redrive runs; the ones not chosen are released at once. */
+async function receiveAll(access: DlqAccess): Promise<(Message & { parsed: Letter })[]> {
+  const received: (Message & { parsed: Letter })[] = [];
+  for (let round = 0; round < 1_000; round++) {
+    const { Messages = [] } = await access.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: access.queueUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 300,
+        WaitTimeSeconds: 0,
+      }),
+    );
+    if (Messages.length === 0) break;
+    received.push(...Messages.map((message) => ({ ...message, parsed: parseLetter(message.Body ?? '{}') })));
+  }
+  return received;
+}
+
 /**
  * Puts dead letters back on their topic for reprocessing (a batch's records re-read from Kafka by the
  * offsets its letter names) and deletes each from the DLQ only after Kafka acknowledged its records; a
- * letter whose redrive fails stays in the queue.
+ * letter whose redrive fails stays in the queue. A consumer's letter is redriven together with that
+ * consumer's other letters of the same payment, in offset order, after the payment's parking is cleared:
+ * its events are replayed in their order, and only that consumer handles them again (the others settled
+ * them the first time).
  */
 export async function redriveDlq(
   access: DlqAccess,
   kafka: Kafka,
+  pool: pg.Pool,
   target: string | undefined,
   out: Output,
 ): Promise<void> {
   if (!target) throw new UsageError('usage: aspay dlq redrive <message id> | --all');
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  const received = await receiveAll(access);
+  const targeted = received.find((message) => message.MessageId === target);
+  const sameParking = (message: { parsed: Letter }) =>
+    targeted?.parsed.kind === 'record' &&
+    message.parsed.kind === 'record' &&
+    message.parsed.letter.key !== null &&
+    message.parsed.letter.consumer === targeted.parsed.letter.consumer &&
+    message.parsed.letter.key === targeted.parsed.letter.key;
+  const chosen = received.filter(
+    (message) => target === '--all' || message === targeted || sameParking(message),
+  );
   const redriven: string[] = [];
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   try {
-    for (let round = 0; round < 100; round++) {
-      const { Messages = [] } = await access.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: access.queueUrl,
-          MaxNumberOfMessages: 10,
-          VisibilityTimeout: 30,
-          WaitTimeSeconds: 0,
-        }),
-      );
-      const chosen = Messages.filter(
-        (message: Message) => target === '--all' || message.MessageId === target,
-      );
-      for (const message of chosen) {
-        const records = await recordsOf(kafka, parseLetter(message.Body ?? '{}'));
-        for (const { topic, key, value, headers } of records) {
-          await producer.send({
-            topic,
-            acks: -1,
-            messages: [
-              { key, value, headers: { ...headers, 'aspay-redriven-from': message.MessageId ?? '' } },
-            ],
-          });
+    await Promise.all(
+      received
+        .filter((message) => !chosen.includes(message))
+        .map((message) =>
+          access.sqs.send(
+            new ChangeMessageVisibilityCommand({
+              QueueUrl: access.queueUrl,
+              ReceiptHandle: message.ReceiptHandle,
+              VisibilityTimeout: 0,
+            }),
+          ),
+        ),
+    );
+    chosen.sort((a, b) => {
+      const [partitionA, offsetA] = position(a.parsed);
+      const [partitionB, offsetB] = position(b.parsed);
+      return partitionA - partitionB || (offsetA < offsetB ? -1 : offsetA > offsetB ? 1 : 0);
+    });
+    await producer.connect();
+    const unparked = new Set<string>();
+    for (const message of chosen) {
+      const { parsed } = message;
+      const redriveHeaders: Record<string, string> = { 'aspay-redriven-from': message.MessageId ?? '' };
+      if (parsed.kind === 'record') {
+        redriveHeaders[REDRIVE_CONSUMER_HEADER] = parsed.letter.consumer;
+        const parking = `${parsed.letter.consumer}/${parsed.letter.key}`;
+        if (parsed.letter.key !== null && !unparked.has(parking)) {
+          await unparkPayment(pool, parsed.letter.consumer, parsed.letter.key);
+          unparked.add(parking);
         }
-        await access.sqs.send(
-          new DeleteMessageCommand({ QueueUrl: access.queueUrl, ReceiptHandle: message.ReceiptHandle }),
-        );
-        redriven.push(message.MessageId ?? '');
       }
-      if (Messages.length === 0 || (target !== '--all' && redriven.length > 0)) break;
+      for (const { topic, key, value, headers } of await recordsOf(kafka, parsed)) {
+        await producer.send({
+          topic,
+          acks: -1,
+          messages: [{ key, value, headers: { ...headers, ...redriveHeaders } }],
+        });
+      }
+      await access.sqs.send(
+        new DeleteMessageCommand({ QueueUrl: access.queueUrl, ReceiptHandle: message.ReceiptHandle }),
+      );
+      redriven.push(message.MessageId ?? '');
     }
   } finally {
     await producer.disconnect();
