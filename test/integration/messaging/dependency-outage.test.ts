@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mskEventFor } from '../../../lambdas/core/adapters/kafka/msk-event';
 import { postgresLedger } from '../../../lambdas/core/adapters/postgres/ledger-store';
@@ -65,7 +64,7 @@ async function captureEvent() {
       partition: 0,
       messages: [
         {
-          offset: String(Math.floor(Math.random() * 1e9)),
+          offset: '0',
           timestamp: String(Date.now()),
           key: Buffer.from(paymentId),
           value: Buffer.from(JSON.stringify(event)),
