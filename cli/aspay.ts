@@ -69,7 +69,9 @@ async function main(args: string[]): Promise<void> {
     case 'dlq show':
       return showDlq(dlq(), subject, out);
     case 'dlq redrive':
-      return redriveDlq(dlq(), kafka(), args.includes('--all') ? '--all' : subject, out);
+      return withPool((pool) =>
+        redriveDlq(dlq(), kafka(), pool, args.includes('--all') ? '--all' : subject, out),
+      );
     case 'chaos poison-pill':
       return poisonPill(kafka(), Number(flagValue(args, '--count') ?? '1'), out);
     case 'merchants create': {

@@ -6,6 +6,7 @@ import {
   type aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { CONSUMERS, toleratedOutageSeconds } from '../lambdas/core/config/messaging';
 
 /**
  * Alarms on what must wake someone up (API 5xx, function errors and throttles, anything in the DLQ, relay
@@ -116,6 +117,16 @@ export class Observability extends Construct {
       custom('BankContractErrors', 'Sum'),
       1,
       'The bank refused our credentials or answered outside the contract: nothing was decided',
+    );
+    // A consumer reports each wait for an unavailable dependency at once (a data point per minute while it
+    // lasts). A blip is absorbed; five minutes is an outage someone must see long before the event source
+    // mapping gives up and batches reach the DLQ (docs/ledger-notifications-saga.md).
+    alarm(
+      'ConsumersWaitingForDependency',
+      custom('ConsumerWaitingForDependency', 'Sum'),
+      1,
+      `A consumer has waited 5 minutes for its database, Kafka, DynamoDB or the bank; batches reach the DLQ after about ${Math.round(toleratedOutageSeconds(CONSUMERS.ledger) / 60)} minutes`,
+      { evaluationPeriods: 5, datapointsToAlarm: 5 },
     );
     for (const [name, fn] of props.functions) {
       const id = name.replace(/(^|-)(\w)/g, (_, _dash, letter: string) => letter.toUpperCase());

@@ -2,15 +2,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
+  type Message,
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Kafka } from 'kafkajs';
+import type pg from 'pg';
 import {
   discardedRanges,
   isKafkaOnFailureRecord,
   type KafkaOnFailureRecord,
 } from '../../lambdas/core/adapters/kafka/on-failure-record';
+import { unparkPayment } from '../../lambdas/core/adapters/postgres/parked-payments';
+import { REDRIVE_CONSUMER_HEADER } from '../../lambdas/core/config/messaging';
 import type { DeadLetter } from '../../lambdas/core/use-cases/ports';
 import { type Output, UsageError } from '../context';
 import { readRecords, type TopicRecord } from '../kafka-records';
@@ -84,30 +88,6 @@ async function peekAll(access: DlqAccess): Promise<ListedLetter[]> {
   return [...seen.values()];
 }
 
-async function makeVisible(access: DlqAccess, receipts: readonly string[]): Promise<void> {
-  for (const receipt of receipts) {
-    await access.sqs.send(
-      new ChangeMessageVisibilityCommand({
-        QueueUrl: access.queueUrl,
-        ReceiptHandle: receipt,
-        VisibilityTimeout: 0,
-      }),
-    );
-  }
-}
-
-/**
- * SQS has no true peek: while another reader (a second `aspay dlq` call) holds a message, receives skip it. So a
- * letter asked for by id is looked for again for a few seconds before it is declared missing.
- */
-async function findLetter(access: DlqAccess, id: string): Promise<ListedLetter | undefined> {
-  for (let attempt = 0; ; attempt++) {
-    const found = (await peekAll(access)).find((letter) => letter.id === id);
-    if (found || attempt >= LOOKUP_ATTEMPTS) return found;
-    await sleep(LOOKUP_PAUSE_MS);
-  }
-}
-
 function summary(listed: ListedLetter): string {
   if (listed.kind === 'record') {
     const { letter } = listed;
@@ -134,6 +114,32 @@ function details(listed: ListedLetter): string {
   ].join('\n');
 }
 
+async function makeVisible(access: DlqAccess, receipts: readonly (string | undefined)[]): Promise<void> {
+  await Promise.all(
+    receipts.map((receipt) =>
+      access.sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: access.queueUrl,
+          ReceiptHandle: receipt,
+          VisibilityTimeout: 0,
+        }),
+      ),
+    ),
+  );
+}
+
+/**
+ * SQS has no true peek: while another reader (a second `aspay dlq` call) holds a message, receives skip it. So a
+ * letter asked for by id is looked for again for a few seconds before it is declared missing.
+ */
+async function findLetter(access: DlqAccess, id: string): Promise<ListedLetter | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const found = (await peekAll(access)).find((letter) => letter.id === id);
+    if (found || attempt >= LOOKUP_ATTEMPTS) return found;
+    await sleep(LOOKUP_PAUSE_MS);
+  }
+}
+
 export async function listDlq(access: DlqAccess, out: Output): Promise<void> {
   const letters = await peekAll(access);
   out.print(letters, () =>
@@ -158,63 +164,107 @@ async function recordsOf(kafka: Kafka, letter: Letter): Promise<TopicRecord[]> {
   return ranges.flat();
 }
 
+/** A letter's place on its partition: a payment's letters are redriven in the order they were consumed. */
+function position(letter: Letter): [number, bigint] {
+  if (letter.kind === 'record') return [letter.letter.partition, BigInt(letter.letter.offset)];
+  const [first] = discardedRanges(letter.letter);
+  return [first?.partition ?? 0, BigInt(first?.firstOffset ?? '0')];
+}
+
+/** Receives every message, hiding each while the redrive runs; the ones not chosen are released at once. */
+async function receiveAll(access: DlqAccess): Promise<(Message & { parsed: Letter })[]> {
+  const received: (Message & { parsed: Letter })[] = [];
+  for (let round = 0; round < 1_000; round++) {
+    const { Messages = [] } = await access.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: access.queueUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 300,
+        WaitTimeSeconds: 0,
+      }),
+    );
+    if (Messages.length === 0) break;
+    received.push(...Messages.map((message) => ({ ...message, parsed: parseLetter(message.Body ?? '{}') })));
+  }
+  return received;
+}
+
 /**
  * Puts dead letters back on their topic for reprocessing (a batch's records re-read from Kafka by the
  * offsets its letter names) and deletes each from the DLQ only after Kafka acknowledged its records; a
- * letter whose redrive fails stays in the queue.
+ * letter whose redrive fails stays in the queue. A consumer's letter is redriven together with that
+ * consumer's other letters of the same payment, in offset order, after the payment's parking is cleared:
+ * its events are replayed in their order, and only that consumer handles them again (the others settled
+ * them the first time).
  */
 export async function redriveDlq(
   access: DlqAccess,
   kafka: Kafka,
+  pool: pg.Pool,
   target: string | undefined,
   out: Output,
 ): Promise<void> {
   if (!target) throw new UsageError('usage: aspay dlq redrive <message id> | --all');
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  let received = await receiveAll(access);
+  // As in findLetter: a letter another reader holds for a moment is looked for again.
+  for (let attempt = 1; target !== '--all' && attempt < LOOKUP_ATTEMPTS; attempt++) {
+    if (received.some((message) => message.MessageId === target)) break;
+    await makeVisible(
+      access,
+      received.map((message) => message.ReceiptHandle),
+    );
+    await sleep(LOOKUP_PAUSE_MS);
+    received = await receiveAll(access);
+  }
+  const targeted = received.find((message) => message.MessageId === target);
+  const sameParking = (message: { parsed: Letter }) =>
+    targeted?.parsed.kind === 'record' &&
+    message.parsed.kind === 'record' &&
+    message.parsed.letter.key !== null &&
+    message.parsed.letter.consumer === targeted.parsed.letter.consumer &&
+    message.parsed.letter.key === targeted.parsed.letter.key;
+  const chosen = received.filter(
+    (message) => target === '--all' || message === targeted || sameParking(message),
+  );
   const redriven: string[] = [];
-  // Messages received but not chosen are handed back at the end, not left hidden for the visibility timeout.
-  const passedOver: string[] = [];
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   try {
-    for (let round = 0; round < 100; round++) {
-      const { Messages = [] } = await access.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: access.queueUrl,
-          MaxNumberOfMessages: 10,
-          VisibilityTimeout: 30,
-          WaitTimeSeconds: 0,
-        }),
+    await makeVisible(
+      access,
+      received.filter((message) => !chosen.includes(message)).map((message) => message.ReceiptHandle),
+    );
+    chosen.sort((a, b) => {
+      const [partitionA, offsetA] = position(a.parsed);
+      const [partitionB, offsetB] = position(b.parsed);
+      return partitionA - partitionB || (offsetA < offsetB ? -1 : offsetA > offsetB ? 1 : 0);
+    });
+    await producer.connect();
+    const unparked = new Set<string>();
+    for (const message of chosen) {
+      const { parsed } = message;
+      const redriveHeaders: Record<string, string> = { 'aspay-redriven-from': message.MessageId ?? '' };
+      if (parsed.kind === 'record') {
+        redriveHeaders[REDRIVE_CONSUMER_HEADER] = parsed.letter.consumer;
+        const parking = `${parsed.letter.consumer}/${parsed.letter.key}`;
+        if (parsed.letter.key !== null && !unparked.has(parking)) {
+          await unparkPayment(pool, parsed.letter.consumer, parsed.letter.key);
+          unparked.add(parking);
+        }
+      }
+      for (const { topic, key, value, headers } of await recordsOf(kafka, parsed)) {
+        await producer.send({
+          topic,
+          acks: -1,
+          messages: [{ key, value, headers: { ...headers, ...redriveHeaders } }],
+        });
+      }
+      await access.sqs.send(
+        new DeleteMessageCommand({ QueueUrl: access.queueUrl, ReceiptHandle: message.ReceiptHandle }),
       );
-      for (const message of Messages) {
-        if (target !== '--all' && message.MessageId !== target) {
-          if (message.ReceiptHandle) passedOver.push(message.ReceiptHandle);
-          continue;
-        }
-        const records = await recordsOf(kafka, parseLetter(message.Body ?? '{}'));
-        for (const { topic, key, value, headers } of records) {
-          await producer.send({
-            topic,
-            acks: -1,
-            messages: [
-              { key, value, headers: { ...headers, 'aspay-redriven-from': message.MessageId ?? '' } },
-            ],
-          });
-        }
-        await access.sqs.send(
-          new DeleteMessageCommand({ QueueUrl: access.queueUrl, ReceiptHandle: message.ReceiptHandle }),
-        );
-        redriven.push(message.MessageId ?? '');
-      }
-      if (target !== '--all' && redriven.length > 0) break;
-      if (Messages.length === 0) {
-        // Another reader may hold the letter for a moment (see findLetter): look again a few times.
-        if (target === '--all' || round >= LOOKUP_ATTEMPTS) break;
-        await sleep(LOOKUP_PAUSE_MS);
-      }
+      redriven.push(message.MessageId ?? '');
     }
   } finally {
     await producer.disconnect();
-    await makeVisible(access, passedOver);
   }
   if (target !== '--all' && redriven.length === 0)
     throw new UsageError(`no message ${target} in the dead-letter queue`);

@@ -19,6 +19,16 @@ import { NOTIFIED_EVENTS, notifyMerchant } from '../core/use-cases/notify-mercha
 const WEBHOOK_ATTEMPTS = 3;
 const WEBHOOK_BACKOFF_BASE_MS = 1_000;
 const sender = httpWebhookSender();
+/**
+ * Built once per container; each invocation registers its context, so the in-progress record of an
+ * invocation that dies mid-delivery expires with that invocation's timeout instead of the 24 h record
+ * expiry, and a redelivery then sends the webhook:
+ * https://docs.powertools.aws.dev/lambda/typescript/latest/features/idempotency/#lambda-timeouts
+ */
+const idempotencyConfig = new IdempotencyConfig({
+  eventKeyJmesPath: 'eventId',
+  expiresAfterSeconds: IDEMPOTENCY_TABLE.expiresAfterSeconds,
+});
 
 const notifyOnce = makeIdempotent(
   async (event: EventEnvelope) =>
@@ -35,15 +45,13 @@ const notifyOnce = makeIdempotent(
   {
     persistenceStore: idempotencyStore(),
     keyPrefix: 'notifier',
-    config: new IdempotencyConfig({
-      eventKeyJmesPath: 'eventId',
-      expiresAfterSeconds: IDEMPOTENCY_TABLE.expiresAfterSeconds,
-    }),
+    config: idempotencyConfig,
   },
 );
 
-export const handler = consumerHandler(CONSUMERS.notifier, sqsDeadLetterQueue(), async (event) => {
+export const handler = consumerHandler(CONSUMERS.notifier, sqsDeadLetterQueue(), async (event, context) => {
   if (!NOTIFIED_EVENTS.has(event.type)) return;
+  idempotencyConfig.registerLambdaContext(context);
   const outcome = await notifyOnce(event);
   logger.info('notification handled', { type: event.type, outcome });
   metrics.addMetric(`Webhook_${outcome}`, 'Count', 1);

@@ -86,3 +86,18 @@ describe('the bank alarms', () => {
     },
   );
 });
+
+describe('the consumer alarm', () => {
+  it('alarms when consumers have waited for a dependency five minutes in a row, not on a blip', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ConsumerWaitingForDependency',
+      Namespace: 'ASPay',
+      Statistic: 'Sum',
+      Period: 60,
+      Threshold: 1,
+      EvaluationPeriods: 5,
+      DatapointsToAlarm: 5,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+});

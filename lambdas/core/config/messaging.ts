@@ -15,6 +15,12 @@ export const DEAD_LETTER_QUEUE = {
   retentionDays: 14,
 } as const;
 
+/**
+ * Set by `aspay dlq redrive` on a consumer's letter put back on the topic: only that consumer handles the
+ * record again, the others settled it the first time.
+ */
+export const REDRIVE_CONSUMER_HEADER = 'aspay-redrive-consumer';
+
 export type StartingPosition = 'TRIM_HORIZON' | 'LATEST';
 
 export interface ConsumerSettings {
@@ -26,10 +32,20 @@ export interface ConsumerSettings {
   readonly batchSize: number;
   readonly maxBatchingWindowSeconds: number;
   readonly startingPosition: StartingPosition;
-  /** Attempts per record before it is sidelined to the dead-letter queue (the seed: 3). */
+  /** Attempts per poison record before it is sidelined to the dead-letter queue (the seed: 3). */
   readonly maxAttempts: number;
-  /** First backoff; attempt n waits base * 2^(n-1) (the seed: 2 s, then 4 s). */
+  /** First backoff between a poison record's attempts; attempt n waits base * 2^(n-1) (the seed: 2 s, then 4 s). */
   readonly retryBaseMs: number;
+  /**
+   * A record failing on an unavailable dependency (docs/ledger-notifications-saga.md) is retried with this
+   * backoff, capped, until the invocation has `stopBeforeTimeoutMs` left; then the batch fails as a whole
+   * and nothing is dead-lettered: the event source mapping delivers the batch again.
+   */
+  readonly transientRetry: {
+    readonly baseMs: number;
+    readonly maxMs: number;
+    readonly stopBeforeTimeoutMs: number;
+  };
   /**
    * Whole-batch retries by the event source mapping when the function itself fails (a throw, e.g. its
    * dead-letter write failed, or a timeout); then the batch's metadata goes to the on-failure destination,
@@ -66,10 +82,23 @@ function consumer(handler: string): ConsumerSettings {
     startingPosition: 'TRIM_HORIZON',
     maxAttempts: 3,
     retryBaseMs: retryBaseMs(),
+    transientRetry: { baseMs: 500, maxMs: 30_000, stopBeforeTimeoutMs: 10_000 },
     batchRetryAttempts: 10,
     bisectBatchOnError: true,
-    timeoutSeconds: 300,
+    // Lambda's maximum, so a dependency outage is waited out for hours before anything reaches the DLQ
+    // (toleratedOutageSeconds below): https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html
+    timeoutSeconds: 900,
   };
+}
+
+/**
+ * How long a dependency may stay unavailable before a batch reaches the dead-letter queue: each invocation
+ * waits for it until its timeout, and the event source mapping invokes the batch 1 + batchRetryAttempts
+ * times (bisection only adds invocations) before it sends the batch's metadata to the on-failure destination.
+ * With 900 s and 10 retries: 9,900 s, 2 h 45 min.
+ */
+export function toleratedOutageSeconds(settings: ConsumerSettings): number {
+  return (1 + settings.batchRetryAttempts) * settings.timeoutSeconds;
 }
 
 export const CONSUMERS = {

@@ -1,25 +1,47 @@
-import type { MSKEvent } from 'aws-lambda';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Context, MSKEvent } from 'aws-lambda';
 import { consumedRecords } from '../adapters/kafka/msk-event';
+import { databasePool } from '../adapters/postgres/connection';
+import { postgresParkedPayments } from '../adapters/postgres/parked-payments';
 import type { ConsumerSettings } from '../config/messaging';
 import { type EventEnvelope, readEvent } from '../domain/events';
 import { logger, metrics, withObservability } from '../observability';
 import { consumeRecords } from '../use-cases/consume-records';
-import type { DeadLetterQueue } from '../use-cases/ports';
+import type { ConsumedRecord, DeadLetterQueue, ParkedPayments } from '../use-cases/ports';
+import { classifyFailure, UnreadableRecordError } from './failure-classification';
 
 /** Records of one payment run in order; this many payments are handled in parallel within a batch. */
 const PAYMENTS_IN_PARALLEL = 10;
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decode(record: ConsumedRecord): unknown {
+  let text: string;
+  try {
+    text = utf8.decode(record.value);
+  } catch {
+    throw new UnreadableRecordError('the record is not valid UTF-8');
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UnreadableRecordError(`the record is not JSON: ${(error as Error).message}`);
+  }
+}
+
 /**
  * Turns an MSK event into calls of `onEvent`, one per readable payment event: a tolerant reader (unknown
- * fields ignored, newer minor versions accepted, unknown types skipped and logged), retries with backoff,
- * and poison pills sidelined to the dead-letter queue after the configured attempts.
+ * fields ignored, newer minor versions accepted, unknown types skipped and logged); poison records
+ * dead-lettered after the configured attempts and their payment parked; transient failures waited out
+ * while the invocation has time, then the batch failed so the event source mapping delivers it again.
  */
 export function consumerHandler(
   settings: ConsumerSettings,
   deadLetters: DeadLetterQueue,
-  onEvent: (event: EventEnvelope) => Promise<void>,
+  onEvent: (event: EventEnvelope, context: Context) => Promise<void>,
+  parked: ParkedPayments = postgresParkedPayments(databasePool),
 ) {
-  return withObservability(async (event: MSKEvent) => {
+  return withObservability(async (event: MSKEvent, context: Context) => {
     const records = consumedRecords(event);
     await consumeRecords(
       records,
@@ -27,27 +49,46 @@ export function consumerHandler(
         consumer: settings.handler,
         maxAttempts: settings.maxAttempts,
         retryBaseMs: settings.retryBaseMs,
+        transientRetry: settings.transientRetry,
         concurrency: PAYMENTS_IN_PARALLEL,
         deadLetters,
+        parked,
+        classify: classifyFailure,
+        remainingTimeMs: () => context.getRemainingTimeInMillis(),
+        sleep: (ms) => sleep(ms),
         onDeadLetter: (letter) => {
           logger.error('record sidelined to the dead-letter queue', {
             topic: letter.topic,
             partition: letter.partition,
             offset: letter.offset,
+            key: letter.key,
             attempts: letter.attempts,
             lastError: letter.lastError,
           });
           metrics.addMetric('RecordsDeadLettered', 'Count', 1);
         },
+        onTransientFailure: ({ record, error, rule, retryInMs }) => {
+          logger.warn('waiting for a dependency', {
+            partition: record.partition,
+            offset: record.offset,
+            rule,
+            retryInMs,
+            error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+          });
+          // Published at once, not at the end of an invocation that may wait for minutes: the alarm on a
+          // lasting wait needs a data point every minute.
+          metrics.addMetric('ConsumerWaitingForDependency', 'Count', 1);
+          metrics.publishStoredMetrics();
+        },
       },
       async (record) => {
-        const read = readEvent(JSON.parse(record.value.toString('utf8')));
+        const read = readEvent(decode(record));
         if (read.kind === 'unknown_type') {
           logger.warn('skipped an event of an unknown type', { type: read.type, offset: record.offset });
           return;
         }
         logger.appendKeys({ paymentId: read.event.paymentId, eventId: read.event.eventId });
-        await onEvent(read.event);
+        await onEvent(read.event, context);
       },
     );
     return { processed: records.length };

@@ -1,16 +1,71 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { ConsumedRecord, DeadLetter, DeadLetterQueue } from './ports';
+import { REDRIVE_CONSUMER_HEADER } from '../config/messaging';
+import type { ConsumedRecord, DeadLetter, DeadLetterQueue, ParkedPayments, Parking } from './ports';
+
+/** Poison: fails the same way every time, dead-lettered. Transient: a dependency unavailable for now, waited for. */
+export interface FailureClassification {
+  readonly kind: 'poison' | 'transient';
+  /** Which rule decided, for logs. */
+  readonly rule: string;
+}
+
+export interface TransientFailure {
+  readonly record: ConsumedRecord;
+  readonly error: unknown;
+  readonly rule: string;
+  readonly retryInMs: number;
+}
 
 export interface ConsumePolicy {
-  /** The consumer's name, recorded on dead letters. */
+  /** The consumer's name, recorded on dead letters and parkings. */
   readonly consumer: string;
+  /** Attempts of a poison record before it is dead-lettered. */
   readonly maxAttempts: number;
-  /** Attempt n waits base * 2^(n-1) before the next (the seed: 2 s, then 4 s). */
+  /** Poison attempt n waits base * 2^(n-1) before the next (the seed: 2 s, then 4 s). */
   readonly retryBaseMs: number;
+  /** Transient failure n waits min(maxMs, base * 2^(n-1)), while the invocation has stopBeforeTimeoutMs left. */
+  readonly transientRetry: {
+    readonly baseMs: number;
+    readonly maxMs: number;
+    readonly stopBeforeTimeoutMs: number;
+  };
   /** Payments handled in parallel; one payment's records are always handled in order. */
   readonly concurrency: number;
   readonly deadLetters: DeadLetterQueue;
+  readonly parked: ParkedPayments;
+  readonly classify: (error: unknown) => FailureClassification;
+  /** The invocation's remaining time (the Lambda context's getRemainingTimeInMillis). */
+  readonly remainingTimeMs: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
   readonly onDeadLetter?: (letter: DeadLetter) => void;
+  readonly onTransientFailure?: (failure: TransientFailure) => void;
+}
+
+/**
+ * A dependency stayed unavailable until the invocation ran out of time: the batch fails as a whole, nothing
+ * is dead-lettered and no offset is committed past it, so the event source mapping delivers it again.
+ */
+export class DependencyUnavailableError extends Error {
+  override readonly name = 'DependencyUnavailableError';
+  constructor(readonly lastError: unknown) {
+    super(
+      `a dependency is still unavailable as the invocation runs out of time; the batch is retried: ${describe(lastError)}`,
+      { cause: lastError },
+    );
+  }
+}
+
+/** A later event of a payment whose earlier event this consumer dead-lettered: it waits behind that letter. */
+export class ParkedBehindDeadLetterError extends Error {
+  override readonly name = 'ParkedBehindDeadLetterError';
+  constructor(paymentId: string, parking: Parking) {
+    super(
+      `payment ${paymentId} is parked behind dead letter ${parking.letterId} (partition ${parking.partition}); redrive that letter first`,
+    );
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function deadLetter(
@@ -31,36 +86,102 @@ function deadLetter(
     payloadEncoding: isUtf8 ? 'utf8' : 'base64',
     headers: record.headers,
     attempts,
-    lastError: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    lastError: describe(error),
     failedAt: new Date().toISOString(),
   };
 }
 
-async function consumeOne(
-  policy: ConsumePolicy,
-  record: ConsumedRecord,
-  handle: (record: ConsumedRecord) => Promise<void>,
-): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await handle(record);
-      return;
-    } catch (error) {
-      if (attempt >= policy.maxAttempts) {
-        const letter = deadLetter(policy, record, attempt, error);
-        // If this write fails, the whole batch fails and is delivered again: nothing is dropped silently.
-        await policy.deadLetters.send(letter);
-        policy.onDeadLetter?.(letter);
-        return;
+/** One batch: its parkings (per payment) and whether it has already given up. */
+class BatchRun {
+  failure: DependencyUnavailableError | undefined;
+
+  constructor(
+    readonly policy: ConsumePolicy,
+    readonly parkings: Map<string, Parking>,
+  ) {}
+
+  /** Runs `operation` until it succeeds, waiting out transient failures while time is left. */
+  async untilAvailable<T>(record: ConsumedRecord, operation: () => Promise<T>): Promise<T> {
+    for (let failures = 1; ; failures++) {
+      try {
+        return await operation();
+      } catch (error) {
+        const { kind, rule } = this.policy.classify(error);
+        if (kind === 'poison') throw error;
+        await this.waitForDependency(record, error, rule, failures);
       }
-      await sleep(policy.retryBaseMs * 2 ** (attempt - 1));
+    }
+  }
+
+  /** Waits before the next try after the n-th consecutive transient failure, or fails the batch when out of time. */
+  async waitForDependency(record: ConsumedRecord, error: unknown, rule: string, failures: number) {
+    const { baseMs, maxMs, stopBeforeTimeoutMs } = this.policy.transientRetry;
+    const retryInMs = Math.min(maxMs, baseMs * 2 ** (failures - 1));
+    if (this.failure || this.policy.remainingTimeMs() - retryInMs < stopBeforeTimeoutMs) {
+      this.failure ??= new DependencyUnavailableError(error);
+      throw this.failure;
+    }
+    this.policy.onTransientFailure?.({ record, error, rule, retryInMs });
+    await this.policy.sleep(retryInMs);
+  }
+
+  /** Dead-letters the record, then parks its payment so that its later events wait behind the letter. */
+  async sideline(record: ConsumedRecord, attempts: number, error: unknown): Promise<void> {
+    const letter = deadLetter(this.policy, record, attempts, error);
+    const letterId = await this.untilAvailable(record, () => this.policy.deadLetters.send(letter));
+    this.policy.onDeadLetter?.(letter);
+    if (letter.key === null) return;
+    const parking: Parking = {
+      letterId: this.parkings.get(letter.key)?.letterId ?? letterId,
+      partition: record.partition,
+      lastOffset: record.offset,
+    };
+    const key = letter.key;
+    await this.untilAvailable(record, () => this.policy.parked.park(this.policy.consumer, key, parking));
+    this.parkings.set(key, parking);
+  }
+
+  async consume(record: ConsumedRecord, handle: (record: ConsumedRecord) => Promise<void>) {
+    const redrivenFor = record.headers[REDRIVE_CONSUMER_HEADER];
+    // A redriven letter is meant for the consumer that dead-lettered it; the others already settled it.
+    if (redrivenFor && redrivenFor !== this.policy.consumer) return;
+    const key = record.key?.toString('utf8');
+    const parking = key === undefined ? undefined : this.parkings.get(key);
+    if (key !== undefined && parking) {
+      // Already dead-lettered when this batch was delivered before: settled.
+      if (parking.partition === record.partition && record.offset <= parking.lastOffset) return;
+      await this.sideline(record, 0, new ParkedBehindDeadLetterError(key, parking));
+      return;
+    }
+    let poisonAttempts = 0;
+    let transientFailures = 0;
+    for (;;) {
+      try {
+        await handle(record);
+        return;
+      } catch (error) {
+        const { kind, rule } = this.policy.classify(error);
+        if (kind === 'transient') {
+          transientFailures++;
+          await this.waitForDependency(record, error, rule, transientFailures);
+          continue;
+        }
+        poisonAttempts++;
+        if (poisonAttempts >= this.policy.maxAttempts) {
+          await this.sideline(record, poisonAttempts, error);
+          return;
+        }
+        await this.policy.sleep(this.policy.retryBaseMs * 2 ** (poisonAttempts - 1));
+      }
     }
   }
 }
 
 /**
- * Handles a batch of records with at-least-once semantics: each record is tried up to `maxAttempts` times
- * with exponential backoff, then sidelined to the dead-letter queue so the partition keeps flowing.
+ * Handles a batch with at-least-once semantics. A poison record is tried `maxAttempts` times with backoff,
+ * then dead-lettered so its partition keeps flowing; its payment is parked, so this consumer dead-letters
+ * that payment's later events too (a redrive replays them in order). A transient failure is waited out
+ * while the invocation has time; then the batch fails without dead-lettering anything (DependencyUnavailableError).
  */
 export async function consumeRecords(
   records: readonly ConsumedRecord[],
@@ -72,11 +193,21 @@ export async function consumeRecords(
     const key = record.key?.toString('base64') ?? `${record.partition}:${record.offset}`;
     byKey.set(key, [...(byKey.get(key) ?? []), record]);
   }
+  const keys = [...new Set(records.flatMap((record) => (record.key ? [record.key.toString('utf8')] : [])))];
+  const first = records[0];
+  const lookup = new BatchRun(policy, new Map());
+  const parkings =
+    first && keys.length > 0
+      ? await lookup.untilAvailable(first, () => policy.parked.find(policy.consumer, keys))
+      : new Map<string, Parking>();
+  const run = new BatchRun(policy, parkings);
   const queues = [...byKey.values()];
   const workers = Array.from({ length: Math.min(policy.concurrency, queues.length) }, async () => {
-    for (let queue = queues.shift(); queue; queue = queues.shift()) {
-      for (const record of queue) await consumeOne(policy, record, handle);
+    for (let queue = queues.shift(); queue && !run.failure; queue = queues.shift()) {
+      for (const record of queue) await run.consume(record, handle);
     }
   });
-  await Promise.all(workers);
+  const settled = await Promise.allSettled(workers);
+  const rejected = settled.find((result) => result.status === 'rejected');
+  if (rejected) throw rejected.reason;
 }

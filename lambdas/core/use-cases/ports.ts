@@ -225,7 +225,24 @@ export interface BankAttemptClaim {
 
 /** Where records that still fail after every attempt are sidelined, with everything needed to redrive them. */
 export interface DeadLetterQueue {
-  send(letter: DeadLetter): Promise<void>;
+  /** Resolves with the letter's id in the queue once it is stored. */
+  send(letter: DeadLetter): Promise<string>;
+}
+
+/** A payment a consumer parked: it dead-lettered one of its events, so its later events wait behind it. */
+export interface Parking {
+  /** The payment's first dead letter in this consumer: the one to redrive first. */
+  readonly letterId: string;
+  readonly partition: number;
+  /** The payment's last offset this consumer dead-lettered (a redelivered batch skips up to it). */
+  readonly lastOffset: number;
+}
+
+/** Parked payments per consumer; `aspay dlq redrive` clears a payment's parking as it redrives its letters. */
+export interface ParkedPayments {
+  find(consumer: string, paymentIds: readonly string[]): Promise<Map<string, Parking>>;
+  /** Records the parking, keeping the first letter id of a payment already parked. */
+  park(consumer: string, paymentId: string, parking: Parking): Promise<void>;
 }
 
 export interface DeadLetter {
@@ -307,7 +324,8 @@ export interface LedgerStore {
     source: { eventId: string; paymentId: string; merchantId: string },
     entry: JournalEntryPlan,
   ): Promise<'posted' | 'duplicate'>;
-  hasPaymentEntry(paymentId: string): Promise<boolean>;
+  /** Whether the payment's own entry was posted, refused (a reported posting failure) or not seen yet. */
+  paymentEntryState(paymentId: string): Promise<'posted' | 'refused' | 'missing'>;
   /** Records a refused posting and its `ledger.posting_failed` event (outbox) once per failed event. */
   reportPostingFailure(
     failed: { eventId: string; paymentId: string; reason: string },

@@ -1,8 +1,21 @@
+import { AspayError } from '../domain/errors';
 import { createEvent, type EventEnvelope } from '../domain/events';
 import { paymentEntry, refundEntry } from '../domain/ledger';
 import { parseMoney } from '../domain/money';
 import type { Clock } from './payments';
 import type { LedgerStore } from './ports';
+
+/**
+ * A refund of a payment whose own entry the ledger has neither posted nor refused: its capture has not been
+ * processed (e.g. it was dead-lettered). Posting nothing would lose the reversal for good, so the refund is
+ * dead-lettered behind it and replayed once the capture is redriven.
+ */
+export class WaitingForEarlierEventError extends AspayError {
+  readonly type = 'waiting_for_earlier_event';
+  constructor(paymentId: string) {
+    super(`payment ${paymentId} has no posted capture yet: its refund waits for the earlier event`);
+  }
+}
 
 export type LedgerOutcome = 'posted' | 'duplicate' | 'posting_failed' | 'not_posted' | 'ignored';
 
@@ -11,8 +24,8 @@ export type LedgerOutcome = 'posted' | 'duplicate' | 'posting_failed' | 'not_pos
  * posts its reversal. The ledger records money that moved: a recorded refund (`payment.refunded`) the bank
  * then rejects never moved any, so only `payment.refund_executed` reverses.
  * A posting the ledger must refuse (a frozen merchant) is reported once as `ledger.posting_failed`, which
- * starts the saga's compensation. A refund of a payment that was never posted (a compensated one) posts
- * nothing: there is nothing to reverse.
+ * starts the saga's compensation. A refund of a payment whose posting was refused (a compensated one) posts
+ * nothing: there is nothing to reverse. A refund of a payment not posted yet waits (WaitingForEarlierEventError).
  */
 export async function postToLedger(
   ledger: LedgerStore,
@@ -37,7 +50,9 @@ export async function postToLedger(
     return 'posting_failed';
   }
   if (event.type === 'payment.refund_executed') {
-    if (!(await ledger.hasPaymentEntry(event.paymentId))) return 'not_posted';
+    const capture = await ledger.paymentEntryState(event.paymentId);
+    if (capture === 'refused') return 'not_posted';
+    if (capture === 'missing') throw new WaitingForEarlierEventError(event.paymentId);
     const data = event.data as EventEnvelope<'payment.refund_executed'>['data'];
     const entry = refundEntry(
       event.paymentId,

@@ -21,6 +21,21 @@ const EVENT_SOURCE_ARN = 'arn:aws:kafka:us-east-1:000000000000:cluster/aspay-loc
 const MAX_CLIENT_BACKOFF_MS = 30_000;
 
 /**
+ * Group membership timings. A runner killed without leaving its groups holds its partitions until the
+ * broker misses its heartbeats for `sessionTimeout` (kafkajs's default, 30 s, plus a rebalance made a
+ * restarted runner wait about 50 s); 6 s is the broker's default group.min.session.timeout.ms, so a
+ * restarted runner resumes within seconds. The mapping heartbeats every `heartbeatInterval` while a
+ * function runs (kafkajs only heartbeats between batches on its own), so a long invocation, such as one
+ * waiting for its database, keeps the partition. `rebalanceTimeout` bounds how long a rebalance waits for a
+ * live member busy with an invocation before it goes on without it.
+ */
+export const GROUP_MEMBERSHIP = {
+  sessionTimeout: 6_000,
+  heartbeatInterval: 1_000,
+  rebalanceTimeout: 10_000,
+} as const;
+
+/**
  * Everything the local mapping takes from the shared consumer settings: the same values the CDK
  * ManagedKafkaEventSource is built from (compared property by property in test/infra).
  */
@@ -28,6 +43,7 @@ export function eventSourceMappingConfig(settings: ConsumerSettings) {
   return {
     consumer: {
       groupId: settings.groupId,
+      ...GROUP_MEMBERSHIP,
       maxWaitTimeInMs: settings.maxBatchingWindowSeconds * 1_000,
       retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: MAX_CLIENT_BACKOFF_MS },
     },
@@ -89,6 +105,11 @@ export async function startEventSourceMapping(
       for (let start = 0; start < batch.messages.length; start += config.batchSize) {
         const messages = batch.messages.slice(start, start + config.batchSize);
         let discarded: Awaited<ReturnType<typeof deliverBatch<KafkaMessage>>>;
+        // A failed heartbeat means a rebalance: isStale() reports it and the delivery is abandoned.
+        const keepMembership = setInterval(
+          () => heartbeat().catch(() => undefined),
+          GROUP_MEMBERSHIP.heartbeatInterval,
+        );
         try {
           discarded = await deliverBatch(messages, config.retryPolicy, {
             invoke: async (records) => {
@@ -115,6 +136,8 @@ export async function startEventSourceMapping(
         } catch (error) {
           if (error instanceof DeliveryAbandonedError) return;
           throw error;
+        } finally {
+          clearInterval(keepMembership);
         }
         for (const part of discarded) {
           const records = part.records.map((message) => ({

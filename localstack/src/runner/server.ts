@@ -2,6 +2,7 @@
  * The local event-source runner: what AWS does around the functions that no HTTP request triggers.
  * MSK event source mappings for the consumer functions, and the schedules (outbox relay, pending payments).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createKafka } from '../../../lambdas/core/adapters/kafka/client';
 import { ENV } from '../../../lambdas/core/config/environment';
 import { CONSUMERS, SCHEDULED_FUNCTIONS } from '../../../lambdas/core/config/messaging';
@@ -51,10 +52,28 @@ const schedules = await Promise.all(
 );
 log('INFO', 'runner started', { consumers: consumers.length, schedules: schedules.length });
 
-const stop = async () => {
+/**
+ * Leaving the groups hands the partitions to a restarted runner at once instead of after the session
+ * timeout. kafkajs leaves only once the batch in flight is settled, and an invocation may run for minutes:
+ * past the grace period the runner exits anyway, and that uncommitted batch is delivered again.
+ */
+const SHUTDOWN_GRACE_MS = 5_000;
+
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  log('INFO', 'runner stopping', { signal });
   for (const schedule of schedules) schedule.stop();
-  await Promise.all(consumers.map((consumer) => consumer.disconnect()));
+  const left = await Promise.race([
+    Promise.allSettled(consumers.map((consumer) => consumer.disconnect())).then(() => true),
+    sleep(SHUTDOWN_GRACE_MS).then(() => false),
+  ]);
+  log(
+    'INFO',
+    left ? 'runner stopped: left its consumer groups' : 'runner stopped with invocations in flight',
+  );
   process.exit(0);
 };
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
+process.once('SIGTERM', () => void stop('SIGTERM'));
+process.once('SIGINT', () => void stop('SIGINT'));

@@ -38,12 +38,14 @@ export function postgresLedger(pool: pg.Pool): LedgerStore {
       });
     },
 
-    async hasPaymentEntry(paymentId) {
-      const { rowCount } = await pool.query(
-        "SELECT 1 FROM ledger.journal_entries WHERE payment_id = $1 AND kind = 'payment'",
+    async paymentEntryState(paymentId) {
+      const { rows } = await pool.query<{ posted: boolean; refused: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM ledger.journal_entries WHERE payment_id = $1 AND kind = 'payment') AS posted,
+                EXISTS (SELECT 1 FROM ledger.posting_failures WHERE payment_id = $1) AS refused`,
         [paymentId],
       );
-      return (rowCount ?? 0) > 0;
+      if (rows[0]?.posted) return 'posted';
+      return rows[0]?.refused ? 'refused' : 'missing';
     },
 
     reportPostingFailure(failed, event) {

@@ -3,14 +3,15 @@ import { ENV } from '../../config/environment';
 import type { DeadLetterQueue } from '../../use-cases/ports';
 
 /** The SQS dead-letter queue (ElasticMQ locally, when SQS_ENDPOINT is set). */
-export function sqsDeadLetterQueue(): DeadLetterQueue {
-  const queueUrl = process.env[ENV.deadLetterQueueUrl];
+export function sqsDeadLetterQueue(
+  queueUrl = process.env[ENV.deadLetterQueueUrl],
+  endpoint = process.env[ENV.sqsEndpoint],
+): DeadLetterQueue {
   if (!queueUrl) throw new Error(`${ENV.deadLetterQueueUrl} is not set`);
-  const endpoint = process.env[ENV.sqsEndpoint];
   const client = new SQSClient(endpoint ? { endpoint } : {});
   return {
     async send(letter) {
-      await client.send(
+      const { MessageId } = await client.send(
         new SendMessageCommand({
           QueueUrl: queueUrl,
           MessageBody: JSON.stringify(letter),
@@ -20,6 +21,8 @@ export function sqsDeadLetterQueue(): DeadLetterQueue {
           },
         }),
       );
+      if (!MessageId) throw new Error('SQS stored the dead letter without returning its message id');
+      return MessageId;
     },
   };
 }

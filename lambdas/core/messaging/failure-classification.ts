@@ -1,0 +1,138 @@
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyInconsistentStateError,
+  IdempotencyPersistenceLayerError,
+} from '@aws-lambda-powertools/idempotency';
+import { BrokenCircuitError } from 'cockatiel';
+import { TransientBankError } from '../adapters/bank/http-bank';
+import { AspayError, UnsupportedEventError } from '../domain/errors';
+import type { FailureClassification } from '../use-cases/consume-records';
+
+/**
+ * Poison or transient: the one place that decides what a consumer does with a failed record. A poison
+ * record fails the same way however often it is tried, so it is dead-lettered after a few attempts; a
+ * transient failure is a dependency that is unavailable for now, so the record waits for it and is never
+ * dead-lettered for it (docs/ledger-notifications-saga.md).
+ *
+ * An error no rule recognises is poison. Every dependency this code talks to fails with an error
+ * recognised below, so an unknown error is almost always a bug that fails deterministically. Dead-lettered,
+ * it parks only its own payment and is redriven once fixed; called transient, it would hold every payment
+ * of its partition for the hours the event source mapping keeps retrying, then have the batch discarded
+ * without the per-payment parking that keeps later events behind it.
+ */
+
+/** A record that cannot even be read: not UTF-8, or not JSON. */
+export class UnreadableRecordError extends Error {
+  override readonly name = 'UnreadableRecordError';
+}
+
+/** SQLSTATE classes and codes that say "the database is unavailable or busy now", not "this is wrong". */
+const TRANSIENT_SQLSTATE = [
+  // Class 08: connection exceptions (failover, proxy dropping the connection).
+  /^08/,
+  // Class 53: insufficient resources (too many connections, out of memory or disk for now).
+  /^53/,
+  // 57P01-57P03: admin shutdown, crash shutdown, cannot connect now (a restart or failover in progress).
+  /^57P0[1-3]$/,
+  // Serialization failure and deadlock: the transaction lost a race and succeeds when run again.
+  /^40001$/,
+  /^40P01$/,
+];
+
+/** Node.js socket and DNS errors: the peer is unreachable for now. */
+const TRANSIENT_ERRNO = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/**
+ * node-postgres reports a lost or unobtainable connection with plain Errors that carry no code, only these
+ * messages (pg's client and pg-pool's connect timeout).
+ */
+const PG_CONNECTION_MESSAGES = [
+  /^Connection terminated/,
+  /^timeout exceeded when trying to connect$/,
+  /is not queryable$/,
+];
+
+/** AWS error names that mean "slow down": the request succeeds when sent again later. */
+const AWS_THROTTLING_NAMES = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'LimitExceededException',
+]);
+
+interface ErrorFields {
+  code?: unknown;
+  retriable?: unknown;
+  $retryable?: unknown;
+  $fault?: unknown;
+  $metadata?: { httpStatusCode?: number };
+}
+
+function transientRule(error: Error): string | undefined {
+  const fields = error as Error & ErrorFields;
+  // Powertools: another invocation holds the event; its in-progress record expires with that invocation's
+  // timeout (the context is registered), after which the event is processed here.
+  if (error instanceof IdempotencyAlreadyInProgressError) return 'idempotency record in progress';
+  // Powertools: the idempotency table (DynamoDB) could not be read or written, or changed under us.
+  if (error instanceof IdempotencyPersistenceLayerError || error instanceof IdempotencyInconsistentStateError)
+    return 'idempotency store unavailable';
+  // The bank answered 5xx or timed out, or the breaker is open while it recovers.
+  if (error instanceof TransientBankError || error instanceof BrokenCircuitError) return 'bank unavailable';
+  if (typeof fields.code === 'string') {
+    if (TRANSIENT_ERRNO.has(fields.code)) return `network ${fields.code}`;
+    if (
+      /^[0-9A-Z]{5}$/.test(fields.code) &&
+      TRANSIENT_SQLSTATE.some((rule) => rule.test(fields.code as string))
+    )
+      return `database SQLSTATE ${fields.code}`;
+  }
+  if (PG_CONNECTION_MESSAGES.some((rule) => rule.test(error.message))) return 'database connection lost';
+  // kafkajs marks every error a retry can cure (connection, leader election, request timeout) as retriable.
+  if (error.name.startsWith('KafkaJS') && fields.retriable === true) return 'Kafka unavailable';
+  // AWS SDK v3 (SQS, DynamoDB): its own retry marker, throttling, or a server-side fault.
+  if (fields.$retryable) return 'AWS retryable';
+  if (AWS_THROTTLING_NAMES.has(error.name)) return 'AWS throttling';
+  if (fields.$fault === 'server' || (fields.$metadata?.httpStatusCode ?? 0) >= 500) return 'AWS 5xx';
+  return undefined;
+}
+
+function poisonRule(error: Error): string | undefined {
+  if (error instanceof UnreadableRecordError) return 'unreadable';
+  // Fails the event schema or has another major version: the reader will never accept it.
+  if (error instanceof UnsupportedEventError) return 'invalid or unsupported';
+  // A domain rule refused it (illegal transition, refund too large...): the same event is refused again.
+  if (error instanceof AspayError) return 'domain rule';
+  return undefined;
+}
+
+/** The error and what caused it: wrappers (kafkajs retries, Powertools, AggregateError) hide the real reason. */
+function* chain(error: unknown, depth = 0): Generator<Error> {
+  if (!(error instanceof Error) || depth > 5) return;
+  yield error;
+  if (error instanceof AggregateError) for (const inner of error.errors) yield* chain(inner, depth + 1);
+  yield* chain(error.cause, depth + 1);
+}
+
+export function classifyFailure(error: unknown): FailureClassification {
+  const errors = [...chain(error)];
+  for (const link of errors) {
+    const rule = transientRule(link);
+    if (rule) return { kind: 'transient', rule };
+  }
+  for (const link of errors) {
+    const rule = poisonRule(link);
+    if (rule) return { kind: 'poison', rule };
+  }
+  return { kind: 'poison', rule: 'unknown error' };
+}

@@ -1,0 +1,124 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { mskEventFor } from '../../../lambdas/core/adapters/kafka/msk-event';
+import { CONSUMERS } from '../../../lambdas/core/config/messaging';
+import { createEvent } from '../../../lambdas/core/domain/events';
+import { invokeFunction, loadHandler } from '../../../localstack/src/lambda-runtime';
+import { ROOT } from '../../../localstack/src/settings';
+import { handlerEnvironment } from '../../../localstack/src/stack';
+import { createTestMerchant, testDatabase } from '../../support/database';
+import { eventually } from '../../support/eventually';
+import { localEndpoints } from '../../support/local-stack';
+import { testDeadLetterQueue } from '../../support/test-queue';
+import { deliveriesTo } from '../../support/webhooks';
+
+const db = testDatabase();
+const endpoints = localEndpoints();
+
+/** A webhook endpoint that takes the request and never answers: the notifier is mid-delivery while it waits. */
+async function hangingEndpoint() {
+  const requests: string[] = [];
+  const server = createServer((request) => {
+    requests.push(request.url ?? '');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/hooks`,
+    requests,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
+describe('the notifier after an invocation died mid-delivery', () => {
+  it('delivers the webhook once the dead invocation would have timed out, with no dead letter', async () => {
+    const queue = await testDeadLetterQueue();
+    const environment = { ...handlerEnvironment(endpoints), DLQ_URL: queue.url };
+    const merchant = await createTestMerchant(db);
+    const { rows } = await db.query<{ webhook_url: string }>(
+      'SELECT webhook_url FROM merchants WHERE id = $1',
+      [merchant.id],
+    );
+    const sinkUrl = rows[0]?.webhook_url ?? '';
+    const hanging = await hangingEndpoint();
+    await db.query('UPDATE merchants SET webhook_url = $1 WHERE id = $2', [hanging.url, merchant.id]);
+
+    const paymentId = randomUUID();
+    const event = createEvent(
+      'payment.succeeded',
+      { paymentId, merchantId: merchant.id },
+      { amount: '12.00', currency: 'USD', status: 'SUCCESS', source: 'tok_success' },
+      new Date(),
+    );
+    const msk = mskEventFor(
+      {
+        topic: CONSUMERS.notifier.topic,
+        partition: 0,
+        messages: [
+          {
+            offset: '0',
+            timestamp: String(Date.now()),
+            key: Buffer.from(paymentId),
+            value: Buffer.from(JSON.stringify(event)),
+          },
+        ],
+      },
+      {
+        eventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/aspay-local/local',
+        bootstrapServers: '',
+      },
+    );
+
+    // The first invocation (a 4 s timeout) is killed while the merchant's endpoint holds its POST.
+    const timeoutSeconds = 4;
+    const dying = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'test', 'support', 'notifier-process.ts')],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          ...environment,
+          NOTIFIER_EVENT: JSON.stringify(msk),
+          NOTIFIER_TIMEOUT_SECONDS: String(timeoutSeconds),
+        },
+      },
+    );
+    try {
+      await eventually(
+        async () => hanging.requests.length,
+        (received) => received > 0,
+        { timeoutMs: 30_000 },
+      );
+    } finally {
+      dying.kill('SIGKILL');
+      hanging.close();
+    }
+    const killedAt = Date.now();
+    await db.query('UPDATE merchants SET webhook_url = $1 WHERE id = $2', [sinkUrl, merchant.id]);
+
+    // The event source mapping delivers the batch again, to a fresh instance.
+    Object.assign(process.env, environment);
+    const handler = await loadHandler('notifier');
+    await invokeFunction(handler, 'notifier', msk, 60);
+
+    // It waited for the dead invocation's in-progress record to expire (at most its timeout), not 24 h.
+    expect(Date.now() - killedAt).toBeLessThan(timeoutSeconds * 1_000 + 5_000);
+    const delivered = await eventually(
+      () => deliveriesTo(merchant.id),
+      (deliveries) => deliveries.length > 0,
+    );
+    expect(delivered.map((delivery) => JSON.parse(delivery.rawBody).id)).toEqual([event.eventId]);
+    const recorded = await db.query('SELECT status FROM webhook_deliveries WHERE event_id = $1', [
+      event.eventId,
+    ]);
+    expect(recorded.rows).toEqual([{ status: 'delivered' }]);
+    expect(await queue.letters()).toEqual([]);
+  }, 90_000);
+});
