@@ -82,16 +82,11 @@ describe("a payment's events across a dead letter", () => {
       { amount: '25.00', currency: 'USD', status: 'SUCCESS', source: 'tok_success' },
       new Date(),
     );
+    const refundId = randomUUID();
     const refund = createEvent(
-      'payment.refunded',
+      'payment.refund_executed',
       ids,
-      {
-        refundId: randomUUID(),
-        amount: '25.00',
-        currency: 'USD',
-        refundedTotal: '25.00',
-        statusAfter: 'REFUNDED',
-      },
+      { refundId, amount: '25.00', currency: 'USD', bankRefundId: 're_payment_order_test' },
       new Date(),
     );
     const producer = kafka.producer({ idempotent: true });
@@ -146,6 +141,11 @@ describe("a payment's events across a dead letter", () => {
     // The payment as the events describe it, so the ledger's invariants hold for it (aspay ledger verify).
     await db.query("UPDATE payments SET status = 'PENDING' WHERE id = $1", [paymentId]);
     await db.query("UPDATE payments SET status = 'SUCCESS' WHERE id = $1", [paymentId]);
+    await db.query(
+      `INSERT INTO refunds (id, payment_id, merchant_id, idempotency_key, request_hash, amount, currency, status, executed_at)
+       VALUES ($1, $2, 'mer_demo_acme', $3, 'test', 25.00, 'USD', 'EXECUTED', now())`,
+      [refundId, paymentId, `payment-order-${refundId}`],
+    );
     await db.query("UPDATE payments SET status = 'REFUNDED', refunded_amount = amount WHERE id = $1", [
       paymentId,
     ]);

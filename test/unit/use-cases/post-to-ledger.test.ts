@@ -22,9 +22,9 @@ function ledgerWithCapture(state: 'posted' | 'refused' | 'missing') {
 }
 
 const refund = createEvent(
-  'payment.refunded',
+  'payment.refund_executed',
   { paymentId: randomUUID(), merchantId: 'mer_demo_acme' },
-  { refundId: randomUUID(), amount: '5.00', currency: 'USD', refundedTotal: '5.00', statusAfter: 'SUCCESS' },
+  { refundId: randomUUID(), amount: '5.00', currency: 'USD', bankRefundId: 're_test' },
   new Date(),
 );
 
