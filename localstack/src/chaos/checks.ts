@@ -19,7 +19,8 @@ export interface Violation {
     | 'false-dead-letter'
     | 'outbox-not-drained'
     | 'not-quiet'
-    | 'not-recovered';
+    | 'not-recovered'
+    | 'crashed';
   subject: string;
   detail: string;
 }

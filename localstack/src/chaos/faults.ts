@@ -42,26 +42,46 @@ async function isServing(name: string, endpoints: LocalEndpoints): Promise<boole
   return response.status === 200;
 }
 
-/** Waits for a supervisor (if the policy allows one), else restarts what is missing with the stack's own start. */
+let restarting: Promise<unknown> = Promise.resolve();
+
+/**
+ * Starts whatever of the stack is not running, through `bringUp()` (what `npm run local:up` runs), one
+ * restart at a time so two never race for a port.
+ */
+export function restartMissing(expected: LocalEndpoints): Promise<void> {
+  const next = restarting.then(async () => {
+    const { endpoints } = await bringUp();
+    // A restart with another environment would point the process at another database or broker.
+    if (
+      endpoints.databaseUrl !== expected.databaseUrl ||
+      endpoints.apiUrl !== expected.apiUrl ||
+      endpoints.kafkaBrokers !== expected.kafkaBrokers
+    ) {
+      throw new FaultInjectionError(
+        `a restart would start processes against another stack (${endpoints.databaseUrl}): run the chaos run with the environment the stack was started with`,
+      );
+    }
+  });
+  restarting = next.catch(() => undefined);
+  return next;
+}
+
+/** Waits for a supervisor (if the policy allows one), else restarts what is missing itself. */
 async function restore(name: string, env: FaultEnvironment): Promise<Date> {
   const back =
     env.restart.supervisorGraceMs > 0 &&
     (await waitUntil(() => isServing(name, env.endpoints), { timeoutMs: env.restart.supervisorGraceMs }));
-  if (!back) {
-    const { endpoints } = await bringUp();
-    // A restart with another environment would point the process at another database or broker.
-    if (
-      endpoints.databaseUrl !== env.endpoints.databaseUrl ||
-      endpoints.apiUrl !== env.endpoints.apiUrl ||
-      endpoints.kafkaBrokers !== env.endpoints.kafkaBrokers
-    ) {
-      throw new FaultInjectionError(
-        `restarting the ${name} would start it against another stack (${endpoints.databaseUrl}): run the chaos run with the environment the stack was started with`,
-      );
-    }
-  }
+  if (!back) await restartMissing(env.endpoints);
   return new Date();
 }
+
+/** The process each fault stops on purpose. */
+export const FAULT_TARGETS: Partial<Record<FaultKind, string>> = {
+  'runner-kill': 'runner',
+  'api-kill': 'api',
+  'database-outage': 'rds-proxy',
+  'kafka-restart': 'kafka',
+};
 
 /** The pid the local stack recorded for a process it started, refusing anything else. */
 function recordedPid(name: string): number {
@@ -116,7 +136,7 @@ export async function injectFault(
   switch (fault.kind) {
     case 'runner-kill':
     case 'api-kill': {
-      const name = fault.kind === 'runner-kill' ? 'runner' : 'api';
+      const name = FAULT_TARGETS[fault.kind] as string;
       await killHard(name);
       const endedAt = ended();
       const restoredAt = await restore(name, env);

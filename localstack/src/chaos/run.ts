@@ -4,11 +4,13 @@ import { dlqAccess } from '../../../cli/commands/dlq';
 import { createKafka } from '../../../lambdas/core/adapters/kafka/client';
 import { createPool } from '../../../lambdas/core/adapters/postgres/pool';
 import type { LocalEndpoints } from '../stack';
+import { runningProcesses } from '../support/processes';
 import { checkRun, gatherEvidence, type Violation } from './checks';
 import { classifyLetters, listLetters } from './dead-letters';
-import { type FaultRecord, injectFault, type RestartPolicy } from './faults';
+import { FAULT_TARGETS, type FaultRecord, injectFault, type RestartPolicy, restartMissing } from './faults';
 import { LoadClient, type Merchant, type PaymentOutcome, runLoad, sendProbe } from './load';
 import type { ChaosPlan } from './plan';
+import { type Crash, ProcessWatch } from './process-watch';
 import { type QuietResult, waitForQuiet } from './quiet';
 import { succeededAt } from './recovery';
 
@@ -36,6 +38,8 @@ export interface ChaosResult {
   faults: FaultResult[];
   quiet: QuietResult;
   violations: Violation[];
+  /** Processes that died without a fault killing them. */
+  crashes: Crash[];
   /** The run's payments by final status. */
   statuses: Record<string, number>;
   requests: number;
@@ -56,21 +60,54 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
   const dlq = dlqAccess(endpoints.deadLetterQueueUrl, endpoints.sqsEndpoint);
   const merchants: readonly Merchant[] = endpoints.merchants;
   const client = new LoadClient(endpoints.apiUrl);
+  let watching: NodeJS.Timeout | undefined;
   try {
     const lettersBefore = new Set((await listLetters(dlq)).map((letter) => letter.id));
     const probes: Promise<PaymentOutcome>[] = [];
     const faults: FaultResult[] = [];
 
+    const recoveries: Promise<void>[] = [];
+    const timeRecovery = (record: FaultResult, probe: Promise<PaymentOutcome>) => {
+      const timing = probe.then(async (outcome) => {
+        const id = outcome.answeredIds[0];
+        const at = id && (await succeededAt(pool, id, { timeoutMs: options.recoveryTimeoutMs }));
+        if (at) record.recoveryMs = Math.max(0, at.getTime() - record.endedAt.getTime());
+        log(`${record.kind}: ${at ? `recovered in ${record.recoveryMs} ms` : 'no new payment completed'}`);
+      });
+      recoveries.push(timing);
+      return timing;
+    };
+
+    // A process that dies on its own is reported, then restarted once no fault is in progress.
+    const watch = new ProcessWatch(runningProcesses());
+    let faultInProgress = false;
+    let restarting = false;
+    watching = setInterval(() => {
+      for (const crash of watch.check()) log(`${crash.name} died on its own`);
+      if (faultInProgress || restarting || !watch.anyDown()) return;
+      restarting = true;
+      void restartMissing(endpoints)
+        .catch((error: Error) => log(`restart failed: ${error.message}`))
+        .finally(() => {
+          restarting = false;
+        });
+    }, 1_000);
+
     const runFaults = async () => {
+      let previousRecovery: Promise<void> = Promise.resolve();
       for (const planned of plan.faults) {
         const wait = started + planned.atMs - Date.now();
         if (wait > 0) await sleep(wait);
+        // Each fault starts once the system recovered from the one before, so each recovery is its own.
+        await previousRecovery;
         log(`fault ${planned.kind} at +${Math.round((Date.now() - started) / 1000)} s`);
         let probe: Promise<PaymentOutcome> | undefined;
         const onEnd = () => {
           probe = sendProbe(client, merchants[0] as Merchant, runId, plan.payments.length + probes.length);
           probes.push(probe);
         };
+        faultInProgress = true;
+        watch.target = FAULT_TARGETS[planned.kind];
         try {
           const record = await injectFault(
             planned,
@@ -78,7 +115,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
             onEnd,
           );
           faults.push(record);
-          if (probe) void timeRecovery(record, probe);
+          if (probe) previousRecovery = timeRecovery(record, probe);
         } catch (error) {
           const now = new Date();
           faults.push({
@@ -89,18 +126,11 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
             error: (error as Error).message,
           });
           log(`fault ${planned.kind} failed: ${(error as Error).message}`);
+        } finally {
+          watch.target = undefined;
+          faultInProgress = false;
         }
       }
-    };
-    const recoveries: Promise<void>[] = [];
-    const timeRecovery = (record: FaultResult, probe: Promise<PaymentOutcome>) => {
-      const timing = probe.then(async (outcome) => {
-        const id = outcome.answeredIds[0];
-        const at = id && (await succeededAt(pool, id, { timeoutMs: options.recoveryTimeoutMs }));
-        if (at) record.recoveryMs = Math.max(0, at.getTime() - record.endedAt.getTime());
-        log(`${record.kind}: ${at ? `recovered in ${record.recoveryMs} ms` : 'no new payment completed'}`);
-      });
-      recoveries.push(timing);
     };
 
     log(`load: ${plan.payments.length} payments over ~${Math.round(plan.durationMs / 1000)} s`);
@@ -132,6 +162,12 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
         subject: 'outbox',
         detail: `${quiet.motion.unpublishedEvents} event(s) of the run still unpublished`,
       });
+    for (const crash of watch.crashes)
+      violations.push({
+        check: 'crashed',
+        subject: crash.name,
+        detail: `died at ${crash.at.toISOString()} without a fault killing it`,
+      });
     for (const fault of faults) {
       if (fault.error)
         violations.push({
@@ -153,6 +189,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
       faults,
       quiet,
       violations,
+      crashes: watch.crashes,
       statuses: Object.fromEntries(
         [...new Set(evidence.payments.map((payment) => payment.status))]
           .sort()
@@ -162,6 +199,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
       elapsedMs: Date.now() - started,
     };
   } finally {
+    clearInterval(watching);
     await pool.end();
   }
 }
