@@ -84,7 +84,10 @@ async function main(args: string[]): Promise<number> {
   const figures = figuresOf(result);
   console.log(formatReport(figures));
   if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(figures, null, 2)}\n`);
-  return figures.violations.length === 0 ? 0 : 1;
+  if (figures.violations.length === 0) return 0;
+  const checks = [...new Set(figures.violations.map((violation) => violation.check))];
+  console.error(`aspay chaos: ${figures.violations.length} violation(s): ${checks.join(', ')}`);
+  return 1;
 }
 
 main(process.argv.slice(2)).then(

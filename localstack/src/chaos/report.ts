@@ -29,6 +29,8 @@ export interface ChaosFigures {
   doubled: number;
   falseDeadLetters: number;
   stranded: number;
+  /** Processes that died without a fault killing them. */
+  crashed: string[];
   worstRecoveryMs: number | null;
   quiet: { quiet: boolean; waitedMs: number };
   violations: Violation[];
@@ -65,6 +67,7 @@ export function figuresOf(result: ChaosResult): ChaosFigures {
     doubled: count('doubled'),
     falseDeadLetters: count('false-dead-letter'),
     stranded: count('stranded'),
+    crashed: result.crashes.map((crash) => `${crash.name} at ${crash.at.toISOString()}`),
     worstRecoveryMs: recoveries.includes(null)
       ? null
       : recoveries.reduce<number | null>((worst, ms) => Math.max(worst ?? 0, ms ?? 0), null),
@@ -93,6 +96,7 @@ export function formatReport(figures: ChaosFigures): string {
     ['doubled', String(figures.doubled)],
     ['false dead letters', String(figures.falseDeadLetters)],
     ['stranded', String(figures.stranded)],
+    ['crashed processes', figures.crashed.length ? figures.crashed.join(', ') : '0'],
     [
       'worst recovery',
       figures.worstRecoveryMs === null && figures.faults.length
