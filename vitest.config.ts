@@ -18,7 +18,18 @@ export default defineConfig({
         test: {
           name: 'stack',
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          exclude: ['test/e2e/chaos.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+      {
+        // The chaos run kills processes and takes the bank down: it runs alone, after the other stack tests.
+        extends: true,
+        test: {
+          name: 'stack-chaos',
+          include: ['test/e2e/chaos.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -5,6 +5,8 @@ import { runningProcesses } from '../../localstack/src/support/processes';
 declare module 'vitest' {
   export interface ProvidedContext {
     endpoints: LocalEndpoints;
+    /** The ASPAY_* settings the stack was started with, for a test that restarts part of it. */
+    stackEnvironment: Record<string, string>;
   }
 }
 
@@ -35,6 +37,14 @@ export default async function setup(project: TestProject) {
   process.env.ASPAY_DATABASE_NAME ??= 'aspay_test';
   const { endpoints, started } = await bringUp({ fresh: runningProcesses().length === 0 });
   project.provide('endpoints', endpoints);
+  project.provide(
+    'stackEnvironment',
+    Object.fromEntries(
+      Object.entries(process.env).filter(
+        (entry): entry is [string, string] => entry[0].startsWith('ASPAY_') && entry[1] !== undefined,
+      ),
+    ),
+  );
   return async () => {
     await stopProcesses(started.map((process) => process.name));
   };

@@ -82,7 +82,7 @@ export function runningProcesses(): string[] {
     });
 }
 
-function readPid(name: string): number | undefined {
+export function readPid(name: string): number | undefined {
   const file = pidFileOf(name);
   if (!existsSync(file)) return undefined;
   const pid = Number(readFileSync(file, 'utf8').trim());

@@ -2,9 +2,10 @@ import { createServer, type Server } from 'node:http';
 
 /**
  * The merchants' webhook endpoints, simulated: `POST /hooks/<merchantId>` records each delivery (headers and
- * raw body) and answers 204, or 500 while a failure was requested for that merchant.
- * `GET /deliveries[?merchantId=…]` lists them; `POST /admin/fail {"merchantId", "times"}` makes the next
- * deliveries to a merchant fail.
+ * raw body) and answers 204, or 500 while a failure was requested for that merchant, or 503 while the
+ * merchant's endpoint is down. `GET /deliveries[?merchantId=…]` lists them; `POST /admin/fail {"merchantId",
+ * "times"}` makes the next deliveries to a merchant fail; `POST /admin/outage {"merchantId", "enabled"}` takes
+ * a merchant's endpoint down (503 to every delivery) until it is switched back.
  */
 export interface RecordedDelivery {
   merchantId: string;
@@ -17,6 +18,7 @@ export interface RecordedDelivery {
 export function createWebhookSink(): Server {
   const deliveries: RecordedDelivery[] = [];
   const failuresLeft = new Map<string, number>();
+  const down = new Set<string>();
 
   return createServer(async (request, response) => {
     const chunks: Buffer[] = [];
@@ -32,8 +34,8 @@ export function createWebhookSink(): Server {
     if (hook && request.method === 'POST') {
       const merchantId = decodeURIComponent(hook[1] as string);
       const left = failuresLeft.get(merchantId) ?? 0;
-      const answered = left > 0 ? 500 : 204;
-      if (left > 0) failuresLeft.set(merchantId, left - 1);
+      const answered = down.has(merchantId) ? 503 : left > 0 ? 500 : 204;
+      if (answered === 500) failuresLeft.set(merchantId, left - 1);
       const headers = Object.fromEntries(
         Object.entries(request.headers).map(([name, value]) => [
           name,
@@ -55,6 +57,17 @@ export function createWebhookSink(): Server {
         return reply(400, { error: 'merchantId and times required' });
       failuresLeft.set(merchantId, times as number);
       return reply(200, { merchantId, times });
+    }
+    if (url.pathname === '/admin/outage' && request.method === 'POST') {
+      const { merchantId, enabled } = JSON.parse(rawBody || '{}') as {
+        merchantId?: string;
+        enabled?: boolean;
+      };
+      if (!merchantId || typeof enabled !== 'boolean')
+        return reply(400, { error: 'merchantId and enabled required' });
+      if (enabled) down.add(merchantId);
+      else down.delete(merchantId);
+      return reply(200, { merchantId, down: enabled });
     }
     reply(404, { error: 'not_found' });
   });

@@ -1,0 +1,244 @@
+import type pg from 'pg';
+import { verifyLedger } from '../../../cli/commands/ledger';
+import { NOTIFIED_EVENTS } from '../../../lambdas/core/use-cases/notify-merchant';
+import type { ClassifiedLetter } from './dead-letters';
+import type { PaymentOutcome } from './load';
+import type { PaymentKind } from './plan';
+
+/** One broken promise, named by the check that found it. */
+export interface Violation {
+  check:
+    | 'lost'
+    | 'doubled'
+    | 'stranded'
+    | 'wrong-outcome'
+    | 'bank-charges'
+    | 'ledger-postings'
+    | 'ledger-verify'
+    | 'notices'
+    | 'false-dead-letter'
+    | 'outbox-not-drained'
+    | 'not-quiet'
+    | 'not-recovered'
+    | 'crashed';
+  subject: string;
+  detail: string;
+}
+
+/** Everything the checks read, straight from the database, the bank simulator and the webhook sink. */
+export interface Evidence {
+  payments: { id: string; idempotency_key: string; status: string; source: string }[];
+  refunds: { id: string; payment_id: string; idempotency_key: string; executed_at: Date | null }[];
+  entries: { payment_id: string; kind: 'payment' | 'refund'; event_id: string }[];
+  postingFailures: string[];
+  finalEvents: { event_id: string; event_type: string; aggregate_id: string; published: boolean }[];
+  deliveryRecords: { event_id: string; status: string }[];
+  bankCharges: { reference: string }[];
+  bankRefunds: { idempotencyKey: string }[];
+  /** Sink deliveries: the event id header and the sink's answer. */
+  sinkDeliveries: { eventId: string; answered: number }[];
+  ledgerVerify: { ok: boolean; broken: string[] };
+  newDeadLetters: ClassifiedLetter[];
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  return (await response.json()) as T;
+}
+
+/** Reads the evidence for the run's payments (found by their idempotency keys, answered or not). */
+export async function gatherEvidence(
+  pool: pg.Pool,
+  idempotencyKeys: readonly string[],
+  sources: { bankUrl: string; webhookSinkUrl: string },
+  newDeadLetters: ClassifiedLetter[],
+): Promise<Evidence> {
+  const payments = (
+    await pool.query(
+      'SELECT id, idempotency_key, status, source FROM payments WHERE idempotency_key = ANY($1::text[])',
+      [idempotencyKeys],
+    )
+  ).rows;
+  const ids = payments.map((payment) => payment.id as string);
+  const query = async (sql: string, params: unknown[] = [ids]) => (await pool.query(sql, params)).rows;
+  const [refunds, entries, failures, finalEvents, deliveryRecords] = await Promise.all([
+    query(
+      'SELECT id, payment_id, idempotency_key, executed_at FROM refunds WHERE payment_id = ANY($1::uuid[])',
+    ),
+    query('SELECT payment_id, kind, event_id FROM ledger.journal_entries WHERE payment_id = ANY($1::uuid[])'),
+    query('SELECT payment_id FROM ledger.posting_failures WHERE payment_id = ANY($1::uuid[])'),
+    query(
+      `SELECT event_id, event_type, aggregate_id, published_at IS NOT NULL AS published FROM outbox
+       WHERE aggregate_id = ANY($1::uuid[]) AND event_type = ANY($2::text[])`,
+      [ids, [...NOTIFIED_EVENTS]],
+    ),
+    query(`SELECT d.event_id, d.status FROM webhook_deliveries d WHERE d.payment_id = ANY($1::uuid[])`),
+  ]);
+  const bank = await getJson<{ charges: { reference: string }[]; refunds: { idempotencyKey: string }[] }>(
+    `${sources.bankUrl}/admin/charges`,
+  );
+  const sink = await getJson<{ deliveries: { headers: Record<string, string>; answered: number }[] }>(
+    `${sources.webhookSinkUrl}/deliveries`,
+  );
+  const verified: { ok: boolean; invariants: { invariant: string; ok: boolean }[] } = {
+    ok: false,
+    invariants: [],
+  };
+  await verifyLedger(pool, {
+    json: true,
+    print: (value) => Object.assign(verified, value),
+  }).catch(() => undefined);
+  return {
+    payments,
+    refunds,
+    entries,
+    postingFailures: failures.map((row) => row.payment_id),
+    finalEvents,
+    deliveryRecords,
+    bankCharges: bank.charges,
+    bankRefunds: bank.refunds,
+    sinkDeliveries: sink.deliveries.map((delivery) => ({
+      eventId: delivery.headers['aspay-event-id'] ?? '',
+      answered: delivery.answered,
+    })),
+    ledgerVerify: {
+      ok: verified.ok,
+      broken: verified.invariants.filter((result) => !result.ok).map((result) => result.invariant),
+    },
+    newDeadLetters,
+  };
+}
+
+const FINAL = new Set(['SUCCESS', 'FAILED', 'REFUNDED']);
+const EXPECTED_STATUSES: Record<PaymentKind, readonly string[]> = {
+  success: ['SUCCESS', 'REFUNDED'],
+  decline: ['FAILED'],
+  // The bank never answers for it: a 5xx is not a decline, so the payment waits, PENDING and uncharged.
+  bankError: ['PENDING'],
+};
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return counts;
+}
+
+/** Every promise the system makes about the run's payments, checked against the evidence. */
+export function checkRun(outcomes: readonly PaymentOutcome[], evidence: Evidence): Violation[] {
+  const violations: Violation[] = [];
+  const add = (check: Violation['check'], subject: string, detail: string) =>
+    violations.push({ check, subject, detail });
+  const byKey = new Map(evidence.payments.map((payment) => [payment.idempotency_key, payment]));
+  const charges = countBy(evidence.bankCharges, (charge) => charge.reference);
+  const bankRefunds = countBy(evidence.bankRefunds, (refund) => refund.idempotencyKey);
+  const paymentEntries = countBy(
+    evidence.entries.filter((entry) => entry.kind === 'payment'),
+    (entry) => entry.payment_id,
+  );
+  const refundEntries = countBy(
+    evidence.entries.filter((entry) => entry.kind === 'refund'),
+    (entry) => entry.payment_id,
+  );
+  const refundsOf = countBy(evidence.refunds, (refund) => refund.payment_id);
+  const failedPostings = new Set(evidence.postingFailures);
+
+  for (const outcome of outcomes) {
+    const subject = `payment #${outcome.planned.index} (${outcome.idempotencyKey})`;
+    const row = byKey.get(outcome.idempotencyKey);
+    if (outcome.answeredIds.length > 1)
+      add('doubled', subject, `one idempotency key answered ${outcome.answeredIds.join(', ')}`);
+    if (!row) {
+      if (outcome.accepted)
+        add('lost', subject, `accepted as ${outcome.answeredIds[0]} but not in the database`);
+      continue;
+    }
+    if (outcome.accepted && !outcome.answeredIds.includes(row.id))
+      add('lost', subject, `accepted as ${outcome.answeredIds.join(', ')}, stored as ${row.id}`);
+    const expected = EXPECTED_STATUSES[outcome.planned.kind];
+    if (!expected.includes(row.status)) {
+      const stranded = !FINAL.has(row.status) && outcome.planned.kind !== 'bankError';
+      add(stranded ? 'stranded' : 'wrong-outcome', `${subject} ${row.id}`, `${row.source} is ${row.status}`);
+    }
+    const chargedFor = charges.get(row.id) ?? 0;
+    const shouldCharge = row.status === 'SUCCESS' || row.status === 'REFUNDED' ? 1 : 0;
+    if (chargedFor !== shouldCharge)
+      add(
+        chargedFor > shouldCharge ? 'doubled' : 'bank-charges',
+        row.id,
+        `${row.status} payment charged ${chargedFor} time(s) at the bank, expected ${shouldCharge}`,
+      );
+    if (!failedPostings.has(row.id)) {
+      const posted = paymentEntries.get(row.id) ?? 0;
+      if (posted !== shouldCharge)
+        add(
+          posted > shouldCharge ? 'doubled' : 'ledger-postings',
+          row.id,
+          `${row.status} payment has ${posted} payment entries, expected ${shouldCharge}`,
+        );
+      const reversals = refundEntries.get(row.id) ?? 0;
+      const refunds = refundsOf.get(row.id) ?? 0;
+      if (reversals !== refunds)
+        add(
+          reversals > refunds ? 'doubled' : 'ledger-postings',
+          row.id,
+          `${refunds} refund(s) but ${reversals} refund entries`,
+        );
+    }
+    if (
+      outcome.refund?.refundId &&
+      !evidence.refunds.some((refund) => refund.id === outcome.refund?.refundId)
+    )
+      add('lost', `refund of ${row.id}`, `accepted as ${outcome.refund.refundId} but not in the database`);
+  }
+
+  for (const refund of evidence.refunds) {
+    const atBank = bankRefunds.get(refund.id) ?? 0;
+    if (!refund.executed_at) add('stranded', `refund ${refund.id}`, 'never executed at the bank');
+    else if (atBank !== 1)
+      add(
+        atBank > 1 ? 'doubled' : 'bank-charges',
+        `refund ${refund.id}`,
+        `refunded ${atBank} time(s) at the bank`,
+      );
+  }
+
+  if (!evidence.ledgerVerify.ok)
+    add('ledger-verify', 'ledger', `ledger verify: ${evidence.ledgerVerify.broken.join('; ') || 'failed'}`);
+
+  const delivered = countBy(
+    evidence.sinkDeliveries.filter((delivery) => delivery.answered >= 200 && delivery.answered < 300),
+    (delivery) => delivery.eventId,
+  );
+  for (const event of evidence.finalEvents) {
+    const subject = `${event.event_type} ${event.event_id} of ${event.aggregate_id}`;
+    if (!event.published) add('outbox-not-drained', subject, 'still unpublished in the outbox');
+    const notices = delivered.get(event.event_id) ?? 0;
+    if (notices !== 1) {
+      const record = evidence.deliveryRecords.find((candidate) => candidate.event_id === event.event_id);
+      add(
+        notices > 1 ? 'doubled' : 'notices',
+        subject,
+        `delivered ${notices} time(s) to the merchant (delivery record: ${record?.status ?? 'none'})`,
+      );
+    }
+  }
+
+  const ours = new Set(evidence.payments.map((payment) => payment.id));
+  for (const letter of evidence.newDeadLetters) {
+    const readable = letter.readablePaymentIds.filter((id) => ours.has(id));
+    if (readable.length > 0)
+      add(
+        'false-dead-letter',
+        `dead letter ${letter.id}`,
+        `${letter.kind} letter holds readable events of ${[...new Set(readable)].join(', ')}`,
+      );
+    else if (letter.unverifiable)
+      add(
+        'false-dead-letter',
+        `dead letter ${letter.id}`,
+        `its records cannot be re-read: ${letter.unverifiable}`,
+      );
+  }
+  return violations;
+}

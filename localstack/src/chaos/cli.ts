@@ -1,0 +1,99 @@
+/**
+ * `npm run chaos -- [options]`: a seeded, replayable fault run against the running local stack
+ * (`npm run local:up` first). Prints a report; exits 1 naming each violation, 2 on a usage error.
+ *
+ *   --seed N         the schedule's seed (default: random, printed)
+ *   --payments N     payments to send (default 300)
+ *   --rate R         payments per second (default 10)
+ *   --duration S     seconds of load instead of --payments (payments = rate × duration)
+ *   --faults a,b     fault kinds in order (default: all of them)
+ *   --quiet-timeout S   how long the system may take to settle after the load (default 180)
+ *   --supervisor-grace S  wait this long for a supervisor to restart a killed process before restarting it (default 0)
+ *   --json FILE      also write the figures as JSON
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { LOCAL_JSON } from '../settings';
+import type { LocalEndpoints } from '../stack';
+import { FAULT_KINDS, type FaultKind, planChaos } from './plan';
+import { figuresOf, formatReport } from './report';
+import { runChaos } from './run';
+
+class UsageError extends Error {}
+
+function option(args: string[], name: string): string | undefined {
+  const index = args.indexOf(`--${name}`);
+  if (index < 0) return undefined;
+  const value = args[index + 1];
+  if (value === undefined || value.startsWith('--')) throw new UsageError(`--${name} needs a value`);
+  return value;
+}
+
+function numeric(
+  args: string[],
+  name: string,
+  fallback: number,
+  { integer = true, min = 1 }: { integer?: boolean; min?: number } = {},
+): number {
+  const raw = option(args, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (raw.trim() === '' || !(value >= min) || (integer && !Number.isInteger(value)))
+    throw new UsageError(`--${name} takes a ${integer ? 'whole ' : ''}number ≥ ${min}, got "${raw}"`);
+  return value;
+}
+
+function faultsOf(raw: string | undefined): FaultKind[] {
+  if (raw === undefined) return [...FAULT_KINDS];
+  if (raw === 'none') return [];
+  return raw.split(',').map((kind) => {
+    if (!(FAULT_KINDS as readonly string[]).includes(kind))
+      throw new UsageError(`unknown fault "${kind}": use ${FAULT_KINDS.join(', ')} or none`);
+    return kind as FaultKind;
+  });
+}
+
+async function main(args: string[]): Promise<number> {
+  const seed = numeric(args, 'seed', Math.floor(Math.random() * 2 ** 31), { min: 0 });
+  const rate = numeric(args, 'rate', 10, { integer: false, min: 0.1 });
+  const duration = option(args, 'duration');
+  const payments = duration
+    ? Math.round(rate * numeric(args, 'duration', 1))
+    : numeric(args, 'payments', 300);
+  const faults = faultsOf(option(args, 'faults'));
+  const jsonFile = option(args, 'json');
+  if (!existsSync(LOCAL_JSON)) throw new UsageError('the local stack is not running: npm run local:up first');
+  const endpoints = JSON.parse(readFileSync(LOCAL_JSON, 'utf8')) as LocalEndpoints;
+  const plan = planChaos({
+    seed,
+    payments,
+    ratePerSecond: rate,
+    faults,
+    merchants: endpoints.merchants.length,
+  });
+  console.log(
+    `chaos: seed ${seed} (replay with --seed ${seed}), ${payments} payments at ${rate}/s, faults: ${faults.join(', ') || 'none'}`,
+  );
+  const result = await runChaos({
+    plan,
+    endpoints,
+    restart: { supervisorGraceMs: numeric(args, 'supervisor-grace', 0, { min: 0 }) * 1_000 },
+    quietTimeoutMs: numeric(args, 'quiet-timeout', 180) * 1_000,
+    recoveryTimeoutMs: 120_000,
+    log: (line) => console.log(`chaos: ${line}`),
+  });
+  const figures = figuresOf(result);
+  console.log(formatReport(figures));
+  if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(figures, null, 2)}\n`);
+  if (figures.violations.length === 0) return 0;
+  const checks = [...new Set(figures.violations.map((violation) => violation.check))];
+  console.error(`aspay chaos: ${figures.violations.length} violation(s): ${checks.join(', ')}`);
+  return 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(`aspay chaos: ${error instanceof UsageError ? error.message : `failed: ${error.message}`}`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);

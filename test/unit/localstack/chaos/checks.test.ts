@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { checkRun, type Evidence } from '../../../../localstack/src/chaos/checks';
+import type { PaymentOutcome } from '../../../../localstack/src/chaos/load';
+import type { PaymentKind } from '../../../../localstack/src/chaos/plan';
+
+const PAID = '00000000-0000-4000-8000-000000000001';
+const DECLINED = '00000000-0000-4000-8000-000000000002';
+const SUCCEEDED_EVENT = '00000000-0000-4000-8000-0000000000e1';
+const FAILED_EVENT = '00000000-0000-4000-8000-0000000000e2';
+
+function outcome(index: number, kind: PaymentKind, answeredIds: string[]): PaymentOutcome {
+  return {
+    planned: { index, atMs: 0, merchant: 0, kind, amount: '10.00', doubleClick: false },
+    merchantId: 'mer_demo_acme',
+    idempotencyKey: `key-${index}`,
+    answeredIds,
+    accepted: answeredIds.length > 0,
+  };
+}
+
+/** A run of two payments where every promise held. */
+function cleanEvidence(): Evidence {
+  return {
+    payments: [
+      { id: PAID, idempotency_key: 'key-0', status: 'SUCCESS', source: 'tok_success' },
+      { id: DECLINED, idempotency_key: 'key-1', status: 'FAILED', source: 'tok_decline' },
+    ],
+    refunds: [],
+    entries: [{ payment_id: PAID, kind: 'payment', event_id: SUCCEEDED_EVENT }],
+    postingFailures: [],
+    finalEvents: [
+      { event_id: SUCCEEDED_EVENT, event_type: 'payment.succeeded', aggregate_id: PAID, published: true },
+      { event_id: FAILED_EVENT, event_type: 'payment.failed', aggregate_id: DECLINED, published: true },
+    ],
+    deliveryRecords: [
+      { event_id: SUCCEEDED_EVENT, status: 'delivered' },
+      { event_id: FAILED_EVENT, status: 'delivered' },
+    ],
+    bankCharges: [{ reference: PAID }],
+    bankRefunds: [],
+    sinkDeliveries: [
+      { eventId: SUCCEEDED_EVENT, answered: 204 },
+      { eventId: FAILED_EVENT, answered: 204 },
+    ],
+    ledgerVerify: { ok: true, broken: [] },
+    newDeadLetters: [],
+  };
+}
+
+const outcomes = [outcome(0, 'success', [PAID]), outcome(1, 'decline', [DECLINED])];
+const checksOf = (evidence: Evidence, run = outcomes) => checkRun(run, evidence).map((found) => found.check);
+
+describe('the chaos checks', () => {
+  it('find nothing when every payment is final, charged, posted and notified once', () => {
+    expect(checkRun(outcomes, cleanEvidence())).toEqual([]);
+  });
+
+  it('name an accepted payment that is not in the database as lost', () => {
+    const evidence = cleanEvidence();
+    evidence.payments = evidence.payments.filter((payment) => payment.id !== DECLINED);
+    evidence.finalEvents = evidence.finalEvents.filter((event) => event.aggregate_id !== DECLINED);
+    expect(checksOf(evidence)).toEqual(['lost']);
+  });
+
+  it('name a second charge, a second posting, a second notice and two answers to one key as doubled', () => {
+    const evidence = cleanEvidence();
+    evidence.bankCharges.push({ reference: PAID });
+    evidence.entries.push({ payment_id: PAID, kind: 'payment', event_id: FAILED_EVENT });
+    evidence.sinkDeliveries.push({ eventId: SUCCEEDED_EVENT, answered: 204 });
+    const doubleClick = [outcome(0, 'success', [PAID, DECLINED]), outcomes[1] as PaymentOutcome];
+    expect(checksOf(evidence, doubleClick)).toEqual(['doubled', 'doubled', 'doubled', 'doubled']);
+  });
+
+  it('name a payment left PENDING as stranded, unless its token is the bank error that keeps it there', () => {
+    const evidence = cleanEvidence();
+    (evidence.payments[0] as Evidence['payments'][number]).status = 'PENDING';
+    evidence.bankCharges = [];
+    evidence.entries = [];
+    evidence.finalEvents = evidence.finalEvents.filter((event) => event.aggregate_id !== PAID);
+    expect(checksOf(evidence)).toEqual(['stranded']);
+    expect(checksOf(evidence, [outcome(0, 'bankError', [PAID]), outcomes[1] as PaymentOutcome])).toEqual([]);
+  });
+
+  it('name a notice that never reached the merchant and a readable event in the dead-letter queue', () => {
+    const evidence = cleanEvidence();
+    evidence.sinkDeliveries = [
+      { eventId: FAILED_EVENT, answered: 204 },
+      { eventId: SUCCEEDED_EVENT, answered: 503 },
+    ];
+    evidence.newDeadLetters = [{ id: 'letter-1', kind: 'record', readablePaymentIds: [PAID] }];
+    expect(checksOf(evidence)).toEqual(['notices', 'false-dead-letter']);
+  });
+
+  it('let a poison pill in the dead-letter queue pass', () => {
+    const evidence = cleanEvidence();
+    evidence.newDeadLetters = [{ id: 'pill', kind: 'record', readablePaymentIds: [] }];
+    expect(checksOf(evidence)).toEqual([]);
+  });
+
+  it('name a refund never executed at the bank, and a broken ledger invariant', () => {
+    const evidence = cleanEvidence();
+    evidence.refunds = [{ id: 'refund-1', payment_id: PAID, idempotency_key: 'r', executed_at: null }];
+    evidence.entries.push({ payment_id: PAID, kind: 'refund', event_id: 'refund-event' });
+    evidence.ledgerVerify = { ok: false, broken: ['every entry is balanced, in one currency'] };
+    expect(checksOf(evidence)).toEqual(['stranded', 'ledger-verify']);
+  });
+});
