@@ -103,7 +103,8 @@ export function runningProcesses(): string[] {
     });
 }
 
-function readPid(name: string): number | undefined {
+/** The recorded pid of a process the local stack started (for a supervised service, its supervisor). */
+export function readPid(name: string): number | undefined {
   const file = pidFileOf(name);
   if (!existsSync(file)) return undefined;
   const pid = Number(readFileSync(file, 'utf8').trim());
