@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
@@ -18,7 +18,20 @@ export default defineConfig({
         test: {
           name: 'stack',
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/integration/faults/**'],
           globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+      {
+        // Fault injection on the shared stack (a database outage for every handler): after all other tests and
+        // one file at a time, so that no other test runs into the fault.
+        extends: true,
+        test: {
+          name: 'faults',
+          include: ['test/integration/faults/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
