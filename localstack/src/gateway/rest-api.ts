@@ -21,8 +21,7 @@ const STAGE = 'local';
 /**
  * API Gateway caches a REQUEST authorizer's answer per identity source value (here the Authorization header,
  * as the CDK stack configures it) for the authorizer's result TTL, 5 minutes in the CDK stack, and does not
- * invoke the authorizer for that key meanwhile
- * (https://docs.aws.amazon.com/apigateway/latest/developerguide/configure-api-gateway-lambda-authorization.html,
+ * invoke the authorizer for that key meanwhile (authorizerResultTtlInSeconds,
  * https://docs.aws.amazon.com/apigateway/latest/api/API_Authorizer.html). So a known key keeps working while
  * the authorizer's database is briefly away.
  */
