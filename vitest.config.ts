@@ -1,4 +1,6 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+const FAULT_TESTS = ['test/integration/faults/**/*.test.ts', 'test/e2e/chaos.test.ts'];
 
 export default defineConfig({
   test: {
@@ -18,17 +20,19 @@ export default defineConfig({
         test: {
           name: 'stack',
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
-          exclude: ['test/e2e/chaos.test.ts'],
+          exclude: [...configDefaults.exclude, ...FAULT_TESTS],
           globalSetup: ['test/support/global-setup.ts'],
         },
       },
       {
-        // The chaos run kills processes and takes the bank down: it runs alone, after the other stack tests.
+        // Fault injection on the shared stack (processes killed, the database and the bank taken away): after
+        // all other tests and one file at a time, so that no other test runs into the fault.
         extends: true,
         test: {
-          name: 'stack-chaos',
-          include: ['test/e2e/chaos.test.ts'],
+          name: 'faults',
+          include: FAULT_TESTS,
           globalSetup: ['test/support/global-setup.ts'],
+          fileParallelism: false,
           sequence: { groupOrder: 1 },
         },
       },

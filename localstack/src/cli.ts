@@ -33,10 +33,16 @@ async function main(command: string | undefined): Promise<void> {
     case 'start': {
       const { endpoints, started } = await bringUp();
       console.log(`${describe(endpoints)}\nPress Ctrl-C to stop.`);
+      // Signal listeners do not keep Node.js running, and every started process is detached: without this
+      // timer the command would return at once and leave the stack running in the background.
+      const stayInForeground = setInterval(() => undefined, 60_000);
+      // Listeners that stay: Ctrl-C reaches this process more than once (from the terminal, and relayed by npm
+      // and tsx), and a signal without a listener would end it halfway through stopping the stack.
       await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
+        process.on('SIGINT', resolve);
+        process.on('SIGTERM', resolve);
       });
+      clearInterval(stayInForeground);
       console.log('\nStopping what this command started…');
       await stopProcesses(started.map((process) => process.name));
       return;

@@ -14,7 +14,7 @@ import { HOST, LOCAL_AWS_ENV, LOCAL_JSON, type LocalPorts, localPorts, ROOT, STA
 import {
   type ManagedProcess,
   runningProcesses,
-  startProcess,
+  startSupervisedProcess,
   stopProcess,
   tailOf,
 } from './support/processes';
@@ -213,7 +213,10 @@ function runnerService(endpoints: LocalEndpoints): Service {
   };
 }
 
-/** Starts a Node.js service of the local stack unless one already serves, and waits until it is ready. */
+/**
+ * Starts a Node.js service of the local stack under the supervisor (restarted whenever it crashes) unless one
+ * already serves, and waits until it is ready.
+ */
 async function startService(service: Service): Promise<ManagedProcess | undefined> {
   if (service.isHealthy && (await service.isHealthy().catch(() => false))) return undefined;
   if (service.port && (await isPortOpen(service.port.number))) {
@@ -221,12 +224,9 @@ async function startService(service: Service): Promise<ManagedProcess | undefine
       `port ${service.port.number} for the ${service.name} is taken by another program: stop it or set ${service.port.env}`,
     );
   }
-  const started = startProcess(
-    service.name,
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'localstack', 'src', service.script)],
-    { env: service.env },
-  );
+  const started = startSupervisedProcess(service.name, join(ROOT, 'localstack', 'src', service.script), {
+    env: service.env,
+  });
   const ready = await waitUntil(() => service.isReady(started), {
     timeoutMs: 60_000,
     abort: () => {

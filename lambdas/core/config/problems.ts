@@ -11,6 +11,12 @@ export function problemTypeUri(code: string): string {
   return `urn:aspay:problem:${code}`;
 }
 
+/**
+ * `Retry-After` (seconds) of a 503 while a dependency is unavailable: about a database restart or failover,
+ * and more than the pool's connection timeout, so a retry does not land in the same outage at once.
+ */
+export const DEPENDENCY_UNAVAILABLE_RETRY_AFTER_SECONDS = 10;
+
 export interface ProblemDocument {
   type: string;
   code: string;

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { asDependencyUnavailable } from '../adapters/postgres/database-unavailable';
 import { MAX_REQUEST_BODY_BYTES } from '../config/routes';
 import { logger, withObservability } from '../observability';
 import {
@@ -57,7 +58,8 @@ export function authenticatedMerchant(event: APIGatewayProxyEvent): string {
 
 /**
  * Wraps an API use-case adapter as a Lambda handler: Powertools logging, metrics and tracing, request
- * parsing (size, media type, JSON) and the single error mapper, so handlers only map input to output.
+ * parsing (size, media type, JSON) and the single error mapper, so handlers only map input to output. An
+ * unreachable database answers 503 with Retry-After: the request did nothing, and the same request works later.
  */
 export function apiHandler(
   handle: (request: ApiRequest, event: APIGatewayProxyEvent) => Promise<ApiResponse>,
@@ -85,8 +87,9 @@ export function apiHandler(
         body: response.body === undefined ? '' : JSON.stringify(response.body),
       };
     } catch (error) {
-      const result = problemResponse(error, requestId);
-      if (result.statusCode >= 500) logger.error('request failed', error as Error);
+      const result = problemResponse(asDependencyUnavailable(error), requestId);
+      if (result.statusCode === 503) logger.warn('a dependency is unavailable', { error: String(error) });
+      else if (result.statusCode >= 500) logger.error('request failed', error as Error);
       else logger.info('request rejected', { status: result.statusCode, error: (error as Error).message });
       return result;
     }

@@ -50,7 +50,10 @@ interface IdempotentCall {
 /**
  * Runs `execute` at most once per merchant and idempotency key for 24 h (Powertools idempotency on DynamoDB).
  * A repeat with the same body replays the first response with `Idempotent-Replayed: true`; a repeat with
- * another body is a 422; a repeat while the first is still running is a 409 the client can retry.
+ * another body is a 422; a repeat while the first is still running is a 409 the client can retry. Only a
+ * returned response is stored: when `execute` throws (a 503 while the database is away included), Powertools
+ * deletes the in-progress record, so a retry with the same key runs again
+ * (https://docs.powertools.aws.dev/lambda/typescript/latest/features/idempotency/#handling-exceptions).
  */
 export async function idempotentResponse(
   options: { persistenceStore: BasePersistenceLayer; operation: string },

@@ -33,6 +33,9 @@ const commonErrors = {
   '401': problem('Missing or unknown API key.'),
   '404': problem('No such payment (or it belongs to another merchant).'),
   '500': problem('Internal error; the body carries the request id.'),
+  '503': problem(
+    'A dependency is briefly unavailable; retry after `Retry-After` seconds (a POST with the same key).',
+  ),
 };
 const postErrors = {
   ...commonErrors,

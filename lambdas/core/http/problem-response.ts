@@ -1,5 +1,11 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { PROBLEM_CONTENT_TYPE, type ProblemDocument, problemTypeUri } from '../config/problems';
+import { DependencyUnavailableError } from '../adapters/postgres/database-unavailable';
+import {
+  DEPENDENCY_UNAVAILABLE_RETRY_AFTER_SECONDS,
+  PROBLEM_CONTENT_TYPE,
+  type ProblemDocument,
+  problemTypeUri,
+} from '../config/problems';
 import { AspayError, ValidationError } from '../domain/errors';
 import { MethodNotAllowedError } from './errors';
 
@@ -18,6 +24,7 @@ const PROBLEMS: Readonly<Record<string, { status: number; title: string }>> = {
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   idempotency_key_reused: { status: 422, title: 'Idempotency key reused' },
   refund_exceeds_available: { status: 422, title: 'Refund exceeds the refundable amount' },
+  service_unavailable: { status: 503, title: 'Service unavailable' },
 };
 
 const INTERNAL = { status: 500, title: 'Internal error' };
@@ -43,5 +50,7 @@ export function problemResponse(error: unknown, requestId: string): APIGatewayPr
   };
   const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE, 'request-id': requestId };
   if (error instanceof MethodNotAllowedError) headers.allow = error.allowed.join(', ');
+  if (error instanceof DependencyUnavailableError)
+    headers['retry-after'] = String(DEPENDENCY_UNAVAILABLE_RETRY_AFTER_SECONDS);
   return { statusCode: status, headers, body: JSON.stringify(problem) };
 }

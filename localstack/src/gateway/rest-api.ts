@@ -18,6 +18,16 @@ import { lambdaContext, loadHandler } from '../lambda-runtime';
 /** API Gateway REST API's own hard limit; the handlers enforce ASPay's smaller limit themselves. */
 const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
 const STAGE = 'local';
+/**
+ * API Gateway caches a REQUEST authorizer's answer per identity source value (here the Authorization header,
+ * as the CDK stack configures it) for the authorizer's result TTL, 5 minutes in the CDK stack, and does not
+ * invoke the authorizer for that key meanwhile (authorizerResultTtlInSeconds,
+ * https://docs.aws.amazon.com/apigateway/latest/api/API_Authorizer.html). So a known key keeps working while
+ * the authorizer's database is briefly away.
+ */
+const AUTHORIZER_RESULT_TTL_MS = 5 * 60_000;
+
+type Authorization = { principalId: string; context: Record<string, string> } | GatewayResponseKind;
 
 interface MatchedRoute {
   route: ApiRoute;
@@ -135,10 +145,22 @@ function gatewayProblem(kind: GatewayResponseKind, requestId: string): APIGatewa
  */
 export function restApiGateway(routes: readonly ApiRoute[]) {
   const match = routeMatcher(routes);
+  const authorizerResults = new Map<string, { expiresAt: number; authorization: Authorization }>();
 
-  async function authorize(
-    event: APIGatewayProxyEvent,
-  ): Promise<{ principalId: string; context: Record<string, string> } | GatewayResponseKind> {
+  async function authorize(event: APIGatewayProxyEvent): Promise<Authorization> {
+    const identity = Object.entries(event.headers).find(
+      ([name]) => name.toLowerCase() === 'authorization',
+    )?.[1];
+    const cached = identity === undefined ? undefined : authorizerResults.get(identity);
+    if (cached && cached.expiresAt > Date.now()) return cached.authorization;
+    const authorization = await invokeAuthorizer(event);
+    // A policy (Allow or Deny) is the authorizer's answer and is cached; a failure is not.
+    if (identity !== undefined && (typeof authorization !== 'string' || authorization === 'ACCESS_DENIED'))
+      authorizerResults.set(identity, { expiresAt: Date.now() + AUTHORIZER_RESULT_TTL_MS, authorization });
+    return authorization;
+  }
+
+  async function invokeAuthorizer(event: APIGatewayProxyEvent): Promise<Authorization> {
     const authorizerEvent: APIGatewayRequestAuthorizerEvent = {
       type: 'REQUEST',
       methodArn: `arn:aws:execute-api:us-east-1:000000000000:local/${STAGE}/${event.httpMethod}${event.path}`,

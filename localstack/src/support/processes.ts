@@ -61,6 +61,27 @@ export function startProcess(
   return { name, pid: child.pid, logFile, exitReason: () => exitReason };
 }
 
+const SUPERVISOR = join(import.meta.dirname, 'supervisor.ts');
+
+/**
+ * Starts a Node.js `script` under the supervisor, which starts it again whenever it exits on its own (see
+ * supervisor.ts). The pid file records the supervisor, the leader of the group both run in: stopping the
+ * service with stopProcess stops both and restarts nothing.
+ */
+export function startSupervisedProcess(
+  name: string,
+  script: string,
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): ManagedProcess {
+  const node = ['--import', 'tsx'];
+  return startProcess(
+    name,
+    process.execPath,
+    [...node, SUPERVISOR, name, process.execPath, ...node, script],
+    options,
+  );
+}
+
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -82,6 +103,7 @@ export function runningProcesses(): string[] {
     });
 }
 
+/** The recorded pid of a process the local stack started (for a supervised service, its supervisor). */
 export function readPid(name: string): number | undefined {
   const file = pidFileOf(name);
   if (!existsSync(file)) return undefined;

@@ -1,7 +1,18 @@
+import {
+  IdempotencyItemAlreadyExistsError,
+  IdempotencyItemNotFoundError,
+} from '@aws-lambda-powertools/idempotency';
+import { BasePersistenceLayer, type IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import { describe, expect, it } from 'vitest';
+import { DependencyUnavailableError } from '../../../lambdas/core/adapters/postgres/database-unavailable';
 import type { ApiRequest } from '../../../lambdas/core/http/api-handler';
 import { IdempotencyKeyMissingError } from '../../../lambdas/core/http/errors';
-import { idempotencyKeyOf, requestFingerprint } from '../../../lambdas/core/http/idempotency';
+import {
+  idempotencyKeyOf,
+  idempotentResponse,
+  requestFingerprint,
+} from '../../../lambdas/core/http/idempotency';
+import { lambdaContext } from '../../../localstack/src/lambda-runtime';
 
 const withHeaders = (headers: Record<string, string>) => ({ headers }) as unknown as ApiRequest;
 
@@ -31,5 +42,67 @@ describe('idempotencyKeyOf', () => {
     ['longer than 255 characters', { 'x-idempotency-key': 'k'.repeat(256) }],
   ])('refuses a key that is %s', (_, headers) => {
     expect(() => idempotencyKeyOf(withHeaders(headers))).toThrow(IdempotencyKeyMissingError);
+  });
+});
+
+/** Idempotency records in memory, with DynamoDB's conditional put: a second in-progress or completed record for a key is refused. */
+class InMemoryPersistence extends BasePersistenceLayer {
+  readonly records = new Map<string, IdempotencyRecord>();
+
+  protected async _getRecord(key: string): Promise<IdempotencyRecord> {
+    const record = this.records.get(key);
+    if (!record) throw new IdempotencyItemNotFoundError();
+    return record;
+  }
+
+  protected async _putRecord(record: IdempotencyRecord): Promise<void> {
+    const existing = this.records.get(record.idempotencyKey);
+    if (existing && !existing.isExpired()) throw new IdempotencyItemAlreadyExistsError('exists', existing);
+    this.records.set(record.idempotencyKey, record);
+  }
+
+  protected async _updateRecord(record: IdempotencyRecord): Promise<void> {
+    this.records.set(record.idempotencyKey, record);
+  }
+
+  protected async _deleteRecord(record: IdempotencyRecord): Promise<void> {
+    this.records.delete(record.idempotencyKey);
+  }
+}
+
+describe('idempotentResponse', () => {
+  const request = {
+    headers: {},
+    merchantId: 'mer_1',
+    context: lambdaContext('create-payment'),
+  } as unknown as ApiRequest & { merchantId: string };
+  const created = { statusCode: 202, body: { id: 'pay_1' } };
+
+  it('keeps no record of a request that failed because the database was away, so its retry runs', async () => {
+    const persistenceStore = new InMemoryPersistence();
+    const options = { persistenceStore, operation: 'create-payment' };
+    const outage = new DependencyUnavailableError('database', { cause: new Error('ECONNREFUSED') });
+
+    await expect(
+      idempotentResponse(options, request, 'order-1', 'fp', async () => {
+        throw outage;
+      }),
+    ).rejects.toBe(outage);
+    expect(persistenceStore.records.size).toBe(0);
+
+    let runs = 0;
+    const retry = await idempotentResponse(options, request, 'order-1', 'fp', async () => {
+      runs += 1;
+      return created;
+    });
+    expect(runs).toBe(1);
+    expect(retry).toEqual(created);
+
+    const replay = await idempotentResponse(options, request, 'order-1', 'fp', async () => {
+      runs += 1;
+      return created;
+    });
+    expect(runs).toBe(1);
+    expect(replay.headers?.['idempotent-replayed']).toBe('true');
   });
 });

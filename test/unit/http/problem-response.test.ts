@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DependencyUnavailableError } from '../../../lambdas/core/adapters/postgres/database-unavailable';
 import { ValidationError } from '../../../lambdas/core/domain/errors';
 import { MethodNotAllowedError } from '../../../lambdas/core/http/errors';
 import { problemResponse } from '../../../lambdas/core/http/problem-response';
@@ -35,5 +36,22 @@ describe('problemResponse', () => {
     const result = problemResponse(new MethodNotAllowedError(['GET', 'POST']), 'req-3');
     expect(result.statusCode).toBe(405);
     expect(result.headers?.allow).toBe('GET, POST');
+  });
+
+  it('answers an unavailable dependency with 503 problem+json and Retry-After, never 500', () => {
+    const result = problemResponse(
+      new DependencyUnavailableError('database', { cause: new Error('connect ECONNREFUSED 10.0.0.7:5432') }),
+      'req-4',
+    );
+    expect(result.statusCode).toBe(503);
+    expect(result.headers?.['content-type']).toBe('application/problem+json');
+    expect(Number(result.headers?.['retry-after'])).toBeGreaterThan(0);
+    expect(result.body).not.toContain('10.0.0.7');
+    expect(JSON.parse(result.body)).toMatchObject({
+      type: 'urn:aspay:problem:service_unavailable',
+      code: 'service_unavailable',
+      status: 503,
+      requestId: 'req-4',
+    });
   });
 });

@@ -99,6 +99,13 @@ export function createPool(
   pool.on('error', (error) => {
     logger.warn('an idle database connection was dropped; the pool discarded it', { error: error.message });
   });
+  // A checked-out client has no pool listener: a connection lost between its queries (a transaction waiting
+  // on Kafka, say) would end the process too. Its next query rejects instead, and the pool discards it on release.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      logger.debug('a database connection was lost', { error: error.message });
+    });
+  });
   return pool;
 }
 

@@ -1,0 +1,77 @@
+/**
+ * Runs one service of the local stack and starts it again whenever it exits on its own, as Lambda replaces an
+ * execution environment whose runtime crashed with a new one on the next invocation
+ * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html).
+ *
+ * Usage: supervisor.ts <name> <command> [args…]. The child shares the supervisor's process group and output,
+ * so stopping the service (SIGTERM, then SIGKILL, to the group) stops both; after SIGTERM or SIGINT the
+ * supervisor restarts nothing and exits once the child has.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+
+const FIRST_DELAY_MS = 250;
+const MAX_DELAY_MS = 5_000;
+/** A child that stayed up this long was healthy: its next crash is restarted after the first delay again. */
+const STABLE_AFTER_MS = 10_000;
+/** A child that never stayed up and failed this often cannot start at all: giving up lets the start report it. */
+const MAX_FAILED_STARTS = 5;
+
+const [name, command, ...args] = process.argv.slice(2);
+if (!name || !command) {
+  console.error('usage: supervisor.ts <name> <command> [args…]');
+  process.exit(2);
+}
+
+function log(level: 'INFO' | 'WARN' | 'ERROR', message: string, fields: Record<string, unknown> = {}) {
+  console.log(
+    JSON.stringify({ level, message, service: name, timestamp: new Date().toISOString(), ...fields }),
+  );
+}
+
+let child: ChildProcess | undefined;
+let restartTimer: NodeJS.Timeout | undefined;
+let stopping = false;
+let delayMs = FIRST_DELAY_MS;
+let everStable = false;
+let failedStarts = 0;
+
+function start(executable: string): void {
+  restartTimer = undefined;
+  const startedAt = Date.now();
+  const current = spawn(executable, args, { stdio: 'inherit' });
+  child = current;
+  let ended = false;
+  const onEnd = (reason: string) => {
+    if (ended) return;
+    ended = true;
+    child = undefined;
+    if (stopping) process.exit(0);
+    const upMs = Date.now() - startedAt;
+    if (upMs >= STABLE_AFTER_MS) {
+      everStable = true;
+      delayMs = FIRST_DELAY_MS;
+    } else if (!everStable && ++failedStarts >= MAX_FAILED_STARTS) {
+      log('ERROR', `supervisor: ${name} failed ${failedStarts} times before it ever stayed up; giving up`, {
+        reason,
+      });
+      process.exit(1);
+    }
+    log('WARN', `supervisor: ${name} ${reason}; restarting it in ${delayMs} ms`, { pid: current.pid, upMs });
+    restartTimer = setTimeout(() => start(executable), delayMs);
+    delayMs = Math.min(delayMs * 2, MAX_DELAY_MS);
+  };
+  current.once('error', (error) => onEnd(`could not run ${executable}: ${error.message}`));
+  current.once('exit', (code, signal) => onEnd(`exited with ${signal ?? `code ${code}`}`));
+  log('INFO', `supervisor: running ${name}`, { pid: current.pid });
+}
+
+/** The signal went to the whole group (stopProcess): the child got it too and exits on its own terms. */
+function stop(): void {
+  stopping = true;
+  if (restartTimer) clearTimeout(restartTimer);
+  if (!child) process.exit(0);
+}
+
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);
+start(command);

@@ -1,0 +1,48 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { createPool } from '../../../lambdas/core/adapters/postgres/pool';
+import { apiHandler } from '../../../lambdas/core/http/api-handler';
+import { lambdaContext } from '../../../localstack/src/lambda-runtime';
+import { freePort } from '../../support/free-port';
+
+const getEvent = {
+  httpMethod: 'GET',
+  path: '/v1/payments',
+  headers: {},
+  body: null,
+  isBase64Encoded: false,
+  pathParameters: null,
+  queryStringParameters: null,
+  requestContext: { requestId: 'req-db-down', authorizer: { merchantId: 'mer_1' } },
+} as unknown as APIGatewayProxyEvent;
+
+describe('apiHandler', () => {
+  it('answers 503 problem+json with Retry-After when the database cannot be reached', async () => {
+    const pool = createPool(`postgres://aspay:aspay@127.0.0.1:${await freePort()}/aspay`);
+    const handler = apiHandler(async () => {
+      await pool.query('SELECT 1');
+      return { statusCode: 200, body: {} };
+    });
+    try {
+      const result = await handler(getEvent, lambdaContext('list-payments'));
+      expect(result.statusCode).toBe(503);
+      expect(result.headers?.['content-type']).toBe('application/problem+json');
+      expect(result.headers?.['retry-after']).toMatch(/^\d+$/);
+      expect(JSON.parse(result.body)).toMatchObject({
+        code: 'service_unavailable',
+        requestId: 'req-db-down',
+      });
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('still answers any other failure with a generic 500', async () => {
+    const handler = apiHandler(async () => {
+      throw new Error('a bug');
+    });
+    const result = await handler(getEvent, lambdaContext('list-payments'));
+    expect(result.statusCode).toBe(500);
+    expect(JSON.parse(result.body)).toMatchObject({ code: 'internal_error' });
+  });
+});
