@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import {
   GATEWAY_PROBLEMS,
   type GatewayResponseKind,
-  PROBLEM_CONTENT_TYPE,
+  gatewayResponseHeaders,
 } from '../lambdas/core/config/problems';
 import { API_ROUTES } from '../lambdas/core/config/routes';
 import type { StageConfig } from './stage-config';
@@ -19,6 +19,8 @@ const RESPONSE_TYPES: Record<GatewayResponseKind, apigateway.ResponseType> = {
   ACCESS_DENIED: apigateway.ResponseType.ACCESS_DENIED,
   THROTTLED: apigateway.ResponseType.THROTTLED,
   REQUEST_TOO_LARGE: apigateway.ResponseType.REQUEST_TOO_LARGE,
+  AUTHORIZER_CONFIGURATION_ERROR: apigateway.ResponseType.AUTHORIZER_CONFIGURATION_ERROR,
+  AUTHORIZER_FAILURE: apigateway.ResponseType.AUTHORIZER_FAILURE,
   DEFAULT_5XX: apigateway.ResponseType.DEFAULT_5XX,
 };
 
@@ -121,7 +123,10 @@ export class Api extends Construct {
       this.restApi.addGatewayResponse(`Problem${kind}`, {
         type: RESPONSE_TYPES[kind],
         statusCode: String(problem.status),
-        responseHeaders: { 'Content-Type': `'${PROBLEM_CONTENT_TYPE}'` },
+        // Gateway response header values are literals in single quotes.
+        responseHeaders: Object.fromEntries(
+          Object.entries(gatewayResponseHeaders(problem)).map(([name, value]) => [name, `'${value}'`]),
+        ),
         templates: {
           'application/json': JSON.stringify({ ...problem, requestId: '$context.requestId' }),
         },

@@ -120,6 +120,19 @@ describe('the AWS stack', () => {
     });
   });
 
+  it('answers 503 with Retry-After, not 500, when the authorizer cannot answer (its database is away)', () => {
+    for (const responseType of ['AUTHORIZER_CONFIGURATION_ERROR', 'AUTHORIZER_FAILURE']) {
+      dev.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: responseType,
+        StatusCode: '503',
+        ResponseParameters: {
+          'gatewayresponse.header.Content-Type': "'application/problem+json'",
+          'gatewayresponse.header.Retry-After': "'10'",
+        },
+      });
+    }
+  });
+
   it('consumes payment-events with the shared settings, with provisioned pollers and the DLQ in prod', () => {
     for (const template of [dev, prod]) {
       expect(resources(template, 'AWS::Lambda::EventSourceMapping')).toHaveLength(

@@ -26,6 +26,8 @@ const TEST_TIMINGS = {
   // test to recover first, short enough for a give-up test to see it.
   ASPAY_PENDING_RETRY_MAX_MS: '2000',
   ASPAY_BANK_GIVE_UP_AFTER_ATTEMPTS: '8',
+  // A claim left by a killed processor (the chaos test kills the runner) is taken over after 10 s, not 5 min.
+  ASPAY_BANK_CLAIM_LEASE_MS: '10000',
   ASPAY_RETRY_BASE_MS: '200',
   // The schedules' one-minute rate would leave a failed relay or a pending payment waiting a minute.
   ASPAY_SCHEDULE_EVERY_MS: '1000',

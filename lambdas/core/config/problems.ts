@@ -32,7 +32,31 @@ export type GatewayResponseKind =
   | 'ACCESS_DENIED'
   | 'THROTTLED'
   | 'REQUEST_TOO_LARGE'
+  | 'AUTHORIZER_CONFIGURATION_ERROR'
+  | 'AUTHORIZER_FAILURE'
   | 'DEFAULT_5XX';
+
+/**
+ * The authorizer could not answer (its database is away): API Gateway's AUTHORIZER_CONFIGURATION_ERROR (a
+ * Lambda authorizer that fails) and AUTHORIZER_FAILURE, 500 by default
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html),
+ * answer like the handlers do while a dependency is unavailable: 503, retry later.
+ */
+const AUTHORIZER_UNAVAILABLE: Omit<ProblemDocument, 'requestId'> = {
+  type: problemTypeUri('service_unavailable'),
+  code: 'service_unavailable',
+  title: 'Service unavailable',
+  status: 503,
+  detail: 'API keys cannot be checked right now. Retry the same request in a few seconds.',
+};
+
+/** The headers of a gateway response: its content type, and `Retry-After` on a 503. */
+export function gatewayResponseHeaders(problem: Pick<ProblemDocument, 'status'>): Record<string, string> {
+  return {
+    'Content-Type': PROBLEM_CONTENT_TYPE,
+    ...(problem.status === 503 ? { 'Retry-After': String(DEPENDENCY_UNAVAILABLE_RETRY_AFTER_SECONDS) } : {}),
+  };
+}
 
 /** The gateway's own answers; `requestId` is filled with the API request id. */
 export const GATEWAY_PROBLEMS: Readonly<Record<GatewayResponseKind, Omit<ProblemDocument, 'requestId'>>> = {
@@ -64,6 +88,8 @@ export const GATEWAY_PROBLEMS: Readonly<Record<GatewayResponseKind, Omit<Problem
     status: 413,
     detail: 'The request body is larger than the API accepts.',
   },
+  AUTHORIZER_CONFIGURATION_ERROR: AUTHORIZER_UNAVAILABLE,
+  AUTHORIZER_FAILURE: AUTHORIZER_UNAVAILABLE,
   DEFAULT_5XX: {
     type: problemTypeUri('internal_error'),
     code: 'internal_error',

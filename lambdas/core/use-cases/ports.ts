@@ -213,6 +213,8 @@ export interface PaymentLifecycle {
    * decision), which counts towards the attempt limit.
    */
   deferBankAttempt(paymentId: string, at: Date, counted: boolean): Promise<void>;
+  /** Gives a claim back without an outcome (the work after the claim failed), so a retry may claim at once. */
+  releaseBankAttempt(paymentId: string): Promise<void>;
   /** PENDING payments whose next bank attempt is due, or that have waited `staleAfterMs` without one. */
   duePending(now: Date, staleAfterMs: number, limit: number): Promise<PaymentRecord[]>;
 }
@@ -294,6 +296,8 @@ export interface RefundExecutions {
    * is executed, failed, or claimed by another caller.
    */
   claim(refundId: string, now: Date, leaseMs: number): Promise<RefundClaim | undefined>;
+  /** Gives a claim back without an outcome (see `PaymentLifecycle.releaseBankAttempt`). */
+  release(refundId: string): Promise<void>;
   /** Records the bank's refund and its `payment.refund_executed` event (one transaction). */
   markExecuted(
     refundId: string,

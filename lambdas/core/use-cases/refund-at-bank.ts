@@ -3,8 +3,9 @@ import { RefundExceedsAvailableError, RefundNotAllowedError } from '../domain/er
 import { createEvent, type EventEnvelope } from '../domain/events';
 import { formatAmount, moneyFromStored } from '../domain/money';
 import { planRefundFailure, type RefundFailure, refundFailureReason } from '../domain/payment';
+import { releasingClaimOnFailure } from './bank-claims';
 import { type Clock, refundPayment } from './payments';
-import type { Bank, PaymentStore, RefundExecutions } from './ports';
+import type { Bank, PaymentStore, RefundClaim, RefundExecutions } from './ports';
 
 /**
  * The saga's compensation (choreography): the ledger could not post a SUCCESS payment, so the processor
@@ -104,6 +105,17 @@ export async function executeRefundAtBank(
 ): Promise<RefundExecutionResult> {
   const claim = await deps.executions.claim(refundId, deps.clock(), deps.settings.claimLeaseMs);
   if (!claim) return 'not_claimed';
+  return releasingClaimOnFailure(
+    () => executeClaimed(deps, refundId, claim),
+    () => deps.executions.release(refundId),
+  );
+}
+
+async function executeClaimed(
+  deps: RefundExecutionDeps,
+  refundId: string,
+  claim: RefundClaim,
+): Promise<RefundExecutionResult> {
   const outcome = await deps.bank.refund({
     chargeId: claim.chargeId,
     refundId,

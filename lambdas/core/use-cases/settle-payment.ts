@@ -2,6 +2,7 @@ import { type BankRetrySettings, nextBankAttemptAt } from '../config/bank';
 import { createEvent } from '../domain/events';
 import { formatAmount, moneyFromStored } from '../domain/money';
 import { assertTransition } from '../domain/payment';
+import { releasingClaimOnFailure } from './bank-claims';
 import type { Clock } from './payments';
 import { paymentSnapshot } from './payments';
 import type { Bank, BankAttemptClaim, PaymentLifecycle, PaymentRecord } from './ports';
@@ -101,6 +102,13 @@ export async function chargeAndSettle(
 ): Promise<SettlementResult> {
   const claim = await deps.lifecycle.claimBankAttempt(payment.id, deps.clock(), deps.settings.claimLeaseMs);
   if (!claim) return 'claimed_elsewhere';
+  return releasingClaimOnFailure(
+    () => settleClaimed(deps, claim),
+    () => deps.lifecycle.releaseBankAttempt(payment.id),
+  );
+}
+
+async function settleClaimed(deps: SettlementDeps, claim: BankAttemptClaim): Promise<SettlementResult> {
   if (claim.bankAttempts >= deps.settings.giveUpAfterAttempts) return reconcile(deps, claim);
   const claimed = claim.payment;
   const outcome = await deps.bank.charge({

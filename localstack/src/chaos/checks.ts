@@ -28,7 +28,13 @@ export interface Violation {
 /** Everything the checks read, straight from the database, the bank simulator and the webhook sink. */
 export interface Evidence {
   payments: { id: string; idempotency_key: string; status: string; source: string }[];
-  refunds: { id: string; payment_id: string; idempotency_key: string; executed_at: Date | null }[];
+  refunds: {
+    id: string;
+    payment_id: string;
+    idempotency_key: string;
+    status: 'PENDING' | 'EXECUTED' | 'FAILED';
+    failure_reason: string | null;
+  }[];
   entries: { payment_id: string; kind: 'payment' | 'refund'; event_id: string }[];
   postingFailures: string[];
   finalEvents: { event_id: string; event_type: string; aggregate_id: string; published: boolean }[];
@@ -64,7 +70,7 @@ export async function gatherEvidence(
   const query = async (sql: string, params: unknown[] = [ids]) => (await pool.query(sql, params)).rows;
   const [refunds, entries, failures, finalEvents, deliveryRecords] = await Promise.all([
     query(
-      'SELECT id, payment_id, idempotency_key, executed_at FROM refunds WHERE payment_id = ANY($1::uuid[])',
+      'SELECT id, payment_id, idempotency_key, status, failure_reason FROM refunds WHERE payment_id = ANY($1::uuid[])',
     ),
     query('SELECT payment_id, kind, event_id FROM ledger.journal_entries WHERE payment_id = ANY($1::uuid[])'),
     query('SELECT payment_id FROM ledger.posting_failures WHERE payment_id = ANY($1::uuid[])'),
@@ -114,8 +120,9 @@ const FINAL = new Set(['SUCCESS', 'FAILED', 'REFUNDED']);
 const EXPECTED_STATUSES: Record<PaymentKind, readonly string[]> = {
   success: ['SUCCESS', 'REFUNDED'],
   decline: ['FAILED'],
-  // The bank never answers for it: a 5xx is not a decline, so the payment waits, PENDING and uncharged.
-  bankError: ['PENDING'],
+  // The bank never answers for it: a 5xx is not a decline, so the payment waits; after the attempt limit the
+  // processor looks the charge up, finds none and fails it (docs/bank-processor.md), uncharged.
+  bankError: ['FAILED'],
 };
 
 function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {
@@ -140,7 +147,11 @@ export function checkRun(outcomes: readonly PaymentOutcome[], evidence: Evidence
     evidence.entries.filter((entry) => entry.kind === 'refund'),
     (entry) => entry.payment_id,
   );
-  const refundsOf = countBy(evidence.refunds, (refund) => refund.payment_id);
+  // Only money that moved is reversed in the ledger: a refund the bank never executed has no entry.
+  const refundsOf = countBy(
+    evidence.refunds.filter((refund) => refund.status === 'EXECUTED'),
+    (refund) => refund.payment_id,
+  );
   const failedPostings = new Set(evidence.postingFailures);
 
   for (const outcome of outcomes) {
@@ -157,7 +168,7 @@ export function checkRun(outcomes: readonly PaymentOutcome[], evidence: Evidence
       add('lost', subject, `accepted as ${outcome.answeredIds.join(', ')}, stored as ${row.id}`);
     const expected = EXPECTED_STATUSES[outcome.planned.kind];
     if (!expected.includes(row.status)) {
-      const stranded = !FINAL.has(row.status) && outcome.planned.kind !== 'bankError';
+      const stranded = !FINAL.has(row.status);
       add(stranded ? 'stranded' : 'wrong-outcome', `${subject} ${row.id}`, `${row.source} is ${row.status}`);
     }
     const chargedFor = charges.get(row.id) ?? 0;
@@ -194,7 +205,11 @@ export function checkRun(outcomes: readonly PaymentOutcome[], evidence: Evidence
 
   for (const refund of evidence.refunds) {
     const atBank = bankRefunds.get(refund.id) ?? 0;
-    if (!refund.executed_at) add('stranded', `refund ${refund.id}`, 'never executed at the bank');
+    // The simulator executes every refund of a succeeded payment: a failed one gave up during a fault.
+    if (refund.status === 'FAILED')
+      add('wrong-outcome', `refund ${refund.id}`, `failed: ${refund.failure_reason ?? 'no reason'}`);
+    else if (refund.status !== 'EXECUTED')
+      add('stranded', `refund ${refund.id}`, 'never executed at the bank');
     else if (atBank !== 1)
       add(
         atBank > 1 ? 'doubled' : 'bank-charges',

@@ -27,7 +27,7 @@ export const DEFAULT_FAULT_MS: Record<FaultKind, number> = {
 export const SOURCES = {
   success: 'tok_success',
   decline: 'tok_decline',
-  /** Always a 500: the payment is never failed for it and stays PENDING, uncharged, by design. */
+  /** Always a 500: never a decline; after the attempt limit the charge is looked up, not found, and FAILED. */
   bankError: 'tok_bank_error',
 } as const;
 

@@ -1,12 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { NOTIFIED_EVENTS } from '../../../lambdas/core/use-cases/notify-merchant';
-import { SOURCES } from './plan';
 
 /** What is still moving for the run's payments; all zero means the system is quiet. */
 export interface Motion {
   unpublishedEvents: number;
-  /** INITIATED or PENDING, apart from the bank-error token's payments, which stay PENDING by design. */
+  /** INITIATED or PENDING (a bank-error payment too: it is failed after the attempt limit). */
   paymentsInFlight: number;
   refundsInFlight: number;
   ledgerPostingsPending: number;
@@ -27,21 +26,21 @@ export async function motionOf(pool: pg.Pool, paymentIds: readonly string[]): Pr
        (SELECT count(*) FROM outbox o JOIN run ON run.id = o.aggregate_id WHERE o.published_at IS NULL)
          AS unpublished_events,
        (SELECT count(*) FROM payments p JOIN run ON run.id = p.id
-         WHERE p.status IN ('INITIATED', 'PENDING') AND p.source <> $2) AS payments_in_flight,
-       (SELECT count(*) FROM refunds r JOIN run ON run.id = r.payment_id WHERE r.executed_at IS NULL)
+         WHERE p.status IN ('INITIATED', 'PENDING')) AS payments_in_flight,
+       (SELECT count(*) FROM refunds r JOIN run ON run.id = r.payment_id WHERE r.status = 'PENDING')
          AS refunds_in_flight,
        (SELECT count(*) FROM payments p JOIN run ON run.id = p.id
          WHERE p.status IN ('SUCCESS', 'REFUNDED')
            AND NOT EXISTS (SELECT 1 FROM ledger.journal_entries e WHERE e.payment_id = p.id AND e.kind = 'payment'))
        + (SELECT count(*) FROM outbox o JOIN run ON run.id = o.aggregate_id
-           WHERE o.event_type = 'payment.refunded'
+           WHERE o.event_type = 'payment.refund_executed'
              AND NOT EXISTS (SELECT 1 FROM ledger.journal_entries e WHERE e.event_id = o.event_id))
          AS ledger_postings_pending,
        (SELECT count(*) FROM outbox o JOIN run ON run.id = o.aggregate_id
-         WHERE o.event_type = ANY($3::text[])
+         WHERE o.event_type = ANY($2::text[])
            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = o.event_id))
          AS notices_pending`,
-    [paymentIds, SOURCES.bankError, [...NOTIFIED_EVENTS]],
+    [paymentIds, [...NOTIFIED_EVENTS]],
   );
   const row = rows[0];
   return {

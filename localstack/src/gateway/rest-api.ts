@@ -8,7 +8,7 @@ import type {
 import {
   GATEWAY_PROBLEMS,
   type GatewayResponseKind,
-  PROBLEM_CONTENT_TYPE,
+  gatewayResponseHeaders,
 } from '../../../lambdas/core/config/problems';
 import { type ApiRoute, AUTHORIZER_HANDLER, FALLBACK_HANDLER } from '../../../lambdas/core/config/routes';
 import { ValidationError } from '../../../lambdas/core/domain/errors';
@@ -134,7 +134,7 @@ function gatewayProblem(kind: GatewayResponseKind, requestId: string): APIGatewa
   const problem = GATEWAY_PROBLEMS[kind];
   return {
     statusCode: problem.status,
-    headers: { 'content-type': PROBLEM_CONTENT_TYPE },
+    headers: gatewayResponseHeaders(problem),
     body: JSON.stringify({ ...problem, requestId }),
   };
 }
@@ -183,8 +183,9 @@ export function restApiGateway(routes: readonly ApiRoute[]) {
       );
       return allowed ? { principalId: policy.principalId, context: policy.context ?? {} } : 'ACCESS_DENIED';
     } catch (error) {
-      // As in AWS: an authorizer that throws "Unauthorized" yields 401, any other failure 500.
-      return (error as Error).message === 'Unauthorized' ? 'UNAUTHORIZED' : 'DEFAULT_5XX';
+      // As in AWS: an authorizer that throws "Unauthorized" yields 401, any other failure the
+      // AUTHORIZER_CONFIGURATION_ERROR gateway response (AuthorizerConfigurationException).
+      return (error as Error).message === 'Unauthorized' ? 'UNAUTHORIZED' : 'AUTHORIZER_CONFIGURATION_ERROR';
     }
   }
 

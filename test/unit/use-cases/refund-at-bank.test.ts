@@ -45,11 +45,15 @@ function inMemoryRefund(bankAttempts = 0) {
     bankAttempts,
     nextAttemptAt: undefined as Date | undefined,
     events: [] as EventEnvelope[],
+    released: 0,
   };
   const executions: RefundExecutions = {
     async claim() {
       if (stored.status !== 'PENDING') return undefined;
       return { chargeId: 'ch_1', amount: '25.0000', currency: 'USD', bankAttempts: stored.bankAttempts };
+    },
+    async release() {
+      stored.released += 1;
     },
     async markExecuted(_id, _bankRefundId, event) {
       stored.status = 'EXECUTED';
@@ -102,6 +106,18 @@ describe('executing a refund at the bank', () => {
         data: { refundId: REFUND_ID, amount: '25.00', currency: 'USD', bankRefundId: 're_1' },
       }),
     ]);
+  });
+
+  it('gives the claim back when recording the executed refund fails, so a retry may claim it at once', async () => {
+    const { executions, stored } = inMemoryRefund();
+    executions.markExecuted = async () => {
+      throw new Error('Connection terminated unexpectedly');
+    };
+
+    await expect(run(executions, { kind: 'refunded', bankRefundId: 're_1' })).rejects.toThrow('Connection');
+
+    expect(stored.released).toBe(1);
+    expect(stored.status).toBe('PENDING');
   });
 
   it('fails a refund the bank rejects at once and gives its amount back to the payment', async () => {

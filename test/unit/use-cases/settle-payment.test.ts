@@ -66,6 +66,9 @@ function inMemoryLifecycle(payment: PaymentRecord, state: { bankAttempts?: numbe
       stored.nextAttemptAt = at;
       stored.claimedAt = undefined;
     },
+    async releaseBankAttempt() {
+      stored.claimedAt = undefined;
+    },
     duePending: async () => [],
   };
   return { lifecycle, stored };
@@ -154,6 +157,23 @@ describe('charging a PENDING payment', () => {
     expect(result).toBe('claimed_elsewhere');
     expect(calls).toEqual([]);
     expect(stored.payment.status).toBe('PENDING');
+  });
+
+  it('gives the claim back when recording the outcome fails, so the retry charges again at once', async () => {
+    const { lifecycle, stored } = inMemoryLifecycle(pendingPayment());
+    const { bank, calls } = bankAnswering({ kind: 'approved', chargeId: 'ch_1' });
+    const recordSuccess = lifecycle.transition;
+    lifecycle.transition = async () => {
+      throw new Error('Connection terminated unexpectedly');
+    };
+
+    await expect(chargeAndSettle(deps(lifecycle, bank), pendingPayment())).rejects.toThrow('Connection');
+    expect(stored.claimedAt).toBeUndefined();
+
+    lifecycle.transition = recordSuccess;
+    expect(await chargeAndSettle(deps(lifecycle, bank), pendingPayment())).toBe('succeeded');
+    // The same idempotency key (the payment id) both times: the bank charges once.
+    expect(calls).toEqual(['charge', 'charge']);
   });
 
   it('takes over a claim older than the lease (a caller that died mid-call)', async () => {

@@ -302,6 +302,13 @@ export function postgresPaymentLifecycle(pool: pg.Pool): PaymentLifecycle {
       );
     },
 
+    async releaseBankAttempt(paymentId) {
+      await pool.query(
+        `UPDATE payments SET bank_attempt_started_at = NULL WHERE id = $1 AND status = 'PENDING'`,
+        [paymentId],
+      );
+    },
+
     async duePending(now, staleAfterMs, limit) {
       const { rows } = await pool.query<PaymentRow>(
         `SELECT ${PAYMENT_COLUMNS} FROM payments
@@ -344,6 +351,13 @@ export function postgresRefundExecutions(pool: pg.Pool): RefundExecutions {
         currency: row.currency,
         bankAttempts: row.bank_attempts,
       };
+    },
+
+    async release(refundId) {
+      await pool.query(
+        `UPDATE refunds SET bank_attempt_started_at = NULL WHERE id = $1 AND status = 'PENDING'`,
+        [refundId],
+      );
     },
 
     markExecuted(refundId, bankRefundId, event) {

@@ -71,14 +71,18 @@ describe('the chaos checks', () => {
     expect(checksOf(evidence, doubleClick)).toEqual(['doubled', 'doubled', 'doubled', 'doubled']);
   });
 
-  it('name a payment left PENDING as stranded, unless its token is the bank error that keeps it there', () => {
+  it('name a payment left PENDING as stranded, the bank-error token too (it is failed after the attempt limit)', () => {
     const evidence = cleanEvidence();
-    (evidence.payments[0] as Evidence['payments'][number]).status = 'PENDING';
+    const payment = evidence.payments[0] as Evidence['payments'][number];
+    payment.status = 'PENDING';
     evidence.bankCharges = [];
     evidence.entries = [];
     evidence.finalEvents = evidence.finalEvents.filter((event) => event.aggregate_id !== PAID);
+    const bankError = [outcome(0, 'bankError', [PAID]), outcomes[1] as PaymentOutcome];
     expect(checksOf(evidence)).toEqual(['stranded']);
-    expect(checksOf(evidence, [outcome(0, 'bankError', [PAID]), outcomes[1] as PaymentOutcome])).toEqual([]);
+    expect(checksOf(evidence, bankError)).toEqual(['stranded']);
+    payment.status = 'FAILED';
+    expect(checksOf(evidence, bankError)).toEqual([]);
   });
 
   it('name a notice that never reached the merchant and a readable event in the dead-letter queue', () => {
@@ -99,9 +103,29 @@ describe('the chaos checks', () => {
 
   it('name a refund never executed at the bank, and a broken ledger invariant', () => {
     const evidence = cleanEvidence();
-    evidence.refunds = [{ id: 'refund-1', payment_id: PAID, idempotency_key: 'r', executed_at: null }];
-    evidence.entries.push({ payment_id: PAID, kind: 'refund', event_id: 'refund-event' });
+    evidence.refunds = [
+      { id: 'refund-1', payment_id: PAID, idempotency_key: 'r', status: 'PENDING', failure_reason: null },
+    ];
     evidence.ledgerVerify = { ok: false, broken: ['every entry is balanced, in one currency'] };
     expect(checksOf(evidence)).toEqual(['stranded', 'ledger-verify']);
+  });
+
+  it('name a refund given up during a fault, and an executed refund the ledger did not reverse', () => {
+    const evidence = cleanEvidence();
+    evidence.refunds = [
+      {
+        id: 'refund-1',
+        payment_id: PAID,
+        idempotency_key: 'r1',
+        status: 'FAILED',
+        failure_reason: 'gave up',
+      },
+    ];
+    expect(checksOf(evidence)).toEqual(['wrong-outcome']);
+    evidence.refunds = [
+      { id: 'refund-2', payment_id: PAID, idempotency_key: 'r2', status: 'EXECUTED', failure_reason: null },
+    ];
+    evidence.bankRefunds = [{ idempotencyKey: 'refund-2' }];
+    expect(checksOf(evidence)).toEqual(['ledger-postings']);
   });
 });
