@@ -5,39 +5,42 @@ import { runChaos } from '../../localstack/src/chaos/run';
 import { adoptStackEnvironment, localEndpoints } from '../support/local-stack';
 
 /**
- * A short chaos run with the faults the system survives today: a `kill -9` of the local API under load and
- * a short bank outage. Refunds stay out of this mix because a refund that meets the bank outage is
- * dead-lettered instead of waiting for the sweeper (the full run, `npm run chaos`, reports it).
+ * A short chaos run under load, with refunds and double clicks: a `kill -9` of the event runner and of the
+ * local API (the stack's supervisor brings them back), the database gone for the handlers for 5 s, and a short
+ * bank outage. The full run is `npm run chaos`.
  */
 describe('a short chaos run', () => {
-  it('loses, doubles and strands nothing through an API kill and a bank outage', async () => {
+  it('loses, doubles and strands nothing through process kills, a database outage and a bank outage', async () => {
     adoptStackEnvironment();
     const endpoints = localEndpoints();
     const plan = planChaos({
       seed: 20_260_101,
       payments: 200,
       ratePerSecond: 8,
-      faults: ['api-kill', 'bank-outage'],
-      faultMs: { 'bank-outage': 3_000 },
+      faults: ['runner-kill', 'api-kill', 'database-outage', 'bank-outage'],
+      faultMs: { 'database-outage': 5_000, 'bank-outage': 3_000 },
       merchants: endpoints.merchants.length,
-      mix: { decline: 0.2, bankError: 0.01, refund: 0, doubleClick: 0.15 },
+      mix: { decline: 0.2, bankError: 0.01, refund: 0.2, doubleClick: 0.15 },
     });
     const result = await runChaos({
       plan,
       endpoints,
-      restart: { supervisorGraceMs: 0 },
+      // The supervisor restarts a killed service within seconds; the run restarts it only if it does not.
+      restart: { supervisorGraceMs: 15_000 },
       quietTimeoutMs: 45_000,
       recoveryTimeoutMs: 30_000,
     });
     const figures = figuresOf(result);
 
     expect(figures.faults.map((fault) => [fault.kind, fault.error])).toEqual([
+      ['runner-kill', undefined],
       ['api-kill', undefined],
+      ['database-outage', undefined],
       ['bank-outage', undefined],
     ]);
     expect(figures.payments.accepted).toBe(figures.payments.sent);
     expect(figures.payments.doubleClicks).toBeGreaterThan(0);
     expect(figures.worstRecoveryMs).not.toBeNull();
     expect(figures.violations, formatReport(figures)).toEqual([]);
-  }, 180_000);
+  }, 300_000);
 });
