@@ -8,7 +8,7 @@
  *   --duration S     seconds of load instead of --payments (payments = rate × duration)
  *   --faults a,b     fault kinds in order (default: all of them)
  *   --quiet-timeout S   how long the system may take to settle after the load (default 180)
- *   --supervisor-grace S  wait this long for a supervisor to restart a killed process before restarting it (default 0)
+ *   --supervisor-grace S  wait this long for the stack's supervisor to restart a killed process before restarting it (default 15)
  *   --json FILE      also write the figures as JSON
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -76,7 +76,7 @@ async function main(args: string[]): Promise<number> {
   const result = await runChaos({
     plan,
     endpoints,
-    restart: { supervisorGraceMs: numeric(args, 'supervisor-grace', 0, { min: 0 }) * 1_000 },
+    restart: { supervisorGraceMs: numeric(args, 'supervisor-grace', 15, { min: 0 }) * 1_000 },
     quietTimeoutMs: numeric(args, 'quiet-timeout', 180) * 1_000,
     recoveryTimeoutMs: 120_000,
     log: (line) => console.log(`chaos: ${line}`),
