@@ -54,7 +54,8 @@ const notifyOnce = makeIdempotent(
 export const handler = consumerHandler(CONSUMERS.notifier, sqsDeadLetterQueue(), async (event, context) => {
   if (!NOTIFIED_EVENTS.has(event.type)) return;
   idempotencyConfig.registerLambdaContext(context);
-  // The delivery stays this invocation's until Lambda would stop it; then the retry sweep may take it over.
+  // The delivery stays this invocation's until Lambda would stop it at its timeout (so it can no longer send):
+  // https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html — then the retry sweep may take it over.
   const outcome = await notifyOnce(event, new Date(Date.now() + context.getRemainingTimeInMillis()));
   logger.info('notification handled', { type: event.type, outcome });
   metrics.addMetric(`Webhook_${outcome}`, 'Count', 1);
