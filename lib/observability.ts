@@ -118,6 +118,12 @@ export class Observability extends Construct {
       1,
       'The bank refused our credentials or answered outside the contract: nothing was decided',
     );
+    alarm(
+      'WebhooksAbandoned',
+      custom('WebhooksAbandoned', 'Sum'),
+      1,
+      'A webhook failed for the whole retry period and was given up: the merchant never received it (`aspay payments show`)',
+    );
     // A consumer reports each wait for an unavailable dependency at once (a data point per minute while it
     // lasts). A blip is absorbed; five minutes is an outage someone must see long before the event source
     // mapping gives up and batches reach the DLQ (docs/ledger-notifications-saga.md).

@@ -1,7 +1,8 @@
 /**
  * Consumes `payment-events` (MSK event source mapping): a signed webhook to the merchant for every SUCCESS
  * (receipt), FAILED (alert) and refund — exactly once per event (Powertools idempotency keyed by event id,
- * backed by a unique delivery record).
+ * backed by a unique delivery record). A delivery its in-invocation attempts cannot make is left pending for
+ * the retry sweep (the `pending-payments` schedule).
  */
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { idempotencyStore } from '../core/adapters/dynamodb/idempotency-store';
@@ -11,14 +12,14 @@ import { sqsDeadLetterQueue } from '../core/adapters/sqs/dead-letter-queue';
 import { httpWebhookSender } from '../core/adapters/webhooks/http-sender';
 import { IDEMPOTENCY_TABLE } from '../core/config/idempotency';
 import { CONSUMERS } from '../core/config/messaging';
+import { webhookSettings } from '../core/config/webhooks';
 import type { EventEnvelope } from '../core/domain/events';
 import { consumerHandler } from '../core/messaging/consumer-handler';
 import { logger, metrics } from '../core/observability';
 import { NOTIFIED_EVENTS, notifyMerchant } from '../core/use-cases/notify-merchant';
 
-const WEBHOOK_ATTEMPTS = 3;
-const WEBHOOK_BACKOFF_BASE_MS = 1_000;
-const sender = httpWebhookSender();
+const settings = webhookSettings();
+const sender = httpWebhookSender(settings.timeoutMs);
 /**
  * Built once per container; each invocation registers its context, so the in-progress record of an
  * invocation that dies mid-delivery expires with that invocation's timeout instead of the 24 h record
@@ -31,16 +32,17 @@ const idempotencyConfig = new IdempotencyConfig({
 });
 
 const notifyOnce = makeIdempotent(
-  async (event: EventEnvelope) =>
+  // The payload to hash is the first argument, the event; the second is the end of this invocation's claim.
+  async (event: EventEnvelope, claimedUntil: Date) =>
     notifyMerchant(
       {
         deliveries: postgresWebhookDeliveries(await databasePool()),
         sender,
         clock: () => new Date(),
-        maxAttempts: WEBHOOK_ATTEMPTS,
-        backoffBaseMs: WEBHOOK_BACKOFF_BASE_MS,
+        settings,
       },
       event,
+      claimedUntil,
     ),
   {
     persistenceStore: idempotencyStore(),
@@ -52,7 +54,9 @@ const notifyOnce = makeIdempotent(
 export const handler = consumerHandler(CONSUMERS.notifier, sqsDeadLetterQueue(), async (event, context) => {
   if (!NOTIFIED_EVENTS.has(event.type)) return;
   idempotencyConfig.registerLambdaContext(context);
-  const outcome = await notifyOnce(event);
+  // The delivery stays this invocation's until Lambda would stop it at its timeout (so it can no longer send):
+  // https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html — then the retry sweep may take it over.
+  const outcome = await notifyOnce(event, new Date(Date.now() + context.getRemainingTimeInMillis()));
   logger.info('notification handled', { type: event.type, outcome });
   metrics.addMetric(`Webhook_${outcome}`, 'Count', 1);
 });

@@ -6,28 +6,43 @@
  * even arrive twice (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html) — because each
  * payment and refund is claimed before its bank call, and idempotency keys (payment id, refund id) mean the
  * bank charges and refunds once.
+ *
+ * It also retries the webhooks whose endpoint was down (retryWebhooks): the same one-minute schedule and the
+ * same database access, so no further function, rule or reserved concurrency is needed for it. Each delivery
+ * is claimed until this invocation's end, so overlapping runs never send one twice.
  */
+import type { Context } from 'aws-lambda';
 import { configuredBank } from '../core/adapters/bank/configured-bank';
 import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresPaymentLifecycle, postgresRefundExecutions } from '../core/adapters/postgres/payment-store';
+import { postgresWebhookDeliveries } from '../core/adapters/postgres/webhook-deliveries';
+import { httpWebhookSender } from '../core/adapters/webhooks/http-sender';
 import { bankSettings } from '../core/config/bank';
+import { webhookSettings } from '../core/config/webhooks';
 import { logger, metrics, withObservability } from '../core/observability';
 import { executeRefundAtBank } from '../core/use-cases/refund-at-bank';
+import { retryWebhooks } from '../core/use-cases/retry-webhooks';
 import { chargeAndSettle } from '../core/use-cases/settle-payment';
 
 const BATCH = 25;
 const settings = bankSettings();
 const bank = configuredBank(settings);
 const clock = () => new Date();
+const hooks = webhookSettings();
+const sender = httpWebhookSender(hooks.timeoutMs);
 
-export const handler = withObservability(async () => {
+export const handler = withObservability(async (_event: unknown, context: Context) => {
   const pool = await databasePool();
   const lifecycle = postgresPaymentLifecycle(pool);
   const executions = postgresRefundExecutions(pool);
   const now = clock();
-  const [duePayments, dueRefunds] = await Promise.all([
+  const [duePayments, dueRefunds, webhooks] = await Promise.all([
     lifecycle.duePending(now, settings.pendingRetryAfterMs, BATCH),
     executions.overdue(now, settings.pendingRetryAfterMs, BATCH),
+    retryWebhooks(
+      { deliveries: postgresWebhookDeliveries(pool), sender, clock, settings: hooks },
+      new Date(now.getTime() + context.getRemainingTimeInMillis()),
+    ),
   ]);
   const payments = await Promise.all(
     duePayments.map((payment) => chargeAndSettle({ lifecycle, bank, settings, clock }, payment)),
@@ -42,10 +57,14 @@ export const handler = withObservability(async () => {
   // Reported every run, zero included, so the alarms see a value rather than missing data.
   metrics.addMetric('PaymentsStuckPending', 'Count', stuck);
   metrics.addMetric('RefundsFailed', 'Count', failedRefunds);
+  metrics.addMetric('WebhooksRetriedDelivered', 'Count', webhooks.delivered);
+  metrics.addMetric('WebhooksAbandoned', 'Count', webhooks.failed);
   if (stuck > 0)
     logger.error('payments reached the bank attempt limit and the bank cannot say what happened', { stuck });
-  if (duePayments.length + dueRefunds.length > 0) {
-    logger.info('retried what waits on the bank', { payments, refunds });
+  if (webhooks.failed > 0)
+    logger.error('webhooks given up after the retry period: the merchants never received them', { webhooks });
+  if (duePayments.length + dueRefunds.length + webhooks.delivered + webhooks.pending + webhooks.failed > 0) {
+    logger.info('retried what waits on the bank and the merchants', { payments, refunds, webhooks });
   }
-  return { payments: duePayments.length, refunds: dueRefunds.length };
+  return { payments: duePayments.length, refunds: dueRefunds.length, webhooks };
 });

@@ -6,19 +6,20 @@ import { adoptStackEnvironment, localEndpoints } from '../support/local-stack';
 
 /**
  * A short chaos run under load, with refunds and double clicks: a `kill -9` of the event runner and of the
- * local API (the stack's supervisor brings them back), the database gone for the handlers for 5 s, and a short
- * bank outage. The full run is `npm run chaos`.
+ * local API (the stack's supervisor brings them back), the database gone for the handlers for 5 s, a short
+ * bank outage and a merchant's webhook endpoint down (its notices wait for the retry sweep, and the run waits
+ * for them). The full run is `npm run chaos`.
  */
 describe('a short chaos run', () => {
-  it('loses, doubles and strands nothing through process kills, a database outage and a bank outage', async () => {
+  it('loses, doubles and strands nothing through process kills and database, bank and webhook outages', async () => {
     adoptStackEnvironment();
     const endpoints = localEndpoints();
     const plan = planChaos({
       seed: 20_260_101,
       payments: 200,
       ratePerSecond: 8,
-      faults: ['runner-kill', 'api-kill', 'database-outage', 'bank-outage'],
-      faultMs: { 'database-outage': 5_000, 'bank-outage': 3_000 },
+      faults: ['runner-kill', 'api-kill', 'database-outage', 'bank-outage', 'webhook-outage'],
+      faultMs: { 'database-outage': 5_000, 'bank-outage': 3_000, 'webhook-outage': 5_000 },
       merchants: endpoints.merchants.length,
       mix: { decline: 0.2, bankError: 0.01, refund: 0.2, doubleClick: 0.15 },
     });
@@ -37,6 +38,7 @@ describe('a short chaos run', () => {
       ['api-kill', undefined],
       ['database-outage', undefined],
       ['bank-outage', undefined],
+      ['webhook-outage', undefined],
     ]);
     expect(figures.payments.accepted).toBe(figures.payments.sent);
     expect(figures.payments.doubleClicks).toBeGreaterThan(0);

@@ -70,7 +70,7 @@ describe('the saga', () => {
     const created = await callApi('/v1/payments', { apiKey: merchant.apiKey, body: validPayment() });
     await eventually(
       () =>
-        db.query("SELECT status FROM webhook_deliveries WHERE payment_id = $1 AND status = 'failed'", [
+        db.query('SELECT status FROM webhook_deliveries WHERE payment_id = $1 AND last_error IS NOT NULL', [
           created.body.id,
         ]),
       (result) => result.rows.length === 1,

@@ -87,6 +87,20 @@ describe('the bank alarms', () => {
   );
 });
 
+describe('the webhook alarm', () => {
+  it('pages on the first webhook given up after its retry period', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'WebhooksAbandoned',
+      Namespace: 'ASPay',
+      Statistic: 'Sum',
+      Period: 60,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      EvaluationPeriods: 1,
+    });
+  });
+});
+
 describe('the consumer alarm', () => {
   it('alarms when consumers have waited for a dependency five minutes in a row, not on a blip', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {

@@ -29,6 +29,12 @@ const TEST_TIMINGS = {
   // A claim left by a killed processor (the chaos test kills the runner) is taken over after 10 s, not 5 min.
   ASPAY_BANK_CLAIM_LEASE_MS: '10000',
   ASPAY_RETRY_BASE_MS: '200',
+  // Webhook retries: 0.5 s doubling to 2 s, given up after 30 s, so a webhook outage test sees the retries
+  // deliver and a give-up test sees the end (production: 1 min doubling to 1 h, for 3 days).
+  ASPAY_WEBHOOK_BACKOFF_BASE_MS: '100',
+  ASPAY_WEBHOOK_RETRY_BASE_MS: '500',
+  ASPAY_WEBHOOK_RETRY_MAX_MS: '2000',
+  ASPAY_WEBHOOK_GIVE_UP_AFTER_MS: '30000',
   // The schedules' one-minute rate would leave a failed relay or a pending payment waiting a minute.
   ASPAY_SCHEDULE_EVERY_MS: '1000',
 };

@@ -21,3 +21,13 @@ export async function failNextDeliveries(merchantId: string, times: number): Pro
     body: JSON.stringify({ merchantId, times }),
   });
 }
+
+/** Takes the merchant's endpoint down (503 to every delivery) or brings it back. */
+export async function setEndpointDown(merchantId: string, enabled: boolean): Promise<void> {
+  const response = await fetch(`${localEndpoints().webhookSinkUrl}/admin/outage`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ merchantId, enabled }),
+  });
+  if (!response.ok) throw new Error(`the webhook sink refused the outage switch: ${response.status}`);
+}

@@ -3,14 +3,7 @@
  * variable named beside it (the README lists them).
  */
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min)
-    throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
-  return value;
-}
+import { integerSetting as integer } from './settings';
 
 export interface BankSettings {
   /** One HTTP attempt's timeout; the seed's bank takes 5–10 s. */

@@ -9,6 +9,7 @@ export interface Motion {
   paymentsInFlight: number;
   refundsInFlight: number;
   ledgerPostingsPending: number;
+  /** Notices not yet sent, or waiting for a retry because the merchant's endpoint failed. */
   noticesPending: number;
 }
 
@@ -38,7 +39,7 @@ export async function motionOf(pool: pg.Pool, paymentIds: readonly string[]): Pr
          AS ledger_postings_pending,
        (SELECT count(*) FROM outbox o JOIN run ON run.id = o.aggregate_id
          WHERE o.event_type = ANY($2::text[])
-           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = o.event_id))
+           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = o.event_id AND d.status <> 'pending'))
          AS notices_pending`,
     [paymentIds, [...NOTIFIED_EVENTS]],
   );

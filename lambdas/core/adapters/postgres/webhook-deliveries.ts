@@ -1,5 +1,27 @@
 import type pg from 'pg';
-import type { WebhookDeliveries } from '../../use-cases/ports';
+import type { ClaimedWebhookDelivery, WebhookDeliveries } from '../../use-cases/ports';
+
+interface ClaimedRow {
+  event_id: string;
+  merchant_id: string;
+  payment_id: string;
+  event_type: string;
+  raw_body: string;
+  url: string;
+  attempts: number;
+  created_at: Date;
+}
+
+const toClaimed = (row: ClaimedRow): ClaimedWebhookDelivery => ({
+  eventId: row.event_id,
+  merchantId: row.merchant_id,
+  paymentId: row.payment_id,
+  eventType: row.event_type,
+  rawBody: row.raw_body,
+  url: row.url,
+  attempts: row.attempts,
+  createdAt: row.created_at,
+});
 
 export function postgresWebhookDeliveries(pool: pg.Pool): WebhookDeliveries {
   return {
@@ -13,28 +35,65 @@ export function postgresWebhookDeliveries(pool: pg.Pool): WebhookDeliveries {
         ? { url: row.webhook_url, secret: row.webhook_secret }
         : undefined;
     },
-    async alreadyHandled(eventId) {
-      const { rowCount } = await pool.query('SELECT 1 FROM webhook_deliveries WHERE event_id = $1', [
-        eventId,
-      ]);
-      return (rowCount ?? 0) > 0;
-    },
-    async record(delivery) {
-      await pool.query(
+    async open(notice, url, now, claimedUntil) {
+      const { rowCount } = await pool.query(
         `INSERT INTO webhook_deliveries
-           (event_id, merchant_id, payment_id, event_type, url, status, attempts, response_status, last_error)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+           (event_id, merchant_id, payment_id, event_type, url, status, attempts, raw_body, next_attempt_at,
+            claimed_until, created_at)
+         VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7, $8, $7)
          ON CONFLICT (event_id) DO NOTHING`,
         [
-          delivery.eventId,
-          delivery.merchantId,
-          delivery.paymentId,
-          delivery.eventType,
-          delivery.url,
-          delivery.status,
-          delivery.attempts,
-          delivery.responseStatus,
-          delivery.lastError,
+          notice.eventId,
+          notice.merchantId,
+          notice.paymentId,
+          notice.eventType,
+          url,
+          notice.rawBody,
+          now,
+          claimedUntil,
+        ],
+      );
+      return rowCount === 1;
+    },
+    async claimDue(now, claimedUntil, { limit, perMerchant }) {
+      // The inner query picks candidates; the UPDATE re-checks status and claim on each row it locks
+      // (READ COMMITTED re-evaluates the WHERE clause on the newest row version), so two sweeps running at
+      // once never claim the same delivery: https://www.postgresql.org/docs/current/transaction-iso.html#XACT-READ-COMMITTED
+      const { rows } = await pool.query<ClaimedRow>(
+        `UPDATE webhook_deliveries d SET claimed_until = $2
+          WHERE d.event_id IN (
+                  SELECT event_id FROM (
+                    SELECT event_id, next_attempt_at,
+                           row_number() OVER (PARTITION BY merchant_id ORDER BY next_attempt_at) AS nth
+                      FROM webhook_deliveries
+                     WHERE status = 'pending' AND next_attempt_at <= $1
+                       AND (claimed_until IS NULL OR claimed_until < $1)
+                  ) due
+                  WHERE due.nth <= $4
+                  ORDER BY due.next_attempt_at
+                  LIMIT $3)
+            AND d.status = 'pending' AND (d.claimed_until IS NULL OR d.claimed_until < $1)
+          RETURNING d.event_id, d.merchant_id, d.payment_id, d.event_type, d.raw_body, d.url, d.attempts,
+                    d.created_at`,
+        [now, claimedUntil, limit, perMerchant],
+      );
+      return rows.map(toClaimed);
+    },
+    async settle(eventId, outcome) {
+      await pool.query(
+        `UPDATE webhook_deliveries
+            SET status = $2, url = $3, attempts = attempts + $4, response_status = $5, last_error = $6,
+                last_attempt_at = $7, next_attempt_at = $8, claimed_until = NULL
+          WHERE event_id = $1 AND status = 'pending'`,
+        [
+          eventId,
+          outcome.status,
+          outcome.url,
+          outcome.attempts,
+          outcome.responseStatus,
+          outcome.lastError,
+          outcome.attemptedAt,
+          outcome.status === 'pending' ? outcome.nextAttemptAt : null,
         ],
       );
     },

@@ -85,6 +85,17 @@ describe('the chaos checks', () => {
     expect(checksOf(evidence, bankError)).toEqual([]);
   });
 
+  it('accept a bank error reconciled as FAILED after the attempt limit, but name a charge for it', () => {
+    const evidence = cleanEvidence();
+    (evidence.payments[0] as Evidence['payments'][number]).status = 'FAILED';
+    evidence.bankCharges = [];
+    evidence.entries = [];
+    const run = [outcome(0, 'bankError', [PAID]), outcomes[1] as PaymentOutcome];
+    expect(checksOf(evidence, run)).toEqual([]);
+    evidence.bankCharges = [{ reference: PAID }];
+    expect(checksOf(evidence, run)).toEqual(['doubled']);
+  });
+
   it('name a notice that never reached the merchant and a readable event in the dead-letter queue', () => {
     const evidence = cleanEvidence();
     evidence.sinkDeliveries = [

@@ -1,0 +1,58 @@
+/**
+ * Webhook delivery and retry settings: one module, each value overridable by the environment variable named
+ * beside it (the README lists them). Production defaults follow a payment gateway's usual promise (Stripe
+ * retries for up to 3 days with exponential backoff): a merchant whose endpoint is down gets its notices late,
+ * never lost.
+ */
+import { integerSetting } from './settings';
+
+export interface WebhookSettings {
+  /** POSTs the notifier makes in its own invocation before it leaves the delivery to the retry sweep. */
+  readonly inInvocationAttempts: number;
+  /** Backoff between those POSTs: base * 2^(n-1). */
+  readonly inInvocationBackoffMs: number;
+  /** One POST's timeout: the merchant's endpoint has this long to answer. */
+  readonly timeoutMs: number;
+  /** The wait before the first scheduled retry; it doubles with every retry, up to `retryMaxMs`. */
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  /** A delivery still failing this long after its event was first sent is given up as `failed`. */
+  readonly giveUpAfterMs: number;
+  /** Deliveries one sweep claims at most, and at most per merchant, so one merchant down for days never blocks the others. */
+  readonly sweepBatch: number;
+  readonly sweepPerMerchant: number;
+}
+
+export function webhookSettings(env: NodeJS.ProcessEnv = process.env): WebhookSettings {
+  return {
+    inInvocationAttempts: integerSetting(env, 'ASPAY_WEBHOOK_ATTEMPTS', 3, 1),
+    inInvocationBackoffMs: integerSetting(env, 'ASPAY_WEBHOOK_BACKOFF_BASE_MS', 1_000),
+    timeoutMs: integerSetting(env, 'ASPAY_WEBHOOK_TIMEOUT_MS', 10_000, 1),
+    retryBaseMs: integerSetting(env, 'ASPAY_WEBHOOK_RETRY_BASE_MS', 60_000, 1),
+    retryMaxMs: integerSetting(env, 'ASPAY_WEBHOOK_RETRY_MAX_MS', 60 * 60_000, 1),
+    giveUpAfterMs: integerSetting(env, 'ASPAY_WEBHOOK_GIVE_UP_AFTER_MS', 3 * 24 * 60 * 60_000, 1),
+    sweepBatch: integerSetting(env, 'ASPAY_WEBHOOK_SWEEP_BATCH', 25, 1),
+    sweepPerMerchant: integerSetting(env, 'ASPAY_WEBHOOK_SWEEP_PER_MERCHANT', 5, 1),
+  };
+}
+
+/** What the retry policy needs. */
+export type WebhookRetrySettings = Pick<
+  WebhookSettings,
+  'inInvocationAttempts' | 'retryBaseMs' | 'retryMaxMs' | 'giveUpAfterMs'
+>;
+
+/**
+ * What follows a failed attempt: the next retry's time, or giving up once the delivery is older than the
+ * give-up age. The wait is the base doubled per scheduled retry already made (the notifier's in-invocation
+ * attempts count as none), capped.
+ */
+export function nextWebhookAttempt(
+  settings: WebhookRetrySettings,
+  { now, firstAttemptAt, attempts }: { now: Date; firstAttemptAt: Date; attempts: number },
+): { retryAt: Date } | 'give_up' {
+  if (now.getTime() - firstAttemptAt.getTime() >= settings.giveUpAfterMs) return 'give_up';
+  const retriesMade = Math.max(0, attempts - settings.inInvocationAttempts);
+  const delay = Math.min(settings.retryMaxMs, settings.retryBaseMs * 2 ** retriesMade);
+  return { retryAt: new Date(now.getTime() + delay) };
+}

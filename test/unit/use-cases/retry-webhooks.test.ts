@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest';
+import { createEvent, type EventEnvelope } from '../../../lambdas/core/domain/events';
+import { verifyWebhookSignature } from '../../../lambdas/core/domain/webhook-signature';
+import { notifyMerchant } from '../../../lambdas/core/use-cases/notify-merchant';
+import type { WebhookEndpoint } from '../../../lambdas/core/use-cases/ports';
+import { retryWebhooks } from '../../../lambdas/core/use-cases/retry-webhooks';
+import { inMemoryWebhookDeliveries, scriptedSender } from '../../support/in-memory-webhook-deliveries';
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const START = new Date('2026-03-01T12:00:00.000Z');
+const SETTINGS = {
+  inInvocationAttempts: 3,
+  inInvocationBackoffMs: 0,
+  retryBaseMs: MINUTE,
+  retryMaxMs: 4 * MINUTE,
+  giveUpAfterMs: 60 * MINUTE,
+  sweepBatch: 10,
+  sweepPerMerchant: 2,
+};
+const ENDPOINTS = {
+  mer_down: { url: 'https://down.example/hooks', secret: 'whsec_down' },
+  mer_up: { url: 'https://up.example/hooks', secret: 'whsec_up' },
+};
+
+function world(...statuses: number[]) {
+  let now = START;
+  const endpoints: Record<string, WebhookEndpoint> = { ...ENDPOINTS };
+  const { deliveries, rows } = inMemoryWebhookDeliveries(endpoints);
+  const { sender, sent } = scriptedSender(...statuses);
+  const deps = { deliveries, sender, clock: () => now, settings: SETTINGS };
+  return {
+    deps,
+    rows,
+    endpoints,
+    sent,
+    at: (offsetMs: number) => {
+      now = new Date(START.getTime() + offsetMs);
+      return now;
+    },
+    /** A sweep whose invocation may run for another minute. */
+    sweep: () => retryWebhooks(deps, new Date(now.getTime() + MINUTE)),
+    notify: (event: EventEnvelope) => notifyMerchant(deps, event, new Date(now.getTime() + MINUTE)),
+  };
+}
+
+const succeeded = (merchantId = 'mer_down', paymentId = crypto.randomUUID()) =>
+  createEvent(
+    'payment.succeeded',
+    { paymentId, merchantId },
+    { amount: '12.00', currency: 'USD', status: 'SUCCESS', source: 'tok_success' },
+    START,
+  );
+
+describe('a webhook whose endpoint is down', () => {
+  it('is left pending for a retry a base delay later, not given up, after the in-invocation attempts', async () => {
+    const w = world(503);
+    const event = succeeded();
+    expect(await w.notify(event)).toBe('pending');
+    expect(w.sent).toHaveLength(3);
+    expect(w.rows.get(event.eventId)).toMatchObject({
+      status: 'pending',
+      attempts: 3,
+      lastError: 'endpoint answered 503',
+      nextAttemptAt: new Date(START.getTime() + MINUTE),
+      claimedUntil: null,
+    });
+  });
+
+  it('is sent again by the sweep once due, with the same event id and body and a fresh signature', async () => {
+    const w = world(503, 503, 503, 204);
+    const event = succeeded();
+    await w.notify(event);
+    w.at(MINUTE - 1);
+    expect(await w.sweep()).toEqual({ delivered: 0, pending: 0, failed: 0 });
+    w.at(MINUTE);
+    expect(await w.sweep()).toEqual({ delivered: 1, pending: 0, failed: 0 });
+
+    const [first, retried] = [w.sent[0], w.sent[3]];
+    expect(retried?.rawBody).toBe(first?.rawBody);
+    expect(retried?.headers['ASPay-Event-Id']).toBe(event.eventId);
+    expect(retried?.headers['ASPay-Signature']).not.toBe(first?.headers['ASPay-Signature']);
+    expect(
+      verifyWebhookSignature({
+        header: retried?.headers['ASPay-Signature'] ?? '',
+        rawBody: retried?.rawBody ?? '',
+        secret: ENDPOINTS.mer_down.secret,
+        now: new Date(START.getTime() + MINUTE),
+      }),
+    ).toBe(true);
+    expect(w.rows.get(event.eventId)).toMatchObject({ status: 'delivered', attempts: 4, lastError: null });
+    expect(await w.sweep()).toEqual({ delivered: 0, pending: 0, failed: 0 });
+    expect(w.sent).toHaveLength(4);
+  });
+
+  it('backs off exponentially between sweeps, up to the cap', async () => {
+    const w = world(503);
+    const event = succeeded();
+    await w.notify(event);
+    const retriedAt: number[] = [];
+    for (let elapsed = 0; elapsed <= 20 * MINUTE; elapsed += 30 * SECOND) {
+      w.at(elapsed);
+      const before = w.sent.length;
+      await w.sweep();
+      if (w.sent.length > before) retriedAt.push(elapsed / MINUTE);
+    }
+    // 1, then 2, 4 and 4 (the cap) minutes apart.
+    expect(retriedAt).toEqual([1, 3, 7, 11, 15, 19]);
+  });
+
+  it('is given up as failed with its last error once older than the give-up age', async () => {
+    const w = world(503, 503, 503, 500);
+    const event = succeeded();
+    await w.notify(event);
+    w.at(60 * MINUTE);
+    expect(await w.sweep()).toEqual({ delivered: 0, pending: 0, failed: 1 });
+    expect(w.rows.get(event.eventId)).toMatchObject({
+      status: 'failed',
+      lastError: 'endpoint answered 500',
+      nextAttemptAt: null,
+    });
+    w.at(120 * MINUTE);
+    expect(await w.sweep()).toEqual({ delivered: 0, pending: 0, failed: 0 });
+  });
+});
+
+describe('the retry sweep', () => {
+  it('never sends a delivery its notifier still holds, nor one another sweep claimed', async () => {
+    const w = world(204);
+    const event = succeeded();
+    // The notifier opened the delivery (claimed for a minute) and is still sending.
+    await w.deps.deliveries.open(
+      {
+        eventId: event.eventId,
+        merchantId: 'mer_down',
+        paymentId: event.paymentId,
+        eventType: event.type,
+        rawBody: '{}',
+      },
+      ENDPOINTS.mer_down.url,
+      START,
+      new Date(START.getTime() + MINUTE),
+    );
+    w.at(30 * SECOND);
+    expect(await w.sweep()).toEqual({ delivered: 0, pending: 0, failed: 0 });
+    expect(w.sent).toHaveLength(0);
+
+    // Its invocation is over: one sweep takes the delivery over, a second one at the same time finds it claimed.
+    w.at(MINUTE + 1);
+    const claimedUntil = new Date(START.getTime() + 2 * MINUTE);
+    const [first, second] = await Promise.all([
+      w.deps.deliveries.claimDue(new Date(START.getTime() + MINUTE + 1), claimedUntil, {
+        limit: 10,
+        perMerchant: 10,
+      }),
+      w.deps.deliveries.claimDue(new Date(START.getTime() + MINUTE + 1), claimedUntil, {
+        limit: 10,
+        perMerchant: 10,
+      }),
+    ]);
+    expect([first.length, second.length]).toEqual([1, 0]);
+  });
+
+  it('sends a redelivered event nothing: the delivery record already owns it', async () => {
+    const w = world(204);
+    const event = succeeded();
+    expect(await w.notify(event)).toBe('delivered');
+    expect(await w.notify(event)).toBe('already_handled');
+    expect(w.sent).toHaveLength(1);
+  });
+
+  it('serves the longest due first and takes a bounded number per merchant, so one merchant down never blocks the others', async () => {
+    const w = world(503);
+    const backlog = [];
+    for (let i = 0; i < 5; i++) {
+      const event = succeeded('mer_down');
+      backlog.push(event);
+      await w.notify(event);
+    }
+    w.at(10 * SECOND);
+    const other = succeeded('mer_up');
+    await w.notify(other);
+    w.at(2 * MINUTE);
+    const before = w.sent.length;
+    await w.sweep();
+    const swept = w.sent.slice(before).map((sent) => JSON.parse(sent.rawBody).id);
+    expect(swept.sort()).toEqual([backlog[0]?.eventId, backlog[1]?.eventId, other.eventId].sort());
+  });
+
+  it('gives up a delivery whose merchant no longer has an endpoint', async () => {
+    const w = world(503);
+    const event = succeeded();
+    await w.notify(event);
+    delete w.endpoints.mer_down;
+    w.at(MINUTE);
+    expect(await w.sweep()).toEqual({ delivered: 0, pending: 0, failed: 1 });
+    expect(w.rows.get(event.eventId)).toMatchObject({
+      status: 'failed',
+      lastError: 'the merchant no longer has a webhook endpoint',
+    });
+  });
+});
