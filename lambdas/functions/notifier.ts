@@ -12,7 +12,7 @@ import { sqsDeadLetterQueue } from '../core/adapters/sqs/dead-letter-queue';
 import { httpWebhookSender } from '../core/adapters/webhooks/http-sender';
 import { IDEMPOTENCY_TABLE } from '../core/config/idempotency';
 import { CONSUMERS } from '../core/config/messaging';
-import { webhookSettings } from '../core/config/webhooks';
+import { deliveryWindowMs, webhookSettings } from '../core/config/webhooks';
 import type { EventEnvelope } from '../core/domain/events';
 import { consumerHandler } from '../core/messaging/consumer-handler';
 import { logger, metrics } from '../core/observability';
@@ -22,8 +22,7 @@ const settings = webhookSettings();
 const sender = httpWebhookSender(settings.timeoutMs);
 /**
  * Built once per container; each invocation registers its context, so the in-progress record of an
- * invocation that dies mid-delivery expires with that invocation's timeout instead of the 24 h record
- * expiry, and a redelivery then sends the webhook:
+ * invocation that dies mid-delivery expires instead of living for the 24 h record expiry:
  * https://docs.powertools.aws.dev/lambda/typescript/latest/features/idempotency/#lambda-timeouts
  */
 const idempotencyConfig = new IdempotencyConfig({
@@ -53,10 +52,12 @@ const notifyOnce = makeIdempotent(
 
 export const handler = consumerHandler(CONSUMERS.notifier, sqsDeadLetterQueue(), async (event, context) => {
   if (!NOTIFIED_EVENTS.has(event.type)) return;
-  idempotencyConfig.registerLambdaContext(context);
-  // The delivery stays this invocation's until Lambda would stop it at its timeout (so it can no longer send):
-  // https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html — then the retry sweep may take it over.
-  const outcome = await notifyOnce(event, new Date(Date.now() + context.getRemainingTimeInMillis()));
+  // The delivery, and the in-progress idempotency record, stay this invocation's while it can still be sending
+  // (the delivery window, or until Lambda stops it at its timeout if that is sooner:
+  // https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html); then the retry sweep takes over.
+  const holdMs = Math.min(context.getRemainingTimeInMillis(), deliveryWindowMs(settings));
+  idempotencyConfig.registerLambdaContext({ ...context, getRemainingTimeInMillis: () => holdMs });
+  const outcome = await notifyOnce(event, new Date(Date.now() + holdMs));
   logger.info('notification handled', { type: event.type, outcome });
   metrics.addMetric(`Webhook_${outcome}`, 'Count', 1);
 });

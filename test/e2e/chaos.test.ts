@@ -28,7 +28,7 @@ describe('a short chaos run', () => {
       endpoints,
       // The supervisor restarts a killed service within seconds; the run restarts it only if it does not.
       restart: { supervisorGraceMs: 15_000 },
-      quietTimeoutMs: 45_000,
+      quietTimeoutMs: 90_000,
       recoveryTimeoutMs: 30_000,
     });
     const figures = figuresOf(result);

@@ -36,6 +36,19 @@ export function webhookSettings(env: NodeJS.ProcessEnv = process.env): WebhookSe
   };
 }
 
+/**
+ * The longest an invocation can spend delivering one notice: every in-invocation POST timing out, the
+ * backoffs between them, and a margin for recording the outcome. The notifier holds a delivery (and its
+ * idempotency record) no longer than this, so after a crash the retry sweep takes the notice over within
+ * about a minute, not at the end of the dead invocation's 15-minute timeout.
+ */
+export function deliveryWindowMs(settings: WebhookSettings): number {
+  const backoffs = settings.inInvocationBackoffMs * (2 ** (settings.inInvocationAttempts - 1) - 1);
+  return settings.inInvocationAttempts * settings.timeoutMs + backoffs + DELIVERY_RECORDING_MARGIN_MS;
+}
+
+const DELIVERY_RECORDING_MARGIN_MS = 15_000;
+
 /** What the retry policy needs. */
 export type WebhookRetrySettings = Pick<
   WebhookSettings,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nextWebhookAttempt, webhookSettings } from '../../../lambdas/core/config/webhooks';
+import { CONSUMERS } from '../../../lambdas/core/config/messaging';
+import { deliveryWindowMs, nextWebhookAttempt, webhookSettings } from '../../../lambdas/core/config/webhooks';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -62,5 +63,13 @@ describe('the webhook retry policy', () => {
     expect(() => webhookSettings({ ASPAY_WEBHOOK_RETRY_BASE_MS: '0' })).toThrow(
       /ASPAY_WEBHOOK_RETRY_BASE_MS/,
     );
+  });
+});
+
+describe('the delivery window', () => {
+  it('covers every in-invocation POST timing out with its backoffs, and ends long before the consumer timeout', () => {
+    // 3 POSTs of 10 s, backoffs of 1 s and 2 s, and the margin for recording the outcome.
+    expect(deliveryWindowMs(production)).toBe(3 * 10_000 + 3_000 + 15_000);
+    expect(deliveryWindowMs(production)).toBeLessThan((CONSUMERS.notifier.timeoutSeconds * 1_000) / 10);
   });
 });
