@@ -34,6 +34,8 @@ const TEST_TIMINGS = {
   ASPAY_WEBHOOK_BACKOFF_BASE_MS: '100',
   // The sink answers at once; a short timeout keeps a crashed delivery's window (and so its takeover) short.
   ASPAY_WEBHOOK_TIMEOUT_MS: '2000',
+  // Longer than the fault tests' database outages, so a delivered notice is not sent again after one.
+  ASPAY_WEBHOOK_RECORDING_GRACE_MS: '30000',
   ASPAY_WEBHOOK_RETRY_BASE_MS: '500',
   ASPAY_WEBHOOK_RETRY_MAX_MS: '2000',
   ASPAY_WEBHOOK_GIVE_UP_AFTER_MS: '30000',

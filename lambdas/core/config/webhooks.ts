@@ -13,6 +13,8 @@ export interface WebhookSettings {
   readonly inInvocationBackoffMs: number;
   /** One POST's timeout: the merchant's endpoint has this long to answer. */
   readonly timeoutMs: number;
+  /** How long recording a POST's outcome may wait (for the database) before the sweep may send again. */
+  readonly recordingGraceMs: number;
   /** The wait before the first scheduled retry; it doubles with every retry, up to `retryMaxMs`. */
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
@@ -28,6 +30,7 @@ export function webhookSettings(env: NodeJS.ProcessEnv = process.env): WebhookSe
     inInvocationAttempts: integerSetting(env, 'ASPAY_WEBHOOK_ATTEMPTS', 3, 1),
     inInvocationBackoffMs: integerSetting(env, 'ASPAY_WEBHOOK_BACKOFF_BASE_MS', 1_000),
     timeoutMs: integerSetting(env, 'ASPAY_WEBHOOK_TIMEOUT_MS', 10_000, 1),
+    recordingGraceMs: integerSetting(env, 'ASPAY_WEBHOOK_RECORDING_GRACE_MS', 2 * 60_000),
     retryBaseMs: integerSetting(env, 'ASPAY_WEBHOOK_RETRY_BASE_MS', 60_000, 1),
     retryMaxMs: integerSetting(env, 'ASPAY_WEBHOOK_RETRY_MAX_MS', 60 * 60_000, 1),
     giveUpAfterMs: integerSetting(env, 'ASPAY_WEBHOOK_GIVE_UP_AFTER_MS', 3 * 24 * 60 * 60_000, 1),
@@ -37,17 +40,16 @@ export function webhookSettings(env: NodeJS.ProcessEnv = process.env): WebhookSe
 }
 
 /**
- * The longest an invocation can spend delivering one notice: every in-invocation POST timing out, the
- * backoffs between them, and a margin for recording the outcome. The notifier holds a delivery (and its
- * idempotency record) no longer than this, so after a crash the retry sweep takes the notice over within
- * about a minute, not at the end of the dead invocation's 15-minute timeout.
+ * How long the notifier holds a delivery (and its idempotency record): every in-invocation POST timing out,
+ * the backoffs between them, and the grace for recording the outcome. Past it, the retry sweep takes the
+ * notice over, so a crashed delivery is sent within minutes, not at the end of the dead invocation's 15-minute
+ * timeout. The grace is the trade-off: a POST that succeeded while its outcome cannot be recorded for longer
+ * (the database away) is sent again by the sweep; merchants deduplicate by event id, as with any webhook.
  */
 export function deliveryWindowMs(settings: WebhookSettings): number {
   const backoffs = settings.inInvocationBackoffMs * (2 ** (settings.inInvocationAttempts - 1) - 1);
-  return settings.inInvocationAttempts * settings.timeoutMs + backoffs + DELIVERY_RECORDING_MARGIN_MS;
+  return settings.inInvocationAttempts * settings.timeoutMs + backoffs + settings.recordingGraceMs;
 }
-
-const DELIVERY_RECORDING_MARGIN_MS = 15_000;
 
 /** What the retry policy needs. */
 export type WebhookRetrySettings = Pick<

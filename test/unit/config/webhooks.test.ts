@@ -68,8 +68,8 @@ describe('the webhook retry policy', () => {
 
 describe('the delivery window', () => {
   it('covers every in-invocation POST timing out with its backoffs, and ends long before the consumer timeout', () => {
-    // 3 POSTs of 10 s, backoffs of 1 s and 2 s, and the margin for recording the outcome.
-    expect(deliveryWindowMs(production)).toBe(3 * 10_000 + 3_000 + 15_000);
-    expect(deliveryWindowMs(production)).toBeLessThan((CONSUMERS.notifier.timeoutSeconds * 1_000) / 10);
+    // 3 POSTs of 10 s, backoffs of 1 s and 2 s, and 2 min to record the outcome.
+    expect(deliveryWindowMs(production)).toBe(3 * 10_000 + 3_000 + 120_000);
+    expect(deliveryWindowMs(production)).toBeLessThan((CONSUMERS.notifier.timeoutSeconds * 1_000) / 5);
   });
 });
