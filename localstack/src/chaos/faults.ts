@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bringUp, type LocalEndpoints } from '../stack';
-import { isAlive, readPid, runningProcesses, stopProcess } from '../support/processes';
+import { isAlive, readPid, readServicePid, runningProcesses, stopProcess } from '../support/processes';
 import { waitUntil } from '../support/wait';
 import type { Merchant } from './load';
 import type { FaultKind, PlannedFault } from './plan';
@@ -35,8 +35,13 @@ export interface FaultRecord {
   detail: string;
 }
 
-async function isServing(name: string, endpoints: LocalEndpoints): Promise<boolean> {
+/** Serving again: running, and for a killed supervised service, a new service process is up. */
+async function isServing(name: string, endpoints: LocalEndpoints, killed?: number): Promise<boolean> {
   if (!runningProcesses().includes(name)) return false;
+  if (killed !== undefined) {
+    const service = readServicePid(name);
+    if (service === undefined || service === killed || !isAlive(service)) return false;
+  }
   if (name !== 'api') return true;
   const response = await fetch(`${endpoints.apiUrl}/health`, { signal: AbortSignal.timeout(2_000) });
   return response.status === 200;
@@ -67,10 +72,12 @@ export function restartMissing(expected: LocalEndpoints): Promise<void> {
 }
 
 /** Waits for a supervisor (if the policy allows one), else restarts what is missing itself. */
-async function restore(name: string, env: FaultEnvironment): Promise<Date> {
+async function restore(name: string, env: FaultEnvironment, killed?: number): Promise<Date> {
   const back =
     env.restart.supervisorGraceMs > 0 &&
-    (await waitUntil(() => isServing(name, env.endpoints), { timeoutMs: env.restart.supervisorGraceMs }));
+    (await waitUntil(() => isServing(name, env.endpoints, killed), {
+      timeoutMs: env.restart.supervisorGraceMs,
+    }));
   if (!back) await restartMissing(env.endpoints);
   return new Date();
 }
@@ -93,14 +100,24 @@ function recordedPid(name: string): number {
   return pid;
 }
 
-async function killHard(name: string): Promise<void> {
+/** Kills a process hard; returns the killed service process of a supervised service. */
+async function killHard(name: string): Promise<number | undefined> {
   const pid = recordedPid(name);
+  // A supervised service (the API, the runner) crashes like a Lambda execution environment: its process dies,
+  // its supervisor stays and starts it again. An engine has no supervisor: its whole process group goes.
+  const service = readServicePid(name);
+  if (service !== undefined && isAlive(service)) {
+    process.kill(service, 'SIGKILL');
+    while (isAlive(service)) await sleep(20);
+    return service;
+  }
   try {
     process.kill(-pid, 'SIGKILL');
   } catch {
     process.kill(pid, 'SIGKILL');
   }
   while (isAlive(pid)) await sleep(20);
+  return undefined;
 }
 
 async function postJson(url: string, body: unknown): Promise<void> {
@@ -137,9 +154,9 @@ export async function injectFault(
     case 'runner-kill':
     case 'api-kill': {
       const name = FAULT_TARGETS[fault.kind] as string;
-      await killHard(name);
+      const killed = await killHard(name);
       const endedAt = ended();
-      const restoredAt = await restore(name, env);
+      const restoredAt = await restore(name, env, killed);
       return { kind: fault.kind, startedAt, endedAt, restoredAt, detail: `kill -9 ${name}` };
     }
     case 'database-outage': {

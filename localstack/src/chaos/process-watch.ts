@@ -1,4 +1,4 @@
-import { isAlive, readPid } from '../support/processes';
+import { isAlive, readPid, readServicePid } from '../support/processes';
 
 export interface Crash {
   name: string;
@@ -14,13 +14,32 @@ export class ProcessWatch {
   /** The process the fault in progress stops on purpose, if any. */
   target: string | undefined;
   private readonly reported = new Set<number>();
+  /** The service process each supervised service ran at the last check (its supervisor restarts a crash). */
+  private readonly services = new Map<string, number | undefined>();
 
-  constructor(private readonly names: readonly string[]) {}
+  constructor(private readonly names: readonly string[]) {
+    for (const name of names) this.services.set(name, readServicePid(name));
+  }
 
-  /** Records every watched process that is dead now and was not stopped on purpose; returns the new ones. */
+  /**
+   * Records every watched process that is dead now, or whose supervisor started it again, without a fault
+   * stopping it on purpose; returns the new ones.
+   */
   check(): Crash[] {
     const found: Crash[] = [];
     for (const name of this.names) {
+      const service = readServicePid(name);
+      const previous = this.services.get(name);
+      if (
+        name !== this.target &&
+        previous !== undefined &&
+        service !== previous &&
+        !this.reported.has(previous)
+      ) {
+        this.reported.add(previous);
+        found.push({ name, at: new Date() });
+      }
+      if (service !== undefined || name === this.target) this.services.set(name, service);
       const pid = readPid(name);
       if (name === this.target || pid === undefined || isAlive(pid) || this.reported.has(pid)) continue;
       this.reported.add(pid);

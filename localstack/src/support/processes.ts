@@ -30,6 +30,11 @@ function pidFileOf(name: string): string {
   return join(RUN_DIR, `${name}.pid`);
 }
 
+/** Where a supervisor records the pid of the service process it runs now (see supervisor.ts). */
+export function servicePidFileOf(name: string): string {
+  return join(RUN_DIR, `${name}.service.pid`);
+}
+
 /** Starts `command` in its own process group with output to `.aspay/logs/<name>.log` and records its pid. */
 export function startProcess(
   name: string,
@@ -105,7 +110,15 @@ export function runningProcesses(): string[] {
 
 /** The recorded pid of a process the local stack started (for a supervised service, its supervisor). */
 export function readPid(name: string): number | undefined {
-  const file = pidFileOf(name);
+  return readPidFile(pidFileOf(name));
+}
+
+/** The pid of the process a supervisor runs for a service right now (undefined for an unsupervised one). */
+export function readServicePid(name: string): number | undefined {
+  return readPidFile(servicePidFileOf(name));
+}
+
+function readPidFile(file: string): number | undefined {
   if (!existsSync(file)) return undefined;
   const pid = Number(readFileSync(file, 'utf8').trim());
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;

@@ -8,6 +8,8 @@
  * supervisor restarts nothing and exits once the child has.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { servicePidFileOf } from './processes';
 
 const FIRST_DELAY_MS = 250;
 const MAX_DELAY_MS = 5_000;
@@ -21,6 +23,7 @@ if (!name || !command) {
   console.error('usage: supervisor.ts <name> <command> [args…]');
   process.exit(2);
 }
+const servicePidFile = servicePidFileOf(name);
 
 function log(level: 'INFO' | 'WARN' | 'ERROR', message: string, fields: Record<string, unknown> = {}) {
   console.log(
@@ -40,11 +43,14 @@ function start(executable: string): void {
   const startedAt = Date.now();
   const current = spawn(executable, args, { stdio: 'inherit' });
   child = current;
+  // Who the service is right now: a fault injection crashes it, not its supervisor (the Lambda service).
+  if (current.pid !== undefined) writeFileSync(servicePidFile, String(current.pid));
   let ended = false;
   const onEnd = (reason: string) => {
     if (ended) return;
     ended = true;
     child = undefined;
+    rmSync(servicePidFile, { force: true });
     if (stopping) process.exit(0);
     const upMs = Date.now() - startedAt;
     if (upMs >= STABLE_AFTER_MS) {
