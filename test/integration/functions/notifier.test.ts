@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mskEventFor } from '../../../lambdas/core/adapters/kafka/msk-event';
 import { CONSUMERS } from '../../../lambdas/core/config/messaging';
 import { createEvent } from '../../../lambdas/core/domain/events';
 import { invokeFunction, loadHandler } from '../../../localstack/src/lambda-runtime';
@@ -12,6 +11,7 @@ import { handlerEnvironment } from '../../../localstack/src/stack';
 import { createTestMerchant, testDatabase } from '../../support/database';
 import { eventually } from '../../support/eventually';
 import { localEndpoints } from '../../support/local-stack';
+import { mskEventCarrying } from '../../support/msk-events';
 import { testDeadLetterQueue } from '../../support/test-queue';
 import { deliveriesTo } from '../../support/webhooks';
 
@@ -56,24 +56,7 @@ describe('the notifier after an invocation died mid-delivery', () => {
       { amount: '12.00', currency: 'USD', status: 'SUCCESS', source: 'tok_success' },
       new Date(),
     );
-    const msk = mskEventFor(
-      {
-        topic: CONSUMERS.notifier.topic,
-        partition: 0,
-        messages: [
-          {
-            offset: '0',
-            timestamp: String(Date.now()),
-            key: Buffer.from(paymentId),
-            value: Buffer.from(JSON.stringify(event)),
-          },
-        ],
-      },
-      {
-        eventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/aspay-local/local',
-        bootstrapServers: '',
-      },
-    );
+    const msk = mskEventCarrying(CONSUMERS.notifier.topic, event);
 
     // The first invocation (a 4 s timeout) is killed while the merchant's endpoint holds its POST.
     const timeoutSeconds = 4;

@@ -1,5 +1,4 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { mskEventFor } from '../../../lambdas/core/adapters/kafka/msk-event';
 import { postgresLedger } from '../../../lambdas/core/adapters/postgres/ledger-store';
 import { postgresParkedPayments } from '../../../lambdas/core/adapters/postgres/parked-payments';
 import { createPool } from '../../../lambdas/core/adapters/postgres/pool';
@@ -13,6 +12,7 @@ import { FunctionInvocationError, invokeFunction } from '../../../localstack/src
 import { handlerEnvironment } from '../../../localstack/src/stack';
 import { insertQuietPayment, testDatabase } from '../../support/database';
 import { localEndpoints } from '../../support/local-stack';
+import { mskEventCarrying } from '../../support/msk-events';
 import { tcpProxy, throughProxy } from '../../support/tcp-proxy';
 import { testDeadLetterQueue } from '../../support/test-queue';
 
@@ -58,24 +58,7 @@ async function captureEvent() {
     { amount: '31.00', currency: 'USD', status: 'SUCCESS', source: 'tok_success' },
     new Date(),
   );
-  const msk = mskEventFor(
-    {
-      topic: settings.topic,
-      partition: 0,
-      messages: [
-        {
-          offset: '0',
-          timestamp: String(Date.now()),
-          key: Buffer.from(paymentId),
-          value: Buffer.from(JSON.stringify(event)),
-        },
-      ],
-    },
-    {
-      eventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/aspay-local/local',
-      bootstrapServers: '',
-    },
-  );
+  const msk = mskEventCarrying(settings.topic, event);
   return { paymentId, msk };
 }
 

@@ -7,14 +7,9 @@ import type {
   RefundExecutions,
 } from '../../../lambdas/core/use-cases/ports';
 import { executeRefundAtBank } from '../../../lambdas/core/use-cases/refund-at-bank';
+import { BANK_RETRY_SETTINGS, NOW } from '../../support/bank-settings';
 
-const NOW = new Date('2026-03-01T12:00:00.000Z');
-const SETTINGS = {
-  pendingRetryAfterMs: 1000,
-  pendingRetryMaxMs: 4000,
-  giveUpAfterAttempts: 3,
-  claimLeaseMs: 60_000,
-};
+const SETTINGS = BANK_RETRY_SETTINGS;
 const REFUND_ID = 'b1d1c7a4-6f55-4a59-8f1e-0c1b6e2d9a01';
 
 /** A payment refunded in full by one refund of 25.00, waiting for the bank. */

@@ -9,14 +9,9 @@ import type {
   PaymentRecord,
 } from '../../../lambdas/core/use-cases/ports';
 import { chargeAndSettle, type SettlementDeps } from '../../../lambdas/core/use-cases/settle-payment';
+import { BANK_RETRY_SETTINGS, NOW } from '../../support/bank-settings';
 
-const NOW = new Date('2026-03-01T12:00:00.000Z');
-const SETTINGS = {
-  pendingRetryAfterMs: 1000,
-  pendingRetryMaxMs: 4000,
-  giveUpAfterAttempts: 3,
-  claimLeaseMs: 60_000,
-};
+const SETTINGS = BANK_RETRY_SETTINGS;
 
 function pendingPayment(): PaymentRecord {
   return {
