@@ -49,6 +49,12 @@ export class ProcessWatch {
     return found;
   }
 
+  /** The fault on `target` is over: the service process it runs now is the one expected from here on. */
+  faultEnded(): void {
+    if (this.target !== undefined) this.services.set(this.target, readServicePid(this.target));
+    this.target = undefined;
+  }
+
   /** Whether a watched process is down right now (crashed and not yet restarted). */
   anyDown(): boolean {
     return this.names.some((name) => {

@@ -127,7 +127,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
           });
           log(`fault ${planned.kind} failed: ${(error as Error).message}`);
         } finally {
-          watch.target = undefined;
+          watch.faultEnded();
           faultInProgress = false;
         }
       }
