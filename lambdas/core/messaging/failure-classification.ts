@@ -5,6 +5,7 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import { BrokenCircuitError } from 'cockatiel';
 import { TransientBankError } from '../adapters/bank/http-bank';
+import { isDatabaseUnavailable } from '../adapters/postgres/database-unavailable';
 import { AspayError, UnsupportedEventError } from '../domain/errors';
 import type { FailureClassification } from '../use-cases/consume-records';
 
@@ -26,39 +27,23 @@ export class UnreadableRecordError extends Error {
   override readonly name = 'UnreadableRecordError';
 }
 
-/** SQLSTATE classes and codes that say "the database is unavailable or busy now", not "this is wrong". */
-const TRANSIENT_SQLSTATE = [
-  // Class 08: connection exceptions (failover, proxy dropping the connection).
-  /^08/,
+/**
+ * Beyond an unreachable database (the rules the API's 503 uses, `isDatabaseUnavailable`), what a consumer
+ * waits out: a database too busy for now, and a transaction that lost a race.
+ */
+const BUSY_SQLSTATE = [
   // Class 53: insufficient resources (too many connections, out of memory or disk for now).
   /^53/,
-  // 57P01-57P03: admin shutdown, crash shutdown, cannot connect now (a restart or failover in progress).
-  /^57P0[1-3]$/,
   // Serialization failure and deadlock: the transaction lost a race and succeeds when run again.
   /^40001$/,
   /^40P01$/,
 ];
 
-/** Node.js socket and DNS errors: the peer is unreachable for now. */
-const TRANSIENT_ERRNO = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
+/** A DNS lookup that failed for now (any peer: Kafka, the bank, a webhook, DynamoDB). */
+const DNS_TRY_AGAIN = 'EAI_AGAIN';
 
-/**
- * node-postgres reports a lost or unobtainable connection with plain Errors that carry no code, only these
- * messages (pg's client and pg-pool's connect timeout).
- */
-const PG_CONNECTION_MESSAGES = [
-  /^Connection terminated/,
-  /^timeout exceeded when trying to connect$/,
-  /is not queryable$/,
-];
+/** A pooled client that was closed after its connection failed: the next one connects anew. */
+const CLOSED_CLIENT_MESSAGE = /is not queryable$/;
 
 /** AWS error names that mean "slow down": the request succeeds when sent again later. */
 const AWS_THROTTLING_NAMES = new Set([
@@ -89,15 +74,17 @@ function transientRule(error: Error): string | undefined {
     return 'idempotency store unavailable';
   // The bank answered 5xx or timed out, or the breaker is open while it recovers.
   if (error instanceof TransientBankError || error instanceof BrokenCircuitError) return 'bank unavailable';
-  if (typeof fields.code === 'string') {
-    if (TRANSIENT_ERRNO.has(fields.code)) return `network ${fields.code}`;
-    if (
-      /^[0-9A-Z]{5}$/.test(fields.code) &&
-      TRANSIENT_SQLSTATE.some((rule) => rule.test(fields.code as string))
-    )
-      return `database SQLSTATE ${fields.code}`;
-  }
-  if (PG_CONNECTION_MESSAGES.some((rule) => rule.test(error.message))) return 'database connection lost';
+  // The same socket errors and pg connection failures make the API answer 503 (any peer: the errno does not
+  // say which).
+  if (isDatabaseUnavailable(error)) return 'dependency unreachable';
+  if (fields.code === DNS_TRY_AGAIN) return 'DNS lookup failed for now';
+  if (CLOSED_CLIENT_MESSAGE.test(error.message)) return 'database connection lost';
+  if (
+    typeof fields.code === 'string' &&
+    /^[0-9A-Z]{5}$/.test(fields.code) &&
+    BUSY_SQLSTATE.some((rule) => rule.test(fields.code as string))
+  )
+    return `database busy: SQLSTATE ${fields.code}`;
   // kafkajs marks every error a retry can cure (connection, leader election, request timeout) as retriable.
   if (error.name.startsWith('KafkaJS') && fields.retriable === true) return 'Kafka unavailable';
   // AWS SDK v3 (SQS, DynamoDB): its own retry marker, throttling, or a server-side fault.
