@@ -7,29 +7,14 @@ import type {
   RefundExecutions,
 } from '../../../lambdas/core/use-cases/ports';
 import { executeRefundAtBank } from '../../../lambdas/core/use-cases/refund-at-bank';
-import { BANK_RETRY_SETTINGS, NOW } from '../../support/bank-settings';
+import { BANK_RETRY_SETTINGS, NOW, paymentRecord } from '../../support/bank-use-cases';
 
 const SETTINGS = BANK_RETRY_SETTINGS;
 const REFUND_ID = 'b1d1c7a4-6f55-4a59-8f1e-0c1b6e2d9a01';
 
 /** A payment refunded in full by one refund of 25.00, waiting for the bank. */
 function refundedPayment(): PaymentRecord {
-  return {
-    id: '7f0c3c56-3f0e-4c2c-9a43-2d6f1d3e8b10',
-    merchantId: 'mer_test',
-    status: 'REFUNDED',
-    amount: '25.0000',
-    currency: 'USD',
-    refundedAmount: '25.0000',
-    source: 'tok_success',
-    description: null,
-    customer: null,
-    metadata: {},
-    failureReason: null,
-    requestHash: 'h',
-    createdAt: NOW,
-    updatedAt: NOW,
-  };
+  return paymentRecord({ status: 'REFUNDED', refundedAmount: '25.0000' });
 }
 
 function inMemoryRefund(bankAttempts = 0) {

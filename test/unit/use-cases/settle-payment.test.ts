@@ -9,27 +9,12 @@ import type {
   PaymentRecord,
 } from '../../../lambdas/core/use-cases/ports';
 import { chargeAndSettle, type SettlementDeps } from '../../../lambdas/core/use-cases/settle-payment';
-import { BANK_RETRY_SETTINGS, NOW } from '../../support/bank-settings';
+import { BANK_RETRY_SETTINGS, NOW, paymentRecord } from '../../support/bank-use-cases';
 
 const SETTINGS = BANK_RETRY_SETTINGS;
 
 function pendingPayment(): PaymentRecord {
-  return {
-    id: '7f0c3c56-3f0e-4c2c-9a43-2d6f1d3e8b10',
-    merchantId: 'mer_test',
-    status: 'PENDING',
-    amount: '25.0000',
-    currency: 'USD',
-    refundedAmount: '0.0000',
-    source: 'tok_success',
-    description: null,
-    customer: null,
-    metadata: {},
-    failureReason: null,
-    requestHash: 'h',
-    createdAt: NOW,
-    updatedAt: NOW,
-  };
+  return paymentRecord({ status: 'PENDING', refundedAmount: '0.0000' });
 }
 
 /** One payment in memory, with its claim, attempts and the events its transitions wrote. */

@@ -1,0 +1,32 @@
+import type { BankRetrySettings } from '../../lambdas/core/config/bank';
+import type { PaymentRecord } from '../../lambdas/core/use-cases/ports';
+
+/** The clock of the bank use-case tests. */
+export const NOW = new Date('2026-03-01T12:00:00.000Z');
+
+/** Short bank retry settings for the use-case tests: three attempts, then reconciliation or give-up. */
+export const BANK_RETRY_SETTINGS: BankRetrySettings = {
+  pendingRetryAfterMs: 1000,
+  pendingRetryMaxMs: 4000,
+  giveUpAfterAttempts: 3,
+  claimLeaseMs: 60_000,
+};
+
+/** A 25.00 USD card payment in the given state, as the payment store returns it. */
+export function paymentRecord(state: Pick<PaymentRecord, 'status' | 'refundedAmount'>): PaymentRecord {
+  return {
+    id: '7f0c3c56-3f0e-4c2c-9a43-2d6f1d3e8b10',
+    merchantId: 'mer_test',
+    amount: '25.0000',
+    currency: 'USD',
+    source: 'tok_success',
+    description: null,
+    customer: null,
+    metadata: {},
+    failureReason: null,
+    requestHash: 'h',
+    createdAt: NOW,
+    updatedAt: NOW,
+    ...state,
+  };
+}
