@@ -22,6 +22,9 @@ import { readRecords, type TopicRecord } from '../kafka-records';
 /** How often, and how long apart, a letter asked for by id is looked for again (see findLetter). */
 const LOOKUP_ATTEMPTS = 10;
 const LOOKUP_PAUSE_MS = 500;
+/** How long a peek hides what it read before handing it back, and how long a redrive holds its letters. */
+const PEEK_VISIBILITY_SECONDS = 30;
+const REDRIVE_VISIBILITY_SECONDS = 300;
 
 export interface DlqAccess {
   sqs: SQSClient;
@@ -63,28 +66,18 @@ function parseLetter(body: string): Letter {
  * next receive returns others; afterwards everything is made visible again at once.
  */
 async function peekAll(access: DlqAccess): Promise<ListedLetter[]> {
-  const seen = new Map<string, ListedLetter>();
-  const receipts: string[] = [];
+  const received: ReceivedLetter[] = [];
   try {
-    for (let round = 0; round < 1_000; round++) {
-      const { Messages = [] } = await access.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: access.queueUrl,
-          MaxNumberOfMessages: 10,
-          VisibilityTimeout: 30,
-          WaitTimeSeconds: 0,
-        }),
-      );
-      if (Messages.length === 0) break;
-      for (const message of Messages) {
-        if (message.ReceiptHandle) receipts.push(message.ReceiptHandle);
-        if (message.MessageId && message.Body)
-          seen.set(message.MessageId, { id: message.MessageId, ...parseLetter(message.Body) });
-      }
-    }
+    await receiveAll(access, PEEK_VISIBILITY_SECONDS, received);
   } finally {
-    await makeVisible(access, receipts);
+    await makeVisible(
+      access,
+      received.map((message) => message.ReceiptHandle),
+    );
   }
+  const seen = new Map<string, ListedLetter>();
+  for (const { MessageId, Body, parsed } of received)
+    if (MessageId && Body) seen.set(MessageId, { id: MessageId, ...parsed });
   return [...seen.values()];
 }
 
@@ -172,14 +165,20 @@ function position(letter: Letter): [number, bigint] {
 }
 
 /** Receives every message, hiding each while the redrive runs; the ones not chosen are released at once. */
-async function receiveAll(access: DlqAccess): Promise<(Message & { parsed: Letter })[]> {
-  const received: (Message & { parsed: Letter })[] = [];
+type ReceivedLetter = Message & { parsed: Letter };
+
+/** Receives every message, each hidden for `visibilitySeconds`, into `received` (kept if a receive fails). */
+async function receiveAll(
+  access: DlqAccess,
+  visibilitySeconds: number,
+  received: ReceivedLetter[] = [],
+): Promise<ReceivedLetter[]> {
   for (let round = 0; round < 1_000; round++) {
     const { Messages = [] } = await access.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: access.queueUrl,
         MaxNumberOfMessages: 10,
-        VisibilityTimeout: 300,
+        VisibilityTimeout: visibilitySeconds,
         WaitTimeSeconds: 0,
       }),
     );
@@ -205,7 +204,7 @@ export async function redriveDlq(
   out: Output,
 ): Promise<void> {
   if (!target) throw new UsageError('usage: aspay dlq redrive <message id> | --all');
-  let received = await receiveAll(access);
+  let received = await receiveAll(access, REDRIVE_VISIBILITY_SECONDS);
   // As in findLetter: a letter another reader holds for a moment is looked for again.
   for (let attempt = 1; target !== '--all' && attempt < LOOKUP_ATTEMPTS; attempt++) {
     if (received.some((message) => message.MessageId === target)) break;
@@ -214,7 +213,7 @@ export async function redriveDlq(
       received.map((message) => message.ReceiptHandle),
     );
     await sleep(LOOKUP_PAUSE_MS);
-    received = await receiveAll(access);
+    received = await receiveAll(access, REDRIVE_VISIBILITY_SECONDS);
   }
   const targeted = received.find((message) => message.MessageId === target);
   const sameParking = (message: { parsed: Letter }) =>
