@@ -1,3 +1,5 @@
+import { integerSetting } from './settings';
+
 /**
  * Topic, queue and consumer settings: the single source read by the Lambda handlers,
  * the CDK event source mappings and the local event-source-mapping runner.
@@ -59,17 +61,9 @@ export interface ConsumerSettings {
   readonly timeoutSeconds: number;
 }
 
-const DEFAULT_RETRY_BASE_MS = 2_000;
-
 /** `ASPAY_RETRY_BASE_MS` shortens the backoff for tests and demos; production keeps the seed's 2 s. */
 export function retryBaseMs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.ASPAY_RETRY_BASE_MS;
-  if (raw === undefined || raw === '') return DEFAULT_RETRY_BASE_MS;
-  const parsed = Number.parseInt(raw, 10);
-  if (!Number.isFinite(parsed) || parsed < 0) {
-    throw new Error(`ASPAY_RETRY_BASE_MS must be a non-negative integer of milliseconds, got "${raw}"`);
-  }
-  return parsed;
+  return integerSetting(env, 'ASPAY_RETRY_BASE_MS', 2_000);
 }
 
 function consumer(handler: string): ConsumerSettings {

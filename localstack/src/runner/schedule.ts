@@ -1,3 +1,4 @@
+import { integerSetting } from '../../../lambdas/core/config/settings';
 import { invokeFunction, type LambdaHandler } from '../lambda-runtime';
 import { log } from './log';
 
@@ -6,13 +7,7 @@ import { log } from './log';
  * demos that cannot wait a minute for the pending-payments sweeper).
  */
 export function scheduleIntervalMs(everyMinutes: number, env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.ASPAY_SCHEDULE_EVERY_MS;
-  if (raw === undefined || raw === '') return everyMinutes * 60_000;
-  const parsed = Number.parseInt(raw, 10);
-  if (!Number.isFinite(parsed) || parsed <= 0) {
-    throw new Error(`ASPAY_SCHEDULE_EVERY_MS must be a positive integer of milliseconds, got "${raw}"`);
-  }
-  return parsed;
+  return integerSetting(env, 'ASPAY_SCHEDULE_EVERY_MS', everyMinutes * 60_000, 1);
 }
 
 export interface RunningSchedule {
