@@ -36,7 +36,8 @@ const SECRET_PATTERNS: readonly [RegExp, string][] = [
   // The password of a URL (postgres://user:password@host) and of a keyword/value connection string.
   [/(\/\/[^\s:/@]*:)[^\s/@]+@/g, `$1${REDACTED}@`],
   [/\b(password\s*=\s*)(?:'[^']*'|"[^"]*"|[^\s&;]+)/gi, `$1${REDACTED}`],
-  [/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, REDACTED],
+  // E-mail addresses; not the user of a URL (postgres://user@host), which names no person.
+  [/(?<![\w.%+/-])[\w.%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, REDACTED],
 ];
 
 /** `text` with every recognisable secret or piece of personal data replaced. */
