@@ -53,10 +53,24 @@ function isSensitiveField(key: string): boolean {
 }
 
 /**
+ * The error with its `detail` blanked: PostgreSQL's DETAIL quotes the values of the row at fault ("Failing row
+ * contains (…)", "Key (…)=(…) already exists"), customers' data included. Still an Error of the same class, so
+ * the logger formats it as one.
+ */
+function withoutDetail(error: Error): Error {
+  const copy = Object.create(Object.getPrototypeOf(error)) as Error;
+  Object.defineProperties(copy, Object.getOwnPropertyDescriptors(error));
+  return Object.assign(copy, { detail: REDACTED });
+}
+
+/**
  * A JSON.stringify replacer: sensitive fields lose their value (null and absent ones stay as they are, which
- * tells an operator whether there was one), and every string is scrubbed of recognisable secrets.
+ * tells an operator whether there was one), an error's `detail` too, and every string is scrubbed of
+ * recognisable secrets.
  */
 export function redactLogValue(key: string, value: unknown): unknown {
   if (key !== '' && isSensitiveField(key) && value !== null && value !== undefined) return REDACTED;
+  if (value instanceof Error && typeof (value as { detail?: unknown }).detail === 'string')
+    return withoutDetail(value);
   return typeof value === 'string' ? redactSecrets(value) : value;
 }

@@ -59,7 +59,7 @@ describe('redactLogValue', () => {
 describe("the functions' logger", () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it("scrubs an error's fields, message and stack", () => {
+  it("scrubs an error's fields (PostgreSQL's DETAIL included), message and stack", () => {
     const lines: string[] = [];
     for (const stream of [process.stdout, process.stderr]) {
       vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -67,14 +67,17 @@ describe("the functions' logger", () => {
         return true;
       });
     }
+    // As pg reports a violated constraint: DETAIL quotes the row, the customer's description included.
     const error = Object.assign(new Error('login as postgres://aspay:hunter2@db/aspay refused'), {
-      detail: 'Key (customer)=(jane@example.com) already exists.',
+      code: '23514',
+      detail: 'Failing row contains (jane@example.com, Flowers for Jane Roe).',
       config: { password: 'hunter2' },
     });
     logger.error('request failed', error);
     const output = lines.join('');
     expect(output).toContain('request failed');
-    expect(output).not.toContain('hunter2');
-    expect(output).not.toContain('jane@example.com');
+    expect(output).toContain('23514');
+    for (const secret of ['hunter2', 'jane@example.com', 'Flowers for Jane Roe'])
+      expect(output).not.toContain(secret);
   });
 });
