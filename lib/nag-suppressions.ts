@@ -133,11 +133,14 @@ export function acknowledgeInfrastructure(scope: {
       "AmazonAPIGatewayPushToCloudWatchLogs is the AWS-maintained policy for the account's API Gateway logging role.",
     ),
   );
-  on(api.restApi, {
-    id: 'AwsSolutions-COG4',
-    reason:
-      'Merchants authenticate with API keys through a Lambda REQUEST authorizer, not Cognito user pools.',
-  });
+  // On each method (the finding is per method), not on the API: a resource added to it later is checked afresh.
+  for (const method of api.restApi.methods) {
+    on(method, {
+      id: 'AwsSolutions-COG4',
+      reason:
+        'Merchants authenticate with API keys through a Lambda REQUEST authorizer, not Cognito user pools.',
+    });
+  }
   on(api.restApi.node.defaultChild, {
     id: 'AwsSolutions-APIG2',
     reason:

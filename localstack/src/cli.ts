@@ -2,6 +2,7 @@
  * The local stack's commands (see the README): `start` (foreground, Ctrl-C stops it), `up` (background),
  * `down` (stops everything the stack started). Failures are one line on stderr and a non-zero exit.
  */
+import { redactSecrets } from '../../lambdas/core/redaction';
 import { bringDown, bringUp, type LocalEndpoints, stopProcesses } from './stack';
 import { StackError } from './support/stack-error';
 
@@ -9,7 +10,7 @@ function describe(endpoints: LocalEndpoints): string {
   return [
     `ASPay local stack is up`,
     `  API              ${endpoints.apiUrl}  (health: ${endpoints.apiUrl}/health, spec: ${endpoints.apiUrl}/openapi.json)`,
-    `  PostgreSQL       ${endpoints.databaseUrl}`,
+    `  PostgreSQL       ${redactSecrets(endpoints.databaseUrl)}`,
     `  Kafka            ${endpoints.kafkaBrokers}`,
     `  DynamoDB Local   ${endpoints.dynamodbEndpoint}  (table ${endpoints.idempotencyTable})`,
     `  ElasticMQ (SQS)  ${endpoints.sqsEndpoint}  (DLQ ${endpoints.deadLetterQueueUrl})`,

@@ -15,10 +15,34 @@ const decimalString = z.string().meta({
 
 const currencyCode = z.string().meta({ description: 'ISO 4217 code in upper case.', example: 'USD' });
 
+/**
+ * A `__proto__` key cannot be an own property of a parsed object (assigning it replaces the prototype), so
+ * zod drops it without a word and the merchant would lose it silently: it is refused instead, on the raw input.
+ */
+const RESERVED_METADATA_KEYS = new Set(['__proto__']);
+
 const metadata = z
-  .record(z.string().min(1).max(40), z.string().max(500))
-  .refine((value) => Object.keys(value).length <= 20, { message: 'at most 20 metadata keys' })
-  .meta({ description: "Up to 20 string pairs for the merchant's own references." });
+  .preprocess(
+    (input, context) => {
+      if (input === null || typeof input !== 'object') return input;
+      for (const key of Object.keys(input).filter((name) => RESERVED_METADATA_KEYS.has(name))) {
+        context.addIssue({
+          code: 'custom',
+          params: { code: 'metadata_key_reserved' },
+          message: `"${key}" cannot be a metadata key.`,
+          input: key,
+          path: [key],
+        });
+      }
+      return input;
+    },
+    z
+      .record(z.string().min(1).max(40), z.string().max(500))
+      .refine((value) => Object.keys(value).length <= 20, { message: 'at most 20 metadata keys' }),
+  )
+  .meta({
+    description: "Up to 20 string pairs for the merchant's own references; `__proto__` is not a key.",
+  });
 
 export const CreatePaymentRequest = z
   .strictObject({
@@ -145,7 +169,10 @@ export function validate<T extends z.ZodType>(schema: T, input: unknown): z.infe
           message: 'This field is not part of the API.',
         }));
       }
-      return [{ field: issue.path.join('.') || '(body)', code: issue.code, message: issue.message }];
+      // A custom rule names its own stable code; zod calls every custom issue "custom".
+      const code =
+        issue.code === 'custom' && typeof issue.params?.code === 'string' ? issue.params.code : issue.code;
+      return [{ field: issue.path.join('.') || '(body)', code, message: issue.message }];
     }),
   );
 }

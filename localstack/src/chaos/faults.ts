@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { redactSecrets } from '../../../lambdas/core/redaction';
 import { bringUp, type LocalEndpoints } from '../stack';
 import { isAlive, readPid, readServicePid, runningProcesses, stopProcess } from '../support/processes';
 import { waitUntil } from '../support/wait';
@@ -63,7 +64,7 @@ export function restartMissing(expected: LocalEndpoints): Promise<void> {
       endpoints.kafkaBrokers !== expected.kafkaBrokers
     ) {
       throw new FaultInjectionError(
-        `a restart would start processes against another stack (${endpoints.databaseUrl}): run the chaos run with the environment the stack was started with`,
+        `a restart would start processes against another stack (${redactSecrets(endpoints.databaseUrl)}): run the chaos run with the environment the stack was started with`,
       );
     }
   });

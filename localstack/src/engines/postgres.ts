@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { applyMigrations, migrationsDirUnder } from '../../../lambdas/core/adapters/postgres/migrations';
+import { redactSecrets } from '../../../lambdas/core/redaction';
 import { DATA_DIR, HOST, type LocalPorts, ROOT } from '../settings';
 import { startProcess, tailOf } from '../support/processes';
 import { StackError } from '../support/stack-error';
@@ -45,10 +46,6 @@ async function probeServer(url: string): Promise<'answers' | 'unusable'> {
       await sleep(1_000);
     }
   }
-}
-
-function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }
 
 /** The database the local stack uses: `aspay`, or `ASPAY_DATABASE_NAME` (the tests use their own). */
@@ -104,7 +101,7 @@ export function postgresEngine(
   const engine = {
     name: 'postgres',
     get endpoint() {
-      return redact(databaseUrl);
+      return redactSecrets(databaseUrl);
     },
     databaseUrl: () => databaseUrl,
     async isHealthy() {
@@ -118,7 +115,7 @@ export function postgresEngine(
           await answers(databaseUrl);
         } catch (error) {
           throw new StackError(
-            `DATABASE_URL (${redact(databaseUrl)}) does not answer: ${(error as Error).message}`,
+            `DATABASE_URL (${redactSecrets(databaseUrl)}) does not answer: ${(error as Error).message}`,
           );
         }
         return undefined;

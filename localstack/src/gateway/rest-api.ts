@@ -13,6 +13,7 @@ import {
 import { type ApiRoute, AUTHORIZER_HANDLER, FALLBACK_HANDLER } from '../../../lambdas/core/config/routes';
 import { ValidationError } from '../../../lambdas/core/domain/errors';
 import { problemResponse } from '../../../lambdas/core/http/problem-response';
+import { redactLogValue } from '../../../lambdas/core/redaction';
 import { lambdaContext, loadHandler } from '../lambda-runtime';
 
 /** API Gateway REST API's own hard limit; the handlers enforce ASPay's smaller limit themselves. */
@@ -250,7 +251,10 @@ export function restApiGateway(routes: readonly ApiRoute[]) {
       send(response, result, requestId);
     } catch (error) {
       console.error(
-        JSON.stringify({ level: 'ERROR', message: 'local gateway failure', requestId, error: String(error) }),
+        JSON.stringify(
+          { level: 'ERROR', message: 'local gateway failure', requestId, error: String(error) },
+          redactLogValue,
+        ),
       );
       send(response, gatewayProblem('DEFAULT_5XX', requestId), requestId);
     }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { ROOT } from '../../../localstack/src/settings';
 import { freePort } from '../../support/free-port';
 import { localEndpoints } from '../../support/local-stack';
@@ -82,6 +82,18 @@ describe('local stack start-up', () => {
       squatter.close();
     }
   });
+
+  it('prints the database URL without its password', async () => {
+    const result = await runScript('localstack/src/cli.ts', ['up'], {
+      ...inject('stackEnvironment'),
+      DATABASE_URL: endpoints.databaseUrl,
+    });
+    expect(result.code).toBe(0);
+    const { username, password } = new URL(endpoints.databaseUrl);
+    const shown = result.stdout.split('\n').find((line) => line.trim().startsWith('PostgreSQL'));
+    expect(shown).toContain(`postgres://${username}:[REDACTED]@`);
+    expect(result.stdout).not.toContain(`:${password}@`);
+  }, 120_000);
 
   it('rejects a port setting that is not a number', async () => {
     const result = await runScript('localstack/src/cli.ts', ['up'], { ASPAY_API_PORT: 'three-thousand' });

@@ -67,6 +67,17 @@ describe('parseMoney', () => {
     expect(fieldCodes(() => parseMoney(amount, currency))).toContain(code);
   });
 
+  it.each([
+    ...['BOV', 'CHE', 'CHW', 'CLF', 'COU', 'MXV', 'USN', 'UYI', 'UYW'],
+    ...['XAU', 'XAG', 'XPD', 'XPT'],
+    ...['XDR', 'XSU', 'XUA', 'XBA', 'XTS', 'XXX'],
+  ])(
+    'rejects %s, which no customer pays in (a fund, a metal, a unit of account or a test code)',
+    (currency) => {
+      expect(fieldCodes(() => parseMoney('1', currency))).toEqual(['currency_unsupported']);
+    },
+  );
+
   it('formats with exactly the currency exponent', () => {
     expect(formatAmount(parseMoney('10.5', 'USD'))).toBe('10.50');
     expect(formatAmount(parseMoney('100', 'JPY'))).toBe('100');

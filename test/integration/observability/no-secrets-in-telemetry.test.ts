@@ -1,0 +1,207 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CONSUMERS } from '../../../lambdas/core/config/messaging';
+import { createEvent } from '../../../lambdas/core/domain/events';
+import { handlerEnvironment } from '../../../localstack/src/stack';
+import { createTestMerchant, testDatabase } from '../../support/database';
+import { eventually } from '../../support/eventually';
+import { localEndpoints } from '../../support/local-stack';
+import { mskEventCarrying } from '../../support/msk-events';
+import type { InvocationOutcome } from '../../support/traced-function-host';
+import { type Telemetry, tracedFunctions } from '../../support/traced-functions';
+import { deliveriesTo } from '../../support/webhooks';
+
+const db = testDatabase();
+const endpoints = localEndpoints();
+
+/** Every Powertools switch that makes the functions say more: all levels, and the event of each invocation. */
+const VERBOSE = { POWERTOOLS_LOG_LEVEL: 'DEBUG', POWERTOOLS_LOGGER_LOG_EVENT: 'true' };
+
+function apiEvent(
+  merchant: { id: string; apiKey: string },
+  request: { method: string; path: string; pathParameters?: Record<string, string>; body?: unknown },
+): APIGatewayProxyEvent {
+  const headers = {
+    Authorization: `Bearer ${merchant.apiKey}`,
+    'Content-Type': 'application/json',
+    'Idempotency-Key': randomUUID(),
+  };
+  return {
+    resource: request.path,
+    path: request.path,
+    httpMethod: request.method,
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: request.pathParameters ?? null,
+    stageVariables: null,
+    body: request.body === undefined ? null : JSON.stringify(request.body),
+    isBase64Encoded: false,
+    requestContext: {
+      requestId: randomUUID(),
+      httpMethod: request.method,
+      path: request.path,
+      identity: { sourceIp: '203.0.113.7' },
+      authorizer: { principalId: merchant.id, merchantId: merchant.id },
+    },
+  } as unknown as APIGatewayProxyEvent;
+}
+
+function authorizerEvent(apiKey: string): APIGatewayRequestAuthorizerEvent {
+  return {
+    type: 'REQUEST',
+    methodArn: 'arn:aws:execute-api:us-east-1:000000000000:local/local/POST/v1/payments',
+    headers: { Authorization: `Bearer ${apiKey}` },
+    requestContext: { identity: { sourceIp: '203.0.113.7' } },
+  } as unknown as APIGatewayRequestAuthorizerEvent;
+}
+
+/** What an invocation returned; a failed one fails the test with its error. */
+function resultOf<T>(outcome: InvocationOutcome): T {
+  if ('error' in outcome) throw new Error(`the invocation failed: ${outcome.error}`);
+  return outcome.result as T;
+}
+
+/** The named values that occur in the logs or the X-Ray documents. */
+function leaked(telemetry: Telemetry, secrets: Record<string, string>): string[] {
+  const everything = [telemetry.logs, ...telemetry.segments].join('\n');
+  return Object.entries(secrets)
+    .filter(([, value]) => everything.includes(value))
+    .map(([name]) => name);
+}
+
+describe('what the functions log and trace', () => {
+  const customer = `jane.roe.${randomBytes(4).toString('hex')}@example.com`;
+  const reference = `order for Jane Roe ${randomBytes(4).toString('hex')}`;
+  const unknownKey = `sk_live_${randomBytes(32).toString('base64url')}`;
+  let merchant: Awaited<ReturnType<typeof createTestMerchant>>;
+
+  beforeAll(async () => {
+    merchant = await createTestMerchant(db);
+  });
+
+  it('holds no API key, webhook secret, customer e-mail, payment metadata or database password', async () => {
+    const environment = handlerEnvironment(endpoints);
+    const functions = await tracedFunctions({ ...environment, ...VERBOSE });
+
+    const registered = await functions.invoke('create-merchant', {
+      name: 'Telemetry test merchant',
+      mode: 'test',
+    });
+    const newKey = resultOf<{ apiKey: string }>(registered).apiKey;
+    expect(newKey).toMatch(/^sk_test_/);
+    expect(await functions.invoke('authorizer', authorizerEvent(newKey))).toHaveProperty('result');
+    expect(await functions.invoke('authorizer', authorizerEvent(unknownKey))).toEqual({
+      error: 'Unauthorized',
+    });
+
+    const paymentRequest = {
+      amount: '12.50',
+      currency: 'USD',
+      source: 'tok_success',
+      customer,
+      metadata: { reference },
+    };
+    const created = await functions.invoke(
+      'create-payment',
+      apiEvent(merchant, { method: 'POST', path: '/v1/payments', body: paymentRequest }),
+    );
+    const createdResponse = resultOf<{ statusCode: number; body: string }>(created);
+    expect(createdResponse.statusCode).toBe(202);
+    const payment = JSON.parse(createdResponse.body) as { id: string; customer: string };
+    expect(payment.customer).toBe(customer);
+    const rejected = await functions.invoke(
+      'create-payment',
+      apiEvent(merchant, {
+        method: 'POST',
+        path: '/v1/payments',
+        body: { ...paymentRequest, amount: 'ten' },
+      }),
+    );
+    expect(rejected).toMatchObject({ result: { statusCode: 400 } });
+    expect(
+      await functions.invoke(
+        'get-payment',
+        apiEvent(merchant, {
+          method: 'GET',
+          path: `/v1/payments/${payment.id}`,
+          pathParameters: { id: payment.id },
+        }),
+      ),
+    ).toMatchObject({ result: { statusCode: 200 } });
+    expect(
+      await functions.invoke('list-payments', apiEvent(merchant, { method: 'GET', path: '/v1/payments' })),
+    ).toMatchObject({ result: { statusCode: 200 } });
+
+    // A receipt to the merchant's endpoint, signed with its webhook secret, carrying the customer's e-mail.
+    const succeeded = createEvent(
+      'payment.succeeded',
+      { paymentId: randomUUID(), merchantId: merchant.id },
+      {
+        amount: '12.50',
+        currency: 'USD',
+        status: 'SUCCESS',
+        source: 'tok_success',
+        customer,
+        metadata: { reference },
+      },
+      new Date(),
+    );
+    expect(
+      await functions.invoke('notifier', mskEventCarrying(CONSUMERS.notifier.topic, succeeded)),
+    ).toHaveProperty('result');
+    await eventually(
+      () => deliveriesTo(merchant.id),
+      (deliveries) => deliveries.some((delivery) => delivery.rawBody.includes(succeeded.eventId)),
+    );
+    const telemetry = await functions.stop();
+
+    // The capture works: each function traced its invocation and logged.
+    for (const name of [
+      'create-merchant',
+      'authorizer',
+      'create-payment',
+      'get-payment',
+      'list-payments',
+      'notifier',
+    ])
+      expect(telemetry.segments.some((segment) => segment.includes(`## ${name}.handler`))).toBe(true);
+    expect(telemetry.logs).toContain('merchant registered');
+    expect(telemetry.logs).toContain('rejected an API key');
+
+    const databaseUrl = new URL(environment.DATABASE_URL ?? '');
+    expect(
+      leaked(telemetry, {
+        'the new API key': newKey,
+        "the merchant's API key": merchant.apiKey,
+        'the unknown API key': unknownKey,
+        'the webhook secret': merchant.webhookSecret,
+        "the customer's e-mail": customer,
+        'the payment metadata': reference,
+        'the database URL': environment.DATABASE_URL ?? '',
+        'the database password': `:${databaseUrl.password}@`,
+      }),
+    ).toEqual([]);
+  }, 120_000);
+
+  it('holds no database password when the database refuses it', async () => {
+    const password = `pw-${randomBytes(12).toString('hex')}`;
+    const databaseUrl = new URL(handlerEnvironment(endpoints).DATABASE_URL ?? '');
+    databaseUrl.password = password;
+    const functions = await tracedFunctions({
+      ...handlerEnvironment(endpoints),
+      ...VERBOSE,
+      DATABASE_URL: databaseUrl.toString(),
+    });
+    // Whether the server checks passwords or trusts local connections, each function gets an answer.
+    await functions.invoke('create-merchant', { name: 'Telemetry test merchant' });
+    await functions.invoke('authorizer', authorizerEvent(merchant.apiKey));
+    await functions.invoke('list-payments', apiEvent(merchant, { method: 'GET', path: '/v1/payments' }));
+    const telemetry = await functions.stop();
+
+    expect(telemetry.segments.some((segment) => segment.includes('## authorizer.handler'))).toBe(true);
+    expect(leaked(telemetry, { 'the database password': password })).toEqual([]);
+  }, 120_000);
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../../lambdas/core/domain/errors';
+import { openApiDocument } from '../../../lambdas/core/http/openapi';
+import { CreatePaymentRequest, validate } from '../../../lambdas/core/http/schemas';
+
+/** A request body as API Gateway hands it over: JSON text, parsed as the handler parses it. */
+function paymentWithMetadata(metadataJson: string): unknown {
+  return JSON.parse(`{"amount":"1.00","currency":"USD","source":"tok_success","metadata":${metadataJson}}`);
+}
+
+function fieldErrorsOf(run: () => unknown) {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ValidationError) return error.fieldErrors;
+    throw error;
+  }
+  return [];
+}
+
+describe('payment metadata', () => {
+  it('refuses a "__proto__" key instead of dropping it', () => {
+    const body = paymentWithMetadata('{"__proto__":"kept?","order":"A-1"}');
+    expect(fieldErrorsOf(() => validate(CreatePaymentRequest, body))).toEqual([
+      {
+        field: 'metadata.__proto__',
+        code: 'metadata_key_reserved',
+        message: '"__proto__" cannot be a metadata key.',
+      },
+    ]);
+  });
+
+  it('keeps "constructor" and "prototype", which are ordinary own keys of a parsed object', () => {
+    const body = paymentWithMetadata('{"constructor":"c","prototype":"p"}');
+    expect(Object.entries(validate(CreatePaymentRequest, body).metadata ?? {})).toEqual([
+      ['constructor', 'c'],
+      ['prototype', 'p'],
+    ]);
+  });
+
+  it('is still documented as string pairs in the OpenAPI document', () => {
+    const { components } = openApiDocument() as {
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
+    expect(components.schemas.CreatePaymentRequest?.properties.metadata).toMatchObject({
+      type: 'object',
+      additionalProperties: { type: 'string', maxLength: 500 },
+    });
+  });
+});
