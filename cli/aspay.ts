@@ -9,12 +9,20 @@
  *   aspay dlq list | show <id> | redrive <id> | redrive --all
  *   aspay ledger verify
  *   aspay chaos poison-pill [--count N]
- *   aspay merchants create <name> [--live]
+ *   aspay merchants create <name> [--live] [--webhook-url <url>]
+ *   aspay merchants seal-webhook-secrets   (one-time: seals secrets stored in plain text before 0010)
+ *
+ * Webhook secrets are sealed with the KMS key in WEBHOOK_SECRETS_KEY_ID (AWS) or the local stack's key file.
  */
 import { createKafka } from '../lambdas/core/adapters/kafka/client';
 import { postgresMerchantRegistry } from '../lambdas/core/adapters/postgres/merchants';
 import { createPool } from '../lambdas/core/adapters/postgres/pool';
-import { registerMerchant } from '../lambdas/core/use-cases/register-merchant';
+import { secretSealer } from '../lambdas/core/adapters/secrets/secret-sealer';
+import { ENV } from '../lambdas/core/config/environment';
+import { WEBHOOK_ALLOW_HOSTS_ENV, webhookSettings } from '../lambdas/core/config/webhooks';
+import { WebhookUrlRejectedError } from '../lambdas/core/domain/webhook-url';
+import { registerMerchant, type WebhookRegistration } from '../lambdas/core/use-cases/register-merchant';
+import { sealPlainWebhookSecrets } from '../lambdas/core/use-cases/seal-webhook-secrets';
 import { poisonPill } from './commands/chaos';
 import { dlqAccess, listDlq, redriveDlq, showDlq } from './commands/dlq';
 import { verifyLedger } from './commands/ledger';
@@ -23,7 +31,7 @@ import { showStuck } from './commands/stuck';
 import { CheckFailedError, cliEndpoints, output, required, UsageError } from './context';
 
 const USAGE =
-  'usage: aspay payments show <id> | payments stuck [--older-than <minutes>] | dlq list|show <id>|redrive <id>|--all | ledger verify | chaos poison-pill [--count N] | merchants create <name> [--live]  (add --json for JSON)';
+  'usage: aspay payments show <id> | payments stuck [--older-than <minutes>] | dlq list|show <id>|redrive <id>|--all | ledger verify | chaos poison-pill [--count N] | merchants create <name> [--live] [--webhook-url <url>] | merchants seal-webhook-secrets  (add --json for JSON)';
 
 function flagValue(args: string[], flag: string): string | undefined {
   const index = args.indexOf(flag);
@@ -51,10 +59,26 @@ function dlq() {
   return dlqAccess(required(endpoints.deadLetterQueueUrl, 'DLQ_URL'), endpoints.sqsEndpoint);
 }
 
+/** The environment the secret sealer reads: the KMS key's (AWS), else the local stack's key and sink. */
+function sealingEnvironment(): NodeJS.ProcessEnv {
+  const endpoints = cliEndpoints();
+  return {
+    ...process.env,
+    [ENV.webhookSecretsKeyFile]: process.env[ENV.webhookSecretsKeyFile] ?? endpoints.webhookSecretsKeyFile,
+    [WEBHOOK_ALLOW_HOSTS_ENV]: process.env[WEBHOOK_ALLOW_HOSTS_ENV] ?? endpoints.webhookAllowedHosts,
+  };
+}
+
+function webhookRegistration(url: string): WebhookRegistration {
+  const env = sealingEnvironment();
+  return { url, sealer: secretSealer(env), allowedHosts: webhookSettings(env).allowedHosts };
+}
+
 async function main(args: string[]): Promise<void> {
   const out = output(args.includes('--json'));
   const words = args.filter(
-    (arg, index) => !arg.startsWith('--') && !['--count', '--older-than'].includes(args[index - 1] ?? ''),
+    (arg, index) =>
+      !arg.startsWith('--') && !['--count', '--older-than', '--webhook-url'].includes(args[index - 1] ?? ''),
   );
   const [area, action, subject] = words;
   switch (`${area} ${action}`) {
@@ -76,14 +100,33 @@ async function main(args: string[]): Promise<void> {
       return poisonPill(kafka(), Number(flagValue(args, '--count') ?? '1'), out);
     case 'merchants create': {
       const name = words.slice(2).join(' ');
-      if (!name) throw new UsageError('usage: aspay merchants create <name> [--live]');
+      if (!name) throw new UsageError('usage: aspay merchants create <name> [--live] [--webhook-url <url>]');
+      const webhookUrl = flagValue(args, '--webhook-url');
+      const webhook = webhookUrl === undefined ? undefined : webhookRegistration(webhookUrl);
+      const mode = args.includes('--live') ? 'live' : 'test';
       const result = await withPool((pool) =>
-        registerMerchant(postgresMerchantRegistry(pool), name, args.includes('--live') ? 'live' : 'test'),
+        registerMerchant(postgresMerchantRegistry(pool), name, mode, webhook).catch((error: Error) => {
+          throw error instanceof WebhookUrlRejectedError
+            ? new UsageError(`--webhook-url: ${error.message}`)
+            : error;
+        }),
       );
-      return out.print(
-        result,
-        () => `merchant ${result.merchantId}\napi key  ${result.apiKey}  (shown once: store it now)`,
+      return out.print(result, () =>
+        [
+          `merchant ${result.merchantId}`,
+          `api key  ${result.apiKey}  (shown once: store it now)`,
+          ...(result.webhookSecret
+            ? [`webhook secret  ${result.webhookSecret}  (shown once: store it now)`]
+            : []),
+        ].join('\n'),
       );
+    }
+    case 'merchants seal-webhook-secrets': {
+      const sealer = secretSealer(sealingEnvironment());
+      const sealed = await withPool((pool) =>
+        sealPlainWebhookSecrets(postgresMerchantRegistry(pool), sealer),
+      );
+      return out.print({ sealed }, () => `sealed ${sealed} plain-text webhook secret(s)`);
     }
     default:
       throw new UsageError(USAGE);

@@ -11,13 +11,16 @@ export interface CliEndpoints {
   kafkaBrokers?: string;
   deadLetterQueueUrl?: string;
   sqsEndpoint?: string;
+  /** The local stack's webhook secrets key file and sink allow-list: only when the CLI targets the local stack. */
+  webhookSecretsKeyFile?: string;
+  webhookAllowedHosts?: string;
 }
 
 /** Endpoints from the environment (works against AWS), else from the local stack's .aspay/local.json. */
 export function cliEndpoints(): CliEndpoints {
   const localJson = join(import.meta.dirname, '..', '.aspay', 'local.json');
   const local = existsSync(localJson)
-    ? (JSON.parse(readFileSync(localJson, 'utf8')) as Partial<CliEndpoints>)
+    ? (JSON.parse(readFileSync(localJson, 'utf8')) as Partial<CliEndpoints & { webhookSinkUrl: string }>)
     : {};
   const databaseUrl = process.env.DATABASE_URL ?? local.databaseUrl;
   if (!databaseUrl)
@@ -27,6 +30,10 @@ export function cliEndpoints(): CliEndpoints {
     kafkaBrokers: process.env.KAFKA_BROKERS ?? local.kafkaBrokers,
     deadLetterQueueUrl: process.env.DLQ_URL ?? local.deadLetterQueueUrl,
     sqsEndpoint: process.env.SQS_ENDPOINT ?? local.sqsEndpoint,
+    ...(process.env.DATABASE_URL === undefined && {
+      webhookSecretsKeyFile: local.webhookSecretsKeyFile,
+      webhookAllowedHosts: local.webhookSinkUrl && new URL(local.webhookSinkUrl).host,
+    }),
   };
 }
 

@@ -35,6 +35,11 @@ interface Access {
   idempotencyTable?: boolean;
   deadLetters?: boolean;
   kafka?: { produce?: boolean; consumeAs?: string; createTopics?: boolean };
+  /**
+   * Merchants' webhook secrets: `seal` stores new ones (kms:GenerateDataKey only), `open` signs deliveries with
+   * them (kms:Decrypt only); neither can do the other's half.
+   */
+  webhookSecrets?: 'seal' | 'open';
 }
 
 const API_FUNCTIONS: readonly (FunctionSettings & Access)[] = [
@@ -107,6 +112,8 @@ export class AspayStack extends Stack {
         [ENV.deadLetterQueueUrl]: state.deadLetterQueue.queueUrl,
         [ENV.mskClusterArn]: streaming.cluster.attrArn,
         [ENV.bankApiUrl]: stage.bankApiUrl,
+        // An ARN, no right: only the functions granted below can use the key.
+        [ENV.webhookSecretsKeyId]: state.webhookSecretsKey.keyArn,
       },
     };
 
@@ -118,6 +125,11 @@ export class AspayStack extends Stack {
       if (settings.idempotencyTable) state.idempotencyTable.grantReadWriteData(fn);
       if (settings.deadLetters) state.deadLetterQueue.grantSendMessages(fn);
       if (settings.kafka) streaming.grant(fn, settings.kafka);
+      if (settings.webhookSecrets)
+        state.webhookSecretsKey.grant(
+          fn,
+          settings.webhookSecrets === 'seal' ? 'kms:GenerateDataKey' : 'kms:Decrypt',
+        );
       acknowledgeFunction(fn, {
         deadLetters: Boolean(settings.deadLetters),
         kafkaEventSource: Boolean(settings.kafka?.consumeAs),
@@ -128,7 +140,7 @@ export class AspayStack extends Stack {
 
     for (const settings of API_FUNCTIONS)
       addFunction({ ...settings, reservedConcurrency: stage.apiReservedConcurrency });
-    addFunction({ handler: 'create-merchant', database: true });
+    addFunction({ handler: 'create-merchant', database: true, webhookSecrets: 'seal' });
     const migrate = addFunction({
       handler: 'migrate',
       database: true,
@@ -143,6 +155,7 @@ export class AspayStack extends Stack {
         handler: scheduled.handler,
         database: true,
         idempotencyTable: scheduled.handler === 'pending-payments',
+        webhookSecrets: scheduled.handler === 'pending-payments' ? 'open' : undefined,
         kafka: scheduled.handler === 'outbox-relay' ? { produce: true } : undefined,
         timeout: Duration.seconds(scheduled.timeoutSeconds),
         reservedConcurrency: scheduled.reservedConcurrency,
@@ -196,6 +209,7 @@ export class AspayStack extends Stack {
       handler: consumer.handler,
       database: true,
       idempotencyTable: consumer.handler !== 'ledger',
+      webhookSecrets: consumer === CONSUMERS.notifier ? 'open' : undefined,
       deadLetters: true,
       kafka: { consumeAs: consumer.groupId },
       timeout: Duration.seconds(consumer.timeoutSeconds),

@@ -13,10 +13,13 @@ import type { StageConfig } from './stage-config';
 /**
  * The Powertools idempotency table (also holding the bank circuit breaker's shared state) and the SQS
  * dead-letter queue for poison pills, both encrypted; names and key schema come from the core configuration.
+ * And the customer-managed key that seals merchants' webhook secrets.
  */
 export class State extends Construct {
   readonly idempotencyTable: dynamodb.TableV2;
   readonly deadLetterQueue: sqs.Queue;
+  /** Wraps the data keys that seal merchants' webhook signing secrets in the database. */
+  readonly webhookSecretsKey: kms.Key;
 
   constructor(scope: Construct, id: string, props: { stage: StageConfig }) {
     super(scope, id);
@@ -41,6 +44,12 @@ export class State extends Construct {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: queueKey,
       enforceSSL: true,
+      removalPolicy,
+    });
+    // Deleting it makes every sealed webhook secret unreadable: it is kept wherever the data is.
+    this.webhookSecretsKey = new kms.Key(this, 'WebhookSecretsKey', {
+      enableKeyRotation: true,
+      description: "ASPay merchants' webhook signing secrets",
       removalPolicy,
     });
   }

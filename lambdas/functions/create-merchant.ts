@@ -1,17 +1,34 @@
 /**
- * Operator-only (invoked directly, never routed by API Gateway): registers a merchant and returns its API key
- * once. `aws lambda invoke --function-name <CreateMerchantFunctionName> --payload '{"name":"Acme"}' out.json`
+ * Operator-only (invoked directly, never routed by API Gateway): registers a merchant and returns its API key,
+ * and its webhook signing secret when a webhook URL is given, once.
+ * `aws lambda invoke --function-name <CreateMerchantFunctionName> --payload '{"name":"Acme","webhookUrl":"https://…"}' out.json`
  */
 import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresMerchantRegistry } from '../core/adapters/postgres/merchants';
+import { secretSealer } from '../core/adapters/secrets/secret-sealer';
+import { webhookSettings } from '../core/config/webhooks';
 import { logger, withObservability } from '../core/observability';
 import { registerMerchant } from '../core/use-cases/register-merchant';
 
-export const handler = withObservability(async (event: { name?: unknown; mode?: unknown }) => {
-  if (typeof event.name !== 'string')
-    throw new Error('invoke with {"name": "<merchant name>", "mode": "live" | "test"}');
-  const mode = event.mode === 'test' ? 'test' : 'live';
-  const result = await registerMerchant(postgresMerchantRegistry(await databasePool()), event.name, mode);
-  logger.info('merchant registered', { merchantId: result.merchantId });
-  return result;
-});
+const sealer = secretSealer();
+const { allowedHosts } = webhookSettings();
+
+export const handler = withObservability(
+  async (event: { name?: unknown; mode?: unknown; webhookUrl?: unknown }) => {
+    if (typeof event.name !== 'string' || !['string', 'undefined'].includes(typeof event.webhookUrl))
+      throw new Error(
+        'invoke with {"name": "<merchant name>", "mode": "live" | "test", "webhookUrl"?: "https://…"}',
+      );
+    const mode = event.mode === 'test' ? 'test' : 'live';
+    const webhook =
+      typeof event.webhookUrl === 'string' ? { url: event.webhookUrl, sealer, allowedHosts } : undefined;
+    const result = await registerMerchant(
+      postgresMerchantRegistry(await databasePool()),
+      event.name,
+      mode,
+      webhook,
+    );
+    logger.info('merchant registered', { merchantId: result.merchantId });
+    return result;
+  },
+);

@@ -8,6 +8,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { idempotencyStore } from '../core/adapters/dynamodb/idempotency-store';
 import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresWebhookDeliveries } from '../core/adapters/postgres/webhook-deliveries';
+import { secretOpener } from '../core/adapters/secrets/secret-opener';
 import { sqsDeadLetterQueue } from '../core/adapters/sqs/dead-letter-queue';
 import { httpWebhookSender } from '../core/adapters/webhooks/http-sender';
 import { IDEMPOTENCY_TABLE } from '../core/config/idempotency';
@@ -19,7 +20,9 @@ import { logger, metrics } from '../core/observability';
 import { NOTIFIED_EVENTS, notifyMerchant } from '../core/use-cases/notify-merchant';
 
 const settings = webhookSettings();
-const sender = httpWebhookSender(settings.timeoutMs);
+const secrets = secretOpener();
+// https only: the merchant's live or test mode decides this once merchants carry one.
+const sender = httpWebhookSender({ ...settings, requireHttps: true });
 /**
  * Built once per container; each invocation registers its context, so the in-progress record of an
  * invocation that dies mid-delivery expires instead of living for the 24 h record expiry:
@@ -35,7 +38,7 @@ const notifyOnce = makeIdempotent(
   async (event: EventEnvelope, claimedUntil: Date) =>
     notifyMerchant(
       {
-        deliveries: postgresWebhookDeliveries(await databasePool()),
+        deliveries: postgresWebhookDeliveries(await databasePool(), secrets),
         sender,
         clock: () => new Date(),
         settings,

@@ -16,6 +16,7 @@ import { configuredBank } from '../core/adapters/bank/configured-bank';
 import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresPaymentLifecycle, postgresRefundExecutions } from '../core/adapters/postgres/payment-store';
 import { postgresWebhookDeliveries } from '../core/adapters/postgres/webhook-deliveries';
+import { secretOpener } from '../core/adapters/secrets/secret-opener';
 import { httpWebhookSender } from '../core/adapters/webhooks/http-sender';
 import { bankSettings } from '../core/config/bank';
 import { webhookSettings } from '../core/config/webhooks';
@@ -29,7 +30,9 @@ const settings = bankSettings();
 const bank = configuredBank(settings);
 const clock = () => new Date();
 const hooks = webhookSettings();
-const sender = httpWebhookSender(hooks.timeoutMs);
+const secrets = secretOpener();
+// https only: the merchant's live or test mode decides this once merchants carry one.
+const sender = httpWebhookSender({ ...hooks, requireHttps: true });
 
 export const handler = withObservability(async (_event: unknown, context: Context) => {
   const pool = await databasePool();
@@ -40,7 +43,7 @@ export const handler = withObservability(async (_event: unknown, context: Contex
     lifecycle.duePending(now, settings.pendingRetryAfterMs, BATCH),
     executions.overdue(now, settings.pendingRetryAfterMs, BATCH),
     retryWebhooks(
-      { deliveries: postgresWebhookDeliveries(pool), sender, clock, settings: hooks },
+      { deliveries: postgresWebhookDeliveries(pool, secrets), sender, clock, settings: hooks },
       new Date(now.getTime() + context.getRemainingTimeInMillis()),
     ),
   ]);

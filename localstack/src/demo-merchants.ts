@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { localSecretBox } from '../../lambdas/core/adapters/secrets/local-key';
 import { apiKeyPrefix, hashApiKey } from '../../lambdas/core/domain/api-key';
 
 /**
@@ -20,24 +21,30 @@ export const DEMO_MERCHANTS = [
   },
 ] as const;
 
-/** Registers the demo merchants, their webhook endpoints on the local sink included. */
-export async function seedDemoMerchants(databaseUrl: string, webhookSinkUrl: string): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl });
+/** Registers the demo merchants, their webhook endpoints on the local sink included, secrets sealed. */
+export async function seedDemoMerchants(endpoints: {
+  databaseUrl: string;
+  webhookSinkUrl: string;
+  webhookSecretsKeyFile: string;
+}): Promise<void> {
+  const secrets = localSecretBox(endpoints.webhookSecretsKeyFile);
+  const client = new pg.Client({ connectionString: endpoints.databaseUrl });
   await client.connect();
   try {
     for (const merchant of DEMO_MERCHANTS) {
       await client.query(
-        `INSERT INTO merchants (id, name, api_key_hash, api_key_prefix, webhook_url, webhook_secret)
+        `INSERT INTO merchants (id, name, api_key_hash, api_key_prefix, webhook_url, webhook_secret_sealed)
          VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (id) DO UPDATE SET api_key_hash = EXCLUDED.api_key_hash, api_key_prefix = EXCLUDED.api_key_prefix,
-           webhook_url = EXCLUDED.webhook_url, webhook_secret = EXCLUDED.webhook_secret`,
+           webhook_url = EXCLUDED.webhook_url, webhook_secret_sealed = EXCLUDED.webhook_secret_sealed,
+           webhook_secret = NULL`,
         [
           merchant.id,
           merchant.name,
           hashApiKey(merchant.apiKey),
           apiKeyPrefix(merchant.apiKey),
-          `${webhookSinkUrl}/hooks/${merchant.id}`,
-          merchant.webhookSecret,
+          `${endpoints.webhookSinkUrl}/hooks/${merchant.id}`,
+          await secrets.seal(merchant.webhookSecret, merchant.id),
         ],
       );
     }

@@ -1,8 +1,10 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { ENV } from '../../lambdas/core/config/environment';
 import { IDEMPOTENCY_TABLE } from '../../lambdas/core/config/idempotency';
 import { DEAD_LETTER_QUEUE } from '../../lambdas/core/config/messaging';
+import { WEBHOOK_ALLOW_HOSTS_ENV } from '../../lambdas/core/config/webhooks';
 import { DEMO_MERCHANTS, seedDemoMerchants } from './demo-merchants';
 import { dynamodbEngine } from './engines/dynamodb';
 import { elasticmqEngine } from './engines/elasticmq';
@@ -20,6 +22,7 @@ import {
 } from './support/processes';
 import { StackError } from './support/stack-error';
 import { isPortOpen, waitUntil } from './support/wait';
+import { ensureWebhookSecretsKey } from './webhook-secrets-key';
 
 /** What `.aspay/local.json` holds: everything a client, a test or the CLI needs to reach the local stack. */
 export interface LocalEndpoints {
@@ -35,6 +38,8 @@ export interface LocalEndpoints {
   deadLetterQueueUrl: string;
   bankUrl: string;
   webhookSinkUrl: string;
+  /** The local key that seals webhook secrets where AWS uses KMS. */
+  webhookSecretsKeyFile: string;
   merchants: { id: string; apiKey: string }[];
 }
 
@@ -65,6 +70,9 @@ export function handlerEnvironment(endpoints: LocalEndpoints): Record<string, st
     IDEMPOTENCY_TABLE_NAME: endpoints.idempotencyTable,
     DLQ_URL: endpoints.deadLetterQueueUrl,
     BANK_API_URL: endpoints.bankUrl,
+    [ENV.webhookSecretsKeyFile]: endpoints.webhookSecretsKeyFile,
+    // The sink is plain http on 127.0.0.1, which the webhook URL rules refuse everywhere else.
+    [WEBHOOK_ALLOW_HOSTS_ENV]: new URL(endpoints.webhookSinkUrl).host,
     ASPAY_STAGE: 'local',
     POWERTOOLS_SERVICE_NAME: 'aspay',
     POWERTOOLS_METRICS_NAMESPACE: 'ASPay',
@@ -102,9 +110,10 @@ export async function bringUp({ fresh = false } = {}): Promise<RunningStack> {
       deadLetterQueueUrl: `${all.sqs.endpoint}/000000000000/${DEAD_LETTER_QUEUE.name}`,
       bankUrl: `http://${HOST}:${ports.bank}`,
       webhookSinkUrl: `http://${HOST}:${ports.webhookSink}`,
+      webhookSecretsKeyFile: ensureWebhookSecretsKey(),
       merchants: DEMO_MERCHANTS.map(({ id, apiKey }) => ({ id, apiKey })),
     };
-    await seedDemoMerchants(endpoints.databaseUrl, endpoints.webhookSinkUrl);
+    await seedDemoMerchants(endpoints);
     const services = [
       rdsProxyService(ports, endpoints),
       bankService(ports, endpoints),

@@ -1,6 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { SIGNATURE_HEADER, verifyWebhookSignature } from '../../lambdas/core/domain/webhook-signature';
 import { callApi, paymentSettledAs, validPayment } from '../support/api-client';
+import { testDatabase } from '../support/database';
+import { eventually } from '../support/eventually';
+import { localEndpoints } from '../support/local-stack';
 import { aspayJson, runScript } from '../support/run-script';
+import { deliveriesTo } from '../support/webhooks';
+
+const db = testDatabase();
 
 describe('the aspay CLI', () => {
   it('shows a payment with its history, events, ledger entries and notifications', async () => {
@@ -34,5 +42,62 @@ describe('the aspay CLI', () => {
     const response = await callApi('/v1/payments', { apiKey: registered.json.apiKey });
     expect(response.status).toBe(200);
     expect(response.body.data).toEqual([]);
+  });
+
+  it('registers a webhook endpoint with its secret stored sealed only, and signs deliveries with it', async () => {
+    const endpoint = `cli-${randomUUID().slice(0, 8)}`;
+    const registered = await aspayJson(
+      'merchants',
+      'create',
+      'CLI Hooked Shop',
+      '--webhook-url',
+      `${localEndpoints().webhookSinkUrl}/hooks/${endpoint}`,
+    );
+    expect(registered.code).toBe(0);
+    const { merchantId, apiKey, webhookSecret } = registered.json;
+    expect(webhookSecret).toMatch(/^whsec_[0-9a-f]{48}$/);
+
+    const { rows } = await db.query(
+      'SELECT row_to_json(m)::text AS row, webhook_secret FROM merchants m WHERE id = $1',
+      [merchantId],
+    );
+    expect(rows[0].webhook_secret).toBeNull();
+    expect(rows[0].row).not.toContain(webhookSecret);
+    expect(rows[0].row).not.toContain(webhookSecret.slice('whsec_'.length));
+
+    const paid = await callApi('/v1/payments', { apiKey, body: validPayment() });
+    await paymentSettledAs(paid.body.id, ['SUCCESS'], { apiKey });
+    const [delivery] = await eventually(
+      () => deliveriesTo(endpoint),
+      (received) => received.length >= 1,
+    );
+    expect(
+      verifyWebhookSignature({
+        header: delivery!.headers[SIGNATURE_HEADER.toLowerCase()],
+        rawBody: delivery!.rawBody,
+        secret: webhookSecret,
+      }),
+    ).toBe(true);
+  });
+
+  it('refuses a webhook URL the policy forbids with one line and exit code 2, registering nobody', async () => {
+    const before = await db.query('SELECT count(*)::int AS n FROM merchants');
+    for (const [url, reason] of [
+      ['http://hooks.example.com/aspay', /must use https/],
+      ['https://169.254.169.254/latest/meta-data/', /not a public internet address/],
+    ] as const) {
+      const result = await runScript('cli/aspay.ts', [
+        'merchants',
+        'create',
+        'Nosy Shop',
+        '--live',
+        '--webhook-url',
+        url,
+      ]);
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(reason);
+    }
+    expect((await db.query('SELECT count(*)::int AS n FROM merchants')).rows[0].n).toBe(before.rows[0].n);
   });
 });

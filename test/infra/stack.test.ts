@@ -5,6 +5,7 @@ import { ENV } from '../../lambdas/core/config/environment';
 import { IDEMPOTENCY_TABLE } from '../../lambdas/core/config/idempotency';
 import { CONSUMERS, DEAD_LETTER_QUEUE } from '../../lambdas/core/config/messaging';
 import { API_ROUTES } from '../../lambdas/core/config/routes';
+import { WEBHOOK_ALLOW_HOSTS_ENV } from '../../lambdas/core/config/webhooks';
 import { AspayStack, ConcurrencyBudgetError } from '../../lib/aspay-stack';
 import { stageConfig } from '../../lib/stage-config';
 import { appFor, templateFor } from './synth';
@@ -87,6 +88,29 @@ describe('the AWS stack', () => {
       },
       ClientAuthentication: { Sasl: { Iam: { Enabled: true } }, Unauthenticated: { Enabled: false } },
     });
+  });
+
+  it('seals webhook secrets with a rotating customer-managed key, kept with the data in prod', () => {
+    for (const template of [dev, prod])
+      template.hasResourceProperties('AWS::KMS::Key', {
+        Description: "ASPay merchants' webhook signing secrets",
+        EnableKeyRotation: true,
+      });
+    prod.hasResource('AWS::KMS::Key', {
+      Properties: { Description: "ASPay merchants' webhook signing secrets" },
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  it('never allow-lists a webhook host nor hands a function the local secrets key: those are local-only', () => {
+    for (const template of [dev, prod])
+      for (const fn of resources(template, 'AWS::Lambda::Function')) {
+        const variables =
+          (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
+          {};
+        expect(Object.keys(variables)).not.toContain(WEBHOOK_ALLOW_HOSTS_ENV);
+        expect(Object.keys(variables)).not.toContain(ENV.webhookSecretsKeyFile);
+      }
   });
 
   it('runs the database in UTC, behind an RDS Proxy that requires TLS in prod', () => {

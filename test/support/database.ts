@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll } from 'vitest';
 import { createPool } from '../../lambdas/core/adapters/postgres/pool';
+import { localSecretBox } from '../../lambdas/core/adapters/secrets/local-key';
 import { generateApiKey, hashApiKey } from '../../lambdas/core/domain/api-key';
 import { localEndpoints } from './local-stack';
 
@@ -63,7 +64,15 @@ export async function insertQuietPayment(client: pg.Pool | pg.ClientBase, amount
   return id;
 }
 
-/** A merchant of the test's own (so freezing or failing it disturbs no other test), with its webhook on the sink. */
+/** The local stack's secret box: what the local functions seal and open webhook secrets with. */
+export function testSecretBox() {
+  return localSecretBox(localEndpoints().webhookSecretsKeyFile);
+}
+
+/**
+ * A merchant of the test's own (so freezing or failing it disturbs no other test), with its webhook on the sink
+ * and its secret sealed, as a registered merchant's is.
+ */
 export async function createTestMerchant(
   pool: pg.Pool,
 ): Promise<{ id: string; apiKey: string; webhookSecret: string }> {
@@ -71,7 +80,7 @@ export async function createTestMerchant(
   const apiKey = generateApiKey('test');
   const webhookSecret = `whsec_${randomUUID()}`;
   await pool.query(
-    `INSERT INTO merchants (id, name, api_key_hash, api_key_prefix, webhook_url, webhook_secret)
+    `INSERT INTO merchants (id, name, api_key_hash, api_key_prefix, webhook_url, webhook_secret_sealed)
      VALUES ($1, $2, $3, $4, $5, $6)`,
     [
       id,
@@ -79,7 +88,7 @@ export async function createTestMerchant(
       hashApiKey(apiKey),
       apiKey.slice(0, 12),
       `${localEndpoints().webhookSinkUrl}/hooks/${id}`,
-      webhookSecret,
+      await testSecretBox().seal(webhookSecret, id),
     ],
   );
   return { id, apiKey, webhookSecret };

@@ -22,4 +22,8 @@ export const ENV = {
   sqsEndpoint: 'SQS_ENDPOINT',
   bankApiUrl: 'BANK_API_URL',
   stage: 'ASPAY_STAGE',
+  /** KMS key wrapping the data keys that seal merchants' webhook secrets (AWS). */
+  webhookSecretsKeyId: 'WEBHOOK_SECRETS_KEY_ID',
+  /** File holding the local stack's key-encryption key for webhook secrets (local only, never in AWS). */
+  webhookSecretsKeyFile: 'ASPAY_WEBHOOK_SECRETS_KEY_FILE',
 } as const;

@@ -23,7 +23,17 @@ export interface WebhookSettings {
   /** Deliveries one sweep claims at most, and at most per merchant, so one merchant down for days never blocks the others. */
   readonly sweepBatch: number;
   readonly sweepPerMerchant: number;
+  /** How much of an endpoint's answer is read before the connection is closed: only the status matters. */
+  readonly maxResponseBytes: number;
+  /**
+   * `host:port` pairs exempt from the webhook URL rules: the local stack's sink on 127.0.0.1. The local stack
+   * alone sets it; the CDK stack never does (an infra test asserts it).
+   */
+  readonly allowedHosts: ReadonlySet<string>;
 }
+
+/** The variable naming the allow-listed webhook hosts (comma-separated `host:port`). */
+export const WEBHOOK_ALLOW_HOSTS_ENV = 'ASPAY_WEBHOOK_ALLOW_HOSTS';
 
 export function webhookSettings(env: NodeJS.ProcessEnv = process.env): WebhookSettings {
   return {
@@ -36,6 +46,13 @@ export function webhookSettings(env: NodeJS.ProcessEnv = process.env): WebhookSe
     giveUpAfterMs: integerSetting(env, 'ASPAY_WEBHOOK_GIVE_UP_AFTER_MS', 3 * 24 * 60 * 60_000, 1),
     sweepBatch: integerSetting(env, 'ASPAY_WEBHOOK_SWEEP_BATCH', 25, 1),
     sweepPerMerchant: integerSetting(env, 'ASPAY_WEBHOOK_SWEEP_PER_MERCHANT', 5, 1),
+    maxResponseBytes: integerSetting(env, 'ASPAY_WEBHOOK_MAX_RESPONSE_BYTES', 4_096, 0),
+    allowedHosts: new Set(
+      (env[WEBHOOK_ALLOW_HOSTS_ENV] ?? '')
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    ),
   };
 }
 

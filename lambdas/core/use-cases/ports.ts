@@ -104,7 +104,31 @@ export interface MerchantDirectory {
 }
 
 export interface MerchantRegistry {
-  create(merchant: { id: string; name: string; apiKeyHash: string; apiKeyPrefix: string }): Promise<void>;
+  create(merchant: {
+    id: string;
+    name: string;
+    apiKeyHash: string;
+    apiKeyPrefix: string;
+    /** The webhook endpoint, its signing secret sealed (never stored in plain text). */
+    webhook?: { url: string; sealedSecret: string };
+  }): Promise<void>;
+  /** Merchants whose webhook secret is still stored in plain text (from before secrets were sealed). */
+  plainWebhookSecrets(limit: number): Promise<{ merchantId: string; secret: string }[]>;
+  /** Stores the sealed secret and clears the plain one, unless the plain one changed meanwhile. */
+  replacePlainWebhookSecret(merchantId: string, plain: string, sealed: string): Promise<boolean>;
+}
+
+/**
+ * Seals a merchant's secret for storage (envelope encryption bound to the merchant id); its opener is a port of
+ * its own, so a function that only stores secrets cannot read them back, and the reverse.
+ */
+export interface SecretSealer {
+  seal(plaintext: string, merchantId: string): Promise<string>;
+}
+
+export interface SecretOpener {
+  /** Throws when the sealed value was not sealed for this merchant or has been tampered with. */
+  open(sealed: string, merchantId: string): Promise<string>;
 }
 
 export interface ChargeRequest {

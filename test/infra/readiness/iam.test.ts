@@ -59,6 +59,8 @@ const EXCLUSIVE: readonly Permission[] = [
   { action: 'kafka-cluster:WriteData', on: 'topic' },
   { action: 'kafka-cluster:ReadData', on: 'topic' },
   { action: 'kafka-cluster:CreateTopic', on: 'topic' },
+  { action: 'kms:GenerateDataKey', on: 'webhookSecretsKey' },
+  { action: 'kms:Decrypt', on: 'webhookSecretsKey' },
 ];
 
 /** Rights no function needs: losing data or weakening the cluster must take a human. */
@@ -66,6 +68,9 @@ const NOBODY: readonly Permission[] = [
   { action: 'dynamodb:DeleteTable', on: 'idempotencyTable' },
   { action: 'sqs:DeleteQueue', on: 'deadLetterQueue' },
   { action: 'kms:ScheduleKeyDeletion', on: 'deadLetterKey' },
+  { action: 'kms:ScheduleKeyDeletion', on: 'webhookSecretsKey' },
+  { action: 'kms:DisableKey', on: 'webhookSecretsKey' },
+  { action: 'kms:Encrypt', on: 'webhookSecretsKey' },
   { action: 'secretsmanager:PutSecretValue', on: 'databaseSecret' },
   { action: 'kafka-cluster:DeleteTopic', on: 'topic' },
   { action: 'kafka-cluster:AlterCluster', on: 'cluster' },

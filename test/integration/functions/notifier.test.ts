@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONSUMERS } from '../../../lambdas/core/config/messaging';
+import { WEBHOOK_ALLOW_HOSTS_ENV } from '../../../lambdas/core/config/webhooks';
 import { createEvent } from '../../../lambdas/core/domain/events';
 import { invokeFunction, loadHandler } from '../../../localstack/src/lambda-runtime';
 import { ROOT } from '../../../localstack/src/settings';
@@ -28,6 +29,7 @@ async function hangingEndpoint() {
   const { port } = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${port}/hooks`,
+    host: `127.0.0.1:${port}`,
     requests,
     close: () => {
       server.closeAllConnections();
@@ -39,14 +41,20 @@ async function hangingEndpoint() {
 describe('the notifier after an invocation died mid-delivery', () => {
   it('delivers the webhook once the dead invocation would have timed out, with no dead letter', async () => {
     const queue = await testDeadLetterQueue();
-    const environment = { ...handlerEnvironment(endpoints), DLQ_URL: queue.url };
+    const hanging = await hangingEndpoint();
+    const local = handlerEnvironment(endpoints);
+    const environment = {
+      ...local,
+      DLQ_URL: queue.url,
+      // A local endpoint, so allow-listed as the sink is.
+      [WEBHOOK_ALLOW_HOSTS_ENV]: `${local[WEBHOOK_ALLOW_HOSTS_ENV]},${hanging.host}`,
+    };
     const merchant = await createTestMerchant(db);
     const { rows } = await db.query<{ webhook_url: string }>(
       'SELECT webhook_url FROM merchants WHERE id = $1',
       [merchant.id],
     );
     const sinkUrl = rows[0]?.webhook_url ?? '';
-    const hanging = await hangingEndpoint();
     await db.query('UPDATE merchants SET webhook_url = $1 WHERE id = $2', [hanging.url, merchant.id]);
 
     const paymentId = randomUUID();

@@ -7,6 +7,7 @@ import {
   expectRejected,
   inRolledBackTransaction,
   testDatabase,
+  testSecretBox,
 } from '../../support/database';
 
 const db = testDatabase();
@@ -24,7 +25,7 @@ const notice = (merchantId: string) => ({
 
 /** Opens a delivery at `opened` whose notifier gave up on it at once: pending, due at `due`. */
 async function pendingDelivery(client: pg.ClientBase, merchantId: string, opened: Date, due: Date) {
-  const deliveries = postgresWebhookDeliveries(client as unknown as pg.Pool);
+  const deliveries = postgresWebhookDeliveries(client as unknown as pg.Pool, testSecretBox());
   const opening = notice(merchantId);
   expect(await deliveries.open(opening, 'https://merchant.example/hooks', opened, opened)).toBe(true);
   await deliveries.settle(opening.eventId, {
@@ -44,7 +45,7 @@ describe('the webhook delivery records', () => {
     const down = await createTestMerchant(db);
     const up = await createTestMerchant(db);
     await inRolledBackTransaction(db, async (client) => {
-      const deliveries = postgresWebhookDeliveries(client as unknown as pg.Pool);
+      const deliveries = postgresWebhookDeliveries(client as unknown as pg.Pool, testSecretBox());
       const backlog = [];
       for (let i = 0; i < 4; i++) backlog.push(await pendingDelivery(client, down.id, at(i), at(10 + i)));
       const other = await pendingDelivery(client, up.id, at(5), at(20));
@@ -80,7 +81,7 @@ describe('the webhook delivery records', () => {
   it('open a record once per event: the second opener owns nothing', async () => {
     const merchant = await createTestMerchant(db);
     await inRolledBackTransaction(db, async (client) => {
-      const deliveries = postgresWebhookDeliveries(client as unknown as pg.Pool);
+      const deliveries = postgresWebhookDeliveries(client as unknown as pg.Pool, testSecretBox());
       const once = notice(merchant.id);
       expect(await deliveries.open(once, 'https://merchant.example/hooks', LATER, at(60))).toBe(true);
       expect(await deliveries.open(once, 'https://merchant.example/hooks', LATER, at(60))).toBe(false);

@@ -59,6 +59,14 @@ describe('the webhook retry policy', () => {
     ).toMatchObject({ retryBaseMs: 500, retryMaxMs: 2000, giveUpAfterMs: 30_000 });
   });
 
+  it('allow-lists no webhook host unless the environment names some, and reads at most 4 KB of an answer', () => {
+    expect(production.allowedHosts.size).toBe(0);
+    expect(production.maxResponseBytes).toBe(4_096);
+    expect([
+      ...webhookSettings({ ASPAY_WEBHOOK_ALLOW_HOSTS: ' 127.0.0.1:3200, ,127.0.0.1:3201' }).allowedHosts,
+    ]).toEqual(['127.0.0.1:3200', '127.0.0.1:3201']);
+  });
+
   it('refuses a setting that is not a positive integer', () => {
     expect(() => webhookSettings({ ASPAY_WEBHOOK_RETRY_BASE_MS: '0' })).toThrow(
       /ASPAY_WEBHOOK_RETRY_BASE_MS/,

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { ClaimedWebhookDelivery, WebhookDeliveries } from '../../use-cases/ports';
+import type { ClaimedWebhookDelivery, SecretOpener, WebhookDeliveries } from '../../use-cases/ports';
 
 interface ClaimedRow {
   event_id: string;
@@ -23,17 +23,25 @@ const toClaimed = (row: ClaimedRow): ClaimedWebhookDelivery => ({
   createdAt: row.created_at,
 });
 
-export function postgresWebhookDeliveries(pool: pg.Pool): WebhookDeliveries {
+interface EndpointRow {
+  webhook_url: string | null;
+  webhook_secret_sealed: string | null;
+  webhook_secret: string | null;
+}
+
+/** `secrets` opens the sealed webhook secrets; a plain one (from before they were sealed) is read as it is. */
+export function postgresWebhookDeliveries(pool: pg.Pool, secrets: SecretOpener): WebhookDeliveries {
   return {
     async endpointOf(merchantId) {
-      const { rows } = await pool.query<{ webhook_url: string | null; webhook_secret: string | null }>(
-        'SELECT webhook_url, webhook_secret FROM merchants WHERE id = $1',
+      const { rows } = await pool.query<EndpointRow>(
+        'SELECT webhook_url, webhook_secret_sealed, webhook_secret FROM merchants WHERE id = $1',
         [merchantId],
       );
       const row = rows[0];
-      return row?.webhook_url && row.webhook_secret
-        ? { url: row.webhook_url, secret: row.webhook_secret }
-        : undefined;
+      if (!row?.webhook_url) return undefined;
+      if (row.webhook_secret_sealed)
+        return { url: row.webhook_url, secret: await secrets.open(row.webhook_secret_sealed, merchantId) };
+      return row.webhook_secret ? { url: row.webhook_url, secret: row.webhook_secret } : undefined;
     },
     async open(notice, url, now, claimedUntil) {
       const { rowCount } = await pool.query(

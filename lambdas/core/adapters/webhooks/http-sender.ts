@@ -1,17 +1,87 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
+import type { WebhookSettings } from '../../config/webhooks';
+import {
+  checkResolvedAddress,
+  checkWebhookUrl,
+  isAllowedHost,
+  type WebhookUrlPolicy,
+} from '../../domain/webhook-url';
 import type { WebhookSender } from '../../use-cases/ports';
 
-/** POSTs webhooks with a timeout; the merchant's endpoint has 10 s to answer. */
-export function httpWebhookSender(timeoutMs = 10_000): WebhookSender {
+export interface WebhookSenderOptions
+  extends Pick<WebhookSettings, 'timeoutMs' | 'maxResponseBytes' | 'allowedHosts'> {
+  readonly requireHttps: boolean;
+}
+
+/**
+ * Resolves the host name once and refuses it unless every address is public; the socket then connects to
+ * exactly the addresses returned here, so nothing can resolve differently between the check and the connect
+ * (DNS rebinding). Node calls a request's `lookup` for a host name, never for an IP literal (those are checked
+ * with the URL), and the TLS server name and Host header still come from the URL:
+ * https://nodejs.org/api/http.html#httprequestoptions-callback (`lookup`),
+ * https://nodejs.org/api/net.html#socketconnectoptions-connectlistener (`lookup`, called with `all: true`
+ * when the socket tries several addresses).
+ */
+function checkedLookup(url: URL): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+      if (error) return callback(error, '', 0);
+      try {
+        for (const { address } of addresses) checkResolvedAddress(url, address);
+      } catch (refused) {
+        return callback(refused as NodeJS.ErrnoException, '', 0);
+      }
+      if (options.all) return callback(null, addresses);
+      const [first] = addresses;
+      return callback(null, first!.address, first!.family);
+    });
+  };
+}
+
+/**
+ * POSTs webhooks from inside the VPC, so it trusts nothing about the merchant's URL: the URL policy (https
+ * when required, no private or metadata addresses, before and after DNS resolution), no redirects (Node's
+ * client never follows one, so a 3xx is a failed attempt), one timeout for the whole exchange, and at most
+ * `maxResponseBytes` of the answer read before the connection is closed.
+ */
+export function httpWebhookSender(options: WebhookSenderOptions): WebhookSender {
+  const policy: WebhookUrlPolicy = {
+    requireHttps: options.requireHttps,
+    allowedHosts: options.allowedHosts,
+  };
   return {
-    async send(url, rawBody, headers) {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers,
-        body: rawBody,
-        signal: AbortSignal.timeout(timeoutMs),
+    async send(rawUrl, rawBody, headers) {
+      const url = checkWebhookUrl(rawUrl, policy);
+      const body = Buffer.from(rawBody, 'utf8');
+      const client = url.protocol === 'https:' ? https : http;
+      return new Promise<number>((resolve, reject) => {
+        const request = client.request(url, {
+          method: 'POST',
+          headers: { ...headers, 'content-length': String(body.length) },
+          lookup: isAllowedHost(url, policy) ? undefined : checkedLookup(url),
+          // Deliveries are sparse and each connection is closed once the status is in: no pool to keep.
+          agent: false,
+          signal: AbortSignal.timeout(options.timeoutMs),
+        });
+        request.on('error', reject);
+        request.on('response', (response) => {
+          let read = 0;
+          const done = () => {
+            response.destroy();
+            resolve(response.statusCode ?? 0);
+          };
+          response.on('data', (chunk: Buffer) => {
+            read += chunk.length;
+            if (read > options.maxResponseBytes) done();
+          });
+          response.on('end', done);
+          response.on('error', reject);
+        });
+        request.end(body);
       });
-      await response.arrayBuffer();
-      return response.status;
     },
   };
 }

@@ -11,6 +11,7 @@ export type Target =
   | 'idempotencyTable'
   | 'deadLetterQueue'
   | 'deadLetterKey'
+  | 'webhookSecretsKey'
   | 'cluster'
   | 'topic';
 
@@ -91,6 +92,11 @@ const ADAPTER_NEEDS: Readonly<Record<string, Needs>> = {
     permissions: allow('topic', 'kafka-cluster:DescribeTopic', 'kafka-cluster:CreateTopic'),
     reaches: ['brokers'],
   },
+  // Envelope encryption of webhook secrets: storing one takes a data key, reading one unwraps it.
+  // https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateDataKey.html
+  'secrets/kms.ts': { permissions: [], reaches: [{ service: 'kms' }] },
+  'secrets/secret-sealer.ts': { permissions: allow('webhookSecretsKey', 'kms:GenerateDataKey'), reaches: [] },
+  'secrets/secret-opener.ts': { permissions: allow('webhookSecretsKey', 'kms:Decrypt'), reaches: [] },
   // The bank's API and the merchants' webhooks are on the public internet.
   'bank/http-bank.ts': { permissions: [], reaches: ['internet'] },
   'webhooks/http-sender.ts': { permissions: [], reaches: ['internet'] },

@@ -56,6 +56,9 @@ export function targetsOf(
     idempotencyTable: arnOf(ENV.idempotencyTable),
     deadLetterQueue: arnOf(ENV.deadLetterQueueUrl),
     deadLetterKey: key ? resolver.string(key) : undefined,
+    webhookSecretsKey: environment[ENV.webhookSecretsKeyId]
+      ? resolver.string(environment[ENV.webhookSecretsKeyId])
+      : undefined,
     cluster,
     topic: cluster ? kafkaArn(cluster, 'topic', PAYMENT_EVENTS_TOPIC.name) : undefined,
   };

@@ -1,0 +1,14 @@
+import { ENV } from '../../config/environment';
+
+/** Where the key-encryption key is: a KMS key in AWS, the local stack's key file on a laptop. */
+export type KeyEncryptionKey = { readonly kmsKeyId: string } | { readonly localKeyFile: string };
+
+export function keyEncryptionKey(env: NodeJS.ProcessEnv = process.env): KeyEncryptionKey {
+  const kmsKeyId = env[ENV.webhookSecretsKeyId];
+  if (kmsKeyId) return { kmsKeyId };
+  const localKeyFile = env[ENV.webhookSecretsKeyFile];
+  if (localKeyFile) return { localKeyFile };
+  throw new Error(
+    `webhook secrets need a key: set ${ENV.webhookSecretsKeyId} (AWS) or ${ENV.webhookSecretsKeyFile} (local stack)`,
+  );
+}
