@@ -77,18 +77,22 @@ export async function openDatabasePool(credentials: CredentialsSource): Promise<
   }
 }
 
-let pool: Promise<pg.Pool> | undefined;
+const pools = new Map<string, Promise<pg.Pool>>();
 
 /**
  * The function's pool, created on first use (cold start) and reused by every later invocation. A failed
  * opening (the secret could not be read, the database did not answer) is not kept: the next call tries again.
+ * Pools are kept per credentials the environment names: a process that hosts several functions (the local
+ * stack's) gives each the pool of its own database role.
  */
 export function databasePool(): Promise<pg.Pool> {
+  const key = `${process.env[ENV.databaseUrl] ?? ''} ${process.env[ENV.databaseSecretArn] ?? ''}`;
+  const pool = pools.get(key);
   if (pool) return pool;
   const opening = Promise.resolve().then(() => openDatabasePool(credentialsFromEnvironment()));
-  pool = opening;
+  pools.set(key, opening);
   opening.catch(() => {
-    if (pool === opening) pool = undefined;
+    if (pools.get(key) === opening) pools.delete(key);
   });
   return opening;
 }
