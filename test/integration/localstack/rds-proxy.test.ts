@@ -43,6 +43,7 @@ function throwawayRoles() {
   afterAll(async () => {
     for (const role of created) {
       await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role]);
+      await admin.query(`DROP OWNED BY ${role}`);
       await admin.query(`DROP ROLE IF EXISTS ${role}`);
     }
     await admin.end();
@@ -53,6 +54,10 @@ function throwawayRoles() {
       const role = `aspay_probe_${randomUUID().slice(0, 8)}`;
       created.push(role);
       await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${role}'`);
+      // Only the roles granted CONNECT reach the database (migrations/0009_function_roles.sql).
+      await admin.query(
+        `GRANT CONNECT ON DATABASE ${new URL(endpoints.databaseUrl).pathname.slice(1)} TO ${role}`,
+      );
       return role;
     },
     async run(sql: string) {
