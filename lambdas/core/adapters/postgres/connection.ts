@@ -28,17 +28,21 @@ export function databaseUrlCredentials(): CredentialsSource {
  * rds.force_ssl); the Lambda runtime trusts the RDS CA through NODE_EXTRA_CA_CERTS.
  */
 function secretsManagerCredentials(secretArn: string, host: string, database: string): CredentialsSource {
-  const secrets = new SecretsManagerClient({});
   return {
     async read() {
-      const secret = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
-      const { username, password } = JSON.parse(secret.SecretString ?? '{}') as {
-        username: string;
-        password: string;
-      };
+      const { username, password } = await readDatabaseSecret(secretArn);
       return { host, database, user: username, password, port: 5432, ssl: { rejectUnauthorized: true } };
     },
   };
+}
+
+let secretsManager: SecretsManagerClient | undefined;
+
+/** A database user's secret (RDS's format: JSON with `username` and `password`), read afresh. */
+export async function readDatabaseSecret(secretArn: string): Promise<{ username: string; password: string }> {
+  secretsManager ??= new SecretsManagerClient({});
+  const secret = await secretsManager.send(new GetSecretValueCommand({ SecretId: secretArn }));
+  return JSON.parse(secret.SecretString ?? '{}') as { username: string; password: string };
 }
 
 function credentialsFromEnvironment(): CredentialsSource {

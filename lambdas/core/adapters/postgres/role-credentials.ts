@@ -1,5 +1,6 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import type pg from 'pg';
+import { readDatabaseSecret } from './connection';
 
 /** PostgreSQL's default SCRAM iteration count (scram_iterations). */
 const SCRAM_ITERATIONS = 4096;
@@ -31,4 +32,21 @@ export async function enableRoleLogin(pool: pg.Pool, role: string, password: str
   } finally {
     client.release();
   }
+}
+
+/**
+ * In AWS: lets each function role log in with the password Secrets Manager generated into its secret (whose
+ * `username` is the role), so no password is ever in a migration or in the template. Returns the roles.
+ */
+export async function enableRoleLoginsFromSecrets(
+  pool: pg.Pool,
+  secretArns: readonly string[],
+): Promise<string[]> {
+  const roles: string[] = [];
+  for (const secretArn of secretArns) {
+    const { username, password } = await readDatabaseSecret(secretArn);
+    await enableRoleLogin(pool, username, password);
+    roles.push(username);
+  }
+  return roles;
 }
