@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { DATABASE_ROLES } from '../../lambdas/core/config/database-roles';
 import { IDEMPOTENCY_TABLE } from '../../lambdas/core/config/idempotency';
 import { DEAD_LETTER_QUEUE } from '../../lambdas/core/config/messaging';
 import { functionRoleDatabaseUrls } from './database-roles';
@@ -155,7 +156,12 @@ function apiService(ports: LocalPorts, endpoints: LocalEndpoints): Service {
   return {
     name: 'api',
     script: 'gateway/server.ts',
-    env: { ...handlerEnvironment(endpoints), ASPAY_API_PORT: String(ports.api) },
+    env: {
+      ...handlerEnvironment(endpoints),
+      // Its /health checks PostgreSQL as its functions reach it: through the local RDS Proxy, as their role.
+      DATABASE_URL: endpoints.functionRoleDatabaseUrls[DATABASE_ROLES.api.name] ?? '',
+      ASPAY_API_PORT: String(ports.api),
+    },
     isHealthy,
     isReady: isHealthy,
     port: { number: ports.api, env: 'ASPAY_API_PORT' },
