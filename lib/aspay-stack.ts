@@ -3,6 +3,7 @@ import {
   type CustomResource,
   Duration,
   aws_events as events,
+  Fn,
   aws_lambda as lambda,
   type aws_logs as logs,
   Stack,
@@ -31,7 +32,10 @@ import { Streaming } from './streaming';
 
 /** What each function may touch beyond its logs: the stack grants exactly these. */
 interface Access {
+  /** Logs in to the database as its role (lambdas/core/config/database-roles.ts). */
   database?: boolean;
+  /** Logs in as the master user and sets the function roles' passwords from their secrets (migrate only). */
+  migrator?: boolean;
   idempotencyTable?: boolean;
   deadLetters?: boolean;
   kafka?: { produce?: boolean; consumeAs?: string; createTopics?: boolean };
@@ -105,7 +109,6 @@ export class AspayStack extends Stack {
       securityGroup: network.lambdaSecurityGroup,
       logRetention,
       environment: {
-        [ENV.databaseSecretArn]: data.cluster.secret!.secretArn,
         [ENV.databaseHost]: data.endpoint,
         [ENV.databaseName]: data.databaseName,
         [ENV.idempotencyTable]: state.idempotencyTable.tableName,
@@ -121,7 +124,22 @@ export class AspayStack extends Stack {
     const addFunction = (settings: FunctionSettings & Access) => {
       const id = settings.handler.replace(/(^|-)(\w)/g, (_, _dash, letter: string) => letter.toUpperCase());
       const { fn } = new AspayFunction(this, id, shared, settings);
-      if (settings.database) data.cluster.secret!.grantRead(fn);
+      if (settings.database || settings.migrator) {
+        const secret = data.secretOf(settings.handler, { migrator: settings.migrator });
+        secret.grantRead(fn);
+        fn.addEnvironment(ENV.databaseSecretArn, secret.secretArn);
+      }
+      if (settings.migrator) {
+        const roleSecrets = [...data.roleSecrets.values()];
+        for (const secret of roleSecrets) secret.grantRead(fn);
+        fn.addEnvironment(
+          ENV.databaseRoleSecretArns,
+          Fn.join(
+            ',',
+            roleSecrets.map((secret) => secret.secretArn),
+          ),
+        );
+      }
       if (settings.idempotencyTable) state.idempotencyTable.grantReadWriteData(fn);
       if (settings.deadLetters) state.deadLetterQueue.grantSendMessages(fn);
       if (settings.kafka) streaming.grant(fn, settings.kafka);
@@ -143,7 +161,7 @@ export class AspayStack extends Stack {
     addFunction({ handler: 'create-merchant', database: true, webhookSecrets: 'seal' });
     const migrate = addFunction({
       handler: 'migrate',
-      database: true,
+      migrator: true,
       kafka: { createTopics: true },
       timeout: Duration.minutes(5),
       copyIntoBundle: 'migrations',

@@ -11,8 +11,10 @@ import {
   aws_logs as logs,
   RemovalPolicy,
   aws_rds as rds,
+  type aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { DATABASE_ROLES, type DatabaseRoleKind, databaseRoleOf } from '../lambdas/core/config/database-roles';
 import type { StageConfig } from './stage-config';
 
 const MIGRATIONS_DIR = join(import.meta.dirname, '..', 'migrations');
@@ -30,9 +32,17 @@ function migrationsFingerprint(): string {
  * KMS key, credentials in Secrets Manager, and, where the stage has one, an RDS Proxy the Lambdas connect
  * through (connection pooling across thousands of short-lived functions). Without the proxy the functions
  * connect to the cluster endpoint, bounded by their reserved concurrency times their pool size.
+ *
+ * Each function logs in as its kind's database role (lambdas/core/config/database-roles.ts), with a password
+ * Secrets Manager generates into a secret per role; only the migrate function uses the master user. A secret
+ * per database user is what RDS Proxy needs anyway to log in to the database on a client's behalf
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-proxy-secrets-arns.html), and the same
+ * secrets serve the stages without a proxy, where IAM authentication would need its own token per connection.
  */
 export class Data extends Construct {
   readonly cluster: rds.DatabaseCluster;
+  /** Each function role's credentials: `username` is the role, set as its password by the migrate function. */
+  readonly roleSecrets: ReadonlyMap<DatabaseRoleKind, rds.DatabaseSecret>;
   readonly proxy?: rds.DatabaseProxy;
   /** Where the functions connect: the proxy's endpoint, else the cluster's writer endpoint. */
   readonly endpoint: string;
@@ -79,6 +89,14 @@ export class Data extends Construct {
       removalPolicy: props.stage.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     this.cluster.addRotationSingleUser({ automaticallyAfter: Duration.days(30) });
+    this.roleSecrets = new Map(
+      (Object.keys(DATABASE_ROLES) as DatabaseRoleKind[]).map((kind) => [
+        kind,
+        new rds.DatabaseSecret(this, `${kind[0]!.toUpperCase()}${kind.slice(1)}RoleSecret`, {
+          username: DATABASE_ROLES[kind].name,
+        }),
+      ]),
+    );
     if (!props.stage.databaseProxy) {
       this.cluster.connections.allowDefaultPortFrom(props.clients, 'ASPay functions');
       this.endpoint = this.cluster.clusterEndpoint.hostname;
@@ -88,7 +106,9 @@ export class Data extends Construct {
     this.proxy = this.cluster.addProxy('Proxy', {
       // Physical names are per stage: two stages may share an account and region.
       dbProxyName: `aspay-${props.stage.name}`,
-      secrets: [this.cluster.secret!],
+      // RDS Proxy logs in to the database as the user of each secret it lists: the master (migrations) and
+      // every function role.
+      secrets: [this.cluster.secret!, ...this.roleSecrets.values()],
       vpc: props.vpc,
       requireTLS: true,
       securityGroups: [
@@ -103,8 +123,21 @@ export class Data extends Construct {
   }
 
   /**
-   * Applies the versioned SQL migrations (the same the local stack applies) and creates the Kafka topics
-   * whenever they change; returns the resource, for what needs the schema and topics first.
+   * The secret a function logs in with: its role's, or, for the migrator (the migrate function, owner of the
+   * schema), the master user's.
+   */
+  secretOf(handler: string, { migrator = false } = {}): rds.DatabaseSecret | secretsmanager.ISecret {
+    if (migrator) return this.cluster.secret!;
+    const kind = databaseRoleOf(handler);
+    if (!kind)
+      throw new Error(`function ${handler} has no database role in lambdas/core/config/database-roles.ts`);
+    return this.roleSecrets.get(kind)!;
+  }
+
+  /**
+   * Applies the versioned SQL migrations (the same the local stack applies), sets each function role's
+   * password from its secret and creates the Kafka topics whenever they change; returns the resource, for
+   * what needs the schema and topics first.
    */
   migrateWith(migrate: lambda.IFunction, logRetention: logs.RetentionDays): CustomResource {
     const provider = new cr.Provider(this, 'SchemaProvider', {
@@ -113,7 +146,11 @@ export class Data extends Construct {
     });
     const schema = new CustomResource(this, 'Schema', {
       serviceToken: provider.serviceToken,
-      properties: { migrations: migrationsFingerprint() },
+      // A replaced role secret runs it again, so the role's password follows its secret.
+      properties: {
+        migrations: migrationsFingerprint(),
+        roleSecrets: [...this.roleSecrets.values()].map((secret) => secret.secretArn),
+      },
     });
     schema.node.addDependency(this.connectable);
     return schema;

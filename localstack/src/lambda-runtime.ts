@@ -1,21 +1,64 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
+import { DATABASE_ROLES, databaseRoleOf } from '../../lambdas/core/config/database-roles';
+import { ENV } from '../../lambdas/core/config/environment';
 import { ROOT } from './settings';
 
 // biome-ignore lint/suspicious/noExplicitAny: a Lambda entry point is invoked with whatever event its trigger sends.
 export type LambdaHandler = (event: any, context: Context) => Promise<any>;
 
+/** JSON object: each function role's database URL (the local stack sets it; see handlerEnvironment). */
+export const FUNCTION_DATABASE_URLS_ENV = 'ASPAY_FUNCTION_DATABASE_URLS';
+
+const functionEnvironment = new AsyncLocalStorage<Record<string, string>>();
+let overlaid = false;
+
+/**
+ * In AWS every function has an environment of its own; locally one process hosts several functions. While
+ * a function runs, process.env shows it the variables of its own (its role's DATABASE_URL) over the process's.
+ */
+function overlayFunctionEnvironments(): void {
+  if (overlaid) return;
+  overlaid = true;
+  process.env = new Proxy(process.env, {
+    get: (variables, name) =>
+      (typeof name === 'string' ? functionEnvironment.getStore()?.[name] : undefined) ??
+      Reflect.get(variables, name),
+    has: (variables, name) =>
+      (typeof name === 'string' && functionEnvironment.getStore()?.[name] !== undefined) ||
+      Reflect.has(variables, name),
+  });
+}
+
+/** The variables function `name` has beyond the process's: its database role's URL. */
+function ownEnvironment(name: string): Record<string, string> | undefined {
+  const urls = process.env[FUNCTION_DATABASE_URLS_ENV];
+  const role = databaseRoleOf(name);
+  if (!urls || !role) return undefined;
+  const url = (JSON.parse(urls) as Record<string, string>)[DATABASE_ROLES[role].name];
+  if (!url) throw new Error(`${FUNCTION_DATABASE_URLS_ENV} has no URL for the role of ${name}`);
+  return { [ENV.databaseUrl]: url };
+}
+
 const loaded = new Map<string, Promise<LambdaHandler>>();
 
-/** Imports `lambdas/functions/<name>.ts` once, as the Lambda runtime would on a cold start. */
+/**
+ * Imports `lambdas/functions/<name>.ts` once, as the Lambda runtime would on a cold start; each invocation
+ * runs in the function's own environment.
+ */
 export function loadHandler(name: string): Promise<LambdaHandler> {
   let handler = loaded.get(name);
   if (!handler) {
     handler = import(join(ROOT, 'lambdas', 'functions', `${name}.ts`)).then((module) => {
       if (typeof module.handler !== 'function')
         throw new Error(`lambdas/functions/${name}.ts exports no handler`);
-      return module.handler as LambdaHandler;
+      const own = ownEnvironment(name);
+      if (!own) return module.handler as LambdaHandler;
+      overlayFunctionEnvironments();
+      return ((event, context) =>
+        functionEnvironment.run(own, () => module.handler(event, context))) as LambdaHandler;
     });
     loaded.set(name, handler);
   }

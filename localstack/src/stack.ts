@@ -1,10 +1,12 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { DATABASE_ROLES } from '../../lambdas/core/config/database-roles';
 import { ENV } from '../../lambdas/core/config/environment';
 import { IDEMPOTENCY_TABLE } from '../../lambdas/core/config/idempotency';
 import { DEAD_LETTER_QUEUE } from '../../lambdas/core/config/messaging';
 import { WEBHOOK_ALLOW_HOSTS_ENV } from '../../lambdas/core/config/webhooks';
+import { functionRoleDatabaseUrls } from './database-roles';
 import { DEMO_MERCHANTS, seedDemoMerchants } from './demo-merchants';
 import { dynamodbEngine } from './engines/dynamodb';
 import { elasticmqEngine } from './engines/elasticmq';
@@ -12,6 +14,7 @@ import type { Engine } from './engines/engine';
 import { kafkaEngine } from './engines/kafka';
 import { postgresEngine } from './engines/postgres';
 import { ensureRdsProxyCertificate, functionsDatabaseUrl, serverOf } from './engines/rds-proxy';
+import { FUNCTION_DATABASE_URLS_ENV } from './lambda-runtime';
 import { HOST, LOCAL_AWS_ENV, LOCAL_JSON, type LocalPorts, localPorts, ROOT, STATE_DIR } from './settings';
 import {
   type ManagedProcess,
@@ -29,8 +32,10 @@ export interface LocalEndpoints {
   apiUrl: string;
   /** Straight to PostgreSQL: the CLI, migrations and tests. */
   databaseUrl: string;
-  /** Through the local RDS Proxy, with TLS verified: what the Lambda handlers get. */
+  /** Through the local RDS Proxy, with TLS verified, as the migrator. */
   functionsDatabaseUrl: string;
+  /** Through the local RDS Proxy as each function role (lambdas/core/config/database-roles.ts): what the handlers get. */
+  functionRoleDatabaseUrls: Record<string, string>;
   kafkaBrokers: string;
   dynamodbEndpoint: string;
   sqsEndpoint: string;
@@ -59,11 +64,14 @@ export function engines(ports: LocalPorts, { fresh = false } = {}) {
   };
 }
 
-/** The environment the Lambda handlers receive locally (in AWS, the CDK stack sets the same names). */
+/**
+ * The environment the Lambda handlers receive locally (in AWS, the CDK stack sets the same names). Each
+ * invocation sees its own role's DATABASE_URL (see lambda-runtime.ts), as each function in AWS has its own.
+ */
 export function handlerEnvironment(endpoints: LocalEndpoints): Record<string, string> {
   return {
     ...LOCAL_AWS_ENV,
-    DATABASE_URL: endpoints.functionsDatabaseUrl,
+    [FUNCTION_DATABASE_URLS_ENV]: JSON.stringify(endpoints.functionRoleDatabaseUrls),
     KAFKA_BROKERS: endpoints.kafkaBrokers,
     DYNAMODB_ENDPOINT: endpoints.dynamodbEndpoint,
     SQS_ENDPOINT: endpoints.sqsEndpoint,
@@ -99,10 +107,12 @@ export async function bringUp({ fresh = false } = {}): Promise<RunningStack> {
     await Promise.all(list.map((engine) => engine.bootstrap()));
     await ensureRdsProxyCertificate();
 
+    const throughProxy = functionsDatabaseUrl(all.postgres.databaseUrl(), ports.dbProxy);
     const endpoints: LocalEndpoints = {
       apiUrl: `http://${HOST}:${ports.api}`,
       databaseUrl: all.postgres.databaseUrl(),
-      functionsDatabaseUrl: functionsDatabaseUrl(all.postgres.databaseUrl(), ports.dbProxy),
+      functionsDatabaseUrl: throughProxy,
+      functionRoleDatabaseUrls: functionRoleDatabaseUrls(throughProxy),
       kafkaBrokers: all.kafka.endpoint,
       dynamodbEndpoint: all.dynamodb.endpoint,
       sqsEndpoint: all.sqs.endpoint,
@@ -155,7 +165,12 @@ function apiService(ports: LocalPorts, endpoints: LocalEndpoints): Service {
   return {
     name: 'api',
     script: 'gateway/server.ts',
-    env: { ...handlerEnvironment(endpoints), ASPAY_API_PORT: String(ports.api) },
+    env: {
+      ...handlerEnvironment(endpoints),
+      // Its /health checks PostgreSQL as its functions reach it: through the local RDS Proxy, as their role.
+      DATABASE_URL: endpoints.functionRoleDatabaseUrls[DATABASE_ROLES.api.name] ?? '',
+      ASPAY_API_PORT: String(ports.api),
+    },
     isHealthy,
     isReady: isHealthy,
     port: { number: ports.api, env: 'ASPAY_API_PORT' },

@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DATABASE_ROLE_NAMES } from '../../lambdas/core/config/database-roles';
 import { ENV } from '../../lambdas/core/config/environment';
 import { IDEMPOTENCY_TABLE } from '../../lambdas/core/config/idempotency';
 import { CONSUMERS, DEAD_LETTER_QUEUE } from '../../lambdas/core/config/messaging';
@@ -210,6 +211,31 @@ describe('the AWS stack', () => {
     expect(only(dev, 'AWS::CloudFormation::CustomResource').DependsOn).toEqual(
       expect.arrayContaining([cluster, writer]),
     );
+  });
+
+  it('generates a secret per function database role, whose user is the role, and lists them in RDS Proxy', () => {
+    for (const template of [dev, prod]) {
+      const users = resources(template, 'AWS::SecretsManager::Secret').map((secret) => {
+        const generated = secret.Properties?.GenerateSecretString as { SecretStringTemplate?: string };
+        return JSON.parse(generated?.SecretStringTemplate ?? '{}').username;
+      });
+      expect(users.sort()).toEqual(['aspay_admin', ...DATABASE_ROLE_NAMES].sort());
+    }
+    const auth = only(prod, 'AWS::RDS::DBProxy').Properties?.Auth as unknown[];
+    expect(auth).toHaveLength(DATABASE_ROLE_NAMES.length + 1);
+  });
+
+  it('gives the master user to the migrate function alone', () => {
+    const [master] = logicalIds(dev, 'AWS::SecretsManager::SecretTargetAttachment');
+    const withMaster = Object.entries(dev.findResources('AWS::Lambda::Function')).filter(
+      ([, fn]) =>
+        JSON.stringify(
+          (fn.Properties?.Environment as { Variables?: Record<string, unknown> })?.Variables?.[
+            ENV.databaseSecretArn
+          ],
+        ) === JSON.stringify({ Ref: master }),
+    );
+    expect(withMaster.map(([id]) => id)).toEqual([expect.stringMatching(/^MigrateFunction/)]);
   });
 
   it('names the RDS Proxy per stage and connects dev functions straight to the cluster', () => {

@@ -5,8 +5,13 @@
 export const ENV = {
   /** Full PostgreSQL URL; set locally. In AWS the handlers build it from the secret below. */
   databaseUrl: 'DATABASE_URL',
-  /** Secrets Manager secret holding the Aurora credentials (RDS Proxy authenticates with it). */
+  /**
+   * Secrets Manager secret holding the function's database credentials: its own role's
+   * (lambdas/core/config/database-roles.ts), the master user's for the migrate function.
+   */
   databaseSecretArn: 'DB_SECRET_ARN',
+  /** Comma-separated: the function roles' secrets, from which the migrate function sets their passwords. */
+  databaseRoleSecretArns: 'DB_ROLE_SECRET_ARNS',
   /** RDS Proxy endpoint the functions connect to. */
   databaseHost: 'DB_HOST',
   databaseName: 'DB_NAME',

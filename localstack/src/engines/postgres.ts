@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { applyMigrations, migrationsDirUnder } from '../../../lambdas/core/adapters/postgres/migrations';
 import { redactSecrets } from '../../../lambdas/core/redaction';
+import { enableLocalRoleLogins } from '../database-roles';
 import { DATA_DIR, HOST, type LocalPorts, ROOT } from '../settings';
 import { startProcess, tailOf } from '../support/processes';
 import { StackError } from '../support/stack-error';
@@ -58,7 +59,7 @@ function databaseName(): string {
 }
 
 /**
- * Creates the `aspay` role and the database on a server we administer, both pinned to UTC. `fresh` drops the
+ * Creates the `aspay` role (the migrator, owner of the schema) and the database on a server we administer, both pinned to UTC. `fresh` drops the
  * database first, so a test run starts from nothing.
  */
 async function provisionDatabase(
@@ -72,6 +73,8 @@ async function provisionDatabase(
   try {
     const role = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [ROLE]);
     if (role.rowCount === 0) await admin.query(`CREATE ROLE ${ROLE} LOGIN PASSWORD '${ROLE}'`);
+    // The migrator creates the function roles (migrations/0009_function_roles.sql) and lets them log in.
+    await admin.query(`ALTER ROLE ${ROLE} CREATEROLE`);
     await admin.query(`ALTER ROLE ${ROLE} SET timezone TO 'UTC'`);
     if (fresh) await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
@@ -132,6 +135,7 @@ export function postgresEngine(
     },
     async bootstrap() {
       await applyMigrations(databaseUrl, migrationsDirUnder(ROOT));
+      await enableLocalRoleLogins(databaseUrl);
     },
   };
 

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { databaseRoleOf } from '../../../lambdas/core/config/database-roles';
 import { ENV } from '../../../lambdas/core/config/environment';
+import { HANDLERS } from './support/code-needs';
 import { environmentOf, functionOf } from './support/functions';
 import { IntrinsicResolver } from './support/intrinsics';
 import { STAGES, type StackTemplate, stageSettings, synthesizeStages, targetOf } from './support/template';
@@ -79,6 +81,39 @@ describe.each(STAGES)('the %s stage, deployed into a fresh account', (stage) => 
     const ours = names(templateOf());
     const others = STAGES.filter((other) => other !== stage).flatMap((other) => names(templates.get(other)!));
     expect(ours.filter((name) => others.includes(name))).toEqual([]);
+  });
+
+  describe('the database roles the functions log in as', () => {
+    const databaseFunctions = (template: StackTemplate) =>
+      HANDLERS.filter((handler) => databaseRoleOf(handler)).map((handler) => {
+        const environment = environmentOf(template, functionOf(template, handler));
+        return {
+          handler,
+          secret: new IntrinsicResolver(template).string(environment[ENV.databaseSecretArn]),
+        };
+      });
+
+    // RDS Proxy logs in to the database only as the users whose secrets it lists; a client whose user has
+    // none is refused. https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-proxy-secrets-arns.html
+    it("lists in RDS Proxy's authentication every secret a function logs in with", () => {
+      const template = templateOf();
+      const resolver = new IntrinsicResolver(template);
+      for (const proxy of template.ofType('AWS::RDS::DBProxy')) {
+        const auth = (template.resource(proxy).Properties?.Auth ?? []) as { SecretArn?: unknown }[];
+        const listed = new Set(auth.map((entry) => resolver.string(entry.SecretArn)));
+        const missing = databaseFunctions(template).filter(({ secret }) => !listed.has(secret));
+        expect(missing.map(({ handler }) => handler)).toEqual([]);
+      }
+    });
+
+    it('has the migrate function set the password of every role a function logs in as', () => {
+      const template = templateOf();
+      const resolver = new IntrinsicResolver(template);
+      const migrate = environmentOf(template, functionOf(template, 'migrate'));
+      const set = new Set(resolver.string(migrate[ENV.databaseRoleSecretArns]).split(','));
+      const missing = databaseFunctions(template).filter(({ secret }) => !set.has(secret));
+      expect(missing.map(({ handler }) => handler)).toEqual([]);
+    });
   });
 
   describe('the schema custom resource (migrations and topics)', () => {

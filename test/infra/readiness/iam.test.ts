@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DATABASE_ROLES, databaseRoleOf } from '../../../lambdas/core/config/database-roles';
 import { CONSUMERS } from '../../../lambdas/core/config/messaging';
 import { codeNeeds, HANDLERS, type Permission } from './support/code-needs';
 import {
@@ -78,6 +79,21 @@ const NOBODY: readonly Permission[] = [
 
 const describeGrant = (grant: Grant) => `${grant.action} on ${grant.resource}`;
 
+/** Every database user's secret in the template (RDS's format, generated around {"username": …}), by ARN. */
+function databaseSecrets(template: StackTemplate, resolver: IntrinsicResolver): Map<string, string> {
+  const secrets = new Map<string, string>();
+  for (const id of template.ofType('AWS::SecretsManager::Secret')) {
+    const generated = template.resource(id).Properties?.GenerateSecretString as
+      | { SecretStringTemplate?: string }
+      | undefined;
+    const user = generated?.SecretStringTemplate
+      ? (JSON.parse(generated.SecretStringTemplate) as { username?: string }).username
+      : undefined;
+    if (user) secrets.set(resolver.string({ Ref: id }), user);
+  }
+  return secrets;
+}
+
 describe.each(STAGES)('the %s stage, simulated against AWS IAM', (stage) => {
   const of = (handler: string) => {
     const template = templates.get(stage)!;
@@ -122,6 +138,21 @@ describe.each(STAGES)('the %s stage, simulated against AWS IAM', (stage) => {
     },
   );
 
+  // Each function logs in as its own database role: reading another role's secret would let it act as that
+  // role. Only the migrate function reads them all (it is the master user and sets the roles' passwords).
+  it.each(HANDLERS)('lets %s read the database secret of its own role and no other', async (handler) => {
+    const { template, resolver, decideFor } = of(handler);
+    const secrets = databaseSecrets(template, resolver);
+    expect(secrets.size).toBe(Object.keys(DATABASE_ROLES).length + 1);
+    const readable: string[] = [];
+    for (const [secret, user] of secrets)
+      if ((await decideFor({ action: 'secretsmanager:GetSecretValue', resource: secret })) === 'Allowed')
+        readable.push(user);
+    const role = databaseRoleOf(handler);
+    const expected = handler === 'migrate' ? [...secrets.values()] : role ? [DATABASE_ROLES[role].name] : [];
+    expect(readable.sort()).toEqual(expected.sort());
+  });
+
   it.each(HANDLERS)('denies %s what neither its code nor its event source needs', async (handler) => {
     const { template, resolver, functionId, decideFor, targets } = of(handler);
     const needed = new Set(
@@ -132,9 +163,11 @@ describe.each(STAGES)('the %s stage, simulated against AWS IAM', (stage) => {
         ),
       ].map(describeGrant),
     );
+    // A function without a database secret (no database) is probed on the rest.
+    const addressed = (permissions: readonly Permission[]) => permissions.filter((p) => targets[p.on]);
     const probes = [
-      ...onTargets(EXCLUSIVE, targets).filter((grant) => !needed.has(describeGrant(grant))),
-      ...onTargets(NOBODY, targets),
+      ...onTargets(addressed(EXCLUSIVE), targets).filter((grant) => !needed.has(describeGrant(grant))),
+      ...onTargets(addressed(NOBODY), targets),
     ];
     const allowed: string[] = [];
     for (const probe of probes)

@@ -12,6 +12,7 @@ import {
   SessionTimeZoneError,
 } from '../../../lambdas/core/adapters/postgres/connection';
 import { type ConnectionSettings, createPool } from '../../../lambdas/core/adapters/postgres/pool';
+import { DATABASE_ROLE_NAMES } from '../../../lambdas/core/config/database-roles';
 import { ENV } from '../../../lambdas/core/config/environment';
 import {
   createRdsProxy,
@@ -19,7 +20,6 @@ import {
   RDS_PROXY_TLS,
 } from '../../../localstack/src/engines/rds-proxy';
 import { DATA_DIR, localPorts } from '../../../localstack/src/settings';
-import { handlerEnvironment } from '../../../localstack/src/stack';
 import { eventually } from '../../support/eventually';
 import { freePort } from '../../support/free-port';
 import { localEndpoints } from '../../support/local-stack';
@@ -43,6 +43,7 @@ function throwawayRoles() {
   afterAll(async () => {
     for (const role of created) {
       await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role]);
+      await admin.query(`DROP OWNED BY ${role}`);
       await admin.query(`DROP ROLE IF EXISTS ${role}`);
     }
     await admin.end();
@@ -53,6 +54,10 @@ function throwawayRoles() {
       const role = `aspay_probe_${randomUUID().slice(0, 8)}`;
       created.push(role);
       await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${role}'`);
+      // Only the roles granted CONNECT reach the database (migrations/0009_function_roles.sql).
+      await admin.query(
+        `GRANT CONNECT ON DATABASE ${new URL(endpoints.databaseUrl).pathname.slice(1)} TO ${role}`,
+      );
       return role;
     },
     async run(sql: string) {
@@ -74,11 +79,16 @@ async function expectRefused(config: pg.ClientConfig, sqlstate: string, message:
 }
 
 describe('the local RDS Proxy', () => {
-  it('is what the handlers connect through, with TLS verified', () => {
-    const handlerUrl = new URL(handlerEnvironment(endpoints).DATABASE_URL ?? '');
-    expect(handlerUrl.port).toBe(String(localPorts().dbProxy));
-    expect(handlerUrl.searchParams.get('sslmode')).toBe('verify-full');
-    expect(new URL(endpoints.databaseUrl).port).not.toBe(handlerUrl.port);
+  it('is what the handlers connect through, as their own roles, with TLS verified', () => {
+    const roleUrls = Object.entries(endpoints.functionRoleDatabaseUrls);
+    expect(roleUrls.map(([role]) => role).sort()).toEqual([...DATABASE_ROLE_NAMES].sort());
+    for (const [role, url] of roleUrls) {
+      const handlerUrl = new URL(url);
+      expect(handlerUrl.username).toBe(role);
+      expect(handlerUrl.port).toBe(String(localPorts().dbProxy));
+      expect(handlerUrl.searchParams.get('sslmode')).toBe('verify-full');
+    }
+    expect(new URL(endpoints.databaseUrl).port).not.toBe(String(localPorts().dbProxy));
   });
 
   it('refuses a pool that sends startup options, with the message RDS Proxy sends', async () => {

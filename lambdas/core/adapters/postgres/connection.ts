@@ -28,17 +28,21 @@ export function databaseUrlCredentials(): CredentialsSource {
  * rds.force_ssl); the Lambda runtime trusts the RDS CA through NODE_EXTRA_CA_CERTS.
  */
 function secretsManagerCredentials(secretArn: string, host: string, database: string): CredentialsSource {
-  const secrets = new SecretsManagerClient({});
   return {
     async read() {
-      const secret = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
-      const { username, password } = JSON.parse(secret.SecretString ?? '{}') as {
-        username: string;
-        password: string;
-      };
+      const { username, password } = await readDatabaseSecret(secretArn);
       return { host, database, user: username, password, port: 5432, ssl: { rejectUnauthorized: true } };
     },
   };
+}
+
+let secretsManager: SecretsManagerClient | undefined;
+
+/** A database user's secret (RDS's format: JSON with `username` and `password`), read afresh. */
+export async function readDatabaseSecret(secretArn: string): Promise<{ username: string; password: string }> {
+  secretsManager ??= new SecretsManagerClient({});
+  const secret = await secretsManager.send(new GetSecretValueCommand({ SecretId: secretArn }));
+  return JSON.parse(secret.SecretString ?? '{}') as { username: string; password: string };
 }
 
 function credentialsFromEnvironment(): CredentialsSource {
@@ -77,18 +81,22 @@ export async function openDatabasePool(credentials: CredentialsSource): Promise<
   }
 }
 
-let pool: Promise<pg.Pool> | undefined;
+const pools = new Map<string, Promise<pg.Pool>>();
 
 /**
  * The function's pool, created on first use (cold start) and reused by every later invocation. A failed
  * opening (the secret could not be read, the database did not answer) is not kept: the next call tries again.
+ * Pools are kept per credentials the environment names: a process that hosts several functions (the local
+ * stack's) gives each the pool of its own database role.
  */
 export function databasePool(): Promise<pg.Pool> {
+  const key = `${process.env[ENV.databaseUrl] ?? ''} ${process.env[ENV.databaseSecretArn] ?? ''}`;
+  const pool = pools.get(key);
   if (pool) return pool;
   const opening = Promise.resolve().then(() => openDatabasePool(credentialsFromEnvironment()));
-  pool = opening;
+  pools.set(key, opening);
   opening.catch(() => {
-    if (pool === opening) pool = undefined;
+    if (pools.get(key) === opening) pools.delete(key);
   });
   return opening;
 }

@@ -8,6 +8,7 @@ const ADAPTERS_DIR = join(ROOT, 'lambdas', 'core', 'adapters');
 /** The resources a function addresses through its environment (see lambdas/core/config/environment.ts). */
 export type Target =
   | 'databaseSecret'
+  | 'databaseRoleSecrets'
   | 'idempotencyTable'
   | 'deadLetterQueue'
   | 'deadLetterKey'
@@ -39,6 +40,11 @@ const ADAPTER_NEEDS: Readonly<Record<string, Needs>> = {
   // GetSecretValueCommand on DB_SECRET_ARN, then a TLS connection to DB_HOST.
   'postgres/connection.ts': {
     permissions: allow('databaseSecret', 'secretsmanager:GetSecretValue'),
+    reaches: ['database', { service: 'secretsmanager' }],
+  },
+  // GetSecretValueCommand on each of DB_ROLE_SECRET_ARNS (the migrate function sets the roles' passwords).
+  'postgres/role-credentials.ts': {
+    permissions: allow('databaseRoleSecrets', 'secretsmanager:GetSecretValue'),
     reaches: ['database', { service: 'secretsmanager' }],
   },
   // Powertools idempotency: "GetItem, PutItem, UpdateItem and DeleteItem" on the table.

@@ -38,7 +38,7 @@ export function targetsOf(
   template: StackTemplate,
   resolver: IntrinsicResolver,
   functionId: string,
-): Partial<Record<Target, string>> {
+): Partial<Record<Target, string | string[]>> {
   const environment = environmentOf(template, functionId);
   const arnOf = (variable: string) => {
     const id = targetOf(environment[variable]);
@@ -49,9 +49,12 @@ export function targetsOf(
   const cluster = environment[ENV.mskClusterArn]
     ? resolver.string(environment[ENV.mskClusterArn])
     : undefined;
-  const targets: Partial<Record<Target, string>> = {
+  const targets: Partial<Record<Target, string | string[]>> = {
     databaseSecret: environment[ENV.databaseSecretArn]
       ? resolver.string(environment[ENV.databaseSecretArn])
+      : undefined,
+    databaseRoleSecrets: environment[ENV.databaseRoleSecretArns]
+      ? resolver.string(environment[ENV.databaseRoleSecretArns]).split(',')
       : undefined,
     idempotencyTable: arnOf(ENV.idempotencyTable),
     deadLetterQueue: arnOf(ENV.deadLetterQueueUrl),
@@ -76,12 +79,15 @@ export interface Grant {
   readonly resource: string;
 }
 
-export const onTargets = (permissions: readonly Permission[], targets: Partial<Record<Target, string>>) =>
-  permissions.map((permission): Grant => {
-    const resource = targets[permission.on];
-    if (!resource)
+export const onTargets = (
+  permissions: readonly Permission[],
+  targets: Partial<Record<Target, string | string[]>>,
+) =>
+  permissions.flatMap((permission): Grant[] => {
+    const resources = targets[permission.on];
+    if (!resources)
       throw new Error(`no ${permission.on} in the function's environment for ${permission.action}`);
-    return { action: permission.action, resource };
+    return ([] as string[]).concat(resources).map((resource) => ({ action: permission.action, resource }));
   });
 
 /** The event source mappings that invoke a function. */
