@@ -85,26 +85,31 @@ export async function attemptDelivery(
   let responseStatus: number | null = null;
   let lastError: string | null = null;
   let attempts = 0;
+  let unanswered = 0;
   while (attempts < tries) {
     attempts++;
-    try {
-      responseStatus = await deps.sender.send(endpoint.url, notice.rawBody, {
-        'content-type': 'application/json',
-        [SIGNATURE_HEADER]: signWebhook(endpoint.secret, notice.rawBody, deps.clock()),
-        'ASPay-Event-Id': notice.eventId,
-      });
+    const attempt = await deps.sender.send(endpoint.url, notice.rawBody, {
+      'content-type': 'application/json',
+      [SIGNATURE_HEADER]: signWebhook(endpoint.secret, notice.rawBody, deps.clock()),
+      'ASPay-Event-Id': notice.eventId,
+    });
+    if ('status' in attempt) {
+      responseStatus = attempt.status;
       if (responseStatus >= 200 && responseStatus < 300) {
         lastError = null;
         break;
       }
       lastError = `endpoint answered ${responseStatus}`;
-    } catch (error) {
-      lastError = (error as Error).message;
+    } else {
+      responseStatus = null;
+      lastError = attempt.error;
+      // The merchant may already hold this notice: the next attempt can deliver it twice (at-least-once).
+      if (attempt.mayHaveArrived) unanswered++;
     }
     if (attempts < tries) await sleep(deps.settings.inInvocationBackoffMs * 2 ** (attempts - 1));
   }
   const attemptedAt = deps.clock();
-  const common = { url: endpoint.url, attempts, responseStatus, lastError, attemptedAt };
+  const common = { url: endpoint.url, attempts, unanswered, responseStatus, lastError, attemptedAt };
   if (lastError === null) return { ...common, status: 'delivered' };
   const next = nextWebhookAttempt(deps.settings, {
     now: attemptedAt,

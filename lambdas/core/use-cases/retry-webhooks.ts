@@ -43,6 +43,7 @@ async function retryOne(deps: RetryWebhooksDeps, delivery: ClaimedWebhookDeliver
         status: 'failed',
         url: delivery.url,
         attempts: 0,
+        unanswered: 0,
         responseStatus: null,
         lastError: 'the merchant no longer has a webhook endpoint',
         attemptedAt: deps.clock(),
