@@ -32,8 +32,8 @@ export async function showPayment(pool: pg.Pool, id: string | undefined, out: Ou
       [id],
     ),
     pool.query(
-      `SELECT event_id, event_type, status, attempts, response_status, last_error, next_attempt_at, last_attempt_at,
-              created_at FROM webhook_deliveries WHERE payment_id = $1 ORDER BY created_at`,
+      `SELECT event_id, event_type, status, attempts, unanswered_attempts, response_status, last_error,
+              next_attempt_at, last_attempt_at, created_at FROM webhook_deliveries WHERE payment_id = $1 ORDER BY created_at`,
       [id],
     ),
   ]);
@@ -71,7 +71,7 @@ export async function showPayment(pool: pg.Pool, id: string | undefined, out: Ou
       'notifications:',
       ...notifications.rows.map(
         (n) =>
-          `  ${n.event_type}  ${n.status === 'pending' ? `waiting for a retry at ${n.next_attempt_at.toISOString()}` : n.status} after ${n.attempts} attempt(s)${n.last_error ? `: ${n.last_error}` : ''}`,
+          `  ${n.event_type}  ${n.status === 'pending' ? `waiting for a retry at ${n.next_attempt_at.toISOString()}` : n.status} after ${n.attempts} attempt(s)${n.unanswered_attempts > 0 ? ` (${n.unanswered_attempts} unanswered: the merchant may have received it more than once)` : ''}${n.last_error ? `: ${n.last_error}` : ''}`,
       ),
     ];
     return lines.join('\n');

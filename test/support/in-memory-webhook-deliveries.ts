@@ -11,6 +11,7 @@ export interface StoredDelivery extends ClaimedWebhookDelivery {
   nextAttemptAt: Date | null;
   claimedUntil: Date | null;
   lastError: string | null;
+  unansweredAttempts: number;
 }
 
 /** The delivery records in memory, with the same claim rules as PostgreSQL's. */
@@ -36,6 +37,7 @@ export function inMemoryWebhookDeliveries(endpoints: Record<string, WebhookEndpo
         nextAttemptAt: now,
         claimedUntil,
         lastError: null,
+        unansweredAttempts: 0,
       });
       return true;
     },
@@ -60,6 +62,7 @@ export function inMemoryWebhookDeliveries(endpoints: Record<string, WebhookEndpo
         status: outcome.status,
         url: outcome.url,
         attempts: row.attempts + outcome.attempts,
+        unansweredAttempts: row.unansweredAttempts + outcome.unanswered,
         lastError: outcome.lastError,
         nextAttemptAt: outcome.status === 'pending' ? outcome.nextAttemptAt : null,
         claimedUntil: null,
@@ -69,13 +72,19 @@ export function inMemoryWebhookDeliveries(endpoints: Record<string, WebhookEndpo
   return { deliveries, rows };
 }
 
-/** A merchant endpoint that answers the given statuses in turn (then the last one), recording each POST. */
-export function scriptedSender(...statuses: number[]) {
+/**
+ * A merchant endpoint that answers the given statuses in turn (then the last one), recording each POST;
+ * `'no answer'` is a POST it takes but whose answer never comes back (a timeout).
+ */
+export function scriptedSender(...answers: (number | 'no answer')[]) {
   const sent: { url: string; rawBody: string; headers: Record<string, string> }[] = [];
   const sender: WebhookSender = {
     async send(url, rawBody, headers) {
       sent.push({ url, rawBody, headers });
-      return statuses[Math.min(sent.length - 1, statuses.length - 1)] ?? 204;
+      const answer = answers[Math.min(sent.length - 1, answers.length - 1)] ?? 204;
+      return answer === 'no answer'
+        ? { error: 'The operation was aborted due to timeout', mayHaveArrived: true }
+        : { status: answer };
     },
   };
   return { sender, sent };

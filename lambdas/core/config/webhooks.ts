@@ -68,6 +68,12 @@ export function deliveryWindowMs(settings: WebhookSettings): number {
   return settings.inInvocationAttempts * settings.timeoutMs + backoffs + settings.recordingGraceMs;
 }
 
+/**
+ * How a holder retries recording its outcome when the database is away: doubling waits, capped, for as long
+ * as its claim holds (the recording grace), so a notice it delivered is not sent again by the sweep.
+ */
+export const RECORDING_RETRY = { baseMs: 500, maxMs: 5_000 } as const;
+
 /** What the retry policy needs. */
 export type WebhookRetrySettings = Pick<
   WebhookSettings,

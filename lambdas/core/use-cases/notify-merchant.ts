@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { nextWebhookAttempt, type WebhookSettings } from '../config/webhooks';
+import { nextWebhookAttempt, RECORDING_RETRY, type WebhookSettings } from '../config/webhooks';
 import type { EventEnvelope, EventType } from '../domain/events';
 import { SIGNATURE_HEADER, signWebhook } from '../domain/webhook-signature';
 import type { Clock } from './payments';
@@ -68,8 +68,30 @@ export async function notifyMerchant(
     attemptsBefore: 0,
     firstAttemptAt: openedAt,
   });
-  await deps.deliveries.settle(notice.eventId, outcome);
+  await recordOutcome(deps, notice.eventId, outcome, claimedUntil);
   return outcome.status;
+}
+
+/**
+ * Records a holder's outcome, retrying while its claim holds: the database may be away just after the POST,
+ * and a delivered notice whose outcome is lost stays pending, so the sweep would send it again once the claim
+ * passes. Any error is retried (the use case cannot tell an outage from a bug; a bug fails at the claim's end
+ * all the same); past the claim the sweep owns the delivery, so recording stops and the error is thrown.
+ */
+export async function recordOutcome(
+  deps: Pick<NotifyDeps, 'deliveries' | 'clock'>,
+  eventId: string,
+  outcome: WebhookDeliveryOutcome,
+  claimedUntil: Date,
+): Promise<void> {
+  for (let waitMs: number = RECORDING_RETRY.baseMs; ; waitMs = Math.min(2 * waitMs, RECORDING_RETRY.maxMs)) {
+    try {
+      return await deps.deliveries.settle(eventId, outcome);
+    } catch (error) {
+      if (deps.clock().getTime() + waitMs >= claimedUntil.getTime()) throw error;
+      await sleep(waitMs);
+    }
+  }
 }
 
 /**
@@ -85,26 +107,31 @@ export async function attemptDelivery(
   let responseStatus: number | null = null;
   let lastError: string | null = null;
   let attempts = 0;
+  let unanswered = 0;
   while (attempts < tries) {
     attempts++;
-    try {
-      responseStatus = await deps.sender.send(endpoint.url, notice.rawBody, {
-        'content-type': 'application/json',
-        [SIGNATURE_HEADER]: signWebhook(endpoint.secret, notice.rawBody, deps.clock()),
-        'ASPay-Event-Id': notice.eventId,
-      });
+    const attempt = await deps.sender.send(endpoint.url, notice.rawBody, {
+      'content-type': 'application/json',
+      [SIGNATURE_HEADER]: signWebhook(endpoint.secret, notice.rawBody, deps.clock()),
+      'ASPay-Event-Id': notice.eventId,
+    });
+    if ('status' in attempt) {
+      responseStatus = attempt.status;
       if (responseStatus >= 200 && responseStatus < 300) {
         lastError = null;
         break;
       }
       lastError = `endpoint answered ${responseStatus}`;
-    } catch (error) {
-      lastError = (error as Error).message;
+    } else {
+      responseStatus = null;
+      lastError = attempt.error;
+      // The merchant may already hold this notice: the next attempt can deliver it twice (at-least-once).
+      if (attempt.mayHaveArrived) unanswered++;
     }
     if (attempts < tries) await sleep(deps.settings.inInvocationBackoffMs * 2 ** (attempts - 1));
   }
   const attemptedAt = deps.clock();
-  const common = { url: endpoint.url, attempts, responseStatus, lastError, attemptedAt };
+  const common = { url: endpoint.url, attempts, unanswered, responseStatus, lastError, attemptedAt };
   if (lastError === null) return { ...common, status: 'delivered' };
   const next = nextWebhookAttempt(deps.settings, {
     now: attemptedAt,

@@ -393,6 +393,8 @@ export type WebhookDeliveryOutcome = {
   readonly url: string;
   /** Attempts made by this holder, added to the delivery's count. */
   readonly attempts: number;
+  /** Of those, the ones that may have reached the merchant without an answer coming back (added too). */
+  readonly unanswered: number;
   readonly responseStatus: number | null;
   readonly lastError: string | null;
   readonly attemptedAt: Date;
@@ -426,7 +428,16 @@ export interface WebhookDeliveries {
   settle(eventId: string, outcome: WebhookDeliveryOutcome): Promise<void>;
 }
 
+/**
+ * What one POST came to: the endpoint's answer, or an error and whether the request may have reached the
+ * merchant all the same (a timeout or a connection dropped after sending: the merchant may hold the notice and
+ * a retry sends it again; a refused connection or an unknown host: it cannot).
+ */
+export type WebhookAttempt =
+  | { readonly status: number }
+  | { readonly error: string; readonly mayHaveArrived: boolean };
+
 export interface WebhookSender {
-  /** POSTs the body; resolves with the HTTP status, rejects on a network failure or timeout. */
-  send(url: string, rawBody: string, headers: Record<string, string>): Promise<number>;
+  /** POSTs the body once; never rejects. */
+  send(url: string, rawBody: string, headers: Record<string, string>): Promise<WebhookAttempt>;
 }

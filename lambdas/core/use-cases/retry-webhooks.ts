@@ -1,5 +1,5 @@
 import type { WebhookSettings } from '../config/webhooks';
-import { attemptDelivery, type DeliveryStatus, type NotifyDeps } from './notify-merchant';
+import { attemptDelivery, type DeliveryStatus, type NotifyDeps, recordOutcome } from './notify-merchant';
 import type { ClaimedWebhookDelivery, WebhookDeliveryOutcome } from './ports';
 
 export type RetryWebhooksSettings = NotifyDeps['settings'] &
@@ -25,13 +25,17 @@ export async function retryWebhooks(
     limit: deps.settings.sweepBatch,
     perMerchant: deps.settings.sweepPerMerchant,
   });
-  const outcomes = await Promise.all(claimed.map((delivery) => retryOne(deps, delivery)));
+  const outcomes = await Promise.all(claimed.map((delivery) => retryOne(deps, delivery, claimedUntil)));
   const result: RetryWebhooksResult = { delivered: 0, pending: 0, failed: 0 };
   for (const status of outcomes) result[status]++;
   return result;
 }
 
-async function retryOne(deps: RetryWebhooksDeps, delivery: ClaimedWebhookDelivery): Promise<DeliveryStatus> {
+async function retryOne(
+  deps: RetryWebhooksDeps,
+  delivery: ClaimedWebhookDelivery,
+  claimedUntil: Date,
+): Promise<DeliveryStatus> {
   const endpoint = await deps.deliveries.endpointOf(delivery.merchantId);
   const outcome: WebhookDeliveryOutcome = endpoint
     ? await attemptDelivery(deps, delivery, endpoint, {
@@ -43,10 +47,11 @@ async function retryOne(deps: RetryWebhooksDeps, delivery: ClaimedWebhookDeliver
         status: 'failed',
         url: delivery.url,
         attempts: 0,
+        unanswered: 0,
         responseStatus: null,
         lastError: 'the merchant no longer has a webhook endpoint',
         attemptedAt: deps.clock(),
       };
-  await deps.deliveries.settle(delivery.eventId, outcome);
+  await recordOutcome(deps, delivery.eventId, outcome, claimedUntil);
   return outcome.status;
 }

@@ -38,7 +38,8 @@ export interface Evidence {
   entries: { payment_id: string; kind: 'payment' | 'refund'; event_id: string }[];
   postingFailures: string[];
   finalEvents: { event_id: string; event_type: string; aggregate_id: string; published: boolean }[];
-  deliveryRecords: { event_id: string; status: string }[];
+  /** Each notice's delivery record: its attempts, and those that may have arrived without an answer. */
+  deliveryRecords: { event_id: string; status: string; attempts: number; unanswered_attempts: number }[];
   bankCharges: { reference: string }[];
   bankRefunds: { idempotencyKey: string }[];
   /** Sink deliveries: the event id header and the sink's answer. */
@@ -79,7 +80,10 @@ export async function gatherEvidence(
        WHERE aggregate_id = ANY($1::uuid[]) AND event_type = ANY($2::text[])`,
       [ids, [...NOTIFIED_EVENTS]],
     ),
-    query(`SELECT d.event_id, d.status FROM webhook_deliveries d WHERE d.payment_id = ANY($1::uuid[])`),
+    query(
+      `SELECT event_id, status, attempts, unanswered_attempts FROM webhook_deliveries
+       WHERE payment_id = ANY($1::uuid[])`,
+    ),
   ]);
   const bank = await getJson<{ charges: { reference: string }[]; refunds: { idempotencyKey: string }[] }>(
     `${sources.bankUrl}/admin/charges`,
@@ -129,6 +133,33 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
   const counts = new Map<string, number>();
   for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
   return counts;
+}
+
+const deliveredNotices = (evidence: Evidence) =>
+  countBy(
+    evidence.sinkDeliveries.filter((delivery) => delivery.answered >= 200 && delivery.answered < 300),
+    (delivery) => delivery.eventId,
+  );
+
+/** A notice the merchant received more than once because an earlier attempt's answer never came back. */
+export interface ResentNotice {
+  eventId: string;
+  received: number;
+  unanswered: number;
+}
+
+/**
+ * Webhooks are at-least-once: an attempt whose answer never came (a timeout, a dropped connection) may have
+ * reached the merchant, and the next attempt sends the notice again. A second receipt is that, not a notice
+ * sent twice by mistake, only when the delivery record counts at least as many unanswered attempts as there
+ * are extra receipts; anything beyond is doubled.
+ */
+export function resentNotices(evidence: Evidence): ResentNotice[] {
+  const records = new Map(evidence.deliveryRecords.map((record) => [record.event_id, record]));
+  return [...deliveredNotices(evidence)].flatMap(([eventId, received]) => {
+    const unanswered = records.get(eventId)?.unanswered_attempts ?? 0;
+    return received > 1 && received - 1 <= unanswered ? [{ eventId, received, unanswered }] : [];
+  });
 }
 
 /** Every promise the system makes about the run's payments, checked against the evidence. */
@@ -221,20 +252,18 @@ export function checkRun(outcomes: readonly PaymentOutcome[], evidence: Evidence
   if (!evidence.ledgerVerify.ok)
     add('ledger-verify', 'ledger', `ledger verify: ${evidence.ledgerVerify.broken.join('; ') || 'failed'}`);
 
-  const delivered = countBy(
-    evidence.sinkDeliveries.filter((delivery) => delivery.answered >= 200 && delivery.answered < 300),
-    (delivery) => delivery.eventId,
-  );
+  const resent = new Set(resentNotices(evidence).map((resend) => resend.eventId));
+  const delivered = deliveredNotices(evidence);
   for (const event of evidence.finalEvents) {
     const subject = `${event.event_type} ${event.event_id} of ${event.aggregate_id}`;
     if (!event.published) add('outbox-not-drained', subject, 'still unpublished in the outbox');
     const notices = delivered.get(event.event_id) ?? 0;
-    if (notices !== 1) {
+    if (notices !== 1 && !resent.has(event.event_id)) {
       const record = evidence.deliveryRecords.find((candidate) => candidate.event_id === event.event_id);
       add(
         notices > 1 ? 'doubled' : 'notices',
         subject,
-        `delivered ${notices} time(s) to the merchant (delivery record: ${record?.status ?? 'none'})`,
+        `delivered ${notices} time(s) to the merchant (delivery record: ${record ? `${record.status}, ${record.attempts} attempt(s), ${record.unanswered_attempts} unanswered` : 'none'})`,
       );
     }
   }

@@ -1,4 +1,4 @@
-import type { Violation } from './checks';
+import type { ResentNotice, Violation } from './checks';
 import type { ChaosResult } from './run';
 
 /** The run's figures, as `--json` writes them. */
@@ -29,6 +29,8 @@ export interface ChaosFigures {
   doubled: number;
   falseDeadLetters: number;
   stranded: number;
+  /** Notices received again after an attempt whose answer never came (at-least-once, not a violation). */
+  resentAfterUnansweredAttempt: ResentNotice[];
   /** Processes that died without a fault killing them. */
   crashed: string[];
   worstRecoveryMs: number | null;
@@ -67,6 +69,7 @@ export function figuresOf(result: ChaosResult): ChaosFigures {
     doubled: count('doubled'),
     falseDeadLetters: count('false-dead-letter'),
     stranded: count('stranded'),
+    resentAfterUnansweredAttempt: result.resentNotices,
     crashed: result.crashes.map((crash) => `${crash.name} at ${crash.at.toISOString()}`),
     worstRecoveryMs: recoveries.includes(null)
       ? null
@@ -96,6 +99,7 @@ export function formatReport(figures: ChaosFigures): string {
     ['doubled', String(figures.doubled)],
     ['false dead letters', String(figures.falseDeadLetters)],
     ['stranded', String(figures.stranded)],
+    ['resent after an unanswered attempt', String(figures.resentAfterUnansweredAttempt.length)],
     ['crashed processes', figures.crashed.length ? figures.crashed.join(', ') : '0'],
     [
       'worst recovery',
@@ -125,10 +129,15 @@ export function formatReport(figures: ChaosFigures): string {
     ...found.slice(0, 5).map((violation) => `    ${violation.subject}: ${violation.detail}`),
     ...(found.length > 5 ? [`    … and ${found.length - 5} more (see --json)`] : []),
   ]);
+  const resent = figures.resentAfterUnansweredAttempt.map(
+    (notice) =>
+      `  ${notice.eventId}: received ${notice.received} times, ${notice.unanswered} attempt(s) unanswered`,
+  );
   return [
     `Chaos run ${figures.runId} (seed ${figures.seed}, ${seconds(figures.elapsedMs)})`,
     ...lines,
     ...(faults.length ? ['Faults:', ...faults] : []),
+    ...(resent.length ? ['Resent after an unanswered attempt (webhooks are at-least-once):', ...resent] : []),
     ...(violations.length ? ['Violations:', ...violations] : ['No violation.']),
   ].join('\n');
 }

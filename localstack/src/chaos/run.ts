@@ -5,7 +5,7 @@ import { createKafka } from '../../../lambdas/core/adapters/kafka/client';
 import { createPool } from '../../../lambdas/core/adapters/postgres/pool';
 import type { LocalEndpoints } from '../stack';
 import { runningProcesses } from '../support/processes';
-import { checkRun, gatherEvidence, type Violation } from './checks';
+import { checkRun, gatherEvidence, type ResentNotice, resentNotices, type Violation } from './checks';
 import { classifyLetters, listLetters } from './dead-letters';
 import { FAULT_TARGETS, type FaultRecord, injectFault, type RestartPolicy, restartMissing } from './faults';
 import { LoadClient, type Merchant, type PaymentOutcome, runLoad, sendProbe } from './load';
@@ -38,6 +38,8 @@ export interface ChaosResult {
   faults: FaultResult[];
   quiet: QuietResult;
   violations: Violation[];
+  /** Notices received twice after an attempt whose answer never came: at-least-once, not a violation. */
+  resentNotices: ResentNotice[];
   /** Processes that died without a fault killing them. */
   crashes: Crash[];
   /** The run's payments by final status. */
@@ -189,6 +191,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
       faults,
       quiet,
       violations,
+      resentNotices: resentNotices(evidence),
       crashes: watch.crashes,
       statuses: Object.fromEntries(
         [...new Set(evidence.payments.map((payment) => payment.status))]

@@ -33,6 +33,7 @@ async function pendingDelivery(client: pg.ClientBase, merchantId: string, opened
     nextAttemptAt: due,
     url: 'https://merchant.example/hooks',
     attempts: 3,
+    unanswered: 0,
     responseStatus: 503,
     lastError: 'endpoint answered 503',
     attemptedAt: opened,
@@ -85,6 +86,40 @@ describe('the webhook delivery records', () => {
       const once = notice(merchant.id);
       expect(await deliveries.open(once, 'https://merchant.example/hooks', LATER, at(60))).toBe(true);
       expect(await deliveries.open(once, 'https://merchant.example/hooks', LATER, at(60))).toBe(false);
+    });
+  });
+
+  it('keep count of the attempts whose answer never came, across holders', async () => {
+    const merchant = await createTestMerchant(db);
+    await inRolledBackTransaction(db, async (client) => {
+      const deliveries = postgresWebhookDeliveries(client as unknown as pg.Pool, testSecretBox());
+      const eventId = await pendingDelivery(client, merchant.id, LATER, at(10));
+      const outcome = {
+        url: 'https://merchant.example/hooks',
+        responseStatus: null,
+        lastError: 'The operation was aborted due to timeout',
+        attemptedAt: at(10),
+      };
+      await deliveries.settle(eventId, {
+        ...outcome,
+        status: 'pending',
+        nextAttemptAt: at(20),
+        attempts: 1,
+        unanswered: 1,
+      });
+      await deliveries.settle(eventId, {
+        ...outcome,
+        status: 'delivered',
+        attempts: 2,
+        unanswered: 1,
+        responseStatus: 204,
+        lastError: null,
+      });
+      const { rows } = await client.query(
+        'SELECT status, attempts, unanswered_attempts FROM webhook_deliveries WHERE event_id = $1',
+        [eventId],
+      );
+      expect(rows).toEqual([{ status: 'delivered', attempts: 6, unanswered_attempts: 2 }]);
     });
   });
 

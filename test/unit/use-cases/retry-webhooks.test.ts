@@ -23,11 +23,11 @@ const ENDPOINTS = {
   mer_up: { url: 'https://up.example/hooks', secret: 'whsec_up' },
 };
 
-function world(...statuses: number[]) {
+function world(...answers: (number | 'no answer')[]) {
   let now = START;
   const endpoints: Record<string, WebhookEndpoint> = { ...ENDPOINTS };
   const { deliveries, rows } = inMemoryWebhookDeliveries(endpoints);
-  const { sender, sent } = scriptedSender(...statuses);
+  const { sender, sent } = scriptedSender(...answers);
   const deps = { deliveries, sender, clock: () => now, settings: SETTINGS };
   return {
     deps,
@@ -121,6 +121,74 @@ describe('a webhook whose endpoint is down', () => {
     });
     w.at(120 * MINUTE);
     expect(await w.sweep()).toEqual({ delivered: 0, pending: 0, failed: 0 });
+  });
+});
+
+describe('a webhook delivered while the database is away', () => {
+  /** The next `times` outcome recordings fail as the database would, each taking `takesMs` of the clock. */
+  function databaseAway(w: ReturnType<typeof world>, times: number, takesMs: number) {
+    const settle = w.deps.deliveries.settle;
+    let failuresLeft = times;
+    w.deps.deliveries.settle = async (eventId, outcome) => {
+      if (failuresLeft <= 0) return settle(eventId, outcome);
+      failuresLeft--;
+      w.at(w.deps.clock().getTime() - START.getTime() + takesMs);
+      throw new Error('Connection terminated unexpectedly');
+    };
+  }
+
+  it('is recorded once the database is back, within the claim, so the sweep never sends it again', async () => {
+    const w = world(204);
+    const event = succeeded();
+    databaseAway(w, 2, 10 * SECOND);
+    expect(await w.notify(event).catch((error: Error) => error.message)).toBe('delivered');
+    w.at(2 * MINUTE);
+    expect(await w.sweep()).toEqual({ delivered: 0, pending: 0, failed: 0 });
+    expect(w.sent).toHaveLength(1);
+    expect(w.rows.get(event.eventId)).toMatchObject({ status: 'delivered', attempts: 1 });
+  });
+
+  it('is left to the sweep once the claim has passed: recording stops, the notice is sent again', async () => {
+    const w = world(204);
+    const event = succeeded();
+    databaseAway(w, 2, 30 * SECOND);
+    await expect(w.notify(event)).rejects.toThrow('Connection terminated');
+    w.at(2 * MINUTE);
+    expect(await w.sweep()).toEqual({ delivered: 1, pending: 0, failed: 0 });
+    expect(w.sent).toHaveLength(2);
+  });
+});
+
+describe('a webhook whose answer never came', () => {
+  it('is sent again, and the record counts the unanswered attempt: the merchant may hold the notice twice', async () => {
+    const w = world('no answer', 204);
+    const event = succeeded();
+    expect(await w.notify(event)).toBe('delivered');
+    expect(w.sent.map((sent) => sent.headers['ASPay-Event-Id'])).toEqual([event.eventId, event.eventId]);
+    expect(w.rows.get(event.eventId)).toMatchObject({
+      status: 'delivered',
+      attempts: 2,
+      unansweredAttempts: 1,
+      lastError: null,
+    });
+  });
+
+  it('counts as unanswered across the notifier and the sweep, and an answered failure never does', async () => {
+    const w = world(503, 'no answer', 'no answer', 204);
+    const event = succeeded();
+    expect(await w.notify(event)).toBe('pending');
+    expect(w.rows.get(event.eventId)).toMatchObject({
+      attempts: 3,
+      unansweredAttempts: 2,
+      lastError: expect.stringMatching(/timeout/),
+    });
+    w.at(MINUTE);
+    expect(await w.sweep()).toEqual({ delivered: 1, pending: 0, failed: 0 });
+    expect(w.rows.get(event.eventId)).toMatchObject({
+      status: 'delivered',
+      attempts: 4,
+      unansweredAttempts: 2,
+    });
   });
 });
 

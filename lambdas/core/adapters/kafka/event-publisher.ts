@@ -2,6 +2,23 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { EventPublisher, PublishableEvent } from '../../use-cases/ports';
 
 /**
+ * Broker answers that the producer's idempotence state is lost (a broker restart, typically): kafkajs keeps the
+ * same producer id and sequence, so every later send fails the same way until the producer is replaced
+ * (https://github.com/tulios/kafkajs/issues/598).
+ */
+const PRODUCER_STATE_LOST = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+]);
+
+function producerStateLost(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = (cause as { cause?: unknown }).cause)
+    if (PRODUCER_STATE_LOST.has(String((cause as { type?: unknown }).type))) return true;
+  return false;
+}
+
+/**
  * Publishes events with kafkajs: idempotent producer, acks from all in-sync replicas, key = payment id so a
  * payment's events share a partition and keep their order. Resolves only after the broker acknowledged.
  */
@@ -31,15 +48,26 @@ export function kafkaEventPublisher(
   return {
     async publish(events: readonly PublishableEvent[]) {
       if (events.length === 0) return;
-      await (await connected()).send({
-        topic,
-        acks: -1,
-        messages: events.map((event) => ({
-          key: event.key,
-          value: event.value,
-          headers: { 'event-type': event.type, 'event-id': event.eventId },
-        })),
-      });
+      const current = connected();
+      try {
+        await (await current).send({
+          topic,
+          acks: -1,
+          messages: events.map((event) => ({
+            key: event.key,
+            value: event.value,
+            headers: { 'event-type': event.type, 'event-id': event.eventId },
+          })),
+        });
+      } catch (error) {
+        // The next publish starts a new producer (a new producer id); a batch the broker did append is then
+        // published again, which the outbox's at-least-once delivery already allows (consumers dedupe by event id).
+        if (producerStateLost(error) && producer === current) {
+          producer = undefined;
+          await (await current).disconnect().catch(() => undefined);
+        }
+        throw error;
+      }
     },
     async close() {
       if (producer) await (await producer).disconnect();

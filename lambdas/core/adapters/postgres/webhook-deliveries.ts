@@ -91,7 +91,8 @@ export function postgresWebhookDeliveries(pool: pg.Pool, secrets: SecretOpener):
       await pool.query(
         `UPDATE webhook_deliveries
             SET status = $2, url = $3, attempts = attempts + $4, response_status = $5, last_error = $6,
-                last_attempt_at = $7, next_attempt_at = $8, claimed_until = NULL
+                last_attempt_at = $7, next_attempt_at = $8, claimed_until = NULL,
+                unanswered_attempts = unanswered_attempts + $9
           WHERE event_id = $1 AND status = 'pending'`,
         [
           eventId,
@@ -102,6 +103,7 @@ export function postgresWebhookDeliveries(pool: pg.Pool, secrets: SecretOpener):
           outcome.lastError,
           outcome.attemptedAt,
           outcome.status === 'pending' ? outcome.nextAttemptAt : null,
+          outcome.unanswered,
         ],
       );
     },

@@ -8,8 +8,9 @@ import {
   checkWebhookUrl,
   isAllowedHost,
   type WebhookUrlPolicy,
+  WebhookUrlRejectedError,
 } from '../../domain/webhook-url';
-import type { WebhookSender } from '../../use-cases/ports';
+import type { WebhookAttempt, WebhookSender } from '../../use-cases/ports';
 
 export interface WebhookSenderOptions
   extends Pick<WebhookSettings, 'timeoutMs' | 'maxResponseBytes' | 'allowedHosts'> {
@@ -42,10 +43,29 @@ function checkedLookup(url: URL): LookupFunction {
 }
 
 /**
+ * Whether a request that failed may still have reached the merchant: only once it was sent in full, and not
+ * when the failure is one that stops a request before it leaves (a refused URL or address, no connection, no
+ * TLS session). A timeout or a connection dropped after sending may hide an answer the merchant gave.
+ */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const TLS_FAILURE = /CERT|TLS|SSL/;
+
+function failedAttempt(error: unknown, sentInFull: boolean): WebhookAttempt {
+  const code = String((error as { code?: unknown }).code ?? '');
+  return {
+    error: error instanceof Error ? error.message : String(error),
+    mayHaveArrived:
+      sentInFull &&
+      !(error instanceof WebhookUrlRejectedError || NEVER_SENT.has(code) || TLS_FAILURE.test(code)),
+  };
+}
+
+/**
  * POSTs webhooks from inside the VPC, so it trusts nothing about the merchant's URL: the URL policy (https
  * when required, no private or metadata addresses, before and after DNS resolution), no redirects (Node's
  * client never follows one, so a 3xx is a failed attempt), one timeout for the whole exchange, and at most
- * `maxResponseBytes` of the answer read before the connection is closed.
+ * `maxResponseBytes` of the answer read before the connection is closed. Never rejects: a failure is an
+ * attempt that says whether the merchant may hold the notice all the same.
  */
 export function httpWebhookSender(options: WebhookSenderOptions): WebhookSender {
   const policy: WebhookUrlPolicy = {
@@ -54,10 +74,17 @@ export function httpWebhookSender(options: WebhookSenderOptions): WebhookSender 
   };
   return {
     async send(rawUrl, rawBody, headers) {
-      const url = checkWebhookUrl(rawUrl, policy);
+      let url: URL;
+      try {
+        url = checkWebhookUrl(rawUrl, policy);
+      } catch (refused) {
+        return failedAttempt(refused, false);
+      }
       const body = Buffer.from(rawBody, 'utf8');
       const client = url.protocol === 'https:' ? https : http;
-      return new Promise<number>((resolve, reject) => {
+      return new Promise<WebhookAttempt>((resolve) => {
+        let sentInFull = false;
+        let answered: WebhookAttempt | undefined;
         const request = client.request(url, {
           method: 'POST',
           headers: { ...headers, 'content-length': String(body.length) },
@@ -66,19 +93,26 @@ export function httpWebhookSender(options: WebhookSenderOptions): WebhookSender 
           agent: false,
           signal: AbortSignal.timeout(options.timeoutMs),
         });
-        request.on('error', reject);
+        request.on('finish', () => {
+          sentInFull = true;
+        });
+        request.on('error', (error) => resolve(answered ?? failedAttempt(error, sentInFull)));
         request.on('response', (response) => {
+          // The status is the merchant's answer; a body cut short or left unread after it changes nothing.
+          const status = { status: response.statusCode ?? 0 };
+          answered = status;
           let read = 0;
           const done = () => {
             response.destroy();
-            resolve(response.statusCode ?? 0);
+            resolve(status);
           };
           response.on('data', (chunk: Buffer) => {
             read += chunk.length;
             if (read > options.maxResponseBytes) done();
           });
           response.on('end', done);
-          response.on('error', reject);
+          response.on('error', done);
+          response.on('aborted', done);
         });
         request.end(body);
       });

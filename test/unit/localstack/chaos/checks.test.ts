@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkRun, type Evidence } from '../../../../localstack/src/chaos/checks';
+import { checkRun, type Evidence, resentNotices } from '../../../../localstack/src/chaos/checks';
 import type { PaymentOutcome } from '../../../../localstack/src/chaos/load';
 import type { PaymentKind } from '../../../../localstack/src/chaos/plan';
 
@@ -33,8 +33,8 @@ function cleanEvidence(): Evidence {
       { event_id: FAILED_EVENT, event_type: 'payment.failed', aggregate_id: DECLINED, published: true },
     ],
     deliveryRecords: [
-      { event_id: SUCCEEDED_EVENT, status: 'delivered' },
-      { event_id: FAILED_EVENT, status: 'delivered' },
+      { event_id: SUCCEEDED_EVENT, status: 'delivered', attempts: 1, unanswered_attempts: 0 },
+      { event_id: FAILED_EVENT, status: 'delivered', attempts: 1, unanswered_attempts: 0 },
     ],
     bankCharges: [{ reference: PAID }],
     bankRefunds: [],
@@ -104,6 +104,29 @@ describe('the chaos checks', () => {
     ];
     evidence.newDeadLetters = [{ id: 'letter-1', kind: 'record', readablePaymentIds: [PAID] }];
     expect(checksOf(evidence)).toEqual(['notices', 'false-dead-letter']);
+  });
+
+  it('tell a notice resent after an unanswered attempt from one sent twice by two holders', () => {
+    const evidence = cleanEvidence();
+    evidence.sinkDeliveries.push({ eventId: SUCCEEDED_EVENT, answered: 204 });
+    // Two receipts, one attempt in the record: two holders sent it at once.
+    expect(checksOf(evidence)).toEqual(['doubled']);
+    expect(resentNotices(evidence)).toEqual([]);
+
+    // The record shows the first attempt's answer never came: the resend is at-least-once delivery.
+    evidence.deliveryRecords[0] = {
+      event_id: SUCCEEDED_EVENT,
+      status: 'delivered',
+      attempts: 2,
+      unanswered_attempts: 1,
+    };
+    expect(checksOf(evidence)).toEqual([]);
+    expect(resentNotices(evidence)).toEqual([{ eventId: SUCCEEDED_EVENT, received: 2, unanswered: 1 }]);
+
+    // A third receipt is more than that one unanswered attempt explains.
+    evidence.sinkDeliveries.push({ eventId: SUCCEEDED_EVENT, answered: 204 });
+    expect(checksOf(evidence)).toEqual(['doubled']);
+    expect(resentNotices(evidence)).toEqual([]);
   });
 
   it('let a poison pill in the dead-letter queue pass', () => {
