@@ -28,11 +28,15 @@ import { Observability } from './observability';
 import type { StageConfig } from './stage-config';
 import { State } from './state';
 import { Streaming } from './streaming';
+import { ApiFirewall } from './waf';
 
 /** What each function may touch beyond its logs: the stack grants exactly these. */
 interface Access {
   database?: boolean;
+  /** Also the table of the per-merchant request rate (adapters/dynamodb/request-rate-limiter.ts). */
   idempotencyTable?: boolean;
+  /** Behind the merchant authorizer: the function limits each merchant's request rate. */
+  merchantRateLimited?: boolean;
   deadLetters?: boolean;
   kafka?: { produce?: boolean; consumeAs?: string; createTopics?: boolean };
 }
@@ -41,7 +45,8 @@ const API_FUNCTIONS: readonly (FunctionSettings & Access)[] = [
   ...API_ROUTES.map((route) => ({
     handler: route.handler,
     database: route.handler !== 'openapi',
-    idempotencyTable: route.method === 'POST',
+    idempotencyTable: route.method === 'POST' || route.authorized,
+    merchantRateLimited: route.authorized,
   })),
   { handler: AUTHORIZER_HANDLER, database: true },
   { handler: FALLBACK_HANDLER },
@@ -126,8 +131,16 @@ export class AspayStack extends Stack {
       return fn;
     };
 
+    const merchantRate = {
+      [ENV.merchantRequestsPerSecond]: String(stage.merchantRequestsPerSecond),
+      [ENV.merchantRequestBurst]: String(stage.merchantRequestBurst),
+    };
     for (const settings of API_FUNCTIONS)
-      addFunction({ ...settings, reservedConcurrency: stage.apiReservedConcurrency });
+      addFunction({
+        ...settings,
+        reservedConcurrency: stage.apiReservedConcurrency,
+        environment: settings.merchantRateLimited ? merchantRate : undefined,
+      });
     addFunction({ handler: 'create-merchant', database: true });
     const migrate = addFunction({
       handler: 'migrate',
@@ -164,6 +177,7 @@ export class AspayStack extends Stack {
       authorizer: functions.get(AUTHORIZER_HANDLER)!,
       fallback: functions.get(FALLBACK_HANDLER)!,
     });
+    if (stage.waf) new ApiFirewall(this, 'Firewall', { stage, restApi: api.restApi });
     new Observability(this, 'Observability', {
       stage: stage.name,
       api: api.restApi,
