@@ -33,9 +33,11 @@ import { ApiFirewall } from './waf';
 /** What each function may touch beyond its logs: the stack grants exactly these. */
 interface Access {
   database?: boolean;
-  /** Also the table of the per-merchant request rate (adapters/dynamodb/request-rate-limiter.ts). */
   idempotencyTable?: boolean;
-  /** Behind the merchant authorizer: the function limits each merchant's request rate. */
+  /**
+   * Behind the merchant authorizer: the function limits each merchant's request rate, in items of the
+   * idempotency table (adapters/dynamodb/request-rate-limiter.ts: GetItem and UpdateItem only).
+   */
   merchantRateLimited?: boolean;
   deadLetters?: boolean;
   kafka?: { produce?: boolean; consumeAs?: string; createTopics?: boolean };
@@ -45,7 +47,7 @@ const API_FUNCTIONS: readonly (FunctionSettings & Access)[] = [
   ...API_ROUTES.map((route) => ({
     handler: route.handler,
     database: route.handler !== 'openapi',
-    idempotencyTable: route.method === 'POST' || route.authorized,
+    idempotencyTable: route.method === 'POST',
     merchantRateLimited: route.authorized,
   })),
   { handler: AUTHORIZER_HANDLER, database: true },
@@ -121,6 +123,8 @@ export class AspayStack extends Stack {
       const { fn } = new AspayFunction(this, id, shared, settings);
       if (settings.database) data.cluster.secret!.grantRead(fn);
       if (settings.idempotencyTable) state.idempotencyTable.grantReadWriteData(fn);
+      else if (settings.merchantRateLimited)
+        state.idempotencyTable.grant(fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
       if (settings.deadLetters) state.deadLetterQueue.grantSendMessages(fn);
       if (settings.kafka) streaming.grant(fn, settings.kafka);
       acknowledgeFunction(fn, {
