@@ -154,15 +154,14 @@ describe('the AWS stack', () => {
 
   it('gives each merchant-facing function the per-merchant request rate of its stage and its table', () => {
     const settings = stageConfig(appFor('prod'));
-    const rateLimited = resources(prod, 'AWS::Lambda::Function').filter(
-      (fn) =>
-        (fn.Properties?.Environment as { Variables?: Record<string, unknown> })?.Variables?.[
-          ENV.merchantRequestsPerSecond
-        ] !== undefined,
-    );
+    const variablesOf = (fn: Resource) =>
+      (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+    const rateLimited = resources(prod, 'AWS::Lambda::Function')
+      .map(variablesOf)
+      .filter((variables) => variables[ENV.merchantRequestsPerSecond] !== undefined);
     expect(rateLimited).toHaveLength(API_ROUTES.filter((route) => route.authorized).length);
-    for (const fn of rateLimited)
-      expect((fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+    for (const variables of rateLimited)
+      expect(variables).toMatchObject({
         [ENV.merchantRequestsPerSecond]: String(settings.merchantRequestsPerSecond),
         [ENV.merchantRequestBurst]: String(settings.merchantRequestBurst),
       });
