@@ -19,6 +19,7 @@ const RESPONSE_TYPES: Record<GatewayResponseKind, apigateway.ResponseType> = {
   ACCESS_DENIED: apigateway.ResponseType.ACCESS_DENIED,
   THROTTLED: apigateway.ResponseType.THROTTLED,
   REQUEST_TOO_LARGE: apigateway.ResponseType.REQUEST_TOO_LARGE,
+  WAF_FILTERED: apigateway.ResponseType.WAF_FILTERED,
   AUTHORIZER_CONFIGURATION_ERROR: apigateway.ResponseType.AUTHORIZER_CONFIGURATION_ERROR,
   AUTHORIZER_FAILURE: apigateway.ResponseType.AUTHORIZER_FAILURE,
   DEFAULT_5XX: apigateway.ResponseType.DEFAULT_5XX,

@@ -29,6 +29,7 @@ import { Observability } from './observability';
 import type { StageConfig } from './stage-config';
 import { State } from './state';
 import { Streaming } from './streaming';
+import { ApiFirewall } from './waf';
 
 /** What each function may touch beyond its logs: the stack grants exactly these. */
 interface Access {
@@ -37,6 +38,11 @@ interface Access {
   /** Logs in as the master user and sets the function roles' passwords from their secrets (migrate only). */
   migrator?: boolean;
   idempotencyTable?: boolean;
+  /**
+   * Behind the merchant authorizer: the function limits each merchant's request rate, in items of the
+   * idempotency table (adapters/dynamodb/request-rate-limiter.ts: GetItem and UpdateItem only).
+   */
+  merchantRateLimited?: boolean;
   deadLetters?: boolean;
   kafka?: { produce?: boolean; consumeAs?: string; createTopics?: boolean };
   /**
@@ -51,6 +57,7 @@ const API_FUNCTIONS: readonly (FunctionSettings & Access)[] = [
     handler: route.handler,
     database: route.handler !== 'openapi',
     idempotencyTable: route.method === 'POST',
+    merchantRateLimited: route.authorized,
   })),
   { handler: AUTHORIZER_HANDLER, database: true },
   { handler: FALLBACK_HANDLER },
@@ -141,6 +148,8 @@ export class AspayStack extends Stack {
         );
       }
       if (settings.idempotencyTable) state.idempotencyTable.grantReadWriteData(fn);
+      else if (settings.merchantRateLimited)
+        state.idempotencyTable.grant(fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
       if (settings.deadLetters) state.deadLetterQueue.grantSendMessages(fn);
       if (settings.kafka) streaming.grant(fn, settings.kafka);
       if (settings.webhookSecrets)
@@ -156,8 +165,16 @@ export class AspayStack extends Stack {
       return fn;
     };
 
+    const merchantRate = {
+      [ENV.merchantRequestsPerSecond]: String(stage.merchantRequestsPerSecond),
+      [ENV.merchantRequestBurst]: String(stage.merchantRequestBurst),
+    };
     for (const settings of API_FUNCTIONS)
-      addFunction({ ...settings, reservedConcurrency: stage.apiReservedConcurrency });
+      addFunction({
+        ...settings,
+        reservedConcurrency: stage.apiReservedConcurrency,
+        environment: settings.merchantRateLimited ? merchantRate : undefined,
+      });
     addFunction({ handler: 'create-merchant', database: true, webhookSecrets: 'seal' });
     const migrate = addFunction({
       handler: 'migrate',
@@ -195,6 +212,7 @@ export class AspayStack extends Stack {
       authorizer: functions.get(AUTHORIZER_HANDLER)!,
       fallback: functions.get(FALLBACK_HANDLER)!,
     });
+    if (stage.waf) new ApiFirewall(this, 'Firewall', { stage, restApi: api.restApi });
     new Observability(this, 'Observability', {
       stage: stage.name,
       api: api.restApi,

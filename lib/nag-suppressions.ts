@@ -153,11 +153,12 @@ export function acknowledgeInfrastructure(scope: {
     reason:
       'Request bodies are validated in the handlers by the zod schemas that also generate the OpenAPI document (one source of truth), with field-level problem+json errors API Gateway validators cannot produce.',
   });
-  on(api.restApi.deploymentStage, {
-    id: 'AwsSolutions-APIG3',
-    reason:
-      'A WAFv2 web ACL is account-specific (managed rule sets, IP reputation, cost); operators attach their own. Throttling and the authorizer are in place.',
-  });
+  if (!stage.waf)
+    on(api.restApi.deploymentStage, {
+      id: 'AwsSolutions-APIG3',
+      reason:
+        'This stage runs without the web ACL (`waf` false in cdk.json) to save its fixed monthly cost; throttling, the per-merchant limit and the authorizer are in place.',
+    });
   for (const method of api.openMethods) {
     on(method, {
       id: 'AwsSolutions-APIG4',

@@ -36,6 +36,12 @@ export interface StageConfig {
   readonly retainData: boolean;
   readonly apiThrottleRatePerSecond: number;
   readonly apiThrottleBurst: number;
+  /**
+   * Each merchant's sustained request rate and burst on the API, shared by all its requests whatever the route
+   * (lambdas/core/config/rate-limits.ts); the stage throttle above bounds all merchants together.
+   */
+  readonly merchantRequestsPerSecond: number;
+  readonly merchantRequestBurst: number;
   /** Upper bound on concurrent Lambdas per API function: protects Aurora from a traffic spike. */
   readonly apiReservedConcurrency: number;
   /** The account's Lambda concurrent-executions quota in this stage's region: reservations must fit in it. */
@@ -45,6 +51,13 @@ export interface StageConfig {
    * the role is set once per account and region outside this stack (docs/aws-deployment.md).
    */
   readonly apiGatewayCloudWatchRole: boolean;
+  /**
+   * A regional AWS WAF web ACL on the API stage: AWS managed rule groups and a per-IP rate limit (lib/waf.ts).
+   * Billed per web ACL, rule and request even when idle (docs/aws-deployment.md).
+   */
+  readonly waf: boolean;
+  /** With `waf`: requests one client IP may send per 5-minute window before WAF answers 429. */
+  readonly wafRequestsPerIpPerWindow: number;
   /** The third-party bank's API (the processor charges and refunds there). */
   readonly bankApiUrl: string;
 }

@@ -2,13 +2,14 @@
 import { idempotencyStore } from '../core/adapters/dynamodb/idempotency-store';
 import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresPaymentStore } from '../core/adapters/postgres/payment-store';
-import { apiHandler, authenticatedMerchant } from '../core/http/api-handler';
+import { authenticatedMerchant } from '../core/http/api-handler';
 import {
   hashForLogs,
   idempotencyKeyOf,
   idempotentResponse,
   requestFingerprint,
 } from '../core/http/idempotency';
+import { merchantApiHandler } from '../core/http/merchant-api-handler';
 import { paymentRepresentation } from '../core/http/representations';
 import { CreatePaymentRequest, validate } from '../core/http/schemas';
 import { logger, metrics } from '../core/observability';
@@ -16,7 +17,7 @@ import { createPayment } from '../core/use-cases/payments';
 
 const persistenceStore = idempotencyStore();
 
-export const handler = apiHandler(async (request, event) => {
+export const handler = merchantApiHandler(async (request, event) => {
   const merchantId = authenticatedMerchant(event);
   const key = idempotencyKeyOf(request);
   logger.appendKeys({ idempotencyKeyHash: hashForLogs(key) });

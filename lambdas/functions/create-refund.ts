@@ -3,13 +3,14 @@ import { z } from 'zod';
 import { idempotencyStore } from '../core/adapters/dynamodb/idempotency-store';
 import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresPaymentStore } from '../core/adapters/postgres/payment-store';
-import { apiHandler, authenticatedMerchant } from '../core/http/api-handler';
+import { authenticatedMerchant } from '../core/http/api-handler';
 import {
   hashForLogs,
   idempotencyKeyOf,
   idempotentResponse,
   requestFingerprint,
 } from '../core/http/idempotency';
+import { merchantApiHandler } from '../core/http/merchant-api-handler';
 import { refundRepresentation } from '../core/http/representations';
 import { CreateRefundRequest, validate } from '../core/http/schemas';
 import { logger, metrics } from '../core/observability';
@@ -18,7 +19,7 @@ import { refundPayment } from '../core/use-cases/payments';
 
 const persistenceStore = idempotencyStore();
 
-export const handler = apiHandler(async (request, event) => {
+export const handler = merchantApiHandler(async (request, event) => {
   const merchantId = authenticatedMerchant(event);
   const paymentId = z.uuid().safeParse(request.pathParameters.id);
   if (!paymentId.success) throw new PaymentNotFoundError();

@@ -2,9 +2,10 @@
 import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresLedger } from '../core/adapters/postgres/ledger-store';
 import { formatAmount, moneyFromStored } from '../core/domain/money';
-import { apiHandler, authenticatedMerchant } from '../core/http/api-handler';
+import { authenticatedMerchant } from '../core/http/api-handler';
+import { merchantApiHandler } from '../core/http/merchant-api-handler';
 
-export const handler = apiHandler(async (_request, event) => {
+export const handler = merchantApiHandler(async (_request, event) => {
   const merchantId = authenticatedMerchant(event);
   const balances = await postgresLedger(await databasePool()).balances(merchantId);
   return {

@@ -2,13 +2,14 @@
 import { z } from 'zod';
 import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresPaymentStore } from '../core/adapters/postgres/payment-store';
-import { apiHandler, authenticatedMerchant } from '../core/http/api-handler';
+import { authenticatedMerchant } from '../core/http/api-handler';
+import { merchantApiHandler } from '../core/http/merchant-api-handler';
 import { paymentRepresentation } from '../core/http/representations';
 import { logger } from '../core/observability';
 import { PaymentNotFoundError } from '../core/use-cases/errors';
 import { getPayment } from '../core/use-cases/payments';
 
-export const handler = apiHandler(async (request, event) => {
+export const handler = merchantApiHandler(async (request, event) => {
   const merchantId = authenticatedMerchant(event);
   const id = z.uuid().safeParse(request.pathParameters.id);
   // A malformed id cannot name a payment: the same 404 as any unknown id.

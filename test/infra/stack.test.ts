@@ -158,6 +158,40 @@ describe('the AWS stack', () => {
     }
   });
 
+  it("answers the authorizer's Deny of an unknown key 401 problem+json, like a missing key", () => {
+    dev.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'ACCESS_DENIED',
+      StatusCode: '401',
+      ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/problem+json'" },
+    });
+  });
+
+  it('answers the stage throttle 429 problem+json with Retry-After', () => {
+    dev.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'THROTTLED',
+      StatusCode: '429',
+      ResponseParameters: {
+        'gatewayresponse.header.Content-Type': "'application/problem+json'",
+        'gatewayresponse.header.Retry-After': "'1'",
+      },
+    });
+  });
+
+  it('gives each merchant-facing function the per-merchant request rate of its stage and its table', () => {
+    const settings = stageConfig(appFor('prod'));
+    const variablesOf = (fn: Resource) =>
+      (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+    const rateLimited = resources(prod, 'AWS::Lambda::Function')
+      .map(variablesOf)
+      .filter((variables) => variables[ENV.merchantRequestsPerSecond] !== undefined);
+    expect(rateLimited).toHaveLength(API_ROUTES.filter((route) => route.authorized).length);
+    for (const variables of rateLimited)
+      expect(variables).toMatchObject({
+        [ENV.merchantRequestsPerSecond]: String(settings.merchantRequestsPerSecond),
+        [ENV.merchantRequestBurst]: String(settings.merchantRequestBurst),
+      });
+  });
+
   it('consumes payment-events with the shared settings, with provisioned pollers and the DLQ in prod', () => {
     for (const template of [dev, prod]) {
       expect(resources(template, 'AWS::Lambda::EventSourceMapping')).toHaveLength(

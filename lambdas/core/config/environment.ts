@@ -26,6 +26,9 @@ export const ENV = {
   /** Endpoint override for ElasticMQ; unset in AWS. */
   sqsEndpoint: 'SQS_ENDPOINT',
   bankApiUrl: 'BANK_API_URL',
+  /** Each merchant's sustained request rate and burst on the API (cdk.json per stage; see rate-limits.ts). */
+  merchantRequestsPerSecond: 'MERCHANT_REQUESTS_PER_SECOND',
+  merchantRequestBurst: 'MERCHANT_REQUEST_BURST',
   stage: 'ASPAY_STAGE',
   /** KMS key wrapping the data keys that seal merchants' webhook secrets (AWS). */
   webhookSecretsKeyId: 'WEBHOOK_SECRETS_KEY_ID',

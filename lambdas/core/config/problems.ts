@@ -32,6 +32,7 @@ export type GatewayResponseKind =
   | 'ACCESS_DENIED'
   | 'THROTTLED'
   | 'REQUEST_TOO_LARGE'
+  | 'WAF_FILTERED'
   | 'AUTHORIZER_CONFIGURATION_ERROR'
   | 'AUTHORIZER_FAILURE'
   | 'DEFAULT_5XX';
@@ -50,11 +51,24 @@ const AUTHORIZER_UNAVAILABLE: Omit<ProblemDocument, 'requestId'> = {
   detail: 'API keys cannot be checked right now. Retry the same request in a few seconds.',
 };
 
-/** The headers of a gateway response: its content type, and `Retry-After` on a 503. */
+/**
+ * `Retry-After` (seconds) of the stage throttle's 429: API Gateway's token bucket refills at the stage's rate
+ * per second (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html),
+ * so a second later requests fit again.
+ */
+export const STAGE_THROTTLE_RETRY_AFTER_SECONDS = 1;
+
+/** The headers of a gateway response: its content type, and `Retry-After` on a 429 or a 503. */
 export function gatewayResponseHeaders(problem: Pick<ProblemDocument, 'status'>): Record<string, string> {
+  const retryAfter =
+    problem.status === 503
+      ? DEPENDENCY_UNAVAILABLE_RETRY_AFTER_SECONDS
+      : problem.status === 429
+        ? STAGE_THROTTLE_RETRY_AFTER_SECONDS
+        : undefined;
   return {
     'Content-Type': PROBLEM_CONTENT_TYPE,
-    ...(problem.status === 503 ? { 'Retry-After': String(DEPENDENCY_UNAVAILABLE_RETRY_AFTER_SECONDS) } : {}),
+    ...(retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) }),
   };
 }
 
@@ -87,6 +101,14 @@ export const GATEWAY_PROBLEMS: Readonly<Record<GatewayResponseKind, Omit<Problem
     title: 'Payload too large',
     status: 413,
     detail: 'The request body is larger than the API accepts.',
+  },
+  /** A stage's web application firewall (`waf` in cdk.json) blocked the request; the local stack has none. */
+  WAF_FILTERED: {
+    type: problemTypeUri('request_blocked'),
+    code: 'request_blocked',
+    title: 'Request blocked',
+    status: 403,
+    detail: 'The request matched a web application firewall rule and was not processed.',
   },
   AUTHORIZER_CONFIGURATION_ERROR: AUTHORIZER_UNAVAILABLE,
   AUTHORIZER_FAILURE: AUTHORIZER_UNAVAILABLE,

@@ -1,7 +1,11 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { asDependencyUnavailable } from '../adapters/postgres/database-unavailable';
+import { merchantRequestRate } from '../config/rate-limits';
 import { MAX_REQUEST_BODY_BYTES } from '../config/routes';
+import { RateLimitedError } from '../domain/rate-limit';
 import { logger, withObservability } from '../observability';
+import { admitMerchantRequest } from '../use-cases/admit-merchant-request';
+import type { RequestRateLimiter } from '../use-cases/ports';
 import {
   MalformedJsonError,
   PayloadTooLargeError,
@@ -57,18 +61,35 @@ export function authenticatedMerchant(event: APIGatewayProxyEvent): string {
 }
 
 /**
- * Wraps an API use-case adapter as a Lambda handler: Powertools logging, metrics and tracing, request
- * parsing (size, media type, JSON) and the single error mapper, so handlers only map input to output. An
- * unreachable database answers 503 with Retry-After: the request did nothing, and the same request works later.
+ * A merchant over its request rate is refused 429 before anything else runs. The limiter failing (DynamoDB
+ * away) admits the request: the stage throttle still bounds the API, and payments matter more than the limit.
+ */
+async function admitMerchant(limiter: RequestRateLimiter | undefined, merchantId: unknown): Promise<void> {
+  if (!limiter || typeof merchantId !== 'string' || merchantId === '') return;
+  try {
+    await admitMerchantRequest(limiter, merchantId, merchantRequestRate(process.env));
+  } catch (error) {
+    if (error instanceof RateLimitedError) throw error;
+    logger.warn('the request rate limiter is unavailable; admitting the request', { error: String(error) });
+  }
+}
+
+/**
+ * Wraps an API use-case adapter as a Lambda handler: Powertools logging, metrics and tracing, the merchant's
+ * request rate (with a `rateLimiter`: see merchantApiHandler), request parsing (size, media type, JSON) and the single error mapper, so handlers only map
+ * input to output. An unreachable database answers 503 with Retry-After: the request did nothing, and the same
+ * request works later.
  */
 export function apiHandler(
   handle: (request: ApiRequest, event: APIGatewayProxyEvent) => Promise<ApiResponse>,
-  { readsBody = true }: { readsBody?: boolean } = {},
+  { readsBody = true, rateLimiter }: { readsBody?: boolean; rateLimiter?: RequestRateLimiter } = {},
 ) {
   const run = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     const requestId = event.requestContext.requestId;
-    logger.appendKeys({ requestId, merchantId: event.requestContext.authorizer?.merchantId });
+    const merchantId = event.requestContext.authorizer?.merchantId;
+    logger.appendKeys({ requestId, merchantId });
     try {
+      await admitMerchant(rateLimiter, merchantId);
       const headers = lowerCaseHeaders(event.headers);
       const request: ApiRequest = {
         requestId,

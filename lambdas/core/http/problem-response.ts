@@ -7,6 +7,7 @@ import {
   problemTypeUri,
 } from '../config/problems';
 import { AspayError, ValidationError } from '../domain/errors';
+import { RateLimitedError } from '../domain/rate-limit';
 import { MethodNotAllowedError } from './errors';
 
 /** HTTP status and title of each error `type`; an error not listed here is a bug and answers 500. */
@@ -24,6 +25,7 @@ const PROBLEMS: Readonly<Record<string, { status: number; title: string }>> = {
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   idempotency_key_reused: { status: 422, title: 'Idempotency key reused' },
   refund_exceeds_available: { status: 422, title: 'Refund exceeds the refundable amount' },
+  rate_limited: { status: 429, title: 'Too many requests' },
   service_unavailable: { status: 503, title: 'Service unavailable' },
 };
 
@@ -50,6 +52,7 @@ export function problemResponse(error: unknown, requestId: string): APIGatewayPr
   };
   const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE, 'request-id': requestId };
   if (error instanceof MethodNotAllowedError) headers.allow = error.allowed.join(', ');
+  if (error instanceof RateLimitedError) headers['retry-after'] = String(error.retryAfterSeconds);
   if (error instanceof DependencyUnavailableError)
     headers['retry-after'] = String(DEPENDENCY_UNAVAILABLE_RETRY_AFTER_SECONDS);
   return { statusCode: status, headers, body: JSON.stringify(problem) };

@@ -1,6 +1,7 @@
 import type { EventEnvelope } from '../domain/events';
 import type { JournalEntryPlan } from '../domain/ledger';
 import type { PaymentStatus } from '../domain/payment';
+import type { RequestRate } from '../domain/rate-limit';
 
 /** The interfaces through which use cases reach storage; adapters implement them, functions wire them. */
 
@@ -101,6 +102,15 @@ export interface PaymentStore {
 export interface MerchantDirectory {
   /** The merchant owning the API key with this SHA-256 hash, if any. */
   findByApiKeyHash(apiKeyHash: string): Promise<{ id: string } | undefined>;
+}
+
+/** A shared request budget per key (a merchant): every Lambda instance draws on the same one. */
+export interface RequestRateLimiter {
+  take(
+    key: string,
+    rate: RequestRate,
+    nowMs: number,
+  ): Promise<{ admitted: true } | { admitted: false; retryAfterSeconds: number }>;
 }
 
 export interface MerchantRegistry {

@@ -27,6 +27,8 @@ const STAGE = 'local';
  * the authorizer's database is briefly away.
  */
 const AUTHORIZER_RESULT_TTL_MS = 5 * 60_000;
+/** Bounds the emulation's memory under a flood of random keys; API Gateway's own cache size is not documented. */
+const AUTHORIZER_CACHE_MAX_ENTRIES = 10_000;
 
 type Authorization = { principalId: string; context: Record<string, string> } | GatewayResponseKind;
 
@@ -131,6 +133,17 @@ function send(response: ServerResponse, result: APIGatewayProxyResult, requestId
   response.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
 }
 
+/** The authorizer's answer came from a fresh invocation or from the cache; never the key itself. */
+function logAuthorizerDecision(event: APIGatewayProxyEvent, source: 'invoked' | 'cache'): void {
+  console.log(
+    JSON.stringify({
+      level: 'INFO',
+      message: source === 'cache' ? 'authorizer result from cache' : 'authorizer invoked',
+      requestId: event.requestContext.requestId,
+    }),
+  );
+}
+
 function gatewayProblem(kind: GatewayResponseKind, requestId: string): APIGatewayProxyResult {
   const problem = GATEWAY_PROBLEMS[kind];
   return {
@@ -148,17 +161,43 @@ export function restApiGateway(routes: readonly ApiRoute[]) {
   const match = routeMatcher(routes);
   const authorizerResults = new Map<string, { expiresAt: number; authorization: Authorization }>();
 
+  /**
+   * As API Gateway does: a request without the identity source (or with an empty one) is answered 401
+   * without invoking the authorizer
+   * (https://repost.aws/knowledge-center/api-gateway-401-error-lambda-authorizer); a policy, Allow or Deny, is
+   * cached per identity source value for the TTL; a failure (a throw, "Unauthorized" included) is not, as AWS
+   * documents caching only of the returned policy. Each decision is a log line with the request id, as in API
+   * Gateway's execution logs, so that what reached the authorizer can be observed.
+   */
   async function authorize(event: APIGatewayProxyEvent): Promise<Authorization> {
     const identity = Object.entries(event.headers).find(
       ([name]) => name.toLowerCase() === 'authorization',
     )?.[1];
-    const cached = identity === undefined ? undefined : authorizerResults.get(identity);
-    if (cached && cached.expiresAt > Date.now()) return cached.authorization;
+    if (!identity?.trim()) return 'UNAUTHORIZED';
+    const cached = authorizerResults.get(identity);
+    if (cached && cached.expiresAt > Date.now()) {
+      logAuthorizerDecision(event, 'cache');
+      return cached.authorization;
+    }
+    logAuthorizerDecision(event, 'invoked');
     const authorization = await invokeAuthorizer(event);
-    // A policy (Allow or Deny) is the authorizer's answer and is cached; a failure is not.
-    if (identity !== undefined && (typeof authorization !== 'string' || authorization === 'ACCESS_DENIED'))
+    if (typeof authorization !== 'string' || authorization === 'ACCESS_DENIED') {
+      evictForRoom();
       authorizerResults.set(identity, { expiresAt: Date.now() + AUTHORIZER_RESULT_TTL_MS, authorization });
+    }
     return authorization;
+  }
+
+  function evictForRoom(): void {
+    if (authorizerResults.size < AUTHORIZER_CACHE_MAX_ENTRIES) return;
+    const now = Date.now();
+    for (const [identity, { expiresAt }] of authorizerResults)
+      if (expiresAt <= now) authorizerResults.delete(identity);
+    // Still full: drop the oldest entries (a Map iterates in insertion order).
+    for (const identity of authorizerResults.keys()) {
+      if (authorizerResults.size < AUTHORIZER_CACHE_MAX_ENTRIES) break;
+      authorizerResults.delete(identity);
+    }
   }
 
   async function invokeAuthorizer(event: APIGatewayProxyEvent): Promise<Authorization> {

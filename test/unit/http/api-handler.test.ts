@@ -45,4 +45,32 @@ describe('apiHandler', () => {
     expect(result.statusCode).toBe(500);
     expect(JSON.parse(result.body)).toMatchObject({ code: 'internal_error' });
   });
+
+  it('refuses a merchant over its request rate with 429 problem+json and Retry-After, before the handler runs', async () => {
+    let ran = false;
+    const handler = apiHandler(
+      async () => {
+        ran = true;
+        return { statusCode: 200, body: {} };
+      },
+      { rateLimiter: { take: async () => ({ admitted: false, retryAfterSeconds: 7 }) } },
+    );
+    const result = await handler(getEvent, lambdaContext('list-payments'));
+    expect(ran).toBe(false);
+    expect(result.statusCode).toBe(429);
+    expect(result.headers?.['content-type']).toBe('application/problem+json');
+    expect(result.headers?.['retry-after']).toBe('7');
+    expect(JSON.parse(result.body)).toMatchObject({ code: 'rate_limited', requestId: 'req-db-down' });
+  });
+
+  it('admits the request when the rate limiter itself fails', async () => {
+    const handler = apiHandler(async () => ({ statusCode: 200, body: {} }), {
+      rateLimiter: {
+        take: async () => {
+          throw new Error('DynamoDB is away');
+        },
+      },
+    });
+    expect((await handler(getEvent, lambdaContext('list-payments'))).statusCode).toBe(200);
+  });
 });

@@ -60,6 +60,11 @@ const ADAPTER_NEEDS: Readonly<Record<string, Needs>> = {
     reaches: [{ service: 'dynamodb' }],
   },
   // GetCommand and PutCommand on the breaker's item.
+  // The per-merchant request rate: conditional UpdateItem, and GetItem when both conditions fail.
+  'dynamodb/request-rate-limiter.ts': {
+    permissions: allow('idempotencyTable', 'dynamodb:GetItem', 'dynamodb:UpdateItem'),
+    reaches: [{ service: 'dynamodb' }],
+  },
   'dynamodb/breaker-state.ts': {
     permissions: allow('idempotencyTable', 'dynamodb:GetItem', 'dynamodb:PutItem'),
     reaches: [{ service: 'dynamodb' }],

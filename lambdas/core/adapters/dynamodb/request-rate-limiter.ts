@@ -1,0 +1,77 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ENV } from '../../config/environment';
+import { IDEMPOTENCY_TABLE } from '../../config/idempotency';
+import { cellRate, type RequestRate, retryAfterSeconds } from '../../domain/rate-limit';
+import type { RequestRateLimiter } from '../../use-cases/ports';
+
+/** Items share the service-state table with idempotency records and breaker state, under their own prefix. */
+export function requestRateItemId(merchantId: string): string {
+  return `request-rate#${merchantId}`;
+}
+/** An item idle this long after its bucket refilled is deleted by the table's TTL. */
+const IDLE_EXPIRY_SECONDS = 60;
+/** Conditional writes lost to concurrent requests of the same merchant before giving up with a retry hint. */
+const MAX_ATTEMPTS = 4;
+
+/**
+ * The cell rate algorithm on one DynamoDB item per merchant, with conditional updates only, so every Lambda
+ * instance shares one budget without locks: while the merchant is busy (`tat` ≥ now) an admitted request
+ * moves `tat` on by one interval; after a pause it restarts `tat` from now. When neither condition holds,
+ * `tat` lies beyond the burst: the request is refused with the wait that remains.
+ */
+export function dynamodbRequestRateLimiter(): RequestRateLimiter {
+  const endpoint = process.env[ENV.dynamodbEndpoint];
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient(endpoint ? { endpoint } : {}));
+  const tableName = process.env[ENV.idempotencyTable] ?? IDEMPOTENCY_TABLE.defaultName;
+
+  async function conditionalUpdate(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>) {
+    try {
+      await client.send(new UpdateCommand({ TableName: tableName, ...input }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  return {
+    async take(merchantId, rate: RequestRate, nowMs) {
+      const key = { [IDEMPOTENCY_TABLE.partitionKey]: requestRateItemId(merchantId) };
+      const { intervalMs, latestTatMs } = cellRate(rate, nowMs);
+      const expiry = Math.ceil((nowMs + rate.burst * intervalMs) / 1000) + IDLE_EXPIRY_SECONDS;
+      const names = { '#tat': 'tat', '#expiry': IDEMPOTENCY_TABLE.ttlAttribute };
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+        const busy = await conditionalUpdate({
+          Key: key,
+          UpdateExpression: 'SET #tat = #tat + :interval, #expiry = :expiry',
+          ConditionExpression: '#tat BETWEEN :now AND :latest',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: {
+            ':interval': intervalMs,
+            ':expiry': expiry,
+            ':now': nowMs,
+            ':latest': latestTatMs,
+          },
+        });
+        if (busy) return { admitted: true };
+        const rested = await conditionalUpdate({
+          Key: key,
+          UpdateExpression: 'SET #tat = :next, #expiry = :expiry',
+          ConditionExpression: 'attribute_not_exists(#tat) OR #tat < :now',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':next': nowMs + intervalMs, ':expiry': expiry, ':now': nowMs },
+        });
+        if (rested) return { admitted: true };
+        // Both failed: tat is past the burst, or a concurrent request moved it between the two writes.
+        const { Item } = await client.send(
+          new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
+        );
+        const tatMs = Number(Item?.tat);
+        if (tatMs > latestTatMs)
+          return { admitted: false, retryAfterSeconds: retryAfterSeconds(tatMs, rate, nowMs) };
+      }
+      return { admitted: false, retryAfterSeconds: 1 };
+    },
+  };
+}
