@@ -9,7 +9,7 @@
  *   aspay dlq list | show <id> | redrive <id> | redrive --all
  *   aspay ledger verify
  *   aspay chaos poison-pill [--count N]
- *   aspay merchants create <name> [--live]
+ *   aspay merchants create <name>
  */
 import { createKafka } from '../lambdas/core/adapters/kafka/client';
 import { postgresMerchantRegistry } from '../lambdas/core/adapters/postgres/merchants';
@@ -23,7 +23,7 @@ import { showStuck } from './commands/stuck';
 import { CheckFailedError, cliEndpoints, output, required, UsageError } from './context';
 
 const USAGE =
-  'usage: aspay payments show <id> | payments stuck [--older-than <minutes>] | dlq list|show <id>|redrive <id>|--all | ledger verify | chaos poison-pill [--count N] | merchants create <name> [--live]  (add --json for JSON)';
+  'usage: aspay payments show <id> | payments stuck [--older-than <minutes>] | dlq list|show <id>|redrive <id>|--all | ledger verify | chaos poison-pill [--count N] | merchants create <name>  (add --json for JSON)';
 
 function flagValue(args: string[], flag: string): string | undefined {
   const index = args.indexOf(flag);
@@ -76,13 +76,12 @@ async function main(args: string[]): Promise<void> {
       return poisonPill(kafka(), Number(flagValue(args, '--count') ?? '1'), out);
     case 'merchants create': {
       const name = words.slice(2).join(' ');
-      if (!name) throw new UsageError('usage: aspay merchants create <name> [--live]');
-      const result = await withPool((pool) =>
-        registerMerchant(postgresMerchantRegistry(pool), name, args.includes('--live') ? 'live' : 'test'),
-      );
+      if (!name) throw new UsageError('usage: aspay merchants create <name>');
+      const result = await withPool((pool) => registerMerchant(postgresMerchantRegistry(pool), name));
       return out.print(
         result,
-        () => `merchant ${result.merchantId}\napi key  ${result.apiKey}  (shown once: store it now)`,
+        () =>
+          `merchant  ${result.merchantId}\ntest key  ${result.apiKeys.test}\nlive key  ${result.apiKeys.live}  (shown once: store them now)`,
       );
     }
     default:

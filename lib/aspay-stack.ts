@@ -107,6 +107,7 @@ export class AspayStack extends Stack {
         [ENV.deadLetterQueueUrl]: state.deadLetterQueue.queueUrl,
         [ENV.mskClusterArn]: streaming.cluster.attrArn,
         [ENV.bankApiUrl]: stage.bankApiUrl,
+        [ENV.bankSandboxApiUrl]: stage.bankSandboxApiUrl,
       },
     };
 

@@ -45,8 +45,10 @@ export interface StageConfig {
    * the role is set once per account and region outside this stack (docs/aws-deployment.md).
    */
   readonly apiGatewayCloudWatchRole: boolean;
-  /** The third-party bank's API (the processor charges and refunds there). */
+  /** The third-party bank's API: live-mode payments and refunds are charged and refunded there. */
   readonly bankApiUrl: string;
+  /** The bank's sandbox: test-mode payments and refunds go there, never to `bankApiUrl`. */
+  readonly bankSandboxApiUrl: string;
 }
 
 export class UnknownStageError extends Error {

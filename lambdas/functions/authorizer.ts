@@ -1,6 +1,7 @@
 /**
- * The API's Lambda REQUEST authorizer: turns a merchant API key into the merchant id the handlers read from
- * the request context. An unknown key throws "Unauthorized", which API Gateway answers with a 401.
+ * The API's Lambda REQUEST authorizer: turns a merchant API key into the merchant id and the key's mode
+ * (test or live) the handlers read from the request context. API Gateway caches the answer per key (the
+ * identity source), and a key has one mode, so a cached context is never another mode's. An unknown key throws "Unauthorized", which API Gateway answers with a 401.
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { databasePool } from '../core/adapters/postgres/connection';
@@ -33,7 +34,7 @@ export const handler = withObservability(
         Version: '2012-10-17',
         Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: wholeApi(event.methodArn) }],
       },
-      context: { merchantId: merchant.id },
+      context: { merchantId: merchant.id, mode: merchant.mode },
     };
   },
 );

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { IDEMPOTENCY_TABLE } from '../../lambdas/core/config/idempotency';
 import { DEAD_LETTER_QUEUE } from '../../lambdas/core/config/messaging';
+import { LIVE_BANK_PATH } from './bank/bank-simulator';
 import { DEMO_MERCHANTS, seedDemoMerchants } from './demo-merchants';
 import { dynamodbEngine } from './engines/dynamodb';
 import { elasticmqEngine } from './engines/elasticmq';
@@ -33,9 +34,13 @@ export interface LocalEndpoints {
   sqsEndpoint: string;
   idempotencyTable: string;
   deadLetterQueueUrl: string;
+  /** The bank's sandbox: where test-mode payments go. */
   bankUrl: string;
+  /** The live bank (the same simulator under another path): where live-mode payments go. */
+  liveBankUrl: string;
   webhookSinkUrl: string;
-  merchants: { id: string; apiKey: string }[];
+  /** The demo merchants: `apiKey` is the test key, `liveApiKey` the live one. */
+  merchants: { id: string; apiKey: string; liveApiKey: string }[];
 }
 
 export interface RunningStack {
@@ -64,7 +69,8 @@ export function handlerEnvironment(endpoints: LocalEndpoints): Record<string, st
     SQS_ENDPOINT: endpoints.sqsEndpoint,
     IDEMPOTENCY_TABLE_NAME: endpoints.idempotencyTable,
     DLQ_URL: endpoints.deadLetterQueueUrl,
-    BANK_API_URL: endpoints.bankUrl,
+    BANK_API_URL: endpoints.liveBankUrl,
+    BANK_SANDBOX_API_URL: endpoints.bankUrl,
     ASPAY_STAGE: 'local',
     POWERTOOLS_SERVICE_NAME: 'aspay',
     POWERTOOLS_METRICS_NAMESPACE: 'ASPay',
@@ -101,8 +107,9 @@ export async function bringUp({ fresh = false } = {}): Promise<RunningStack> {
       idempotencyTable: IDEMPOTENCY_TABLE.defaultName,
       deadLetterQueueUrl: `${all.sqs.endpoint}/000000000000/${DEAD_LETTER_QUEUE.name}`,
       bankUrl: `http://${HOST}:${ports.bank}`,
+      liveBankUrl: `http://${HOST}:${ports.bank}${LIVE_BANK_PATH}`,
       webhookSinkUrl: `http://${HOST}:${ports.webhookSink}`,
-      merchants: DEMO_MERCHANTS.map(({ id, apiKey }) => ({ id, apiKey })),
+      merchants: DEMO_MERCHANTS.map(({ id, apiKey, liveApiKey }) => ({ id, apiKey, liveApiKey })),
     };
     await seedDemoMerchants(endpoints.databaseUrl, endpoints.webhookSinkUrl);
     const services = [

@@ -35,7 +35,7 @@ describe('the ledger', () => {
     expect(posted.rows[0]).toEqual({
       kind: 'payment',
       postings: [
-        { account: 'customer_funds:USD', direction: 'debit', amount: '40.0000' },
+        { account: 'customer_funds:test:USD', direction: 'debit', amount: '40.0000' },
         { account: `merchant_payable:${merchant.id}:USD`, direction: 'credit', amount: '40.0000' },
       ],
     });
@@ -83,8 +83,8 @@ describe('the ledger', () => {
       await client.query('BEGIN');
       const entry = randomUUID();
       await client.query(
-        `INSERT INTO ledger.journal_entries (id, event_id, kind, payment_id, merchant_id, currency, description)
-         VALUES ($1, $2, 'payment', $3, 'mer_demo_acme', 'USD', 'unbalanced on purpose')`,
+        `INSERT INTO ledger.journal_entries (id, event_id, kind, payment_id, merchant_id, mode, currency, description)
+         VALUES ($1, $2, 'payment', $3, 'mer_demo_acme', 'test', 'USD', 'unbalanced on purpose')`,
         [entry, randomUUID(), randomUUID()],
       );
       await client.query(

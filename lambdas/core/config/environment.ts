@@ -20,6 +20,9 @@ export const ENV = {
   deadLetterQueueUrl: 'DLQ_URL',
   /** Endpoint override for ElasticMQ; unset in AWS. */
   sqsEndpoint: 'SQS_ENDPOINT',
+  /** The live bank: live-mode payments and refunds only. */
   bankApiUrl: 'BANK_API_URL',
+  /** The bank's sandbox: test-mode payments and refunds only (they never reach the live bank). */
+  bankSandboxApiUrl: 'BANK_SANDBOX_API_URL',
   stage: 'ASPAY_STAGE',
 } as const;

@@ -1,7 +1,9 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { asDependencyUnavailable } from '../adapters/postgres/database-unavailable';
 import { MAX_REQUEST_BODY_BYTES } from '../config/routes';
+import { isMode } from '../domain/mode';
 import { logger, withObservability } from '../observability';
+import type { MerchantScope } from '../use-cases/ports';
 import {
   MalformedJsonError,
   PayloadTooLargeError,
@@ -49,11 +51,14 @@ function parseBody(event: APIGatewayProxyEvent, headers: Record<string, string |
   }
 }
 
-/** The merchant the Lambda authorizer authenticated (its context travels in the proxy event). */
-export function authenticatedMerchant(event: APIGatewayProxyEvent): string {
-  const merchantId = event.requestContext.authorizer?.merchantId;
-  if (typeof merchantId !== 'string' || merchantId === '') throw new UnauthenticatedError();
-  return merchantId;
+/**
+ * The merchant the Lambda authorizer authenticated and its key's mode (the authorizer's context travels in the
+ * proxy event). A context without a mode is refused, never taken for either mode.
+ */
+export function authenticatedMerchant(event: APIGatewayProxyEvent): MerchantScope {
+  const { merchantId, mode } = event.requestContext.authorizer ?? {};
+  if (typeof merchantId !== 'string' || merchantId === '' || !isMode(mode)) throw new UnauthenticatedError();
+  return { merchantId, mode };
 }
 
 /**
@@ -67,7 +72,8 @@ export function apiHandler(
 ) {
   const run = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     const requestId = event.requestContext.requestId;
-    logger.appendKeys({ requestId, merchantId: event.requestContext.authorizer?.merchantId });
+    const { merchantId, mode } = event.requestContext.authorizer ?? {};
+    logger.appendKeys({ requestId, merchantId, mode });
     try {
       const headers = lowerCaseHeaders(event.headers);
       const request: ApiRequest = {

@@ -1,25 +1,27 @@
 import { randomBytes } from 'node:crypto';
-import { type ApiKeyMode, apiKeyPrefix, generateApiKey, hashApiKey } from '../domain/api-key';
+import { apiKeyPrefix, generateApiKey, hashApiKey } from '../domain/api-key';
+import type { Mode } from '../domain/mode';
 import type { MerchantRegistry } from './ports';
 
 /**
- * Registers a merchant and returns its API key. The key is shown this once: only its hash is stored.
+ * Registers a merchant and returns its two API keys, one per mode (Stripe's model: one account, a test key
+ * to build against the bank sandbox, a live key for real payments). The keys are shown this once: only their
+ * hashes are stored.
  */
 export async function registerMerchant(
   registry: MerchantRegistry,
   name: string,
-  mode: ApiKeyMode,
-): Promise<{ merchantId: string; apiKey: string }> {
+): Promise<{ merchantId: string; apiKeys: Record<Mode, string> }> {
   const trimmed = name.trim();
   if (trimmed.length === 0 || trimmed.length > 200)
     throw new Error('a merchant name has 1 to 200 characters');
   const merchantId = `mer_${randomBytes(12).toString('hex')}`;
-  const apiKey = generateApiKey(mode);
+  const apiKeys = { test: generateApiKey('test'), live: generateApiKey('live') };
+  const stored = (apiKey: string) => ({ hash: hashApiKey(apiKey), prefix: apiKeyPrefix(apiKey) });
   await registry.create({
     id: merchantId,
     name: trimmed,
-    apiKeyHash: hashApiKey(apiKey),
-    apiKeyPrefix: apiKeyPrefix(apiKey),
+    apiKeys: { test: stored(apiKeys.test), live: stored(apiKeys.live) },
   });
-  return { merchantId, apiKey };
+  return { merchantId, apiKeys };
 }
