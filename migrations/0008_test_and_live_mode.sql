@@ -114,6 +114,8 @@ UPDATE outbox o SET payload = o.payload || jsonb_build_object('livemode', p.mode
   FROM payments p WHERE p.id = o.aggregate_id AND o.published_at IS NULL;
 
 -- Down Migration
+-- Fails (unique violation) once a merchant used one idempotency key in both modes: the schema without modes
+-- cannot hold both payments, and dropping either would lose one.
 CREATE OR REPLACE FUNCTION ledger.check_entry_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   target uuid;

@@ -42,8 +42,13 @@ export function hashForLogs(key: string): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 16);
 }
 
+/** What Powertools keys a request by: the same key from two merchants, or in test and live, never collides. */
+export function idempotencyScope(scope: MerchantScope, key: string): string {
+  return `${scope.merchantId}#${scope.mode}#${key}`;
+}
+
 interface IdempotentCall {
-  /** Merchant- and mode-scoped key: the same key from two merchants, or in test and live, never collides. */
+  /** See `idempotencyScope`. */
   scope: string;
   fingerprint: string;
 }
@@ -79,10 +84,7 @@ export async function idempotentResponse(
     { persistenceStore: options.persistenceStore, config, keyPrefix: options.operation },
   );
   try {
-    const response = await once({
-      scope: `${request.scope.merchantId}#${request.scope.mode}#${key}`,
-      fingerprint,
-    });
+    const response = await once({ scope: idempotencyScope(request.scope, key), fingerprint });
     return executed
       ? response
       : { ...response, headers: { ...response.headers, 'idempotent-replayed': 'true' } };
