@@ -9,7 +9,7 @@
  *   aspay dlq list | show <id> | redrive <id> | redrive --all
  *   aspay ledger verify
  *   aspay chaos poison-pill [--count N]
- *   aspay merchants create <name> [--live] [--webhook-url <url>]
+ *   aspay merchants create <name> [--webhook-url <url>]
  *   aspay merchants seal-webhook-secrets   (one-time: seals secrets stored in plain text before 0010)
  *
  * Webhook secrets are sealed with the KMS key in WEBHOOK_SECRETS_KEY_ID (AWS) or the local stack's key file.
@@ -31,7 +31,7 @@ import { showStuck } from './commands/stuck';
 import { CheckFailedError, cliEndpoints, output, required, UsageError } from './context';
 
 const USAGE =
-  'usage: aspay payments show <id> | payments stuck [--older-than <minutes>] | dlq list|show <id>|redrive <id>|--all | ledger verify | chaos poison-pill [--count N] | merchants create <name> [--live] [--webhook-url <url>] | merchants seal-webhook-secrets  (add --json for JSON)';
+  'usage: aspay payments show <id> | payments stuck [--older-than <minutes>] | dlq list|show <id>|redrive <id>|--all | ledger verify | chaos poison-pill [--count N] | merchants create <name> [--webhook-url <url>] | merchants seal-webhook-secrets  (add --json for JSON)';
 
 function flagValue(args: string[], flag: string): string | undefined {
   const index = args.indexOf(flag);
@@ -100,12 +100,11 @@ async function main(args: string[]): Promise<void> {
       return poisonPill(kafka(), Number(flagValue(args, '--count') ?? '1'), out);
     case 'merchants create': {
       const name = words.slice(2).join(' ');
-      if (!name) throw new UsageError('usage: aspay merchants create <name> [--live] [--webhook-url <url>]');
+      if (!name) throw new UsageError('usage: aspay merchants create <name> [--webhook-url <url>]');
       const webhookUrl = flagValue(args, '--webhook-url');
       const webhook = webhookUrl === undefined ? undefined : webhookRegistration(webhookUrl);
-      const mode = args.includes('--live') ? 'live' : 'test';
       const result = await withPool((pool) =>
-        registerMerchant(postgresMerchantRegistry(pool), name, mode, webhook).catch((error: Error) => {
+        registerMerchant(postgresMerchantRegistry(pool), name, webhook).catch((error: Error) => {
           throw error instanceof WebhookUrlRejectedError
             ? new UsageError(`--webhook-url: ${error.message}`)
             : error;
@@ -113,8 +112,9 @@ async function main(args: string[]): Promise<void> {
       );
       return out.print(result, () =>
         [
-          `merchant ${result.merchantId}`,
-          `api key  ${result.apiKey}  (shown once: store it now)`,
+          `merchant  ${result.merchantId}`,
+          `test key  ${result.apiKeys.test}`,
+          `live key  ${result.apiKeys.live}  (shown once: store them now)`,
           ...(result.webhookSecret
             ? [`webhook secret  ${result.webhookSecret}  (shown once: store it now)`]
             : []),

@@ -124,6 +124,7 @@ export class AspayStack extends Stack {
         [ENV.bankApiUrl]: stage.bankApiUrl,
         // An ARN, no right: only the functions granted below can use the key.
         [ENV.webhookSecretsKeyId]: state.webhookSecretsKey.keyArn,
+        [ENV.bankSandboxApiUrl]: stage.bankSandboxApiUrl,
       },
     };
 

@@ -58,8 +58,10 @@ export interface StageConfig {
   readonly waf: boolean;
   /** With `waf`: requests one client IP may send per 5-minute window before WAF answers 429. */
   readonly wafRequestsPerIpPerWindow: number;
-  /** The third-party bank's API (the processor charges and refunds there). */
+  /** The third-party bank's API: live-mode payments and refunds are charged and refunded there. */
   readonly bankApiUrl: string;
+  /** The bank's sandbox: test-mode payments and refunds go there, never to `bankApiUrl`. */
+  readonly bankSandboxApiUrl: string;
 }
 
 export class UnknownStageError extends Error {

@@ -49,7 +49,7 @@ const INVARIANTS: readonly Invariant[] = [
     name: 'no orphan entry',
     sql: `SELECT e.id AS entry, e.payment_id AS payment FROM ledger.journal_entries e
           LEFT JOIN payments p ON p.id = e.payment_id
-          WHERE p.id IS NULL OR p.merchant_id <> e.merchant_id OR p.currency <> e.currency`,
+          WHERE p.id IS NULL OR p.merchant_id <> e.merchant_id OR p.mode <> e.mode OR p.currency <> e.currency`,
   },
 ];
 

@@ -5,7 +5,7 @@ import { type Output, UsageError } from '../context';
 export async function showPayment(pool: pg.Pool, id: string | undefined, out: Output): Promise<void> {
   if (!id || !/^[0-9a-f-]{36}$/i.test(id)) throw new UsageError('usage: aspay payments show <payment id>');
   const payment = await pool.query(
-    `SELECT id, merchant_id, status, amount::text, currency, refunded_amount::text, source, failure_reason,
+    `SELECT id, merchant_id, mode, status, amount::text, currency, refunded_amount::text, source, failure_reason,
             bank_charge_id, bank_attempts, next_bank_attempt_at, created_at, updated_at FROM payments WHERE id = $1`,
     [id],
   );
@@ -20,7 +20,7 @@ export async function showPayment(pool: pg.Pool, id: string | undefined, out: Ou
       [id],
     ),
     pool.query(
-      `SELECT e.id, e.kind, e.event_id, e.currency, e.posted_at,
+      `SELECT e.id, e.kind, e.mode, e.event_id, e.currency, e.posted_at,
               json_agg(json_build_object('account', p.account_id, 'direction', p.direction, 'amount', p.amount::text) ORDER BY p.id) AS postings
        FROM ledger.journal_entries e JOIN ledger.postings p ON p.entry_id = e.id
        WHERE e.payment_id = $1 GROUP BY e.id ORDER BY e.posted_at`,
@@ -48,7 +48,7 @@ export async function showPayment(pool: pg.Pool, id: string | undefined, out: Ou
   out.print(report, () => {
     const p = payment.rows[0];
     const lines = [
-      `payment ${p.id}  ${p.status}  ${p.amount} ${p.currency}  merchant ${p.merchant_id}`,
+      `payment ${p.id}  ${p.mode} mode  ${p.status}  ${p.amount} ${p.currency}  merchant ${p.merchant_id}`,
       'history:',
       ...history.rows.map(
         (h) =>

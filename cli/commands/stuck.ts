@@ -15,7 +15,7 @@ export async function showStuck(pool: pg.Pool, olderThan: string | undefined, ou
   const { giveUpAfterAttempts } = bankSettings();
   const [payments, pendingRefunds, failedRefunds] = await Promise.all([
     pool.query(
-      `SELECT id, merchant_id, amount::text AS amount, currency, bank_attempts, next_bank_attempt_at, created_at
+      `SELECT id, merchant_id, mode, amount::text AS amount, currency, bank_attempts, next_bank_attempt_at, created_at
        FROM payments
        WHERE status = 'PENDING'
          AND (bank_attempts >= $1 OR created_at <= now() - make_interval(mins => $2))
@@ -23,13 +23,13 @@ export async function showStuck(pool: pg.Pool, olderThan: string | undefined, ou
       [giveUpAfterAttempts, minutes],
     ),
     pool.query(
-      `SELECT id, payment_id, amount::text AS amount, currency, bank_attempts, next_bank_attempt_at, created_at
+      `SELECT id, payment_id, mode, amount::text AS amount, currency, bank_attempts, next_bank_attempt_at, created_at
        FROM refunds WHERE status = 'PENDING' AND created_at <= now() - make_interval(mins => $1)
        ORDER BY created_at`,
       [minutes],
     ),
     pool.query(
-      `SELECT id, payment_id, amount::text AS amount, currency, failure_reason, failed_at
+      `SELECT id, payment_id, mode, amount::text AS amount, currency, failure_reason, failed_at
        FROM refunds WHERE status = 'FAILED' AND failed_at > now() - interval '7 days'
        ORDER BY failed_at DESC`,
     ),
@@ -46,15 +46,17 @@ export async function showStuck(pool: pg.Pool, olderThan: string | undefined, ou
       `payments PENDING past ${giveUpAfterAttempts} bank attempts or ${minutes} min: ${payments.rows.length}`,
       ...payments.rows.map(
         (p) =>
-          `  ${p.id}  ${p.amount} ${p.currency}  ${p.bank_attempts} attempt(s)  since ${p.created_at.toISOString()}`,
+          `  ${p.id}  ${p.mode}  ${p.amount} ${p.currency}  ${p.bank_attempts} attempt(s)  since ${p.created_at.toISOString()}`,
       ),
       `refunds PENDING past ${minutes} min: ${pendingRefunds.rows.length}`,
       ...pendingRefunds.rows.map(
-        (r) => `  ${r.id}  payment ${r.payment_id}  ${r.amount} ${r.currency}  ${r.bank_attempts} attempt(s)`,
+        (r) =>
+          `  ${r.id}  ${r.mode}  payment ${r.payment_id}  ${r.amount} ${r.currency}  ${r.bank_attempts} attempt(s)`,
       ),
       `refunds FAILED in the last 7 days: ${failedRefunds.rows.length}`,
       ...failedRefunds.rows.map(
-        (r) => `  ${r.id}  payment ${r.payment_id}  ${r.amount} ${r.currency}  ${r.failure_reason}`,
+        (r) =>
+          `  ${r.id}  ${r.mode}  payment ${r.payment_id}  ${r.amount} ${r.currency}  ${r.failure_reason}`,
       ),
     ].join('\n'),
   );

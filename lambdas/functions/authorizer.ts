@@ -1,6 +1,7 @@
 /**
- * The API's Lambda REQUEST authorizer: turns a merchant API key into the merchant id the handlers read from
- * the request context.
+ * The API's Lambda REQUEST authorizer: turns a merchant API key into the merchant id and the key's mode
+ * (test or live) the handlers read from the request context. API Gateway caches the answer per key (the
+ * identity source), and a key has one mode, so a cached context is never another mode's.
  *
  * An unknown or malformed key gets an explicit Deny policy rather than a thrown "Unauthorized": API Gateway
  * caches the policy the authorizer returns, Allow or Deny, per identity source value for the authorizer's
@@ -52,6 +53,9 @@ export const handler = withObservability(
       logger.info('rejected an API key', { sourceIp: event.requestContext.identity.sourceIp });
       return policy(UNKNOWN_PRINCIPAL, 'Deny', event.methodArn);
     }
-    return { ...policy(merchant.id, 'Allow', event.methodArn), context: { merchantId: merchant.id } };
+    return {
+      ...policy(merchant.id, 'Allow', event.methodArn),
+      context: { merchantId: merchant.id, mode: merchant.mode },
+    };
   },
 );

@@ -4,7 +4,7 @@
  * - `ledger.posting_failed`: the saga's compensation, a full refund of the payment;
  * - `payment.refunded`: executes the refund at the bank.
  */
-import { configuredBank } from '../core/adapters/bank/configured-bank';
+import { configuredBanks } from '../core/adapters/bank/configured-bank';
 import { databasePool } from '../core/adapters/postgres/connection';
 import {
   postgresPaymentLifecycle,
@@ -21,7 +21,7 @@ import { compensatePayment, executeRefundAtBank } from '../core/use-cases/refund
 import { settlePayment } from '../core/use-cases/settle-payment';
 
 const settings = bankSettings();
-const bank = configuredBank(settings);
+const banks = configuredBanks(settings);
 const clock = () => new Date();
 
 async function handle(event: EventEnvelope): Promise<string | undefined> {
@@ -29,7 +29,7 @@ async function handle(event: EventEnvelope): Promise<string | undefined> {
   switch (event.type) {
     case 'payment.initiated':
       return settlePayment(
-        { lifecycle: postgresPaymentLifecycle(pool), bank, settings, clock },
+        { lifecycle: postgresPaymentLifecycle(pool), banks, settings, clock },
         event.paymentId,
       );
     case 'ledger.posting_failed':
@@ -40,7 +40,7 @@ async function handle(event: EventEnvelope): Promise<string | undefined> {
       );
     case 'payment.refunded':
       return executeRefundAtBank(
-        { executions: postgresRefundExecutions(pool), bank, settings, clock },
+        { executions: postgresRefundExecutions(pool), banks, settings, clock },
         (event as EventEnvelope<'payment.refunded'>).data.refundId,
       );
     default:

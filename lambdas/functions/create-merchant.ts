@@ -1,6 +1,6 @@
 /**
- * Operator-only (invoked directly, never routed by API Gateway): registers a merchant and returns its API key,
- * and its webhook signing secret when a webhook URL is given, once.
+ * Operator-only (invoked directly, never routed by API Gateway): registers a merchant and returns its test and
+ * live API keys, and its webhook signing secret when a webhook URL is given, once.
  * `aws lambda invoke --function-name <CreateMerchantFunctionName> --payload '{"name":"Acme","webhookUrl":"https://…"}' out.json`
  */
 import { databasePool } from '../core/adapters/postgres/connection';
@@ -13,22 +13,12 @@ import { registerMerchant } from '../core/use-cases/register-merchant';
 const sealer = secretSealer();
 const { allowedHosts } = webhookSettings();
 
-export const handler = withObservability(
-  async (event: { name?: unknown; mode?: unknown; webhookUrl?: unknown }) => {
-    if (typeof event.name !== 'string' || !['string', 'undefined'].includes(typeof event.webhookUrl))
-      throw new Error(
-        'invoke with {"name": "<merchant name>", "mode": "live" | "test", "webhookUrl"?: "https://…"}',
-      );
-    const mode = event.mode === 'test' ? 'test' : 'live';
-    const webhook =
-      typeof event.webhookUrl === 'string' ? { url: event.webhookUrl, sealer, allowedHosts } : undefined;
-    const result = await registerMerchant(
-      postgresMerchantRegistry(await databasePool()),
-      event.name,
-      mode,
-      webhook,
-    );
-    logger.info('merchant registered', { merchantId: result.merchantId });
-    return result;
-  },
-);
+export const handler = withObservability(async (event: { name?: unknown; webhookUrl?: unknown }) => {
+  if (typeof event.name !== 'string' || !['string', 'undefined'].includes(typeof event.webhookUrl))
+    throw new Error('invoke with {"name": "<merchant name>", "webhookUrl"?: "https://…"}');
+  const webhook =
+    typeof event.webhookUrl === 'string' ? { url: event.webhookUrl, sealer, allowedHosts } : undefined;
+  const result = await registerMerchant(postgresMerchantRegistry(await databasePool()), event.name, webhook);
+  logger.info('merchant registered', { merchantId: result.merchantId });
+  return result;
+});

@@ -18,20 +18,20 @@ import { createPayment } from '../core/use-cases/payments';
 const persistenceStore = idempotencyStore();
 
 export const handler = merchantApiHandler(async (request, event) => {
-  const merchantId = authenticatedMerchant(event);
+  const scope = authenticatedMerchant(event);
   const key = idempotencyKeyOf(request);
   logger.appendKeys({ idempotencyKeyHash: hashForLogs(key) });
   const body = validate(CreatePaymentRequest, request.body);
   const fingerprint = requestFingerprint(body);
   return idempotentResponse(
     { persistenceStore, operation: 'create-payment' },
-    { ...request, merchantId },
+    { ...request, scope },
     key,
     fingerprint,
     async () => {
       const store = postgresPaymentStore(await databasePool());
       const { payment, created } = await createPayment(store, {
-        merchantId,
+        ...scope,
         idempotencyKey: key,
         requestHash: fingerprint,
         ...body,

@@ -20,7 +20,7 @@ import { refundPayment } from '../core/use-cases/payments';
 const persistenceStore = idempotencyStore();
 
 export const handler = merchantApiHandler(async (request, event) => {
-  const merchantId = authenticatedMerchant(event);
+  const scope = authenticatedMerchant(event);
   const paymentId = z.uuid().safeParse(request.pathParameters.id);
   if (!paymentId.success) throw new PaymentNotFoundError();
   const key = idempotencyKeyOf(request);
@@ -30,12 +30,12 @@ export const handler = merchantApiHandler(async (request, event) => {
   const fingerprint = requestFingerprint({ paymentId: paymentId.data, ...body });
   return idempotentResponse(
     { persistenceStore, operation: 'create-refund' },
-    { ...request, merchantId },
+    { ...request, scope },
     key,
     fingerprint,
     async () => {
       const { refund, payment, created } = await refundPayment(postgresPaymentStore(await databasePool()), {
-        merchantId,
+        ...scope,
         paymentId: paymentId.data,
         idempotencyKey: key,
         requestHash: fingerprint,

@@ -10,15 +10,11 @@ import { PaymentNotFoundError } from '../core/use-cases/errors';
 import { getPayment } from '../core/use-cases/payments';
 
 export const handler = merchantApiHandler(async (request, event) => {
-  const merchantId = authenticatedMerchant(event);
+  const scope = authenticatedMerchant(event);
   const id = z.uuid().safeParse(request.pathParameters.id);
   // A malformed id cannot name a payment: the same 404 as any unknown id.
   if (!id.success) throw new PaymentNotFoundError();
   logger.appendKeys({ paymentId: id.data });
-  const { payment, history } = await getPayment(
-    postgresPaymentStore(await databasePool()),
-    merchantId,
-    id.data,
-  );
+  const { payment, history } = await getPayment(postgresPaymentStore(await databasePool()), scope, id.data);
   return { statusCode: 200, body: paymentRepresentation(payment, history) };
 });

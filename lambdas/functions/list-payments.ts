@@ -8,9 +8,9 @@ import { ListPaymentsQuery, validate } from '../core/http/schemas';
 import { listPayments } from '../core/use-cases/payments';
 
 export const handler = merchantApiHandler(async (request, event) => {
-  const merchantId = authenticatedMerchant(event);
+  const scope = authenticatedMerchant(event);
   const query = validate(ListPaymentsQuery, request.query);
-  const { payments, hasMore } = await listPayments(postgresPaymentStore(await databasePool()), merchantId, {
+  const { payments, hasMore } = await listPayments(postgresPaymentStore(await databasePool()), scope, {
     limit: query.limit,
     startingAfter: query.starting_after,
     status: query.status,

@@ -21,7 +21,7 @@ import { NOTIFIED_EVENTS, notifyMerchant } from '../core/use-cases/notify-mercha
 
 const settings = webhookSettings();
 const secrets = secretOpener();
-// https only: the merchant's live or test mode decides this once merchants carry one.
+// https only: a merchant's one endpoint receives both modes' notices, live ones among them.
 const sender = httpWebhookSender({ ...settings, requireHttps: true });
 /**
  * Built once per container; each invocation registers its context, so the in-progress record of an

@@ -12,7 +12,7 @@
  * is claimed until this invocation's end, so overlapping runs never send one twice.
  */
 import type { Context } from 'aws-lambda';
-import { configuredBank } from '../core/adapters/bank/configured-bank';
+import { configuredBanks } from '../core/adapters/bank/configured-bank';
 import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresPaymentLifecycle, postgresRefundExecutions } from '../core/adapters/postgres/payment-store';
 import { postgresWebhookDeliveries } from '../core/adapters/postgres/webhook-deliveries';
@@ -27,11 +27,11 @@ import { chargeAndSettle } from '../core/use-cases/settle-payment';
 
 const BATCH = 25;
 const settings = bankSettings();
-const bank = configuredBank(settings);
+const banks = configuredBanks(settings);
 const clock = () => new Date();
 const hooks = webhookSettings();
 const secrets = secretOpener();
-// https only: the merchant's live or test mode decides this once merchants carry one.
+// https only: a merchant's one endpoint receives both modes' notices, live ones among them.
 const sender = httpWebhookSender({ ...hooks, requireHttps: true });
 
 export const handler = withObservability(async (_event: unknown, context: Context) => {
@@ -48,10 +48,10 @@ export const handler = withObservability(async (_event: unknown, context: Contex
     ),
   ]);
   const payments = await Promise.all(
-    duePayments.map((payment) => chargeAndSettle({ lifecycle, bank, settings, clock }, payment)),
+    duePayments.map((payment) => chargeAndSettle({ lifecycle, banks, settings, clock }, payment)),
   );
   const refunds = await Promise.all(
-    dueRefunds.map((refundId) => executeRefundAtBank({ executions, bank, settings, clock }, refundId)),
+    dueRefunds.map((refundId) => executeRefundAtBank({ executions, banks, settings, clock }, refundId)),
   );
   const stuck = payments.filter((result) => result === 'stuck').length;
   const failedRefunds = refunds.filter((result) => result === 'failed').length;

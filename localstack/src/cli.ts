@@ -15,11 +15,12 @@ function describe(endpoints: LocalEndpoints): string {
     `  DynamoDB Local   ${endpoints.dynamodbEndpoint}  (table ${endpoints.idempotencyTable})`,
     `  ElasticMQ (SQS)  ${endpoints.sqsEndpoint}  (DLQ ${endpoints.deadLetterQueueUrl})`,
     `  Webhook sink     ${endpoints.webhookSinkUrl}/deliveries`,
-    `  Bank simulator   ${endpoints.bankUrl}  (latency ASPAY_BANK_LATENCY_MS=${process.env.ASPAY_BANK_LATENCY_MS ?? '5000-10000'})`,
+    `  Bank simulator   sandbox ${endpoints.bankUrl}, live ${endpoints.liveBankUrl}  (latency ASPAY_BANK_LATENCY_MS=${process.env.ASPAY_BANK_LATENCY_MS ?? '5000-10000'})`,
     '  Demo merchants:',
-    ...endpoints.merchants.map(
-      (merchant) => `    ${merchant.id.padEnd(18)} Authorization: Bearer ${merchant.apiKey}`,
-    ),
+    ...endpoints.merchants.flatMap((merchant) => [
+      `    ${merchant.id.padEnd(18)} test: Authorization: Bearer ${merchant.apiKey}`,
+      `    ${''.padEnd(18)} live: Authorization: Bearer ${merchant.liveApiKey}`,
+    ]),
     '  Endpoints are also in .aspay/local.json',
   ].join('\n');
 }

@@ -6,6 +6,7 @@ import { ENV } from '../../lambdas/core/config/environment';
 import { IDEMPOTENCY_TABLE } from '../../lambdas/core/config/idempotency';
 import { DEAD_LETTER_QUEUE } from '../../lambdas/core/config/messaging';
 import { WEBHOOK_ALLOW_HOSTS_ENV } from '../../lambdas/core/config/webhooks';
+import { LIVE_BANK_PATH } from './bank/bank-simulator';
 import { functionRoleDatabaseUrls } from './database-roles';
 import { DEMO_MERCHANTS, seedDemoMerchants } from './demo-merchants';
 import { dynamodbEngine } from './engines/dynamodb';
@@ -41,11 +42,15 @@ export interface LocalEndpoints {
   sqsEndpoint: string;
   idempotencyTable: string;
   deadLetterQueueUrl: string;
+  /** The bank's sandbox: where test-mode payments go. */
   bankUrl: string;
+  /** The live bank (the same simulator under another path): where live-mode payments go. */
+  liveBankUrl: string;
   webhookSinkUrl: string;
   /** The local key that seals webhook secrets where AWS uses KMS. */
   webhookSecretsKeyFile: string;
-  merchants: { id: string; apiKey: string }[];
+  /** The demo merchants: `apiKey` is the test key, `liveApiKey` the live one. */
+  merchants: { id: string; apiKey: string; liveApiKey: string }[];
 }
 
 export interface RunningStack {
@@ -77,7 +82,8 @@ export function handlerEnvironment(endpoints: LocalEndpoints): Record<string, st
     SQS_ENDPOINT: endpoints.sqsEndpoint,
     IDEMPOTENCY_TABLE_NAME: endpoints.idempotencyTable,
     DLQ_URL: endpoints.deadLetterQueueUrl,
-    BANK_API_URL: endpoints.bankUrl,
+    BANK_API_URL: endpoints.liveBankUrl,
+    BANK_SANDBOX_API_URL: endpoints.bankUrl,
     [ENV.webhookSecretsKeyFile]: endpoints.webhookSecretsKeyFile,
     // The sink is plain http on 127.0.0.1, which the webhook URL rules refuse everywhere else.
     [WEBHOOK_ALLOW_HOSTS_ENV]: new URL(endpoints.webhookSinkUrl).host,
@@ -119,9 +125,10 @@ export async function bringUp({ fresh = false } = {}): Promise<RunningStack> {
       idempotencyTable: IDEMPOTENCY_TABLE.defaultName,
       deadLetterQueueUrl: `${all.sqs.endpoint}/000000000000/${DEAD_LETTER_QUEUE.name}`,
       bankUrl: `http://${HOST}:${ports.bank}`,
+      liveBankUrl: `http://${HOST}:${ports.bank}${LIVE_BANK_PATH}`,
       webhookSinkUrl: `http://${HOST}:${ports.webhookSink}`,
       webhookSecretsKeyFile: ensureWebhookSecretsKey(),
-      merchants: DEMO_MERCHANTS.map(({ id, apiKey }) => ({ id, apiKey })),
+      merchants: DEMO_MERCHANTS.map(({ id, apiKey, liveApiKey }) => ({ id, apiKey, liveApiKey })),
     };
     await seedDemoMerchants(endpoints);
     const services = [

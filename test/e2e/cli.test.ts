@@ -16,7 +16,7 @@ describe('the aspay CLI', () => {
     await paymentSettledAs(created.body.id, ['SUCCESS']);
     const shown = await aspayJson('payments', 'show', created.body.id);
     expect(shown.code).toBe(0);
-    expect(shown.json.payment).toMatchObject({ id: created.body.id, status: 'SUCCESS' });
+    expect(shown.json.payment).toMatchObject({ id: created.body.id, mode: 'test', status: 'SUCCESS' });
     expect(shown.json.history.map((change: { to_status: string }) => change.to_status)).toEqual([
       'INITIATED',
       'PENDING',
@@ -36,12 +36,16 @@ describe('the aspay CLI', () => {
     expect(result.stderr).toMatch(/^aspay: usage: /);
   });
 
-  it('registers a merchant whose key then authenticates', async () => {
+  it('registers a merchant with a test key and a live key, each authenticating in its mode', async () => {
     const registered = await aspayJson('merchants', 'create', 'CLI Test Shop');
     expect(registered.code).toBe(0);
-    const response = await callApi('/v1/payments', { apiKey: registered.json.apiKey });
-    expect(response.status).toBe(200);
-    expect(response.body.data).toEqual([]);
+    expect(registered.json.apiKeys.test).toMatch(/^sk_test_/);
+    expect(registered.json.apiKeys.live).toMatch(/^sk_live_/);
+    for (const [mode, apiKey] of Object.entries(registered.json.apiKeys as Record<string, string>)) {
+      const response = await callApi('/v1/balance', { apiKey });
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ livemode: mode === 'live', payable: [] });
+    }
   });
 
   it('registers a webhook endpoint with its secret stored sealed only, and signs deliveries with it', async () => {
@@ -54,7 +58,8 @@ describe('the aspay CLI', () => {
       `${localEndpoints().webhookSinkUrl}/hooks/${endpoint}`,
     );
     expect(registered.code).toBe(0);
-    const { merchantId, apiKey, webhookSecret } = registered.json;
+    const { merchantId, webhookSecret } = registered.json;
+    const apiKey = registered.json.apiKeys.test;
     expect(webhookSecret).toMatch(/^whsec_[0-9a-f]{48}$/);
 
     const { rows } = await db.query(

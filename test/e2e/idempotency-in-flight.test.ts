@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { IDEMPOTENCY_TABLE } from '../../lambdas/core/config/idempotency';
-import { requestFingerprint } from '../../lambdas/core/http/idempotency';
+import { idempotencyScope, requestFingerprint } from '../../lambdas/core/http/idempotency';
 import { localDynamoClient } from '../../localstack/src/engines/dynamodb';
 import { callApi, merchant, validPayment } from '../support/api-client';
 import { testDatabase } from '../support/database';
@@ -30,7 +30,10 @@ describe('a request whose first attempt is still running', () => {
         TableName: endpoints.idempotencyTable,
         Item: {
           [IDEMPOTENCY_TABLE.partitionKey]: {
-            S: idempotencyRecordId('create-payment', `${merchant('acme').id}#${key}`),
+            S: idempotencyRecordId(
+              'create-payment',
+              idempotencyScope({ merchantId: merchant('acme').id, mode: 'test' }, key),
+            ),
           },
           status: { S: 'INPROGRESS' },
           expiration: { N: String(Math.floor(Date.now() / 1000) + 3600) },
@@ -61,7 +64,10 @@ describe('a create that dies after the database commit', () => {
         TableName: endpoints.idempotencyTable,
         Key: {
           [IDEMPOTENCY_TABLE.partitionKey]: {
-            S: idempotencyRecordId('create-payment', `${merchant('acme').id}#${key}`),
+            S: idempotencyRecordId(
+              'create-payment',
+              idempotencyScope({ merchantId: merchant('acme').id, mode: 'test' }, key),
+            ),
           },
         },
         ConditionExpression: 'attribute_exists(#id)',

@@ -35,13 +35,14 @@ describe('the ledger', () => {
     expect(posted.rows[0]).toEqual({
       kind: 'payment',
       postings: [
-        { account: 'customer_funds:USD', direction: 'debit', amount: '40.0000' },
-        { account: `merchant_payable:${merchant.id}:USD`, direction: 'credit', amount: '40.0000' },
+        { account: 'customer_funds:test:USD', direction: 'debit', amount: '40.0000' },
+        { account: `merchant_payable:${merchant.id}:test:USD`, direction: 'credit', amount: '40.0000' },
       ],
     });
     expect((await callApi('/v1/balance', { apiKey: merchant.apiKey })).body).toEqual({
       object: 'balance',
       merchantId: merchant.id,
+      livemode: false,
       payable: [{ currency: 'USD', amount: '40.00' }],
     });
 
@@ -56,8 +57,8 @@ describe('the ledger', () => {
     expect(reversed.rows[1]).toEqual({
       kind: 'refund',
       postings: [
-        { account: `merchant_payable:${merchant.id}:USD`, direction: 'debit', amount: '15.0000' },
-        { account: 'customer_funds:USD', direction: 'credit', amount: '15.0000' },
+        { account: `merchant_payable:${merchant.id}:test:USD`, direction: 'debit', amount: '15.0000' },
+        { account: 'customer_funds:test:USD', direction: 'credit', amount: '15.0000' },
       ],
     });
     expect((await callApi('/v1/balance', { apiKey: merchant.apiKey })).body.payable).toEqual([
@@ -83,12 +84,12 @@ describe('the ledger', () => {
       await client.query('BEGIN');
       const entry = randomUUID();
       await client.query(
-        `INSERT INTO ledger.journal_entries (id, event_id, kind, payment_id, merchant_id, currency, description)
-         VALUES ($1, $2, 'payment', $3, 'mer_demo_acme', 'USD', 'unbalanced on purpose')`,
+        `INSERT INTO ledger.journal_entries (id, event_id, kind, payment_id, merchant_id, mode, currency, description)
+         VALUES ($1, $2, 'payment', $3, 'mer_demo_acme', 'test', 'USD', 'unbalanced on purpose')`,
         [entry, randomUUID(), randomUUID()],
       );
       await client.query(
-        "INSERT INTO ledger.postings (entry_id, account_id, direction, amount, currency) VALUES ($1, 'customer_funds:USD', 'debit', 10, 'USD')",
+        "INSERT INTO ledger.postings (entry_id, account_id, direction, amount, currency) VALUES ($1, 'customer_funds:test:USD', 'debit', 10, 'USD')",
         [entry],
       );
       await expect(client.query('COMMIT')).rejects.toThrow(/journal entry .* is unbalanced/);

@@ -40,9 +40,10 @@ describe('creating a payment', () => {
     expect(outbox.rows[0].event_type).toBe('payment.initiated');
     expect(outbox.rows[0].payload).toMatchObject({
       type: 'payment.initiated',
-      version: '1.0',
+      version: '1.1',
       paymentId: body.id,
       merchantId: merchant('acme').id,
+      livemode: false,
       data: { amount: '25.00', currency: 'USD', status: 'INITIATED', source: 'tok_success' },
     });
     expect(outbox.rows[0].payload.occurredAt).toMatch(/Z$/);

@@ -23,7 +23,7 @@ async function eventFromTheFuture(): Promise<{ paymentId: string; value: string 
   const paymentId = await insertQuietPayment(db, '12.34');
   const event = createEvent(
     'payment.initiated',
-    { paymentId, merchantId: 'mer_demo_acme' },
+    { paymentId, merchantId: 'mer_demo_acme', mode: 'test' },
     { amount: '12.34', currency: 'USD', status: 'INITIATED', source: 'tok_success' },
     new Date(),
   );

@@ -1,18 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { callApi, paymentSettledAs, validPayment } from '../support/api-client';
-import { chargesFor } from '../support/bank';
+import { bankRefundsOf, chargesFor } from '../support/bank';
 import { createTestMerchant, testDatabase } from '../support/database';
 import { eventually } from '../support/eventually';
 import { localEndpoints } from '../support/local-stack';
 import { deliveriesTo } from '../support/webhooks';
 
 const db = testDatabase();
-
-async function bankRefundsOf(chargeId: string): Promise<{ chargeId: string; amount: string }[]> {
-  const response = await fetch(`${localEndpoints().bankUrl}/admin/charges`);
-  const { refunds } = (await response.json()) as { refunds: { chargeId: string; amount: string }[] };
-  return refunds.filter((refund) => refund.chargeId === chargeId);
-}
 
 describe('the saga', () => {
   it('compensates a payment the ledger cannot post: refund at the bank, REFUNDED, and a notification', async () => {

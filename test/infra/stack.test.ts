@@ -55,6 +55,20 @@ describe('the AWS stack', () => {
     for (const fn of all) expect(fn.Properties?.Runtime).toBe('nodejs24.x');
   });
 
+  it("gives the functions the live bank and its sandbox, and prod's sandbox is not its live bank", () => {
+    for (const template of [dev, prod]) {
+      const ours = resources(template, 'AWS::Lambda::Function')
+        .map((fn) => (fn.Properties?.Environment as { Variables?: Record<string, string> })?.Variables)
+        .filter((variables) => variables?.POWERTOOLS_SERVICE_NAME === 'aspay');
+      for (const variables of ours) {
+        expect(variables?.[ENV.bankApiUrl]).toMatch(/^https:\/\//);
+        expect(variables?.[ENV.bankSandboxApiUrl]).toMatch(/^https:\/\//);
+      }
+    }
+    const prodStage = stageConfig(appFor('prod'));
+    expect(prodStage.bankSandboxApiUrl).not.toBe(prodStage.bankApiUrl);
+  });
+
   it('gives every log group a retention period', () => {
     const groups = resources(dev, 'AWS::Logs::LogGroup');
     expect(groups.length).toBeGreaterThan(10);

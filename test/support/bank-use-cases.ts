@@ -1,5 +1,5 @@
 import type { BankRetrySettings } from '../../lambdas/core/config/bank';
-import type { PaymentRecord } from '../../lambdas/core/use-cases/ports';
+import type { Bank, Banks, PaymentRecord } from '../../lambdas/core/use-cases/ports';
 
 /** The clock of the bank use-case tests. */
 export const NOW = new Date('2026-03-01T12:00:00.000Z');
@@ -17,6 +17,7 @@ export function paymentRecord(state: Pick<PaymentRecord, 'status' | 'refundedAmo
   return {
     id: '7f0c3c56-3f0e-4c2c-9a43-2d6f1d3e8b10',
     merchantId: 'mer_test',
+    mode: 'test',
     amount: '25.0000',
     currency: 'USD',
     source: 'tok_success',
@@ -29,4 +30,17 @@ export function paymentRecord(state: Pick<PaymentRecord, 'status' | 'refundedAmo
     updatedAt: NOW,
     ...state,
   };
+}
+
+/** A bank that must never be called: every call throws. */
+export function unreachableBank(name: string): Bank {
+  const refuse = async (): Promise<never> => {
+    throw new Error(`${name} was called`);
+  };
+  return { charge: refuse, refund: refuse, lookupCharge: refuse };
+}
+
+/** The banks of a test-mode use-case test: `sandbox` answers, the live bank must never be reached. */
+export function sandboxOnly(sandbox: Bank): Banks {
+  return { test: sandbox, live: unreachableBank('the live bank') };
 }

@@ -1,11 +1,36 @@
 import { localEndpoints } from './local-stack';
 
-const { bankUrl } = localEndpoints();
+const { bankUrl, liveBankUrl } = localEndpoints();
 
-/** Charges the bank simulator accepted for one payment (its id is the charge's reference). */
-export async function chargesFor(paymentId: string): Promise<{ id: string; amount: string }[]> {
-  const response = await fetch(`${bankUrl}/admin/charges?reference=${paymentId}`);
-  return ((await response.json()) as { charges: { id: string; amount: string }[] }).charges;
+/** The local stack's two banks: the sandbox (test mode) and the live bank, each with a book of its own. */
+const BANK_URLS = { sandbox: bankUrl, live: liveBankUrl } as const;
+export type LocalBank = keyof typeof BANK_URLS;
+
+interface BankBook {
+  charges: { id: string; amount: string }[];
+  refunds: { id: string; chargeId: string; amount: string; idempotencyKey: string }[];
+}
+
+/** What a bank accepted: the charges of one payment (its id is their reference), and every refund. */
+async function bookOf(bank: LocalBank, paymentId = ''): Promise<BankBook> {
+  const response = await fetch(`${BANK_URLS[bank]}/admin/charges?reference=${paymentId}`);
+  return (await response.json()) as BankBook;
+}
+
+/** Charges a bank (the sandbox unless told) accepted for one payment (its id is the charge's reference). */
+export async function chargesFor(
+  paymentId: string,
+  bank: LocalBank = 'sandbox',
+): Promise<{ id: string; amount: string }[]> {
+  return (await bookOf(bank, paymentId)).charges;
+}
+
+/** The refunds a bank (the sandbox unless told) executed of one charge. */
+export async function bankRefundsOf(
+  chargeId: string,
+  bank: LocalBank = 'sandbox',
+): Promise<{ chargeId: string; amount: string }[]> {
+  return (await bookOf(bank)).refunds.filter((refund) => refund.chargeId === chargeId);
 }
 
 export async function setBankOutage(enabled: boolean): Promise<void> {

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { afterAll } from 'vitest';
 import { createPool } from '../../lambdas/core/adapters/postgres/pool';
 import { localSecretBox } from '../../lambdas/core/adapters/secrets/local-key';
-import { generateApiKey, hashApiKey } from '../../lambdas/core/domain/api-key';
+import { apiKeyPrefix, generateApiKey, hashApiKey } from '../../lambdas/core/domain/api-key';
 import { localEndpoints } from './local-stack';
 
 /** A pool on the local stack's database, closed after the test file. */
@@ -57,8 +57,8 @@ export async function expectRejected(
 export async function insertQuietPayment(client: pg.Pool | pg.ClientBase, amount = '25.00'): Promise<string> {
   const id = randomUUID();
   await client.query(
-    `INSERT INTO payments (id, merchant_id, idempotency_key, request_hash, amount, currency, status, source)
-     VALUES ($1, 'mer_demo_acme', $2, 'fixture', $3, 'USD', 'INITIATED', 'tok_success')`,
+    `INSERT INTO payments (id, merchant_id, mode, idempotency_key, request_hash, amount, currency, status, source)
+     VALUES ($1, 'mer_demo_acme', 'test', $2, 'fixture', $3, 'USD', 'INITIATED', 'tok_success')`,
     [id, randomUUID(), amount],
   );
   return id;
@@ -71,25 +71,29 @@ export function testSecretBox() {
 
 /**
  * A merchant of the test's own (so freezing or failing it disturbs no other test), with its webhook on the sink
- * and its secret sealed, as a registered merchant's is.
+ * and its secret sealed, as a registered merchant's is: `apiKey` is its test key, `liveApiKey` its live key.
  */
 export async function createTestMerchant(
   pool: pg.Pool,
-): Promise<{ id: string; apiKey: string; webhookSecret: string }> {
+): Promise<{ id: string; apiKey: string; liveApiKey: string; webhookSecret: string }> {
   const id = `mer_test_${randomUUID().slice(0, 8)}`;
   const apiKey = generateApiKey('test');
+  const liveApiKey = generateApiKey('live');
   const webhookSecret = `whsec_${randomUUID()}`;
   await pool.query(
-    `INSERT INTO merchants (id, name, api_key_hash, api_key_prefix, webhook_url, webhook_secret_sealed)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
+    `INSERT INTO merchants (id, name, test_api_key_hash, test_api_key_prefix, live_api_key_hash, live_api_key_prefix,
+       webhook_url, webhook_secret_sealed)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
     [
       id,
       `Test merchant ${id}`,
       hashApiKey(apiKey),
-      apiKey.slice(0, 12),
+      apiKeyPrefix(apiKey),
+      hashApiKey(liveApiKey),
+      apiKeyPrefix(liveApiKey),
       `${localEndpoints().webhookSinkUrl}/hooks/${id}`,
       await testSecretBox().seal(webhookSecret, id),
     ],
   );
-  return { id, apiKey, webhookSecret };
+  return { id, apiKey, liveApiKey, webhookSecret };
 }

@@ -3,6 +3,8 @@
  * variable named beside it (the README lists them).
  */
 
+import type { Mode } from '../domain/mode';
+import { ENV } from './environment';
 import { integerSetting as integer } from './settings';
 
 export interface BankSettings {
@@ -127,5 +129,12 @@ export function classifyBankAnswer(status: number, body: BankAnswerBody): BankAn
   return 'contract';
 }
 
-/** The DynamoDB item (in the idempotency table) that holds the breaker state shared by every Lambda instance. */
-export const BANK_BREAKER_STATE_ID = 'circuit-breaker#bank';
+/**
+ * Per mode, where the bank is (the environment variable holding its URL) and the DynamoDB item (in the
+ * idempotency table) holding its breaker state, shared by every Lambda instance: a sandbox outage never opens
+ * the live bank's breaker.
+ */
+export const BANKS: Readonly<Record<Mode, { urlVariable: string; breakerStateId: string }>> = {
+  live: { urlVariable: ENV.bankApiUrl, breakerStateId: 'circuit-breaker#bank' },
+  test: { urlVariable: ENV.bankSandboxApiUrl, breakerStateId: 'circuit-breaker#bank-sandbox' },
+};

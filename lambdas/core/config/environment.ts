@@ -25,10 +25,13 @@ export const ENV = {
   deadLetterQueueUrl: 'DLQ_URL',
   /** Endpoint override for ElasticMQ; unset in AWS. */
   sqsEndpoint: 'SQS_ENDPOINT',
+  /** The live bank: live-mode payments and refunds only. */
   bankApiUrl: 'BANK_API_URL',
   /** Each merchant's sustained request rate and burst on the API (cdk.json per stage; see rate-limits.ts). */
   merchantRequestsPerSecond: 'MERCHANT_REQUESTS_PER_SECOND',
   merchantRequestBurst: 'MERCHANT_REQUEST_BURST',
+  /** The bank's sandbox: test-mode payments and refunds only (they never reach the live bank). */
+  bankSandboxApiUrl: 'BANK_SANDBOX_API_URL',
   stage: 'ASPAY_STAGE',
   /** KMS key wrapping the data keys that seal merchants' webhook secrets (AWS). */
   webhookSecretsKeyId: 'WEBHOOK_SECRETS_KEY_ID',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { UnsupportedEventError } from './errors';
+import { isLivemode, type Mode, modeOfLivemode } from './mode';
 import { PAYMENT_STATUSES } from './payment';
 
 /**
@@ -9,7 +10,8 @@ import { PAYMENT_STATUSES } from './payment';
  * reported (to be skipped and logged), not treated as a failure.
  */
 
-export const EVENT_SCHEMA_VERSION = '1.0';
+/** 1.1 added `livemode` to the envelope. */
+export const EVENT_SCHEMA_VERSION = '1.1';
 const MAJOR_VERSION = EVENT_SCHEMA_VERSION.split('.')[0];
 
 const decimalString = z.string().regex(/^\d+(\.\d+)?$/);
@@ -83,6 +85,8 @@ const Envelope = z.object({
   occurredAt: z.iso.datetime(),
   paymentId: z.uuid(),
   merchantId: z.string().min(1),
+  /** Missing in events written before modes existed (1.0): read as test, see `modeOfLivemode`. */
+  livemode: z.boolean().optional(),
   data: z.unknown(),
 });
 
@@ -93,12 +97,19 @@ export interface EventEnvelope<T extends EventType = EventType> {
   occurredAt: string;
   paymentId: string;
   merchantId: string;
+  /** The payment's mode: true for live (Stripe's name; webhooks carry it as is). */
+  livemode: boolean;
   data: EventData<T>;
+}
+
+/** The mode of the payment an event is about. */
+export function modeOf(event: Pick<EventEnvelope, 'livemode'>): Mode {
+  return modeOfLivemode(event.livemode);
 }
 
 export function createEvent<T extends EventType>(
   type: T,
-  ids: { paymentId: string; merchantId: string },
+  ids: { paymentId: string; merchantId: string; mode: Mode },
   data: EventData<T>,
   now: Date,
 ): EventEnvelope<T> {
@@ -109,6 +120,7 @@ export function createEvent<T extends EventType>(
     occurredAt: now.toISOString(),
     paymentId: ids.paymentId,
     merchantId: ids.merchantId,
+    livemode: isLivemode(ids.mode),
     data: EVENT_DATA_SCHEMAS[type].parse(data) as EventData<T>,
   };
 }
@@ -134,5 +146,13 @@ export function readEvent(raw: unknown): ReadEvent {
   if (!data.success) {
     throw new UnsupportedEventError(`malformed ${type} data: ${data.error.issues[0]?.message ?? 'invalid'}`);
   }
-  return { kind: 'event', event: { ...envelope.data, type: type as EventType, data: data.data } };
+  return {
+    kind: 'event',
+    event: {
+      ...envelope.data,
+      livemode: envelope.data.livemode ?? false,
+      type: type as EventType,
+      data: data.data,
+    },
+  };
 }

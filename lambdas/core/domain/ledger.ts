@@ -1,3 +1,4 @@
+import type { Mode } from './mode';
 import { formatAmount, type Money, MoneyDecimal } from './money';
 
 /**
@@ -5,7 +6,8 @@ import { formatAmount, type Money, MoneyDecimal } from './money';
  * currency until it is owed to the merchant:
  * - a successful payment debits customer funds and credits the merchant's payable account;
  * - a refund (or a saga compensation) reverses that: debit the merchant's payable, credit customer funds.
- * Every entry balances and has one currency; the database re-checks both at commit.
+ * Every entry balances and has one currency; the database re-checks both at commit. Test and live money never
+ * meet: every account belongs to one mode (its id names it) and an entry posts only to accounts of its mode.
  */
 
 export type AccountKind = 'customer_funds' | 'merchant_payable';
@@ -15,6 +17,7 @@ export interface LedgerAccount {
   readonly id: string;
   readonly kind: AccountKind;
   readonly merchantId: string | null;
+  readonly mode: Mode;
   readonly currency: string;
 }
 
@@ -27,29 +30,48 @@ export interface Posting {
 
 export interface JournalEntryPlan {
   readonly kind: 'payment' | 'refund';
+  readonly mode: Mode;
   readonly currency: string;
   readonly description: string;
   readonly postings: readonly Posting[];
 }
 
-export function customerFunds(currency: string): LedgerAccount {
-  return { id: `customer_funds:${currency}`, kind: 'customer_funds', merchantId: null, currency };
+export function customerFunds(mode: Mode, currency: string): LedgerAccount {
+  return {
+    id: `customer_funds:${mode}:${currency}`,
+    kind: 'customer_funds',
+    merchantId: null,
+    mode,
+    currency,
+  };
 }
 
-export function merchantPayable(merchantId: string, currency: string): LedgerAccount {
-  return { id: `merchant_payable:${merchantId}:${currency}`, kind: 'merchant_payable', merchantId, currency };
+export function merchantPayable(merchantId: string, mode: Mode, currency: string): LedgerAccount {
+  return {
+    id: `merchant_payable:${merchantId}:${mode}:${currency}`,
+    kind: 'merchant_payable',
+    merchantId,
+    mode,
+    currency,
+  };
 }
 
-export function paymentEntry(paymentId: string, merchantId: string, amount: Money): JournalEntryPlan {
+export function paymentEntry(
+  paymentId: string,
+  merchantId: string,
+  mode: Mode,
+  amount: Money,
+): JournalEntryPlan {
   const currency = amount.currency.code;
   const value = formatAmount(amount);
   return {
     kind: 'payment',
+    mode,
     currency,
     description: `payment ${paymentId}`,
     postings: [
-      { account: customerFunds(currency), direction: 'debit', amount: value },
-      { account: merchantPayable(merchantId, currency), direction: 'credit', amount: value },
+      { account: customerFunds(mode, currency), direction: 'debit', amount: value },
+      { account: merchantPayable(merchantId, mode, currency), direction: 'credit', amount: value },
     ],
   };
 }
@@ -57,6 +79,7 @@ export function paymentEntry(paymentId: string, merchantId: string, amount: Mone
 export function refundEntry(
   paymentId: string,
   merchantId: string,
+  mode: Mode,
   refund: Money,
   reason: string,
 ): JournalEntryPlan {
@@ -64,20 +87,21 @@ export function refundEntry(
   const value = formatAmount(refund);
   return {
     kind: 'refund',
+    mode,
     currency,
     description: `refund of payment ${paymentId}: ${reason}`,
     postings: [
-      { account: merchantPayable(merchantId, currency), direction: 'debit', amount: value },
-      { account: customerFunds(currency), direction: 'credit', amount: value },
+      { account: merchantPayable(merchantId, mode, currency), direction: 'debit', amount: value },
+      { account: customerFunds(mode, currency), direction: 'credit', amount: value },
     ],
   };
 }
 
-/** True when the postings' debits equal their credits and they share the entry's currency. */
+/** True when the postings' debits equal their credits and they share the entry's currency and mode. */
 export function isBalanced(entry: JournalEntryPlan): boolean {
   let balance = new MoneyDecimal(0);
   for (const posting of entry.postings) {
-    if (posting.account.currency !== entry.currency) return false;
+    if (posting.account.currency !== entry.currency || posting.account.mode !== entry.mode) return false;
     balance = posting.direction === 'debit' ? balance.plus(posting.amount) : balance.minus(posting.amount);
   }
   return entry.postings.length >= 2 && balance.isZero();

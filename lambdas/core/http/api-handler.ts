@@ -2,10 +2,11 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { asDependencyUnavailable } from '../adapters/postgres/database-unavailable';
 import { merchantRequestRate } from '../config/rate-limits';
 import { MAX_REQUEST_BODY_BYTES } from '../config/routes';
+import { isMode } from '../domain/mode';
 import { RateLimitedError } from '../domain/rate-limit';
 import { logger, withObservability } from '../observability';
 import { admitMerchantRequest } from '../use-cases/admit-merchant-request';
-import type { RequestRateLimiter } from '../use-cases/ports';
+import type { MerchantScope, RequestRateLimiter } from '../use-cases/ports';
 import {
   MalformedJsonError,
   PayloadTooLargeError,
@@ -53,11 +54,14 @@ function parseBody(event: APIGatewayProxyEvent, headers: Record<string, string |
   }
 }
 
-/** The merchant the Lambda authorizer authenticated (its context travels in the proxy event). */
-export function authenticatedMerchant(event: APIGatewayProxyEvent): string {
-  const merchantId = event.requestContext.authorizer?.merchantId;
-  if (typeof merchantId !== 'string' || merchantId === '') throw new UnauthenticatedError();
-  return merchantId;
+/**
+ * The merchant the Lambda authorizer authenticated and its key's mode (the authorizer's context travels in the
+ * proxy event). A context without a mode is refused, never taken for either mode.
+ */
+export function authenticatedMerchant(event: APIGatewayProxyEvent): MerchantScope {
+  const { merchantId, mode } = event.requestContext.authorizer ?? {};
+  if (typeof merchantId !== 'string' || merchantId === '' || !isMode(mode)) throw new UnauthenticatedError();
+  return { merchantId, mode };
 }
 
 /**
@@ -86,8 +90,8 @@ export function apiHandler(
 ) {
   const run = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     const requestId = event.requestContext.requestId;
-    const merchantId = event.requestContext.authorizer?.merchantId;
-    logger.appendKeys({ requestId, merchantId });
+    const { merchantId, mode } = event.requestContext.authorizer ?? {};
+    logger.appendKeys({ requestId, merchantId, mode });
     try {
       await admitMerchant(rateLimiter, merchantId);
       const headers = lowerCaseHeaders(event.headers);

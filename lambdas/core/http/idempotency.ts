@@ -8,6 +8,7 @@ import {
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { IDEMPOTENCY_TABLE } from '../config/idempotency';
 import { IdempotencyKeyReusedError } from '../use-cases/errors';
+import type { MerchantScope } from '../use-cases/ports';
 import type { ApiRequest, ApiResponse } from './api-handler';
 import { IdempotencyInProgressError, IdempotencyKeyMissingError } from './errors';
 
@@ -41,14 +42,19 @@ export function hashForLogs(key: string): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 16);
 }
 
+/** What Powertools keys a request by: the same key from two merchants, or in test and live, never collides. */
+export function idempotencyScope(scope: MerchantScope, key: string): string {
+  return `${scope.merchantId}#${scope.mode}#${key}`;
+}
+
 interface IdempotentCall {
-  /** Merchant-scoped key: the same key from two merchants never collides. */
+  /** See `idempotencyScope`. */
   scope: string;
   fingerprint: string;
 }
 
 /**
- * Runs `execute` at most once per merchant and idempotency key for 24 h (Powertools idempotency on DynamoDB).
+ * Runs `execute` at most once per merchant, mode and idempotency key for 24 h (Powertools idempotency on DynamoDB).
  * A repeat with the same body replays the first response with `Idempotent-Replayed: true`; a repeat with
  * another body is a 422; a repeat while the first is still running is a 409 the client can retry. Only a
  * returned response is stored: when `execute` throws (a 503 while the database is away included), Powertools
@@ -57,7 +63,7 @@ interface IdempotentCall {
  */
 export async function idempotentResponse(
   options: { persistenceStore: BasePersistenceLayer; operation: string },
-  request: ApiRequest & { merchantId: string },
+  request: ApiRequest & { scope: MerchantScope },
   key: string,
   fingerprint: string,
   execute: () => Promise<ApiResponse>,
@@ -78,7 +84,7 @@ export async function idempotentResponse(
     { persistenceStore: options.persistenceStore, config, keyPrefix: options.operation },
   );
   try {
-    const response = await once({ scope: `${request.merchantId}#${key}`, fingerprint });
+    const response = await once({ scope: idempotencyScope(request.scope, key), fingerprint });
     return executed
       ? response
       : { ...response, headers: { ...response.headers, 'idempotent-replayed': 'true' } };

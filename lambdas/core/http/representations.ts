@@ -1,3 +1,4 @@
+import { isLivemode } from '../domain/mode';
 import { formatAmount, moneyFromStored } from '../domain/money';
 import type { PaymentRecord, RefundRecord, StatusChangeRecord } from '../use-cases/ports';
 import type { Payment, Refund } from './schemas';
@@ -12,6 +13,7 @@ export function paymentRepresentation(payment: PaymentRecord, history?: StatusCh
     id: payment.id,
     object: 'payment',
     merchantId: payment.merchantId,
+    livemode: isLivemode(payment.mode),
     status: payment.status,
     amount: decimal(payment.amount, payment.currency),
     currency: payment.currency,
@@ -40,6 +42,7 @@ export function refundRepresentation(refund: RefundRecord, payment: PaymentRecor
   return {
     id: refund.id,
     object: 'refund',
+    livemode: isLivemode(payment.mode),
     paymentId: refund.paymentId,
     amount: decimal(refund.amount, refund.currency),
     currency: refund.currency,

@@ -86,11 +86,16 @@ const StatusChange = z.object({
   occurredAt: z.iso.datetime(),
 });
 
+const livemode = z
+  .boolean()
+  .meta({ description: 'True in live mode (made with a live key), false in test mode (the bank sandbox).' });
+
 export const Payment = z
   .object({
     id: z.uuid(),
     object: z.literal('payment'),
     merchantId: z.string(),
+    livemode,
     status: z.enum(PAYMENT_STATUSES),
     amount: decimalString,
     currency: currencyCode,
@@ -120,6 +125,7 @@ export const Refund = z
   .object({
     id: z.uuid(),
     object: z.literal('refund'),
+    livemode,
     paymentId: z.uuid(),
     amount: decimalString,
     currency: currencyCode,
@@ -134,12 +140,14 @@ export const Balance = z
   .object({
     object: z.literal('balance'),
     merchantId: z.string(),
+    livemode,
     payable: z
       .array(
         z.object({ currency: currencyCode, amount: z.string().meta({ description: 'Decimal string.' }) }),
       )
       .meta({
-        description: 'What ASPay owes the merchant per currency, from the ledger (payments minus refunds).',
+        description:
+          "What ASPay owes the merchant per currency in the key's mode, from the ledger (payments minus refunds).",
       }),
   })
   .meta({ id: 'Balance' });

@@ -58,6 +58,7 @@ export async function notifyMerchant(
       id: event.eventId,
       type: event.type,
       createdAt: event.occurredAt,
+      livemode: event.livemode,
       data: { paymentId: event.paymentId, ...event.data },
     }),
   };

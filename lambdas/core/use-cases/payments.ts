@@ -3,7 +3,7 @@ import { createEvent } from '../domain/events';
 import { formatAmount, moneyFromStored, parseMoney } from '../domain/money';
 import { type PaymentStatus, planRefund } from '../domain/payment';
 import { IdempotencyKeyReusedError, PaymentNotFoundError } from './errors';
-import type { PaymentRecord, PaymentStore, RefundRecord, StatusChangeRecord } from './ports';
+import type { MerchantScope, PaymentRecord, PaymentStore, RefundRecord, StatusChangeRecord } from './ports';
 
 export type Clock = () => Date;
 const systemClock: Clock = () => new Date();
@@ -21,8 +21,7 @@ export function paymentSnapshot(payment: PaymentRecord) {
   };
 }
 
-export interface CreatePaymentCommand {
-  merchantId: string;
+export interface CreatePaymentCommand extends MerchantScope {
   idempotencyKey: string;
   /** Fingerprint of the request body: a reused key with another body is refused. */
   requestHash: string;
@@ -48,6 +47,7 @@ export async function createPayment(
     {
       id: randomUUID(),
       merchantId: command.merchantId,
+      mode: command.mode,
       idempotencyKey: command.idempotencyKey,
       requestHash: command.requestHash,
       amount: formatAmount(money),
@@ -60,7 +60,7 @@ export async function createPayment(
     (created) =>
       createEvent(
         'payment.initiated',
-        { paymentId: created.id, merchantId: created.merchantId },
+        { paymentId: created.id, merchantId: created.merchantId, mode: created.mode },
         paymentSnapshot(created),
         clock(),
       ),
@@ -72,24 +72,23 @@ export async function createPayment(
 
 export async function getPayment(
   store: PaymentStore,
-  merchantId: string,
+  scope: MerchantScope,
   paymentId: string,
 ): Promise<{ payment: PaymentRecord; history: StatusChangeRecord[] }> {
-  const payment = await store.find(merchantId, paymentId);
+  const payment = await store.find(scope, paymentId);
   if (!payment) throw new PaymentNotFoundError();
   return { payment, history: await store.history(payment.id) };
 }
 
 export function listPayments(
   store: PaymentStore,
-  merchantId: string,
+  scope: MerchantScope,
   query: { limit: number; startingAfter?: string; status?: PaymentStatus },
 ) {
-  return store.list(merchantId, query);
+  return store.list(scope, query);
 }
 
-export interface RefundCommand {
-  merchantId: string;
+export interface RefundCommand extends MerchantScope {
   paymentId: string;
   idempotencyKey: string;
   requestHash: string;
@@ -110,7 +109,7 @@ export async function refundPayment(
   clock: Clock = systemClock,
 ): Promise<{ refund: RefundRecord; payment: PaymentRecord; created: boolean }> {
   const result = await store.refund(
-    command.merchantId,
+    { merchantId: command.merchantId, mode: command.mode },
     command.paymentId,
     command.idempotencyKey,
     (payment) => {
@@ -135,7 +134,7 @@ export async function refundPayment(
         statusAfter: plan.statusAfter,
         event: createEvent(
           'payment.refunded',
-          { paymentId: payment.id, merchantId: payment.merchantId },
+          { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
           {
             refundId,
             amount: formatAmount(plan.refund),

@@ -1,13 +1,22 @@
 import type { EventEnvelope } from '../domain/events';
 import type { JournalEntryPlan } from '../domain/ledger';
+import type { Mode } from '../domain/mode';
 import type { PaymentStatus } from '../domain/payment';
 import type { RequestRate } from '../domain/rate-limit';
 
 /** The interfaces through which use cases reach storage; adapters implement them, functions wire them. */
 
+/** Whose objects a request may see: the merchant's, in its key's mode. */
+export interface MerchantScope {
+  readonly merchantId: string;
+  readonly mode: Mode;
+}
+
 export interface PaymentRecord {
   readonly id: string;
   readonly merchantId: string;
+  /** The mode of the key that created it, for good. */
+  readonly mode: Mode;
   readonly status: PaymentStatus;
   /** NUMERIC as PostgreSQL renders it (e.g. "10.5000"); never a JS number. */
   readonly amount: string;
@@ -43,6 +52,7 @@ export interface RefundRecord {
 export interface NewPayment {
   readonly id: string;
   readonly merchantId: string;
+  readonly mode: Mode;
   readonly idempotencyKey: string;
   readonly requestHash: string;
   readonly amount: string;
@@ -74,16 +84,18 @@ export interface RefundDecision {
 export interface PaymentStore {
   /**
    * Writes the payment, its first history row and its `payment.initiated` outbox row in one transaction.
-   * When the merchant already used the idempotency key, writes nothing and returns the existing payment.
+   * When the merchant already used the idempotency key in this mode, writes nothing and returns the existing
+   * payment.
    */
   create(
     payment: NewPayment,
     initiated: (created: PaymentRecord) => EventEnvelope,
   ): Promise<{ payment: PaymentRecord; created: boolean }>;
-  find(merchantId: string, paymentId: string): Promise<PaymentRecord | undefined>;
+  /** Undefined for another merchant's payment and for a payment of the other mode alike. */
+  find(scope: MerchantScope, paymentId: string): Promise<PaymentRecord | undefined>;
   history(paymentId: string): Promise<StatusChangeRecord[]>;
   list(
-    merchantId: string,
+    scope: MerchantScope,
     query: { limit: number; startingAfter?: string; status?: PaymentStatus },
   ): Promise<{ payments: PaymentRecord[]; hasMore: boolean }>;
   /**
@@ -92,7 +104,7 @@ export interface PaymentStore {
    * one transaction. A key already used returns the existing refund and writes nothing.
    */
   refund(
-    merchantId: string,
+    scope: MerchantScope,
     paymentId: string,
     idempotencyKey: string,
     decide: (payment: PaymentRecord) => RefundDecision,
@@ -100,8 +112,8 @@ export interface PaymentStore {
 }
 
 export interface MerchantDirectory {
-  /** The merchant owning the API key with this SHA-256 hash, if any. */
-  findByApiKeyHash(apiKeyHash: string): Promise<{ id: string } | undefined>;
+  /** The merchant owning the API key with this SHA-256 hash, if any, and the mode the key is stored for. */
+  findByApiKeyHash(apiKeyHash: string): Promise<{ id: string; mode: Mode } | undefined>;
 }
 
 /** A shared request budget per key (a merchant): every Lambda instance draws on the same one. */
@@ -117,8 +129,7 @@ export interface MerchantRegistry {
   create(merchant: {
     id: string;
     name: string;
-    apiKeyHash: string;
-    apiKeyPrefix: string;
+    apiKeys: Record<Mode, { hash: string; prefix: string }>;
     /** The webhook endpoint, its signing secret sealed (never stored in plain text). */
     webhook?: { url: string; sealedSecret: string };
   }): Promise<void>;
@@ -188,6 +199,9 @@ export interface Bank {
   /** Reconciliation: the outcome of the charge sent with this idempotency key, if the bank has one. */
   lookupCharge(idempotencyKey: string): Promise<ChargeLookup>;
 }
+
+/** The bank per mode: the live bank for live payments, its sandbox for test payments. */
+export type Banks = Readonly<Record<Mode, Bank>>;
 
 export interface PublishableEvent {
   readonly eventId: string;
@@ -309,6 +323,8 @@ export interface ConsumedRecord {
 
 /** A recorded refund claimed for one bank call, with what the bank needs. */
 export interface RefundClaim {
+  /** Its payment's mode: which bank executes it. */
+  readonly mode: Mode;
   readonly chargeId: string;
   readonly amount: string;
   readonly currency: string;
@@ -336,7 +352,7 @@ export interface RefundExecutions {
   markExecuted(
     refundId: string,
     bankRefundId: string,
-    event: (refund: { paymentId: string; merchantId: string }) => EventEnvelope,
+    event: (refund: { paymentId: string; merchantId: string; mode: Mode }) => EventEnvelope,
   ): Promise<void>;
   /**
    * Locks the payment, marks the refund FAILED with `reason`, and writes what `decide` plans: the payment's
@@ -371,8 +387,8 @@ export interface LedgerStore {
   ): Promise<boolean>;
   /** Why the merchant's ledger accounts are frozen, if they are. */
   frozenReason(merchantId: string): Promise<string | undefined>;
-  /** The merchant's payable balance per currency (credits minus debits). */
-  balances(merchantId: string): Promise<{ currency: string; balance: string }[]>;
+  /** The merchant's payable balance in one mode, per currency (credits minus debits). */
+  balances(scope: MerchantScope): Promise<{ currency: string; balance: string }[]>;
 }
 
 export interface WebhookEndpoint {

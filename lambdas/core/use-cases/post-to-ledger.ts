@@ -1,5 +1,5 @@
 import { AspayError } from '../domain/errors';
-import { createEvent, type EventEnvelope } from '../domain/events';
+import { createEvent, type EventEnvelope, modeOf } from '../domain/events';
 import { paymentEntry, refundEntry } from '../domain/ledger';
 import { parseMoney } from '../domain/money';
 import type { Clock } from './payments';
@@ -32,14 +32,15 @@ export async function postToLedger(
   event: EventEnvelope,
   clock: Clock,
 ): Promise<LedgerOutcome> {
-  const source = { eventId: event.eventId, paymentId: event.paymentId, merchantId: event.merchantId };
+  const mode = modeOf(event);
+  const source = { eventId: event.eventId, paymentId: event.paymentId, merchantId: event.merchantId, mode };
   if (event.type === 'payment.succeeded') {
     const data = event.data as EventEnvelope<'payment.succeeded'>['data'];
     const frozen = await ledger.frozenReason(event.merchantId);
     if (!frozen) {
       return ledger.post(
         source,
-        paymentEntry(event.paymentId, event.merchantId, parseMoney(data.amount, data.currency)),
+        paymentEntry(event.paymentId, event.merchantId, mode, parseMoney(data.amount, data.currency)),
       );
     }
     const reason = `merchant account frozen: ${frozen}`;
@@ -57,6 +58,7 @@ export async function postToLedger(
     const entry = refundEntry(
       event.paymentId,
       event.merchantId,
+      mode,
       parseMoney(data.amount, data.currency),
       `refund ${data.refundId} executed as ${data.bankRefundId}`,
     );

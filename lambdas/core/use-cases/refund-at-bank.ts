@@ -1,11 +1,11 @@
 import { type BankRetrySettings, nextBankAttemptAt } from '../config/bank';
 import { RefundExceedsAvailableError, RefundNotAllowedError } from '../domain/errors';
-import { createEvent, type EventEnvelope } from '../domain/events';
+import { createEvent, type EventEnvelope, modeOf } from '../domain/events';
 import { formatAmount, moneyFromStored } from '../domain/money';
 import { planRefundFailure, type RefundFailure, refundFailureReason } from '../domain/payment';
 import { releasingClaimOnFailure } from './bank-claims';
 import { type Clock, refundPayment } from './payments';
-import type { Bank, PaymentStore, RefundClaim, RefundExecutions } from './ports';
+import type { Banks, PaymentStore, RefundClaim, RefundExecutions } from './ports';
 
 /**
  * The saga's compensation (choreography): the ledger could not post a SUCCESS payment, so the processor
@@ -23,6 +23,7 @@ export async function compensatePayment(
       store,
       {
         merchantId: failure.merchantId,
+        mode: modeOf(failure),
         paymentId: failure.paymentId,
         idempotencyKey: `compensation:${failure.data.failedEventId}`,
         requestHash: `compensation:${failure.data.failedEventId}`,
@@ -42,7 +43,8 @@ export async function compensatePayment(
 
 export interface RefundExecutionDeps {
   readonly executions: RefundExecutions;
-  readonly bank: Bank;
+  /** Chosen by the payment's mode: a test refund never reaches the live bank. */
+  readonly banks: Banks;
   readonly settings: BankRetrySettings;
   readonly clock: Clock;
 }
@@ -77,7 +79,7 @@ async function failRefund(
       statusAfter: plan.statusAfter,
       event: createEvent(
         'payment.refund_failed',
-        { paymentId: payment.id, merchantId: payment.merchantId },
+        { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
         {
           refundId,
           amount,
@@ -116,7 +118,7 @@ async function executeClaimed(
   refundId: string,
   claim: RefundClaim,
 ): Promise<RefundExecutionResult> {
-  const outcome = await deps.bank.refund({
+  const outcome = await deps.banks[claim.mode].refund({
     chargeId: claim.chargeId,
     refundId,
     amount: formatAmount(moneyFromStored(claim.amount, claim.currency)),

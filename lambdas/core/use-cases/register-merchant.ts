@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { type ApiKeyMode, apiKeyPrefix, generateApiKey, hashApiKey } from '../domain/api-key';
+import { apiKeyPrefix, generateApiKey, hashApiKey } from '../domain/api-key';
+import type { Mode } from '../domain/mode';
 import { checkWebhookUrl } from '../domain/webhook-url';
 import type { MerchantRegistry, SecretSealer } from './ports';
 
@@ -12,35 +13,34 @@ export interface WebhookRegistration {
 }
 
 /**
- * Registers a merchant and returns its API key, and its webhook signing secret when it has an endpoint. Both
- * are shown this once: only the key's hash and the sealed secret are stored. The URL is checked against the
- * webhook URL policy (https for live merchants, no private or metadata addresses) before anything is written;
- * the sender checks it again, with the host name resolved, at every delivery.
+ * Registers a merchant and returns its two API keys, one per mode (Stripe's model: one account, a test key
+ * to build against the bank sandbox, a live key for real payments), and its webhook signing secret when it has
+ * an endpoint. They are shown this once: only the keys' hashes and the sealed secret are stored. The endpoint
+ * receives both modes' notices, live ones among them, so it must use https (no private or metadata addresses)
+ * before anything is written; the sender checks it again, with the host name resolved, at every delivery.
  */
 export async function registerMerchant(
   registry: MerchantRegistry,
   name: string,
-  mode: ApiKeyMode,
   webhook?: WebhookRegistration,
-): Promise<{ merchantId: string; apiKey: string; webhookSecret?: string }> {
+): Promise<{ merchantId: string; apiKeys: Record<Mode, string>; webhookSecret?: string }> {
   const trimmed = name.trim();
   if (trimmed.length === 0 || trimmed.length > 200)
     throw new Error('a merchant name has 1 to 200 characters');
   const url =
-    webhook &&
-    checkWebhookUrl(webhook.url, { requireHttps: mode === 'live', allowedHosts: webhook.allowedHosts }).href;
+    webhook && checkWebhookUrl(webhook.url, { requireHttps: true, allowedHosts: webhook.allowedHosts }).href;
   const merchantId = `mer_${randomBytes(12).toString('hex')}`;
-  const apiKey = generateApiKey(mode);
+  const apiKeys = { test: generateApiKey('test'), live: generateApiKey('live') };
+  const stored = (apiKey: string) => ({ hash: hashApiKey(apiKey), prefix: apiKeyPrefix(apiKey) });
   const webhookSecret = webhook && `whsec_${randomBytes(24).toString('hex')}`;
   await registry.create({
     id: merchantId,
     name: trimmed,
-    apiKeyHash: hashApiKey(apiKey),
-    apiKeyPrefix: apiKeyPrefix(apiKey),
+    apiKeys: { test: stored(apiKeys.test), live: stored(apiKeys.live) },
     webhook:
       url && webhookSecret
         ? { url, sealedSecret: await webhook.sealer.seal(webhookSecret, merchantId) }
         : undefined,
   });
-  return webhookSecret ? { merchantId, apiKey, webhookSecret } : { merchantId, apiKey };
+  return webhookSecret ? { merchantId, apiKeys, webhookSecret } : { merchantId, apiKeys };
 }

@@ -5,7 +5,7 @@ import { assertTransition } from '../domain/payment';
 import { releasingClaimOnFailure } from './bank-claims';
 import type { Clock } from './payments';
 import { paymentSnapshot } from './payments';
-import type { Bank, BankAttemptClaim, PaymentLifecycle, PaymentRecord } from './ports';
+import type { BankAttemptClaim, Banks, PaymentLifecycle, PaymentRecord } from './ports';
 
 export type SettlementResult =
   | 'succeeded'
@@ -20,7 +20,8 @@ export type SettlementResult =
 
 export interface SettlementDeps {
   readonly lifecycle: PaymentLifecycle;
-  readonly bank: Bank;
+  /** Chosen by the payment's mode: a test payment never reaches the live bank. */
+  readonly banks: Banks;
   readonly settings: BankRetrySettings;
   readonly clock: Clock;
 }
@@ -39,7 +40,7 @@ async function move(
     event: (updated) =>
       createEvent(
         type,
-        { paymentId: updated.id, merchantId: updated.merchantId },
+        { paymentId: updated.id, merchantId: updated.merchantId, mode: updated.mode },
         {
           ...paymentSnapshot(updated),
           ...(change.reason ? { reason: change.reason } : {}),
@@ -66,7 +67,7 @@ async function defer(deps: SettlementDeps, claim: BankAttemptClaim, counted = tr
  * from the customer); while the bank cannot answer, the payment keeps waiting.
  */
 async function reconcile(deps: SettlementDeps, claim: BankAttemptClaim): Promise<SettlementResult> {
-  const found = await deps.bank.lookupCharge(claim.payment.id);
+  const found = await deps.banks[claim.payment.mode].lookupCharge(claim.payment.id);
   switch (found.kind) {
     case 'approved':
       return (await move(deps, claim.payment, 'SUCCESS', { bankChargeId: found.chargeId }))
@@ -111,7 +112,7 @@ export async function chargeAndSettle(
 async function settleClaimed(deps: SettlementDeps, claim: BankAttemptClaim): Promise<SettlementResult> {
   if (claim.bankAttempts >= deps.settings.giveUpAfterAttempts) return reconcile(deps, claim);
   const claimed = claim.payment;
-  const outcome = await deps.bank.charge({
+  const outcome = await deps.banks[claimed.mode].charge({
     paymentId: claimed.id,
     amount: formatAmount(moneyFromStored(claimed.amount, claimed.currency)),
     currency: claimed.currency,

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -75,7 +81,34 @@ function send(response: ServerResponse, { status, body }: Outcome): void {
 /** Sources whose charges the bank approves (the refund tokens differ only in what refunds of them do). */
 const APPROVED_SOURCES = new Set(['tok_success', 'tok_refund_rejected', 'tok_refund_error']);
 
-export function createBankSimulator({ latency, hangMs = 10 * 60_000 }: BankSimulatorOptions): Server {
+export function createBankSimulator(options: BankSimulatorOptions): Server {
+  return createServer(bankSimulator(options));
+}
+
+/** Where the local stack's live bank answers, beside its sandbox at the root of the same server. */
+export const LIVE_BANK_PATH = '/live';
+
+/**
+ * The bank's sandbox at `/` and its live bank under `/live`: two banks with books of their own (a charge in
+ * one is unknown to the other), so a test can tell which one a payment reached.
+ */
+export function createSandboxAndLiveBank(options: BankSimulatorOptions): Server {
+  const sandbox = bankSimulator(options);
+  const live = bankSimulator(options);
+  return createServer((request, response) => {
+    const url = request.url ?? '/';
+    if (
+      url !== LIVE_BANK_PATH &&
+      !url.startsWith(`${LIVE_BANK_PATH}/`) &&
+      !url.startsWith(`${LIVE_BANK_PATH}?`)
+    )
+      return sandbox(request, response);
+    request.url = url.slice(LIVE_BANK_PATH.length) || '/';
+    return live(request, response);
+  });
+}
+
+function bankSimulator({ latency, hangMs = 10 * 60_000 }: BankSimulatorOptions): RequestListener {
   const charges: Charge[] = [];
   const refunds: {
     id: string;
@@ -176,7 +209,7 @@ export function createBankSimulator({ latency, hangMs = 10 * 60_000 }: BankSimul
     return { status: 201, body: { status: 'refunded', refundId: accepted.id } };
   }
 
-  return createServer(async (request, response) => {
+  return async (request, response) => {
     try {
       const url = new URL(request.url ?? '/', 'http://bank');
       const key = request.headers['idempotency-key'];
@@ -222,5 +255,5 @@ export function createBankSimulator({ latency, hangMs = 10 * 60_000 }: BankSimul
     } catch {
       send(response, { status: 400, body: { error: 'bad_request' } });
     }
-  });
+  };
 }

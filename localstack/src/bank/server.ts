@@ -1,10 +1,13 @@
-/** Runs the bank simulator on ASPAY_BANK_PORT with the latency from ASPAY_BANK_LATENCY_MS. */
+/**
+ * Runs the bank simulator on ASPAY_BANK_PORT with the latency from ASPAY_BANK_LATENCY_MS: the sandbox (test
+ * mode) at its root, the live bank under /live.
+ */
 import { localPorts } from '../settings';
 import { serve } from '../support/serve';
-import { createBankSimulator, parseLatency } from './bank-simulator';
+import { createSandboxAndLiveBank, parseLatency } from './bank-simulator';
 
 serve(
-  createBankSimulator({ latency: parseLatency(process.env.ASPAY_BANK_LATENCY_MS) }),
+  createSandboxAndLiveBank({ latency: parseLatency(process.env.ASPAY_BANK_LATENCY_MS) }),
   localPorts().bank,
   'bank simulator',
 );

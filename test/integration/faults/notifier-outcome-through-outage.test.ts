@@ -44,7 +44,7 @@ describe('the notifier when the database goes away as the merchant answers', () 
     ]);
     const event = createEvent(
       'payment.succeeded',
-      { paymentId: randomUUID(), merchantId: merchant.id },
+      { paymentId: randomUUID(), merchantId: merchant.id, mode: 'test' },
       { amount: '12.00', currency: 'USD', status: 'SUCCESS', source: 'tok_success' },
       new Date(),
     );

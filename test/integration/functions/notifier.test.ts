@@ -60,7 +60,7 @@ describe('the notifier after an invocation died mid-delivery', () => {
     const paymentId = randomUUID();
     const event = createEvent(
       'payment.succeeded',
-      { paymentId, merchantId: merchant.id },
+      { paymentId, merchantId: merchant.id, mode: 'test' },
       { amount: '12.00', currency: 'USD', status: 'SUCCESS', source: 'tok_success' },
       new Date(),
     );

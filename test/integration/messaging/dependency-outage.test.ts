@@ -54,7 +54,7 @@ async function captureEvent() {
   const paymentId = await insertQuietPayment(db, '31.00');
   const event = createEvent(
     'payment.succeeded',
-    { paymentId, merchantId: 'mer_demo_acme' },
+    { paymentId, merchantId: 'mer_demo_acme', mode: 'test' },
     { amount: '31.00', currency: 'USD', status: 'SUCCESS', source: 'tok_success' },
     new Date(),
   );

@@ -75,7 +75,7 @@ describe("a payment's events across a dead letter", () => {
     );
 
     const paymentId = await insertQuietPayment(db, '25.00');
-    const ids = { paymentId, merchantId: 'mer_demo_acme' };
+    const ids = { paymentId, merchantId: 'mer_demo_acme', mode: 'test' } as const;
     const capture = createEvent(
       'payment.succeeded',
       ids,
@@ -142,8 +142,8 @@ describe("a payment's events across a dead letter", () => {
     await db.query("UPDATE payments SET status = 'PENDING' WHERE id = $1", [paymentId]);
     await db.query("UPDATE payments SET status = 'SUCCESS' WHERE id = $1", [paymentId]);
     await db.query(
-      `INSERT INTO refunds (id, payment_id, merchant_id, idempotency_key, request_hash, amount, currency, status, executed_at)
-       VALUES ($1, $2, 'mer_demo_acme', $3, 'test', 25.00, 'USD', 'EXECUTED', now())`,
+      `INSERT INTO refunds (id, payment_id, merchant_id, mode, idempotency_key, request_hash, amount, currency, status, executed_at)
+       VALUES ($1, $2, 'mer_demo_acme', 'test', $3, 'test', 25.00, 'USD', 'EXECUTED', now())`,
       [refundId, paymentId, `payment-order-${refundId}`],
     );
     await db.query("UPDATE payments SET status = 'REFUNDED', refunded_amount = amount WHERE id = $1", [

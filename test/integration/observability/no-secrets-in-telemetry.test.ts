@@ -86,15 +86,13 @@ describe('what the functions log and trace', () => {
     const environment = handlerEnvironment(endpoints);
     const functions = await tracedFunctions({ ...environment, ...VERBOSE });
 
-    const registered = await functions.invoke('create-merchant', {
-      name: 'Telemetry test merchant',
-      mode: 'test',
-    });
-    const newKey = resultOf<{ apiKey: string }>(registered).apiKey;
+    const registered = await functions.invoke('create-merchant', { name: 'Telemetry test merchant' });
+    const newKeys = resultOf<{ apiKeys: { test: string; live: string } }>(registered).apiKeys;
+    const newKey = newKeys.test;
     expect(newKey).toMatch(/^sk_test_/);
     expect(await functions.invoke('authorizer', authorizerEvent(newKey))).toHaveProperty('result');
-    expect(await functions.invoke('authorizer', authorizerEvent(unknownKey))).toEqual({
-      error: 'Unauthorized',
+    expect(await functions.invoke('authorizer', authorizerEvent(unknownKey))).toMatchObject({
+      result: { policyDocument: { Statement: [{ Effect: 'Deny' }] } },
     });
 
     const paymentRequest = {
@@ -138,7 +136,7 @@ describe('what the functions log and trace', () => {
     // A receipt to the merchant's endpoint, signed with its webhook secret, carrying the customer's e-mail.
     const succeeded = createEvent(
       'payment.succeeded',
-      { paymentId: randomUUID(), merchantId: merchant.id },
+      { paymentId: randomUUID(), merchantId: merchant.id, mode: 'test' },
       {
         amount: '12.50',
         currency: 'USD',
@@ -174,7 +172,8 @@ describe('what the functions log and trace', () => {
     const databaseUrl = new URL(environment.DATABASE_URL ?? '');
     expect(
       leaked(telemetry, {
-        'the new API key': newKey,
+        'the new test API key': newKey,
+        'the new live API key': newKeys.live,
         "the merchant's API key": merchant.apiKey,
         'the unknown API key': unknownKey,
         'the webhook secret': merchant.webhookSecret,

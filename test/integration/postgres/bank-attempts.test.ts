@@ -7,6 +7,7 @@ import {
 } from '../../../lambdas/core/adapters/postgres/payment-store';
 import { chargeAndSettle } from '../../../lambdas/core/use-cases/settle-payment';
 import { privateBankSimulator, testHttpBank } from '../../support/bank-simulator';
+import { sandboxOnly } from '../../support/bank-use-cases';
 import {
   expectRejected,
   inRolledBackTransaction,
@@ -42,8 +43,14 @@ describe('bank attempts in PostgreSQL', () => {
     if (!payment) throw new Error('fixture missing');
 
     const results = await Promise.all([
-      chargeAndSettle({ lifecycle, bank, settings: SETTINGS, clock: () => new Date() }, payment),
-      chargeAndSettle({ lifecycle, bank, settings: SETTINGS, clock: () => new Date() }, payment),
+      chargeAndSettle(
+        { lifecycle, banks: sandboxOnly(bank), settings: SETTINGS, clock: () => new Date() },
+        payment,
+      ),
+      chargeAndSettle(
+        { lifecycle, banks: sandboxOnly(bank), settings: SETTINGS, clock: () => new Date() },
+        payment,
+      ),
     ]);
 
     expect(results.sort()).toEqual(['claimed_elsewhere', 'succeeded']);
@@ -72,8 +79,8 @@ describe('bank attempts in PostgreSQL', () => {
       await client.query("UPDATE payments SET status = 'SUCCESS' WHERE id = $1", [id]);
       const refundId = randomUUID();
       await client.query(
-        `INSERT INTO refunds (id, payment_id, merchant_id, idempotency_key, request_hash, amount, currency)
-         VALUES ($1, $2, 'mer_demo_acme', $3, 'fixture', 25, 'USD')`,
+        `INSERT INTO refunds (id, payment_id, merchant_id, mode, idempotency_key, request_hash, amount, currency)
+         VALUES ($1, $2, 'mer_demo_acme', 'test', $3, 'fixture', 25, 'USD')`,
         [refundId, id, randomUUID()],
       );
       await client.query("UPDATE payments SET status = 'REFUNDED', refunded_amount = 25 WHERE id = $1", [id]);
@@ -100,9 +107,9 @@ describe('bank attempts in PostgreSQL', () => {
       const insertRefund = async (createdMinutesAgo: number, nextAttemptMinutesAgo: number | null) => {
         const refundId = randomUUID();
         await client.query(
-          `INSERT INTO refunds (id, payment_id, merchant_id, idempotency_key, request_hash, amount, currency,
+          `INSERT INTO refunds (id, payment_id, merchant_id, mode, idempotency_key, request_hash, amount, currency,
              created_at, next_bank_attempt_at)
-           VALUES ($1, $2, 'mer_demo_acme', $3, 'fixture', 1, 'USD', $4::timestamptz - make_interval(mins => $5),
+           VALUES ($1, $2, 'mer_demo_acme', 'test', $3, 'fixture', 1, 'USD', $4::timestamptz - make_interval(mins => $5),
              $4::timestamptz - make_interval(mins => $6))`,
           [refundId, id, randomUUID(), now, createdMinutesAgo, nextAttemptMinutesAgo],
         );

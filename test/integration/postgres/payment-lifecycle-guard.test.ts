@@ -39,8 +39,8 @@ describe('the database lifecycle guard', () => {
     inRolledBackTransaction(db, async (client) => {
       await expectRejected(
         client,
-        `INSERT INTO payments (id, merchant_id, idempotency_key, request_hash, amount, currency, status, source)
-         VALUES ($1, 'mer_demo_acme', $2, 'x', 1, 'USD', 'SUCCESS', 'tok_success')`,
+        `INSERT INTO payments (id, merchant_id, mode, idempotency_key, request_hash, amount, currency, status, source)
+         VALUES ($1, 'mer_demo_acme', 'test', $2, 'x', 1, 'USD', 'SUCCESS', 'tok_success')`,
         [randomUUID(), randomUUID()],
         'a payment starts INITIATED',
       );

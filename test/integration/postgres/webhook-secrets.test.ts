@@ -22,7 +22,7 @@ describe('webhook secrets at rest', () => {
   it('are stored sealed only when a merchant registers, and open to a secret whose signatures verify', async () => {
     await inRolledBackTransaction(db, async (client) => {
       const pool = client as unknown as pg.Pool;
-      const registered = await registerMerchant(postgresMerchantRegistry(pool), 'Sealed Shop', 'live', {
+      const registered = await registerMerchant(postgresMerchantRegistry(pool), 'Sealed Shop', {
         url: `http://${sinkHost}/hooks/sealed-shop`,
         sealer: testSecretBox(),
         allowedHosts: new Set([sinkHost]),

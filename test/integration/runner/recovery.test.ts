@@ -69,7 +69,7 @@ async function producePaymentEvent(topic: string): Promise<string> {
   const paymentId = randomUUID();
   const event = createEvent(
     'payment.initiated',
-    { paymentId, merchantId: 'mer_demo_acme' },
+    { paymentId, merchantId: 'mer_demo_acme', mode: 'test' },
     { amount: '10.00', currency: 'USD', status: 'INITIATED', source: 'tok_success' },
     new Date(),
   );

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { UnsupportedEventError } from '../../../lambdas/core/domain/errors';
 import { createEvent, readEvent } from '../../../lambdas/core/domain/events';
 
-const ids = { paymentId: randomUUID(), merchantId: 'mer_1' };
+const ids = { paymentId: randomUUID(), merchantId: 'mer_1', mode: 'test' } as const;
 const initiated = () =>
   createEvent(
     'payment.initiated',
@@ -13,10 +13,10 @@ const initiated = () =>
   );
 
 describe('the event contract', () => {
-  it('stamps events with a UUID, version 1.0 and a UTC timestamp', () => {
+  it('stamps events with a UUID, version 1.1 and a UTC timestamp', () => {
     const event = initiated();
     expect(event.eventId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(event.version).toBe('1.0');
+    expect(event.version).toBe('1.1');
     expect(event.occurredAt).toMatch(/Z$/);
   });
 
@@ -29,6 +29,20 @@ describe('the event contract', () => {
   it('accepts a newer minor version and refuses another major version', () => {
     expect(readEvent({ ...initiated(), version: '1.7' }).kind).toBe('event');
     expect(() => readEvent({ ...initiated(), version: '2.0' })).toThrow(UnsupportedEventError);
+  });
+
+  it("marks the payment's mode, and reads an event written before modes (1.0, no livemode) as test", () => {
+    const live = createEvent(
+      'payment.initiated',
+      { ...ids, mode: 'live' },
+      { amount: '10.00', currency: 'USD', status: 'INITIATED', source: 'tok_success' },
+      new Date(),
+    );
+    expect(live.livemode).toBe(true);
+    expect(initiated().livemode).toBe(false);
+
+    const { livemode: _, ...older } = { ...live, version: '1.0' };
+    expect(readEvent(older)).toEqual({ kind: 'event', event: { ...older, livemode: false } });
   });
 
   it('reports an unknown event type instead of failing', () => {

@@ -13,7 +13,7 @@ const getEvent = {
   isBase64Encoded: false,
   pathParameters: null,
   queryStringParameters: null,
-  requestContext: { requestId: 'req-db-down', authorizer: { merchantId: 'mer_1' } },
+  requestContext: { requestId: 'req-db-down', authorizer: { merchantId: 'mer_1', mode: 'test' } },
 } as unknown as APIGatewayProxyEvent;
 
 describe('apiHandler', () => {

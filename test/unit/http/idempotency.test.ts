@@ -12,6 +12,7 @@ import {
   idempotentResponse,
   requestFingerprint,
 } from '../../../lambdas/core/http/idempotency';
+import type { MerchantScope } from '../../../lambdas/core/use-cases/ports';
 import { lambdaContext } from '../../../localstack/src/lambda-runtime';
 
 const withHeaders = (headers: Record<string, string>) => ({ headers }) as unknown as ApiRequest;
@@ -71,11 +72,13 @@ class InMemoryPersistence extends BasePersistenceLayer {
 }
 
 describe('idempotentResponse', () => {
-  const request = {
-    headers: {},
-    merchantId: 'mer_1',
-    context: lambdaContext('create-payment'),
-  } as unknown as ApiRequest & { merchantId: string };
+  const inMode = (mode: 'test' | 'live') =>
+    ({
+      headers: {},
+      scope: { merchantId: 'mer_1', mode },
+      context: lambdaContext('create-payment'),
+    }) as unknown as ApiRequest & { scope: MerchantScope };
+  const request = inMode('test');
   const created = { statusCode: 202, body: { id: 'pay_1' } };
 
   it('keeps no record of a request that failed because the database was away, so its retry runs', async () => {
@@ -104,5 +107,22 @@ describe('idempotentResponse', () => {
     });
     expect(runs).toBe(1);
     expect(replay.headers?.['idempotent-replayed']).toBe('true');
+  });
+
+  it('scopes a key per mode: the same key in test and in live runs once in each', async () => {
+    const options = { persistenceStore: new InMemoryPersistence(), operation: 'create-payment' };
+    let runs = 0;
+    const execute = async () => {
+      runs += 1;
+      return created;
+    };
+
+    await idempotentResponse(options, inMode('test'), 'order-1', 'fp', execute);
+    const live = await idempotentResponse(options, inMode('live'), 'order-1', 'fp', execute);
+    const liveAgain = await idempotentResponse(options, inMode('live'), 'order-1', 'fp', execute);
+
+    expect(runs).toBe(2);
+    expect(live.headers?.['idempotent-replayed']).toBeUndefined();
+    expect(liveAgain.headers?.['idempotent-replayed']).toBe('true');
   });
 });

@@ -23,7 +23,7 @@ function ledgerWithCapture(state: 'posted' | 'refused' | 'missing') {
 
 const refund = createEvent(
   'payment.refund_executed',
-  { paymentId: randomUUID(), merchantId: 'mer_demo_acme' },
+  { paymentId: randomUUID(), merchantId: 'mer_demo_acme', mode: 'test' },
   { refundId: randomUUID(), amount: '5.00', currency: 'USD', bankRefundId: 're_test' },
   new Date(),
 );

@@ -7,7 +7,7 @@ import type {
   RefundExecutions,
 } from '../../../lambdas/core/use-cases/ports';
 import { executeRefundAtBank } from '../../../lambdas/core/use-cases/refund-at-bank';
-import { BANK_RETRY_SETTINGS, NOW, paymentRecord } from '../../support/bank-use-cases';
+import { BANK_RETRY_SETTINGS, NOW, paymentRecord, sandboxOnly } from '../../support/bank-use-cases';
 
 const SETTINGS = BANK_RETRY_SETTINGS;
 const REFUND_ID = 'b1d1c7a4-6f55-4a59-8f1e-0c1b6e2d9a01';
@@ -30,14 +30,26 @@ function inMemoryRefund(bankAttempts = 0) {
   const executions: RefundExecutions = {
     async claim() {
       if (stored.status !== 'PENDING') return undefined;
-      return { chargeId: 'ch_1', amount: '25.0000', currency: 'USD', bankAttempts: stored.bankAttempts };
+      return {
+        mode: stored.payment.mode,
+        chargeId: 'ch_1',
+        amount: '25.0000',
+        currency: 'USD',
+        bankAttempts: stored.bankAttempts,
+      };
     },
     async release() {
       stored.released += 1;
     },
     async markExecuted(_id, _bankRefundId, event) {
       stored.status = 'EXECUTED';
-      stored.events.push(event({ paymentId: stored.payment.id, merchantId: stored.payment.merchantId }));
+      stored.events.push(
+        event({
+          paymentId: stored.payment.id,
+          merchantId: stored.payment.merchantId,
+          mode: stored.payment.mode,
+        }),
+      );
     },
     async markFailed(_id, reason, decide) {
       stored.status = 'FAILED';
@@ -69,7 +81,7 @@ const bankRefunding = (outcome: BankRefundOutcome): Bank => ({
 
 const run = (executions: RefundExecutions, outcome: BankRefundOutcome) =>
   executeRefundAtBank(
-    { executions, bank: bankRefunding(outcome), settings: SETTINGS, clock: () => NOW },
+    { executions, banks: sandboxOnly(bankRefunding(outcome)), settings: SETTINGS, clock: () => NOW },
     REFUND_ID,
   );
 

@@ -47,7 +47,7 @@ function world(...answers: (number | 'no answer')[]) {
 const succeeded = (merchantId = 'mer_down', paymentId = crypto.randomUUID()) =>
   createEvent(
     'payment.succeeded',
-    { paymentId, merchantId },
+    { paymentId, merchantId, mode: 'test' },
     { amount: '12.00', currency: 'USD', status: 'SUCCESS', source: 'tok_success' },
     START,
   );

@@ -9,7 +9,7 @@ import type {
   PaymentRecord,
 } from '../../../lambdas/core/use-cases/ports';
 import { chargeAndSettle, type SettlementDeps } from '../../../lambdas/core/use-cases/settle-payment';
-import { BANK_RETRY_SETTINGS, NOW, paymentRecord } from '../../support/bank-use-cases';
+import { BANK_RETRY_SETTINGS, NOW, paymentRecord, sandboxOnly } from '../../support/bank-use-cases';
 
 const SETTINGS = BANK_RETRY_SETTINGS;
 
@@ -74,7 +74,7 @@ function bankAnswering(charge: ChargeOutcome, lookup: ChargeLookup = { kind: 'no
 
 const deps = (lifecycle: PaymentLifecycle, bank: Bank): SettlementDeps => ({
   lifecycle,
-  bank,
+  banks: sandboxOnly(bank),
   settings: SETTINGS,
   clock: () => NOW,
 });
@@ -154,6 +154,33 @@ describe('charging a PENDING payment', () => {
     expect(await chargeAndSettle(deps(lifecycle, bank), pendingPayment())).toBe('succeeded');
     // The same idempotency key (the payment id) both times: the bank charges once.
     expect(calls).toEqual(['charge', 'charge']);
+  });
+
+  it.each([
+    ['test', 'the sandbox'],
+    ['live', 'the live bank'],
+  ] as const)('charges a %s payment at %s only', async (mode, expected) => {
+    const payment = { ...pendingPayment(), mode };
+    const { lifecycle } = inMemoryLifecycle(payment);
+    const reached: string[] = [];
+    const bankNamed = (name: string): Bank => ({
+      ...bankAnswering({ kind: 'approved', chargeId: 'ch_1' }).bank,
+      async charge() {
+        reached.push(name);
+        return { kind: 'approved', chargeId: 'ch_1' };
+      },
+    });
+
+    const result = await chargeAndSettle(
+      {
+        ...deps(lifecycle, bankNamed('the sandbox')),
+        banks: { test: bankNamed('the sandbox'), live: bankNamed('the live bank') },
+      },
+      payment,
+    );
+
+    expect(result).toBe('succeeded');
+    expect(reached).toEqual([expected]);
   });
 
   it('takes over a claim older than the lease (a caller that died mid-call)', async () => {

@@ -8,8 +8,8 @@ export function postgresLedger(pool: pg.Pool): LedgerStore {
     post(source, entry) {
       return inTransaction(pool, async (client) => {
         const inserted = await client.query(
-          `INSERT INTO ledger.journal_entries (id, event_id, kind, payment_id, merchant_id, currency, description)
-           VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6)
+          `INSERT INTO ledger.journal_entries (id, event_id, kind, payment_id, merchant_id, mode, currency, description)
+           VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7)
            ON CONFLICT (event_id) DO NOTHING
            RETURNING id`,
           [
@@ -17,6 +17,7 @@ export function postgresLedger(pool: pg.Pool): LedgerStore {
             entry.kind,
             source.paymentId,
             source.merchantId,
+            entry.mode,
             entry.currency,
             entry.description,
           ],
@@ -25,9 +26,15 @@ export function postgresLedger(pool: pg.Pool): LedgerStore {
         if (!entryId) return 'duplicate';
         for (const posting of entry.postings) {
           await client.query(
-            `INSERT INTO ledger.accounts (id, kind, merchant_id, currency) VALUES ($1, $2, $3, $4)
+            `INSERT INTO ledger.accounts (id, kind, merchant_id, mode, currency) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (id) DO NOTHING`,
-            [posting.account.id, posting.account.kind, posting.account.merchantId, posting.account.currency],
+            [
+              posting.account.id,
+              posting.account.kind,
+              posting.account.merchantId,
+              posting.account.mode,
+              posting.account.currency,
+            ],
           );
           await client.query(
             'INSERT INTO ledger.postings (entry_id, account_id, direction, amount, currency) VALUES ($1, $2, $3, $4, $5)',
@@ -85,15 +92,15 @@ export function postgresLedger(pool: pg.Pool): LedgerStore {
       return rows[0]?.reason;
     },
 
-    async balances(merchantId) {
+    async balances({ merchantId, mode }) {
       const { rows } = await pool.query<{ currency: string; balance: string }>(
         `SELECT a.currency,
                 (COALESCE(sum(p.amount) FILTER (WHERE p.direction = 'credit'), 0)
                  - COALESCE(sum(p.amount) FILTER (WHERE p.direction = 'debit'), 0))::text AS balance
          FROM ledger.accounts a LEFT JOIN ledger.postings p ON p.account_id = a.id
-         WHERE a.kind = 'merchant_payable' AND a.merchant_id = $1
+         WHERE a.kind = 'merchant_payable' AND a.merchant_id = $1 AND a.mode = $2
          GROUP BY a.currency ORDER BY a.currency`,
-        [merchantId],
+        [merchantId, mode],
       );
       return rows;
     },

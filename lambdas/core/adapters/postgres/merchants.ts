@@ -1,12 +1,16 @@
 import type pg from 'pg';
+import type { Mode } from '../../domain/mode';
 import type { MerchantDirectory, MerchantRegistry } from '../../use-cases/ports';
 
 export function postgresMerchantDirectory(pool: pg.Pool): MerchantDirectory {
   return {
     async findByApiKeyHash(apiKeyHash) {
-      const { rows } = await pool.query<{ id: string }>('SELECT id FROM merchants WHERE api_key_hash = $1', [
-        apiKeyHash,
-      ]);
+      // The column the hash is found in is the key's stored mode.
+      const { rows } = await pool.query<{ id: string; mode: Mode }>(
+        `SELECT id, CASE WHEN live_api_key_hash = $1 THEN 'live' ELSE 'test' END AS mode
+         FROM merchants WHERE test_api_key_hash = $1 OR live_api_key_hash = $1`,
+        [apiKeyHash],
+      );
       return rows[0];
     },
   };
@@ -14,17 +18,20 @@ export function postgresMerchantDirectory(pool: pg.Pool): MerchantDirectory {
 
 export function postgresMerchantRegistry(pool: pg.Pool): MerchantRegistry {
   return {
-    async create(merchant) {
+    async create({ id, name, apiKeys, webhook }) {
       await pool.query(
-        `INSERT INTO merchants (id, name, api_key_hash, api_key_prefix, webhook_url, webhook_secret_sealed)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
+        `INSERT INTO merchants (id, name, test_api_key_hash, test_api_key_prefix, live_api_key_hash, live_api_key_prefix,
+                                webhook_url, webhook_secret_sealed)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
         [
-          merchant.id,
-          merchant.name,
-          merchant.apiKeyHash,
-          merchant.apiKeyPrefix,
-          merchant.webhook?.url ?? null,
-          merchant.webhook?.sealedSecret ?? null,
+          id,
+          name,
+          apiKeys.test.hash,
+          apiKeys.test.prefix,
+          apiKeys.live.hash,
+          apiKeys.live.prefix,
+          webhook?.url ?? null,
+          webhook?.sealedSecret ?? null,
         ],
       );
     },

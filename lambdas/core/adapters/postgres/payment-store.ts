@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { EventEnvelope } from '../../domain/events';
+import type { Mode } from '../../domain/mode';
 import type { PaymentStatus } from '../../domain/payment';
 import type {
   NewPayment,
@@ -13,12 +14,13 @@ import type {
 } from '../../use-cases/ports';
 import { inTransaction } from './pool';
 
-const PAYMENT_COLUMNS = `id, merchant_id, status, amount::text AS amount, currency, refunded_amount::text AS refunded_amount,
+const PAYMENT_COLUMNS = `id, merchant_id, mode, status, amount::text AS amount, currency, refunded_amount::text AS refunded_amount,
   source, description, customer, metadata, failure_reason, request_hash, created_at, updated_at, version`;
 
 interface PaymentRow {
   id: string;
   merchant_id: string;
+  mode: Mode;
   status: PaymentStatus;
   amount: string;
   currency: string;
@@ -38,6 +40,7 @@ function toPayment(row: PaymentRow): PaymentRecord {
   return {
     id: row.id,
     merchantId: row.merchant_id,
+    mode: row.mode,
     status: row.status,
     amount: row.amount,
     currency: row.currency,
@@ -106,10 +109,10 @@ export function postgresPaymentStore(pool: pg.Pool): PaymentStore {
     create(payment: NewPayment, initiated) {
       return inTransaction(pool, async (client) => {
         const inserted = await client.query<PaymentRow>(
-          `INSERT INTO payments (id, merchant_id, idempotency_key, request_hash, amount, currency, status, source,
+          `INSERT INTO payments (id, merchant_id, mode, idempotency_key, request_hash, amount, currency, status, source,
              description, customer, metadata)
-           VALUES ($1, $2, $3, $4, $5, $6, 'INITIATED', $7, $8, $9, $10)
-           ON CONFLICT (merchant_id, idempotency_key) DO NOTHING
+           VALUES ($1, $2, $11, $3, $4, $5, $6, 'INITIATED', $7, $8, $9, $10)
+           ON CONFLICT (merchant_id, mode, idempotency_key) DO NOTHING
            RETURNING ${PAYMENT_COLUMNS}`,
           [
             payment.id,
@@ -122,13 +125,14 @@ export function postgresPaymentStore(pool: pg.Pool): PaymentStore {
             payment.description,
             payment.customer,
             JSON.stringify(payment.metadata),
+            payment.mode,
           ],
         );
         const row = inserted.rows[0];
         if (!row) {
           const existing = await client.query<PaymentRow>(
-            `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE merchant_id = $1 AND idempotency_key = $2`,
-            [payment.merchantId, payment.idempotencyKey],
+            `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE merchant_id = $1 AND mode = $2 AND idempotency_key = $3`,
+            [payment.merchantId, payment.mode, payment.idempotencyKey],
           );
           return { payment: toPayment(existing.rows[0] as PaymentRow), created: false };
         }
@@ -139,10 +143,10 @@ export function postgresPaymentStore(pool: pg.Pool): PaymentStore {
       });
     },
 
-    async find(merchantId, paymentId) {
+    async find({ merchantId, mode }, paymentId) {
       const { rows } = await pool.query<PaymentRow>(
-        `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE merchant_id = $1 AND id = $2`,
-        [merchantId, paymentId],
+        `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE merchant_id = $1 AND mode = $2 AND id = $3`,
+        [merchantId, mode, paymentId],
       );
       return rows[0] ? toPayment(rows[0]) : undefined;
     },
@@ -167,33 +171,38 @@ export function postgresPaymentStore(pool: pg.Pool): PaymentStore {
       );
     },
 
-    async list(merchantId, { limit, startingAfter, status }) {
+    async list({ merchantId, mode }, { limit, startingAfter, status }) {
       // Keyset pagination on (created_at, id): stable under concurrent inserts, unlike OFFSET.
       const { rows } = await pool.query<PaymentRow>(
         `SELECT ${PAYMENT_COLUMNS} FROM payments p
-         WHERE merchant_id = $1
+         WHERE merchant_id = $1 AND mode = $5
            AND ($2::text IS NULL OR status = $2)
            AND ($3::uuid IS NULL OR (created_at, id) < (
-             SELECT created_at, id FROM payments WHERE merchant_id = $1 AND id = $3))
+             SELECT created_at, id FROM payments WHERE merchant_id = $1 AND mode = $5 AND id = $3))
          ORDER BY created_at DESC, id DESC
          LIMIT $4`,
-        [merchantId, status ?? null, startingAfter ?? null, limit + 1],
+        [merchantId, status ?? null, startingAfter ?? null, limit + 1, mode],
       );
       return { payments: rows.slice(0, limit).map(toPayment), hasMore: rows.length > limit };
     },
 
-    refund(merchantId, paymentId, idempotencyKey, decide: (payment: PaymentRecord) => RefundDecision) {
+    refund(
+      { merchantId, mode },
+      paymentId,
+      idempotencyKey,
+      decide: (payment: PaymentRecord) => RefundDecision,
+    ) {
       return inTransaction(pool, async (client) => {
         const locked = await client.query<PaymentRow>(
-          `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE merchant_id = $1 AND id = $2 FOR UPDATE`,
-          [merchantId, paymentId],
+          `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE merchant_id = $1 AND mode = $2 AND id = $3 FOR UPDATE`,
+          [merchantId, mode, paymentId],
         );
         const row = locked.rows[0];
         if (!row) return undefined;
         const existing = await client.query<RefundRow>(
           `SELECT id, payment_id, amount::text AS amount, currency, reason, request_hash, created_at
-           FROM refunds WHERE merchant_id = $1 AND idempotency_key = $2`,
-          [merchantId, idempotencyKey],
+           FROM refunds WHERE merchant_id = $1 AND mode = $2 AND idempotency_key = $3`,
+          [merchantId, mode, idempotencyKey],
         );
         if (existing.rows[0]) {
           return { refund: toRefund(existing.rows[0]), payment: toPayment(row), created: false };
@@ -201,8 +210,8 @@ export function postgresPaymentStore(pool: pg.Pool): PaymentStore {
         const payment = toPayment(row);
         const decision = decide(payment);
         const refund = await client.query<RefundRow>(
-          `INSERT INTO refunds (id, payment_id, merchant_id, idempotency_key, request_hash, amount, currency, reason, kind)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+          `INSERT INTO refunds (id, payment_id, merchant_id, mode, idempotency_key, request_hash, amount, currency, reason, kind)
+           VALUES ($1, $2, $3, $10, $4, $5, $6, $7, $8, $9)
            RETURNING id, payment_id, amount::text AS amount, currency, reason, request_hash, created_at`,
           [
             decision.refund.id,
@@ -214,6 +223,7 @@ export function postgresPaymentStore(pool: pg.Pool): PaymentStore {
             payment.currency,
             decision.refund.reason,
             decision.refund.kind,
+            mode,
           ],
         );
         // The guard trigger re-checks the transition and the refund bounds inside the database.
@@ -329,6 +339,7 @@ export function postgresRefundExecutions(pool: pg.Pool): RefundExecutions {
   return {
     async claim(refundId, now, leaseMs) {
       const { rows } = await pool.query<{
+        mode: Mode;
         charge_id: string | null;
         amount: string;
         currency: string;
@@ -339,13 +350,14 @@ export function postgresRefundExecutions(pool: pg.Pool): RefundExecutions {
          WHERE r.id = $1 AND p.id = r.payment_id AND r.status = 'PENDING'
            AND (r.bank_attempt_started_at IS NULL
                 OR r.bank_attempt_started_at <= $2::timestamptz - make_interval(secs => $3 / 1000.0))
-         RETURNING p.bank_charge_id AS charge_id, r.amount::text AS amount, r.currency, r.bank_attempts`,
+         RETURNING p.mode, p.bank_charge_id AS charge_id, r.amount::text AS amount, r.currency, r.bank_attempts`,
         [refundId, now, leaseMs],
       );
       const row = rows[0];
       if (!row) return undefined;
       if (!row.charge_id) throw new Error(`refund ${refundId} belongs to a payment without a bank charge`);
       return {
+        mode: row.mode,
         chargeId: row.charge_id,
         amount: row.amount,
         currency: row.currency,
@@ -362,11 +374,11 @@ export function postgresRefundExecutions(pool: pg.Pool): RefundExecutions {
 
     markExecuted(refundId, bankRefundId, event) {
       return inTransaction(pool, async (client) => {
-        const executed = await client.query<{ payment_id: string; merchant_id: string }>(
+        const executed = await client.query<{ payment_id: string; merchant_id: string; mode: Mode }>(
           `UPDATE refunds SET status = 'EXECUTED', bank_refund_id = $2, executed_at = now(),
              bank_attempt_started_at = NULL, next_bank_attempt_at = NULL
            WHERE id = $1 AND status = 'PENDING'
-           RETURNING payment_id, merchant_id`,
+           RETURNING payment_id, merchant_id, mode`,
           [refundId, bankRefundId],
         );
         const refund = executed.rows[0];
@@ -378,7 +390,7 @@ export function postgresRefundExecutions(pool: pg.Pool): RefundExecutions {
         );
         await appendOutbox(
           client,
-          event({ paymentId: refund.payment_id, merchantId: refund.merchant_id }),
+          event({ paymentId: refund.payment_id, merchantId: refund.merchant_id, mode: refund.mode }),
           (payment.rows[0] as { version: number }).version,
         );
       });
