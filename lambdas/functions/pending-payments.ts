@@ -21,9 +21,7 @@ import { httpWebhookSender } from '../core/adapters/webhooks/http-sender';
 import { bankSettings } from '../core/config/bank';
 import { webhookSettings } from '../core/config/webhooks';
 import { logger, metrics, withObservability } from '../core/observability';
-import { executeRefundAtBank } from '../core/use-cases/refund-at-bank';
-import { retryWebhooks } from '../core/use-cases/retry-webhooks';
-import { chargeAndSettle } from '../core/use-cases/settle-payment';
+import { sweepWaitingWork } from '../core/use-cases/sweep-waiting-work';
 
 const BATCH = 25;
 const settings = bankSettings();
@@ -36,27 +34,21 @@ const sender = httpWebhookSender({ ...hooks, requireHttps: true });
 
 export const handler = withObservability(async (_event: unknown, context: Context) => {
   const pool = await databasePool();
-  const lifecycle = postgresPaymentLifecycle(pool);
-  const executions = postgresRefundExecutions(pool);
-  const now = clock();
-  const [duePayments, dueRefunds, webhooks] = await Promise.all([
-    lifecycle.duePending(now, settings.pendingRetryAfterMs, BATCH),
-    executions.overdue(now, settings.pendingRetryAfterMs, BATCH),
-    retryWebhooks(
-      { deliveries: postgresWebhookDeliveries(pool, secrets), sender, clock, settings: hooks },
-      new Date(now.getTime() + context.getRemainingTimeInMillis()),
-    ),
-  ]);
-  const payments = await Promise.all(
-    duePayments.map((payment) => chargeAndSettle({ lifecycle, banks, settings, clock }, payment)),
+  const { payments, refunds, webhooks, stuck, failedRefunds } = await sweepWaitingWork(
+    {
+      bank: {
+        lifecycle: postgresPaymentLifecycle(pool),
+        executions: postgresRefundExecutions(pool),
+        banks,
+        settings,
+        clock,
+      },
+      webhooks: { deliveries: postgresWebhookDeliveries(pool, secrets), sender, clock, settings: hooks },
+    },
+    { batch: BATCH, claimedUntil: new Date(clock().getTime() + context.getRemainingTimeInMillis()) },
   );
-  const refunds = await Promise.all(
-    dueRefunds.map((refundId) => executeRefundAtBank({ executions, banks, settings, clock }, refundId)),
-  );
-  const stuck = payments.filter((result) => result === 'stuck').length;
-  const failedRefunds = refunds.filter((result) => result === 'failed').length;
-  metrics.addMetric('PendingPaymentsRetried', 'Count', duePayments.length);
-  metrics.addMetric('PendingRefundsRetried', 'Count', dueRefunds.length);
+  metrics.addMetric('PendingPaymentsRetried', 'Count', payments.length);
+  metrics.addMetric('PendingRefundsRetried', 'Count', refunds.length);
   // Reported every run, zero included, so the alarms see a value rather than missing data.
   metrics.addMetric('PaymentsStuckPending', 'Count', stuck);
   metrics.addMetric('RefundsFailed', 'Count', failedRefunds);
@@ -66,8 +58,8 @@ export const handler = withObservability(async (_event: unknown, context: Contex
     logger.error('payments reached the bank attempt limit and the bank cannot say what happened', { stuck });
   if (webhooks.failed > 0)
     logger.error('webhooks given up after the retry period: the merchants never received them', { webhooks });
-  if (duePayments.length + dueRefunds.length + webhooks.delivered + webhooks.pending + webhooks.failed > 0) {
+  if (payments.length + refunds.length + webhooks.delivered + webhooks.pending + webhooks.failed > 0) {
     logger.info('retried what waits on the bank and the merchants', { payments, refunds, webhooks });
   }
-  return { payments: duePayments.length, refunds: dueRefunds.length, webhooks };
+  return { payments: payments.length, refunds: refunds.length, webhooks };
 });
