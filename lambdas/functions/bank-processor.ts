@@ -4,33 +4,30 @@
  * - `ledger.posting_failed`: the saga's compensation, a full refund of the payment;
  * - `payment.refunded`: executes the refund at the bank.
  */
-import { configuredBanks } from '../core/adapters/bank/configured-bank';
 import { databasePool } from '../core/adapters/postgres/connection';
 import * as store from '../core/adapters/postgres/payment-store';
 import { sqsDeadLetterQueue } from '../core/adapters/sqs/dead-letter-queue';
-import { bankSettings } from '../core/config/bank';
 import { CONSUMERS } from '../core/config/messaging';
 import { consumerHandler } from '../core/messaging/consumer-handler';
 import { type EventRoutes, routeEvent } from '../core/messaging/event-routes';
 import { logger, metrics } from '../core/observability';
 import { compensatePayment, executeRefundAtBank } from '../core/use-cases/refund-at-bank';
 import { settlePayment } from '../core/use-cases/settle-payment';
+import { bankWiring } from '../core/wiring';
 
-const settings = bankSettings();
-const banks = configuredBanks(settings);
-const clock = () => new Date();
+const bank = bankWiring();
 
 const routes: EventRoutes<string> = {
   'payment.initiated': async (event) =>
     settlePayment(
-      { lifecycle: store.postgresPaymentLifecycle(await databasePool()), banks, settings, clock },
+      { ...bank, lifecycle: store.postgresPaymentLifecycle(await databasePool()) },
       event.paymentId,
     ),
   'ledger.posting_failed': async (event) =>
-    compensatePayment(store.postgresPaymentStore(await databasePool()), event, clock),
+    compensatePayment(store.postgresPaymentStore(await databasePool()), event, bank.clock),
   'payment.refunded': async (event) => {
     const executions = store.postgresRefundExecutions(await databasePool());
-    const result = await executeRefundAtBank({ executions, banks, settings, clock }, event.data.refundId);
+    const result = await executeRefundAtBank({ ...bank, executions }, event.data.refundId);
     // The same alarm metric as the sweeper's: a refund the bank rejected.
     if (result === 'failed') metrics.addMetric('RefundsFailed', 'Count', 1);
     return result;

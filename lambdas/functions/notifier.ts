@@ -6,25 +6,20 @@
  */
 import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresWebhookDeliveries } from '../core/adapters/postgres/webhook-deliveries';
-import { secretOpener } from '../core/adapters/secrets/secret-opener';
 import { sqsDeadLetterQueue } from '../core/adapters/sqs/dead-letter-queue';
-import { httpWebhookSender } from '../core/adapters/webhooks/http-sender';
 import { CONSUMERS } from '../core/config/messaging';
-import { deliveryWindowMs, webhookSettings } from '../core/config/webhooks';
+import { deliveryWindowMs } from '../core/config/webhooks';
 import { consumerHandler } from '../core/messaging/consumer-handler';
 import { oncePerEvent } from '../core/messaging/once-per-event';
 import { logger, metrics } from '../core/observability';
 import { NOTIFIED_EVENTS, notifyMerchant } from '../core/use-cases/notify-merchant';
+import { webhookWiring } from '../core/wiring';
 
-const settings = webhookSettings();
-const secrets = secretOpener();
-// https only: a merchant's one endpoint receives both modes' notices, live ones among them.
-const sender = httpWebhookSender({ ...settings, requireHttps: true });
-const clock = () => new Date();
+const { secrets, ...webhooks } = webhookWiring();
 
 const notifyOnce = oncePerEvent('notifier', async (event, claimedUntil) =>
   notifyMerchant(
-    { deliveries: postgresWebhookDeliveries(await databasePool(), secrets), sender, clock, settings },
+    { ...webhooks, deliveries: postgresWebhookDeliveries(await databasePool(), secrets) },
     event,
     claimedUntil,
   ),
@@ -35,7 +30,7 @@ export const handler = consumerHandler(CONSUMERS.notifier, sqsDeadLetterQueue(),
   // The delivery, and the in-progress idempotency record, stay this invocation's while it can still be sending
   // (the delivery window, or until Lambda stops it at its timeout if that is sooner:
   // https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html); then the retry sweep takes over.
-  const holdMs = Math.min(context.getRemainingTimeInMillis(), deliveryWindowMs(settings));
+  const holdMs = Math.min(context.getRemainingTimeInMillis(), deliveryWindowMs(webhooks.settings));
   const outcome = await notifyOnce(event, context, holdMs);
   logger.info('notification handled', { type: event.type, outcome });
   metrics.addMetric(`Webhook_${outcome}`, 'Count', 1);

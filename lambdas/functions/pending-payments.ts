@@ -12,54 +12,51 @@
  * is claimed until this invocation's end, so overlapping runs never send one twice.
  */
 import type { Context } from 'aws-lambda';
-import { configuredBanks } from '../core/adapters/bank/configured-bank';
 import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresPaymentLifecycle, postgresRefundExecutions } from '../core/adapters/postgres/payment-store';
 import { postgresWebhookDeliveries } from '../core/adapters/postgres/webhook-deliveries';
-import { secretOpener } from '../core/adapters/secrets/secret-opener';
-import { httpWebhookSender } from '../core/adapters/webhooks/http-sender';
-import { bankSettings } from '../core/config/bank';
-import { webhookSettings } from '../core/config/webhooks';
 import { logger, metrics, withObservability } from '../core/observability';
 import { sweepWaitingWork } from '../core/use-cases/sweep-waiting-work';
+import { bankWiring, webhookWiring } from '../core/wiring';
 
 const BATCH = 25;
-const settings = bankSettings();
-const banks = configuredBanks(settings);
-const clock = () => new Date();
-const hooks = webhookSettings();
-const secrets = secretOpener();
-// https only: a merchant's one endpoint receives both modes' notices, live ones among them.
-const sender = httpWebhookSender({ ...hooks, requireHttps: true });
+const bank = bankWiring();
+const { secrets, ...webhooks } = webhookWiring();
 
 export const handler = withObservability(async (_event: unknown, context: Context) => {
   const pool = await databasePool();
-  const { payments, refunds, webhooks, stuck, failedRefunds } = await sweepWaitingWork(
+  const {
+    payments,
+    refunds,
+    webhooks: retried,
+    stuck,
+    failedRefunds,
+  } = await sweepWaitingWork(
     {
       bank: {
+        ...bank,
         lifecycle: postgresPaymentLifecycle(pool),
         executions: postgresRefundExecutions(pool),
-        banks,
-        settings,
-        clock,
       },
-      webhooks: { deliveries: postgresWebhookDeliveries(pool, secrets), sender, clock, settings: hooks },
+      webhooks: { ...webhooks, deliveries: postgresWebhookDeliveries(pool, secrets) },
     },
-    { batch: BATCH, claimedUntil: new Date(clock().getTime() + context.getRemainingTimeInMillis()) },
+    { batch: BATCH, claimedUntil: new Date(Date.now() + context.getRemainingTimeInMillis()) },
   );
   metrics.addMetric('PendingPaymentsRetried', 'Count', payments.length);
   metrics.addMetric('PendingRefundsRetried', 'Count', refunds.length);
   // Reported every run, zero included, so the alarms see a value rather than missing data.
   metrics.addMetric('PaymentsStuckPending', 'Count', stuck);
   metrics.addMetric('RefundsFailed', 'Count', failedRefunds);
-  metrics.addMetric('WebhooksRetriedDelivered', 'Count', webhooks.delivered);
-  metrics.addMetric('WebhooksAbandoned', 'Count', webhooks.failed);
+  metrics.addMetric('WebhooksRetriedDelivered', 'Count', retried.delivered);
+  metrics.addMetric('WebhooksAbandoned', 'Count', retried.failed);
   if (stuck > 0)
     logger.error('payments reached the bank attempt limit and the bank cannot say what happened', { stuck });
-  if (webhooks.failed > 0)
-    logger.error('webhooks given up after the retry period: the merchants never received them', { webhooks });
-  if (payments.length + refunds.length + webhooks.delivered + webhooks.pending + webhooks.failed > 0) {
-    logger.info('retried what waits on the bank and the merchants', { payments, refunds, webhooks });
+  if (retried.failed > 0)
+    logger.error('webhooks given up after the retry period: the merchants never received them', {
+      webhooks: retried,
+    });
+  if (payments.length + refunds.length + retried.delivered + retried.pending + retried.failed > 0) {
+    logger.info('retried what waits on the bank and the merchants', { payments, refunds, webhooks: retried });
   }
-  return { payments: payments.length, refunds: refunds.length, webhooks };
+  return { payments: payments.length, refunds: refunds.length, webhooks: retried };
 });
