@@ -117,8 +117,9 @@ export const OUTBOX_RELAY = {
   /** Backoff after a failed pass (database or broker unreachable): base * 2^(n-1), capped. */
   retryBaseMs: OUTBOX_RELAY_RETRY.baseMs,
   retryMaxMs: OUTBOX_RELAY_RETRY.maxMs,
-  /** Published rows are kept this long for audits and replays, then pruned. */
+  /** Published rows are kept this long for audits and replays, then pruned, at most this many per drain. */
   retentionDays: 7,
+  pruneLimit: 1_000,
 } as const;
 
 /**
