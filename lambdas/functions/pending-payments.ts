@@ -25,38 +25,31 @@ const { secrets, ...webhooks } = webhookWiring();
 
 export const handler = withObservability(async (_event: unknown, context: Context) => {
   const pool = await databasePool();
-  const {
-    payments,
-    refunds,
-    webhooks: retried,
-    stuck,
-    failedRefunds,
-  } = await sweepWaitingWork(
-    {
-      bank: {
-        ...bank,
-        lifecycle: postgresPaymentLifecycle(pool),
-        executions: postgresRefundExecutions(pool),
-      },
-      webhooks: { ...webhooks, deliveries: postgresWebhookDeliveries(pool, secrets) },
-    },
+  const lifecycle = postgresPaymentLifecycle(pool);
+  const executions = postgresRefundExecutions(pool);
+  const deliveries = postgresWebhookDeliveries(pool, secrets);
+  const sweep = await sweepWaitingWork(
+    { bank: { ...bank, lifecycle, executions }, webhooks: { ...webhooks, deliveries } },
     { batch: BATCH, claimedUntil: new Date(Date.now() + context.getRemainingTimeInMillis()) },
   );
-  metrics.addMetric('PendingPaymentsRetried', 'Count', payments.length);
-  metrics.addMetric('PendingRefundsRetried', 'Count', refunds.length);
+  const { payments, refunds, webhooks: retried, stuck, failedRefunds } = sweep;
   // Reported every run, zero included, so the alarms see a value rather than missing data.
-  metrics.addMetric('PaymentsStuckPending', 'Count', stuck);
-  metrics.addMetric('RefundsFailed', 'Count', failedRefunds);
-  metrics.addMetric('WebhooksRetriedDelivered', 'Count', retried.delivered);
-  metrics.addMetric('WebhooksAbandoned', 'Count', retried.failed);
+  const counts = {
+    PendingPaymentsRetried: payments.length,
+    PendingRefundsRetried: refunds.length,
+    PaymentsStuckPending: stuck,
+    RefundsFailed: failedRefunds,
+    WebhooksRetriedDelivered: retried.delivered,
+    WebhooksAbandoned: retried.failed,
+  };
+  for (const [name, count] of Object.entries(counts)) metrics.addMetric(name, 'Count', count);
   if (stuck > 0)
     logger.error('payments reached the bank attempt limit and the bank cannot say what happened', { stuck });
   if (retried.failed > 0)
     logger.error('webhooks given up after the retry period: the merchants never received them', {
       webhooks: retried,
     });
-  if (payments.length + refunds.length + retried.delivered + retried.pending + retried.failed > 0) {
+  if (payments.length + refunds.length + retried.delivered + retried.pending + retried.failed > 0)
     logger.info('retried what waits on the bank and the merchants', { payments, refunds, webhooks: retried });
-  }
   return { payments: payments.length, refunds: refunds.length, webhooks: retried };
 });
