@@ -13,7 +13,7 @@ import { type EventRoutes, routeEvent } from '../core/messaging/event-routes';
 import { logger, metrics } from '../core/observability';
 import { compensatePayment, executeRefundAtBank } from '../core/use-cases/refund-at-bank';
 import { settlePayment } from '../core/use-cases/settle-payment';
-import { bankWiring } from '../core/wiring';
+import { bankWiring } from '../core/wiring/bank';
 
 const bank = bankWiring();
 

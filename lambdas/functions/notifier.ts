@@ -13,7 +13,7 @@ import { consumerHandler } from '../core/messaging/consumer-handler';
 import { oncePerEvent } from '../core/messaging/once-per-event';
 import { logger, metrics } from '../core/observability';
 import { NOTIFIED_EVENTS, notifyMerchant } from '../core/use-cases/notify-merchant';
-import { webhookWiring } from '../core/wiring';
+import { webhookWiring } from '../core/wiring/webhooks';
 
 const { secrets, ...webhooks } = webhookWiring();
 

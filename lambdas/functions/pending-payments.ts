@@ -17,7 +17,8 @@ import { postgresPaymentLifecycle, postgresRefundExecutions } from '../core/adap
 import { postgresWebhookDeliveries } from '../core/adapters/postgres/webhook-deliveries';
 import { logger, metrics, withObservability } from '../core/observability';
 import { sweepWaitingWork } from '../core/use-cases/sweep-waiting-work';
-import { bankWiring, webhookWiring } from '../core/wiring';
+import { bankWiring } from '../core/wiring/bank';
+import { webhookWiring } from '../core/wiring/webhooks';
 
 const BATCH = 25;
 const bank = bankWiring();
