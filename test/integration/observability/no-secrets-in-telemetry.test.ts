@@ -3,6 +3,7 @@ import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONSUMERS } from '../../../lambdas/core/config/messaging';
 import { createEvent } from '../../../lambdas/core/domain/events';
+import { FUNCTION_DATABASE_URLS_ENV } from '../../../localstack/src/lambda-runtime';
 import { handlerEnvironment } from '../../../localstack/src/stack';
 import { createTestMerchant, testDatabase } from '../../support/database';
 import { eventually } from '../../support/eventually';
@@ -44,7 +45,7 @@ function apiEvent(
       httpMethod: request.method,
       path: request.path,
       identity: { sourceIp: '203.0.113.7' },
-      authorizer: { principalId: merchant.id, merchantId: merchant.id },
+      authorizer: { principalId: merchant.id, merchantId: merchant.id, mode: 'test' },
     },
   } as unknown as APIGatewayProxyEvent;
 }
@@ -70,6 +71,11 @@ function leaked(telemetry: Telemetry, secrets: Record<string, string>): string[]
   return Object.entries(secrets)
     .filter(([, value]) => everything.includes(value))
     .map(([name]) => name);
+}
+
+/** Each function role's database URL, as the local stack hands them to the functions. */
+function functionRoleUrls(environment: Record<string, string>): Record<string, string> {
+  return JSON.parse(environment[FUNCTION_DATABASE_URLS_ENV] ?? '{}') as Record<string, string>;
 }
 
 describe('what the functions log and trace', () => {
@@ -169,7 +175,7 @@ describe('what the functions log and trace', () => {
     expect(telemetry.logs).toContain('merchant registered');
     expect(telemetry.logs).toContain('rejected an API key');
 
-    const databaseUrl = new URL(environment.DATABASE_URL ?? '');
+    const roleUrls = functionRoleUrls(environment);
     expect(
       leaked(telemetry, {
         'the new test API key': newKey,
@@ -179,20 +185,30 @@ describe('what the functions log and trace', () => {
         'the webhook secret': merchant.webhookSecret,
         "the customer's e-mail": customer,
         'the payment metadata': reference,
-        'the database URL': environment.DATABASE_URL ?? '',
-        'the database password': `:${databaseUrl.password}@`,
+        ...Object.fromEntries(
+          Object.entries(roleUrls).flatMap(([role, url]) => [
+            [`the ${role} database URL`, url],
+            [`the ${role} database password`, `:${new URL(url).password}@`],
+          ]),
+        ),
       }),
     ).toEqual([]);
   }, 120_000);
 
   it('holds no database password when the database refuses it', async () => {
     const password = `pw-${randomBytes(12).toString('hex')}`;
-    const databaseUrl = new URL(handlerEnvironment(endpoints).DATABASE_URL ?? '');
-    databaseUrl.password = password;
+    const environment = handlerEnvironment(endpoints);
+    const wrongPasswords = Object.fromEntries(
+      Object.entries(functionRoleUrls(environment)).map(([role, url]) => {
+        const withWrongPassword = new URL(url);
+        withWrongPassword.password = password;
+        return [role, withWrongPassword.toString()];
+      }),
+    );
     const functions = await tracedFunctions({
-      ...handlerEnvironment(endpoints),
+      ...environment,
       ...VERBOSE,
-      DATABASE_URL: databaseUrl.toString(),
+      [FUNCTION_DATABASE_URLS_ENV]: JSON.stringify(wrongPasswords),
     });
     // Whether the server checks passwords or trusts local connections, each function gets an answer.
     await functions.invoke('create-merchant', { name: 'Telemetry test merchant' });
