@@ -88,7 +88,7 @@ export function httpBank(
         signal: AbortSignal.timeout(settings.timeoutMs),
       });
     } catch (error) {
-      throw new TransientBankError(`bank unreachable: ${(error as Error).name}`);
+      throw new TransientBankError(`bank unreachable: ${(error as Error).name}`, { cause: error });
     }
     const body = (await response.json().catch(() => ({}))) as BankAnswer['body'];
     const answerClass = classifyBankAnswer(response.status, body);
