@@ -1,5 +1,5 @@
 /**
- * `aspay`: the operator CLI (npm run aspay -- …). Endpoints come from the environment (DATABASE_URL,
+ * `aspay`: the operator CLI (`npx aspay …`, or `npm run aspay -- …`). Endpoints come from the environment (DATABASE_URL,
  * KAFKA_BROKERS, DLQ_URL, SQS_ENDPOINT — so it works against AWS from a host that reaches them), else from the
  * local stack's .aspay/local.json. `--json` prints machine-readable output. Exit codes: 0 ok, 1 a check
  * failed or the command failed, 2 usage error.

@@ -6,11 +6,7 @@ import {
   RemovalPolicy,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import {
-  GATEWAY_PROBLEMS,
-  type GatewayResponseKind,
-  gatewayResponseHeaders,
-} from '../lambdas/core/config/problems';
+import { GATEWAY_PROBLEMS, type GatewayResponseKind, problemHeaders } from '../lambdas/core/config/problems';
 import { API_ROUTES } from '../lambdas/core/config/routes';
 import type { StageConfig } from './stage-config';
 
@@ -126,7 +122,7 @@ export class Api extends Construct {
         statusCode: String(problem.status),
         // Gateway response header values are literals in single quotes.
         responseHeaders: Object.fromEntries(
-          Object.entries(gatewayResponseHeaders(problem)).map(([name, value]) => [name, `'${value}'`]),
+          Object.entries(problemHeaders(problem.code)).map(([name, value]) => [name, `'${value}'`]),
         ),
         templates: {
           'application/json': JSON.stringify({ ...problem, requestId: '$context.requestId' }),

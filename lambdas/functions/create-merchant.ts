@@ -7,6 +7,7 @@ import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresMerchantRegistry } from '../core/adapters/postgres/merchants';
 import { secretSealer } from '../core/adapters/secrets/secret-sealer';
 import { webhookSettings } from '../core/config/webhooks';
+import { ValidationError } from '../core/domain/errors';
 import { logger, withObservability } from '../core/observability';
 import { registerMerchant } from '../core/use-cases/register-merchant';
 
@@ -15,7 +16,7 @@ const { allowedHosts } = webhookSettings();
 
 export const handler = withObservability(async (event: { name?: unknown; webhookUrl?: unknown }) => {
   if (typeof event.name !== 'string' || !['string', 'undefined'].includes(typeof event.webhookUrl))
-    throw new Error('invoke with {"name": "<merchant name>", "webhookUrl"?: "https://…"}');
+    throw new ValidationError([], 'invoke with {"name": "<merchant name>", "webhookUrl"?: "https://…"}');
   const webhook =
     typeof event.webhookUrl === 'string' ? { url: event.webhookUrl, sealer, allowedHosts } : undefined;
   const result = await registerMerchant(postgresMerchantRegistry(await databasePool()), event.name, webhook);

@@ -1,15 +1,7 @@
 /** Every request no route matches: 405 with `Allow` when the path exists under other methods, else 404. */
 import { API_ROUTES } from '../core/config/routes';
-import { AspayError } from '../core/domain/errors';
 import { apiHandler } from '../core/http/api-handler';
-import { MethodNotAllowedError } from '../core/http/errors';
-
-class RouteNotFoundError extends AspayError {
-  readonly type = 'not_found';
-  constructor() {
-    super('No such route. The API is described at /openapi.json.');
-  }
-}
+import { MethodNotAllowedError, RouteNotFoundError } from '../core/http/errors';
 
 const routePatterns = API_ROUTES.map((route) => ({
   method: route.method,

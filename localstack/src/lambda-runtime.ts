@@ -29,6 +29,9 @@ function overlayFunctionEnvironments(): void {
     has: (variables, name) =>
       (typeof name === 'string' && functionEnvironment.getStore()?.[name] !== undefined) ||
       Reflect.has(variables, name),
+    // Writes go to process.env itself: without this trap the proxy would redefine the property on it with a
+    // bare descriptor, which process.env refuses (ERR_INVALID_OBJECT_DEFINE_PROPERTY).
+    set: (variables, name, value) => Reflect.set(variables, name, value),
   });
 }
 

@@ -42,7 +42,7 @@ describe('the API-key authorizer cache', () => {
     expectUnauthenticated(await callApi('/v1/payments', { apiKey: unknownKey() }));
     const registered = await aspayJson('merchants', 'create', 'Cache Test Shop');
     expect(registered.code).toBe(0);
-    const response = await callApi('/v1/payments', { apiKey: registered.json.apiKey });
+    const response = await callApi('/v1/payments', { apiKey: registered.json.apiKeys.test });
     expect(response.status).toBe(200);
     expect(await authorizerDecisions([requestIdOf(response)])).toEqual({
       [requestIdOf(response)]: 'invoked',

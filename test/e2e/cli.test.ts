@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from '../../lambdas/core/domain/webhook-signature';
+import { ROOT } from '../../localstack/src/settings';
 import { callApi, paymentSettledAs, validPayment } from '../support/api-client';
 import { testDatabase } from '../support/database';
 import { eventually } from '../support/eventually';
 import { localEndpoints } from '../support/local-stack';
-import { aspayJson, runScript } from '../support/run-script';
+import { aspayJson, runCommand, runScript } from '../support/run-script';
 import { deliveriesTo } from '../support/webhooks';
 
 const db = testDatabase();
@@ -34,6 +37,22 @@ describe('the aspay CLI', () => {
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/^aspay: usage: /);
+  });
+
+  it('runs as `npx aspay` from any directory of a clone (the package bin), on the pinned Node', async () => {
+    // --no: never install a registry package of that name instead, should the project's own bin go missing.
+    const result = await runCommand('npx', ['--no', 'aspay', 'payments', 'fly'], { cwd: join(ROOT, 'docs') });
+    expect(result.code).toBe(2);
+    // npm may add warnings of its own about the host's configuration: only the CLI's lines are asserted.
+    const cliLines = result.stderr.split('\n').filter((line) => line.startsWith('aspay:'));
+    expect(cliLines).toEqual([expect.stringMatching(/^aspay: usage: aspay payments show <id>/)]);
+
+    // The bin's `#!/usr/bin/env node` finds the Node of the `node` package npm exec puts first on PATH.
+    const pinned = JSON.parse(
+      readFileSync(join(ROOT, 'node_modules', 'node', 'package.json'), 'utf8'),
+    ).version;
+    const node = await runCommand('npm', ['exec', '--', 'node', '--version'], { cwd: join(ROOT, 'docs') });
+    expect(node.stdout.trim()).toBe(`v${pinned}`);
   });
 
   it('registers a merchant with a test key and a live key, each authenticating in its mode', async () => {

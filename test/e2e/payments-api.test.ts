@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MAX_REQUEST_BODY_BYTES } from '../../lambdas/core/config/routes';
-import { callApi, merchant, validPayment } from '../support/api-client';
+import { callApi, merchant, paymentSettledAs, validPayment } from '../support/api-client';
 import { testDatabase } from '../support/database';
 
 const db = testDatabase();
@@ -174,11 +174,20 @@ describe('reading payments', () => {
   });
 
   it('filters the list by status', async () => {
+    const created = await callApi('/v1/payments', { body: validPayment(), as: 'globex' });
+    await paymentSettledAs(created.body.id, ['SUCCESS'], { apiKey: merchant('globex').apiKey });
+    expect(
+      (await callApi(`/v1/payments/${created.body.id}/refunds`, { body: {}, as: 'globex' })).status,
+    ).toBe(201);
+    const pending = await callApi('/v1/payments', { body: validPayment(), as: 'globex' });
+
     const response = await callApi('/v1/payments?status=REFUNDED&limit=100', { as: 'globex' });
+
     expect(response.status).toBe(200);
-    expect(response.body.data.every((payment: { status: string }) => payment.status === 'REFUNDED')).toBe(
-      true,
-    );
+    const listed = response.body.data as { id: string; status: string }[];
+    expect(listed.map((payment) => payment.id)).toContain(created.body.id);
+    expect(listed.map((payment) => payment.id)).not.toContain(pending.body.id);
+    expect(listed.filter((payment) => payment.status !== 'REFUNDED')).toEqual([]);
     const invalid = await callApi('/v1/payments?status=PAID');
     expect(invalid.status).toBe(400);
     expect(invalid.body.errors[0].field).toBe('status');

@@ -1,5 +1,11 @@
 import type { BankRetrySettings } from '../../lambdas/core/config/bank';
-import type { Bank, Banks, PaymentRecord } from '../../lambdas/core/use-cases/ports';
+import type {
+  Bank,
+  Banks,
+  ChargeLookup,
+  ChargeOutcome,
+  PaymentRecord,
+} from '../../lambdas/core/use-cases/ports';
 
 /** The clock of the bank use-case tests. */
 export const NOW = new Date('2026-03-01T12:00:00.000Z');
@@ -43,4 +49,23 @@ export function unreachableBank(name: string): Bank {
 /** The banks of a test-mode use-case test: `sandbox` answers, the live bank must never be reached. */
 export function sandboxOnly(sandbox: Bank): Banks {
   return { test: sandbox, live: unreachableBank('the live bank') };
+}
+
+/** A bank that answers every charge with `charge` and every lookup with `lookup`, recording the calls it took. */
+export function bankAnswering(charge: ChargeOutcome, lookup: ChargeLookup = { kind: 'not_found' }) {
+  const calls: string[] = [];
+  const bank: Bank = {
+    async charge() {
+      calls.push('charge');
+      return charge;
+    },
+    async refund() {
+      throw new Error('no refunds here');
+    },
+    async lookupCharge() {
+      calls.push('lookup');
+      return lookup;
+    },
+  };
+  return { bank, calls };
 }

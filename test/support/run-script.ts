@@ -16,8 +16,20 @@ export function runScript(
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<ScriptResult> {
+  return runCommand(TSX, [join(ROOT, script), ...args], { env });
+}
+
+/** Runs a command as a separate process (in `cwd`, the project's root unless told) and collects its output. */
+export function runCommand(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<ScriptResult> {
   return new Promise((resolve) => {
-    const child = spawn(TSX, [join(ROOT, script), ...args], { env: { ...process.env, ...env } });
+    const child = spawn(command, args, {
+      cwd: options.cwd ?? ROOT,
+      env: { ...process.env, ...options.env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => {

@@ -23,9 +23,11 @@ async function xrayDaemon() {
   };
 }
 
-function nextMessage(child: ChildProcess): Promise<unknown> {
+/** The host's next message; if it dies first, the error ends with what it printed last. */
+function nextMessage(child: ChildProcess, output: () => string): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`the function host exited (${code})`));
+    const onExit = (code: number | null) =>
+      reject(new Error(`the function host exited (${code}): ${output().slice(-2_000)}`));
     child.once('exit', onExit);
     child.once('message', (message) => {
       child.off('exit', onExit);
@@ -63,13 +65,13 @@ export async function tracedFunctions(environment: Record<string, string>) {
   child.stderr?.on('data', (chunk: Buffer) => {
     logs += chunk.toString('utf8');
   });
-  await nextMessage(child);
+  await nextMessage(child, () => logs);
   let queue = Promise.resolve<unknown>(undefined);
   return {
     /** Invokes one function; invocations run one after another, as in one execution environment. */
     invoke(name: string, event: unknown): Promise<InvocationOutcome> {
       const outcome = queue.then(() => {
-        const answered = nextMessage(child);
+        const answered = nextMessage(child, () => logs);
         child.send({ name, event } satisfies Invocation);
         return answered;
       });

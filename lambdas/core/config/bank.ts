@@ -5,6 +5,7 @@
 
 import type { Mode } from '../domain/mode';
 import { ENV } from './environment';
+import { ConfigurationError } from './errors';
 import { BANK_BREAKER, BANK_CALL_RETRY, BANK_PENDING_RETRY, type Backoff, backoffMs } from './retry-policies';
 import { integerSetting as integer } from './settings';
 
@@ -61,7 +62,7 @@ export function bankSettings(env: NodeJS.ProcessEnv = process.env): BankSettings
   };
   // A lease shorter than one call with its retries would let a second caller in while the first still runs.
   if (settings.claimLeaseMs <= settings.timeoutMs * settings.maxAttempts)
-    throw new Error(
+    throw new ConfigurationError(
       `ASPAY_BANK_CLAIM_LEASE_MS (${settings.claimLeaseMs}) must exceed ASPAY_BANK_TIMEOUT_MS × ASPAY_BANK_MAX_ATTEMPTS`,
     );
   return settings;

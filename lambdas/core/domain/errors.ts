@@ -1,14 +1,20 @@
+import type { ProblemCode } from '../config/problems';
 import type { PaymentStatus } from './payment-status';
 
-/** Base of every error ASPay explains to a caller; `type` is a stable machine-readable code. */
+/**
+ * Base of every error ASPay raises on purpose; `type` is its stable code from `PROBLEM_TYPES`. Each area has
+ * its own base (DomainError here, UseCaseError, HttpError, BankError, DatabaseError, ConfigurationError,
+ * SecretError), so a caller can catch an area. Subclasses set `name` themselves: the Lambda bundles are
+ * minified, so a class's own name would read as a mangled one in the logs. An error that wraps another passes
+ * it as `cause`.
+ */
 export abstract class AspayError extends Error {
-  abstract readonly type: string;
-
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
+  abstract readonly type: ProblemCode;
+  abstract override readonly name: string;
 }
+
+/** A business rule refused the input or the operation; the same input is refused again. */
+export abstract class DomainError extends AspayError {}
 
 export interface FieldError {
   /** Dotted path of the offending field, e.g. `amount` or `metadata.order`. */
@@ -17,7 +23,8 @@ export interface FieldError {
   message: string;
 }
 
-export class ValidationError extends AspayError {
+export class ValidationError extends DomainError {
+  override readonly name = 'ValidationError';
   readonly type = 'validation_error';
 
   constructor(
@@ -28,7 +35,8 @@ export class ValidationError extends AspayError {
   }
 }
 
-export class IllegalTransitionError extends AspayError {
+export class IllegalTransitionError extends DomainError {
+  override readonly name = 'IllegalTransitionError';
   readonly type = 'illegal_transition';
 
   constructor(
@@ -39,7 +47,8 @@ export class IllegalTransitionError extends AspayError {
   }
 }
 
-export class RefundNotAllowedError extends AspayError {
+export class RefundNotAllowedError extends DomainError {
+  override readonly name = 'RefundNotAllowedError';
   readonly type = 'refund_not_allowed';
 
   constructor(status: PaymentStatus) {
@@ -47,7 +56,8 @@ export class RefundNotAllowedError extends AspayError {
   }
 }
 
-export class RefundExceedsAvailableError extends AspayError {
+export class RefundExceedsAvailableError extends DomainError {
+  override readonly name = 'RefundExceedsAvailableError';
   readonly type = 'refund_exceeds_available';
 
   constructor(readonly available: string) {
@@ -56,6 +66,7 @@ export class RefundExceedsAvailableError extends AspayError {
 }
 
 /** An event the reader cannot accept: malformed envelope or another major version. */
-export class UnsupportedEventError extends AspayError {
+export class UnsupportedEventError extends DomainError {
+  override readonly name = 'UnsupportedEventError';
   readonly type = 'unsupported_event';
 }

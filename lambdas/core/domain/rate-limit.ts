@@ -1,4 +1,4 @@
-import { AspayError } from './errors';
+import { DomainError } from './errors';
 
 /** A sustained rate with a burst allowance, as API Gateway's throttling settings express it. */
 export interface RequestRate {
@@ -21,7 +21,8 @@ export function retryAfterSeconds(tatMs: number, rate: RequestRate, nowMs: numbe
   return Math.max(1, Math.ceil((tatMs - cellRate(rate, nowMs).latestTatMs) / 1000));
 }
 
-export class RateLimitedError extends AspayError {
+export class RateLimitedError extends DomainError {
+  override readonly name = 'RateLimitedError';
   readonly type = 'rate_limited';
   constructor(readonly retryAfterSeconds: number) {
     super(

@@ -1,4 +1,4 @@
-import { AspayError } from './errors';
+import { DomainError } from './errors';
 
 /**
  * Where ASPay may send a merchant's webhooks. The notifier runs inside the VPC, so a URL aimed at a private,
@@ -6,7 +6,8 @@ import { AspayError } from './errors';
  * let a merchant make ASPay call its own network. The rules are pure: the sender applies them to the URL and
  * again to every address the host name resolves to, and connects only to an address that passed.
  */
-export class WebhookUrlRejectedError extends AspayError {
+export class WebhookUrlRejectedError extends DomainError {
+  override readonly name = 'WebhookUrlRejectedError';
   readonly type = 'webhook_url_rejected';
 }
 

@@ -1,52 +1,69 @@
+import { UNAUTHENTICATED_DETAIL } from '../config/problems';
 import { AspayError } from '../domain/errors';
 
 /** Errors of the HTTP contract itself (as opposed to business rules); each has a stable `type` code. */
+export abstract class HttpError extends AspayError {}
 
-export class MalformedJsonError extends AspayError {
+export class MalformedJsonError extends HttpError {
+  override readonly name = 'MalformedJsonError';
   readonly type = 'malformed_json';
   constructor() {
     super('The request body is not valid JSON.');
   }
 }
 
-export class UnsupportedMediaTypeError extends AspayError {
+export class UnsupportedMediaTypeError extends HttpError {
+  override readonly name = 'UnsupportedMediaTypeError';
   readonly type = 'unsupported_media_type';
   constructor() {
     super('Send the request body as application/json.');
   }
 }
 
-export class PayloadTooLargeError extends AspayError {
+export class PayloadTooLargeError extends HttpError {
+  override readonly name = 'PayloadTooLargeError';
   readonly type = 'payload_too_large';
   constructor(limitBytes: number) {
     super(`The request body is larger than ${limitBytes} bytes.`);
   }
 }
 
-export class MethodNotAllowedError extends AspayError {
+export class MethodNotAllowedError extends HttpError {
+  override readonly name = 'MethodNotAllowedError';
   readonly type = 'method_not_allowed';
   constructor(readonly allowed: readonly string[]) {
     super(`This resource answers ${allowed.join(', ')} only.`);
   }
 }
 
-export class UnauthenticatedError extends AspayError {
+export class UnauthenticatedError extends HttpError {
+  override readonly name = 'UnauthenticatedError';
   readonly type = 'unauthenticated';
   constructor() {
-    super('Send a valid merchant API key as "Authorization: Bearer <key>".');
+    super(UNAUTHENTICATED_DETAIL);
   }
 }
 
-export class IdempotencyKeyMissingError extends AspayError {
+export class IdempotencyKeyMissingError extends HttpError {
+  override readonly name = 'IdempotencyKeyMissingError';
   readonly type = 'idempotency_key_missing';
   constructor() {
     super('Every POST needs an X-Idempotency-Key header (1-255 printable characters).');
   }
 }
 
-export class IdempotencyInProgressError extends AspayError {
+export class IdempotencyInProgressError extends HttpError {
+  override readonly name = 'IdempotencyInProgressError';
   readonly type = 'idempotency_in_progress';
   constructor() {
     super('A request with this idempotency key is still being processed; retry it shortly.');
+  }
+}
+
+export class RouteNotFoundError extends HttpError {
+  override readonly name = 'RouteNotFoundError';
+  readonly type = 'not_found';
+  constructor() {
+    super('No such route. The API is described at /openapi.json.');
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PROBLEM_CONTENT_TYPE } from '../config/problems';
+import { type AnsweredProblemCode, PROBLEM_CONTENT_TYPE, PROBLEM_TYPES } from '../config/problems';
 import { API_ROUTES, MAX_REQUEST_BODY_BYTES } from '../config/routes';
 import {
   Balance,
@@ -14,10 +14,32 @@ import {
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 const json = (schema: object) => ({ 'application/json': { schema } });
-const problem = (description: string) => ({
-  description,
-  content: { [PROBLEM_CONTENT_TYPE]: { schema: ref('Problem') } },
-});
+
+/** One error status of an operation: the problem codes it answers with there, and what they mean there. */
+type DocumentedError = readonly [
+  codes: readonly [AnsweredProblemCode, ...AnsweredProblemCode[]],
+  description: string,
+];
+
+/**
+ * An operation's error responses, each status taken from the problem table and each body a `Problem` whose
+ * `code` is one of the codes documented for it.
+ */
+function errorResponses(documented: readonly DocumentedError[]): Record<string, object> {
+  const responses: Record<string, object> = {};
+  for (const [codes, description] of documented) {
+    const status = String(PROBLEM_TYPES[codes[0]].status);
+    if (codes.some((code) => String(PROBLEM_TYPES[code].status) !== status) || status in responses)
+      throw new Error(`the errors documented for ${status} (${codes.join(', ')}) must share one status`);
+    responses[status] = {
+      description,
+      content: {
+        [PROBLEM_CONTENT_TYPE]: { schema: { ...ref('Problem'), properties: { code: { enum: codes } } } },
+      },
+    };
+  }
+  return responses;
+}
 
 const idempotencyKey = {
   name: 'X-Idempotency-Key',
@@ -28,22 +50,31 @@ const idempotencyKey = {
 };
 const paymentId = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 
-const commonErrors = {
-  '400': problem('Invalid request: see `errors` for each field.'),
-  '401': problem('Missing or unknown API key.'),
-  '404': problem('No such payment (or it belongs to another merchant).'),
-  '500': problem('Internal error; the body carries the request id.'),
-  '503': problem(
+const invalidRequest = 'Invalid request: see `errors` for each field.';
+const laterErrors: DocumentedError[] = [
+  [['unauthenticated'], 'Missing or unknown API key.'],
+  [['not_found'], 'No such payment (or it belongs to another merchant).'],
+  [['internal_error'], 'Internal error; the body carries the request id.'],
+  [
+    ['service_unavailable'],
     'A dependency is briefly unavailable; retry after `Retry-After` seconds (a POST with the same key).',
-  ),
-};
-const postErrors = {
-  ...commonErrors,
-  '409': problem('A request with this idempotency key is still running, or the payment is not refundable.'),
-  '413': problem(`Body larger than ${MAX_REQUEST_BODY_BYTES} bytes.`),
-  '415': problem('Body is not application/json.'),
-  '422': problem('Idempotency key reused with another body, or refund larger than what remains.'),
-};
+  ],
+];
+const commonErrors = errorResponses([[['validation_error'], invalidRequest], ...laterErrors]);
+const postErrors = errorResponses([
+  [['validation_error', 'malformed_json', 'idempotency_key_missing'], invalidRequest],
+  ...laterErrors,
+  [
+    ['idempotency_in_progress', 'refund_not_allowed'],
+    'A request with this idempotency key is still running, or the payment is not refundable.',
+  ],
+  [['payload_too_large'], `Body larger than ${MAX_REQUEST_BODY_BYTES} bytes.`],
+  [['unsupported_media_type'], 'Body is not application/json.'],
+  [
+    ['idempotency_key_reused', 'refund_exceeds_available'],
+    'Idempotency key reused with another body, or refund larger than what remains.',
+  ],
+]);
 
 const operations: Record<string, object> = {
   'POST /v1/payments': {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ANSWERED_PROBLEM_CODES, type ProblemDocument } from '../config/problems';
 import { ValidationError } from '../domain/errors';
 import { PAYMENT_STATUSES } from '../domain/payment';
 
@@ -155,14 +156,17 @@ export const Balance = z
 export const Problem = z
   .object({
     type: z.string(),
-    code: z.string(),
+    code: z.enum(ANSWERED_PROBLEM_CODES),
     title: z.string(),
     status: z.number().int(),
     detail: z.string(),
     requestId: z.string().optional(),
     errors: z.array(z.object({ field: z.string(), code: z.string(), message: z.string() })).optional(),
   })
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json).' });
+  .meta({
+    id: 'Problem',
+    description: 'RFC 9457 problem details (application/problem+json).',
+  }) satisfies z.ZodType<ProblemDocument>;
 
 /** Validates `input` against `schema`, turning every issue into a field-level ValidationError. */
 export function validate<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {

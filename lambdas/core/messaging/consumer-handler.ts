@@ -19,13 +19,15 @@ function decode(record: ConsumedRecord): unknown {
   let text: string;
   try {
     text = utf8.decode(record.value);
-  } catch {
-    throw new UnreadableRecordError('the record is not valid UTF-8');
+  } catch (error) {
+    throw new UnreadableRecordError('the record is not valid UTF-8', { cause: error });
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new UnreadableRecordError(`the record is not JSON: ${(error as Error).message}`);
+    throw new UnreadableRecordError(`the record is not JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 

@@ -6,8 +6,9 @@ import {
 import { BrokenCircuitError } from 'cockatiel';
 import { TransientBankError } from '../adapters/bank/http-bank';
 import { isDatabaseUnavailable } from '../adapters/postgres/database-unavailable';
-import { AspayError, UnsupportedEventError } from '../domain/errors';
+import { AspayError, DomainError, UnsupportedEventError } from '../domain/errors';
 import type { FailureClassification } from '../use-cases/consume-records';
+import { UseCaseError } from '../use-cases/errors';
 
 /**
  * Poison or transient: the one place that decides what a consumer does with a failed record. A poison
@@ -23,8 +24,9 @@ import type { FailureClassification } from '../use-cases/consume-records';
  */
 
 /** A record that cannot even be read: not UTF-8, or not JSON. */
-export class UnreadableRecordError extends Error {
+export class UnreadableRecordError extends DomainError {
   override readonly name = 'UnreadableRecordError';
+  readonly type = 'unreadable_record';
 }
 
 /**
@@ -99,7 +101,9 @@ function poisonRule(error: Error): string | undefined {
   // Fails the event schema or has another major version: the reader will never accept it.
   if (error instanceof UnsupportedEventError) return 'invalid or unsupported';
   // A domain rule refused it (illegal transition, refund too large...): the same event is refused again.
-  if (error instanceof AspayError) return 'domain rule';
+  if (error instanceof DomainError || error instanceof UseCaseError) return 'domain rule';
+  // Any other error of ASPay's (a misconfiguration, an unreadable secret) fails the same way until fixed.
+  if (error instanceof AspayError) return error.type;
   return undefined;
 }
 

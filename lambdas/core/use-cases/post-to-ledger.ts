@@ -1,7 +1,7 @@
-import { AspayError } from '../domain/errors';
 import { createEvent, type EventEnvelope, modeOf } from '../domain/events';
 import { paymentEntry, refundEntry } from '../domain/ledger';
 import { parseMoney } from '../domain/money';
+import { UseCaseError } from './errors';
 import type { Clock } from './payments';
 import type { LedgerStore } from './ports';
 
@@ -10,7 +10,8 @@ import type { LedgerStore } from './ports';
  * processed (e.g. it was dead-lettered). Posting nothing would lose the reversal for good, so the refund is
  * dead-lettered behind it and replayed once the capture is redriven.
  */
-export class WaitingForEarlierEventError extends AspayError {
+export class WaitingForEarlierEventError extends UseCaseError {
+  override readonly name = 'WaitingForEarlierEventError';
   readonly type = 'waiting_for_earlier_event';
   constructor(paymentId: string) {
     super(`payment ${paymentId} has no posted capture yet: its refund waits for the earlier event`);

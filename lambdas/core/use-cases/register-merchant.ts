@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { apiKeyPrefix, generateApiKey, hashApiKey } from '../domain/api-key';
+import { ValidationError } from '../domain/errors';
 import type { Mode } from '../domain/mode';
 import { checkWebhookUrl } from '../domain/webhook-url';
 import type { MerchantRegistry, SecretSealer } from './ports';
+
+const MERCHANT_NAME_RULE = 'a merchant name has 1 to 200 characters';
 
 /** A webhook endpoint to register with the merchant. */
 export interface WebhookRegistration {
@@ -26,7 +29,10 @@ export async function registerMerchant(
 ): Promise<{ merchantId: string; apiKeys: Record<Mode, string>; webhookSecret?: string }> {
   const trimmed = name.trim();
   if (trimmed.length === 0 || trimmed.length > 200)
-    throw new Error('a merchant name has 1 to 200 characters');
+    throw new ValidationError(
+      [{ field: 'name', code: 'merchant_name_length', message: MERCHANT_NAME_RULE }],
+      MERCHANT_NAME_RULE,
+    );
   const url =
     webhook && checkWebhookUrl(webhook.url, { requireHttps: true, allowedHosts: webhook.allowedHosts }).href;
   const merchantId = `mer_${randomBytes(12).toString('hex')}`;

@@ -8,7 +8,7 @@ import type {
 import {
   GATEWAY_PROBLEMS,
   type GatewayResponseKind,
-  gatewayResponseHeaders,
+  problemHeaders,
 } from '../../../lambdas/core/config/problems';
 import { type ApiRoute, AUTHORIZER_HANDLER, FALLBACK_HANDLER } from '../../../lambdas/core/config/routes';
 import { ValidationError } from '../../../lambdas/core/domain/errors';
@@ -148,7 +148,7 @@ function gatewayProblem(kind: GatewayResponseKind, requestId: string): APIGatewa
   const problem = GATEWAY_PROBLEMS[kind];
   return {
     statusCode: problem.status,
-    headers: gatewayResponseHeaders(problem),
+    headers: problemHeaders(problem.code),
     body: JSON.stringify({ ...problem, requestId }),
   };
 }

@@ -1,11 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONSUMERS } from '../../../lambdas/core/config/messaging';
 import { createEvent } from '../../../lambdas/core/domain/events';
+import { FUNCTION_DATABASE_URLS_ENV } from '../../../localstack/src/lambda-runtime';
 import { handlerEnvironment } from '../../../localstack/src/stack';
 import { createTestMerchant, testDatabase } from '../../support/database';
 import { eventually } from '../../support/eventually';
+import { authorizerEvent, proxyEvent } from '../../support/gateway-events';
 import { localEndpoints } from '../../support/local-stack';
 import { mskEventCarrying } from '../../support/msk-events';
 import type { InvocationOutcome } from '../../support/traced-function-host';
@@ -22,41 +24,18 @@ function apiEvent(
   merchant: { id: string; apiKey: string },
   request: { method: string; path: string; pathParameters?: Record<string, string>; body?: unknown },
 ): APIGatewayProxyEvent {
-  const headers = {
-    Authorization: `Bearer ${merchant.apiKey}`,
-    'Content-Type': 'application/json',
-    'Idempotency-Key': randomUUID(),
-  };
-  return {
-    resource: request.path,
+  return proxyEvent({
+    method: request.method,
     path: request.path,
-    httpMethod: request.method,
-    headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
     pathParameters: request.pathParameters ?? null,
-    stageVariables: null,
-    body: request.body === undefined ? null : JSON.stringify(request.body),
-    isBase64Encoded: false,
-    requestContext: {
-      requestId: randomUUID(),
-      httpMethod: request.method,
-      path: request.path,
-      identity: { sourceIp: '203.0.113.7' },
-      authorizer: { principalId: merchant.id, merchantId: merchant.id },
-    },
-  } as unknown as APIGatewayProxyEvent;
+    headers: { Authorization: `Bearer ${merchant.apiKey}`, 'Idempotency-Key': randomUUID() },
+    body: request.body ?? null,
+    requestId: randomUUID(),
+    authorizer: { principalId: merchant.id, merchantId: merchant.id, mode: 'test' },
+  });
 }
 
-function authorizerEvent(apiKey: string): APIGatewayRequestAuthorizerEvent {
-  return {
-    type: 'REQUEST',
-    methodArn: 'arn:aws:execute-api:us-east-1:000000000000:local/local/POST/v1/payments',
-    headers: { Authorization: `Bearer ${apiKey}` },
-    requestContext: { identity: { sourceIp: '203.0.113.7' } },
-  } as unknown as APIGatewayRequestAuthorizerEvent;
-}
+const authorizerEventFor = (apiKey: string) => authorizerEvent({ Authorization: `Bearer ${apiKey}` });
 
 /** What an invocation returned; a failed one fails the test with its error. */
 function resultOf<T>(outcome: InvocationOutcome): T {
@@ -70,6 +49,11 @@ function leaked(telemetry: Telemetry, secrets: Record<string, string>): string[]
   return Object.entries(secrets)
     .filter(([, value]) => everything.includes(value))
     .map(([name]) => name);
+}
+
+/** Each function role's database URL, as the local stack hands them to the functions. */
+function functionRoleUrls(environment: Record<string, string>): Record<string, string> {
+  return JSON.parse(environment[FUNCTION_DATABASE_URLS_ENV] ?? '{}') as Record<string, string>;
 }
 
 describe('what the functions log and trace', () => {
@@ -90,8 +74,8 @@ describe('what the functions log and trace', () => {
     const newKeys = resultOf<{ apiKeys: { test: string; live: string } }>(registered).apiKeys;
     const newKey = newKeys.test;
     expect(newKey).toMatch(/^sk_test_/);
-    expect(await functions.invoke('authorizer', authorizerEvent(newKey))).toHaveProperty('result');
-    expect(await functions.invoke('authorizer', authorizerEvent(unknownKey))).toMatchObject({
+    expect(await functions.invoke('authorizer', authorizerEventFor(newKey))).toHaveProperty('result');
+    expect(await functions.invoke('authorizer', authorizerEventFor(unknownKey))).toMatchObject({
       result: { policyDocument: { Statement: [{ Effect: 'Deny' }] } },
     });
 
@@ -169,7 +153,7 @@ describe('what the functions log and trace', () => {
     expect(telemetry.logs).toContain('merchant registered');
     expect(telemetry.logs).toContain('rejected an API key');
 
-    const databaseUrl = new URL(environment.DATABASE_URL ?? '');
+    const roleUrls = functionRoleUrls(environment);
     expect(
       leaked(telemetry, {
         'the new test API key': newKey,
@@ -179,24 +163,34 @@ describe('what the functions log and trace', () => {
         'the webhook secret': merchant.webhookSecret,
         "the customer's e-mail": customer,
         'the payment metadata': reference,
-        'the database URL': environment.DATABASE_URL ?? '',
-        'the database password': `:${databaseUrl.password}@`,
+        ...Object.fromEntries(
+          Object.entries(roleUrls).flatMap(([role, url]) => [
+            [`the ${role} database URL`, url],
+            [`the ${role} database password`, `:${new URL(url).password}@`],
+          ]),
+        ),
       }),
     ).toEqual([]);
   }, 120_000);
 
   it('holds no database password when the database refuses it', async () => {
     const password = `pw-${randomBytes(12).toString('hex')}`;
-    const databaseUrl = new URL(handlerEnvironment(endpoints).DATABASE_URL ?? '');
-    databaseUrl.password = password;
+    const environment = handlerEnvironment(endpoints);
+    const wrongPasswords = Object.fromEntries(
+      Object.entries(functionRoleUrls(environment)).map(([role, url]) => {
+        const withWrongPassword = new URL(url);
+        withWrongPassword.password = password;
+        return [role, withWrongPassword.toString()];
+      }),
+    );
     const functions = await tracedFunctions({
-      ...handlerEnvironment(endpoints),
+      ...environment,
       ...VERBOSE,
-      DATABASE_URL: databaseUrl.toString(),
+      [FUNCTION_DATABASE_URLS_ENV]: JSON.stringify(wrongPasswords),
     });
     // Whether the server checks passwords or trusts local connections, each function gets an answer.
     await functions.invoke('create-merchant', { name: 'Telemetry test merchant' });
-    await functions.invoke('authorizer', authorizerEvent(merchant.apiKey));
+    await functions.invoke('authorizer', authorizerEventFor(merchant.apiKey));
     await functions.invoke('list-payments', apiEvent(merchant, { method: 'GET', path: '/v1/payments' }));
     const telemetry = await functions.stop();
 

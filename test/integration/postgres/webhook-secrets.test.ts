@@ -47,7 +47,7 @@ describe('webhook secrets at rest', () => {
       const id = `mer_plain_${randomUUID().slice(0, 8)}`;
       const secret = `whsec_${randomUUID()}`;
       await client.query(
-        `INSERT INTO merchants (id, name, api_key_hash, api_key_prefix, webhook_url, webhook_secret)
+        `INSERT INTO merchants (id, name, test_api_key_hash, test_api_key_prefix, webhook_url, webhook_secret)
          VALUES ($1, 'Plain Shop', $2, 'sk_test_xxxx', 'https://hooks.example.com/plain', $3)`,
         [id, randomUUID(), secret],
       );
@@ -69,8 +69,8 @@ describe('webhook secrets at rest', () => {
     await inRolledBackTransaction(db, async (client) => {
       await expectRejected(
         client,
-        `INSERT INTO merchants (id, name, api_key_hash, api_key_prefix, webhook_secret, webhook_secret_sealed)
-         VALUES ('mer_both', 'Both', 'h', 'p', 'plain', 'v1.local.a.b.c')`,
+        `INSERT INTO merchants (id, name, test_api_key_hash, test_api_key_prefix, webhook_secret, webhook_secret_sealed)
+         VALUES ('mer_both', 'Both', 'h', 'sk_test_p', 'plain', 'v1.local.a.b.c')`,
         [],
         /merchants_webhook_secret_in_one_form/,
       );

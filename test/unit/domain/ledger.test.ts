@@ -22,8 +22,8 @@ describe('ledger posting rules', () => {
     const test = paymentEntry('p1', 'mer_1', 'test', amount);
     const live = paymentEntry('p2', 'mer_1', 'live', amount);
 
-    expect(test.postings.every((p) => p.account.mode === 'test')).toBe(true);
-    expect(live.postings.every((p) => p.account.mode === 'live')).toBe(true);
+    expect(test.postings.map((p) => p.account.mode)).toEqual(['test', 'test']);
+    expect(live.postings.map((p) => p.account.mode)).toEqual(['live', 'live']);
     const testAccounts = test.postings.map((p) => p.account.id);
     expect(live.postings.some((p) => testAccounts.includes(p.account.id))).toBe(false);
     // An entry that posts to the other mode's account is not a valid entry.

@@ -2,7 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SUPPORTED_CURRENCIES } from '../../../lambdas/core/domain/currency';
 import { ValidationError } from '../../../lambdas/core/domain/errors';
-import { formatAmount, MoneyDecimal, moneyFromStored, parseMoney } from '../../../lambdas/core/domain/money';
+import {
+  addMoney,
+  compareMoney,
+  formatAmount,
+  type Money,
+  MoneyDecimal,
+  moneyFromStored,
+  parseMoney,
+} from '../../../lambdas/core/domain/money';
 
 function fieldCodes(run: () => unknown): string[] {
   try {
@@ -86,8 +94,10 @@ describe('parseMoney', () => {
   });
 
   it('adds up amounts exactly where binary floating point would not', () => {
-    const tenth = parseMoney('0.10', 'USD').amount;
-    expect(tenth.plus('0.20').toFixed(2)).toBe('0.30');
-    expect(0.1 + 0.2).not.toBe(0.3);
+    const tenCents = parseMoney('0.10', 'USD');
+    const total = Array.from({ length: 9 }).reduce<Money>((sum) => addMoney(sum, tenCents), tenCents);
+    // Ten binary-float 0.1s add up to 0.9999999999999999: only an exact decimal gives exactly one dollar.
+    expect(total.amount.toString()).toBe('1');
+    expect(compareMoney(addMoney(tenCents, parseMoney('0.20', 'USD')), parseMoney('0.30', 'USD'))).toBe(0);
   });
 });

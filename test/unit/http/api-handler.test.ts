@@ -1,20 +1,17 @@
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createPool } from '../../../lambdas/core/adapters/postgres/pool';
 import { apiHandler } from '../../../lambdas/core/http/api-handler';
 import { lambdaContext } from '../../../localstack/src/lambda-runtime';
 import { freePort } from '../../support/free-port';
+import { proxyEvent } from '../../support/gateway-events';
 
-const getEvent = {
-  httpMethod: 'GET',
+const getEvent = proxyEvent({
+  method: 'GET',
   path: '/v1/payments',
-  headers: {},
   body: null,
-  isBase64Encoded: false,
-  pathParameters: null,
-  queryStringParameters: null,
-  requestContext: { requestId: 'req-db-down', authorizer: { merchantId: 'mer_1', mode: 'test' } },
-} as unknown as APIGatewayProxyEvent;
+  requestId: 'req-db-down',
+  authorizer: { principalId: 'mer_1', merchantId: 'mer_1', mode: 'test' },
+});
 
 describe('apiHandler', () => {
   it('answers 503 problem+json with Retry-After when the database cannot be reached', async () => {

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { EventEnvelope } from '../../../lambdas/core/domain/events';
+import { createEvent, type EventEnvelope } from '../../../lambdas/core/domain/events';
+import { refundPayment } from '../../../lambdas/core/use-cases/payments';
 import type {
   Bank,
   BankRefundOutcome,
   PaymentRecord,
   RefundExecutions,
 } from '../../../lambdas/core/use-cases/ports';
-import { executeRefundAtBank } from '../../../lambdas/core/use-cases/refund-at-bank';
+import { compensatePayment, executeRefundAtBank } from '../../../lambdas/core/use-cases/refund-at-bank';
 import { BANK_RETRY_SETTINGS, NOW, paymentRecord, sandboxOnly } from '../../support/bank-use-cases';
+import { inMemoryPayments } from '../../support/in-memory-payments';
 
 const SETTINGS = BANK_RETRY_SETTINGS;
 const REFUND_ID = 'b1d1c7a4-6f55-4a59-8f1e-0c1b6e2d9a01';
@@ -172,5 +174,52 @@ describe('executing a refund at the bank', () => {
 
     expect(await run(executions, { kind: 'refunded', bankRefundId: 're_1' })).toBe('not_claimed');
     expect(stored.events).toEqual([]);
+  });
+});
+
+describe('compensating a payment the ledger could not post (the saga)', () => {
+  /** A SUCCESS payment of 25.00 and the ledger's report that its posting was refused. */
+  function refusedPosting() {
+    const payments = inMemoryPayments(() => NOW);
+    const { record } = payments.seed(paymentRecord({ status: 'SUCCESS', refundedAmount: '0.0000' }));
+    const failure = createEvent(
+      'ledger.posting_failed',
+      { paymentId: record.id, merchantId: record.merchantId, mode: record.mode },
+      { failedEventId: crypto.randomUUID(), reason: 'merchant account frozen: fraud review' },
+      NOW,
+    );
+    return { payments, failure, paymentId: record.id };
+  }
+
+  it('refunds the payment in full, once for a redelivered failure', async () => {
+    const { payments, failure, paymentId } = refusedPosting();
+
+    const outcomes = [
+      await compensatePayment(payments.store, failure, () => NOW),
+      await compensatePayment(payments.store, failure, () => NOW),
+    ];
+
+    expect(outcomes).toEqual(['compensated', 'compensated']);
+    expect(payments.refunds).toEqual([
+      expect.objectContaining({
+        amount: '25.0000',
+        reason: 'compensation: merchant account frozen: fraud review',
+        idempotencyKey: `compensation:${failure.data.failedEventId}`,
+      }),
+    ]);
+    expect(payments.payments.get(paymentId)?.record).toMatchObject({ status: 'REFUNDED' });
+    expect(payments.outbox.map((event) => event.type)).toEqual(['payment.refunded']);
+  });
+
+  it('has nothing to compensate for a payment the merchant already refunded in full', async () => {
+    const { payments, failure, paymentId } = refusedPosting();
+    await refundPayment(
+      payments.store,
+      { merchantId: 'mer_test', mode: 'test', paymentId, idempotencyKey: 'k', requestHash: 'h' },
+      () => NOW,
+    );
+
+    expect(await compensatePayment(payments.store, failure, () => NOW)).toBe('not_refundable');
+    expect(payments.refunds).toHaveLength(1);
   });
 });

@@ -1,15 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import type { EventEnvelope } from '../../../lambdas/core/domain/events';
 import type { PaymentStatus } from '../../../lambdas/core/domain/payment';
-import type {
-  Bank,
-  ChargeLookup,
-  ChargeOutcome,
-  PaymentLifecycle,
-  PaymentRecord,
-} from '../../../lambdas/core/use-cases/ports';
-import { chargeAndSettle, type SettlementDeps } from '../../../lambdas/core/use-cases/settle-payment';
-import { BANK_RETRY_SETTINGS, NOW, paymentRecord, sandboxOnly } from '../../support/bank-use-cases';
+import type { Bank, PaymentLifecycle, PaymentRecord } from '../../../lambdas/core/use-cases/ports';
+import {
+  chargeAndSettle,
+  type SettlementDeps,
+  settlePayment,
+} from '../../../lambdas/core/use-cases/settle-payment';
+import {
+  BANK_RETRY_SETTINGS,
+  bankAnswering,
+  NOW,
+  paymentRecord,
+  sandboxOnly,
+} from '../../support/bank-use-cases';
+import { inMemoryPayments } from '../../support/in-memory-payments';
 
 const SETTINGS = BANK_RETRY_SETTINGS;
 
@@ -19,57 +23,8 @@ function pendingPayment(): PaymentRecord {
 
 /** One payment in memory, with its claim, attempts and the events its transitions wrote. */
 function inMemoryLifecycle(payment: PaymentRecord, state: { bankAttempts?: number; claimedAt?: Date } = {}) {
-  const stored = {
-    payment,
-    bankAttempts: state.bankAttempts ?? 0,
-    claimedAt: state.claimedAt as Date | undefined,
-    nextAttemptAt: undefined as Date | undefined,
-    events: [] as EventEnvelope[],
-  };
-  const lifecycle: PaymentLifecycle = {
-    find: async () => stored.payment,
-    async transition(_id, from, to, change) {
-      if (stored.payment.status !== from) return undefined;
-      stored.payment = { ...stored.payment, status: to, failureReason: change.reason ?? null };
-      stored.claimedAt = undefined;
-      stored.events.push(change.event(stored.payment));
-      return stored.payment;
-    },
-    async claimBankAttempt(_id, now, leaseMs) {
-      if (stored.payment.status !== 'PENDING') return undefined;
-      if (stored.claimedAt && stored.claimedAt.getTime() > now.getTime() - leaseMs) return undefined;
-      stored.claimedAt = now;
-      return { payment: stored.payment, bankAttempts: stored.bankAttempts };
-    },
-    async deferBankAttempt(_id, at, counted) {
-      stored.bankAttempts += counted ? 1 : 0;
-      stored.nextAttemptAt = at;
-      stored.claimedAt = undefined;
-    },
-    async releaseBankAttempt() {
-      stored.claimedAt = undefined;
-    },
-    duePending: async () => [],
-  };
-  return { lifecycle, stored };
-}
-
-function bankAnswering(charge: ChargeOutcome, lookup: ChargeLookup = { kind: 'not_found' }) {
-  const calls: string[] = [];
-  const bank: Bank = {
-    async charge() {
-      calls.push('charge');
-      return charge;
-    },
-    async refund() {
-      throw new Error('no refunds here');
-    },
-    async lookupCharge() {
-      calls.push('lookup');
-      return lookup;
-    },
-  };
-  return { bank, calls };
+  const { lifecycle, seed, outbox } = inMemoryPayments(() => NOW);
+  return { lifecycle, stored: seed(payment, state), outbox };
 }
 
 const deps = (lifecycle: PaymentLifecycle, bank: Bank): SettlementDeps => ({
@@ -96,8 +51,8 @@ describe('charging a PENDING payment', () => {
     ];
 
     expect(results).toEqual(['succeeded', 'failed']);
-    expect(approved.stored.events.map((event) => event.type)).toEqual(['payment.succeeded']);
-    expect(declined.stored.payment).toMatchObject({ status: 'FAILED', failureReason: 'card_declined' });
+    expect(approved.outbox.map((event) => event.type)).toEqual(['payment.succeeded']);
+    expect(declined.stored.record).toMatchObject({ status: 'FAILED', failureReason: 'card_declined' });
   });
 
   it('never fails a payment without a decision: it waits with a doubling backoff', async () => {
@@ -110,10 +65,10 @@ describe('charging a PENDING payment', () => {
     const result = await chargeAndSettle(deps(lifecycle, bank), pendingPayment());
 
     expect(result).toBe('deferred');
-    expect(stored.payment.status).toBe('PENDING');
+    expect(stored.record.status).toBe('PENDING');
     expect(stored.bankAttempts).toBe(2);
     expect(stored.nextAttemptAt).toEqual(new Date(NOW.getTime() + 2000));
-    expect(stored.claimedAt).toBeUndefined();
+    expect(stored.claimedAt).toBeNull();
   });
 
   it('does not count an attempt the open circuit breaker never sent to the bank', async () => {
@@ -123,7 +78,7 @@ describe('charging a PENDING payment', () => {
     expect(await chargeAndSettle(deps(lifecycle, bank), pendingPayment())).toBe('deferred');
 
     expect(stored.bankAttempts).toBe(2);
-    expect(stored.payment.status).toBe('PENDING');
+    expect(stored.record.status).toBe('PENDING');
   });
 
   it('does not call the bank for a payment another caller has claimed', async () => {
@@ -136,7 +91,7 @@ describe('charging a PENDING payment', () => {
 
     expect(result).toBe('claimed_elsewhere');
     expect(calls).toEqual([]);
-    expect(stored.payment.status).toBe('PENDING');
+    expect(stored.record.status).toBe('PENDING');
   });
 
   it('gives the claim back when recording the outcome fails, so the retry charges again at once', async () => {
@@ -148,7 +103,7 @@ describe('charging a PENDING payment', () => {
     };
 
     await expect(chargeAndSettle(deps(lifecycle, bank), pendingPayment())).rejects.toThrow('Connection');
-    expect(stored.claimedAt).toBeUndefined();
+    expect(stored.claimedAt).toBeNull();
 
     lifecycle.transition = recordSuccess;
     expect(await chargeAndSettle(deps(lifecycle, bank), pendingPayment())).toBe('succeeded');
@@ -210,7 +165,7 @@ describe('giving up on a payment after the attempt limit', () => {
       expect(await chargeAndSettle(deps(lifecycle, bank), pendingPayment())).toBe(result);
 
       expect(calls).toEqual(['lookup']);
-      expect(stored.payment).toMatchObject({ status, failureReason: reason });
+      expect(stored.record).toMatchObject({ status, failureReason: reason });
     },
   );
 
@@ -223,7 +178,53 @@ describe('giving up on a payment after the attempt limit', () => {
 
     expect(await chargeAndSettle(deps(lifecycle, bank), pendingPayment())).toBe('stuck');
 
-    expect(stored.payment.status).toBe('PENDING');
+    expect(stored.record.status).toBe('PENDING');
     expect(stored.nextAttemptAt).toEqual(new Date(NOW.getTime() + SETTINGS.pendingRetryMaxMs));
+  });
+});
+
+describe('handling payment.initiated', () => {
+  const initiated = () => paymentRecord({ status: 'INITIATED', refundedAmount: '0.0000' });
+
+  it('moves the payment to PENDING, then charges it: one event per step', async () => {
+    const { lifecycle, stored, outbox } = inMemoryLifecycle(initiated());
+    const { bank, calls } = bankAnswering({ kind: 'approved', chargeId: 'ch_1' });
+
+    expect(await settlePayment(deps(lifecycle, bank), stored.record.id)).toBe('succeeded');
+
+    expect(calls).toEqual(['charge']);
+    expect(stored.history.map((change) => `${change.from}→${change.to}`)).toEqual([
+      'INITIATED→PENDING',
+      'PENDING→SUCCESS',
+    ]);
+    expect(outbox).toEqual([
+      expect.objectContaining({
+        type: 'payment.pending',
+        data: expect.objectContaining({ status: 'PENDING' }),
+      }),
+      expect.objectContaining({
+        type: 'payment.succeeded',
+        data: expect.objectContaining({ status: 'SUCCESS', bankChargeId: 'ch_1' }),
+      }),
+    ]);
+  });
+
+  it('repeats nothing for a redelivered payment.initiated: the bank is not called again', async () => {
+    const { lifecycle, stored, outbox } = inMemoryLifecycle(initiated());
+    const { bank, calls } = bankAnswering({ kind: 'approved', chargeId: 'ch_1' });
+    await settlePayment(deps(lifecycle, bank), stored.record.id);
+
+    expect(await settlePayment(deps(lifecycle, bank), stored.record.id)).toBe('already_settled');
+
+    expect(calls).toEqual(['charge']);
+    expect(outbox).toHaveLength(2);
+  });
+
+  it('ignores an event about a payment it does not know', async () => {
+    const { lifecycle } = inMemoryLifecycle(initiated());
+    const { bank, calls } = bankAnswering({ kind: 'approved', chargeId: 'ch_1' });
+
+    expect(await settlePayment(deps(lifecycle, bank), crypto.randomUUID())).toBe('unknown_payment');
+    expect(calls).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { BANKS, type BankSettings } from '../../config/bank';
+import { ConfigurationError } from '../../config/errors';
 import type { Mode } from '../../domain/mode';
 import { logger, metrics } from '../../observability';
 import type { Banks } from '../../use-cases/ports';
@@ -14,7 +15,7 @@ export function configuredBanks(settings: BankSettings): Banks {
   const bankOf = (mode: Mode) => {
     const { urlVariable, breakerStateId } = BANKS[mode];
     const baseUrl = process.env[urlVariable];
-    if (!baseUrl) throw new Error(`${urlVariable} is not set`);
+    if (!baseUrl) throw new ConfigurationError(`${urlVariable} is not set`);
     return httpBank(baseUrl, settings, dynamodbBreakerState(breakerStateId), {
       onBreak: () => {
         logger.warn('bank circuit breaker opened', { mode });

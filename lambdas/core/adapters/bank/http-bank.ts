@@ -15,11 +15,16 @@ import {
   bankCallRetry,
   classifyBankAnswer,
 } from '../../config/bank';
+import { AspayError } from '../../domain/errors';
 import type { Bank } from '../../use-cases/ports';
 
+/** An error of the bank or of the way it is reached. */
+export abstract class BankError extends AspayError {}
+
 /** A failure worth retrying: the bank may answer differently next time (timeouts, 5xx, 408/425/429, connection errors). */
-export class TransientBankError extends Error {
+export class TransientBankError extends BankError {
   override readonly name = 'TransientBankError';
+  readonly type = 'bank_unavailable';
 }
 
 export interface BreakerStateStore {
@@ -86,7 +91,7 @@ export function httpBank(
         signal: AbortSignal.timeout(settings.timeoutMs),
       });
     } catch (error) {
-      throw new TransientBankError(`bank unreachable: ${(error as Error).name}`);
+      throw new TransientBankError(`bank unreachable: ${(error as Error).name}`, { cause: error });
     }
     const body = (await response.json().catch(() => ({}))) as BankAnswer['body'];
     const answerClass = classifyBankAnswer(response.status, body);

@@ -2,6 +2,7 @@ import { GetBootstrapBrokersCommand, KafkaClient } from '@aws-sdk/client-kafka';
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import type { Kafka } from 'kafkajs';
 import { ENV } from '../../config/environment';
+import { ConfigurationError } from '../../config/errors';
 import { createKafka } from './client';
 
 let kafka: Promise<Kafka> | undefined;
@@ -15,13 +16,13 @@ export function kafkaConnection(clientId: string): Promise<Kafka> {
     const brokers = process.env[ENV.kafkaBrokers];
     if (brokers) return createKafka({ clientId, brokers: brokers.split(',') });
     const clusterArn = process.env[ENV.mskClusterArn];
-    if (!clusterArn) throw new Error(`set ${ENV.kafkaBrokers} or ${ENV.mskClusterArn}`);
+    if (!clusterArn) throw new ConfigurationError(`set ${ENV.kafkaBrokers} or ${ENV.mskClusterArn}`);
     const region = process.env.AWS_REGION ?? 'us-east-1';
     const { BootstrapBrokerStringSaslIam } = await new KafkaClient({ region }).send(
       new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }),
     );
     if (!BootstrapBrokerStringSaslIam)
-      throw new Error(`MSK cluster ${clusterArn} has no IAM bootstrap brokers`);
+      throw new ConfigurationError(`MSK cluster ${clusterArn} has no IAM bootstrap brokers`);
     return createKafka({
       clientId,
       brokers: BootstrapBrokerStringSaslIam.split(','),

@@ -1,11 +1,14 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type pg from 'pg';
 import { ENV } from '../../config/environment';
+import { ConfigurationError } from '../../config/errors';
+import { DatabaseError } from './database-unavailable';
 import { type CredentialsSource, createPool } from './pool';
 
 /** The database's sessions do not run in UTC, so timestamps would be rendered and compared in another zone. */
-export class SessionTimeZoneError extends Error {
+export class SessionTimeZoneError extends DatabaseError {
   override readonly name = 'SessionTimeZoneError';
+  readonly type = 'session_time_zone';
 }
 
 /** Names PostgreSQL reports for the UTC zone. */
@@ -16,7 +19,7 @@ export function databaseUrlCredentials(): CredentialsSource {
   return {
     async read() {
       const url = process.env[ENV.databaseUrl];
-      if (!url) throw new Error(`${ENV.databaseUrl} is not set`);
+      if (!url) throw new ConfigurationError(`${ENV.databaseUrl} is not set`);
       return url;
     },
   };
@@ -51,7 +54,7 @@ function credentialsFromEnvironment(): CredentialsSource {
   const host = process.env[ENV.databaseHost];
   const database = process.env[ENV.databaseName];
   if (!secretArn || !host || !database) {
-    throw new Error(
+    throw new ConfigurationError(
       `set ${ENV.databaseUrl}, or ${ENV.databaseSecretArn} with ${ENV.databaseHost} and ${ENV.databaseName}`,
     );
   }

@@ -1,18 +1,24 @@
 import { AspayError } from '../../domain/errors';
 
+/** An error of the database or of the way it is reached. */
+export abstract class DatabaseError extends AspayError {}
+
 /**
  * A dependency did not answer (the database is restarting, failing over, or unreachable): the request was not
  * carried out and the same request can succeed later, so callers answer 503 and retry, never 500.
  */
-export class DependencyUnavailableError extends AspayError {
+export class DependencyUnavailableError extends DatabaseError {
+  override readonly name = 'DependencyUnavailableError';
   readonly type = 'service_unavailable';
 
   constructor(
     readonly dependency: string,
     options: { cause: unknown },
   ) {
-    super('The service is temporarily unavailable; retry shortly (a POST with the same idempotency key).');
-    this.cause = options.cause;
+    super(
+      'The service is temporarily unavailable; retry shortly (a POST with the same idempotency key).',
+      options,
+    );
   }
 }
 

@@ -1,4 +1,5 @@
 import { ENV } from '../../config/environment';
+import { ConfigurationError } from '../../config/errors';
 
 /** Where the key-encryption key is: a KMS key in AWS, the local stack's key file on a laptop. */
 export type KeyEncryptionKey = { readonly kmsKeyId: string } | { readonly localKeyFile: string };
@@ -8,7 +9,7 @@ export function keyEncryptionKey(env: NodeJS.ProcessEnv = process.env): KeyEncry
   if (kmsKeyId) return { kmsKeyId };
   const localKeyFile = env[ENV.webhookSecretsKeyFile];
   if (localKeyFile) return { localKeyFile };
-  throw new Error(
+  throw new ConfigurationError(
     `webhook secrets need a key: set ${ENV.webhookSecretsKeyId} (AWS) or ${ENV.webhookSecretsKeyFile} (local stack)`,
   );
 }

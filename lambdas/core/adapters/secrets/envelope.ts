@@ -1,4 +1,11 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { AspayError } from '../../domain/errors';
+
+/** A stored secret this code cannot open: an unknown format, or sealed by another key-encryption key. */
+export class SecretUnreadableError extends AspayError {
+  override readonly name = 'SecretUnreadableError';
+  readonly type = 'secret_unreadable';
+}
 
 /**
  * The sealed form of a secret, stored in the database: `v1.<wrapper>.<wrapped data key>.<iv>.<ciphertext and
@@ -60,7 +67,7 @@ export function sealWithDataKey(
 export function parseEnvelope(sealed: string): Envelope {
   const [version, wrapper, wrappedKey, iv, ciphertext, ...rest] = sealed.split('.');
   if (version !== VERSION || (wrapper !== 'kms' && wrapper !== 'local') || !ciphertext || rest.length > 0)
-    throw new Error('not a sealed secret of a known format');
+    throw new SecretUnreadableError('not a sealed secret of a known format');
   const decode = (part: string) => Buffer.from(part, 'base64url');
   return { wrapper, wrappedKey: decode(wrappedKey!), iv: decode(iv!), ciphertext: decode(ciphertext) };
 }

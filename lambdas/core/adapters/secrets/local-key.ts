@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { ConfigurationError } from '../../config/errors';
 import type { SecretOpener, SecretSealer } from '../../use-cases/ports';
 import {
   DATA_KEY_BYTES,
@@ -7,6 +8,7 @@ import {
   encrypt,
   openWithDataKey,
   parseEnvelope,
+  SecretUnreadableError,
   sealWithDataKey,
 } from './envelope';
 
@@ -19,7 +21,8 @@ import {
  */
 export function localSecretBox(keyFile: string): SecretSealer & SecretOpener {
   const key = Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'hex');
-  if (key.length !== DATA_KEY_BYTES) throw new Error(`${keyFile} does not hold a 256-bit key in hex`);
+  if (key.length !== DATA_KEY_BYTES)
+    throw new ConfigurationError(`${keyFile} does not hold a 256-bit key in hex`);
   return {
     async seal(plaintext, merchantId) {
       const dataKey = randomBytes(DATA_KEY_BYTES);
@@ -29,7 +32,7 @@ export function localSecretBox(keyFile: string): SecretSealer & SecretOpener {
     async open(sealed, merchantId) {
       const envelope = parseEnvelope(sealed);
       if (envelope.wrapper !== 'local')
-        throw new Error(`a ${envelope.wrapper}-sealed secret cannot be opened locally`);
+        throw new SecretUnreadableError(`a ${envelope.wrapper}-sealed secret cannot be opened locally`);
       const dataKey = decrypt(
         key,
         envelope.wrappedKey.subarray(0, 12),

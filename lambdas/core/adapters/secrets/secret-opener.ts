@@ -1,6 +1,6 @@
 import type { SecretOpener } from '../../use-cases/ports';
 import { keyEncryptionKey } from './configured';
-import { openWithDataKey, parseEnvelope } from './envelope';
+import { openWithDataKey, parseEnvelope, SecretUnreadableError } from './envelope';
 import { decryptDataKey } from './kms';
 import { localSecretBox } from './local-key';
 
@@ -12,7 +12,7 @@ export function secretOpener(env: NodeJS.ProcessEnv = process.env): SecretOpener
     async open(sealed, merchantId) {
       const envelope = parseEnvelope(sealed);
       if (envelope.wrapper !== 'kms')
-        throw new Error(`a ${envelope.wrapper}-sealed secret cannot be opened with KMS`);
+        throw new SecretUnreadableError(`a ${envelope.wrapper}-sealed secret cannot be opened with KMS`);
       const dataKey = await decryptDataKey(key.kmsKeyId, envelope.wrappedKey, merchantId);
       try {
         return openWithDataKey(dataKey, envelope, merchantId);

@@ -1,5 +1,6 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ENV } from '../../config/environment';
+import { ConfigurationError } from '../../config/errors';
 import type { DeadLetterQueue } from '../../use-cases/ports';
 
 /** The SQS dead-letter queue (ElasticMQ locally, when SQS_ENDPOINT is set). */
@@ -7,7 +8,7 @@ export function sqsDeadLetterQueue(
   queueUrl = process.env[ENV.deadLetterQueueUrl],
   endpoint = process.env[ENV.sqsEndpoint],
 ): DeadLetterQueue {
-  if (!queueUrl) throw new Error(`${ENV.deadLetterQueueUrl} is not set`);
+  if (!queueUrl) throw new ConfigurationError(`${ENV.deadLetterQueueUrl} is not set`);
   const client = new SQSClient(endpoint ? { endpoint } : {});
   return {
     async send(letter) {

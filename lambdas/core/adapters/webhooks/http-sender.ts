@@ -83,6 +83,7 @@ export function httpWebhookSender(options: WebhookSenderOptions): WebhookSender 
       const body = Buffer.from(rawBody, 'utf8');
       const client = url.protocol === 'https:' ? https : http;
       return new Promise<WebhookAttempt>((resolve) => {
+        const signal = AbortSignal.timeout(options.timeoutMs);
         let sentInFull = false;
         let answered: WebhookAttempt | undefined;
         const request = client.request(url, {
@@ -91,12 +92,17 @@ export function httpWebhookSender(options: WebhookSenderOptions): WebhookSender 
           lookup: isAllowedHost(url, policy) ? undefined : checkedLookup(url),
           // Deliveries are sparse and each connection is closed once the status is in: no pool to keep.
           agent: false,
-          signal: AbortSignal.timeout(options.timeoutMs),
+          signal,
         });
         request.on('finish', () => {
           sentInFull = true;
         });
-        request.on('error', (error) => resolve(answered ?? failedAttempt(error, sentInFull)));
+        request.on('error', (error) => {
+          const failure = signal.aborted
+            ? new Error(`no answer within the ${options.timeoutMs} ms timeout`)
+            : error;
+          resolve(answered ?? failedAttempt(failure, sentInFull));
+        });
         request.on('response', (response) => {
           // The status is the merchant's answer; a body cut short or left unread after it changes nothing.
           const status = { status: response.statusCode ?? 0 };

@@ -1,0 +1,193 @@
+import type { EventEnvelope } from '../../lambdas/core/domain/events';
+import { MoneyDecimal } from '../../lambdas/core/domain/money';
+import type { PaymentStatus } from '../../lambdas/core/domain/payment';
+import type {
+  PaymentLifecycle,
+  PaymentRecord,
+  PaymentStore,
+  RefundRecord,
+  StatusChangeRecord,
+} from '../../lambdas/core/use-cases/ports';
+
+/** NUMERIC(22, 4) as PostgreSQL renders it. */
+const numeric = (amount: string) => new MoneyDecimal(amount).toFixed(4);
+
+interface StoredPayment {
+  record: PaymentRecord;
+  idempotencyKey: string;
+  history: StatusChangeRecord[];
+  bankChargeId: string | null;
+  bankAttempts: number;
+  claimedAt: Date | null;
+  nextAttemptAt: Date | null;
+}
+
+/**
+ * The payments in memory, with the PostgreSQL store's rules: one payment per merchant, mode and idempotency
+ * key; one refund per merchant, mode and key; a conditional status change; a bank-attempt claim with a
+ * lease. `outbox` holds every event written with a change, in order.
+ */
+export function inMemoryPayments(clock: () => Date) {
+  const payments = new Map<string, StoredPayment>();
+  const refunds: (RefundRecord & { merchantId: string; mode: string; idempotencyKey: string })[] = [];
+  const outbox: EventEnvelope[] = [];
+  let sequence = 0;
+
+  const store: PaymentStore = {
+    async create(payment, initiated) {
+      const existing = [...payments.values()].find(
+        (stored) =>
+          stored.record.merchantId === payment.merchantId &&
+          stored.record.mode === payment.mode &&
+          stored.idempotencyKey === payment.idempotencyKey,
+      );
+      if (existing) return { payment: existing.record, created: false };
+      // Distinct creation times keep the newest-first order of the list deterministic.
+      const createdAt = new Date(clock().getTime() + sequence++);
+      const record: PaymentRecord = {
+        id: payment.id,
+        merchantId: payment.merchantId,
+        mode: payment.mode,
+        status: 'INITIATED',
+        amount: numeric(payment.amount),
+        currency: payment.currency,
+        refundedAmount: numeric('0'),
+        source: payment.source,
+        description: payment.description,
+        customer: payment.customer,
+        metadata: payment.metadata,
+        failureReason: null,
+        requestHash: payment.requestHash,
+        createdAt,
+        updatedAt: createdAt,
+      };
+      payments.set(record.id, {
+        record,
+        idempotencyKey: payment.idempotencyKey,
+        history: [{ from: null, to: 'INITIATED', reason: null, occurredAt: createdAt }],
+        bankChargeId: null,
+        bankAttempts: 0,
+        claimedAt: null,
+        nextAttemptAt: null,
+      });
+      outbox.push(initiated(record));
+      return { payment: record, created: true };
+    },
+    async find(scope, paymentId) {
+      const stored = payments.get(paymentId);
+      return stored?.record.merchantId === scope.merchantId && stored.record.mode === scope.mode
+        ? stored.record
+        : undefined;
+    },
+    async history(paymentId) {
+      return payments.get(paymentId)?.history ?? [];
+    },
+    async list(scope, { limit, startingAfter, status }) {
+      const ofScope = [...payments.values()]
+        .map((stored) => stored.record)
+        .filter((record) => record.merchantId === scope.merchantId && record.mode === scope.mode)
+        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+      const after = startingAfter ? ofScope.findIndex((record) => record.id === startingAfter) + 1 : 0;
+      const page = ofScope.slice(after).filter((record) => !status || record.status === status);
+      return { payments: page.slice(0, limit), hasMore: page.length > limit };
+    },
+    async refund(scope, paymentId, idempotencyKey, decide) {
+      const stored = payments.get(paymentId);
+      if (stored?.record.merchantId !== scope.merchantId || stored.record.mode !== scope.mode)
+        return undefined;
+      const existing = refunds.find(
+        (refund) =>
+          refund.merchantId === scope.merchantId &&
+          refund.mode === scope.mode &&
+          refund.idempotencyKey === idempotencyKey,
+      );
+      if (existing) return { refund: existing, payment: stored.record, created: false };
+      const decision = decide(stored.record);
+      const refund = {
+        id: decision.refund.id,
+        paymentId,
+        amount: numeric(decision.refund.amount),
+        currency: stored.record.currency,
+        reason: decision.refund.reason,
+        requestHash: decision.refund.requestHash,
+        createdAt: clock(),
+        merchantId: scope.merchantId,
+        mode: scope.mode,
+        idempotencyKey,
+      };
+      refunds.push(refund);
+      const from = stored.record.status;
+      stored.record = {
+        ...stored.record,
+        refundedAmount: numeric(decision.refundedAfter),
+        status: decision.statusAfter,
+        updatedAt: clock(),
+      };
+      if (from !== decision.statusAfter)
+        stored.history.push({ from, to: decision.statusAfter, reason: null, occurredAt: clock() });
+      outbox.push(decision.event);
+      return { refund, payment: stored.record, created: true };
+    },
+  };
+
+  const lifecycle: PaymentLifecycle = {
+    find: async (paymentId) => payments.get(paymentId)?.record,
+    async transition(paymentId, from: PaymentStatus, to: PaymentStatus, change) {
+      const stored = payments.get(paymentId);
+      if (stored?.record.status !== from) return undefined;
+      stored.record = {
+        ...stored.record,
+        status: to,
+        failureReason: change.reason ?? null,
+        updatedAt: clock(),
+      };
+      stored.bankChargeId = change.bankChargeId ?? stored.bankChargeId;
+      stored.claimedAt = null;
+      stored.history.push({ from, to, reason: change.reason ?? null, occurredAt: clock() });
+      outbox.push(change.event(stored.record));
+      return stored.record;
+    },
+    async claimBankAttempt(paymentId, now, leaseMs) {
+      const stored = payments.get(paymentId);
+      if (stored?.record.status !== 'PENDING') return undefined;
+      if (stored.claimedAt && stored.claimedAt.getTime() > now.getTime() - leaseMs) return undefined;
+      stored.claimedAt = now;
+      return { payment: stored.record, bankAttempts: stored.bankAttempts };
+    },
+    async deferBankAttempt(paymentId, at, counted) {
+      const stored = payments.get(paymentId);
+      if (!stored) return;
+      stored.bankAttempts += counted ? 1 : 0;
+      stored.nextAttemptAt = at;
+      stored.claimedAt = null;
+    },
+    async releaseBankAttempt(paymentId) {
+      const stored = payments.get(paymentId);
+      if (stored) stored.claimedAt = null;
+    },
+    duePending: async (now) =>
+      [...payments.values()]
+        .filter((stored) => stored.record.status === 'PENDING' && (stored.nextAttemptAt ?? now) <= now)
+        .map((stored) => stored.record),
+  };
+
+  /** Puts a payment in as it stands mid-processing (its bank attempts so far, a claim someone holds). */
+  function seed(
+    record: PaymentRecord,
+    state: { bankAttempts?: number; claimedAt?: Date } = {},
+  ): StoredPayment {
+    const stored: StoredPayment = {
+      record,
+      idempotencyKey: record.id,
+      history: [],
+      bankChargeId: null,
+      bankAttempts: state.bankAttempts ?? 0,
+      claimedAt: state.claimedAt ?? null,
+      nextAttemptAt: null,
+    };
+    payments.set(record.id, stored);
+    return stored;
+  }
+
+  return { store, lifecycle, seed, payments, refunds, outbox };
+}

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { createEvent } from '../../../lambdas/core/domain/events';
+import { SIGNATURE_HEADER, verifyWebhookSignature } from '../../../lambdas/core/domain/webhook-signature';
+import { type NotifyDeps, notifyMerchant } from '../../../lambdas/core/use-cases/notify-merchant';
+import { inMemoryWebhookDeliveries, scriptedSender } from '../../support/in-memory-webhook-deliveries';
+
+const NOW = new Date('2026-03-01T12:00:00.000Z');
+const CLAIMED_UNTIL = new Date(NOW.getTime() + 60_000);
+const ENDPOINT = { url: 'https://shop.example/hooks', secret: 'whsec_shop' };
+const SETTINGS = {
+  inInvocationAttempts: 3,
+  inInvocationBackoffMs: 0,
+  retryBaseMs: 60_000,
+  retryMaxMs: 240_000,
+  giveUpAfterMs: 3_600_000,
+};
+
+function notifier(...answers: (number | 'no answer')[]) {
+  const { deliveries, rows } = inMemoryWebhookDeliveries({ mer_shop: ENDPOINT });
+  const { sender, sent } = scriptedSender(...answers);
+  const deps: NotifyDeps = { deliveries, sender, clock: () => NOW, settings: SETTINGS };
+  return { deps, rows, sent };
+}
+
+const ids = (merchantId = 'mer_shop') => ({
+  paymentId: crypto.randomUUID(),
+  merchantId,
+  mode: 'live' as const,
+});
+
+const succeeded = (merchantId?: string) =>
+  createEvent(
+    'payment.succeeded',
+    ids(merchantId),
+    { amount: '12.00', currency: 'EUR', status: 'SUCCESS', source: 'tok_success', metadata: { order: '7' } },
+    NOW,
+  );
+
+describe('notifying a merchant of an event', () => {
+  it('delivers one signed notice with the event id, type, mode and data', async () => {
+    const { deps, rows, sent } = notifier(204);
+    const event = succeeded();
+
+    expect(await notifyMerchant(deps, event, CLAIMED_UNTIL)).toBe('delivered');
+
+    expect(sent).toHaveLength(1);
+    const [notice] = sent;
+    expect(notice?.url).toBe(ENDPOINT.url);
+    expect(JSON.parse(notice?.rawBody ?? '')).toEqual({
+      id: event.eventId,
+      type: 'payment.succeeded',
+      createdAt: NOW.toISOString(),
+      livemode: true,
+      data: { paymentId: event.paymentId, ...event.data },
+    });
+    expect(notice?.headers).toMatchObject({
+      'content-type': 'application/json',
+      'ASPay-Event-Id': event.eventId,
+    });
+    expect(
+      verifyWebhookSignature({
+        header: notice?.headers[SIGNATURE_HEADER] ?? '',
+        rawBody: notice?.rawBody ?? '',
+        secret: ENDPOINT.secret,
+        now: NOW,
+      }),
+    ).toBe(true);
+    expect(rows.get(event.eventId)).toMatchObject({ status: 'delivered', attempts: 1, claimedUntil: null });
+  });
+
+  it('tries again within the invocation, and delivers on a later attempt', async () => {
+    const { deps, rows, sent } = notifier(500, 204);
+    const event = succeeded();
+
+    expect(await notifyMerchant(deps, event, CLAIMED_UNTIL)).toBe('delivered');
+
+    expect(sent).toHaveLength(2);
+    expect(rows.get(event.eventId)).toMatchObject({ status: 'delivered', attempts: 2, lastError: null });
+  });
+
+  it.each([
+    createEvent(
+      'payment.pending',
+      ids(),
+      { amount: '1.00', currency: 'EUR', status: 'PENDING', source: 's', metadata: {} },
+      NOW,
+    ),
+    createEvent(
+      'payment.refund_executed',
+      ids(),
+      { refundId: crypto.randomUUID(), amount: '1.00', currency: 'EUR', bankRefundId: 're_1' },
+      NOW,
+    ),
+  ])('notifies nobody of $type: only receipts, alerts and refund notices go out', async (event) => {
+    const { deps, rows, sent } = notifier(204);
+
+    expect(await notifyMerchant(deps, event, CLAIMED_UNTIL)).toBe('not_notified');
+
+    expect(sent).toEqual([]);
+    expect(rows.size).toBe(0);
+  });
+
+  it('sends nothing, and records nothing, for a merchant without a webhook endpoint', async () => {
+    const { deps, rows, sent } = notifier(204);
+
+    expect(await notifyMerchant(deps, succeeded('mer_without_endpoint'), CLAIMED_UNTIL)).toBe('no_endpoint');
+
+    expect(sent).toEqual([]);
+    expect(rows.size).toBe(0);
+  });
+});
