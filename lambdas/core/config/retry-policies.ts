@@ -95,8 +95,8 @@ export const BANK_CALL_RETRY = { attempts: 3, baseMs: 500, maxMs: 30_000 } as co
 export const BANK_BREAKER = { failureThreshold: 5, halfOpenAfterMs: 30_000 } as const;
 
 /**
- * Payments and refunds left waiting on the bank, retried by the one-minute sweep: 1 min doubling to 15 min,
- * and after 10 attempts (some hours) a payment is reconciled with the bank and a refund given up as FAILED.
+ * Payments and refunds left waiting on the bank, retried by the one-minute sweep: 1 min doubling to 15 min;
+ * after 10 attempts (about 1.5 h of waits) a payment is reconciled with the bank, a refund given up as FAILED.
  * The bank's outage is not ours to fix; the cap keeps a payment from waiting much longer than the bank's
  * return, and the limit keeps the customer from waiting forever.
  */
