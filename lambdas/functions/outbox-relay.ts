@@ -29,7 +29,6 @@ export const handler = withObservability(async (_event: unknown, context: Contex
     ...OUTBOX_RELAY,
     stopAt: Date.now() + context.getRemainingTimeInMillis() - OUTBOX_RELAY.stopBeforeTimeoutMs,
     pruneOlderThan: new Date(Date.now() - OUTBOX_RELAY.retentionDays * DAY_MS),
-    pruneLimit: 1_000,
     report: publishProgress,
     onTransientFailure: ({ error, during, consecutive, retryInMs }) =>
       logger.warn('relay failure, retrying', { error: error as Error, during, consecutive, retryInMs }),

@@ -12,62 +12,45 @@
  * is claimed until this invocation's end, so overlapping runs never send one twice.
  */
 import type { Context } from 'aws-lambda';
-import { configuredBanks } from '../core/adapters/bank/configured-bank';
 import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresPaymentLifecycle, postgresRefundExecutions } from '../core/adapters/postgres/payment-store';
 import { postgresWebhookDeliveries } from '../core/adapters/postgres/webhook-deliveries';
-import { secretOpener } from '../core/adapters/secrets/secret-opener';
-import { httpWebhookSender } from '../core/adapters/webhooks/http-sender';
-import { bankSettings } from '../core/config/bank';
-import { webhookSettings } from '../core/config/webhooks';
 import { logger, metrics, withObservability } from '../core/observability';
-import { executeRefundAtBank } from '../core/use-cases/refund-at-bank';
-import { retryWebhooks } from '../core/use-cases/retry-webhooks';
-import { chargeAndSettle } from '../core/use-cases/settle-payment';
+import { sweepWaitingWork } from '../core/use-cases/sweep-waiting-work';
+import { bankWiring } from '../core/wiring/bank';
+import { webhookWiring } from '../core/wiring/webhooks';
 
 const BATCH = 25;
-const settings = bankSettings();
-const banks = configuredBanks(settings);
-const clock = () => new Date();
-const hooks = webhookSettings();
-const secrets = secretOpener();
-// https only: a merchant's one endpoint receives both modes' notices, live ones among them.
-const sender = httpWebhookSender({ ...hooks, requireHttps: true });
+const bank = bankWiring();
+const { secrets, ...webhooks } = webhookWiring();
 
 export const handler = withObservability(async (_event: unknown, context: Context) => {
   const pool = await databasePool();
   const lifecycle = postgresPaymentLifecycle(pool);
   const executions = postgresRefundExecutions(pool);
-  const now = clock();
-  const [duePayments, dueRefunds, webhooks] = await Promise.all([
-    lifecycle.duePending(now, settings.pendingRetryAfterMs, BATCH),
-    executions.overdue(now, settings.pendingRetryAfterMs, BATCH),
-    retryWebhooks(
-      { deliveries: postgresWebhookDeliveries(pool, secrets), sender, clock, settings: hooks },
-      new Date(now.getTime() + context.getRemainingTimeInMillis()),
-    ),
-  ]);
-  const payments = await Promise.all(
-    duePayments.map((payment) => chargeAndSettle({ lifecycle, banks, settings, clock }, payment)),
+  const deliveries = postgresWebhookDeliveries(pool, secrets);
+  const sweep = await sweepWaitingWork(
+    { bank: { ...bank, lifecycle, executions }, webhooks: { ...webhooks, deliveries } },
+    { batch: BATCH, claimedUntil: new Date(Date.now() + context.getRemainingTimeInMillis()) },
   );
-  const refunds = await Promise.all(
-    dueRefunds.map((refundId) => executeRefundAtBank({ executions, banks, settings, clock }, refundId)),
-  );
-  const stuck = payments.filter((result) => result === 'stuck').length;
-  const failedRefunds = refunds.filter((result) => result === 'failed').length;
-  metrics.addMetric('PendingPaymentsRetried', 'Count', duePayments.length);
-  metrics.addMetric('PendingRefundsRetried', 'Count', dueRefunds.length);
+  const { payments, refunds, webhooks: retried, stuck, failedRefunds } = sweep;
   // Reported every run, zero included, so the alarms see a value rather than missing data.
-  metrics.addMetric('PaymentsStuckPending', 'Count', stuck);
-  metrics.addMetric('RefundsFailed', 'Count', failedRefunds);
-  metrics.addMetric('WebhooksRetriedDelivered', 'Count', webhooks.delivered);
-  metrics.addMetric('WebhooksAbandoned', 'Count', webhooks.failed);
+  const counts = {
+    PendingPaymentsRetried: payments.length,
+    PendingRefundsRetried: refunds.length,
+    PaymentsStuckPending: stuck,
+    RefundsFailed: failedRefunds,
+    WebhooksRetriedDelivered: retried.delivered,
+    WebhooksAbandoned: retried.failed,
+  };
+  for (const [name, count] of Object.entries(counts)) metrics.addMetric(name, 'Count', count);
   if (stuck > 0)
     logger.error('payments reached the bank attempt limit and the bank cannot say what happened', { stuck });
-  if (webhooks.failed > 0)
-    logger.error('webhooks given up after the retry period: the merchants never received them', { webhooks });
-  if (duePayments.length + dueRefunds.length + webhooks.delivered + webhooks.pending + webhooks.failed > 0) {
-    logger.info('retried what waits on the bank and the merchants', { payments, refunds, webhooks });
-  }
-  return { payments: duePayments.length, refunds: dueRefunds.length, webhooks };
+  if (retried.failed > 0)
+    logger.error('webhooks given up after the retry period: the merchants never received them', {
+      webhooks: retried,
+    });
+  if (payments.length + refunds.length + retried.delivered + retried.pending + retried.failed > 0)
+    logger.info('retried what waits on the bank and the merchants', { payments, refunds, webhooks: retried });
+  return { payments: payments.length, refunds: refunds.length, webhooks: retried };
 });

@@ -6,6 +6,7 @@
 import type { Mode } from '../domain/mode';
 import { ENV } from './environment';
 import { ConfigurationError } from './errors';
+import { BANK_BREAKER, BANK_CALL_RETRY, BANK_PENDING_RETRY, type Backoff, backoffMs } from './retry-policies';
 import { integerSetting as integer } from './settings';
 
 export interface BankSettings {
@@ -13,7 +14,7 @@ export interface BankSettings {
   readonly timeoutMs: number;
   /** Attempts per charge for transient failures (timeouts, 5xx, connection errors); a decline is final. */
   readonly maxAttempts: number;
-  /** Backoff before retry n: base * 2^(n-1), with full jitter. */
+  /** Backoff before retry n: base * 2^(n-1), capped, with jitter (config/retry-policies.ts: BANK_CALL_RETRY). */
   readonly backoffBaseMs: number;
   /** Consecutive failed charges that open the breaker. */
   readonly breakerFailureThreshold: number;
@@ -40,13 +41,23 @@ export interface BankSettings {
 export function bankSettings(env: NodeJS.ProcessEnv = process.env): BankSettings {
   const settings: BankSettings = {
     timeoutMs: integer(env, 'ASPAY_BANK_TIMEOUT_MS', 15_000, 1),
-    maxAttempts: integer(env, 'ASPAY_BANK_MAX_ATTEMPTS', 3, 1),
-    backoffBaseMs: integer(env, 'ASPAY_BANK_BACKOFF_BASE_MS', 500),
-    breakerFailureThreshold: integer(env, 'ASPAY_BREAKER_FAILURE_THRESHOLD', 5, 1),
-    breakerHalfOpenAfterMs: integer(env, 'ASPAY_BREAKER_HALF_OPEN_AFTER_MS', 30_000, 1),
-    pendingRetryAfterMs: integer(env, 'ASPAY_PENDING_RETRY_AFTER_MS', 60_000, 1),
-    pendingRetryMaxMs: integer(env, 'ASPAY_PENDING_RETRY_MAX_MS', 15 * 60_000, 1),
-    giveUpAfterAttempts: integer(env, 'ASPAY_BANK_GIVE_UP_AFTER_ATTEMPTS', 10, 1),
+    maxAttempts: integer(env, 'ASPAY_BANK_MAX_ATTEMPTS', BANK_CALL_RETRY.attempts, 1),
+    backoffBaseMs: integer(env, 'ASPAY_BANK_BACKOFF_BASE_MS', BANK_CALL_RETRY.baseMs),
+    breakerFailureThreshold: integer(
+      env,
+      'ASPAY_BREAKER_FAILURE_THRESHOLD',
+      BANK_BREAKER.failureThreshold,
+      1,
+    ),
+    breakerHalfOpenAfterMs: integer(env, 'ASPAY_BREAKER_HALF_OPEN_AFTER_MS', BANK_BREAKER.halfOpenAfterMs, 1),
+    pendingRetryAfterMs: integer(env, 'ASPAY_PENDING_RETRY_AFTER_MS', BANK_PENDING_RETRY.baseMs, 1),
+    pendingRetryMaxMs: integer(env, 'ASPAY_PENDING_RETRY_MAX_MS', BANK_PENDING_RETRY.maxMs, 1),
+    giveUpAfterAttempts: integer(
+      env,
+      'ASPAY_BANK_GIVE_UP_AFTER_ATTEMPTS',
+      BANK_PENDING_RETRY.giveUpAfterAttempts,
+      1,
+    ),
     claimLeaseMs: integer(env, 'ASPAY_BANK_CLAIM_LEASE_MS', 5 * 60_000, 1),
   };
   // A lease shorter than one call with its retries would let a second caller in while the first still runs.
@@ -57,6 +68,14 @@ export function bankSettings(env: NodeJS.ProcessEnv = process.env): BankSettings
   return settings;
 }
 
+/** The retries of one bank call, for the connector's retry policy: the settings' tries and base, the policy's cap. */
+export function bankCallRetry(settings: BankSettings): { retries: number; backoff: Required<Backoff> } {
+  return {
+    retries: settings.maxAttempts - 1,
+    backoff: { baseMs: settings.backoffBaseMs, maxMs: BANK_CALL_RETRY.maxMs },
+  };
+}
+
 /** What the use cases need to retry, give up and claim. */
 export type BankRetrySettings = Pick<
   BankSettings,
@@ -65,9 +84,9 @@ export type BankRetrySettings = Pick<
 
 /** When the attempt after `attempts` undecided ones is due: the base delay doubled per attempt, capped. */
 export function nextBankAttemptAt(settings: BankRetrySettings, now: Date, attempts: number): Date {
-  const delay = Math.min(
-    settings.pendingRetryMaxMs,
-    settings.pendingRetryAfterMs * 2 ** Math.max(0, attempts - 1),
+  const delay = backoffMs(
+    { baseMs: settings.pendingRetryAfterMs, maxMs: settings.pendingRetryMaxMs },
+    attempts,
   );
   return new Date(now.getTime() + delay);
 }

@@ -1,3 +1,4 @@
+import { OUTBOX_RELAY_RETRY, POISON_RECORD_RETRY, UNAVAILABLE_DEPENDENCY_RETRY } from './retry-policies';
 import { integerSetting } from './settings';
 
 /**
@@ -63,7 +64,7 @@ export interface ConsumerSettings {
 
 /** `ASPAY_RETRY_BASE_MS` shortens the backoff for tests and demos; production keeps the seed's 2 s. */
 export function retryBaseMs(env: NodeJS.ProcessEnv = process.env): number {
-  return integerSetting(env, 'ASPAY_RETRY_BASE_MS', 2_000);
+  return integerSetting(env, 'ASPAY_RETRY_BASE_MS', POISON_RECORD_RETRY.baseMs);
 }
 
 function consumer(handler: string): ConsumerSettings {
@@ -74,11 +75,9 @@ function consumer(handler: string): ConsumerSettings {
     batchSize: 100,
     maxBatchingWindowSeconds: 1,
     startingPosition: 'TRIM_HORIZON',
-    maxAttempts: 3,
+    maxAttempts: POISON_RECORD_RETRY.attempts,
     retryBaseMs: retryBaseMs(),
-    // Capped at 5 s: processing resumes within seconds of the dependency's return, for one cheap
-    // connection attempt per record every 5 s while it is away.
-    transientRetry: { baseMs: 500, maxMs: 5_000, stopBeforeTimeoutMs: 10_000 },
+    transientRetry: UNAVAILABLE_DEPENDENCY_RETRY,
     batchRetryAttempts: 10,
     bisectBatchOnError: true,
     // Lambda's maximum, so a dependency outage is waited out for hours before anything reaches the DLQ
@@ -116,10 +115,11 @@ export const OUTBOX_RELAY = {
   /** How often a running relay measures and publishes its lag, so the lag alarm sees it within a minute. */
   lagReportEveryMs: 5_000,
   /** Backoff after a failed pass (database or broker unreachable): base * 2^(n-1), capped. */
-  retryBaseMs: 200,
-  retryMaxMs: 5_000,
-  /** Published rows are kept this long for audits and replays, then pruned. */
+  retryBaseMs: OUTBOX_RELAY_RETRY.baseMs,
+  retryMaxMs: OUTBOX_RELAY_RETRY.maxMs,
+  /** Published rows are kept this long for audits and replays, then pruned, at most this many per drain. */
   retentionDays: 7,
+  pruneLimit: 1_000,
 } as const;
 
 /**

@@ -4,6 +4,12 @@
  * retries for up to 3 days with exponential backoff): a merchant whose endpoint is down gets its notices late,
  * never lost.
  */
+import {
+  backoffMs,
+  totalBackoffMs,
+  WEBHOOK_IN_INVOCATION_RETRY,
+  WEBHOOK_SCHEDULED_RETRY,
+} from './retry-policies';
 import { integerSetting } from './settings';
 
 export interface WebhookSettings {
@@ -37,13 +43,27 @@ export const WEBHOOK_ALLOW_HOSTS_ENV = 'ASPAY_WEBHOOK_ALLOW_HOSTS';
 
 export function webhookSettings(env: NodeJS.ProcessEnv = process.env): WebhookSettings {
   return {
-    inInvocationAttempts: integerSetting(env, 'ASPAY_WEBHOOK_ATTEMPTS', 3, 1),
-    inInvocationBackoffMs: integerSetting(env, 'ASPAY_WEBHOOK_BACKOFF_BASE_MS', 1_000),
+    inInvocationAttempts: integerSetting(
+      env,
+      'ASPAY_WEBHOOK_ATTEMPTS',
+      WEBHOOK_IN_INVOCATION_RETRY.attempts,
+      1,
+    ),
+    inInvocationBackoffMs: integerSetting(
+      env,
+      'ASPAY_WEBHOOK_BACKOFF_BASE_MS',
+      WEBHOOK_IN_INVOCATION_RETRY.baseMs,
+    ),
     timeoutMs: integerSetting(env, 'ASPAY_WEBHOOK_TIMEOUT_MS', 10_000, 1),
     recordingGraceMs: integerSetting(env, 'ASPAY_WEBHOOK_RECORDING_GRACE_MS', 2 * 60_000),
-    retryBaseMs: integerSetting(env, 'ASPAY_WEBHOOK_RETRY_BASE_MS', 60_000, 1),
-    retryMaxMs: integerSetting(env, 'ASPAY_WEBHOOK_RETRY_MAX_MS', 60 * 60_000, 1),
-    giveUpAfterMs: integerSetting(env, 'ASPAY_WEBHOOK_GIVE_UP_AFTER_MS', 3 * 24 * 60 * 60_000, 1),
+    retryBaseMs: integerSetting(env, 'ASPAY_WEBHOOK_RETRY_BASE_MS', WEBHOOK_SCHEDULED_RETRY.baseMs, 1),
+    retryMaxMs: integerSetting(env, 'ASPAY_WEBHOOK_RETRY_MAX_MS', WEBHOOK_SCHEDULED_RETRY.maxMs, 1),
+    giveUpAfterMs: integerSetting(
+      env,
+      'ASPAY_WEBHOOK_GIVE_UP_AFTER_MS',
+      WEBHOOK_SCHEDULED_RETRY.giveUpAfterMs,
+      1,
+    ),
     sweepBatch: integerSetting(env, 'ASPAY_WEBHOOK_SWEEP_BATCH', 25, 1),
     sweepPerMerchant: integerSetting(env, 'ASPAY_WEBHOOK_SWEEP_PER_MERCHANT', 5, 1),
     maxResponseBytes: integerSetting(env, 'ASPAY_WEBHOOK_MAX_RESPONSE_BYTES', 4_096, 0),
@@ -64,15 +84,9 @@ export function webhookSettings(env: NodeJS.ProcessEnv = process.env): WebhookSe
  * (the database away) is sent again by the sweep; merchants deduplicate by event id, as with any webhook.
  */
 export function deliveryWindowMs(settings: WebhookSettings): number {
-  const backoffs = settings.inInvocationBackoffMs * (2 ** (settings.inInvocationAttempts - 1) - 1);
+  const backoffs = totalBackoffMs({ baseMs: settings.inInvocationBackoffMs }, settings.inInvocationAttempts);
   return settings.inInvocationAttempts * settings.timeoutMs + backoffs + settings.recordingGraceMs;
 }
-
-/**
- * How a holder retries recording its outcome when the database is away: doubling waits, capped, for as long
- * as its claim holds (the recording grace), so a notice it delivered is not sent again by the sweep.
- */
-export const RECORDING_RETRY = { baseMs: 500, maxMs: 5_000 } as const;
 
 /** What the retry policy needs. */
 export type WebhookRetrySettings = Pick<
@@ -91,6 +105,6 @@ export function nextWebhookAttempt(
 ): { retryAt: Date } | 'give_up' {
   if (now.getTime() - firstAttemptAt.getTime() >= settings.giveUpAfterMs) return 'give_up';
   const retriesMade = Math.max(0, attempts - settings.inInvocationAttempts);
-  const delay = Math.min(settings.retryMaxMs, settings.retryBaseMs * 2 ** retriesMade);
+  const delay = backoffMs({ baseMs: settings.retryBaseMs, maxMs: settings.retryMaxMs }, retriesMade + 1);
   return { retryAt: new Date(now.getTime() + delay) };
 }

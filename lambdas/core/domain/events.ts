@@ -90,7 +90,7 @@ const Envelope = z.object({
   data: z.unknown(),
 });
 
-export interface EventEnvelope<T extends EventType = EventType> {
+interface EventOf<T extends EventType> {
   eventId: string;
   type: T;
   version: string;
@@ -101,6 +101,12 @@ export interface EventEnvelope<T extends EventType = EventType> {
   livemode: boolean;
   data: EventData<T>;
 }
+
+/**
+ * An event of type T; without T, the union of every type's event, discriminated by `type`: checking the type
+ * narrows the data, and a misspelt type does not compile.
+ */
+export type EventEnvelope<T extends EventType = EventType> = { [K in T]: EventOf<K> }[T];
 
 /** The mode of the payment an event is about. */
 export function modeOf(event: Pick<EventEnvelope, 'livemode'>): Mode {
@@ -146,13 +152,12 @@ export function readEvent(raw: unknown): ReadEvent {
   if (!data.success) {
     throw new UnsupportedEventError(`malformed ${type} data: ${data.error.issues[0]?.message ?? 'invalid'}`);
   }
-  return {
-    kind: 'event',
-    event: {
-      ...envelope.data,
-      livemode: envelope.data.livemode ?? false,
-      type: type as EventType,
-      data: data.data,
-    },
-  };
+  // The data was just parsed by its type's schema: the pair is one member of the union.
+  const event = {
+    ...envelope.data,
+    livemode: envelope.data.livemode ?? false,
+    type,
+    data: data.data,
+  } as EventEnvelope;
+  return { kind: 'event', event };
 }

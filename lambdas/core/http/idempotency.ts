@@ -53,6 +53,14 @@ interface IdempotentCall {
   fingerprint: string;
 }
 
+/** Runs a request's `execute` at most once per merchant, mode and idempotency key: see `idempotentResponder`. */
+export type IdempotentResponder = (
+  request: ApiRequest & { scope: MerchantScope },
+  key: string,
+  fingerprint: string,
+  execute: () => Promise<ApiResponse>,
+) => Promise<ApiResponse>;
+
 /**
  * Runs `execute` at most once per merchant, mode and idempotency key for 24 h (Powertools idempotency on DynamoDB).
  * A repeat with the same body replays the first response with `Idempotent-Replayed: true`; a repeat with
@@ -60,37 +68,40 @@ interface IdempotentCall {
  * returned response is stored: when `execute` throws (a 503 while the database is away included), Powertools
  * deletes the in-progress record, so a retry with the same key runs again
  * (https://docs.powertools.aws.dev/lambda/typescript/latest/features/idempotency/#handling-exceptions).
+ * The configuration and the idempotent function are built once per container; each request registers its
+ * Lambda context (a Lambda instance serves one request at a time).
  */
-export async function idempotentResponse(
-  options: { persistenceStore: BasePersistenceLayer; operation: string },
-  request: ApiRequest & { scope: MerchantScope },
-  key: string,
-  fingerprint: string,
-  execute: () => Promise<ApiResponse>,
-): Promise<ApiResponse> {
+export function idempotentResponder(options: {
+  persistenceStore: BasePersistenceLayer;
+  operation: string;
+}): IdempotentResponder {
   const config = new IdempotencyConfig({
     eventKeyJmesPath: 'scope',
     payloadValidationJmesPath: 'fingerprint',
     expiresAfterSeconds: IDEMPOTENCY_TABLE.expiresAfterSeconds,
     throwOnNoIdempotencyKey: true,
   });
-  config.registerLambdaContext(request.context);
-  let executed = false;
-  const once = makeIdempotent(
-    async (_call: IdempotentCall) => {
-      executed = true;
-      return execute();
-    },
-    { persistenceStore: options.persistenceStore, config, keyPrefix: options.operation },
-  );
-  try {
-    const response = await once({ scope: idempotencyScope(request.scope, key), fingerprint });
-    return executed
-      ? response
-      : { ...response, headers: { ...response.headers, 'idempotent-replayed': 'true' } };
-  } catch (error) {
-    if (error instanceof IdempotencyValidationError) throw new IdempotencyKeyReusedError();
-    if (error instanceof IdempotencyAlreadyInProgressError) throw new IdempotencyInProgressError();
-    throw error;
-  }
+  // The payload hashed is the first argument; the second runs the request and notes that it ran.
+  const once = makeIdempotent(async (_call: IdempotentCall, run: () => Promise<ApiResponse>) => run(), {
+    persistenceStore: options.persistenceStore,
+    config,
+    keyPrefix: options.operation,
+  });
+  return async (request, key, fingerprint, execute) => {
+    config.registerLambdaContext(request.context);
+    let executed = false;
+    try {
+      const response = await once({ scope: idempotencyScope(request.scope, key), fingerprint }, () => {
+        executed = true;
+        return execute();
+      });
+      return executed
+        ? response
+        : { ...response, headers: { ...response.headers, 'idempotent-replayed': 'true' } };
+    } catch (error) {
+      if (error instanceof IdempotencyValidationError) throw new IdempotencyKeyReusedError();
+      if (error instanceof IdempotencyAlreadyInProgressError) throw new IdempotencyInProgressError();
+      throw error;
+    }
+  };
 }

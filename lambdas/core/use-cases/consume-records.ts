@@ -1,4 +1,5 @@
 import { REDRIVE_CONSUMER_HEADER } from '../config/messaging';
+import { backoffMs } from '../config/retry-policies';
 import type { ConsumedRecord, DeadLetter, DeadLetterQueue, ParkedPayments, Parking } from './ports';
 
 /** Poison: fails the same way every time, dead-lettered. Transient: a dependency unavailable for now, waited for. */
@@ -18,7 +19,7 @@ export interface TransientFailure {
 export interface ConsumePolicy {
   /** The consumer's name, recorded on dead letters and parkings. */
   readonly consumer: string;
-  /** Attempts of a poison record before it is dead-lettered. */
+  /** Attempts of a poison record before it is dead-lettered (config/retry-policies.ts: POISON_RECORD_RETRY). */
   readonly maxAttempts: number;
   /** Poison attempt n waits base * 2^(n-1) before the next (the seed: 2 s, then 4 s). */
   readonly retryBaseMs: number;
@@ -115,9 +116,11 @@ class BatchRun {
 
   /** Waits before the next try after the n-th consecutive transient failure, or fails the batch when out of time. */
   async waitForDependency(record: ConsumedRecord, error: unknown, rule: string, failures: number) {
-    const { baseMs, maxMs, stopBeforeTimeoutMs } = this.policy.transientRetry;
-    const retryInMs = Math.min(maxMs, baseMs * 2 ** (failures - 1));
-    if (this.failure || this.policy.remainingTimeMs() - retryInMs < stopBeforeTimeoutMs) {
+    const retryInMs = backoffMs(this.policy.transientRetry, failures);
+    if (
+      this.failure ||
+      this.policy.remainingTimeMs() - retryInMs < this.policy.transientRetry.stopBeforeTimeoutMs
+    ) {
       this.failure ??= new DependencyUnavailableError(error);
       throw this.failure;
     }
@@ -171,7 +174,7 @@ class BatchRun {
           await this.sideline(record, poisonAttempts, error);
           return;
         }
-        await this.policy.sleep(this.policy.retryBaseMs * 2 ** (poisonAttempts - 1));
+        await this.policy.sleep(backoffMs({ baseMs: this.policy.retryBaseMs }, poisonAttempts));
       }
     }
   }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffMs } from '../config/retry-policies';
 import type { EventPublisher, Outbox } from './ports';
 import { relayOutboxOnce } from './relay-outbox';
 
@@ -121,9 +122,12 @@ export async function drainOutbox(
       if (count === 0) await clock.sleep(Math.max(0, Math.min(policy.idleSleepMs, remainingMs())));
     } catch (error) {
       consecutiveFailures += 1;
-      const backoffMs = Math.min(policy.retryMaxMs, policy.retryBaseMs * 2 ** (consecutiveFailures - 1));
-      transient(error, { during: 'relay', consecutive: consecutiveFailures, retryInMs: backoffMs });
-      await clock.sleep(Math.max(0, Math.min(backoffMs, remainingMs())));
+      const retryInMs = backoffMs(
+        { baseMs: policy.retryBaseMs, maxMs: policy.retryMaxMs },
+        consecutiveFailures,
+      );
+      transient(error, { during: 'relay', consecutive: consecutiveFailures, retryInMs });
+      await clock.sleep(Math.max(0, Math.min(retryInMs, remainingMs())));
     }
   }
   // No lag measurement here: past `stopAt` the margin belongs to the last pass, not to another query.

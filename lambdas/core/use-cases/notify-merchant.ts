@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { nextWebhookAttempt, RECORDING_RETRY, type WebhookSettings } from '../config/webhooks';
+import { backoffMs, OUTCOME_RECORDING_RETRY } from '../config/retry-policies';
+import { nextWebhookAttempt, type WebhookSettings } from '../config/webhooks';
 import type { EventEnvelope, EventType } from '../domain/events';
 import { SIGNATURE_HEADER, signWebhook } from '../domain/webhook-signature';
 import type { Clock } from './payments';
@@ -85,7 +86,8 @@ export async function recordOutcome(
   outcome: WebhookDeliveryOutcome,
   claimedUntil: Date,
 ): Promise<void> {
-  for (let waitMs: number = RECORDING_RETRY.baseMs; ; waitMs = Math.min(2 * waitMs, RECORDING_RETRY.maxMs)) {
+  for (let retry = 1; ; retry++) {
+    const waitMs = backoffMs(OUTCOME_RECORDING_RETRY, retry);
     try {
       return await deps.deliveries.settle(eventId, outcome);
     } catch (error) {
@@ -129,7 +131,7 @@ export async function attemptDelivery(
       // The merchant may already hold this notice: the next attempt can deliver it twice (at-least-once).
       if (attempt.mayHaveArrived) unanswered++;
     }
-    if (attempts < tries) await sleep(deps.settings.inInvocationBackoffMs * 2 ** (attempts - 1));
+    if (attempts < tries) await sleep(backoffMs({ baseMs: deps.settings.inInvocationBackoffMs }, attempts));
   }
   const attemptedAt = deps.clock();
   const common = { url: endpoint.url, attempts, unanswered, responseStatus, lastError, attemptedAt };

@@ -36,7 +36,7 @@ export async function postToLedger(
   const mode = modeOf(event);
   const source = { eventId: event.eventId, paymentId: event.paymentId, merchantId: event.merchantId, mode };
   if (event.type === 'payment.succeeded') {
-    const data = event.data as EventEnvelope<'payment.succeeded'>['data'];
+    const { data } = event;
     const frozen = await ledger.frozenReason(event.merchantId);
     if (!frozen) {
       return ledger.post(
@@ -55,7 +55,7 @@ export async function postToLedger(
     const capture = await ledger.paymentEntryState(event.paymentId);
     if (capture === 'refused') return 'not_posted';
     if (capture === 'missing') throw new WaitingForEarlierEventError(event.paymentId);
-    const data = event.data as EventEnvelope<'payment.refund_executed'>['data'];
+    const { data } = event;
     const entry = refundEntry(
       event.paymentId,
       event.merchantId,

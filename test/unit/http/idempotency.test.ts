@@ -9,7 +9,7 @@ import type { ApiRequest } from '../../../lambdas/core/http/api-handler';
 import { IdempotencyKeyMissingError } from '../../../lambdas/core/http/errors';
 import {
   idempotencyKeyOf,
-  idempotentResponse,
+  idempotentResponder,
   requestFingerprint,
 } from '../../../lambdas/core/http/idempotency';
 import type { MerchantScope } from '../../../lambdas/core/use-cases/ports';
@@ -71,7 +71,7 @@ class InMemoryPersistence extends BasePersistenceLayer {
   }
 }
 
-describe('idempotentResponse', () => {
+describe('idempotentResponder', () => {
   const inMode = (mode: 'test' | 'live') =>
     ({
       headers: {},
@@ -83,25 +83,25 @@ describe('idempotentResponse', () => {
 
   it('keeps no record of a request that failed because the database was away, so its retry runs', async () => {
     const persistenceStore = new InMemoryPersistence();
-    const options = { persistenceStore, operation: 'create-payment' };
+    const respond = idempotentResponder({ persistenceStore, operation: 'create-payment' });
     const outage = new DependencyUnavailableError('database', { cause: new Error('ECONNREFUSED') });
 
     await expect(
-      idempotentResponse(options, request, 'order-1', 'fp', async () => {
+      respond(request, 'order-1', 'fp', async () => {
         throw outage;
       }),
     ).rejects.toBe(outage);
     expect(persistenceStore.records.size).toBe(0);
 
     let runs = 0;
-    const retry = await idempotentResponse(options, request, 'order-1', 'fp', async () => {
+    const retry = await respond(request, 'order-1', 'fp', async () => {
       runs += 1;
       return created;
     });
     expect(runs).toBe(1);
     expect(retry).toEqual(created);
 
-    const replay = await idempotentResponse(options, request, 'order-1', 'fp', async () => {
+    const replay = await respond(request, 'order-1', 'fp', async () => {
       runs += 1;
       return created;
     });
@@ -110,16 +110,19 @@ describe('idempotentResponse', () => {
   });
 
   it('scopes a key per mode: the same key in test and in live runs once in each', async () => {
-    const options = { persistenceStore: new InMemoryPersistence(), operation: 'create-payment' };
+    const respond = idempotentResponder({
+      persistenceStore: new InMemoryPersistence(),
+      operation: 'create-payment',
+    });
     let runs = 0;
     const execute = async () => {
       runs += 1;
       return created;
     };
 
-    await idempotentResponse(options, inMode('test'), 'order-1', 'fp', execute);
-    const live = await idempotentResponse(options, inMode('live'), 'order-1', 'fp', execute);
-    const liveAgain = await idempotentResponse(options, inMode('live'), 'order-1', 'fp', execute);
+    await respond(inMode('test'), 'order-1', 'fp', execute);
+    const live = await respond(inMode('live'), 'order-1', 'fp', execute);
+    const liveAgain = await respond(inMode('live'), 'order-1', 'fp', execute);
 
     expect(runs).toBe(2);
     expect(live.headers?.['idempotent-replayed']).toBeUndefined();

@@ -12,6 +12,7 @@ import {
   type BankAnswerBody,
   type BankAnswerClass,
   type BankSettings,
+  bankCallRetry,
   classifyBankAnswer,
 } from '../../config/bank';
 import { AspayError } from '../../domain/errors';
@@ -57,7 +58,7 @@ interface BankAnswer {
 }
 
 /**
- * The bank behind HTTP, with retries (exponential backoff, full jitter) for transient failures only and a
+ * The bank behind HTTP, with retries (exponential backoff, jitter) for transient failures only and a
  * circuit breaker (cockatiel). Every answer is classified by the one status table (`classifyBankAnswer`):
  * only a success or a definite decline decides anything; answers that need an operator are reported to
  * `onAlarm` and leave the payment waiting. Lambda instances come and go, so the breaker's state is loaded
@@ -70,9 +71,11 @@ export function httpBank(
   hooks: BankHooks = {},
 ): Bank {
   const isTransient = handleWhen((error) => error instanceof TransientBankError);
+  // The schedule of config/retry-policies.ts (BANK_CALL_RETRY); cockatiel adds its decorrelated jitter.
+  const { retries, backoff } = bankCallRetry(settings);
   const retryPolicy = retry(isTransient, {
-    maxAttempts: settings.maxAttempts - 1,
-    backoff: new ExponentialBackoff({ initialDelay: settings.backoffBaseMs, maxDelay: 30_000 }),
+    maxAttempts: retries,
+    backoff: new ExponentialBackoff({ initialDelay: backoff.baseMs, maxDelay: backoff.maxMs }),
   });
 
   async function call(path: string, init: { idempotencyKey?: string; body?: object }): Promise<BankAnswer> {

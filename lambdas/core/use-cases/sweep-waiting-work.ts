@@ -1,0 +1,48 @@
+import { executeRefundAtBank, type RefundExecutionDeps, type RefundExecutionResult } from './refund-at-bank';
+import { type RetryWebhooksDeps, type RetryWebhooksResult, retryWebhooks } from './retry-webhooks';
+import { chargeAndSettle, type SettlementDeps, type SettlementResult } from './settle-payment';
+
+export interface SweepDeps {
+  /** Payments and refunds waiting on the bank. */
+  readonly bank: SettlementDeps & RefundExecutionDeps;
+  /** Webhooks waiting on the merchants' endpoints. */
+  readonly webhooks: RetryWebhooksDeps;
+}
+
+export interface SweepResult {
+  readonly payments: readonly SettlementResult[];
+  readonly refunds: readonly RefundExecutionResult[];
+  readonly webhooks: RetryWebhooksResult;
+  /** Payments at the attempt limit that the bank cannot settle: an alarm. */
+  readonly stuck: number;
+  /** Refunds given up as FAILED: an alarm. */
+  readonly failedRefunds: number;
+}
+
+/**
+ * One sweep of what waits: payments left PENDING and refunds not yet executed whose backoff is due (at most
+ * `batch` of each), and the webhooks due a retry, claimed until `claimedUntil` (when this invocation can no
+ * longer run). Each payment, refund and delivery is claimed before it is tried, so overlapping sweeps never
+ * try one twice; idempotency keys (payment id, refund id) mean the bank charges and refunds once.
+ */
+export async function sweepWaitingWork(
+  deps: SweepDeps,
+  { batch, claimedUntil }: { batch: number; claimedUntil: Date },
+): Promise<SweepResult> {
+  const { bank } = deps;
+  const now = bank.clock();
+  const [duePayments, dueRefunds, webhooks] = await Promise.all([
+    bank.lifecycle.duePending(now, bank.settings.pendingRetryAfterMs, batch),
+    bank.executions.overdue(now, bank.settings.pendingRetryAfterMs, batch),
+    retryWebhooks(deps.webhooks, claimedUntil),
+  ]);
+  const payments = await Promise.all(duePayments.map((payment) => chargeAndSettle(bank, payment)));
+  const refunds = await Promise.all(dueRefunds.map((refundId) => executeRefundAtBank(bank, refundId)));
+  return {
+    payments,
+    refunds,
+    webhooks,
+    stuck: payments.filter((result) => result === 'stuck').length,
+    failedRefunds: refunds.filter((result) => result === 'failed').length,
+  };
+}

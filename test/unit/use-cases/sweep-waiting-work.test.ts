@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import type {
+  Bank,
+  PaymentLifecycle,
+  PaymentRecord,
+  RefundExecutions,
+} from '../../../lambdas/core/use-cases/ports';
+import { sweepWaitingWork } from '../../../lambdas/core/use-cases/sweep-waiting-work';
+import { BANK_RETRY_SETTINGS, NOW, paymentRecord, sandboxOnly } from '../../support/bank-use-cases';
+import { inMemoryWebhookDeliveries, scriptedSender } from '../../support/in-memory-webhook-deliveries';
+
+const BATCH = 25;
+const CLAIMED_UNTIL = new Date(NOW.getTime() + 60_000);
+
+/** A bank that cannot answer: a charge waits, a lookup cannot reconcile, a refund is rejected. */
+const silentBank: Bank = {
+  charge: async () => ({ kind: 'unavailable', reason: 'bank answered 503' }),
+  lookupCharge: async () => ({ kind: 'unavailable', reason: 'bank answered 503' }),
+  refund: async () => ({ kind: 'rejected', reason: 'charge_already_refunded' }),
+};
+
+/** Payments due with their attempts so far, and refunds due; records what the sweep asked for. */
+function waitingWork(due: { payment: PaymentRecord; bankAttempts: number }[], refunds: string[]) {
+  const asked: unknown[][] = [];
+  const lifecycle = {
+    async duePending(...args: unknown[]) {
+      asked.push(['payments', ...args]);
+      return due.map(({ payment }) => payment);
+    },
+    async claimBankAttempt(id: string) {
+      const found = due.find(({ payment }) => payment.id === id);
+      return found && { payment: found.payment, bankAttempts: found.bankAttempts };
+    },
+    async deferBankAttempt() {},
+    async releaseBankAttempt() {},
+  } as unknown as PaymentLifecycle;
+  const executions = {
+    async overdue(...args: unknown[]) {
+      asked.push(['refunds', ...args]);
+      return refunds;
+    },
+    async claim() {
+      return { mode: 'test', chargeId: 'ch_1', amount: '5.0000', currency: 'USD', bankAttempts: 0 };
+    },
+    async release() {},
+    async markFailed() {},
+  } as unknown as RefundExecutions;
+  return { lifecycle, executions, asked };
+}
+
+describe('the sweep of what waits on the bank and the merchants', () => {
+  it('asks for the due payments and refunds, retries each, and counts what needs an alarm', async () => {
+    const pending = (id: string) => ({ ...paymentRecord({ status: 'PENDING', refundedAmount: '0' }), id });
+    const { lifecycle, executions, asked } = waitingWork(
+      [
+        { payment: pending('pay_retried'), bankAttempts: 0 },
+        { payment: pending('pay_at_limit'), bankAttempts: BANK_RETRY_SETTINGS.giveUpAfterAttempts },
+      ],
+      ['ref_rejected'],
+    );
+    const { deliveries } = inMemoryWebhookDeliveries({});
+    const { sender } = scriptedSender();
+    const clock = () => NOW;
+
+    const result = await sweepWaitingWork(
+      {
+        bank: { lifecycle, executions, banks: sandboxOnly(silentBank), settings: BANK_RETRY_SETTINGS, clock },
+        webhooks: {
+          deliveries,
+          sender,
+          clock,
+          settings: {
+            inInvocationAttempts: 3,
+            inInvocationBackoffMs: 0,
+            retryBaseMs: 60_000,
+            retryMaxMs: 60_000,
+            giveUpAfterMs: 60_000,
+            sweepBatch: 10,
+            sweepPerMerchant: 2,
+          },
+        },
+      },
+      { batch: BATCH, claimedUntil: CLAIMED_UNTIL },
+    );
+
+    expect(asked).toEqual([
+      ['payments', NOW, BANK_RETRY_SETTINGS.pendingRetryAfterMs, BATCH],
+      ['refunds', NOW, BANK_RETRY_SETTINGS.pendingRetryAfterMs, BATCH],
+    ]);
+    expect(result).toEqual({
+      payments: ['deferred', 'stuck'],
+      refunds: ['failed'],
+      webhooks: { delivered: 0, pending: 0, failed: 0 },
+      stuck: 1,
+      failedRefunds: 1,
+    });
+  });
+});
