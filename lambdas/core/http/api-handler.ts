@@ -1,9 +1,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { asDependencyUnavailable } from '../adapters/postgres/database-unavailable';
-import { merchantRequestRate } from '../config/rate-limits';
 import { MAX_REQUEST_BODY_BYTES } from '../config/routes';
 import { isMode } from '../domain/mode';
-import { RateLimitedError } from '../domain/rate-limit';
+import { RateLimitedError, type RequestRate } from '../domain/rate-limit';
 import { logger, withObservability } from '../observability';
 import { admitMerchantRequest } from '../use-cases/admit-merchant-request';
 import type { MerchantScope, RequestRateLimiter } from '../use-cases/ports';
@@ -68,32 +67,38 @@ export function authenticatedMerchant(event: APIGatewayProxyEvent): MerchantScop
  * A merchant over its request rate is refused 429 before anything else runs. The limiter failing (DynamoDB
  * away) admits the request: the stage throttle still bounds the API, and payments matter more than the limit.
  */
-async function admitMerchant(limiter: RequestRateLimiter | undefined, merchantId: unknown): Promise<void> {
-  if (!limiter || typeof merchantId !== 'string' || merchantId === '') return;
+async function admitMerchant(rateLimit: MerchantRateLimit | undefined, merchantId: unknown): Promise<void> {
+  if (!rateLimit || typeof merchantId !== 'string' || merchantId === '') return;
   try {
-    await admitMerchantRequest(limiter, merchantId, merchantRequestRate(process.env));
+    await admitMerchantRequest(rateLimit.limiter, merchantId, rateLimit.rate);
   } catch (error) {
     if (error instanceof RateLimitedError) throw error;
     logger.warn('the request rate limiter is unavailable; admitting the request', { error: String(error) });
   }
 }
 
+/** Each merchant's request rate and where its budget is kept; read once per container (merchantApiHandler). */
+export interface MerchantRateLimit {
+  readonly limiter: RequestRateLimiter;
+  readonly rate: RequestRate;
+}
+
 /**
  * Wraps an API use-case adapter as a Lambda handler: Powertools logging, metrics and tracing, the merchant's
- * request rate (with a `rateLimiter`: see merchantApiHandler), request parsing (size, media type, JSON) and the single error mapper, so handlers only map
+ * request rate (with a `rateLimit`: see merchantApiHandler), request parsing (size, media type, JSON) and the single error mapper, so handlers only map
  * input to output. An unreachable database answers 503 with Retry-After: the request did nothing, and the same
  * request works later.
  */
 export function apiHandler(
   handle: (request: ApiRequest, event: APIGatewayProxyEvent) => Promise<ApiResponse>,
-  { readsBody = true, rateLimiter }: { readsBody?: boolean; rateLimiter?: RequestRateLimiter } = {},
+  { readsBody = true, rateLimit }: { readsBody?: boolean; rateLimit?: MerchantRateLimit } = {},
 ) {
   const run = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     const requestId = event.requestContext.requestId;
     const { merchantId, mode } = event.requestContext.authorizer ?? {};
     logger.appendKeys({ requestId, merchantId, mode });
     try {
-      await admitMerchant(rateLimiter, merchantId);
+      await admitMerchant(rateLimit, merchantId);
       const headers = lowerCaseHeaders(event.headers);
       const request: ApiRequest = {
         requestId,

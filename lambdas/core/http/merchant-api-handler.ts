@@ -1,5 +1,6 @@
 import { dynamodbRequestRateLimiter } from '../adapters/dynamodb/request-rate-limiter';
-import { apiHandler } from './api-handler';
+import { merchantRequestRate } from '../config/rate-limits';
+import { apiHandler, type MerchantRateLimit } from './api-handler';
 
 /**
  * apiHandler for the routes behind the merchant authorizer: each merchant's requests draw on its shared
@@ -9,5 +10,9 @@ export function merchantApiHandler(
   handle: Parameters<typeof apiHandler>[0],
   options: { readsBody?: boolean } = {},
 ): ReturnType<typeof apiHandler> {
-  return apiHandler(handle, { ...options, rateLimiter: dynamodbRequestRateLimiter() });
+  const rateLimit: MerchantRateLimit = {
+    limiter: dynamodbRequestRateLimiter(),
+    rate: merchantRequestRate(process.env),
+  };
+  return apiHandler(handle, { ...options, rateLimit });
 }

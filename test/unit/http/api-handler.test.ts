@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createPool } from '../../../lambdas/core/adapters/postgres/pool';
+import { DEFAULT_MERCHANT_REQUEST_RATE } from '../../../lambdas/core/config/rate-limits';
 import { apiHandler } from '../../../lambdas/core/http/api-handler';
 import { lambdaContext } from '../../../localstack/src/lambda-runtime';
 import { freePort } from '../../support/free-port';
@@ -50,7 +51,12 @@ describe('apiHandler', () => {
         ran = true;
         return { statusCode: 200, body: {} };
       },
-      { rateLimiter: { take: async () => ({ admitted: false, retryAfterSeconds: 7 }) } },
+      {
+        rateLimit: {
+          limiter: { take: async () => ({ admitted: false, retryAfterSeconds: 7 }) },
+          rate: DEFAULT_MERCHANT_REQUEST_RATE,
+        },
+      },
     );
     const result = await handler(getEvent, lambdaContext('list-payments'));
     expect(ran).toBe(false);
@@ -62,10 +68,13 @@ describe('apiHandler', () => {
 
   it('admits the request when the rate limiter itself fails', async () => {
     const handler = apiHandler(async () => ({ statusCode: 200, body: {} }), {
-      rateLimiter: {
-        take: async () => {
-          throw new Error('DynamoDB is away');
+      rateLimit: {
+        limiter: {
+          take: async () => {
+            throw new Error('DynamoDB is away');
+          },
         },
+        rate: DEFAULT_MERCHANT_REQUEST_RATE,
       },
     });
     expect((await handler(getEvent, lambdaContext('list-payments'))).statusCode).toBe(200);
