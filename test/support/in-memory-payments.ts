@@ -1,13 +1,13 @@
 import type { EventEnvelope } from '../../lambdas/core/domain/events';
 import { MoneyDecimal } from '../../lambdas/core/domain/money';
 import type { PaymentStatus } from '../../lambdas/core/domain/payment';
+import type { PaymentLifecycle } from '../../lambdas/core/use-cases/ports/bank-attempts';
 import type {
-  PaymentLifecycle,
   PaymentRecord,
   PaymentStore,
-  RefundRecord,
   StatusChangeRecord,
-} from '../../lambdas/core/use-cases/ports';
+} from '../../lambdas/core/use-cases/ports/payments';
+import type { RefundRecord, RefundStore } from '../../lambdas/core/use-cases/ports/refunds';
 
 /** NUMERIC(22, 4) as PostgreSQL renders it. */
 const numeric = (amount: string) => new MoneyDecimal(amount).toFixed(4);
@@ -33,7 +33,7 @@ export function inMemoryPayments(clock: () => Date) {
   const outbox: EventEnvelope[] = [];
   let sequence = 0;
 
-  const store: PaymentStore = {
+  const store: PaymentStore & RefundStore = {
     async create(payment, initiated) {
       const existing = [...payments.values()].find(
         (stored) =>

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createEvent } from '../domain/events';
 import { formatAmount, moneyFromStored, parseMoney } from '../domain/money';
-import { type PaymentStatus, planRefund } from '../domain/payment';
+import type { PaymentStatus } from '../domain/payment';
 import { IdempotencyKeyReusedError, PaymentNotFoundError } from './errors';
-import type { MerchantScope, PaymentRecord, PaymentStore, RefundRecord, StatusChangeRecord } from './ports';
+import type { MerchantScope } from './ports/merchants';
+import type { PaymentRecord, PaymentStore, StatusChangeRecord } from './ports/payments';
 
 export type Clock = () => Date;
-const systemClock: Clock = () => new Date();
+export const systemClock: Clock = () => new Date();
 
 /** The fields of a payment every event about it carries, so consumers never need to read our database. */
 export function paymentSnapshot(payment: PaymentRecord) {
@@ -86,70 +87,4 @@ export function listPayments(
   query: { limit: number; startingAfter?: string; status?: PaymentStatus },
 ) {
   return store.list(scope, query);
-}
-
-export interface RefundCommand extends MerchantScope {
-  paymentId: string;
-  idempotencyKey: string;
-  requestHash: string;
-  /** Omitted: refund everything that remains. */
-  amount?: string;
-  reason?: string;
-  /** Defaults to a merchant's refund; the saga records compensations. */
-  kind?: 'merchant' | 'compensation';
-}
-
-/**
- * Refunds a SUCCESS payment in full or in part. The payment row is locked while the domain plans the
- * refund, so concurrent refunds can never add up to more than the amount.
- */
-export async function refundPayment(
-  store: PaymentStore,
-  command: RefundCommand,
-  clock: Clock = systemClock,
-): Promise<{ refund: RefundRecord; payment: PaymentRecord; created: boolean }> {
-  const result = await store.refund(
-    { merchantId: command.merchantId, mode: command.mode },
-    command.paymentId,
-    command.idempotencyKey,
-    (payment) => {
-      const amount = moneyFromStored(payment.amount, payment.currency);
-      const plan = planRefund({
-        status: payment.status,
-        amount,
-        refunded: moneyFromStored(payment.refundedAmount, payment.currency),
-        requested: command.amount === undefined ? undefined : parseMoney(command.amount, payment.currency),
-      });
-      const refundId = randomUUID();
-      return {
-        refund: {
-          id: refundId,
-          kind: command.kind ?? 'merchant',
-          idempotencyKey: command.idempotencyKey,
-          requestHash: command.requestHash,
-          amount: formatAmount(plan.refund),
-          reason: command.reason ?? null,
-        },
-        refundedAfter: formatAmount(plan.refundedAfter),
-        statusAfter: plan.statusAfter,
-        event: createEvent(
-          'payment.refunded',
-          { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
-          {
-            refundId,
-            amount: formatAmount(plan.refund),
-            currency: payment.currency,
-            refundedTotal: formatAmount(plan.refundedAfter),
-            statusAfter: plan.statusAfter,
-            ...(command.reason ? { reason: command.reason } : {}),
-          },
-          clock(),
-        ),
-      };
-    },
-  );
-  if (!result) throw new PaymentNotFoundError();
-  if (!result.created && result.refund.requestHash !== command.requestHash)
-    throw new IdempotencyKeyReusedError();
-  return result;
 }

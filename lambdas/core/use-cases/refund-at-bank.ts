@@ -4,8 +4,11 @@ import { createEvent, type EventEnvelope, modeOf } from '../domain/events';
 import { formatAmount, moneyFromStored } from '../domain/money';
 import { planRefundFailure, type RefundFailure, refundFailureReason } from '../domain/payment';
 import { releasingClaimOnFailure } from './bank-claims';
-import { type Clock, refundPayment } from './payments';
-import type { Banks, PaymentStore, RefundClaim, RefundExecutions } from './ports';
+import type { Clock } from './payments';
+import type { Banks } from './ports/bank';
+import type { RefundClaim, RefundExecutions } from './ports/bank-attempts';
+import type { RefundStore } from './ports/refunds';
+import { refundPayment } from './refunds';
 
 /**
  * The saga's compensation (choreography): the ledger could not post a SUCCESS payment, so the processor
@@ -14,7 +17,7 @@ import type { Banks, PaymentStore, RefundClaim, RefundExecutions } from './ports
  * redelivered failure compensates once.
  */
 export async function compensatePayment(
-  store: PaymentStore,
+  store: RefundStore,
   failure: EventEnvelope<'ledger.posting_failed'>,
   clock: Clock,
 ): Promise<'compensated' | 'not_refundable'> {

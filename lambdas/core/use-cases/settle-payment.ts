@@ -5,7 +5,9 @@ import { assertTransition } from '../domain/payment';
 import { releasingClaimOnFailure } from './bank-claims';
 import type { Clock } from './payments';
 import { paymentSnapshot } from './payments';
-import type { BankAttemptClaim, Banks, PaymentLifecycle, PaymentRecord } from './ports';
+import type { Banks } from './ports/bank';
+import type { BankAttemptClaim, PaymentLifecycle } from './ports/bank-attempts';
+import type { PaymentRecord } from './ports/payments';
 
 export type SettlementResult =
   | 'succeeded'

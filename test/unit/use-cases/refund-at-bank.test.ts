@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createEvent, type EventEnvelope } from '../../../lambdas/core/domain/events';
-import { refundPayment } from '../../../lambdas/core/use-cases/payments';
-import type {
-  Bank,
-  BankRefundOutcome,
-  PaymentRecord,
-  RefundExecutions,
-} from '../../../lambdas/core/use-cases/ports';
+import type { Bank, BankRefundOutcome } from '../../../lambdas/core/use-cases/ports/bank';
+import type { RefundExecutions } from '../../../lambdas/core/use-cases/ports/bank-attempts';
+import type { PaymentRecord } from '../../../lambdas/core/use-cases/ports/payments';
 import { compensatePayment, executeRefundAtBank } from '../../../lambdas/core/use-cases/refund-at-bank';
+import { refundPayment } from '../../../lambdas/core/use-cases/refunds';
 import { BANK_RETRY_SETTINGS, NOW, paymentRecord, sandboxOnly } from '../../support/bank-use-cases';
 import { inMemoryPayments } from '../../support/in-memory-payments';
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { PaymentStatus } from '../../../lambdas/core/domain/payment';
-import type { Bank, PaymentLifecycle, PaymentRecord } from '../../../lambdas/core/use-cases/ports';
+import type { Bank } from '../../../lambdas/core/use-cases/ports/bank';
+import type { PaymentLifecycle } from '../../../lambdas/core/use-cases/ports/bank-attempts';
+import type { PaymentRecord } from '../../../lambdas/core/use-cases/ports/payments';
 import {
   chargeAndSettle,
   type SettlementDeps,

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { LedgerStore } from '../../use-cases/ports';
+import type { LedgerStore } from '../../use-cases/ports/ledger';
 import { inTransaction } from './pool';
 
 /** The ledger schema: journal entries and postings, append-only and balanced (enforced by the database). */

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { ClaimedOutboxBatch, Outbox } from '../../use-cases/ports';
+import type { ClaimedOutboxBatch, Outbox } from '../../use-cases/ports/outbox';
 
 /**
  * The outbox read side, for the relay. A claim is one transaction that holds a transaction-level advisory
