@@ -39,17 +39,16 @@ async function move(
     to === 'PENDING' ? 'payment.pending' : to === 'SUCCESS' ? 'payment.succeeded' : 'payment.failed';
   return deps.lifecycle.transition(payment.id, payment.status, to, {
     ...change,
-    event: (updated) =>
-      createEvent(
-        type,
-        { paymentId: updated.id, merchantId: updated.merchantId, mode: updated.mode },
-        {
-          ...paymentSnapshot(updated),
-          ...(change.reason ? { reason: change.reason } : {}),
-          ...(change.bankChargeId ? { bankChargeId: change.bankChargeId } : {}),
-        },
-        deps.clock(),
-      ),
+    event: createEvent(
+      type,
+      { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
+      {
+        ...paymentSnapshot({ ...payment, status: to }),
+        ...(change.reason ? { reason: change.reason } : {}),
+        ...(change.bankChargeId ? { bankChargeId: change.bankChargeId } : {}),
+      },
+      deps.clock(),
+    ),
   });
 }
 

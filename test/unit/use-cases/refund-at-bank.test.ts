@@ -30,6 +30,8 @@ function inMemoryRefund(bankAttempts = 0) {
     async claim() {
       if (stored.status !== 'PENDING') return undefined;
       return {
+        paymentId: stored.payment.id,
+        merchantId: stored.payment.merchantId,
         mode: stored.payment.mode,
         chargeId: 'ch_1',
         amount: '25.0000',
@@ -42,25 +44,25 @@ function inMemoryRefund(bankAttempts = 0) {
     },
     async markExecuted(_id, _bankRefundId, event) {
       stored.status = 'EXECUTED';
-      stored.events.push(
-        event({
-          paymentId: stored.payment.id,
-          merchantId: stored.payment.merchantId,
-          mode: stored.payment.mode,
-        }),
-      );
+      stored.events.push(event);
     },
-    async markFailed(_id, reason, decide) {
-      stored.status = 'FAILED';
-      stored.failureReason = reason;
-      const decision = decide(stored.payment, { amount: '25.0000' });
-      stored.payment = {
-        ...stored.payment,
-        refundedAmount: decision.refundedAfter,
-        status: decision.statusAfter,
-      };
-      stored.events.push(decision.event);
-    },
+    inTransaction: (work) =>
+      work({
+        async markFailed(_id, reason) {
+          if (stored.status !== 'PENDING') return undefined;
+          stored.status = 'FAILED';
+          stored.failureReason = reason;
+          return { payment: stored.payment, amount: '25.0000' };
+        },
+        async giveBack(_payment, decision) {
+          stored.payment = {
+            ...stored.payment,
+            refundedAmount: decision.refundedAfter,
+            status: decision.statusAfter,
+          };
+          stored.events.push(decision.event);
+        },
+      }),
     async defer(_id, at, counted) {
       stored.bankAttempts += counted ? 1 : 0;
       stored.nextAttemptAt = at;

@@ -40,7 +40,7 @@ function waitingWork(due: { payment: PaymentRecord; bankAttempts: number }[], re
       return { mode: 'test', chargeId: 'ch_1', amount: '5.0000', currency: 'USD', bankAttempts: 0 };
     },
     async release() {},
-    async markFailed() {},
+    inTransaction: async () => undefined,
   } as unknown as RefundExecutions;
   return { lifecycle, executions, asked };
 }

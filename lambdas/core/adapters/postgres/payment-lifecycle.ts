@@ -37,7 +37,7 @@ export function postgresPaymentLifecycle(pool: pg.Pool): PaymentLifecycle {
         if (!row) return undefined;
         const payment = toPayment(row);
         await appendHistory(client, paymentId, from, to, change.reason ?? null);
-        await appendOutbox(client, change.event(payment), row.version);
+        if (change.event) await appendOutbox(client, change.event, row.version);
         return payment;
       });
     },

@@ -40,7 +40,7 @@ export function postgresPaymentStore(pool: pg.Pool): PaymentStore {
         }
         const created = toPayment(row);
         await appendHistory(client, created.id, null, 'INITIATED', null);
-        await appendOutbox(client, initiated(created), row.version);
+        await appendOutbox(client, initiated, row.version);
         return { payment: created, created: true };
       });
     },

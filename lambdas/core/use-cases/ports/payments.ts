@@ -48,13 +48,13 @@ export interface NewPayment {
 
 export interface PaymentStore {
   /**
-   * Writes the payment, its first history row and its `payment.initiated` outbox row in one transaction.
+   * Writes the payment, its first history row and its `payment.initiated` event (outbox) in one transaction.
    * When the merchant already used the idempotency key in this mode, writes nothing and returns the existing
    * payment.
    */
   create(
     payment: NewPayment,
-    initiated: (created: PaymentRecord) => EventEnvelope,
+    initiated: EventEnvelope<'payment.initiated'>,
   ): Promise<{ payment: PaymentRecord; created: boolean }>;
   /** Undefined for another merchant's payment and for a payment of the other mode alike. */
   find(scope: MerchantScope, paymentId: string): Promise<PaymentRecord | undefined>;
