@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { StoredDataInvalidError } from '../../domain/errors';
 import type { Mode } from '../../domain/mode';
 import type { RefundExecutions, RefundFailureTransaction } from '../../use-cases/ports/bank-attempts';
 import { appendOutbox } from './outbox-append';
@@ -61,7 +62,8 @@ export function postgresRefundExecutions(pool: pg.Pool): RefundExecutions {
       );
       const row = rows[0];
       if (!row) return undefined;
-      if (!row.charge_id) throw new Error(`refund ${refundId} belongs to a payment without a bank charge`);
+      if (!row.charge_id)
+        throw new StoredDataInvalidError(`refund ${refundId} belongs to a payment without a bank charge`);
       return {
         paymentId: row.payment_id,
         merchantId: row.merchant_id,
