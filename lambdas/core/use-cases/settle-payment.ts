@@ -1,6 +1,6 @@
 import { type BankRetrySettings, nextBankAttemptAt } from '../config/bank';
 import { createEvent } from '../domain/events';
-import { formatAmount, moneyFromStored } from '../domain/money';
+import { formatAmount } from '../domain/money';
 import { assertTransition } from '../domain/payment';
 import { releasingClaimOnFailure } from './bank-claims';
 import type { Clock } from './payments';
@@ -115,7 +115,8 @@ async function settleClaimed(deps: SettlementDeps, claim: BankAttemptClaim): Pro
   const claimed = claim.payment;
   const outcome = await deps.banks[claimed.mode].charge({
     paymentId: claimed.id,
-    amount: formatAmount(moneyFromStored(claimed.amount, claimed.currency)),
+    // The bank's wire form: a decimal string.
+    amount: formatAmount(claimed.amount),
     currency: claimed.currency,
     source: claimed.source,
   });

@@ -1,5 +1,7 @@
 import type pg from 'pg';
+import { moneyFromStored } from '../../domain/money';
 import type { LedgerStore } from '../../use-cases/ports/ledger';
+import { numericOf } from './numeric';
 import { appendOutbox } from './outbox-append';
 import { inTransaction } from './pool';
 
@@ -39,7 +41,13 @@ export function postgresLedger(pool: pg.Pool): LedgerStore {
           );
           await client.query(
             'INSERT INTO ledger.postings (entry_id, account_id, direction, amount, currency) VALUES ($1, $2, $3, $4, $5)',
-            [entryId, posting.account.id, posting.direction, posting.amount, posting.account.currency],
+            [
+              entryId,
+              posting.account.id,
+              posting.direction,
+              numericOf(posting.amount),
+              posting.account.currency,
+            ],
           );
         }
         return 'posted';
@@ -92,7 +100,7 @@ export function postgresLedger(pool: pg.Pool): LedgerStore {
          GROUP BY a.currency ORDER BY a.currency`,
         [merchantId, mode],
       );
-      return rows;
+      return rows.map((row) => moneyFromStored(row.balance, row.currency));
     },
   };
 }

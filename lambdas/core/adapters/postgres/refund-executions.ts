@@ -1,7 +1,9 @@
 import type pg from 'pg';
 import { StoredDataInvalidError } from '../../domain/errors';
 import type { Mode } from '../../domain/mode';
+import { moneyFromStored } from '../../domain/money';
 import type { RefundExecutions, RefundFailureTransaction } from '../../use-cases/ports/bank-attempts';
+import { numericOf } from './numeric';
 import { appendOutbox } from './outbox-append';
 import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
 import { inTransaction } from './pool';
@@ -23,14 +25,16 @@ function refundFailureTransaction(client: pg.PoolClient): RefundFailureTransacti
         [refundId, reason],
       );
       const refund = failed.rows[0];
-      return refund ? { payment: toPayment(row), amount: refund.amount } : undefined;
+      return refund
+        ? { payment: toPayment(row), amount: moneyFromStored(refund.amount, row.currency) }
+        : undefined;
     },
 
     async giveBack(payment, decision, historyReason) {
       // The guard trigger lets the refunded amount shrink only to the sum of the refunds that did not fail.
       const updated = await client.query<PaymentRow>(
         `UPDATE payments SET refunded_amount = $2, status = $3 WHERE id = $1 RETURNING ${PAYMENT_COLUMNS}`,
-        [payment.id, decision.refundedAfter, decision.statusAfter],
+        [payment.id, numericOf(decision.refundedAfter), decision.statusAfter],
       );
       if (decision.statusAfter !== payment.status)
         await appendHistory(client, payment.id, payment.status, decision.statusAfter, historyReason);
@@ -69,7 +73,7 @@ export function postgresRefundExecutions(pool: pg.Pool): RefundExecutions {
         merchantId: row.merchant_id,
         mode: row.mode,
         chargeId: row.charge_id,
-        amount: row.amount,
+        amount: moneyFromStored(row.amount, row.currency),
         currency: row.currency,
         bankAttempts: row.bank_attempts,
       };
