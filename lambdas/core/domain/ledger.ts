@@ -55,6 +55,26 @@ export function merchantPayable(merchantId: string, mode: Mode, currency: string
   };
 }
 
+/** A balanced entry of two postings: `amount` debited from one account and credited to the other. */
+function transfer(
+  kind: JournalEntryPlan['kind'],
+  mode: Mode,
+  description: string,
+  amount: Money,
+  accounts: { debit: LedgerAccount; credit: LedgerAccount },
+): JournalEntryPlan {
+  return {
+    kind,
+    mode,
+    currency: amount.currency.code,
+    description,
+    postings: [
+      { account: accounts.debit, direction: 'debit', amount },
+      { account: accounts.credit, direction: 'credit', amount },
+    ],
+  };
+}
+
 export function paymentEntry(
   paymentId: string,
   merchantId: string,
@@ -62,16 +82,10 @@ export function paymentEntry(
   amount: Money,
 ): JournalEntryPlan {
   const currency = amount.currency.code;
-  return {
-    kind: 'payment',
-    mode,
-    currency,
-    description: `payment ${paymentId}`,
-    postings: [
-      { account: customerFunds(mode, currency), direction: 'debit', amount },
-      { account: merchantPayable(merchantId, mode, currency), direction: 'credit', amount },
-    ],
-  };
+  return transfer('payment', mode, `payment ${paymentId}`, amount, {
+    debit: customerFunds(mode, currency),
+    credit: merchantPayable(merchantId, mode, currency),
+  });
 }
 
 export function refundEntry(
@@ -82,16 +96,10 @@ export function refundEntry(
   reason: string,
 ): JournalEntryPlan {
   const currency = refund.currency.code;
-  return {
-    kind: 'refund',
-    mode,
-    currency,
-    description: `refund of payment ${paymentId}: ${reason}`,
-    postings: [
-      { account: merchantPayable(merchantId, mode, currency), direction: 'debit', amount: refund },
-      { account: customerFunds(mode, currency), direction: 'credit', amount: refund },
-    ],
-  };
+  return transfer('refund', mode, `refund of payment ${paymentId}: ${reason}`, refund, {
+    debit: merchantPayable(merchantId, mode, currency),
+    credit: customerFunds(mode, currency),
+  });
 }
 
 /** True when the postings' debits equal their credits and they share the entry's currency and mode. */

@@ -3,6 +3,7 @@ import { StoredDataInvalidError } from '../../domain/errors';
 import type { Mode } from '../../domain/mode';
 import { moneyFromStored } from '../../domain/money';
 import type { RefundExecutions, RefundFailureTransaction } from '../../use-cases/ports/bank-attempts';
+import { deferBankAttempt, releaseBankAttempt } from './bank-attempts';
 import { numericOf } from './numeric';
 import { appendOutbox } from './outbox-append';
 import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
@@ -79,12 +80,7 @@ export function postgresRefundExecutions(pool: pg.Pool): RefundExecutions {
       };
     },
 
-    async release(refundId) {
-      await pool.query(
-        `UPDATE refunds SET bank_attempt_started_at = NULL WHERE id = $1 AND status = 'PENDING'`,
-        [refundId],
-      );
-    },
+    release: (refundId) => releaseBankAttempt(pool, 'refunds', refundId),
 
     markExecuted(refundId, bankRefundId, event) {
       return inTransaction(pool, async (client) => {
@@ -108,14 +104,7 @@ export function postgresRefundExecutions(pool: pg.Pool): RefundExecutions {
 
     inTransaction: (work) => inTransaction(pool, (client) => work(refundFailureTransaction(client))),
 
-    async defer(refundId, at, counted) {
-      await pool.query(
-        `UPDATE refunds SET next_bank_attempt_at = $2, bank_attempts = bank_attempts + $3,
-           bank_attempt_started_at = NULL
-         WHERE id = $1 AND status = 'PENDING'`,
-        [refundId, at, counted ? 1 : 0],
-      );
-    },
+    defer: (refundId, at, counted) => deferBankAttempt(pool, 'refunds', refundId, at, counted),
 
     async overdue(now, staleAfterMs, limit) {
       // Ordered by when each is due, so refunds that keep failing (pushed back by their backoff) never
