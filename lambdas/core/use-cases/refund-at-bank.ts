@@ -1,7 +1,6 @@
 import { type BankRetrySettings, nextBankAttemptAt } from '../config/bank';
 import { RefundExceedsAvailableError, RefundNotAllowedError } from '../domain/errors';
 import { createEvent, type EventEnvelope, modeOf } from '../domain/events';
-import { formatAmount } from '../domain/money';
 import { planRefundFailure, type RefundFailure, refundFailureReason } from '../domain/payment';
 import { releasingClaimOnFailure } from './bank-claims';
 import type { Clock } from './payments';
@@ -127,9 +126,7 @@ async function executeClaimed(
   const outcome = await deps.banks[claim.mode].refund({
     chargeId: claim.chargeId,
     refundId,
-    // The bank's wire form: a decimal string.
-    amount: formatAmount(claim.amount),
-    currency: claim.currency,
+    amount: claim.amount,
   });
   switch (outcome.kind) {
     case 'refunded':

@@ -1,6 +1,5 @@
 import { type BankRetrySettings, nextBankAttemptAt } from '../config/bank';
 import { createEvent } from '../domain/events';
-import { formatAmount } from '../domain/money';
 import { assertTransition } from '../domain/payment';
 import { releasingClaimOnFailure } from './bank-claims';
 import type { Clock } from './payments';
@@ -115,9 +114,7 @@ async function settleClaimed(deps: SettlementDeps, claim: BankAttemptClaim): Pro
   const claimed = claim.payment;
   const outcome = await deps.banks[claimed.mode].charge({
     paymentId: claimed.id,
-    // The bank's wire form: a decimal string.
-    amount: formatAmount(claimed.amount),
-    currency: claimed.currency,
+    amount: claimed.amount,
     source: claimed.source,
   });
   switch (outcome.kind) {
