@@ -109,7 +109,6 @@ export function inMemoryPayments(clock: () => Date) {
             id: decision.refund.id,
             paymentId: payment.id,
             amount: decision.refund.amount,
-            currency: payment.currency,
             reason: decision.refund.reason,
             requestHash: decision.refund.requestHash,
             createdAt: clock(),

@@ -42,7 +42,7 @@ export function refundRepresentation(refund: RefundRecord, payment: PaymentRecor
     livemode: isLivemode(payment.mode),
     paymentId: refund.paymentId,
     amount: formatAmount(refund.amount),
-    currency: refund.currency,
+    currency: refund.amount.currency.code,
     reason: refund.reason,
     createdAt: refund.createdAt.toISOString(),
     payment: paymentRepresentation(payment),

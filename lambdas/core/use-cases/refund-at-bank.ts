@@ -139,7 +139,7 @@ async function executeClaimed(
           {
             refundId,
             amount: claim.amount,
-            currency: claim.currency,
+            currency: claim.amount.currency.code,
             bankRefundId: outcome.bankRefundId,
           },
           deps.clock(),

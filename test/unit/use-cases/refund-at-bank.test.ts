@@ -36,7 +36,6 @@ function inMemoryRefund(bankAttempts = 0) {
         mode: stored.payment.mode,
         chargeId: 'ch_1',
         amount: usd('25.0000'),
-        currency: 'USD',
         bankAttempts: stored.bankAttempts,
       };
     },

@@ -37,7 +37,7 @@ function waitingWork(due: { payment: PaymentRecord; bankAttempts: number }[], re
       return refunds;
     },
     async claim() {
-      return { mode: 'test', chargeId: 'ch_1', amount: usd('5.0000'), currency: 'USD', bankAttempts: 0 };
+      return { mode: 'test', chargeId: 'ch_1', amount: usd('5.0000'), bankAttempts: 0 };
     },
     async release() {},
     inTransaction: async () => undefined,

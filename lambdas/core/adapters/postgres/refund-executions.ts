@@ -75,7 +75,6 @@ export function postgresRefundExecutions(pool: pg.Pool): RefundExecutions {
         mode: row.mode,
         chargeId: row.charge_id,
         amount: moneyFromStored(row.amount, row.currency),
-        currency: row.currency,
         bankAttempts: row.bank_attempts,
       };
     },

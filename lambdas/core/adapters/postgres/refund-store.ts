@@ -21,7 +21,6 @@ function toRefund(row: RefundRow): RefundRecord {
     id: row.id,
     paymentId: row.payment_id,
     amount: moneyFromStored(row.amount, row.currency),
-    currency: row.currency,
     reason: row.reason,
     requestHash: row.request_hash,
     createdAt: row.created_at,

@@ -52,7 +52,6 @@ export interface RefundClaim {
   readonly mode: Mode;
   readonly chargeId: string;
   readonly amount: Money;
-  readonly currency: string;
   /** Bank attempts made so far without a decision. */
   readonly bankAttempts: number;
 }

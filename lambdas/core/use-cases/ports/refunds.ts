@@ -11,7 +11,6 @@ export interface RefundRecord {
   readonly id: string;
   readonly paymentId: string;
   readonly amount: Money;
-  readonly currency: string;
   readonly reason: string | null;
   readonly requestHash: string;
   readonly createdAt: Date;
