@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { UnsupportedEventError } from './errors';
 import { isLivemode, type Mode, modeOfLivemode } from './mode';
-import { formatAmount, type Money } from './money';
+import { formatAmount, isMoney, type Money } from './money';
 import { PAYMENT_STATUSES } from './payment';
 
 /**
@@ -23,14 +23,7 @@ const decimalString = z.string().regex(/^\d+(\.\d+)?$/);
  * An amount of the event's data: a decimal string on the wire; `Money` when an event is created, formatted here
  * (the currency's number of decimals) and nowhere else.
  */
-const amount = z.union([
-  decimalString,
-  z
-    .custom<Money>(
-      (value) => typeof value === 'object' && value !== null && 'amount' in value && 'currency' in value,
-    )
-    .transform(formatAmount),
-]);
+const amount = z.union([decimalString, z.custom<Money>(isMoney).transform(formatAmount)]);
 const status = z.enum(PAYMENT_STATUSES);
 
 /** What every payment event says about the payment, so consumers never read the payments database. */

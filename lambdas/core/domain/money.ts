@@ -11,6 +11,11 @@ export interface Money {
   readonly currency: Currency;
 }
 
+/** Money built by this module: no JSON value passes, so data read off the wire is never taken for it. */
+export function isMoney(value: unknown): value is Money {
+  return typeof value === 'object' && value !== null && (value as Money).amount instanceof MoneyDecimal;
+}
+
 /** Amounts are accepted below 10^12 major units: anything larger is a typo or an attack, not a payment. */
 export const MAX_AMOUNT_MAJOR_UNITS = new MoneyDecimal('1000000000000');
 
