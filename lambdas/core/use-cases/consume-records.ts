@@ -1,5 +1,5 @@
 import { REDRIVE_CONSUMER_HEADER } from '../config/messaging';
-import { backoffMs } from '../config/retry-policies';
+import { backoffMs, type TransientRetry } from '../config/retry-policies';
 import { AspayError } from '../domain/errors';
 import type { ConsumedRecord, DeadLetter, DeadLetterQueue, ParkedPayments, Parking } from './ports/consumers';
 
@@ -25,11 +25,7 @@ export interface ConsumePolicy {
   /** Poison attempt n waits base * 2^(n-1) before the next (the seed: 2 s, then 4 s). */
   readonly retryBaseMs: number;
   /** Transient failure n waits min(maxMs, base * 2^(n-1)), while the invocation has stopBeforeTimeoutMs left. */
-  readonly transientRetry: {
-    readonly baseMs: number;
-    readonly maxMs: number;
-    readonly stopBeforeTimeoutMs: number;
-  };
+  readonly transientRetry: TransientRetry;
   /** Payments handled in parallel; one payment's records are always handled in order. */
   readonly concurrency: number;
   readonly deadLetters: DeadLetterQueue;
