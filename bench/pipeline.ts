@@ -3,11 +3,13 @@
  * SUCCESS with the database's own timestamps (payments.created_at, when the create transaction began, to the
  * SUCCESS history row's occurred_at), and the round trips a payment's whole life costs.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { waitForQuiet } from '../localstack/src/chaos/quiet';
+import { RDS_PROXY_MESSAGE_COUNTS } from '../localstack/src/engines/rds-proxy';
 import { localAwsClientConfig } from '../localstack/src/settings';
 import type { LocalEndpoints } from '../localstack/src/stack';
 import { createPayments, type LoadResult } from './load';
@@ -94,6 +96,8 @@ export async function pipelineStep(
 
 /** Counters read before and after a measured batch of payments. */
 interface Counters {
+  /** Client messages the local RDS Proxy counted, per database role and message type (empty if it counts none). */
+  readonly proxyMessages: Record<string, Record<string, number>>;
   readonly transactions: number;
   readonly commits: number;
   readonly kafkaRecords: number;
@@ -136,7 +140,13 @@ async function readCounters(
     startKey = page.LastEvaluatedKey as typeof startKey;
   } while (startKey);
   const commits = Number(rows[0]?.commits ?? 0);
+  // The proxy rewrites its counts every second: wait for the messages sent so far to be in the file.
+  await sleep(1_100);
+  const proxyMessages = existsSync(RDS_PROXY_MESSAGE_COUNTS)
+    ? (JSON.parse(readFileSync(RDS_PROXY_MESSAGE_COUNTS, 'utf8')) as Counters['proxyMessages'])
+    : {};
   return {
+    proxyMessages,
     commits,
     transactions: commits + Number(rows[0]?.rollbacks ?? 0),
     kafkaRecords,
@@ -152,6 +162,13 @@ export interface PerPayment {
   readonly commits: number;
   /** What the stack does with no load, per second (the relay's idle polls, the schedules): subtracted above. */
   readonly idleTransactionsPerSecond: number;
+  /**
+   * Round trips to PostgreSQL (a simple Query or an extended query's Sync, each waits for the server) and
+   * statements (Query + Execute), per database role, as the local RDS Proxy counted them, idle traffic
+   * removed; undefined when the running proxy does not count (started before it could).
+   */
+  readonly roundTrips: Record<string, number> | undefined;
+  readonly statements: Record<string, number> | undefined;
   readonly kafkaRecords: number;
   /** DynamoDB items a payment's life leaves (idempotency records of the API and the consumers). */
   readonly dynamodbItems: number;
@@ -204,8 +221,24 @@ export async function perPaymentCost(
     const benchQueries = 2 + 1 + Math.ceil(quiet.waitedMs / 500) + 1;
     const idle = (perSecondRate: number) => (perSecondRate * elapsedMs) / 1_000;
     const n = ids.length;
+    const idleWindowSeconds = (idleEnd.at - idleStart.at) / 1_000;
+    const perRole = (types: readonly string[]) => {
+      if (Object.keys(after.proxyMessages).length === 0) return undefined;
+      const sum = (counters: Counters, role: string) =>
+        types.reduce((total, type) => total + (counters.proxyMessages[role]?.[type] ?? 0), 0);
+      const result: Record<string, number> = {};
+      for (const role of Object.keys(after.proxyMessages)) {
+        const idlePerSecond = (sum(idleEnd, role) - sum(idleStart, role)) / idleWindowSeconds;
+        const perPayment = (sum(after, role) - sum(before, role) - idle(idlePerSecond)) / n;
+        if (perPayment > 0.05) result[role] = perPayment;
+      }
+      result.total = Object.values(result).reduce((total, value) => total + value, 0);
+      return result;
+    };
     return {
       payments: n,
+      roundTrips: perRole(['Q', 'S']),
+      statements: perRole(['Q', 'E']),
       transactions:
         (after.transactions - before.transactions - benchQueries - idle(idleTransactionsPerSecond)) / n,
       commits: (after.commits - before.commits - benchQueries - idle(idleCommitsPerSecond)) / n,
