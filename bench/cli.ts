@@ -1,8 +1,10 @@
 /**
- * `npm run bench` (see the README's Performance section). The handlers the bench runs in this process log at
- * WARN, as the local stack's do, so the table is not lost among their INFO lines: set before they load.
+ * `npm run bench` (see the README's Performance section). The handlers the bench runs in this process (the
+ * consumers alone) log errors only and print no metrics, so the table is not lost among their lines: set before
+ * they load. The stack's own processes keep their settings.
  */
-process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 const { main, UsageError } = await import('./run');
 
 main().then(

@@ -156,6 +156,12 @@ export async function main(): Promise<number> {
     }
 
     const api = await section('apiCreate', async () => {
+      // Warm-up, not measured: the API's first requests import its handlers and open its pools (cold starts).
+      await createPayments(endpoints, {
+        connections: CONCURRENCY,
+        durationSeconds: 2,
+        keyPrefix: `bench-${runId}-warm-`,
+      });
       const ticks = clockTicksPerSecond();
       const cpuBefore = apiProcessCpuMs(ticks);
       const load = await createPayments(endpoints, {
