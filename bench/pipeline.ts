@@ -15,6 +15,9 @@ import type { LocalEndpoints } from '../localstack/src/stack';
 import { createPayments, type LoadResult } from './load';
 import { type PipelineStep, percentile, perSecond } from './stats';
 
+/** How long a measurement waits for the previous one's payments to finish before it gives up. */
+const BACKLOG_TIMEOUT_MS = 300_000;
+
 export interface StepResult extends PipelineStep {
   readonly durationSeconds: number;
   /** Payments that reached SUCCESS per second of the step (those that finished after it do not count). */
@@ -64,6 +67,7 @@ export async function pipelineStep(
   runId: string,
 ): Promise<StepResult> {
   const keyPrefix = `bench-${runId}-r${offeredPerSecond}-`;
+  await waitForBenchBacklog(pool, BACKLOG_TIMEOUT_MS);
   const startedAt = Date.now();
   const load: LoadResult = await createPayments(endpoints, {
     // Enough connections that a slow answer does not lower the offered rate.
@@ -92,6 +96,35 @@ export async function pipelineStep(
     refused: load.requests - load.accepted + load.errors,
     drainedAfterMs: lastSuccess - loadEndedAt,
   };
+}
+
+/**
+ * Waits until the bench's earlier payments have finished their lives (events published, SUCCESS, ledger posted,
+ * notice delivered), so that a measurement does not pay for the backlog of the one before it. Payments the bench
+ * did not create are left out: a reused stack may hold payments that wait on purpose (a bank error's retries).
+ */
+export async function waitForBenchBacklog(pool: pg.Pool, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await pool.query<{ moving: string }>(
+      `WITH bench AS (SELECT id, status FROM payments WHERE idempotency_key LIKE 'bench-%')
+       SELECT (SELECT count(*) FROM outbox WHERE published_at IS NULL)
+         + (SELECT count(*) FROM bench WHERE status IN ('INITIATED', 'PENDING'))
+         + (SELECT count(*) FROM bench b WHERE b.status = 'SUCCESS' AND NOT EXISTS
+             (SELECT 1 FROM ledger.journal_entries e WHERE e.payment_id = b.id AND e.kind = 'payment'))
+         + (SELECT count(*) FROM outbox o JOIN bench b ON b.id = o.aggregate_id
+             WHERE o.event_type = 'payment.succeeded' AND NOT EXISTS
+               (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = o.event_id AND d.status <> 'pending'))
+         AS moving`,
+    );
+    const moving = Number(rows[0]?.moving ?? 0);
+    if (moving === 0) return;
+    if (Date.now() > deadline)
+      throw new Error(
+        `the pipeline still had ${moving} events or payments in motion after ${timeoutMs / 1_000} s`,
+      );
+    await sleep(500);
+  }
 }
 
 /** Counters read before and after a measured batch of payments. */
@@ -193,6 +226,7 @@ export async function perPaymentCost(
 ): Promise<PerPayment> {
   const dynamodb = new DynamoDBClient(localAwsClientConfig(endpoints.dynamodbEndpoint));
   try {
+    await waitForBenchBacklog(pool, BACKLOG_TIMEOUT_MS);
     const idleStart = await readCounters(endpoints, pool, kafka, dynamodb);
     await sleep(idleSeconds * 1_000);
     const idleEnd = await readCounters(endpoints, pool, kafka, dynamodb);
