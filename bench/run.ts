@@ -295,6 +295,7 @@ export async function main(): Promise<number> {
         `${(fn.bundleBytes / 1024).toFixed(0)} KiB, import ${ms(fn.importMs)}`,
       ]);
 
+    results.loadAverageAtEnd = loadavg().map((load) => Number(load.toFixed(2)));
     mkdirSync(settings.out, { recursive: true });
     const day = new Date().toISOString().slice(0, 10);
     const jsonFile = join(settings.out, `${day}.json`);
@@ -304,7 +305,6 @@ export async function main(): Promise<number> {
       svgFile,
       latencyChartSvg(steps, `ASPay pipeline, ${cpus().length} cores, ${day}: POST→SUCCESS latency`),
     );
-    results.loadAverageAtEnd = loadavg().map((load) => Number(load.toFixed(2)));
     printTable(rows);
     console.log(`\nwritten: ${jsonFile}, ${svgFile}`);
   } finally {
