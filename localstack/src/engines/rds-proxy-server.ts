@@ -2,7 +2,8 @@
  * Runs the local RDS Proxy on ASPAY_DB_PROXY_PORT in front of the PostgreSQL server at ASPAY_DB_PROXY_TARGET
  * (`host:port`), until SIGTERM or SIGINT.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { HOST, localPorts } from '../settings';
 import { createRdsProxy, RDS_PROXY_MESSAGE_COUNTS, RDS_PROXY_TLS } from './rds-proxy';
 
@@ -26,12 +27,18 @@ const proxy = createRdsProxy({
     countsChanged = true;
   },
 });
-setInterval(() => {
-  if (!countsChanged) return;
-  countsChanged = false;
+const writeCounts = () => {
   // Renamed into place, so a reader never sees half a file.
   writeFileSync(`${RDS_PROXY_MESSAGE_COUNTS}.tmp`, JSON.stringify(counts));
   renameSync(`${RDS_PROXY_MESSAGE_COUNTS}.tmp`, RDS_PROXY_MESSAGE_COUNTS);
+};
+// A new proxy counts from zero: a previous proxy's file must not be read as this one's.
+mkdirSync(dirname(RDS_PROXY_MESSAGE_COUNTS), { recursive: true });
+writeCounts();
+setInterval(() => {
+  if (!countsChanged) return;
+  countsChanged = false;
+  writeCounts();
 }, 1_000).unref();
 const listenPort = localPorts().dbProxy;
 proxy.listen(listenPort, HOST, () => {
