@@ -35,7 +35,7 @@ module.exports = {
       name: 'runtime-code-ignores-tests-and-tooling',
       severity: 'error',
       from: { path: '^(lambdas|lib|bin)/' },
-      to: { path: '^(test|localstack)/' },
+      to: { path: '^(test|localstack|bench)/' },
     },
     {
       name: 'no-circular',

@@ -30,6 +30,16 @@ export interface SharedFunctionProps {
   readonly environment: Record<string, string>;
 }
 
+/** How esbuild bundles every function (ESM); `npm run bench` bundles them the same way to measure them. */
+export const FUNCTION_BUNDLING = {
+  target: 'node24',
+  minify: true,
+  sourceMap: true,
+  mainFields: ['module', 'main'],
+  // ESM bundles of CommonJS dependencies (pg, kafkajs) need a require.
+  banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+};
+
 /**
  * One ASPay Lambda: Node.js 24 on ARM64, bundled locally by esbuild as ESM (no Docker), X-Ray tracing,
  * Powertools settings, its own log group with a retention period, its own role (granted by the stack).
@@ -65,14 +75,9 @@ export class AspayFunction extends Construct {
         ...settings.environment,
       },
       bundling: {
+        ...FUNCTION_BUNDLING,
         format: nodejs.OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
         forceDockerBundling: false,
-        mainFields: ['module', 'main'],
-        // ESM bundles of CommonJS dependencies (pg, kafkajs) need a require.
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

@@ -17,7 +17,7 @@ import net from 'node:net';
 import { dirname, join } from 'node:path';
 import tls from 'node:tls';
 import { generate } from 'selfsigned';
-import { HOST, STATE_DIR } from '../settings';
+import { HOST, RUN_DIR, STATE_DIR } from '../settings';
 
 const SSL_REQUEST = 80_877_103;
 const GSSENC_REQUEST = 80_877_104;
@@ -134,11 +134,48 @@ function readStartupPacket(stream: Stream): Promise<{ packet: Buffer; rest: Buff
   });
 }
 
+/**
+ * Splits a client's stream of protocol messages (after its startup packet: a type byte, then a length that
+ * counts itself) and calls `onMessage` with each message's type, whatever the chunking. Counting them is how
+ * `npm run bench` sees a payment's round trips: a simple Query ('Q') or an extended query's Sync ('S') each
+ * wait for the server's answer.
+ */
+export function protocolMessageTypes(onMessage: (type: string) => void): (chunk: Buffer) => void {
+  let header = Buffer.alloc(0);
+  let skip = 0;
+  return (chunk) => {
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (skip > 0) {
+        const skipped = Math.min(skip, chunk.length - offset);
+        skip -= skipped;
+        offset += skipped;
+        continue;
+      }
+      const taken = chunk.subarray(offset, offset + 5 - header.length);
+      header = Buffer.concat([header, taken]);
+      offset += taken.length;
+      if (header.length < 5) return;
+      onMessage(String.fromCharCode(header[0] as number));
+      skip = header.readInt32BE(1) - 4;
+      header = Buffer.alloc(0);
+    }
+  };
+}
+
+/**
+ * Where the running proxy keeps its message counts (`{ [user]: { [type]: count } }`, rewritten every second while
+ * they change): read by `npm run bench`.
+ */
+export const RDS_PROXY_MESSAGE_COUNTS = join(RUN_DIR, 'rds-proxy.messages.json');
+
 export interface RdsProxyOptions {
   /** The PostgreSQL server behind the proxy. */
   target: { host: string; port: number };
   tls: { key: string; cert: string };
   log?: (entry: Record<string, unknown>) => void;
+  /** Called with the user of the session and the type of every message a client sends after its startup. */
+  onClientMessage?: (user: string, type: string) => void;
 }
 
 /** The proxy as a `net.Server` (not yet listening). */
@@ -146,6 +183,7 @@ export function createRdsProxy({
   target,
   tls: credentials,
   log = () => undefined,
+  onClientMessage,
 }: RdsProxyOptions): net.Server {
   const secureContext = tls.createSecureContext({ ...credentials, minVersion: 'TLSv1.2' });
 
@@ -159,12 +197,16 @@ export function createRdsProxy({
     stream.end(errorResponse(refusal));
   };
 
-  const forward = (client: Stream, firstBytes: Buffer) => {
+  const forward = (client: Stream, firstBytes: Buffer, user?: string) => {
     const upstream = net.connect(target.port, target.host);
     let connected = false;
     upstream.once('connect', () => {
       connected = true;
       upstream.write(firstBytes);
+      if (onClientMessage && user !== undefined) {
+        const count = protocolMessageTypes((type) => onClientMessage(user, type));
+        client.on('data', count);
+      }
       client.pipe(upstream);
       upstream.pipe(client);
       client.resume();
@@ -186,7 +228,9 @@ export function createRdsProxy({
     if (code === SSL_REQUEST || code === GSSENC_REQUEST) return secure.destroy();
     const refusal = refusalOf(packet);
     if (refusal) return refuse(secure, refusal);
-    forward(secure, Buffer.concat([packet, rest]));
+    forward(secure, packet, startupParameters(packet).get('user') ?? '');
+    // Bytes that came with the startup packet are the client's first messages: counted like the rest.
+    if (rest.length) secure.unshift(rest);
   };
 
   const handle = async (socket: net.Socket) => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   errorResponse,
   functionsDatabaseUrl,
+  protocolMessageTypes,
   REFUSALS,
   refusalOf,
   startupParameters,
@@ -69,5 +70,40 @@ describe('the functions database URL', () => {
     expect(url.pathname).toBe('/aspay_test');
     expect(url.searchParams.get('sslmode')).toBe('verify-full');
     expect(url.searchParams.get('sslrootcert')).toBe('/state/tls/proxy.crt');
+  });
+});
+
+/** A frontend protocol message: its type byte, then a length that counts itself, then the body. */
+function message(type: string, body: string): Buffer {
+  const header = Buffer.alloc(5);
+  header.write(type, 0, 'ascii');
+  header.writeInt32BE(body.length + 4, 1);
+  return Buffer.concat([header, Buffer.from(body)]);
+}
+
+describe('protocolMessageTypes', () => {
+  const stream = Buffer.concat([
+    message('Q', 'BEGIN\0'),
+    message('P', '\0INSERT INTO outbox VALUES ($1)\0\0\0'),
+    message('B', '\0\0\0\0\0\0'),
+    message('E', '\0\0\0\0\0'),
+    message('S', ''),
+    message('Q', 'COMMIT\0'),
+  ]);
+
+  it('names every message of a stream in order', () => {
+    const types: string[] = [];
+    protocolMessageTypes((type) => types.push(type))(stream);
+    expect(types).toEqual(['Q', 'P', 'B', 'E', 'S', 'Q']);
+  });
+
+  it('finds the same messages whatever the chunking, down to single bytes', () => {
+    for (const size of [1, 2, 3, 5, 7, 13]) {
+      const types: string[] = [];
+      const count = protocolMessageTypes((type) => types.push(type));
+      for (let offset = 0; offset < stream.length; offset += size)
+        count(stream.subarray(offset, offset + size));
+      expect(types).toEqual(['Q', 'P', 'B', 'E', 'S', 'Q']);
+    }
   });
 });

@@ -1,0 +1,195 @@
+/**
+ * The engines' own limits on this machine, measured in the same run as the API and the pipeline: what the
+ * create path could reach if ASPay added nothing. Each writes only to scratch places (the scratch database,
+ * a scratch DynamoDB table, a scratch topic) and removes them.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import pg from 'pg';
+import { createKafka } from '../lambdas/core/adapters/kafka/client';
+import { kafkaEventPublisher } from '../lambdas/core/adapters/kafka/event-publisher';
+import { PAYMENT_EVENTS_TOPIC } from '../lambdas/core/config/messaging';
+import { localAwsClientConfig } from '../localstack/src/settings';
+import type { LocalEndpoints } from '../localstack/src/stack';
+import { perSecond } from './stats';
+
+export interface Throughput {
+  readonly operations: number;
+  readonly elapsedMs: number;
+  readonly perSecond: number;
+}
+
+/** Runs `operation` in `concurrency` loops for `durationMs`; the first failure ends the run and is thrown. */
+export async function closedLoop(
+  concurrency: number,
+  durationMs: number,
+  operation: (worker: number) => Promise<unknown>,
+): Promise<Throughput> {
+  let operations = 0;
+  const started = performance.now();
+  const deadline = started + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      while (performance.now() < deadline) {
+        await operation(worker);
+        operations += 1;
+      }
+    }),
+  );
+  const elapsedMs = performance.now() - started;
+  return { operations, elapsedMs, perSecond: perSecond(operations, elapsedMs) };
+}
+
+/**
+ * The create transaction as lambdas/core/adapters/postgres/payment-store.ts runs it (payment, first history
+ * row, outbox event; BEGIN … COMMIT), straight to PostgreSQL on the scratch database at `concurrency`.
+ */
+export async function createTransactionLimit(
+  scratchUrl: string,
+  concurrency: number,
+  durationMs: number,
+): Promise<Throughput> {
+  const pool = new pg.Pool({ connectionString: scratchUrl, max: concurrency });
+  try {
+    return await closedLoop(concurrency, durationMs, async () => {
+      const client = await pool.connect();
+      try {
+        const id = randomUUID();
+        await client.query('BEGIN');
+        const inserted = await client.query<{ version: number }>(
+          `INSERT INTO payments (id, merchant_id, mode, idempotency_key, request_hash, amount, currency, status, source,
+             description, customer, metadata)
+           VALUES ($1, $2, $11, $3, $4, $5, $6, 'INITIATED', $7, $8, $9, $10)
+           ON CONFLICT (merchant_id, mode, idempotency_key) DO NOTHING
+           RETURNING id, merchant_id, mode, status, amount::text AS amount, currency, refunded_amount::text AS refunded_amount,
+             source, description, customer, metadata, failure_reason, request_hash, created_at, updated_at, version`,
+          [
+            id,
+            'mer_demo_acme',
+            `raw-${id}`,
+            'h'.repeat(64),
+            '25.00',
+            'USD',
+            'tok_success',
+            null,
+            null,
+            '{}',
+            'test',
+          ],
+        );
+        await client.query(
+          'INSERT INTO payment_status_history (payment_id, from_status, to_status, reason) VALUES ($1, $2, $3, $4)',
+          [id, null, 'INITIATED', null],
+        );
+        await client.query(
+          `INSERT INTO outbox (event_id, event_type, aggregate_id, aggregate_version, payload, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6)`,
+          [
+            randomUUID(),
+            'payment.initiated',
+            id,
+            inserted.rows[0]?.version ?? 1,
+            JSON.stringify({ paymentId: id }),
+            new Date(),
+          ],
+        );
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    });
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Conditional puts (`attribute_not_exists`, what an idempotency record's first write is) on a scratch table. */
+export async function dynamodbConditionalPutLimit(
+  endpoints: LocalEndpoints,
+  concurrency: number,
+  durationMs: number,
+): Promise<Throughput> {
+  const client = new DynamoDBClient(localAwsClientConfig(endpoints.dynamodbEndpoint));
+  const table = `aspay-bench-${process.pid}`;
+  await client.send(
+    new CreateTableCommand({
+      TableName: table,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+    }),
+  );
+  try {
+    await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: table });
+    return await closedLoop(concurrency, durationMs, () =>
+      client.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: { id: { S: randomUUID() }, status: { S: 'INPROGRESS' }, expiration: { N: '0' } },
+          ConditionExpression: 'attribute_not_exists(id)',
+        }),
+      ),
+    );
+  } finally {
+    await client.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
+    client.destroy();
+  }
+}
+
+export interface KafkaLimit {
+  /** Single-record publishes (each acknowledged by the broker) by `concurrency` callers. */
+  readonly singleRecord: Throughput;
+  /** Records per second in publishes of `batchSize` records. */
+  readonly batched: Throughput & { batchSize: number };
+}
+
+/** The project's producer (idempotent, acks from all in-sync replicas) on a scratch topic shaped like payment-events. */
+export async function kafkaProduceLimit(
+  endpoints: LocalEndpoints,
+  concurrency: number,
+  durationMs: number,
+  batchSize = 100,
+): Promise<KafkaLimit> {
+  const kafka = createKafka({ clientId: 'aspay-bench', brokers: endpoints.kafkaBrokers.split(',') });
+  const admin = kafka.admin();
+  await admin.connect();
+  const topic = `aspay-bench-produce-${process.pid}`;
+  await admin.createTopics({
+    topics: [{ topic, numPartitions: PAYMENT_EVENTS_TOPIC.partitions, replicationFactor: 1 }],
+    waitForLeaders: true,
+  });
+  const publisher = kafkaEventPublisher(kafka, topic);
+  const event = () => {
+    const id = randomUUID();
+    return { eventId: id, type: 'bench', key: id, value: JSON.stringify({ id, bench: true }) };
+  };
+  try {
+    await publisher.publish([event()]);
+    const singleRecord = await closedLoop(concurrency, durationMs, () => publisher.publish([event()]));
+    const batches = await closedLoop(concurrency, durationMs, () =>
+      publisher.publish(Array.from({ length: batchSize }, event)),
+    );
+    return {
+      singleRecord,
+      batched: {
+        operations: batches.operations * batchSize,
+        elapsedMs: batches.elapsedMs,
+        perSecond: batches.perSecond * batchSize,
+        batchSize,
+      },
+    };
+  } finally {
+    await publisher.close().catch(() => undefined);
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  }
+}

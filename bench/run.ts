@@ -1,0 +1,330 @@
+/**
+ * The bench's run: the engines' limits, the API's create path, the pipeline under offered rates, the relay and
+ * each consumer alone, cold starts and a payment's round trips, in one run on the local stack (see the README's
+ * Performance section). Prints a table, writes bench/results/<date>.json and .svg; a failed section is
+ * reported and makes the run exit 1 with a one-line message.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { createKafka } from '../lambdas/core/adapters/kafka/client';
+import { ROOT } from '../localstack/src/settings';
+import { consumersAlone, prefillInitiatedPayments, relayAlone } from './alone';
+import { latencyChartSvg } from './chart';
+import { coldStarts } from './cold-start';
+import { createTransactionLimit, dynamodbConditionalPutLimit, kafkaProduceLimit } from './engines';
+import { apiProcessCpuMs, createPayments } from './load';
+import { perPaymentCost, pipelineStep, type StepResult } from './pipeline';
+import { createScratchDatabase } from './scratch';
+import { benchStack } from './stack';
+import { highestSustainedRate, percentile, perSecond } from './stats';
+
+const USAGE = `usage: npm run bench -- [--quick] [--steps 25,50,100,150,200] [--step-seconds 20] [--api-seconds 20]
+  [--engine-seconds 10] [--relay-events 50000] [--consumer-records 2000] [--cost-payments 300] [--out bench/results]`;
+
+export class UsageError extends Error {}
+
+function options(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      steps: { type: 'string' },
+      'step-seconds': { type: 'string' },
+      'api-seconds': { type: 'string' },
+      'engine-seconds': { type: 'string' },
+      'relay-events': { type: 'string' },
+      'consumer-records': { type: 'string' },
+      'cost-payments': { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) throw new UsageError(USAGE);
+  const quick = values.quick;
+  const positive = (name: string, raw: string | undefined, fallback: number) => {
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1)
+      throw new UsageError(`--${name} must be a positive integer, got "${raw}"`);
+    return value;
+  };
+  const steps = (values.steps ?? '25,50,100,150,200').split(',').map((step) => positive('steps', step, 0));
+  return {
+    quick,
+    steps,
+    stepSeconds: positive('step-seconds', values['step-seconds'], quick ? 5 : 20),
+    apiSeconds: positive('api-seconds', values['api-seconds'], quick ? 5 : 20),
+    engineSeconds: positive('engine-seconds', values['engine-seconds'], quick ? 2 : 10),
+    relayEvents: positive('relay-events', values['relay-events'], quick ? 5_000 : 50_000),
+    consumerRecords: positive('consumer-records', values['consumer-records'], quick ? 200 : 2_000),
+    costPayments: positive('cost-payments', values['cost-payments'], quick ? 50 : 300),
+    imports: quick ? 1 : 3,
+    out: values.out ?? join(ROOT, 'bench', 'results'),
+  };
+}
+
+function clockTicksPerSecond(): number {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+}
+
+const CONCURRENCY = 8;
+const fixed = (value: number | undefined, digits = 0) => (value === undefined ? '—' : value.toFixed(digits));
+const ms = (value: number | undefined) => (value === undefined ? '—' : `${value.toFixed(0)} ms`);
+
+export async function main(): Promise<number> {
+  const settings = options(process.argv.slice(2));
+  const runId = new Date()
+    .toISOString()
+    .replace(/[-:.TZ]/g, '')
+    .slice(0, 14);
+  const results: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    machine: {
+      cores: cpus().length,
+      cpu: cpus()[0]?.model,
+      loadAverageAtStart: loadavg().map((load) => Number(load.toFixed(2))),
+      node: process.version,
+    },
+    settings,
+  };
+  const rows: [string, string, string][] = [];
+  const failures: string[] = [];
+  const section = async <T>(name: string, work: () => Promise<T>): Promise<T | undefined> => {
+    console.error(`bench: ${name}…`);
+    try {
+      const value = await work();
+      results[name] = value;
+      return value;
+    } catch (error) {
+      const reason = (error as Error).message.split('\n')[0];
+      failures.push(`${name}: ${reason}`);
+      results[name] = { failed: reason };
+      rows.push([name, 'FAILED', reason ?? '']);
+      return undefined;
+    }
+  };
+
+  const stack = await benchStack();
+  const { endpoints } = stack;
+  results.stack = { reused: !stack.startedHere };
+  const pool = new pg.Pool({ connectionString: endpoints.databaseUrl, max: 2 });
+  const kafka = createKafka({ clientId: 'aspay-bench', brokers: endpoints.kafkaBrokers.split(',') });
+  const scratch = await createScratchDatabase(endpoints);
+  const scratchPool = new pg.Pool({ connectionString: scratch.url, max: 2 });
+  try {
+    const engineMs = settings.engineSeconds * 1_000;
+    const pgLimit = await section('postgresCreateTransaction', () =>
+      createTransactionLimit(scratch.url, CONCURRENCY, engineMs),
+    );
+    const ddbLimit = await section('dynamodbConditionalPut', () =>
+      dynamodbConditionalPutLimit(endpoints, CONCURRENCY, engineMs),
+    );
+    const kafkaLimit = await section('kafkaProduce', () =>
+      kafkaProduceLimit(endpoints, CONCURRENCY, engineMs),
+    );
+    if (pgLimit)
+      rows.push([
+        'engines',
+        `PostgreSQL create transaction (${CONCURRENCY} clients)`,
+        `${fixed(pgLimit.perSecond)} tx/s`,
+      ]);
+    if (ddbLimit)
+      rows.push([
+        'engines',
+        `DynamoDB Local conditional put (${CONCURRENCY} callers)`,
+        `${fixed(ddbLimit.perSecond)} puts/s`,
+      ]);
+    if (kafkaLimit) {
+      rows.push([
+        'engines',
+        `Kafka produce, 1 record per send (${CONCURRENCY} callers)`,
+        `${fixed(kafkaLimit.singleRecord.perSecond)} records/s`,
+      ]);
+      rows.push([
+        'engines',
+        `Kafka produce, ${kafkaLimit.batched.batchSize} records per send`,
+        `${fixed(kafkaLimit.batched.perSecond)} records/s`,
+      ]);
+    }
+
+    const api = await section('apiCreate', async () => {
+      // Warm-up, not measured: the API's first requests import its handlers and open its pools (cold starts).
+      await createPayments(endpoints, {
+        connections: CONCURRENCY,
+        durationSeconds: 2,
+        keyPrefix: `bench-${runId}-warm-`,
+      });
+      const ticks = clockTicksPerSecond();
+      const cpuBefore = apiProcessCpuMs(ticks);
+      const load = await createPayments(endpoints, {
+        connections: CONCURRENCY,
+        durationSeconds: settings.apiSeconds,
+        keyPrefix: `bench-${runId}-api-`,
+      });
+      const cpuMs = apiProcessCpuMs(ticks) - cpuBefore;
+      if (load.accepted === 0)
+        throw new Error(`no request was accepted: ${JSON.stringify(load.otherStatuses)}`);
+      return {
+        connections: CONCURRENCY,
+        requests: load.requests,
+        accepted: load.accepted,
+        otherStatuses: load.otherStatuses,
+        errors: load.errors,
+        requestsPerSecond: perSecond(load.requests, load.elapsedMs),
+        p50Ms: percentile(load.latenciesMs, 50),
+        p95Ms: percentile(load.latenciesMs, 95),
+        p99Ms: percentile(load.latenciesMs, 99),
+        cpuMsPerRequest: cpuMs / load.requests,
+        ratioToPostgres: pgLimit ? perSecond(load.requests, load.elapsedMs) / pgLimit.perSecond : undefined,
+        ratioToDynamodb: ddbLimit ? perSecond(load.requests, load.elapsedMs) / ddbLimit.perSecond : undefined,
+        ratioToKafka: kafkaLimit
+          ? perSecond(load.requests, load.elapsedMs) / kafkaLimit.singleRecord.perSecond
+          : undefined,
+      };
+    });
+    if (api) {
+      rows.push(['API create', `${CONCURRENCY} connections`, `${fixed(api.requestsPerSecond)} req/s`]);
+      rows.push([
+        'API create',
+        'latency p50 / p95 / p99',
+        `${ms(api.p50Ms)} / ${ms(api.p95Ms)} / ${ms(api.p99Ms)}`,
+      ]);
+      rows.push(['API create', 'CPU of the API process per request', `${fixed(api.cpuMsPerRequest, 1)} ms`]);
+      rows.push(['API create', 'non-202 answers, errors', `${api.requests - api.accepted}, ${api.errors}`]);
+      rows.push([
+        'API create',
+        'ratio to PostgreSQL / DynamoDB / Kafka limits',
+        `${fixed(api.ratioToPostgres, 3)} / ${fixed(api.ratioToDynamodb, 3)} / ${fixed(api.ratioToKafka, 3)}`,
+      ]);
+    }
+
+    const cost = await section('perPayment', () =>
+      perPaymentCost(endpoints, pool, kafka, {
+        payments: settings.costPayments,
+        rate: 10,
+        runId,
+        idleSeconds: settings.quick ? 3 : 10,
+      }),
+    );
+    if (cost) {
+      rows.push([
+        'per payment',
+        `PostgreSQL transactions (commits) over ${cost.payments} payments`,
+        `${fixed(cost.transactions, 1)} (${fixed(cost.commits, 1)})`,
+      ]);
+      rows.push([
+        'per payment',
+        'idle stack transactions, subtracted',
+        `${fixed(cost.idleTransactionsPerSecond, 1)} /s`,
+      ]);
+      if (cost.roundTrips && cost.statements) {
+        rows.push([
+          'per payment',
+          'PostgreSQL round trips (statements), all roles',
+          `${fixed(cost.roundTrips.total, 1)} (${fixed(cost.statements.total, 1)})`,
+        ]);
+        for (const [role, trips] of Object.entries(cost.roundTrips))
+          if (role !== 'total') rows.push(['per payment', `  round trips of ${role}`, fixed(trips, 1)]);
+      } else
+        rows.push([
+          'per payment',
+          'PostgreSQL round trips',
+          'not counted: restart the stack (its RDS Proxy counts them)',
+        ]);
+      rows.push(['per payment', 'Kafka records', fixed(cost.kafkaRecords, 1)]);
+      rows.push(['per payment', 'DynamoDB items written', fixed(cost.dynamodbItems, 1)]);
+    }
+
+    const steps: StepResult[] = [];
+    await section('pipeline', async () => {
+      for (const rate of settings.steps) {
+        const step = await pipelineStep(endpoints, pool, rate, settings.stepSeconds, runId);
+        steps.push(step);
+        rows.push([
+          'pipeline',
+          `offered ${rate}/s for ${settings.stepSeconds} s`,
+          `completes ${fixed(step.completedPerSecond)}/s, p50 ${ms(step.p50Ms)}, p99 ${ms(step.p99Ms)}` +
+            (step.completed < step.accepted ? `, ${step.accepted - step.completed} unfinished` : '') +
+            (step.refused ? `, ${step.refused} refused` : ''),
+        ]);
+        // Past saturation the backlog only grows: further steps would measure the queue, not the pipeline.
+        if (step.completed < step.accepted) break;
+      }
+      const sustained = highestSustainedRate(steps);
+      rows.push(['pipeline', 'highest offered rate with p99 < 1 s', sustained ? `${sustained}/s` : 'none']);
+      return { steps, highestRateWithP99Under1s: sustained };
+    });
+
+    await scratchPool.query('DELETE FROM outbox');
+    const relay = await section('relayAlone', async () => {
+      await prefillInitiatedPayments(scratchPool, settings.relayEvents, endpoints.merchants[0]?.id ?? '');
+      return relayAlone(scratch, kafka, settings.relayEvents);
+    });
+    if (relay)
+      rows.push([
+        'relay alone',
+        `${relay.operations} pre-filled events`,
+        `${fixed(relay.perSecond)} events/s`,
+      ]);
+
+    const consumers = await section('consumersAlone', () =>
+      consumersAlone(endpoints, scratch, scratchPool, settings.consumerRecords),
+    );
+    if (consumers) {
+      for (const [name, value] of Object.entries(consumers))
+        rows.push([
+          'consumer alone',
+          `${name} (${value.operations} records)`,
+          `${fixed(value.perSecond)} records/s`,
+        ]);
+    }
+
+    const cold = await section('coldStart', () => coldStarts(endpoints, settings.imports));
+    for (const fn of cold ?? [])
+      rows.push([
+        'cold start',
+        fn.fn,
+        `${(fn.bundleBytes / 1024).toFixed(0)} KiB, import ${ms(fn.importMs)}`,
+      ]);
+
+    results.loadAverageAtEnd = loadavg().map((load) => Number(load.toFixed(2)));
+    mkdirSync(settings.out, { recursive: true });
+    const day = new Date().toISOString().slice(0, 10);
+    const jsonFile = join(settings.out, `${day}.json`);
+    const svgFile = join(settings.out, `${day}.svg`);
+    writeFileSync(jsonFile, `${JSON.stringify({ ...results, failures }, null, 2)}\n`);
+    writeFileSync(
+      svgFile,
+      latencyChartSvg(steps, `ASPay pipeline, ${cpus().length} cores, ${day}: POST→SUCCESS latency`),
+    );
+    printTable(rows);
+    console.log(`\nwritten: ${jsonFile}, ${svgFile}`);
+  } finally {
+    await scratchPool.end().catch(() => undefined);
+    await pool.end().catch(() => undefined);
+    await scratch.drop().catch(() => undefined);
+    await stack.stop();
+  }
+  if (failures.length) {
+    console.error(`bench: ${failures.length} section(s) failed: ${failures.join('; ')}`);
+    return 1;
+  }
+  return 0;
+}
+
+function printTable(rows: readonly [string, string, string][]): void {
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  console.log(line(['section', 'measure', 'result']));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of rows) console.log(line(row));
+}
