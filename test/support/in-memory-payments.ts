@@ -70,7 +70,7 @@ export function inMemoryPayments(clock: () => Date) {
         claimedAt: null,
         nextAttemptAt: null,
       });
-      outbox.push(initiated(record));
+      outbox.push(initiated);
       return { payment: record, created: true };
     },
     async find(scope, paymentId) {

@@ -4,13 +4,18 @@ import { formatAmount, moneyFromStored, parseMoney } from '../domain/money';
 import type { PaymentStatus } from '../domain/payment';
 import { IdempotencyKeyReusedError, PaymentNotFoundError } from './errors';
 import type { MerchantScope } from './ports/merchants';
-import type { PaymentRecord, PaymentStore, StatusChangeRecord } from './ports/payments';
+import type { NewPayment, PaymentRecord, PaymentStore, StatusChangeRecord } from './ports/payments';
 
 export type Clock = () => Date;
 export const systemClock: Clock = () => new Date();
 
 /** The fields of a payment every event about it carries, so consumers never need to read our database. */
-export function paymentSnapshot(payment: PaymentRecord) {
+export function paymentSnapshot(
+  payment: Pick<
+    PaymentRecord,
+    'amount' | 'currency' | 'status' | 'source' | 'customer' | 'description' | 'metadata'
+  >,
+) {
   return {
     amount: formatAmount(moneyFromStored(payment.amount, payment.currency)),
     currency: payment.currency,
@@ -44,28 +49,27 @@ export async function createPayment(
   clock: Clock = systemClock,
 ): Promise<{ payment: PaymentRecord; created: boolean }> {
   const money = parseMoney(command.amount, command.currency);
-  const result = await store.create(
-    {
-      id: randomUUID(),
-      merchantId: command.merchantId,
-      mode: command.mode,
-      idempotencyKey: command.idempotencyKey,
-      requestHash: command.requestHash,
-      amount: formatAmount(money),
-      currency: money.currency.code,
-      source: command.source,
-      description: command.description ?? null,
-      customer: command.customer ?? null,
-      metadata: command.metadata ?? {},
-    },
-    (created) =>
-      createEvent(
-        'payment.initiated',
-        { paymentId: created.id, merchantId: created.merchantId, mode: created.mode },
-        paymentSnapshot(created),
-        clock(),
-      ),
+  const payment: NewPayment = {
+    id: randomUUID(),
+    merchantId: command.merchantId,
+    mode: command.mode,
+    idempotencyKey: command.idempotencyKey,
+    requestHash: command.requestHash,
+    amount: formatAmount(money),
+    currency: money.currency.code,
+    source: command.source,
+    description: command.description ?? null,
+    customer: command.customer ?? null,
+    metadata: command.metadata ?? {},
+  };
+  // Everything the event says is known before the write, so the store can write it in the same statement.
+  const initiated = createEvent(
+    'payment.initiated',
+    { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
+    paymentSnapshot({ ...payment, status: 'INITIATED' }),
+    clock(),
   );
+  const result = await store.create(payment, initiated);
   if (!result.created && result.payment.requestHash !== command.requestHash)
     throw new IdempotencyKeyReusedError();
   return result;

@@ -54,7 +54,7 @@ export interface PaymentStore {
    */
   create(
     payment: NewPayment,
-    initiated: (created: PaymentRecord) => EventEnvelope,
+    initiated: EventEnvelope<'payment.initiated'>,
   ): Promise<{ payment: PaymentRecord; created: boolean }>;
   /** Undefined for another merchant's payment and for a payment of the other mode alike. */
   find(scope: MerchantScope, paymentId: string): Promise<PaymentRecord | undefined>;
