@@ -1,7 +1,6 @@
 import { type BankRetrySettings, nextBankAttemptAt } from '../config/bank';
 import { RefundExceedsAvailableError, RefundNotAllowedError } from '../domain/errors';
 import { createEvent, type EventEnvelope, modeOf } from '../domain/events';
-import { formatAmount, moneyFromStored } from '../domain/money';
 import { planRefundFailure, type RefundFailure, refundFailureReason } from '../domain/payment';
 import { releasingClaimOnFailure } from './bank-claims';
 import type { Clock } from './payments';
@@ -69,31 +68,34 @@ async function failRefund(
   failure: RefundFailure,
 ): Promise<void> {
   const reason = refundFailureReason(failure);
-  await deps.executions.markFailed(refundId, reason, (payment, refund) => {
+  await deps.executions.inTransaction(async (tx) => {
+    const failed = await tx.markFailed(refundId, reason);
+    if (!failed) return;
+    const { payment } = failed;
     const plan = planRefundFailure({
       status: payment.status,
-      amount: moneyFromStored(payment.amount, payment.currency),
-      refunded: moneyFromStored(payment.refundedAmount, payment.currency),
-      failed: moneyFromStored(refund.amount, payment.currency),
+      amount: payment.amount,
+      refunded: payment.refundedAmount,
+      failed: failed.amount,
     });
-    const amount = formatAmount(moneyFromStored(refund.amount, payment.currency));
-    return {
-      refundedAfter: formatAmount(plan.refundedAfter),
+    const decision = {
+      refundedAfter: plan.refundedAfter,
       statusAfter: plan.statusAfter,
       event: createEvent(
         'payment.refund_failed',
         { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
         {
           refundId,
-          amount,
+          amount: failed.amount,
           currency: payment.currency,
-          refundedTotal: formatAmount(plan.refundedAfter),
+          refundedTotal: plan.refundedAfter,
           statusAfter: plan.statusAfter,
           reason,
         },
         deps.clock(),
       ),
     };
+    await tx.giveBack(payment, decision, `refund failed: ${reason}`);
   });
 }
 
@@ -124,18 +126,19 @@ async function executeClaimed(
   const outcome = await deps.banks[claim.mode].refund({
     chargeId: claim.chargeId,
     refundId,
-    amount: formatAmount(moneyFromStored(claim.amount, claim.currency)),
-    currency: claim.currency,
+    amount: claim.amount,
   });
   switch (outcome.kind) {
     case 'refunded':
-      await deps.executions.markExecuted(refundId, outcome.bankRefundId, (refund) =>
+      await deps.executions.markExecuted(
+        refundId,
+        outcome.bankRefundId,
         createEvent(
           'payment.refund_executed',
-          refund,
+          { paymentId: claim.paymentId, merchantId: claim.merchantId, mode: claim.mode },
           {
             refundId,
-            amount: formatAmount(moneyFromStored(claim.amount, claim.currency)),
+            amount: claim.amount,
             currency: claim.currency,
             bankRefundId: outcome.bankRefundId,
           },

@@ -1,5 +1,8 @@
 import type pg from 'pg';
+import { moneyFromStored } from '../../domain/money';
 import type { LedgerStore } from '../../use-cases/ports/ledger';
+import { numericOf } from './numeric';
+import { appendOutbox } from './outbox-append';
 import { inTransaction } from './pool';
 
 /** The ledger schema: journal entries and postings, append-only and balanced (enforced by the database). */
@@ -38,7 +41,13 @@ export function postgresLedger(pool: pg.Pool): LedgerStore {
           );
           await client.query(
             'INSERT INTO ledger.postings (entry_id, account_id, direction, amount, currency) VALUES ($1, $2, $3, $4, $5)',
-            [entryId, posting.account.id, posting.direction, posting.amount, posting.account.currency],
+            [
+              entryId,
+              posting.account.id,
+              posting.direction,
+              numericOf(posting.amount),
+              posting.account.currency,
+            ],
           );
         }
         return 'posted';
@@ -68,18 +77,7 @@ export function postgresLedger(pool: pg.Pool): LedgerStore {
           'SELECT version FROM payments WHERE id = $1 FOR SHARE',
           [failed.paymentId],
         );
-        await client.query(
-          `INSERT INTO outbox (event_id, event_type, aggregate_id, aggregate_version, payload, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6)`,
-          [
-            event.eventId,
-            event.type,
-            event.paymentId,
-            payment.rows[0]?.version ?? 0,
-            JSON.stringify(event),
-            event.occurredAt,
-          ],
-        );
+        await appendOutbox(client, event, payment.rows[0]?.version ?? 0);
         return true;
       });
     },
@@ -102,7 +100,7 @@ export function postgresLedger(pool: pg.Pool): LedgerStore {
          GROUP BY a.currency ORDER BY a.currency`,
         [merchantId, mode],
       );
-      return rows;
+      return rows.map((row) => moneyFromStored(row.balance, row.currency));
     },
   };
 }

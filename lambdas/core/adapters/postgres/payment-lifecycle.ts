@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { PaymentLifecycle } from '../../use-cases/ports/bank-attempts';
+import { deferBankAttempt, releaseBankAttempt } from './bank-attempts';
 import { appendOutbox } from './outbox-append';
 import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
 import { inTransaction } from './pool';
@@ -37,7 +38,7 @@ export function postgresPaymentLifecycle(pool: pg.Pool): PaymentLifecycle {
         if (!row) return undefined;
         const payment = toPayment(row);
         await appendHistory(client, paymentId, from, to, change.reason ?? null);
-        await appendOutbox(client, change.event(payment), row.version);
+        if (change.event) await appendOutbox(client, change.event, row.version);
         return payment;
       });
     },
@@ -57,21 +58,9 @@ export function postgresPaymentLifecycle(pool: pg.Pool): PaymentLifecycle {
       return row ? { payment: toPayment(row), bankAttempts: row.bank_attempts } : undefined;
     },
 
-    async deferBankAttempt(paymentId, at, counted) {
-      await pool.query(
-        `UPDATE payments SET next_bank_attempt_at = $2, bank_attempts = bank_attempts + $3,
-           bank_attempt_started_at = NULL
-         WHERE id = $1 AND status = 'PENDING'`,
-        [paymentId, at, counted ? 1 : 0],
-      );
-    },
+    deferBankAttempt: (paymentId, at, counted) => deferBankAttempt(pool, 'payments', paymentId, at, counted),
 
-    async releaseBankAttempt(paymentId) {
-      await pool.query(
-        `UPDATE payments SET bank_attempt_started_at = NULL WHERE id = $1 AND status = 'PENDING'`,
-        [paymentId],
-      );
-    },
+    releaseBankAttempt: (paymentId) => releaseBankAttempt(pool, 'payments', paymentId),
 
     async duePending(now, staleAfterMs, limit) {
       const { rows } = await pool.query<PaymentRow>(

@@ -1,7 +1,9 @@
 import type { EventEnvelope } from '../../domain/events';
 import type { Mode } from '../../domain/mode';
+import type { Money } from '../../domain/money';
 import type { PaymentStatus } from '../../domain/payment';
 import type { PaymentRecord } from './payments';
+import type { UnitOfWork } from './unit-of-work';
 
 /** Work waiting on the bank: payments and refunds claimed for one bank call at a time, and their outcome. */
 
@@ -10,13 +12,14 @@ export interface PaymentLifecycle {
   find(paymentId: string): Promise<PaymentRecord | undefined>;
   /**
    * Moves the payment from `from` to `to` only if it is still in `from` (a conditional update), appending the
-   * history row and the outbox event in the same transaction. Returns undefined when it was not in `from`.
+   * history row and, when there is one, the event (outbox) in the same transaction. Returns undefined when it
+   * was not in `from`.
    */
   transition(
     paymentId: string,
     from: PaymentStatus,
     to: PaymentStatus,
-    change: { reason?: string; bankChargeId?: string; event: (updated: PaymentRecord) => EventEnvelope },
+    change: { reason?: string; bankChargeId?: string; event?: EventEnvelope },
   ): Promise<PaymentRecord | undefined>;
   /**
    * Claims a PENDING payment for one bank call, unless another caller holds an unexpired claim (older than
@@ -43,10 +46,12 @@ export interface BankAttemptClaim {
 
 /** A recorded refund claimed for one bank call, with what the bank needs. */
 export interface RefundClaim {
+  readonly paymentId: string;
+  readonly merchantId: string;
   /** Its payment's mode: which bank executes it. */
   readonly mode: Mode;
   readonly chargeId: string;
-  readonly amount: string;
+  readonly amount: Money;
   readonly currency: string;
   /** Bank attempts made so far without a decision. */
   readonly bankAttempts: number;
@@ -54,9 +59,26 @@ export interface RefundClaim {
 
 /** What a failed refund does to its payment, decided by the domain while the payment row is locked. */
 export interface RefundFailureDecision {
-  readonly refundedAfter: string;
+  readonly refundedAfter: Money;
   readonly statusAfter: PaymentStatus;
   readonly event: EventEnvelope;
+}
+
+/** One transaction that fails a refund: its payment stays locked from `markFailed` to the commit. */
+export interface RefundFailureTransaction {
+  /**
+   * Locks the refund's payment and marks the refund FAILED with `reason`. Undefined when the refund is no
+   * longer PENDING (executed or failed meanwhile).
+   */
+  markFailed(
+    refundId: string,
+    reason: string,
+  ): Promise<{ payment: PaymentRecord; amount: Money } | undefined>;
+  /**
+   * Gives the failed refund's amount back: the payment's refunded amount and status as decided, a history row
+   * (`historyReason`) when the status changes, and the event (outbox).
+   */
+  giveBack(payment: PaymentRecord, decision: RefundFailureDecision, historyReason: string): Promise<void>;
 }
 
 /** Refunds waiting to be executed at the bank, and the record of their outcome. */
@@ -72,17 +94,10 @@ export interface RefundExecutions {
   markExecuted(
     refundId: string,
     bankRefundId: string,
-    event: (refund: { paymentId: string; merchantId: string; mode: Mode }) => EventEnvelope,
+    event: EventEnvelope<'payment.refund_executed'>,
   ): Promise<void>;
-  /**
-   * Locks the payment, marks the refund FAILED with `reason`, and writes what `decide` plans: the payment's
-   * refunded amount and status, a history row when the status changes and the event (one transaction).
-   */
-  markFailed(
-    refundId: string,
-    reason: string,
-    decide: (payment: PaymentRecord, refund: { amount: string }) => RefundFailureDecision,
-  ): Promise<void>;
+  /** Failing a refund: one transaction, see `RefundFailureTransaction`. */
+  readonly inTransaction: UnitOfWork<RefundFailureTransaction>;
   /** As `PaymentLifecycle.deferBankAttempt`, for a refund. */
   defer(refundId: string, at: Date, counted: boolean): Promise<void>;
   /**
