@@ -9,16 +9,21 @@ export interface RequestRate {
 /**
  * The generic cell rate algorithm (a token bucket kept as one timestamp, the theoretical arrival time `tat`):
  * a request at `now` is admitted while `max(tat, now)` is at most `latestTat`, and moves `tat` on by one
- * `intervalMs`. At rest the bucket holds `burst` requests and refills at `perSecond`.
+ * `intervalMs`. At rest the bucket holds `burst` requests and refills at `perSecond`. `count` requests taken
+ * at once fit while `max(tat, now)` is at most their `latestTat` and move `tat` on by `count` intervals.
  */
-export function cellRate(rate: RequestRate, nowMs: number): { intervalMs: number; latestTatMs: number } {
+export function cellRate(
+  rate: RequestRate,
+  nowMs: number,
+  count = 1,
+): { intervalMs: number; latestTatMs: number } {
   const intervalMs = 1000 / rate.perSecond;
-  return { intervalMs, latestTatMs: nowMs + (rate.burst - 1) * intervalMs };
+  return { intervalMs, latestTatMs: nowMs + (rate.burst - count) * intervalMs };
 }
 
-/** Whole seconds until a request would be admitted again, at least 1 (Retry-After has second precision). */
-export function retryAfterSeconds(tatMs: number, rate: RequestRate, nowMs: number): number {
-  return Math.max(1, Math.ceil((tatMs - cellRate(rate, nowMs).latestTatMs) / 1000));
+/** Whole seconds until `count` requests would be admitted again, at least 1 (Retry-After has second precision). */
+export function retryAfterSeconds(tatMs: number, rate: RequestRate, nowMs: number, count = 1): number {
+  return Math.max(1, Math.ceil((tatMs - cellRate(rate, nowMs, count).latestTatMs) / 1000));
 }
 
 export class RateLimitedError extends DomainError {

@@ -62,7 +62,7 @@ export async function createPayment(
     customer: command.customer ?? null,
     metadata: command.metadata ?? {},
   };
-  // Written only if the key is new: a repeated request gets the existing payment and this event is dropped.
+  // Known before the write, so the store writes it in the same statement; dropped if the key is not new.
   const initiated = createEvent(
     'payment.initiated',
     { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },

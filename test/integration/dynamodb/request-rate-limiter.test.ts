@@ -40,6 +40,15 @@ describe('the DynamoDB request rate limiter', () => {
     for (let i = 0; i < RATE.burst; i += 1) expect((await limiter.take(id, RATE, later)).admitted).toBe(true);
   });
 
+  it('takes several requests at once only when all of them fit in the budget', async () => {
+    const id = merchant();
+    expect(await limiter.take(id, RATE, NOW, 3)).toEqual({ admitted: true });
+    // Two of the burst of 5 are left: three more do not fit, and taking them spends nothing.
+    expect((await limiter.take(id, RATE, NOW, 3)).admitted).toBe(false);
+    expect(await limiter.take(id, RATE, NOW, 2)).toEqual({ admitted: true });
+    expect((await limiter.take(id, RATE, NOW)).admitted).toBe(false);
+  });
+
   it('keeps one budget per merchant', async () => {
     const busy = merchant();
     for (let i = 0; i <= RATE.burst; i += 1) await limiter.take(busy, RATE, NOW);

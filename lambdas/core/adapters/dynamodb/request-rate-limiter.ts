@@ -16,9 +16,9 @@ const MAX_ATTEMPTS = 4;
 
 /**
  * The cell rate algorithm on one DynamoDB item per merchant, with conditional updates only, so every Lambda
- * instance shares one budget without locks: while the merchant is busy (`tat` ≥ now) an admitted request
- * moves `tat` on by one interval; after a pause it restarts `tat` from now. When neither condition holds,
- * `tat` lies beyond the burst: the request is refused with the wait that remains.
+ * instance shares one budget without locks: while the merchant is busy (`tat` ≥ now) an admitted take of
+ * `count` requests moves `tat` on by `count` intervals; after a pause it restarts `tat` from now. When neither
+ * condition holds, `tat` lies beyond the burst: the take is refused with the wait that remains.
  */
 export function dynamodbRequestRateLimiter(): RequestRateLimiter {
   const endpoint = process.env[ENV.dynamodbEndpoint];
@@ -36,9 +36,11 @@ export function dynamodbRequestRateLimiter(): RequestRateLimiter {
   }
 
   return {
-    async take(merchantId, rate: RequestRate, nowMs) {
+    async take(merchantId, rate: RequestRate, nowMs, count = 1) {
+      if (!Number.isInteger(count) || count < 1 || count > rate.burst)
+        throw new RangeError(`cannot take ${count} requests at once with a burst of ${rate.burst}`);
       const key = { [IDEMPOTENCY_TABLE.partitionKey]: requestRateItemId(merchantId) };
-      const { intervalMs, latestTatMs } = cellRate(rate, nowMs);
+      const { intervalMs, latestTatMs } = cellRate(rate, nowMs, count);
       const expiry = Math.ceil((nowMs + rate.burst * intervalMs) / 1000) + IDLE_EXPIRY_SECONDS;
       const names = { '#tat': 'tat', '#expiry': IDEMPOTENCY_TABLE.ttlAttribute };
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
@@ -48,7 +50,7 @@ export function dynamodbRequestRateLimiter(): RequestRateLimiter {
           ConditionExpression: '#tat BETWEEN :now AND :latest',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: {
-            ':interval': intervalMs,
+            ':interval': count * intervalMs,
             ':expiry': expiry,
             ':now': nowMs,
             ':latest': latestTatMs,
@@ -60,7 +62,11 @@ export function dynamodbRequestRateLimiter(): RequestRateLimiter {
           UpdateExpression: 'SET #tat = :next, #expiry = :expiry',
           ConditionExpression: 'attribute_not_exists(#tat) OR #tat < :now',
           ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ':next': nowMs + intervalMs, ':expiry': expiry, ':now': nowMs },
+          ExpressionAttributeValues: {
+            ':next': nowMs + count * intervalMs,
+            ':expiry': expiry,
+            ':now': nowMs,
+          },
         });
         if (rested) return { admitted: true };
         // Both failed: tat is past the burst, or a concurrent request moved it between the two writes.
@@ -69,7 +75,7 @@ export function dynamodbRequestRateLimiter(): RequestRateLimiter {
         );
         const tatMs = Number(Item?.tat);
         if (tatMs > latestTatMs)
-          return { admitted: false, retryAfterSeconds: retryAfterSeconds(tatMs, rate, nowMs) };
+          return { admitted: false, retryAfterSeconds: retryAfterSeconds(tatMs, rate, nowMs, count) };
       }
       return { admitted: false, retryAfterSeconds: 1 };
     },

@@ -2,17 +2,26 @@ import type pg from 'pg';
 import type { EventEnvelope } from '../../domain/events';
 
 /**
- * The one writer of outbox rows: every event is inserted here, inside the transaction of the change it
- * reports, numbered with the payment's version so the relay publishes a payment's events in order.
+ * An outbox row's own values (event id, type, payload, creation time): every outbox row is made of these, here
+ * or in the statement that creates a payment together with its event (payment-store.ts).
+ */
+export function outboxValues(event: EventEnvelope): [string, string, string, string] {
+  return [event.eventId, event.type, JSON.stringify(event), event.occurredAt];
+}
+
+/**
+ * Appends `event` inside the transaction of the change it reports, numbered with the payment's version so the
+ * relay publishes a payment's events in order.
  */
 export async function appendOutbox(
   client: pg.PoolClient,
   event: EventEnvelope,
   aggregateVersion: number,
 ): Promise<void> {
+  const [eventId, type, payload, occurredAt] = outboxValues(event);
   await client.query(
     `INSERT INTO outbox (event_id, event_type, aggregate_id, aggregate_version, payload, created_at)
      VALUES ($1, $2, $3, $4, $5, $6)`,
-    [event.eventId, event.type, event.paymentId, aggregateVersion, JSON.stringify(event), event.occurredAt],
+    [eventId, type, event.paymentId, aggregateVersion, payload, occurredAt],
   );
 }

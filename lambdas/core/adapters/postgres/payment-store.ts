@@ -2,48 +2,57 @@ import type pg from 'pg';
 import type { PaymentStatus } from '../../domain/payment';
 import type { NewPayment, PaymentStore, StatusChangeRecord } from '../../use-cases/ports/payments';
 import { numericOf } from './numeric';
-import { appendOutbox } from './outbox-append';
-import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
-import { inTransaction } from './pool';
+import { outboxValues } from './outbox-append';
+import { PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
 
 /** PostgreSQL (Aurora in AWS) implementation of the payment store; every write is one ACID transaction. */
 export function postgresPaymentStore(pool: pg.Pool): PaymentStore {
   return {
-    create(payment: NewPayment, initiated) {
-      return inTransaction(pool, async (client) => {
-        const inserted = await client.query<PaymentRow>(
-          `INSERT INTO payments (id, merchant_id, mode, idempotency_key, request_hash, amount, currency, status, source,
+    async create(payment: NewPayment, initiated) {
+      // One statement, so one round trip and its own transaction: the payment, its first history row and its
+      // outbox row are written together or not at all (the history's and outbox's foreign keys are checked at
+      // the statement's end, when the payment row exists). A conflict on the idempotency key writes nothing.
+      const [eventId, eventType, payload, occurredAt] = outboxValues(initiated);
+      const inserted = await pool.query<PaymentRow>(
+        `WITH payment AS (
+           INSERT INTO payments (id, merchant_id, mode, idempotency_key, request_hash, amount, currency, status, source,
              description, customer, metadata)
            VALUES ($1, $2, $11, $3, $4, $5, $6, 'INITIATED', $7, $8, $9, $10)
            ON CONFLICT (merchant_id, mode, idempotency_key) DO NOTHING
-           RETURNING ${PAYMENT_COLUMNS}`,
-          [
-            payment.id,
-            payment.merchantId,
-            payment.idempotencyKey,
-            payment.requestHash,
-            numericOf(payment.amount),
-            payment.currency,
-            payment.source,
-            payment.description,
-            payment.customer,
-            JSON.stringify(payment.metadata),
-            payment.mode,
-          ],
-        );
-        const row = inserted.rows[0];
-        if (!row) {
-          const existing = await client.query<PaymentRow>(
-            `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE merchant_id = $1 AND mode = $2 AND idempotency_key = $3`,
-            [payment.merchantId, payment.mode, payment.idempotencyKey],
-          );
-          return { payment: toPayment(existing.rows[0] as PaymentRow), created: false };
-        }
-        const created = toPayment(row);
-        await appendHistory(client, created.id, null, 'INITIATED', null);
-        await appendOutbox(client, initiated, row.version);
-        return { payment: created, created: true };
-      });
+           RETURNING ${PAYMENT_COLUMNS}
+         ), history AS (
+           INSERT INTO payment_status_history (payment_id, from_status, to_status, reason)
+           SELECT id, NULL, status, NULL FROM payment
+         ), event AS (
+           INSERT INTO outbox (event_id, event_type, aggregate_id, aggregate_version, payload, created_at)
+           SELECT $12::uuid, $13::text, id, version, $14::jsonb, $15::timestamptz FROM payment
+         )
+         SELECT * FROM payment`,
+        [
+          payment.id,
+          payment.merchantId,
+          payment.idempotencyKey,
+          payment.requestHash,
+          numericOf(payment.amount),
+          payment.currency,
+          payment.source,
+          payment.description,
+          payment.customer,
+          JSON.stringify(payment.metadata),
+          payment.mode,
+          eventId,
+          eventType,
+          payload,
+          occurredAt,
+        ],
+      );
+      const row = inserted.rows[0];
+      if (row) return { payment: toPayment(row), created: true };
+      const existing = await pool.query<PaymentRow>(
+        `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE merchant_id = $1 AND mode = $2 AND idempotency_key = $3`,
+        [payment.merchantId, payment.mode, payment.idempotencyKey],
+      );
+      return { payment: toPayment(existing.rows[0] as PaymentRow), created: false };
     },
 
     async find({ merchantId, mode }, paymentId) {

@@ -16,10 +16,12 @@ export interface MerchantDirectory {
 
 /** A shared request budget per key (a merchant): every Lambda instance draws on the same one. */
 export interface RequestRateLimiter {
+  /** Takes `count` requests (default 1, at most the burst) at once: all of them, or none when they do not all fit. */
   take(
     key: string,
     rate: RequestRate,
     nowMs: number,
+    count?: number,
   ): Promise<{ admitted: true } | { admitted: false; retryAfterSeconds: number }>;
 }
 
