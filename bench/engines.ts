@@ -14,7 +14,9 @@ import {
 import pg from 'pg';
 import { createKafka } from '../lambdas/core/adapters/kafka/client';
 import { kafkaEventPublisher } from '../lambdas/core/adapters/kafka/event-publisher';
+import { postgresPaymentStore } from '../lambdas/core/adapters/postgres/payment-store';
 import { PAYMENT_EVENTS_TOPIC } from '../lambdas/core/config/messaging';
+import { createPayment } from '../lambdas/core/use-cases/payments';
 import { localAwsClientConfig } from '../localstack/src/settings';
 import type { LocalEndpoints } from '../localstack/src/stack';
 import { perSecond } from './stats';
@@ -47,8 +49,9 @@ export async function closedLoop(
 }
 
 /**
- * The create transaction as lambdas/core/adapters/postgres/payment-store.ts runs it (payment, first history
- * row, outbox event; BEGIN … COMMIT), straight to PostgreSQL on the scratch database at `concurrency`.
+ * The create as the API runs it minus HTTP and idempotency: the create-payment use case on the PostgreSQL
+ * payment store (so always the store's own statements), straight to PostgreSQL on the scratch database at
+ * `concurrency`.
  */
 export async function createTransactionLimit(
   scratchUrl: string,
@@ -56,56 +59,18 @@ export async function createTransactionLimit(
   durationMs: number,
 ): Promise<Throughput> {
   const pool = new pg.Pool({ connectionString: scratchUrl, max: concurrency });
+  const store = postgresPaymentStore(pool);
   try {
     return await closedLoop(concurrency, durationMs, async () => {
-      const client = await pool.connect();
-      try {
-        const id = randomUUID();
-        await client.query('BEGIN');
-        const inserted = await client.query<{ version: number }>(
-          `INSERT INTO payments (id, merchant_id, mode, idempotency_key, request_hash, amount, currency, status, source,
-             description, customer, metadata)
-           VALUES ($1, $2, $11, $3, $4, $5, $6, 'INITIATED', $7, $8, $9, $10)
-           ON CONFLICT (merchant_id, mode, idempotency_key) DO NOTHING
-           RETURNING id, merchant_id, mode, status, amount::text AS amount, currency, refunded_amount::text AS refunded_amount,
-             source, description, customer, metadata, failure_reason, request_hash, created_at, updated_at, version`,
-          [
-            id,
-            'mer_demo_acme',
-            `raw-${id}`,
-            'h'.repeat(64),
-            '25.00',
-            'USD',
-            'tok_success',
-            null,
-            null,
-            '{}',
-            'test',
-          ],
-        );
-        await client.query(
-          'INSERT INTO payment_status_history (payment_id, from_status, to_status, reason) VALUES ($1, $2, $3, $4)',
-          [id, null, 'INITIATED', null],
-        );
-        await client.query(
-          `INSERT INTO outbox (event_id, event_type, aggregate_id, aggregate_version, payload, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6)`,
-          [
-            randomUUID(),
-            'payment.initiated',
-            id,
-            inserted.rows[0]?.version ?? 1,
-            JSON.stringify({ paymentId: id }),
-            new Date(),
-          ],
-        );
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
+      await createPayment(store, {
+        merchantId: 'mer_demo_acme',
+        mode: 'test',
+        idempotencyKey: `raw-${randomUUID()}`,
+        requestHash: 'h'.repeat(64),
+        amount: '25.00',
+        currency: 'USD',
+        source: 'tok_success',
+      });
     });
   } finally {
     await pool.end();
