@@ -105,11 +105,20 @@ export const CONSUMERS = {
 /** The outbox relay: scheduled every minute, it drains in a loop until close to its timeout (docs/outbox-relay.md). */
 export const OUTBOX_RELAY = {
   scheduleEveryMinutes: 1,
-  timeoutSeconds: 60,
+  /**
+   * Longer than the schedule's minute, so that an invocation still drains when the next tick starts the next
+   * one: consecutive relays overlap by about 10 s (safe, see docs/outbox-relay.md; the reserved concurrency
+   * of 2 admits them) instead of leaving events unrelayed for the seconds between one's stop and the next tick.
+   */
+  timeoutSeconds: 75,
   /** Stop claiming this long before the Lambda timeout, so the last batch always finishes. */
   stopBeforeTimeoutMs: 5_000,
-  /** Payments claimed per pass; each pass publishes all their unpublished events. */
-  maxPaymentsPerClaim: 50,
+  /**
+   * Payments claimed per pass; each pass publishes all their unpublished events in one send (a few events per
+   * payment, well under a megabyte per partition, MSK's default message.max.bytes). A large claim only
+   * matters for a backlog: then each pass's fixed cost (a transaction, a produce request) is shared by more.
+   */
+  maxPaymentsPerClaim: 1_000,
   /** Pause when the outbox is empty: bounds the lag while keeping PostgreSQL idle-ish. */
   idleSleepMs: 100,
   /** How often a running relay measures and publishes its lag, so the lag alarm sees it within a minute. */
