@@ -1,8 +1,4 @@
 import {
-  IdempotencyAlreadyInProgressError,
-  IdempotencyPersistenceLayerError,
-} from '@aws-lambda-powertools/idempotency';
-import {
   InternalServerError,
   ProvisionedThroughputExceededException,
   ResourceNotFoundException,
@@ -59,14 +55,6 @@ describe('classifyFailure', () => {
     ['an AWS error the SDK marks retryable', Object.assign(new Error('x'), { $retryable: {} })],
     ['the bank unavailable', new TransientBankError('bank answered 503')],
     ['the bank circuit open', new BrokenCircuitError()],
-    [
-      'another invocation holding the idempotency record',
-      new IdempotencyAlreadyInProgressError('in progress'),
-    ],
-    [
-      'the idempotency table unreachable',
-      new IdempotencyPersistenceLayerError('failed to put record', { cause: errno('ECONNREFUSED') }),
-    ],
   ])('calls %s transient', (_, error) => {
     expect(classifyFailure(error).kind).toBe('transient');
   });
