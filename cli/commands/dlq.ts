@@ -15,7 +15,7 @@ import {
 } from '../../lambdas/core/adapters/kafka/on-failure-record';
 import { unparkPayment } from '../../lambdas/core/adapters/postgres/parked-payments';
 import { REDRIVE_CONSUMER_HEADER } from '../../lambdas/core/config/messaging';
-import type { DeadLetter } from '../../lambdas/core/use-cases/ports';
+import type { DeadLetter } from '../../lambdas/core/use-cases/ports/consumers';
 import { type Output, UsageError } from '../context';
 import { readRecords, type TopicRecord } from '../kafka-records';
 

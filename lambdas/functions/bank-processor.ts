@@ -5,7 +5,9 @@
  * - `payment.refunded`: executes the refund at the bank.
  */
 import { databasePool } from '../core/adapters/postgres/connection';
-import * as store from '../core/adapters/postgres/payment-store';
+import { postgresPaymentLifecycle } from '../core/adapters/postgres/payment-lifecycle';
+import { postgresRefundExecutions } from '../core/adapters/postgres/refund-executions';
+import { postgresRefundStore } from '../core/adapters/postgres/refund-store';
 import { sqsDeadLetterQueue } from '../core/adapters/sqs/dead-letter-queue';
 import { CONSUMERS } from '../core/config/messaging';
 import { consumerHandler } from '../core/messaging/consumer-handler';
@@ -19,14 +21,11 @@ const bank = bankWiring();
 
 const routes: EventRoutes<string> = {
   'payment.initiated': async (event) =>
-    settlePayment(
-      { ...bank, lifecycle: store.postgresPaymentLifecycle(await databasePool()) },
-      event.paymentId,
-    ),
+    settlePayment({ ...bank, lifecycle: postgresPaymentLifecycle(await databasePool()) }, event.paymentId),
   'ledger.posting_failed': async (event) =>
-    compensatePayment(store.postgresPaymentStore(await databasePool()), event, bank.clock),
+    compensatePayment(postgresRefundStore(await databasePool()), event, bank.clock),
   'payment.refunded': async (event) => {
-    const executions = store.postgresRefundExecutions(await databasePool());
+    const executions = postgresRefundExecutions(await databasePool());
     const result = await executeRefundAtBank({ ...bank, executions }, event.data.refundId);
     // The same alarm metric as the sweeper's: a refund the bank rejected.
     if (result === 'failed') metrics.addMetric('RefundsFailed', 'Count', 1);

@@ -1,19 +1,19 @@
 /** POST /v1/payments/{id}/refunds — a full (no amount) or partial refund of a SUCCESS payment. */
 import { databasePool } from '../core/adapters/postgres/connection';
-import { postgresPaymentStore } from '../core/adapters/postgres/payment-store';
+import { postgresRefundStore } from '../core/adapters/postgres/refund-store';
 import { idempotentApiHandler } from '../core/http/idempotent-api-handler';
 import { paymentIdOf } from '../core/http/path-parameters';
 import { refundRepresentation } from '../core/http/representations';
 import { CreateRefundRequest } from '../core/http/schemas';
 import { metrics } from '../core/observability';
-import { refundPayment } from '../core/use-cases/payments';
+import { refundPayment } from '../core/use-cases/refunds';
 
 export const handler = idempotentApiHandler({
   operation: 'create-refund',
   path: (request) => ({ paymentId: paymentIdOf(request) }),
   body: CreateRefundRequest,
   execute: async ({ scope, key, fingerprint, path, body }) => {
-    const { refund, payment, created } = await refundPayment(postgresPaymentStore(await databasePool()), {
+    const { refund, payment, created } = await refundPayment(postgresRefundStore(await databasePool()), {
       ...scope,
       paymentId: path.paymentId,
       idempotencyKey: key,

@@ -13,7 +13,8 @@
  */
 import type { Context } from 'aws-lambda';
 import { databasePool } from '../core/adapters/postgres/connection';
-import { postgresPaymentLifecycle, postgresRefundExecutions } from '../core/adapters/postgres/payment-store';
+import { postgresPaymentLifecycle } from '../core/adapters/postgres/payment-lifecycle';
+import { postgresRefundExecutions } from '../core/adapters/postgres/refund-executions';
 import { postgresWebhookDeliveries } from '../core/adapters/postgres/webhook-deliveries';
 import { logger, metrics, withObservability } from '../core/observability';
 import { sweepWaitingWork } from '../core/use-cases/sweep-waiting-work';

@@ -27,7 +27,6 @@ describe('the aspay CLI', () => {
     ]);
     expect(shown.json.events.map((event: { event_type: string }) => event.event_type)).toEqual([
       'payment.initiated',
-      'payment.pending',
       'payment.succeeded',
     ]);
   });

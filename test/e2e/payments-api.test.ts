@@ -40,7 +40,7 @@ describe('creating a payment', () => {
     expect(outbox.rows[0].event_type).toBe('payment.initiated');
     expect(outbox.rows[0].payload).toMatchObject({
       type: 'payment.initiated',
-      version: '1.1',
+      version: '1.2',
       paymentId: body.id,
       merchantId: merchant('acme').id,
       livemode: false,

@@ -3,7 +3,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { PAYMENT_EVENTS_TOPIC } from '../../lambdas/core/config/messaging';
 import { createEvent } from '../../lambdas/core/domain/events';
-import type { DeadLetter } from '../../lambdas/core/use-cases/ports';
+import type { DeadLetter } from '../../lambdas/core/use-cases/ports/consumers';
 import { localSqsClient } from '../../localstack/src/engines/elasticmq';
 import { callApi, paymentSettledAs, validPayment } from '../support/api-client';
 import { chargesFor } from '../support/bank';

@@ -43,7 +43,6 @@ describe('refunds', () => {
     );
     expect(events.rows.map((row) => row.event_type)).toEqual([
       'payment.initiated',
-      'payment.pending',
       'payment.succeeded',
       'payment.refunded',
       'payment.refunded',

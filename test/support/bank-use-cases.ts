@@ -1,11 +1,6 @@
 import type { BankRetrySettings } from '../../lambdas/core/config/bank';
-import type {
-  Bank,
-  Banks,
-  ChargeLookup,
-  ChargeOutcome,
-  PaymentRecord,
-} from '../../lambdas/core/use-cases/ports';
+import type { Bank, Banks, ChargeLookup, ChargeOutcome } from '../../lambdas/core/use-cases/ports/bank';
+import type { PaymentRecord } from '../../lambdas/core/use-cases/ports/payments';
 
 /** The clock of the bank use-case tests. */
 export const NOW = new Date('2026-03-01T12:00:00.000Z');

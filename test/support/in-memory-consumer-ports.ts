@@ -1,6 +1,11 @@
 import { classifyFailure } from '../../lambdas/core/messaging/failure-classification';
 import type { ConsumePolicy } from '../../lambdas/core/use-cases/consume-records';
-import type { ConsumedRecord, DeadLetter, ParkedPayments, Parking } from '../../lambdas/core/use-cases/ports';
+import type {
+  ConsumedRecord,
+  DeadLetter,
+  ParkedPayments,
+  Parking,
+} from '../../lambdas/core/use-cases/ports/consumers';
 
 export const consumedRecord = (
   offset: number,

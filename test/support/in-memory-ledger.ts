@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '../../lambdas/core/domain/events';
 import type { JournalEntryPlan } from '../../lambdas/core/domain/ledger';
-import type { LedgerStore } from '../../lambdas/core/use-cases/ports';
+import type { LedgerStore } from '../../lambdas/core/use-cases/ports/ledger';
 
 /**
  * The ledger in memory, with PostgreSQL's rules: one entry per source event (a repeated event is a

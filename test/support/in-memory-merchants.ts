@@ -1,4 +1,5 @@
-import type { MerchantRegistry, SecretSealer } from '../../lambdas/core/use-cases/ports';
+import type { MerchantRegistry } from '../../lambdas/core/use-cases/ports/merchants';
+import type { SecretSealer } from '../../lambdas/core/use-cases/ports/secrets';
 
 type RegisteredMerchant = Parameters<MerchantRegistry['create']>[0];
 

@@ -1,13 +1,14 @@
 import type { EventEnvelope } from '../../lambdas/core/domain/events';
 import { MoneyDecimal } from '../../lambdas/core/domain/money';
 import type { PaymentStatus } from '../../lambdas/core/domain/payment';
+import type { PaymentLifecycle } from '../../lambdas/core/use-cases/ports/bank-attempts';
+import type { MerchantScope } from '../../lambdas/core/use-cases/ports/merchants';
 import type {
-  PaymentLifecycle,
   PaymentRecord,
   PaymentStore,
-  RefundRecord,
   StatusChangeRecord,
-} from '../../lambdas/core/use-cases/ports';
+} from '../../lambdas/core/use-cases/ports/payments';
+import type { RefundRecord, RefundStore } from '../../lambdas/core/use-cases/ports/refunds';
 
 /** NUMERIC(22, 4) as PostgreSQL renders it. */
 const numeric = (amount: string) => new MoneyDecimal(amount).toFixed(4);
@@ -33,7 +34,14 @@ export function inMemoryPayments(clock: () => Date) {
   const outbox: EventEnvelope[] = [];
   let sequence = 0;
 
-  const store: PaymentStore = {
+  const ofScope = (scope: MerchantScope, paymentId: string) => {
+    const stored = payments.get(paymentId);
+    return stored?.record.merchantId === scope.merchantId && stored.record.mode === scope.mode
+      ? stored.record
+      : undefined;
+  };
+
+  const store: PaymentStore & RefundStore = {
     async create(payment, initiated) {
       const existing = [...payments.values()].find(
         (stored) =>
@@ -70,15 +78,10 @@ export function inMemoryPayments(clock: () => Date) {
         claimedAt: null,
         nextAttemptAt: null,
       });
-      outbox.push(initiated(record));
+      outbox.push(initiated);
       return { payment: record, created: true };
     },
-    async find(scope, paymentId) {
-      const stored = payments.get(paymentId);
-      return stored?.record.merchantId === scope.merchantId && stored.record.mode === scope.mode
-        ? stored.record
-        : undefined;
-    },
+    find: async (scope, paymentId) => ofScope(scope, paymentId),
     async history(paymentId) {
       return payments.get(paymentId)?.history ?? [];
     },
@@ -91,43 +94,46 @@ export function inMemoryPayments(clock: () => Date) {
       const page = ofScope.slice(after).filter((record) => !status || record.status === status);
       return { payments: page.slice(0, limit), hasMore: page.length > limit };
     },
-    async refund(scope, paymentId, idempotencyKey, decide) {
-      const stored = payments.get(paymentId);
-      if (stored?.record.merchantId !== scope.merchantId || stored.record.mode !== scope.mode)
-        return undefined;
-      const existing = refunds.find(
-        (refund) =>
-          refund.merchantId === scope.merchantId &&
-          refund.mode === scope.mode &&
-          refund.idempotencyKey === idempotencyKey,
-      );
-      if (existing) return { refund: existing, payment: stored.record, created: false };
-      const decision = decide(stored.record);
-      const refund = {
-        id: decision.refund.id,
-        paymentId,
-        amount: numeric(decision.refund.amount),
-        currency: stored.record.currency,
-        reason: decision.refund.reason,
-        requestHash: decision.refund.requestHash,
-        createdAt: clock(),
-        merchantId: scope.merchantId,
-        mode: scope.mode,
-        idempotencyKey,
-      };
-      refunds.push(refund);
-      const from = stored.record.status;
-      stored.record = {
-        ...stored.record,
-        refundedAmount: numeric(decision.refundedAfter),
-        status: decision.statusAfter,
-        updatedAt: clock(),
-      };
-      if (from !== decision.statusAfter)
-        stored.history.push({ from, to: decision.statusAfter, reason: null, occurredAt: clock() });
-      outbox.push(decision.event);
-      return { refund, payment: stored.record, created: true };
-    },
+    // One caller at a time in a unit test: the transaction is the work itself, its lock a no-op.
+    inTransaction: (work) =>
+      work({
+        lockPayment: async (scope, paymentId) => ofScope(scope, paymentId),
+        async refundByKey(scope, idempotencyKey) {
+          return refunds.find(
+            (refund) =>
+              refund.merchantId === scope.merchantId &&
+              refund.mode === scope.mode &&
+              refund.idempotencyKey === idempotencyKey,
+          );
+        },
+        async record(payment, decision) {
+          const stored = payments.get(payment.id) as StoredPayment;
+          const refund = {
+            id: decision.refund.id,
+            paymentId: payment.id,
+            amount: numeric(decision.refund.amount),
+            currency: payment.currency,
+            reason: decision.refund.reason,
+            requestHash: decision.refund.requestHash,
+            createdAt: clock(),
+            merchantId: payment.merchantId,
+            mode: payment.mode,
+            idempotencyKey: decision.refund.idempotencyKey,
+          };
+          refunds.push(refund);
+          const from = stored.record.status;
+          stored.record = {
+            ...stored.record,
+            refundedAmount: numeric(decision.refundedAfter),
+            status: decision.statusAfter,
+            updatedAt: clock(),
+          };
+          if (from !== decision.statusAfter)
+            stored.history.push({ from, to: decision.statusAfter, reason: null, occurredAt: clock() });
+          outbox.push(decision.event);
+          return { refund, payment: stored.record };
+        },
+      }),
   };
 
   const lifecycle: PaymentLifecycle = {
@@ -144,7 +150,7 @@ export function inMemoryPayments(clock: () => Date) {
       stored.bankChargeId = change.bankChargeId ?? stored.bankChargeId;
       stored.claimedAt = null;
       stored.history.push({ from, to, reason: change.reason ?? null, occurredAt: clock() });
-      outbox.push(change.event(stored.record));
+      if (change.event) outbox.push(change.event);
       return stored.record;
     },
     async claimBankAttempt(paymentId, now, leaseMs) {

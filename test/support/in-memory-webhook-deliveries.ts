@@ -4,7 +4,7 @@ import type {
   WebhookDeliveryOutcome,
   WebhookEndpoint,
   WebhookSender,
-} from '../../lambdas/core/use-cases/ports';
+} from '../../lambdas/core/use-cases/ports/webhooks';
 
 export interface StoredDelivery extends ClaimedWebhookDelivery {
   status: WebhookDeliveryOutcome['status'];

@@ -10,8 +10,11 @@ import { PAYMENT_STATUSES } from './payment';
  * reported (to be skipped and logged), not treated as a failure.
  */
 
-/** 1.1 added `livemode` to the envelope. */
-export const EVENT_SCHEMA_VERSION = '1.1';
+/**
+ * 1.1 added `livemode` to the envelope. 1.2 no longer has `payment.pending`: no consumer read it, and it cost an
+ * outbox row, a publish and a Kafka record per payment; one still in the topic is skipped as an unknown type.
+ */
+export const EVENT_SCHEMA_VERSION = '1.2';
 const MAJOR_VERSION = EVENT_SCHEMA_VERSION.split('.')[0];
 
 const decimalString = z.string().regex(/^\d+(\.\d+)?$/);
@@ -66,7 +69,6 @@ const LedgerPostingFailed = z.object({
 
 export const EVENT_DATA_SCHEMAS = {
   'payment.initiated': PaymentSnapshot,
-  'payment.pending': PaymentSnapshot,
   'payment.succeeded': PaymentSnapshot,
   'payment.failed': PaymentSnapshot,
   'payment.refunded': PaymentRefunded,

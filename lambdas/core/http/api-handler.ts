@@ -5,7 +5,7 @@ import { isMode } from '../domain/mode';
 import { RateLimitedError, type RequestRate } from '../domain/rate-limit';
 import { logger, withObservability } from '../observability';
 import { admitMerchantRequest } from '../use-cases/admit-merchant-request';
-import type { MerchantScope, RequestRateLimiter } from '../use-cases/ports';
+import type { MerchantScope, RequestRateLimiter } from '../use-cases/ports/merchants';
 import {
   MalformedJsonError,
   PayloadTooLargeError,

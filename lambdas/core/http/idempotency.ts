@@ -8,7 +8,7 @@ import {
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { IDEMPOTENCY_TABLE } from '../config/idempotency';
 import { IdempotencyKeyReusedError } from '../use-cases/errors';
-import type { MerchantScope } from '../use-cases/ports';
+import type { MerchantScope } from '../use-cases/ports/merchants';
 import type { ApiRequest, ApiResponse } from './api-handler';
 import { IdempotencyInProgressError, IdempotencyKeyMissingError } from './errors';
 

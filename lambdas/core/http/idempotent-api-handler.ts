@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { logger } from '../observability';
-import type { MerchantScope } from '../use-cases/ports';
+import type { MerchantScope } from '../use-cases/ports/merchants';
 import { type ApiRequest, type ApiResponse, authenticatedMerchant } from './api-handler';
 import { hashForLogs, idempotencyKeyOf, idempotentResponder, requestFingerprint } from './idempotency';
 import { merchantApiHandler } from './merchant-api-handler';

@@ -1,6 +1,7 @@
 import { isLivemode } from '../domain/mode';
 import { formatAmount, moneyFromStored } from '../domain/money';
-import type { PaymentRecord, RefundRecord, StatusChangeRecord } from '../use-cases/ports';
+import type { PaymentRecord, StatusChangeRecord } from '../use-cases/ports/payments';
+import type { RefundRecord } from '../use-cases/ports/refunds';
 import type { Payment, Refund } from './schemas';
 
 function decimal(amount: string, currency: string): string {

@@ -7,7 +7,7 @@ import type { ConsumerSettings } from '../config/messaging';
 import { type EventEnvelope, readEvent } from '../domain/events';
 import { logger, metrics, withObservability } from '../observability';
 import { consumeRecords } from '../use-cases/consume-records';
-import type { ConsumedRecord, DeadLetterQueue, ParkedPayments } from '../use-cases/ports';
+import type { ConsumedRecord, DeadLetterQueue, ParkedPayments } from '../use-cases/ports/consumers';
 import { classifyFailure, UnreadableRecordError } from './failure-classification';
 
 /** Records of one payment run in order; this many payments are handled in parallel within a batch. */

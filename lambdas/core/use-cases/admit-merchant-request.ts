@@ -1,5 +1,5 @@
 import { RateLimitedError, type RequestRate } from '../domain/rate-limit';
-import type { RequestRateLimiter } from './ports';
+import type { RequestRateLimiter } from './ports/merchants';
 
 /** Lets a merchant's request through while the merchant is within its rate; throws RateLimitedError otherwise. */
 export async function admitMerchantRequest(

@@ -1,6 +1,6 @@
 import { authenticatedMode, hashApiKey } from '../domain/api-key';
 import type { Mode } from '../domain/mode';
-import type { MerchantDirectory } from './ports';
+import type { MerchantDirectory } from './ports/merchants';
 
 const BEARER = /^Bearer\s+(sk_(?:test|live)_[A-Za-z0-9_-]{16,128})$/;
 

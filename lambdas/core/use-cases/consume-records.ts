@@ -1,6 +1,6 @@
 import { REDRIVE_CONSUMER_HEADER } from '../config/messaging';
 import { backoffMs } from '../config/retry-policies';
-import type { ConsumedRecord, DeadLetter, DeadLetterQueue, ParkedPayments, Parking } from './ports';
+import type { ConsumedRecord, DeadLetter, DeadLetterQueue, ParkedPayments, Parking } from './ports/consumers';
 
 /** Poison: fails the same way every time, dead-lettered. Transient: a dependency unavailable for now, waited for. */
 export interface FailureClassification {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffMs } from '../config/retry-policies';
-import type { EventPublisher, Outbox } from './ports';
+import type { EventPublisher, Outbox } from './ports/outbox';
 import { relayOutboxOnce } from './relay-outbox';
 
 export interface Clock {

@@ -10,7 +10,7 @@ import type {
   WebhookEndpoint,
   WebhookNotice,
   WebhookSender,
-} from './ports';
+} from './ports/webhooks';
 
 /** Receipts on success, alerts on failure, notices on refunds; other events notify nobody. */
 export const NOTIFIED_EVENTS: ReadonlySet<EventType> = new Set([

@@ -1,15 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { createEvent } from '../domain/events';
 import { formatAmount, moneyFromStored, parseMoney } from '../domain/money';
-import { type PaymentStatus, planRefund } from '../domain/payment';
+import type { PaymentStatus } from '../domain/payment';
 import { IdempotencyKeyReusedError, PaymentNotFoundError } from './errors';
-import type { MerchantScope, PaymentRecord, PaymentStore, RefundRecord, StatusChangeRecord } from './ports';
+import type { MerchantScope } from './ports/merchants';
+import type { NewPayment, PaymentRecord, PaymentStore, StatusChangeRecord } from './ports/payments';
 
 export type Clock = () => Date;
-const systemClock: Clock = () => new Date();
+export const systemClock: Clock = () => new Date();
 
 /** The fields of a payment every event about it carries, so consumers never need to read our database. */
-export function paymentSnapshot(payment: PaymentRecord) {
+export function paymentSnapshot(
+  payment: Pick<
+    PaymentRecord,
+    'amount' | 'currency' | 'status' | 'source' | 'customer' | 'description' | 'metadata'
+  >,
+) {
   return {
     amount: formatAmount(moneyFromStored(payment.amount, payment.currency)),
     currency: payment.currency,
@@ -43,28 +49,27 @@ export async function createPayment(
   clock: Clock = systemClock,
 ): Promise<{ payment: PaymentRecord; created: boolean }> {
   const money = parseMoney(command.amount, command.currency);
-  const result = await store.create(
-    {
-      id: randomUUID(),
-      merchantId: command.merchantId,
-      mode: command.mode,
-      idempotencyKey: command.idempotencyKey,
-      requestHash: command.requestHash,
-      amount: formatAmount(money),
-      currency: money.currency.code,
-      source: command.source,
-      description: command.description ?? null,
-      customer: command.customer ?? null,
-      metadata: command.metadata ?? {},
-    },
-    (created) =>
-      createEvent(
-        'payment.initiated',
-        { paymentId: created.id, merchantId: created.merchantId, mode: created.mode },
-        paymentSnapshot(created),
-        clock(),
-      ),
+  const payment: NewPayment = {
+    id: randomUUID(),
+    merchantId: command.merchantId,
+    mode: command.mode,
+    idempotencyKey: command.idempotencyKey,
+    requestHash: command.requestHash,
+    amount: formatAmount(money),
+    currency: money.currency.code,
+    source: command.source,
+    description: command.description ?? null,
+    customer: command.customer ?? null,
+    metadata: command.metadata ?? {},
+  };
+  // Written only if the key is new: a repeated request gets the existing payment and this event is dropped.
+  const initiated = createEvent(
+    'payment.initiated',
+    { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
+    paymentSnapshot({ ...payment, status: 'INITIATED' }),
+    clock(),
   );
+  const result = await store.create(payment, initiated);
   if (!result.created && result.payment.requestHash !== command.requestHash)
     throw new IdempotencyKeyReusedError();
   return result;
@@ -86,70 +91,4 @@ export function listPayments(
   query: { limit: number; startingAfter?: string; status?: PaymentStatus },
 ) {
   return store.list(scope, query);
-}
-
-export interface RefundCommand extends MerchantScope {
-  paymentId: string;
-  idempotencyKey: string;
-  requestHash: string;
-  /** Omitted: refund everything that remains. */
-  amount?: string;
-  reason?: string;
-  /** Defaults to a merchant's refund; the saga records compensations. */
-  kind?: 'merchant' | 'compensation';
-}
-
-/**
- * Refunds a SUCCESS payment in full or in part. The payment row is locked while the domain plans the
- * refund, so concurrent refunds can never add up to more than the amount.
- */
-export async function refundPayment(
-  store: PaymentStore,
-  command: RefundCommand,
-  clock: Clock = systemClock,
-): Promise<{ refund: RefundRecord; payment: PaymentRecord; created: boolean }> {
-  const result = await store.refund(
-    { merchantId: command.merchantId, mode: command.mode },
-    command.paymentId,
-    command.idempotencyKey,
-    (payment) => {
-      const amount = moneyFromStored(payment.amount, payment.currency);
-      const plan = planRefund({
-        status: payment.status,
-        amount,
-        refunded: moneyFromStored(payment.refundedAmount, payment.currency),
-        requested: command.amount === undefined ? undefined : parseMoney(command.amount, payment.currency),
-      });
-      const refundId = randomUUID();
-      return {
-        refund: {
-          id: refundId,
-          kind: command.kind ?? 'merchant',
-          idempotencyKey: command.idempotencyKey,
-          requestHash: command.requestHash,
-          amount: formatAmount(plan.refund),
-          reason: command.reason ?? null,
-        },
-        refundedAfter: formatAmount(plan.refundedAfter),
-        statusAfter: plan.statusAfter,
-        event: createEvent(
-          'payment.refunded',
-          { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
-          {
-            refundId,
-            amount: formatAmount(plan.refund),
-            currency: payment.currency,
-            refundedTotal: formatAmount(plan.refundedAfter),
-            statusAfter: plan.statusAfter,
-            ...(command.reason ? { reason: command.reason } : {}),
-          },
-          clock(),
-        ),
-      };
-    },
-  );
-  if (!result) throw new PaymentNotFoundError();
-  if (!result.created && result.refund.requestHash !== command.requestHash)
-    throw new IdempotencyKeyReusedError();
-  return result;
 }

@@ -3,7 +3,7 @@ import { paymentEntry, refundEntry } from '../domain/ledger';
 import { parseMoney } from '../domain/money';
 import { UseCaseError } from './errors';
 import type { Clock } from './payments';
-import type { LedgerStore } from './ports';
+import type { LedgerStore } from './ports/ledger';
 
 /**
  * A refund of a payment whose own entry the ledger has neither posted nor refused: its capture has not been

@@ -4,8 +4,11 @@ import { createEvent, type EventEnvelope, modeOf } from '../domain/events';
 import { formatAmount, moneyFromStored } from '../domain/money';
 import { planRefundFailure, type RefundFailure, refundFailureReason } from '../domain/payment';
 import { releasingClaimOnFailure } from './bank-claims';
-import { type Clock, refundPayment } from './payments';
-import type { Banks, PaymentStore, RefundClaim, RefundExecutions } from './ports';
+import type { Clock } from './payments';
+import type { Banks } from './ports/bank';
+import type { RefundClaim, RefundExecutions } from './ports/bank-attempts';
+import type { RefundStore } from './ports/refunds';
+import { refundPayment } from './refunds';
 
 /**
  * The saga's compensation (choreography): the ledger could not post a SUCCESS payment, so the processor
@@ -14,7 +17,7 @@ import type { Banks, PaymentStore, RefundClaim, RefundExecutions } from './ports
  * redelivered failure compensates once.
  */
 export async function compensatePayment(
-  store: PaymentStore,
+  store: RefundStore,
   failure: EventEnvelope<'ledger.posting_failed'>,
   clock: Clock,
 ): Promise<'compensated' | 'not_refundable'> {
@@ -66,15 +69,18 @@ async function failRefund(
   failure: RefundFailure,
 ): Promise<void> {
   const reason = refundFailureReason(failure);
-  await deps.executions.markFailed(refundId, reason, (payment, refund) => {
+  await deps.executions.inTransaction(async (tx) => {
+    const failed = await tx.markFailed(refundId, reason);
+    if (!failed) return;
+    const { payment } = failed;
+    const refunded = moneyFromStored(failed.amount, payment.currency);
     const plan = planRefundFailure({
       status: payment.status,
       amount: moneyFromStored(payment.amount, payment.currency),
       refunded: moneyFromStored(payment.refundedAmount, payment.currency),
-      failed: moneyFromStored(refund.amount, payment.currency),
+      failed: refunded,
     });
-    const amount = formatAmount(moneyFromStored(refund.amount, payment.currency));
-    return {
+    const decision = {
       refundedAfter: formatAmount(plan.refundedAfter),
       statusAfter: plan.statusAfter,
       event: createEvent(
@@ -82,7 +88,7 @@ async function failRefund(
         { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
         {
           refundId,
-          amount,
+          amount: formatAmount(refunded),
           currency: payment.currency,
           refundedTotal: formatAmount(plan.refundedAfter),
           statusAfter: plan.statusAfter,
@@ -91,6 +97,7 @@ async function failRefund(
         deps.clock(),
       ),
     };
+    await tx.giveBack(payment, decision, `refund failed: ${reason}`);
   });
 }
 
@@ -126,10 +133,12 @@ async function executeClaimed(
   });
   switch (outcome.kind) {
     case 'refunded':
-      await deps.executions.markExecuted(refundId, outcome.bankRefundId, (refund) =>
+      await deps.executions.markExecuted(
+        refundId,
+        outcome.bankRefundId,
         createEvent(
           'payment.refund_executed',
-          refund,
+          { paymentId: claim.paymentId, merchantId: claim.merchantId, mode: claim.mode },
           {
             refundId,
             amount: formatAmount(moneyFromStored(claim.amount, claim.currency)),

@@ -3,7 +3,8 @@ import { apiKeyPrefix, generateApiKey, hashApiKey } from '../domain/api-key';
 import { ValidationError } from '../domain/errors';
 import type { Mode } from '../domain/mode';
 import { checkWebhookUrl } from '../domain/webhook-url';
-import type { MerchantRegistry, SecretSealer } from './ports';
+import type { MerchantRegistry } from './ports/merchants';
+import type { SecretSealer } from './ports/secrets';
 
 const MERCHANT_NAME_RULE = 'a merchant name has 1 to 200 characters';
 

@@ -1,4 +1,4 @@
-import type { EventPublisher, Outbox } from './ports';
+import type { EventPublisher, Outbox } from './ports/outbox';
 
 /**
  * One relay pass: claims the payments with the oldest unpublished events, publishes their events in order

@@ -1,6 +1,6 @@
 import type { WebhookSettings } from '../config/webhooks';
 import { attemptDelivery, type DeliveryStatus, type NotifyDeps, recordOutcome } from './notify-merchant';
-import type { ClaimedWebhookDelivery, WebhookDeliveryOutcome } from './ports';
+import type { ClaimedWebhookDelivery, WebhookDeliveryOutcome } from './ports/webhooks';
 
 export type RetryWebhooksSettings = NotifyDeps['settings'] &
   Pick<WebhookSettings, 'sweepBatch' | 'sweepPerMerchant'>;

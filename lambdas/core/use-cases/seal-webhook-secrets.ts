@@ -1,4 +1,5 @@
-import type { MerchantRegistry, SecretSealer } from './ports';
+import type { MerchantRegistry } from './ports/merchants';
+import type { SecretSealer } from './ports/secrets';
 
 const BATCH = 100;
 

@@ -5,7 +5,9 @@ import { assertTransition } from '../domain/payment';
 import { releasingClaimOnFailure } from './bank-claims';
 import type { Clock } from './payments';
 import { paymentSnapshot } from './payments';
-import type { BankAttemptClaim, Banks, PaymentLifecycle, PaymentRecord } from './ports';
+import type { Banks } from './ports/bank';
+import type { BankAttemptClaim, PaymentLifecycle } from './ports/bank-attempts';
+import type { PaymentRecord } from './ports/payments';
 
 export type SettlementResult =
   | 'succeeded'
@@ -26,28 +28,27 @@ export interface SettlementDeps {
   readonly clock: Clock;
 }
 
+/** The settlement's outcome, with the event the ledger and the notifier act on. */
 async function move(
   deps: SettlementDeps,
   payment: PaymentRecord,
-  to: 'PENDING' | 'SUCCESS' | 'FAILED',
+  to: 'SUCCESS' | 'FAILED',
   change: { reason?: string; bankChargeId?: string } = {},
 ): Promise<PaymentRecord | undefined> {
   assertTransition(payment.status, to);
-  const type =
-    to === 'PENDING' ? 'payment.pending' : to === 'SUCCESS' ? 'payment.succeeded' : 'payment.failed';
+  const type = to === 'SUCCESS' ? 'payment.succeeded' : 'payment.failed';
   return deps.lifecycle.transition(payment.id, payment.status, to, {
     ...change,
-    event: (updated) =>
-      createEvent(
-        type,
-        { paymentId: updated.id, merchantId: updated.merchantId, mode: updated.mode },
-        {
-          ...paymentSnapshot(updated),
-          ...(change.reason ? { reason: change.reason } : {}),
-          ...(change.bankChargeId ? { bankChargeId: change.bankChargeId } : {}),
-        },
-        deps.clock(),
-      ),
+    event: createEvent(
+      type,
+      { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
+      {
+        ...paymentSnapshot({ ...payment, status: to }),
+        ...(change.reason ? { reason: change.reason } : {}),
+        ...(change.bankChargeId ? { bankChargeId: change.bankChargeId } : {}),
+      },
+      deps.clock(),
+    ),
   });
 }
 
@@ -135,14 +136,19 @@ async function settleClaimed(deps: SettlementDeps, claim: BankAttemptClaim): Pro
 }
 
 /**
- * Handles `payment.initiated`: INITIATED → PENDING, then the bank. Each step is its own transaction with its
- * own event; a redelivered event finds the payment further along and repeats nothing that was done.
+ * Handles `payment.initiated`: INITIATED → PENDING, then the bank. Each step is its own transaction, the
+ * outcome's with its event; a redelivered event finds the payment further along and repeats nothing that was
+ * done.
  */
 export async function settlePayment(deps: SettlementDeps, paymentId: string): Promise<SettlementResult> {
   let payment = await deps.lifecycle.find(paymentId);
   if (!payment) return 'unknown_payment';
   if (payment.status === 'INITIATED') {
-    payment = (await move(deps, payment, 'PENDING')) ?? (await deps.lifecycle.find(paymentId));
+    // No event: nobody acts on PENDING (the history row records it), and the outcome's event follows.
+    assertTransition(payment.status, 'PENDING');
+    payment =
+      (await deps.lifecycle.transition(paymentId, 'INITIATED', 'PENDING', {})) ??
+      (await deps.lifecycle.find(paymentId));
   }
   if (payment?.status !== 'PENDING') return 'already_settled';
   return chargeAndSettle(deps, payment);

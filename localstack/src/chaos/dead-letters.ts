@@ -6,7 +6,7 @@ import {
   type KafkaOnFailureRecord,
 } from '../../../lambdas/core/adapters/kafka/on-failure-record';
 import { readEvent } from '../../../lambdas/core/domain/events';
-import type { DeadLetter } from '../../../lambdas/core/use-cases/ports';
+import type { DeadLetter } from '../../../lambdas/core/use-cases/ports/consumers';
 
 type ListedLetter = { id: string } & (
   | { kind: 'record'; letter: DeadLetter }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dynamodbRequestRateLimiter } from '../../../lambdas/core/adapters/dynamodb/request-rate-limiter';
-import type { RequestRateLimiter } from '../../../lambdas/core/use-cases/ports';
+import type { RequestRateLimiter } from '../../../lambdas/core/use-cases/ports/merchants';
 import { handlerEnvironment } from '../../../localstack/src/stack';
 import { localEndpoints } from '../../support/local-stack';
 

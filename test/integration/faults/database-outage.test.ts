@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import type { DeadLetter } from '../../../lambdas/core/use-cases/ports';
+import type { DeadLetter } from '../../../lambdas/core/use-cases/ports/consumers';
 import { bringUp } from '../../../localstack/src/stack';
 import { isAlive, readPid, stopProcess } from '../../../localstack/src/support/processes';
 import { callApi, paymentSettledAs, validPayment } from '../../support/api-client';

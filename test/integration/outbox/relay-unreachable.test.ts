@@ -11,7 +11,7 @@ import {
   type RelayProgress,
   type TransientFailure,
 } from '../../../lambdas/core/use-cases/drain-outbox';
-import type { EventPublisher, Outbox } from '../../../lambdas/core/use-cases/ports';
+import type { EventPublisher, Outbox } from '../../../lambdas/core/use-cases/ports/outbox';
 
 /** A local port nobody listens on: connecting to it is refused at once, as a database or broker that is down. */
 async function closedPort(): Promise<number> {

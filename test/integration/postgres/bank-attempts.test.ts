@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import {
-  postgresPaymentLifecycle,
-  postgresRefundExecutions,
-} from '../../../lambdas/core/adapters/postgres/payment-store';
+import { postgresPaymentLifecycle } from '../../../lambdas/core/adapters/postgres/payment-lifecycle';
+import { postgresRefundExecutions } from '../../../lambdas/core/adapters/postgres/refund-executions';
 import { chargeAndSettle } from '../../../lambdas/core/use-cases/settle-payment';
 import { privateBankSimulator, testHttpBank } from '../../support/bank-simulator';
 import { sandboxOnly } from '../../support/bank-use-cases';

@@ -12,7 +12,7 @@ import {
   idempotentResponder,
   requestFingerprint,
 } from '../../../lambdas/core/http/idempotency';
-import type { MerchantScope } from '../../../lambdas/core/use-cases/ports';
+import type { MerchantScope } from '../../../lambdas/core/use-cases/ports/merchants';
 import { lambdaContext } from '../../../localstack/src/lambda-runtime';
 
 const withHeaders = (headers: Record<string, string>) => ({ headers }) as unknown as ApiRequest;

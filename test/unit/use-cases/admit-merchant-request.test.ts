@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RateLimitedError } from '../../../lambdas/core/domain/rate-limit';
 import { admitMerchantRequest } from '../../../lambdas/core/use-cases/admit-merchant-request';
-import type { RequestRateLimiter } from '../../../lambdas/core/use-cases/ports';
+import type { RequestRateLimiter } from '../../../lambdas/core/use-cases/ports/merchants';
 
 const RATE = { perSecond: 10, burst: 20 };
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../../lambdas/core/domain/api-key';
 import type { Mode } from '../../../lambdas/core/domain/mode';
 import { authenticateMerchant } from '../../../lambdas/core/use-cases/authenticate-merchant';
-import type { MerchantDirectory } from '../../../lambdas/core/use-cases/ports';
+import type { MerchantDirectory } from '../../../lambdas/core/use-cases/ports/merchants';
 
 const TEST_KEY = 'sk_test_0123456789abcdefghijklmnop';
 const LIVE_KEY = 'sk_live_0123456789abcdefghijklmnop';

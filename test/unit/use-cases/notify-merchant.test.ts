@@ -80,9 +80,9 @@ describe('notifying a merchant of an event', () => {
 
   it.each([
     createEvent(
-      'payment.pending',
+      'payment.initiated',
       ids(),
-      { amount: '1.00', currency: 'EUR', status: 'PENDING', source: 's', metadata: {} },
+      { amount: '1.00', currency: 'EUR', status: 'INITIATED', source: 's', metadata: {} },
       NOW,
     ),
     createEvent(

@@ -6,8 +6,8 @@ import {
   createPayment,
   getPayment,
   listPayments,
-  refundPayment,
 } from '../../../lambdas/core/use-cases/payments';
+import { refundPayment } from '../../../lambdas/core/use-cases/refunds';
 import { settlePayment } from '../../../lambdas/core/use-cases/settle-payment';
 import { BANK_RETRY_SETTINGS, bankAnswering, NOW, sandboxOnly } from '../../support/bank-use-cases';
 import { inMemoryPayments } from '../../support/in-memory-payments';

@@ -78,7 +78,7 @@ describe('posting a SUCCESS payment to the ledger', () => {
     ]);
   });
 
-  it.each(['payment.initiated', 'payment.pending', 'payment.refunded'] as const)(
+  it.each(['payment.initiated', 'payment.failed', 'payment.refunded'] as const)(
     'posts nothing for %s: no money moved yet',
     async (type) => {
       const { ledger, entries } = inMemoryLedger();

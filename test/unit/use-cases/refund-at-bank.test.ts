@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createEvent, type EventEnvelope } from '../../../lambdas/core/domain/events';
-import { refundPayment } from '../../../lambdas/core/use-cases/payments';
-import type {
-  Bank,
-  BankRefundOutcome,
-  PaymentRecord,
-  RefundExecutions,
-} from '../../../lambdas/core/use-cases/ports';
+import type { Bank, BankRefundOutcome } from '../../../lambdas/core/use-cases/ports/bank';
+import type { RefundExecutions } from '../../../lambdas/core/use-cases/ports/bank-attempts';
+import type { PaymentRecord } from '../../../lambdas/core/use-cases/ports/payments';
 import { compensatePayment, executeRefundAtBank } from '../../../lambdas/core/use-cases/refund-at-bank';
+import { refundPayment } from '../../../lambdas/core/use-cases/refunds';
 import { BANK_RETRY_SETTINGS, NOW, paymentRecord, sandboxOnly } from '../../support/bank-use-cases';
 import { inMemoryPayments } from '../../support/in-memory-payments';
 
@@ -33,6 +30,8 @@ function inMemoryRefund(bankAttempts = 0) {
     async claim() {
       if (stored.status !== 'PENDING') return undefined;
       return {
+        paymentId: stored.payment.id,
+        merchantId: stored.payment.merchantId,
         mode: stored.payment.mode,
         chargeId: 'ch_1',
         amount: '25.0000',
@@ -45,25 +44,25 @@ function inMemoryRefund(bankAttempts = 0) {
     },
     async markExecuted(_id, _bankRefundId, event) {
       stored.status = 'EXECUTED';
-      stored.events.push(
-        event({
-          paymentId: stored.payment.id,
-          merchantId: stored.payment.merchantId,
-          mode: stored.payment.mode,
-        }),
-      );
+      stored.events.push(event);
     },
-    async markFailed(_id, reason, decide) {
-      stored.status = 'FAILED';
-      stored.failureReason = reason;
-      const decision = decide(stored.payment, { amount: '25.0000' });
-      stored.payment = {
-        ...stored.payment,
-        refundedAmount: decision.refundedAfter,
-        status: decision.statusAfter,
-      };
-      stored.events.push(decision.event);
-    },
+    inTransaction: (work) =>
+      work({
+        async markFailed(_id, reason) {
+          if (stored.status !== 'PENDING') return undefined;
+          stored.status = 'FAILED';
+          stored.failureReason = reason;
+          return { payment: stored.payment, amount: '25.0000' };
+        },
+        async giveBack(_payment, decision) {
+          stored.payment = {
+            ...stored.payment,
+            refundedAmount: decision.refundedAfter,
+            status: decision.statusAfter,
+          };
+          stored.events.push(decision.event);
+        },
+      }),
     async defer(_id, at, counted) {
       stored.bankAttempts += counted ? 1 : 0;
       stored.nextAttemptAt = at;

@@ -6,7 +6,7 @@ import {
   type RelayProgress,
   type TransientFailure,
 } from '../../../lambdas/core/use-cases/drain-outbox';
-import type { EventPublisher, Outbox, PublishableEvent } from '../../../lambdas/core/use-cases/ports';
+import type { EventPublisher, Outbox, PublishableEvent } from '../../../lambdas/core/use-cases/ports/outbox';
 
 /** Time advances only when the drain sleeps (or a test says so): every step is deterministic. */
 function fakeClock(): Clock & { sleeps: number[] } {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ClaimedOutboxBatch, EventPublisher, Outbox } from '../../../lambdas/core/use-cases/ports';
+import type {
+  ClaimedOutboxBatch,
+  EventPublisher,
+  Outbox,
+} from '../../../lambdas/core/use-cases/ports/outbox';
 import { relayOutboxOnce } from '../../../lambdas/core/use-cases/relay-outbox';
 
 function outboxWith(events: ClaimedOutboxBatch['events']) {

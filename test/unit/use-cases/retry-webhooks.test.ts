@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createEvent, type EventEnvelope } from '../../../lambdas/core/domain/events';
 import { verifyWebhookSignature } from '../../../lambdas/core/domain/webhook-signature';
 import { notifyMerchant } from '../../../lambdas/core/use-cases/notify-merchant';
-import type { WebhookEndpoint } from '../../../lambdas/core/use-cases/ports';
+import type { WebhookEndpoint } from '../../../lambdas/core/use-cases/ports/webhooks';
 import { retryWebhooks } from '../../../lambdas/core/use-cases/retry-webhooks';
 import { inMemoryWebhookDeliveries, scriptedSender } from '../../support/in-memory-webhook-deliveries';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SecretSealer } from '../../../lambdas/core/use-cases/ports';
+import type { SecretSealer } from '../../../lambdas/core/use-cases/ports/secrets';
 import { sealPlainWebhookSecrets } from '../../../lambdas/core/use-cases/seal-webhook-secrets';
 import { inMemoryMerchants, markingSealer } from '../../support/in-memory-merchants';
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { PaymentStatus } from '../../../lambdas/core/domain/payment';
-import type { Bank, PaymentLifecycle, PaymentRecord } from '../../../lambdas/core/use-cases/ports';
+import type { Bank } from '../../../lambdas/core/use-cases/ports/bank';
+import type { PaymentLifecycle } from '../../../lambdas/core/use-cases/ports/bank-attempts';
+import type { PaymentRecord } from '../../../lambdas/core/use-cases/ports/payments';
 import {
   chargeAndSettle,
   type SettlementDeps,
@@ -186,7 +188,7 @@ describe('giving up on a payment after the attempt limit', () => {
 describe('handling payment.initiated', () => {
   const initiated = () => paymentRecord({ status: 'INITIATED', refundedAmount: '0.0000' });
 
-  it('moves the payment to PENDING, then charges it: one event per step', async () => {
+  it('moves the payment to PENDING without an event, then charges it: the outcome is the one event', async () => {
     const { lifecycle, stored, outbox } = inMemoryLifecycle(initiated());
     const { bank, calls } = bankAnswering({ kind: 'approved', chargeId: 'ch_1' });
 
@@ -198,10 +200,6 @@ describe('handling payment.initiated', () => {
       'PENDING→SUCCESS',
     ]);
     expect(outbox).toEqual([
-      expect.objectContaining({
-        type: 'payment.pending',
-        data: expect.objectContaining({ status: 'PENDING' }),
-      }),
       expect.objectContaining({
         type: 'payment.succeeded',
         data: expect.objectContaining({ status: 'SUCCESS', bankChargeId: 'ch_1' }),
@@ -217,7 +215,7 @@ describe('handling payment.initiated', () => {
     expect(await settlePayment(deps(lifecycle, bank), stored.record.id)).toBe('already_settled');
 
     expect(calls).toEqual(['charge']);
-    expect(outbox).toHaveLength(2);
+    expect(outbox).toEqual([expect.objectContaining({ type: 'payment.succeeded' })]);
   });
 
   it('ignores an event about a payment it does not know', async () => {

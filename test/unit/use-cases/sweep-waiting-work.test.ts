@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type {
-  Bank,
-  PaymentLifecycle,
-  PaymentRecord,
-  RefundExecutions,
-} from '../../../lambdas/core/use-cases/ports';
+import type { Bank } from '../../../lambdas/core/use-cases/ports/bank';
+import type { PaymentLifecycle, RefundExecutions } from '../../../lambdas/core/use-cases/ports/bank-attempts';
+import type { PaymentRecord } from '../../../lambdas/core/use-cases/ports/payments';
 import { sweepWaitingWork } from '../../../lambdas/core/use-cases/sweep-waiting-work';
 import { BANK_RETRY_SETTINGS, NOW, paymentRecord, sandboxOnly } from '../../support/bank-use-cases';
 import { inMemoryWebhookDeliveries, scriptedSender } from '../../support/in-memory-webhook-deliveries';
@@ -43,7 +40,7 @@ function waitingWork(due: { payment: PaymentRecord; bankAttempts: number }[], re
       return { mode: 'test', chargeId: 'ch_1', amount: '5.0000', currency: 'USD', bankAttempts: 0 };
     },
     async release() {},
-    async markFailed() {},
+    inTransaction: async () => undefined,
   } as unknown as RefundExecutions;
   return { lifecycle, executions, asked };
 }

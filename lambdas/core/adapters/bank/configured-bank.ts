@@ -2,7 +2,7 @@ import { BANKS, type BankSettings } from '../../config/bank';
 import { ConfigurationError } from '../../config/errors';
 import type { Mode } from '../../domain/mode';
 import { logger, metrics } from '../../observability';
-import type { Banks } from '../../use-cases/ports';
+import type { Banks } from '../../use-cases/ports/bank';
 import { dynamodbBreakerState } from '../dynamodb/breaker-state';
 import { httpBank } from './http-bank';
 

@@ -16,7 +16,7 @@ import {
   classifyBankAnswer,
 } from '../../config/bank';
 import { AspayError } from '../../domain/errors';
-import type { Bank } from '../../use-cases/ports';
+import type { Bank } from '../../use-cases/ports/bank';
 
 /** An error of the bank or of the way it is reached. */
 export abstract class BankError extends AspayError {}

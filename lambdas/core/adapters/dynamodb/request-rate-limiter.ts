@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import { ENV } from '../../config/environment';
 import { IDEMPOTENCY_TABLE } from '../../config/idempotency';
 import { cellRate, type RequestRate, retryAfterSeconds } from '../../domain/rate-limit';
-import type { RequestRateLimiter } from '../../use-cases/ports';
+import type { RequestRateLimiter } from '../../use-cases/ports/merchants';
 
 /** Items share the service-state table with idempotency records and breaker state, under their own prefix. */
 export function requestRateItemId(merchantId: string): string {

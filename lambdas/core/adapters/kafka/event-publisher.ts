@@ -1,5 +1,5 @@
 import type { Kafka, Producer } from 'kafkajs';
-import type { EventPublisher, PublishableEvent } from '../../use-cases/ports';
+import type { EventPublisher, PublishableEvent } from '../../use-cases/ports/outbox';
 
 /**
  * Broker answers that the producer's idempotence state is lost (a broker restart, typically): kafkajs keeps the

@@ -1,5 +1,5 @@
 import type { MSKEvent, MSKRecord } from 'aws-lambda';
-import type { ConsumedRecord } from '../../use-cases/ports';
+import type { ConsumedRecord } from '../../use-cases/ports/consumers';
 
 /** Decodes an MSK event (base64 keys and values, headers as byte arrays), in partition then offset order. */
 export function consumedRecords(event: MSKEvent): ConsumedRecord[] {

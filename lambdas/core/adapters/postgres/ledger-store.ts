@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import type { LedgerStore } from '../../use-cases/ports';
+import type { LedgerStore } from '../../use-cases/ports/ledger';
+import { appendOutbox } from './outbox-append';
 import { inTransaction } from './pool';
 
 /** The ledger schema: journal entries and postings, append-only and balanced (enforced by the database). */
@@ -68,18 +69,7 @@ export function postgresLedger(pool: pg.Pool): LedgerStore {
           'SELECT version FROM payments WHERE id = $1 FOR SHARE',
           [failed.paymentId],
         );
-        await client.query(
-          `INSERT INTO outbox (event_id, event_type, aggregate_id, aggregate_version, payload, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6)`,
-          [
-            event.eventId,
-            event.type,
-            event.paymentId,
-            payment.rows[0]?.version ?? 0,
-            JSON.stringify(event),
-            event.occurredAt,
-          ],
-        );
+        await appendOutbox(client, event, payment.rows[0]?.version ?? 0);
         return true;
       });
     },

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Mode } from '../../domain/mode';
-import type { MerchantDirectory, MerchantRegistry } from '../../use-cases/ports';
+import type { MerchantDirectory, MerchantRegistry } from '../../use-cases/ports/merchants';
 
 export function postgresMerchantDirectory(pool: pg.Pool): MerchantDirectory {
   return {

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { ClaimedOutboxBatch, Outbox } from '../../use-cases/ports';
+import type { ClaimedOutboxBatch, Outbox } from '../../use-cases/ports/outbox';
 
 /**
  * How many of the oldest unpublished events a claim looks at per payment it may claim: a payment's life

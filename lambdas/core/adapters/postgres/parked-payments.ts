@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { ParkedPayments, Parking } from '../../use-cases/ports';
+import type { ParkedPayments, Parking } from '../../use-cases/ports/consumers';
 
 /** Parked payments in PostgreSQL (`parked_payments`), read once per batch, written per dead letter. */
 export function postgresParkedPayments(pool: () => Promise<pg.Pool>): ParkedPayments {

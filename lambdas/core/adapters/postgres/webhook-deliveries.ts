@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import type { ClaimedWebhookDelivery, SecretOpener, WebhookDeliveries } from '../../use-cases/ports';
+import type { SecretOpener } from '../../use-cases/ports/secrets';
+import type { ClaimedWebhookDelivery, WebhookDeliveries } from '../../use-cases/ports/webhooks';
 
 interface ClaimedRow {
   event_id: string;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigurationError } from '../../config/errors';
-import type { SecretOpener, SecretSealer } from '../../use-cases/ports';
+import type { SecretOpener, SecretSealer } from '../../use-cases/ports/secrets';
 import {
   DATA_KEY_BYTES,
   decrypt,

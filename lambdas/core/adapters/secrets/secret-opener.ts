@@ -1,4 +1,4 @@
-import type { SecretOpener } from '../../use-cases/ports';
+import type { SecretOpener } from '../../use-cases/ports/secrets';
 import { keyEncryptionKey } from './configured';
 import { openWithDataKey, parseEnvelope, SecretUnreadableError } from './envelope';
 import { decryptDataKey } from './kms';

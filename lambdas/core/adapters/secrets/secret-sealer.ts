@@ -1,4 +1,4 @@
-import type { SecretSealer } from '../../use-cases/ports';
+import type { SecretSealer } from '../../use-cases/ports/secrets';
 import { keyEncryptionKey } from './configured';
 import { sealWithDataKey } from './envelope';
 import { generateDataKey } from './kms';

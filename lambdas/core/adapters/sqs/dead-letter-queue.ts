@@ -1,7 +1,7 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ENV } from '../../config/environment';
 import { ConfigurationError } from '../../config/errors';
-import type { DeadLetterQueue } from '../../use-cases/ports';
+import type { DeadLetterQueue } from '../../use-cases/ports/consumers';
 
 /** The SQS dead-letter queue (ElasticMQ locally, when SQS_ENDPOINT is set). */
 export function sqsDeadLetterQueue(

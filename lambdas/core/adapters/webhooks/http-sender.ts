@@ -10,7 +10,7 @@ import {
   type WebhookUrlPolicy,
   WebhookUrlRejectedError,
 } from '../../domain/webhook-url';
-import type { WebhookAttempt, WebhookSender } from '../../use-cases/ports';
+import type { WebhookAttempt, WebhookSender } from '../../use-cases/ports/webhooks';
 
 export interface WebhookSenderOptions
   extends Pick<WebhookSettings, 'timeoutMs' | 'maxResponseBytes' | 'allowedHosts'> {

@@ -1,0 +1,89 @@
+import type pg from 'pg';
+import type { PaymentLifecycle } from '../../use-cases/ports/bank-attempts';
+import { appendOutbox } from './outbox-append';
+import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
+import { inTransaction } from './pool';
+
+/** The lifecycle side of the payments table, used by the bank processor and the pending-payments sweeper. */
+export function postgresPaymentLifecycle(pool: pg.Pool): PaymentLifecycle {
+  return {
+    async find(paymentId) {
+      const { rows } = await pool.query<PaymentRow>(`SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = $1`, [
+        paymentId,
+      ]);
+      return rows[0] ? toPayment(rows[0]) : undefined;
+    },
+
+    transition(paymentId, from, to, change) {
+      return inTransaction(pool, async (client) => {
+        // The condition on the expected status makes a redelivered or concurrent step a no-op.
+        const updated = await client.query<PaymentRow>(
+          `UPDATE payments SET status = $3,
+             failure_reason = COALESCE($4, failure_reason),
+             bank_charge_id = COALESCE($5, bank_charge_id),
+             next_bank_attempt_at = NULL,
+             bank_attempt_started_at = NULL
+           WHERE id = $1 AND status = $2
+           RETURNING ${PAYMENT_COLUMNS}`,
+          [
+            paymentId,
+            from,
+            to,
+            to === 'FAILED' ? (change.reason ?? null) : null,
+            change.bankChargeId ?? null,
+          ],
+        );
+        const row = updated.rows[0];
+        if (!row) return undefined;
+        const payment = toPayment(row);
+        await appendHistory(client, paymentId, from, to, change.reason ?? null);
+        if (change.event) await appendOutbox(client, change.event, row.version);
+        return payment;
+      });
+    },
+
+    async claimBankAttempt(paymentId, now, leaseMs) {
+      // One statement: PostgreSQL re-checks the WHERE clause on the row it locks, so of two concurrent
+      // claims only one returns the payment (the other sees the first's claim once it commits).
+      const { rows } = await pool.query<PaymentRow & { bank_attempts: number }>(
+        `UPDATE payments SET bank_attempt_started_at = $2
+         WHERE id = $1 AND status = 'PENDING'
+           AND (bank_attempt_started_at IS NULL
+                OR bank_attempt_started_at <= $2::timestamptz - make_interval(secs => $3 / 1000.0))
+         RETURNING ${PAYMENT_COLUMNS}, bank_attempts`,
+        [paymentId, now, leaseMs],
+      );
+      const row = rows[0];
+      return row ? { payment: toPayment(row), bankAttempts: row.bank_attempts } : undefined;
+    },
+
+    async deferBankAttempt(paymentId, at, counted) {
+      await pool.query(
+        `UPDATE payments SET next_bank_attempt_at = $2, bank_attempts = bank_attempts + $3,
+           bank_attempt_started_at = NULL
+         WHERE id = $1 AND status = 'PENDING'`,
+        [paymentId, at, counted ? 1 : 0],
+      );
+    },
+
+    async releaseBankAttempt(paymentId) {
+      await pool.query(
+        `UPDATE payments SET bank_attempt_started_at = NULL WHERE id = $1 AND status = 'PENDING'`,
+        [paymentId],
+      );
+    },
+
+    async duePending(now, staleAfterMs, limit) {
+      const { rows } = await pool.query<PaymentRow>(
+        `SELECT ${PAYMENT_COLUMNS} FROM payments
+         WHERE status = 'PENDING'
+           AND (next_bank_attempt_at <= $1
+                OR (next_bank_attempt_at IS NULL AND updated_at <= $1 - make_interval(secs => $2 / 1000.0)))
+         ORDER BY COALESCE(next_bank_attempt_at, updated_at)
+         LIMIT $3`,
+        [now, staleAfterMs, limit],
+      );
+      return rows.map(toPayment);
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import type pg from 'pg';
+import type { RefundRecord, RefundStore, RefundTransaction } from '../../use-cases/ports/refunds';
+import { appendOutbox } from './outbox-append';
+import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
+import { inTransaction } from './pool';
+
+interface RefundRow {
+  id: string;
+  payment_id: string;
+  amount: string;
+  currency: string;
+  reason: string | null;
+  request_hash: string;
+  created_at: Date;
+}
+
+function toRefund(row: RefundRow): RefundRecord {
+  return {
+    id: row.id,
+    paymentId: row.payment_id,
+    amount: row.amount,
+    currency: row.currency,
+    reason: row.reason,
+    requestHash: row.request_hash,
+    createdAt: row.created_at,
+  };
+}
+
+const REFUND_COLUMNS = 'id, payment_id, amount::text AS amount, currency, reason, request_hash, created_at';
+
+function refundTransaction(client: pg.PoolClient): RefundTransaction {
+  return {
+    async lockPayment({ merchantId, mode }, paymentId) {
+      const { rows } = await client.query<PaymentRow>(
+        `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE merchant_id = $1 AND mode = $2 AND id = $3 FOR UPDATE`,
+        [merchantId, mode, paymentId],
+      );
+      return rows[0] ? toPayment(rows[0]) : undefined;
+    },
+
+    async refundByKey({ merchantId, mode }, idempotencyKey) {
+      const { rows } = await client.query<RefundRow>(
+        `SELECT ${REFUND_COLUMNS} FROM refunds WHERE merchant_id = $1 AND mode = $2 AND idempotency_key = $3`,
+        [merchantId, mode, idempotencyKey],
+      );
+      return rows[0] ? toRefund(rows[0]) : undefined;
+    },
+
+    async record(payment, decision) {
+      const refund = await client.query<RefundRow>(
+        `INSERT INTO refunds (id, payment_id, merchant_id, mode, idempotency_key, request_hash, amount, currency, reason, kind)
+         VALUES ($1, $2, $3, $10, $4, $5, $6, $7, $8, $9)
+         RETURNING ${REFUND_COLUMNS}`,
+        [
+          decision.refund.id,
+          payment.id,
+          payment.merchantId,
+          decision.refund.idempotencyKey,
+          decision.refund.requestHash,
+          decision.refund.amount,
+          payment.currency,
+          decision.refund.reason,
+          decision.refund.kind,
+          payment.mode,
+        ],
+      );
+      // The guard trigger re-checks the transition and the refund bounds inside the database.
+      const updated = await client.query<PaymentRow>(
+        `UPDATE payments SET refunded_amount = $3, status = $4
+         WHERE merchant_id = $1 AND id = $2 AND status = $5
+         RETURNING ${PAYMENT_COLUMNS}`,
+        [payment.merchantId, payment.id, decision.refundedAfter, decision.statusAfter, payment.status],
+      );
+      const after = updated.rows[0] as PaymentRow;
+      if (decision.statusAfter !== payment.status) {
+        await appendHistory(client, payment.id, payment.status, decision.statusAfter, decision.refund.reason);
+      }
+      await appendOutbox(client, decision.event, after.version);
+      return { refund: toRefund(refund.rows[0] as RefundRow), payment: toPayment(after) };
+    },
+  };
+}
+
+/** Records refunds against their payment; each refund is one ACID transaction with its payment's new totals. */
+export function postgresRefundStore(pool: pg.Pool): RefundStore {
+  return { inTransaction: (work) => inTransaction(pool, (client) => work(refundTransaction(client))) };
+}

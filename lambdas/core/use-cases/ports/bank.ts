@@ -1,0 +1,54 @@
+import type { Mode } from '../../domain/mode';
+
+/** The bank: charges, refunds and the reconciliation lookup, per mode. */
+
+export interface ChargeRequest {
+  /** Sent as the bank's idempotency key: a retried charge can never charge twice. */
+  readonly paymentId: string;
+  readonly amount: string;
+  readonly currency: string;
+  readonly source: string;
+}
+
+export type ChargeOutcome =
+  | { readonly kind: 'approved'; readonly chargeId: string }
+  | { readonly kind: 'declined'; readonly reason: string }
+  /**
+   * No decision: the bank could not be reached, kept failing, is still running another call for this key,
+   * or answered something only an operator can fix. Try again later.
+   */
+  | { readonly kind: 'unavailable'; readonly reason: string }
+  /** Not sent: the circuit breaker is open. The bank was not asked, so this attempt does not count. */
+  | { readonly kind: 'circuit_open' };
+
+/** What the bank knows about a charge, looked up by its idempotency key (the payment id). */
+export type ChargeLookup =
+  | { readonly kind: 'approved'; readonly chargeId: string }
+  | { readonly kind: 'declined'; readonly reason: string }
+  /** The bank never charged with this key. */
+  | { readonly kind: 'not_found' }
+  | { readonly kind: 'unavailable'; readonly reason: string };
+
+export interface BankRefundRequest {
+  readonly chargeId: string;
+  /** Sent as the bank's idempotency key for the refund. */
+  readonly refundId: string;
+  readonly amount: string;
+  readonly currency: string;
+}
+
+export type BankRefundOutcome =
+  | { readonly kind: 'refunded'; readonly bankRefundId: string }
+  | { readonly kind: 'rejected'; readonly reason: string }
+  | { readonly kind: 'unavailable'; readonly reason: string }
+  | { readonly kind: 'circuit_open' };
+
+export interface Bank {
+  charge(request: ChargeRequest): Promise<ChargeOutcome>;
+  refund(request: BankRefundRequest): Promise<BankRefundOutcome>;
+  /** Reconciliation: the outcome of the charge sent with this idempotency key, if the bank has one. */
+  lookupCharge(idempotencyKey: string): Promise<ChargeLookup>;
+}
+
+/** The bank per mode: the live bank for live payments, its sandbox for test payments. */
+export type Banks = Readonly<Record<Mode, Bank>>;

@@ -1,0 +1,38 @@
+import type { Mode } from '../../domain/mode';
+import type { RequestRate } from '../../domain/rate-limit';
+
+/** Merchants: whose request it is, its request budget, registering merchants. */
+
+/** Whose objects a request may see: the merchant's, in its key's mode. */
+export interface MerchantScope {
+  readonly merchantId: string;
+  readonly mode: Mode;
+}
+
+export interface MerchantDirectory {
+  /** The merchant owning the API key with this SHA-256 hash, if any, and the mode the key is stored for. */
+  findByApiKeyHash(apiKeyHash: string): Promise<{ id: string; mode: Mode } | undefined>;
+}
+
+/** A shared request budget per key (a merchant): every Lambda instance draws on the same one. */
+export interface RequestRateLimiter {
+  take(
+    key: string,
+    rate: RequestRate,
+    nowMs: number,
+  ): Promise<{ admitted: true } | { admitted: false; retryAfterSeconds: number }>;
+}
+
+export interface MerchantRegistry {
+  create(merchant: {
+    id: string;
+    name: string;
+    apiKeys: Record<Mode, { hash: string; prefix: string }>;
+    /** The webhook endpoint, its signing secret sealed (never stored in plain text). */
+    webhook?: { url: string; sealedSecret: string };
+  }): Promise<void>;
+  /** Merchants whose webhook secret is still stored in plain text (from before secrets were sealed). */
+  plainWebhookSecrets(limit: number): Promise<{ merchantId: string; secret: string }[]>;
+  /** Stores the sealed secret and clears the plain one, unless the plain one changed meanwhile. */
+  replacePlainWebhookSecret(merchantId: string, plain: string, sealed: string): Promise<boolean>;
+}

@@ -1,0 +1,56 @@
+import type { EventEnvelope } from '../../domain/events';
+import type { PaymentStatus } from '../../domain/payment';
+import type { MerchantScope } from './merchants';
+import type { PaymentRecord } from './payments';
+import type { UnitOfWork } from './unit-of-work';
+
+/** Refunds as the API and the saga record them against their payment. */
+
+export interface RefundRecord {
+  readonly id: string;
+  readonly paymentId: string;
+  readonly amount: string;
+  readonly currency: string;
+  readonly reason: string | null;
+  readonly requestHash: string;
+  readonly createdAt: Date;
+}
+
+export interface NewRefund {
+  readonly id: string;
+  /** A merchant's refund, or the saga's compensation of a payment the ledger could not post. */
+  readonly kind: 'merchant' | 'compensation';
+  readonly idempotencyKey: string;
+  readonly requestHash: string;
+  readonly amount: string;
+  readonly reason: string | null;
+}
+
+/** What a refund does to its payment, decided by the domain while the payment row is locked. */
+export interface RefundDecision {
+  readonly refund: NewRefund;
+  readonly refundedAfter: string;
+  readonly statusAfter: PaymentStatus;
+  readonly event: EventEnvelope;
+}
+
+/** One transaction over a payment and its refunds: the payment stays locked from `lockPayment` to the commit. */
+export interface RefundTransaction {
+  /** Locks the payment (FOR UPDATE); undefined for another merchant's payment and the other mode's alike. */
+  lockPayment(scope: MerchantScope, paymentId: string): Promise<PaymentRecord | undefined>;
+  /** The refund already recorded with this idempotency key in this scope, if any. */
+  refundByKey(scope: MerchantScope, idempotencyKey: string): Promise<RefundRecord | undefined>;
+  /**
+   * Writes the refund, the payment's new totals and status, a history row when the status changes and the
+   * event (outbox).
+   */
+  record(
+    payment: PaymentRecord,
+    decision: RefundDecision,
+  ): Promise<{ refund: RefundRecord; payment: PaymentRecord }>;
+}
+
+/** Refunds a merchant (or the saga) asks for, recorded against their payment. */
+export interface RefundStore {
+  readonly inTransaction: UnitOfWork<RefundTransaction>;
+}

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { createEvent } from '../domain/events';
+import { formatAmount, moneyFromStored, parseMoney } from '../domain/money';
+import { planRefund } from '../domain/payment';
+import { IdempotencyKeyReusedError, PaymentNotFoundError } from './errors';
+import { type Clock, systemClock } from './payments';
+import type { MerchantScope } from './ports/merchants';
+import type { PaymentRecord } from './ports/payments';
+import type { RefundDecision, RefundRecord, RefundStore } from './ports/refunds';
+
+export interface RefundCommand extends MerchantScope {
+  paymentId: string;
+  idempotencyKey: string;
+  requestHash: string;
+  /** Omitted: refund everything that remains. */
+  amount?: string;
+  reason?: string;
+  /** Defaults to a merchant's refund; the saga records compensations. */
+  kind?: 'merchant' | 'compensation';
+}
+
+/** What the refund does to its payment, planned by the domain against the locked payment's current state. */
+function decideRefund(payment: PaymentRecord, command: RefundCommand, clock: Clock): RefundDecision {
+  const plan = planRefund({
+    status: payment.status,
+    amount: moneyFromStored(payment.amount, payment.currency),
+    refunded: moneyFromStored(payment.refundedAmount, payment.currency),
+    requested: command.amount === undefined ? undefined : parseMoney(command.amount, payment.currency),
+  });
+  const refundId = randomUUID();
+  return {
+    refund: {
+      id: refundId,
+      kind: command.kind ?? 'merchant',
+      idempotencyKey: command.idempotencyKey,
+      requestHash: command.requestHash,
+      amount: formatAmount(plan.refund),
+      reason: command.reason ?? null,
+    },
+    refundedAfter: formatAmount(plan.refundedAfter),
+    statusAfter: plan.statusAfter,
+    event: createEvent(
+      'payment.refunded',
+      { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
+      {
+        refundId,
+        amount: formatAmount(plan.refund),
+        currency: payment.currency,
+        refundedTotal: formatAmount(plan.refundedAfter),
+        statusAfter: plan.statusAfter,
+        ...(command.reason ? { reason: command.reason } : {}),
+      },
+      clock(),
+    ),
+  };
+}
+
+/**
+ * Refunds a SUCCESS payment in full or in part. The payment row is locked while the domain plans the
+ * refund, so concurrent refunds can never add up to more than the amount.
+ */
+export async function refundPayment(
+  store: RefundStore,
+  command: RefundCommand,
+  clock: Clock = systemClock,
+): Promise<{ refund: RefundRecord; payment: PaymentRecord; created: boolean }> {
+  const scope = { merchantId: command.merchantId, mode: command.mode };
+  const result = await store.inTransaction(async (tx) => {
+    const payment = await tx.lockPayment(scope, command.paymentId);
+    if (!payment) return undefined;
+    const existing = await tx.refundByKey(scope, command.idempotencyKey);
+    if (existing) return { refund: existing, payment, created: false };
+    return { ...(await tx.record(payment, decideRefund(payment, command, clock))), created: true };
+  });
+  if (!result) throw new PaymentNotFoundError();
+  if (!result.created && result.refund.requestHash !== command.requestHash)
+    throw new IdempotencyKeyReusedError();
+  return result;
+}
