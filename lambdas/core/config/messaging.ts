@@ -26,6 +26,12 @@ export const REDRIVE_CONSUMER_HEADER = 'aspay-redrive-consumer';
 
 export type StartingPosition = 'TRIM_HORIZON' | 'LATEST';
 
+/**
+ * A consumer handles this many payments of a batch at once (one payment's records always in order), so its
+ * database pool opens up to this many connections while it does.
+ */
+export const CONSUMER_PAYMENTS_IN_PARALLEL = 10;
+
 export interface ConsumerSettings {
   /** The consumer function's entry file: `lambdas/functions/<handler>.ts`. */
   readonly handler: string;
