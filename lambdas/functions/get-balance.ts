@@ -2,9 +2,9 @@
 import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresLedger } from '../core/adapters/postgres/ledger-store';
 import { isLivemode } from '../core/domain/mode';
-import { formatAmount, moneyFromStored } from '../core/domain/money';
 import { authenticatedMerchant } from '../core/http/api-handler';
 import { merchantApiHandler } from '../core/http/merchant-api-handler';
+import { balanceRepresentation } from '../core/http/representations';
 
 export const handler = merchantApiHandler(async (_request, event) => {
   const scope = authenticatedMerchant(event);
@@ -15,10 +15,7 @@ export const handler = merchantApiHandler(async (_request, event) => {
       object: 'balance',
       merchantId: scope.merchantId,
       livemode: isLivemode(scope.mode),
-      payable: balances.map(({ currency, balance }) => ({
-        currency,
-        amount: formatAmount(moneyFromStored(balance, currency)),
-      })),
+      payable: balances.map(balanceRepresentation),
     },
   };
 });

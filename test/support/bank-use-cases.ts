@@ -1,4 +1,5 @@
 import type { BankRetrySettings } from '../../lambdas/core/config/bank';
+import { moneyFromStored } from '../../lambdas/core/domain/money';
 import type { Bank, Banks, ChargeLookup, ChargeOutcome } from '../../lambdas/core/use-cases/ports/bank';
 import type { PaymentRecord } from '../../lambdas/core/use-cases/ports/payments';
 
@@ -13,13 +14,18 @@ export const BANK_RETRY_SETTINGS: BankRetrySettings = {
   claimLeaseMs: 60_000,
 };
 
-/** A 25.00 USD card payment in the given state, as the payment store returns it. */
-export function paymentRecord(state: Pick<PaymentRecord, 'status' | 'refundedAmount'>): PaymentRecord {
+/** USD as the payment store reads it back. */
+export const usd = (amount: string) => moneyFromStored(amount, 'USD');
+
+/** A 25.00 USD card payment in the given state (its refunded amount in USD), as the payment store returns it. */
+export function paymentRecord(
+  state: Pick<PaymentRecord, 'status'> & { refundedAmount: string },
+): PaymentRecord {
   return {
     id: '7f0c3c56-3f0e-4c2c-9a43-2d6f1d3e8b10',
     merchantId: 'mer_test',
     mode: 'test',
-    amount: '25.0000',
+    amount: usd('25.0000'),
     currency: 'USD',
     source: 'tok_success',
     description: null,
@@ -29,7 +35,8 @@ export function paymentRecord(state: Pick<PaymentRecord, 'status' | 'refundedAmo
     requestHash: 'h',
     createdAt: NOW,
     updatedAt: NOW,
-    ...state,
+    status: state.status,
+    refundedAmount: usd(state.refundedAmount),
   };
 }
 

@@ -10,9 +10,6 @@ import type {
 } from '../../lambdas/core/use-cases/ports/payments';
 import type { RefundRecord, RefundStore } from '../../lambdas/core/use-cases/ports/refunds';
 
-/** NUMERIC(22, 4) as PostgreSQL renders it. */
-const numeric = (amount: string) => new MoneyDecimal(amount).toFixed(4);
-
 interface StoredPayment {
   record: PaymentRecord;
   idempotencyKey: string;
@@ -57,9 +54,9 @@ export function inMemoryPayments(clock: () => Date) {
         merchantId: payment.merchantId,
         mode: payment.mode,
         status: 'INITIATED',
-        amount: numeric(payment.amount),
+        amount: payment.amount,
         currency: payment.currency,
-        refundedAmount: numeric('0'),
+        refundedAmount: { amount: new MoneyDecimal(0), currency: payment.amount.currency },
         source: payment.source,
         description: payment.description,
         customer: payment.customer,
@@ -111,8 +108,7 @@ export function inMemoryPayments(clock: () => Date) {
           const refund = {
             id: decision.refund.id,
             paymentId: payment.id,
-            amount: numeric(decision.refund.amount),
-            currency: payment.currency,
+            amount: decision.refund.amount,
             reason: decision.refund.reason,
             requestHash: decision.refund.requestHash,
             createdAt: clock(),
@@ -124,7 +120,7 @@ export function inMemoryPayments(clock: () => Date) {
           const from = stored.record.status;
           stored.record = {
             ...stored.record,
-            refundedAmount: numeric(decision.refundedAfter),
+            refundedAmount: decision.refundedAfter,
             status: decision.statusAfter,
             updatedAt: clock(),
           };

@@ -1,4 +1,9 @@
-import { OUTBOX_RELAY_RETRY, POISON_RECORD_RETRY, UNAVAILABLE_DEPENDENCY_RETRY } from './retry-policies';
+import {
+  OUTBOX_RELAY_RETRY,
+  POISON_RECORD_RETRY,
+  type TransientRetry,
+  UNAVAILABLE_DEPENDENCY_RETRY,
+} from './retry-policies';
 import { integerSetting } from './settings';
 
 /**
@@ -50,11 +55,7 @@ export interface ConsumerSettings {
    * backoff, capped, until the invocation has `stopBeforeTimeoutMs` left; then the batch fails as a whole
    * and nothing is dead-lettered: the event source mapping delivers the batch again.
    */
-  readonly transientRetry: {
-    readonly baseMs: number;
-    readonly maxMs: number;
-    readonly stopBeforeTimeoutMs: number;
-  };
+  readonly transientRetry: TransientRetry;
   /**
    * Whole-batch retries by the event source mapping when the function itself fails (a throw, e.g. its
    * dead-letter write failed, or a timeout); then the batch's metadata goes to the on-failure destination,

@@ -77,6 +77,12 @@ export const PROBLEM_TYPES = {
   session_time_zone: NOT_ANSWERED,
   configuration_invalid: NOT_ANSWERED,
   secret_unreadable: NOT_ANSWERED,
+  kms_answer_incomplete: NOT_ANSWERED,
+  currency_mismatch: NOT_ANSWERED,
+  stored_data_invalid: NOT_ANSWERED,
+  dead_letter_not_stored: NOT_ANSWERED,
+  dependency_still_unavailable: NOT_ANSWERED,
+  parked_behind_dead_letter: NOT_ANSWERED,
 } as const satisfies Record<string, AnsweredProblemType | typeof NOT_ANSWERED>;
 
 export type ProblemCode = keyof typeof PROBLEM_TYPES;

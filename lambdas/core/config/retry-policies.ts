@@ -19,6 +19,9 @@ export interface RetryPolicy extends Backoff {
   readonly stopBeforeTimeoutMs?: number;
 }
 
+/** Waiting out an unavailable dependency: capped doubling waits while the invocation has time left. */
+export type TransientRetry = Required<Pick<RetryPolicy, 'baseMs' | 'maxMs' | 'stopBeforeTimeoutMs'>>;
+
 /** The wait before retry `retry` (1-based; 0 or less reads as the first). */
 export function backoffMs(backoff: Backoff, retry: number): number {
   return Math.min(backoff.maxMs ?? Number.POSITIVE_INFINITY, backoff.baseMs * 2 ** Math.max(0, retry - 1));

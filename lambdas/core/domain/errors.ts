@@ -4,9 +4,9 @@ import type { PaymentStatus } from './payment-status';
 /**
  * Base of every error ASPay raises on purpose; `type` is its stable code from `PROBLEM_TYPES`. Each area has
  * its own base (DomainError here, UseCaseError, HttpError, BankError, DatabaseError, ConfigurationError,
- * SecretError), so a caller can catch an area. Subclasses set `name` themselves: the Lambda bundles are
- * minified, so a class's own name would read as a mangled one in the logs. An error that wraps another passes
- * it as `cause`.
+ * SecretError, ConsumerError), so a caller can catch an area. Subclasses set `name` themselves: the Lambda
+ * bundles are minified, so a class's own name would read as a mangled one in the logs. An error that wraps
+ * another passes it as `cause`.
  */
 export abstract class AspayError extends Error {
   abstract readonly type: ProblemCode;
@@ -63,6 +63,18 @@ export class RefundExceedsAvailableError extends DomainError {
   constructor(readonly available: string) {
     super(`The refund exceeds what remains refundable (${available}).`);
   }
+}
+
+/** Money of two currencies combined: a bug, never a request's doing (every amount is read with its currency). */
+export class CurrencyMismatchError extends DomainError {
+  override readonly name = 'CurrencyMismatchError';
+  readonly type = 'currency_mismatch';
+}
+
+/** What was read back from storage breaks a rule it was written under (an unknown currency, a missing charge). */
+export class StoredDataInvalidError extends DomainError {
+  override readonly name = 'StoredDataInvalidError';
+  readonly type = 'stored_data_invalid';
 }
 
 /** An event the reader cannot accept: malformed envelope or another major version. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { UnsupportedEventError } from './errors';
 import { isLivemode, type Mode, modeOfLivemode } from './mode';
+import { formatAmount, isMoney, type Money } from './money';
 import { PAYMENT_STATUSES } from './payment';
 
 /**
@@ -18,11 +19,16 @@ export const EVENT_SCHEMA_VERSION = '1.2';
 const MAJOR_VERSION = EVENT_SCHEMA_VERSION.split('.')[0];
 
 const decimalString = z.string().regex(/^\d+(\.\d+)?$/);
+/**
+ * An amount of the event's data: a decimal string on the wire; `Money` when an event is created, formatted here
+ * (the currency's number of decimals) and nowhere else.
+ */
+const amount = z.union([decimalString, z.custom<Money>(isMoney).transform(formatAmount)]);
 const status = z.enum(PAYMENT_STATUSES);
 
 /** What every payment event says about the payment, so consumers never read the payments database. */
 const PaymentSnapshot = z.object({
-  amount: decimalString,
+  amount,
   currency: z.string().length(3),
   status,
   source: z.string(),
@@ -36,9 +42,9 @@ const PaymentSnapshot = z.object({
 
 const PaymentRefunded = z.object({
   refundId: z.uuid(),
-  amount: decimalString,
+  amount,
   currency: z.string().length(3),
-  refundedTotal: decimalString,
+  refundedTotal: amount,
   statusAfter: status,
   reason: z.string().optional(),
 });
@@ -46,7 +52,7 @@ const PaymentRefunded = z.object({
 /** The bank moved a recorded refund's money: the ledger reverses the payment's entry by it. */
 const PaymentRefundExecuted = z.object({
   refundId: z.uuid(),
-  amount: decimalString,
+  amount,
   currency: z.string().length(3),
   bankRefundId: z.string(),
 });
@@ -54,9 +60,9 @@ const PaymentRefundExecuted = z.object({
 /** The bank did not execute a recorded refund: its amount is given back to the payment. */
 const PaymentRefundFailed = z.object({
   refundId: z.uuid(),
-  amount: decimalString,
+  amount,
   currency: z.string().length(3),
-  refundedTotal: decimalString,
+  refundedTotal: amount,
   statusAfter: status,
   reason: z.string(),
 });
@@ -79,6 +85,8 @@ export const EVENT_DATA_SCHEMAS = {
 
 export type EventType = keyof typeof EVENT_DATA_SCHEMAS;
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA_SCHEMAS)[T]>;
+/** The data an event is created from: amounts as `Money`. */
+export type EventDataInput<T extends EventType> = z.input<(typeof EVENT_DATA_SCHEMAS)[T]>;
 
 const Envelope = z.object({
   eventId: z.uuid(),
@@ -118,7 +126,7 @@ export function modeOf(event: Pick<EventEnvelope, 'livemode'>): Mode {
 export function createEvent<T extends EventType>(
   type: T,
   ids: { paymentId: string; merchantId: string; mode: Mode },
-  data: EventData<T>,
+  data: EventDataInput<T>,
   now: Date,
 ): EventEnvelope<T> {
   return {

@@ -1,5 +1,5 @@
 import type { Mode } from './mode';
-import { formatAmount, type Money, MoneyDecimal } from './money';
+import { type Money, MoneyDecimal } from './money';
 
 /**
  * Double-entry posting rules. Money a customer paid sits in the `customer_funds` clearing account of its
@@ -24,8 +24,7 @@ export interface LedgerAccount {
 export interface Posting {
   readonly account: LedgerAccount;
   readonly direction: Direction;
-  /** Canonical decimal string in the currency's minor units. */
-  readonly amount: string;
+  readonly amount: Money;
 }
 
 export interface JournalEntryPlan {
@@ -56,6 +55,26 @@ export function merchantPayable(merchantId: string, mode: Mode, currency: string
   };
 }
 
+/** A balanced entry of two postings: `amount` debited from one account and credited to the other. */
+function transfer(
+  kind: JournalEntryPlan['kind'],
+  mode: Mode,
+  description: string,
+  amount: Money,
+  accounts: { debit: LedgerAccount; credit: LedgerAccount },
+): JournalEntryPlan {
+  return {
+    kind,
+    mode,
+    currency: amount.currency.code,
+    description,
+    postings: [
+      { account: accounts.debit, direction: 'debit', amount },
+      { account: accounts.credit, direction: 'credit', amount },
+    ],
+  };
+}
+
 export function paymentEntry(
   paymentId: string,
   merchantId: string,
@@ -63,17 +82,10 @@ export function paymentEntry(
   amount: Money,
 ): JournalEntryPlan {
   const currency = amount.currency.code;
-  const value = formatAmount(amount);
-  return {
-    kind: 'payment',
-    mode,
-    currency,
-    description: `payment ${paymentId}`,
-    postings: [
-      { account: customerFunds(mode, currency), direction: 'debit', amount: value },
-      { account: merchantPayable(merchantId, mode, currency), direction: 'credit', amount: value },
-    ],
-  };
+  return transfer('payment', mode, `payment ${paymentId}`, amount, {
+    debit: customerFunds(mode, currency),
+    credit: merchantPayable(merchantId, mode, currency),
+  });
 }
 
 export function refundEntry(
@@ -84,17 +96,10 @@ export function refundEntry(
   reason: string,
 ): JournalEntryPlan {
   const currency = refund.currency.code;
-  const value = formatAmount(refund);
-  return {
-    kind: 'refund',
-    mode,
-    currency,
-    description: `refund of payment ${paymentId}: ${reason}`,
-    postings: [
-      { account: merchantPayable(merchantId, mode, currency), direction: 'debit', amount: value },
-      { account: customerFunds(mode, currency), direction: 'credit', amount: value },
-    ],
-  };
+  return transfer('refund', mode, `refund of payment ${paymentId}: ${reason}`, refund, {
+    debit: merchantPayable(merchantId, mode, currency),
+    credit: customerFunds(mode, currency),
+  });
 }
 
 /** True when the postings' debits equal their credits and they share the entry's currency and mode. */
@@ -102,7 +107,10 @@ export function isBalanced(entry: JournalEntryPlan): boolean {
   let balance = new MoneyDecimal(0);
   for (const posting of entry.postings) {
     if (posting.account.currency !== entry.currency || posting.account.mode !== entry.mode) return false;
-    balance = posting.direction === 'debit' ? balance.plus(posting.amount) : balance.minus(posting.amount);
+    balance =
+      posting.direction === 'debit'
+        ? balance.plus(posting.amount.amount)
+        : balance.minus(posting.amount.amount);
   }
   return entry.postings.length >= 2 && balance.isZero();
 }

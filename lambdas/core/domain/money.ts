@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import { type Currency, findCurrency } from './currency';
-import { type FieldError, ValidationError } from './errors';
+import { CurrencyMismatchError, type FieldError, StoredDataInvalidError, ValidationError } from './errors';
 
 /** decimal.js with room for any NUMERIC(22,4) value and its arithmetic, never rounding silently. */
 export const MoneyDecimal = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN });
@@ -9,6 +9,11 @@ export type MoneyDecimal = InstanceType<typeof MoneyDecimal>;
 export interface Money {
   readonly amount: MoneyDecimal;
   readonly currency: Currency;
+}
+
+/** Money built by this module: no JSON value passes, so data read off the wire is never taken for it. */
+export function isMoney(value: unknown): value is Money {
+  return typeof value === 'object' && value !== null && (value as Money).amount instanceof MoneyDecimal;
 }
 
 /** Amounts are accepted below 10^12 major units: anything larger is a typo or an attack, not a payment. */
@@ -82,13 +87,13 @@ export function formatAmount(money: Money): string {
 /** Rebuilds money read back from storage (e.g. NUMERIC "10.5000"); stored data is trusted, so no field errors. */
 export function moneyFromStored(amount: string, currencyCode: string): Money {
   const currency = findCurrency(currencyCode.trim());
-  if (!currency) throw new Error(`unknown stored currency "${currencyCode}"`);
+  if (!currency) throw new StoredDataInvalidError(`unknown stored currency "${currencyCode}"`);
   return { amount: new MoneyDecimal(amount), currency };
 }
 
 function sameCurrency(a: Money, b: Money): void {
   if (a.currency.code !== b.currency.code) {
-    throw new Error(`cannot combine ${a.currency.code} with ${b.currency.code}`);
+    throw new CurrencyMismatchError(`cannot combine ${a.currency.code} with ${b.currency.code}`);
   }
 }
 

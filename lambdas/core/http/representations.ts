@@ -1,12 +1,8 @@
 import { isLivemode } from '../domain/mode';
-import { formatAmount, moneyFromStored } from '../domain/money';
+import { formatAmount, type Money } from '../domain/money';
 import type { PaymentRecord, StatusChangeRecord } from '../use-cases/ports/payments';
 import type { RefundRecord } from '../use-cases/ports/refunds';
 import type { Payment, Refund } from './schemas';
-
-function decimal(amount: string, currency: string): string {
-  return formatAmount(moneyFromStored(amount, currency));
-}
 
 /** A payment as the API shows it: amounts as canonical decimal strings, timestamps in UTC ISO-8601. */
 export function paymentRepresentation(payment: PaymentRecord, history?: StatusChangeRecord[]): Payment {
@@ -16,9 +12,9 @@ export function paymentRepresentation(payment: PaymentRecord, history?: StatusCh
     merchantId: payment.merchantId,
     livemode: isLivemode(payment.mode),
     status: payment.status,
-    amount: decimal(payment.amount, payment.currency),
+    amount: formatAmount(payment.amount),
     currency: payment.currency,
-    refundedAmount: decimal(payment.refundedAmount, payment.currency),
+    refundedAmount: formatAmount(payment.refundedAmount),
     source: payment.source,
     description: payment.description,
     customer: payment.customer,
@@ -45,10 +41,15 @@ export function refundRepresentation(refund: RefundRecord, payment: PaymentRecor
     object: 'refund',
     livemode: isLivemode(payment.mode),
     paymentId: refund.paymentId,
-    amount: decimal(refund.amount, refund.currency),
-    currency: refund.currency,
+    amount: formatAmount(refund.amount),
+    currency: refund.amount.currency.code,
     reason: refund.reason,
     createdAt: refund.createdAt.toISOString(),
     payment: paymentRepresentation(payment),
   };
+}
+
+/** A balance line: the currency, and the amount with the currency's number of decimals. */
+export function balanceRepresentation(balance: Money): { currency: string; amount: string } {
+  return { currency: balance.currency.code, amount: formatAmount(balance) };
 }

@@ -1,5 +1,6 @@
 import { REDRIVE_CONSUMER_HEADER } from '../config/messaging';
-import { backoffMs } from '../config/retry-policies';
+import { backoffMs, type TransientRetry } from '../config/retry-policies';
+import { AspayError } from '../domain/errors';
 import type { ConsumedRecord, DeadLetter, DeadLetterQueue, ParkedPayments, Parking } from './ports/consumers';
 
 /** Poison: fails the same way every time, dead-lettered. Transient: a dependency unavailable for now, waited for. */
@@ -24,11 +25,7 @@ export interface ConsumePolicy {
   /** Poison attempt n waits base * 2^(n-1) before the next (the seed: 2 s, then 4 s). */
   readonly retryBaseMs: number;
   /** Transient failure n waits min(maxMs, base * 2^(n-1)), while the invocation has stopBeforeTimeoutMs left. */
-  readonly transientRetry: {
-    readonly baseMs: number;
-    readonly maxMs: number;
-    readonly stopBeforeTimeoutMs: number;
-  };
+  readonly transientRetry: TransientRetry;
   /** Payments handled in parallel; one payment's records are always handled in order. */
   readonly concurrency: number;
   readonly deadLetters: DeadLetterQueue;
@@ -41,12 +38,16 @@ export interface ConsumePolicy {
   readonly onTransientFailure?: (failure: TransientFailure) => void;
 }
 
+/** A consumer's own control flow, never answered to anyone: the batch is retried, or a record waits. */
+export abstract class ConsumerError extends AspayError {}
+
 /**
  * A dependency stayed unavailable until the invocation ran out of time: the batch fails as a whole, nothing
  * is dead-lettered and no offset is committed past it, so the event source mapping delivers it again.
  */
-export class DependencyUnavailableError extends Error {
-  override readonly name = 'DependencyUnavailableError';
+export class DependencyStillUnavailableError extends ConsumerError {
+  override readonly name = 'DependencyStillUnavailableError';
+  readonly type = 'dependency_still_unavailable';
   constructor(readonly lastError: unknown) {
     super(
       `a dependency is still unavailable as the invocation runs out of time; the batch is retried: ${describe(lastError)}`,
@@ -56,8 +57,9 @@ export class DependencyUnavailableError extends Error {
 }
 
 /** A later event of a payment whose earlier event this consumer dead-lettered: it waits behind that letter. */
-export class ParkedBehindDeadLetterError extends Error {
+export class ParkedBehindDeadLetterError extends ConsumerError {
   override readonly name = 'ParkedBehindDeadLetterError';
+  readonly type = 'parked_behind_dead_letter';
   constructor(paymentId: string, parking: Parking) {
     super(
       `payment ${paymentId} is parked behind dead letter ${parking.letterId} (partition ${parking.partition}); redrive that letter first`,
@@ -94,7 +96,7 @@ function deadLetter(
 
 /** One batch: its parkings (per payment) and whether it has already given up. */
 class BatchRun {
-  failure: DependencyUnavailableError | undefined;
+  failure: DependencyStillUnavailableError | undefined;
 
   constructor(
     readonly policy: ConsumePolicy,
@@ -121,7 +123,7 @@ class BatchRun {
       this.failure ||
       this.policy.remainingTimeMs() - retryInMs < this.policy.transientRetry.stopBeforeTimeoutMs
     ) {
-      this.failure ??= new DependencyUnavailableError(error);
+      this.failure ??= new DependencyStillUnavailableError(error);
       throw this.failure;
     }
     this.policy.onTransientFailure?.({ record, error, rule, retryInMs });
@@ -184,7 +186,7 @@ class BatchRun {
  * Handles a batch with at-least-once semantics. A poison record is tried `maxAttempts` times with backoff,
  * then dead-lettered so its partition keeps flowing; its payment is parked, so this consumer dead-letters
  * that payment's later events too (a redrive replays them in order). A transient failure is waited out
- * while the invocation has time; then the batch fails without dead-lettering anything (DependencyUnavailableError).
+ * while the invocation has time; then the batch fails without dead-lettering anything (DependencyStillUnavailableError).
  */
 export async function consumeRecords(
   records: readonly ConsumedRecord[],

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createEvent } from '../domain/events';
-import { formatAmount, moneyFromStored, parseMoney } from '../domain/money';
+import { parseMoney } from '../domain/money';
 import type { PaymentStatus } from '../domain/payment';
 import { IdempotencyKeyReusedError, PaymentNotFoundError } from './errors';
 import type { MerchantScope } from './ports/merchants';
@@ -17,7 +17,7 @@ export function paymentSnapshot(
   >,
 ) {
   return {
-    amount: formatAmount(moneyFromStored(payment.amount, payment.currency)),
+    amount: payment.amount,
     currency: payment.currency,
     status: payment.status,
     source: payment.source,
@@ -55,7 +55,7 @@ export async function createPayment(
     mode: command.mode,
     idempotencyKey: command.idempotencyKey,
     requestHash: command.requestHash,
-    amount: formatAmount(money),
+    amount: money,
     currency: money.currency.code,
     source: command.source,
     description: command.description ?? null,

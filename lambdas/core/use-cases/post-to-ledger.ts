@@ -18,6 +18,9 @@ export class WaitingForEarlierEventError extends UseCaseError {
   }
 }
 
+/** An event's amount, read back into Money: the event payload is an edge. */
+const moneyOf = (data: { amount: string; currency: string }) => parseMoney(data.amount, data.currency);
+
 export type LedgerOutcome = 'posted' | 'duplicate' | 'posting_failed' | 'not_posted' | 'ignored';
 
 /**
@@ -39,10 +42,7 @@ export async function postToLedger(
     const { data } = event;
     const frozen = await ledger.frozenReason(event.merchantId);
     if (!frozen) {
-      return ledger.post(
-        source,
-        paymentEntry(event.paymentId, event.merchantId, mode, parseMoney(data.amount, data.currency)),
-      );
+      return ledger.post(source, paymentEntry(event.paymentId, event.merchantId, mode, moneyOf(data)));
     }
     const reason = `merchant account frozen: ${frozen}`;
     await ledger.reportPostingFailure(
@@ -60,7 +60,7 @@ export async function postToLedger(
       event.paymentId,
       event.merchantId,
       mode,
-      parseMoney(data.amount, data.currency),
+      moneyOf(data),
       `refund ${data.refundId} executed as ${data.bankRefundId}`,
     );
     return ledger.post(source, entry);

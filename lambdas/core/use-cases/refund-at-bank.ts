@@ -1,7 +1,6 @@
 import { type BankRetrySettings, nextBankAttemptAt } from '../config/bank';
 import { RefundExceedsAvailableError, RefundNotAllowedError } from '../domain/errors';
 import { createEvent, type EventEnvelope, modeOf } from '../domain/events';
-import { formatAmount, moneyFromStored } from '../domain/money';
 import { planRefundFailure, type RefundFailure, refundFailureReason } from '../domain/payment';
 import { releasingClaimOnFailure } from './bank-claims';
 import type { Clock } from './payments';
@@ -73,24 +72,23 @@ async function failRefund(
     const failed = await tx.markFailed(refundId, reason);
     if (!failed) return;
     const { payment } = failed;
-    const refunded = moneyFromStored(failed.amount, payment.currency);
     const plan = planRefundFailure({
       status: payment.status,
-      amount: moneyFromStored(payment.amount, payment.currency),
-      refunded: moneyFromStored(payment.refundedAmount, payment.currency),
-      failed: refunded,
+      amount: payment.amount,
+      refunded: payment.refundedAmount,
+      failed: failed.amount,
     });
     const decision = {
-      refundedAfter: formatAmount(plan.refundedAfter),
+      refundedAfter: plan.refundedAfter,
       statusAfter: plan.statusAfter,
       event: createEvent(
         'payment.refund_failed',
         { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
         {
           refundId,
-          amount: formatAmount(refunded),
+          amount: failed.amount,
           currency: payment.currency,
-          refundedTotal: formatAmount(plan.refundedAfter),
+          refundedTotal: plan.refundedAfter,
           statusAfter: plan.statusAfter,
           reason,
         },
@@ -128,8 +126,7 @@ async function executeClaimed(
   const outcome = await deps.banks[claim.mode].refund({
     chargeId: claim.chargeId,
     refundId,
-    amount: formatAmount(moneyFromStored(claim.amount, claim.currency)),
-    currency: claim.currency,
+    amount: claim.amount,
   });
   switch (outcome.kind) {
     case 'refunded':
@@ -141,8 +138,8 @@ async function executeClaimed(
           { paymentId: claim.paymentId, merchantId: claim.merchantId, mode: claim.mode },
           {
             refundId,
-            amount: formatAmount(moneyFromStored(claim.amount, claim.currency)),
-            currency: claim.currency,
+            amount: claim.amount,
+            currency: claim.amount.currency.code,
             bankRefundId: outcome.bankRefundId,
           },
           deps.clock(),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createEvent } from '../domain/events';
-import { formatAmount, moneyFromStored, parseMoney } from '../domain/money';
+import { parseMoney } from '../domain/money';
 import { planRefund } from '../domain/payment';
 import { IdempotencyKeyReusedError, PaymentNotFoundError } from './errors';
 import { type Clock, systemClock } from './payments';
@@ -23,8 +23,8 @@ export interface RefundCommand extends MerchantScope {
 function decideRefund(payment: PaymentRecord, command: RefundCommand, clock: Clock): RefundDecision {
   const plan = planRefund({
     status: payment.status,
-    amount: moneyFromStored(payment.amount, payment.currency),
-    refunded: moneyFromStored(payment.refundedAmount, payment.currency),
+    amount: payment.amount,
+    refunded: payment.refundedAmount,
     requested: command.amount === undefined ? undefined : parseMoney(command.amount, payment.currency),
   });
   const refundId = randomUUID();
@@ -34,19 +34,19 @@ function decideRefund(payment: PaymentRecord, command: RefundCommand, clock: Clo
       kind: command.kind ?? 'merchant',
       idempotencyKey: command.idempotencyKey,
       requestHash: command.requestHash,
-      amount: formatAmount(plan.refund),
+      amount: plan.refund,
       reason: command.reason ?? null,
     },
-    refundedAfter: formatAmount(plan.refundedAfter),
+    refundedAfter: plan.refundedAfter,
     statusAfter: plan.statusAfter,
     event: createEvent(
       'payment.refunded',
       { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
       {
         refundId,
-        amount: formatAmount(plan.refund),
+        amount: plan.refund,
         currency: payment.currency,
-        refundedTotal: formatAmount(plan.refundedAfter),
+        refundedTotal: plan.refundedAfter,
         statusAfter: plan.statusAfter,
         ...(command.reason ? { reason: command.reason } : {}),
       },

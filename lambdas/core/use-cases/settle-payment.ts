@@ -1,6 +1,5 @@
 import { type BankRetrySettings, nextBankAttemptAt } from '../config/bank';
 import { createEvent } from '../domain/events';
-import { formatAmount, moneyFromStored } from '../domain/money';
 import { assertTransition } from '../domain/payment';
 import { releasingClaimOnFailure } from './bank-claims';
 import type { Clock } from './payments';
@@ -115,8 +114,7 @@ async function settleClaimed(deps: SettlementDeps, claim: BankAttemptClaim): Pro
   const claimed = claim.payment;
   const outcome = await deps.banks[claimed.mode].charge({
     paymentId: claimed.id,
-    amount: formatAmount(moneyFromStored(claimed.amount, claimed.currency)),
-    currency: claimed.currency,
+    amount: claimed.amount,
     source: claimed.source,
   });
   switch (outcome.kind) {

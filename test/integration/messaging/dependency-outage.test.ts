@@ -6,7 +6,7 @@ import { sqsDeadLetterQueue } from '../../../lambdas/core/adapters/sqs/dead-lett
 import { CONSUMERS, type ConsumerSettings } from '../../../lambdas/core/config/messaging';
 import { createEvent } from '../../../lambdas/core/domain/events';
 import { consumerHandler } from '../../../lambdas/core/messaging/consumer-handler';
-import { DependencyUnavailableError } from '../../../lambdas/core/use-cases/consume-records';
+import { DependencyStillUnavailableError } from '../../../lambdas/core/use-cases/consume-records';
 import { postToLedger } from '../../../lambdas/core/use-cases/post-to-ledger';
 import { FunctionInvocationError, invokeFunction } from '../../../localstack/src/lambda-runtime';
 import { handlerEnvironment } from '../../../localstack/src/stack';
@@ -100,7 +100,7 @@ describe('a consumer while its database is down', () => {
       await proxy.up();
     }
     expect(failure).toBeInstanceOf(FunctionInvocationError);
-    expect((failure as FunctionInvocationError).cause).toBeInstanceOf(DependencyUnavailableError);
+    expect((failure as FunctionInvocationError).cause).toBeInstanceOf(DependencyStillUnavailableError);
     expect(await queue.letters()).toEqual([]);
     expect(await paymentEntries(paymentId)).toBe(0);
 

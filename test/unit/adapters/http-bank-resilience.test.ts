@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { httpBank } from '../../../lambdas/core/adapters/bank/http-bank';
 import { bankSettings } from '../../../lambdas/core/config/bank';
+import { usd } from '../../support/bank-use-cases';
 
 /**
  * A bank on a local port that answers each request with the next scripted status (then the last one) and
@@ -61,8 +62,7 @@ const connector = (breakerState = sharedBreakerState(), onBreak?: () => void) =>
 
 const charge = () => ({
   paymentId: crypto.randomUUID(),
-  amount: '10.00',
-  currency: 'USD',
+  amount: usd('10.00'),
   source: 'tok_success',
 });
 

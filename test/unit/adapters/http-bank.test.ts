@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { privateBankSimulator, testHttpBank } from '../../support/bank-simulator';
+import { usd } from '../../support/bank-use-cases';
 
 const url = await privateBankSimulator();
 
 const charge = (source: string, paymentId = randomUUID()) => ({
   paymentId,
-  amount: '10.00',
-  currency: 'USD',
+  amount: usd('10.00'),
   source,
 });
 
@@ -89,8 +89,7 @@ describe('the HTTP bank connector', () => {
       return bank.refund({
         chargeId: charged.chargeId,
         refundId: randomUUID(),
-        amount: '10.00',
-        currency: 'USD',
+        amount: usd('10.00'),
       });
     };
     expect(await refundOf('tok_success')).toMatchObject({ kind: 'refunded' });

@@ -10,9 +10,6 @@ const LAMBDAS = join(import.meta.dirname, '../../../lambdas');
 const OUTSIDE_THE_FAMILY = new Set([
   // The family's root.
   'AspayError@domain/errors.ts',
-  // A consumer's own control flow: the batch is retried or waits; no code, never answered.
-  'DependencyUnavailableError@use-cases/consume-records.ts',
-  'ParkedBehindDeadLetterError@use-cases/consume-records.ts',
 ]);
 
 interface DeclaredError {

@@ -55,5 +55,9 @@ describe('the event contract', () => {
   it('refuses a malformed envelope', () => {
     expect(() => readEvent({ hello: 'world' })).toThrow(UnsupportedEventError);
     expect(() => readEvent({ ...initiated(), data: { amount: 10 } })).toThrow(UnsupportedEventError);
+    // Shaped like Money, but off the wire: never taken for it.
+    expect(() =>
+      readEvent({ ...initiated(), data: { ...initiated().data, amount: { amount: '10', currency: 'USD' } } }),
+    ).toThrow(UnsupportedEventError);
   });
 });

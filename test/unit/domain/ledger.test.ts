@@ -2,14 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SUPPORTED_CURRENCIES } from '../../../lambdas/core/domain/currency';
 import { isBalanced, paymentEntry, refundEntry } from '../../../lambdas/core/domain/ledger';
-import { moneyFromStored } from '../../../lambdas/core/domain/money';
+import { formatAmount, moneyFromStored } from '../../../lambdas/core/domain/money';
 
 describe('ledger posting rules', () => {
   it('debits customer funds and credits the merchant for a payment, and reverses that for a refund', () => {
     const amount = moneyFromStored('40', 'USD');
     expect(
       paymentEntry('p1', 'mer_1', 'live', amount).postings.map(
-        (p) => `${p.direction} ${p.account.id} ${p.amount}`,
+        (p) => `${p.direction} ${p.account.id} ${formatAmount(p.amount)}`,
       ),
     ).toEqual(['debit customer_funds:live:USD 40.00', 'credit merchant_payable:mer_1:live:USD 40.00']);
     expect(

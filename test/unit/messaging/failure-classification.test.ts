@@ -8,11 +8,20 @@ import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetrie
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { TransientBankError } from '../../../lambdas/core/adapters/bank/http-bank';
-import { IllegalTransitionError, UnsupportedEventError } from '../../../lambdas/core/domain/errors';
+import {
+  CurrencyMismatchError,
+  IllegalTransitionError,
+  StoredDataInvalidError,
+  UnsupportedEventError,
+} from '../../../lambdas/core/domain/errors';
 import {
   classifyFailure,
   UnreadableRecordError,
 } from '../../../lambdas/core/messaging/failure-classification';
+import {
+  DependencyStillUnavailableError,
+  ParkedBehindDeadLetterError,
+} from '../../../lambdas/core/use-cases/consume-records';
 import { WaitingForEarlierEventError } from '../../../lambdas/core/use-cases/post-to-ledger';
 
 function sqlState(code: string): pg.DatabaseError {
@@ -55,6 +64,10 @@ describe('classifyFailure', () => {
     ['an AWS error the SDK marks retryable', Object.assign(new Error('x'), { $retryable: {} })],
     ['the bank unavailable', new TransientBankError('bank answered 503')],
     ['the bank circuit open', new BrokenCircuitError()],
+    [
+      'a batch given up on a dependency still unavailable (by its cause)',
+      new DependencyStillUnavailableError(errno('ECONNREFUSED')),
+    ],
   ])('calls %s transient', (_, error) => {
     expect(classifyFailure(error).kind).toBe('transient');
   });
@@ -70,6 +83,12 @@ describe('classifyFailure', () => {
       'an AWS client error',
       new ResourceNotFoundException({ message: 'no table', $metadata: { httpStatusCode: 400 } }),
     ],
+    [
+      "a record parked behind its payment's dead letter",
+      new ParkedBehindDeadLetterError('pay-1', { letterId: 'letter-1', partition: 0, lastOffset: 7 }),
+    ],
+    ['amounts of two currencies combined', new CurrencyMismatchError('cannot combine USD with EUR')],
+    ['a stored row breaking its rules', new StoredDataInvalidError('unknown stored currency "XXX"')],
     ['an unknown error (a bug fails the same way every time)', new TypeError('x is undefined')],
     ['something thrown that is not an Error', 'boom'],
   ])('calls %s poison', (_, error) => {

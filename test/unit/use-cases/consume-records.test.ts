@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { REDRIVE_CONSUMER_HEADER } from '../../../lambdas/core/config/messaging';
 import { UnsupportedEventError } from '../../../lambdas/core/domain/errors';
-import { consumeRecords, DependencyUnavailableError } from '../../../lambdas/core/use-cases/consume-records';
+import {
+  consumeRecords,
+  DependencyStillUnavailableError,
+} from '../../../lambdas/core/use-cases/consume-records';
 import { inMemoryConsumer, consumedRecord as record } from '../../support/in-memory-consumer-ports';
 
 /** What node-postgres throws while the database refuses connections (a failover). */
@@ -89,7 +92,7 @@ describe('consumeRecords with an unavailable dependency', () => {
         if (r.offset === 1) throw databaseDown();
         handled.push(r.offset);
       }),
-    ).rejects.toBeInstanceOf(DependencyUnavailableError);
+    ).rejects.toBeInstanceOf(DependencyStillUnavailableError);
     expect(letters).toEqual([]);
     // The later record of the same payment never overtakes the one still waiting.
     expect(handled).toEqual([]);
@@ -108,7 +111,7 @@ describe('consumeRecords with an unavailable dependency', () => {
       consumeRecords([record(1, 'a', 'x')], unavailable, async () => {
         handled++;
       }),
-    ).rejects.toBeInstanceOf(DependencyUnavailableError);
+    ).rejects.toBeInstanceOf(DependencyStillUnavailableError);
     expect(handled).toBe(0);
     expect(letters).toEqual([]);
   });

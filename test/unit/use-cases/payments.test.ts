@@ -9,7 +9,7 @@ import {
 } from '../../../lambdas/core/use-cases/payments';
 import { refundPayment } from '../../../lambdas/core/use-cases/refunds';
 import { settlePayment } from '../../../lambdas/core/use-cases/settle-payment';
-import { BANK_RETRY_SETTINGS, bankAnswering, NOW, sandboxOnly } from '../../support/bank-use-cases';
+import { BANK_RETRY_SETTINGS, bankAnswering, NOW, sandboxOnly, usd } from '../../support/bank-use-cases';
 import { inMemoryPayments } from '../../support/in-memory-payments';
 
 const ACME = { merchantId: 'mer_demo_acme', mode: 'test' } as const;
@@ -53,7 +53,8 @@ describe('creating a payment', () => {
     const { payment, created } = await createPayment(payments.store, command(), clock);
 
     expect(created).toBe(true);
-    expect(payment).toMatchObject({ status: 'INITIATED', amount: '25.5000', currency: 'USD' });
+    expect(payment).toMatchObject({ status: 'INITIATED', currency: 'USD' });
+    expect(payment.amount).toEqual(usd('25.50'));
     expect(payments.outbox).toEqual([
       expect.objectContaining({
         type: 'payment.initiated',
@@ -126,9 +127,11 @@ describe('refunding a payment', () => {
     const partial = await refundPayment(payments.store, refundCommand(payment.id, '30'), clock);
     const rest = await refundPayment(payments.store, refundCommand(payment.id), clock);
 
-    expect(partial.payment).toMatchObject({ status: 'SUCCESS', refundedAmount: '30.0000' });
-    expect(rest.refund.amount).toBe('70.0000');
-    expect(rest.payment).toMatchObject({ status: 'REFUNDED', refundedAmount: '100.0000' });
+    expect(partial.payment.status).toBe('SUCCESS');
+    expect(partial.payment.refundedAmount).toEqual(usd('30.00'));
+    expect(rest.refund.amount).toEqual(usd('70.00'));
+    expect(rest.payment.status).toBe('REFUNDED');
+    expect(rest.payment.refundedAmount).toEqual(usd('100.00'));
     expect(
       payments.outbox.filter((event) => event.type === 'payment.refunded').map((event) => event.data),
     ).toEqual([

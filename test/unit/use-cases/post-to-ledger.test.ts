@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createEvent } from '../../../lambdas/core/domain/events';
 import { postToLedger, WaitingForEarlierEventError } from '../../../lambdas/core/use-cases/post-to-ledger';
-import { NOW } from '../../support/bank-use-cases';
+import { NOW, usd } from '../../support/bank-use-cases';
 import { inMemoryLedger } from '../../support/in-memory-ledger';
 
 const MERCHANT = 'mer_demo_acme';
@@ -38,12 +38,12 @@ describe('posting a SUCCESS payment to the ledger', () => {
         postings: [
           expect.objectContaining({
             direction: 'debit',
-            amount: '25.00',
+            amount: usd('25.00'),
             account: expect.objectContaining({ id: 'customer_funds:test:USD' }),
           }),
           expect.objectContaining({
             direction: 'credit',
-            amount: '25.00',
+            amount: usd('25.00'),
             account: expect.objectContaining({ id: `merchant_payable:${MERCHANT}:test:USD` }),
           }),
         ],

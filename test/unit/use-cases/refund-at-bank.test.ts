@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createEvent, type EventEnvelope } from '../../../lambdas/core/domain/events';
+import { formatAmount } from '../../../lambdas/core/domain/money';
 import type { Bank, BankRefundOutcome } from '../../../lambdas/core/use-cases/ports/bank';
 import type { RefundExecutions } from '../../../lambdas/core/use-cases/ports/bank-attempts';
 import type { PaymentRecord } from '../../../lambdas/core/use-cases/ports/payments';
 import { compensatePayment, executeRefundAtBank } from '../../../lambdas/core/use-cases/refund-at-bank';
 import { refundPayment } from '../../../lambdas/core/use-cases/refunds';
-import { BANK_RETRY_SETTINGS, NOW, paymentRecord, sandboxOnly } from '../../support/bank-use-cases';
+import { BANK_RETRY_SETTINGS, NOW, paymentRecord, sandboxOnly, usd } from '../../support/bank-use-cases';
 import { inMemoryPayments } from '../../support/in-memory-payments';
 
 const SETTINGS = BANK_RETRY_SETTINGS;
@@ -34,8 +35,7 @@ function inMemoryRefund(bankAttempts = 0) {
         merchantId: stored.payment.merchantId,
         mode: stored.payment.mode,
         chargeId: 'ch_1',
-        amount: '25.0000',
-        currency: 'USD',
+        amount: usd('25.0000'),
         bankAttempts: stored.bankAttempts,
       };
     },
@@ -52,7 +52,7 @@ function inMemoryRefund(bankAttempts = 0) {
           if (stored.status !== 'PENDING') return undefined;
           stored.status = 'FAILED';
           stored.failureReason = reason;
-          return { payment: stored.payment, amount: '25.0000' };
+          return { payment: stored.payment, amount: usd('25.0000') };
         },
         async giveBack(_payment, decision) {
           stored.payment = {
@@ -122,7 +122,8 @@ describe('executing a refund at the bank', () => {
       status: 'FAILED',
       failureReason: 'rejected by the bank: refund_rejected',
     });
-    expect(stored.payment).toMatchObject({ status: 'SUCCESS', refundedAmount: '0.00' });
+    expect(stored.payment.status).toBe('SUCCESS');
+    expect(stored.payment.refundedAmount).toEqual(usd('0.00'));
     expect(stored.events).toEqual([
       expect.objectContaining({
         type: 'payment.refund_failed',
@@ -201,7 +202,7 @@ describe('compensating a payment the ledger could not post (the saga)', () => {
     expect(outcomes).toEqual(['compensated', 'compensated']);
     expect(payments.refunds).toEqual([
       expect.objectContaining({
-        amount: '25.0000',
+        amount: expect.toSatisfy((amount) => formatAmount(amount) === '25.00', '25.00'),
         reason: 'compensation: merchant account frozen: fraud review',
         idempotencyKey: `compensation:${failure.data.failedEventId}`,
       }),

@@ -3,7 +3,7 @@ import type { Bank } from '../../../lambdas/core/use-cases/ports/bank';
 import type { PaymentLifecycle, RefundExecutions } from '../../../lambdas/core/use-cases/ports/bank-attempts';
 import type { PaymentRecord } from '../../../lambdas/core/use-cases/ports/payments';
 import { sweepWaitingWork } from '../../../lambdas/core/use-cases/sweep-waiting-work';
-import { BANK_RETRY_SETTINGS, NOW, paymentRecord, sandboxOnly } from '../../support/bank-use-cases';
+import { BANK_RETRY_SETTINGS, NOW, paymentRecord, sandboxOnly, usd } from '../../support/bank-use-cases';
 import { inMemoryWebhookDeliveries, scriptedSender } from '../../support/in-memory-webhook-deliveries';
 
 const BATCH = 25;
@@ -37,7 +37,7 @@ function waitingWork(due: { payment: PaymentRecord; bankAttempts: number }[], re
       return refunds;
     },
     async claim() {
-      return { mode: 'test', chargeId: 'ch_1', amount: '5.0000', currency: 'USD', bankAttempts: 0 };
+      return { mode: 'test', chargeId: 'ch_1', amount: usd('5.0000'), bankAttempts: 0 };
     },
     async release() {},
     inTransaction: async () => undefined,

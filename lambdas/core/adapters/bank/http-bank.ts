@@ -16,9 +16,15 @@ import {
   classifyBankAnswer,
 } from '../../config/bank';
 import { AspayError } from '../../domain/errors';
+import { formatAmount, type Money } from '../../domain/money';
 import type { Bank } from '../../use-cases/ports/bank';
 
 /** An error of the bank or of the way it is reached. */
+/** An amount as the bank's API takes it: a decimal string with the currency's number of decimals, and the code. */
+function wireAmount(money: Money): { amount: string; currency: string } {
+  return { amount: formatAmount(money), currency: money.currency.code };
+}
+
 export abstract class BankError extends AspayError {}
 
 /** A failure worth retrying: the bank may answer differently next time (timeouts, 5xx, 408/425/429, connection errors). */
@@ -145,8 +151,7 @@ export function httpBank(
         call('/v1/charges', {
           idempotencyKey: request.paymentId,
           body: {
-            amount: request.amount,
-            currency: request.currency,
+            ...wireAmount(request.amount),
             source: request.source,
             reference: request.paymentId,
           },
@@ -169,7 +174,7 @@ export function httpBank(
       const result = await guarded(() =>
         call(`/v1/charges/${encodeURIComponent(request.chargeId)}/refunds`, {
           idempotencyKey: request.refundId,
-          body: { amount: request.amount, currency: request.currency },
+          body: wireAmount(request.amount),
         }),
       );
       if ('circuitOpen' in result) return { kind: 'circuit_open' };

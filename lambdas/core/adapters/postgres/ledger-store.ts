@@ -1,5 +1,7 @@
 import type pg from 'pg';
+import { moneyFromStored } from '../../domain/money';
 import type { LedgerStore } from '../../use-cases/ports/ledger';
+import { numericOf } from './numeric';
 import { appendOutbox } from './outbox-append';
 import { inTransaction } from './pool';
 
@@ -43,7 +45,7 @@ export function postgresLedger(pool: pg.Pool): LedgerStore {
           postings.map((posting) => posting.account.mode),
           postings.map((posting) => posting.account.currency),
           postings.map((posting) => posting.direction),
-          postings.map((posting) => posting.amount),
+          postings.map((posting) => numericOf(posting.amount)),
         ],
       );
       return rows.length > 0 ? 'posted' : 'duplicate';
@@ -95,7 +97,7 @@ export function postgresLedger(pool: pg.Pool): LedgerStore {
          GROUP BY a.currency ORDER BY a.currency`,
         [merchantId, mode],
       );
-      return rows;
+      return rows.map((row) => moneyFromStored(row.balance, row.currency));
     },
   };
 }

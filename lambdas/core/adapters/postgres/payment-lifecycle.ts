@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { PaymentLifecycle } from '../../use-cases/ports/bank-attempts';
+import { deferBankAttempt, releaseBankAttempt } from './bank-attempts';
 import { outboxInsertFrom } from './outbox-append';
 import { PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
 
@@ -60,21 +61,9 @@ export function postgresPaymentLifecycle(pool: pg.Pool): PaymentLifecycle {
       return row ? { payment: toPayment(row), bankAttempts: row.bank_attempts } : undefined;
     },
 
-    async deferBankAttempt(paymentId, at, counted) {
-      await pool.query(
-        `UPDATE payments SET next_bank_attempt_at = $2, bank_attempts = bank_attempts + $3,
-           bank_attempt_started_at = NULL
-         WHERE id = $1 AND status = 'PENDING'`,
-        [paymentId, at, counted ? 1 : 0],
-      );
-    },
+    deferBankAttempt: (paymentId, at, counted) => deferBankAttempt(pool, 'payments', paymentId, at, counted),
 
-    async releaseBankAttempt(paymentId) {
-      await pool.query(
-        `UPDATE payments SET bank_attempt_started_at = NULL WHERE id = $1 AND status = 'PENDING'`,
-        [paymentId],
-      );
-    },
+    releaseBankAttempt: (paymentId) => releaseBankAttempt(pool, 'payments', paymentId),
 
     async duePending(now, staleAfterMs, limit) {
       const { rows } = await pool.query<PaymentRow>(

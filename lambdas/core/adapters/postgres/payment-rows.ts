@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Mode } from '../../domain/mode';
+import { moneyFromStored } from '../../domain/money';
 import type { PaymentStatus } from '../../domain/payment';
 import type { PaymentRecord } from '../../use-cases/ports/payments';
 
@@ -33,9 +34,9 @@ export function toPayment(row: PaymentRow): PaymentRecord {
     merchantId: row.merchant_id,
     mode: row.mode,
     status: row.status,
-    amount: row.amount,
+    amount: moneyFromStored(row.amount, row.currency),
     currency: row.currency,
-    refundedAmount: row.refunded_amount,
+    refundedAmount: moneyFromStored(row.refunded_amount, row.currency),
     source: row.source,
     description: row.description,
     customer: row.customer,

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { PaymentStatus } from '../../domain/payment';
 import type { NewPayment, PaymentStore, StatusChangeRecord } from '../../use-cases/ports/payments';
+import { numericOf } from './numeric';
 import { appendOutbox } from './outbox-append';
 import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
 import { inTransaction } from './pool';
@@ -21,7 +22,7 @@ export function postgresPaymentStore(pool: pg.Pool): PaymentStore {
             payment.merchantId,
             payment.idempotencyKey,
             payment.requestHash,
-            payment.amount,
+            numericOf(payment.amount),
             payment.currency,
             payment.source,
             payment.description,

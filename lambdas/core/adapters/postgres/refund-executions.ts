@@ -1,6 +1,10 @@
 import type pg from 'pg';
+import { StoredDataInvalidError } from '../../domain/errors';
 import type { Mode } from '../../domain/mode';
+import { moneyFromStored } from '../../domain/money';
 import type { RefundExecutions, RefundFailureTransaction } from '../../use-cases/ports/bank-attempts';
+import { deferBankAttempt, releaseBankAttempt } from './bank-attempts';
+import { numericOf } from './numeric';
 import { appendOutbox } from './outbox-append';
 import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
 import { inTransaction } from './pool';
@@ -22,14 +26,16 @@ function refundFailureTransaction(client: pg.PoolClient): RefundFailureTransacti
         [refundId, reason],
       );
       const refund = failed.rows[0];
-      return refund ? { payment: toPayment(row), amount: refund.amount } : undefined;
+      return refund
+        ? { payment: toPayment(row), amount: moneyFromStored(refund.amount, row.currency) }
+        : undefined;
     },
 
     async giveBack(payment, decision, historyReason) {
       // The guard trigger lets the refunded amount shrink only to the sum of the refunds that did not fail.
       const updated = await client.query<PaymentRow>(
         `UPDATE payments SET refunded_amount = $2, status = $3 WHERE id = $1 RETURNING ${PAYMENT_COLUMNS}`,
-        [payment.id, decision.refundedAfter, decision.statusAfter],
+        [payment.id, numericOf(decision.refundedAfter), decision.statusAfter],
       );
       if (decision.statusAfter !== payment.status)
         await appendHistory(client, payment.id, payment.status, decision.statusAfter, historyReason);
@@ -61,24 +67,19 @@ export function postgresRefundExecutions(pool: pg.Pool): RefundExecutions {
       );
       const row = rows[0];
       if (!row) return undefined;
-      if (!row.charge_id) throw new Error(`refund ${refundId} belongs to a payment without a bank charge`);
+      if (!row.charge_id)
+        throw new StoredDataInvalidError(`refund ${refundId} belongs to a payment without a bank charge`);
       return {
         paymentId: row.payment_id,
         merchantId: row.merchant_id,
         mode: row.mode,
         chargeId: row.charge_id,
-        amount: row.amount,
-        currency: row.currency,
+        amount: moneyFromStored(row.amount, row.currency),
         bankAttempts: row.bank_attempts,
       };
     },
 
-    async release(refundId) {
-      await pool.query(
-        `UPDATE refunds SET bank_attempt_started_at = NULL WHERE id = $1 AND status = 'PENDING'`,
-        [refundId],
-      );
-    },
+    release: (refundId) => releaseBankAttempt(pool, 'refunds', refundId),
 
     markExecuted(refundId, bankRefundId, event) {
       return inTransaction(pool, async (client) => {
@@ -102,14 +103,7 @@ export function postgresRefundExecutions(pool: pg.Pool): RefundExecutions {
 
     inTransaction: (work) => inTransaction(pool, (client) => work(refundFailureTransaction(client))),
 
-    async defer(refundId, at, counted) {
-      await pool.query(
-        `UPDATE refunds SET next_bank_attempt_at = $2, bank_attempts = bank_attempts + $3,
-           bank_attempt_started_at = NULL
-         WHERE id = $1 AND status = 'PENDING'`,
-        [refundId, at, counted ? 1 : 0],
-      );
-    },
+    defer: (refundId, at, counted) => deferBankAttempt(pool, 'refunds', refundId, at, counted),
 
     async overdue(now, staleAfterMs, limit) {
       // Ordered by when each is due, so refunds that keep failing (pushed back by their backoff) never

@@ -1,5 +1,7 @@
 import type pg from 'pg';
+import { moneyFromStored } from '../../domain/money';
 import type { RefundRecord, RefundStore, RefundTransaction } from '../../use-cases/ports/refunds';
+import { numericOf } from './numeric';
 import { appendOutbox } from './outbox-append';
 import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
 import { inTransaction } from './pool';
@@ -18,8 +20,7 @@ function toRefund(row: RefundRow): RefundRecord {
   return {
     id: row.id,
     paymentId: row.payment_id,
-    amount: row.amount,
-    currency: row.currency,
+    amount: moneyFromStored(row.amount, row.currency),
     reason: row.reason,
     requestHash: row.request_hash,
     createdAt: row.created_at,
@@ -57,7 +58,7 @@ function refundTransaction(client: pg.PoolClient): RefundTransaction {
           payment.merchantId,
           decision.refund.idempotencyKey,
           decision.refund.requestHash,
-          decision.refund.amount,
+          numericOf(decision.refund.amount),
           payment.currency,
           decision.refund.reason,
           decision.refund.kind,
@@ -69,7 +70,13 @@ function refundTransaction(client: pg.PoolClient): RefundTransaction {
         `UPDATE payments SET refunded_amount = $3, status = $4
          WHERE merchant_id = $1 AND id = $2 AND status = $5
          RETURNING ${PAYMENT_COLUMNS}`,
-        [payment.merchantId, payment.id, decision.refundedAfter, decision.statusAfter, payment.status],
+        [
+          payment.merchantId,
+          payment.id,
+          numericOf(decision.refundedAfter),
+          decision.statusAfter,
+          payment.status,
+        ],
       );
       const after = updated.rows[0] as PaymentRow;
       if (decision.statusAfter !== payment.status) {

@@ -1,8 +1,11 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { AspayError } from '../../domain/errors';
 
+/** An error of sealing or opening merchants' secrets. */
+export abstract class SecretError extends AspayError {}
+
 /** A stored secret this code cannot open: an unknown format, or sealed by another key-encryption key. */
-export class SecretUnreadableError extends AspayError {
+export class SecretUnreadableError extends SecretError {
   override readonly name = 'SecretUnreadableError';
   readonly type = 'secret_unreadable';
 }

@@ -1,4 +1,11 @@
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { SecretError } from './envelope';
+
+/** KMS answered without the key material the call asks for. */
+export class KmsAnswerIncompleteError extends SecretError {
+  override readonly name = 'KmsAnswerIncompleteError';
+  readonly type = 'kms_answer_incomplete';
+}
 
 /**
  * KMS calls of the envelope encryption, the merchant id as the encryption context: KMS refuses to unwrap a data
@@ -25,7 +32,8 @@ export async function generateDataKey(
       EncryptionContext: contextOf(merchantId),
     }),
   );
-  if (!result.Plaintext || !result.CiphertextBlob) throw new Error('KMS returned no data key');
+  if (!result.Plaintext || !result.CiphertextBlob)
+    throw new KmsAnswerIncompleteError('KMS returned no data key');
   return { plaintext: Buffer.from(result.Plaintext), wrapped: Buffer.from(result.CiphertextBlob) };
 }
 
@@ -33,6 +41,6 @@ export async function decryptDataKey(keyId: string, wrapped: Buffer, merchantId:
   const result = await kms().send(
     new DecryptCommand({ KeyId: keyId, CiphertextBlob: wrapped, EncryptionContext: contextOf(merchantId) }),
   );
-  if (!result.Plaintext) throw new Error('KMS returned no plaintext');
+  if (!result.Plaintext) throw new KmsAnswerIncompleteError('KMS returned no plaintext');
   return Buffer.from(result.Plaintext);
 }

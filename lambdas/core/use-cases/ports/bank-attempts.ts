@@ -1,5 +1,6 @@
 import type { EventEnvelope } from '../../domain/events';
 import type { Mode } from '../../domain/mode';
+import type { Money } from '../../domain/money';
 import type { PaymentStatus } from '../../domain/payment';
 import type { PaymentRecord } from './payments';
 import type { UnitOfWork } from './unit-of-work';
@@ -50,15 +51,14 @@ export interface RefundClaim {
   /** Its payment's mode: which bank executes it. */
   readonly mode: Mode;
   readonly chargeId: string;
-  readonly amount: string;
-  readonly currency: string;
+  readonly amount: Money;
   /** Bank attempts made so far without a decision. */
   readonly bankAttempts: number;
 }
 
 /** What a failed refund does to its payment, decided by the domain while the payment row is locked. */
 export interface RefundFailureDecision {
-  readonly refundedAfter: string;
+  readonly refundedAfter: Money;
   readonly statusAfter: PaymentStatus;
   readonly event: EventEnvelope;
 }
@@ -72,7 +72,7 @@ export interface RefundFailureTransaction {
   markFailed(
     refundId: string,
     reason: string,
-  ): Promise<{ payment: PaymentRecord; amount: string } | undefined>;
+  ): Promise<{ payment: PaymentRecord; amount: Money } | undefined>;
   /**
    * Gives the failed refund's amount back: the payment's refunded amount and status as decided, a history row
    * (`historyReason`) when the status changes, and the event (outbox).

@@ -1,12 +1,12 @@
 import type { Mode } from '../../domain/mode';
+import type { Money } from '../../domain/money';
 
 /** The bank: charges, refunds and the reconciliation lookup, per mode. */
 
 export interface ChargeRequest {
   /** Sent as the bank's idempotency key: a retried charge can never charge twice. */
   readonly paymentId: string;
-  readonly amount: string;
-  readonly currency: string;
+  readonly amount: Money;
   readonly source: string;
 }
 
@@ -33,8 +33,7 @@ export interface BankRefundRequest {
   readonly chargeId: string;
   /** Sent as the bank's idempotency key for the refund. */
   readonly refundId: string;
-  readonly amount: string;
-  readonly currency: string;
+  readonly amount: Money;
 }
 
 export type BankRefundOutcome =

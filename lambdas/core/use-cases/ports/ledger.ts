@@ -1,5 +1,6 @@
 import type { EventEnvelope } from '../../domain/events';
 import type { JournalEntryPlan } from '../../domain/ledger';
+import type { Money } from '../../domain/money';
 import type { MerchantScope } from './merchants';
 
 export interface LedgerStore {
@@ -18,5 +19,5 @@ export interface LedgerStore {
   /** Why the merchant's ledger accounts are frozen, if they are. */
   frozenReason(merchantId: string): Promise<string | undefined>;
   /** The merchant's payable balance in one mode, per currency (credits minus debits). */
-  balances(scope: MerchantScope): Promise<{ currency: string; balance: string }[]>;
+  balances(scope: MerchantScope): Promise<Money[]>;
 }

@@ -1,5 +1,6 @@
 import type { EventEnvelope } from '../../domain/events';
 import type { Mode } from '../../domain/mode';
+import type { Money } from '../../domain/money';
 import type { PaymentStatus } from '../../domain/payment';
 import type { MerchantScope } from './merchants';
 
@@ -11,10 +12,11 @@ export interface PaymentRecord {
   /** The mode of the key that created it, for good. */
   readonly mode: Mode;
   readonly status: PaymentStatus;
-  /** NUMERIC as PostgreSQL renders it (e.g. "10.5000"); never a JS number. */
-  readonly amount: string;
+  readonly amount: Money;
+  /** The amount's currency code. */
   readonly currency: string;
-  readonly refundedAmount: string;
+  /** What the refunds not failed add up to, in the amount's currency. */
+  readonly refundedAmount: Money;
   readonly source: string;
   readonly description: string | null;
   readonly customer: string | null;
@@ -38,7 +40,7 @@ export interface NewPayment {
   readonly mode: Mode;
   readonly idempotencyKey: string;
   readonly requestHash: string;
-  readonly amount: string;
+  readonly amount: Money;
   readonly currency: string;
   readonly source: string;
   readonly description: string | null;

@@ -1,4 +1,5 @@
 import type { EventEnvelope } from '../../domain/events';
+import type { Money } from '../../domain/money';
 import type { PaymentStatus } from '../../domain/payment';
 import type { MerchantScope } from './merchants';
 import type { PaymentRecord } from './payments';
@@ -9,8 +10,7 @@ import type { UnitOfWork } from './unit-of-work';
 export interface RefundRecord {
   readonly id: string;
   readonly paymentId: string;
-  readonly amount: string;
-  readonly currency: string;
+  readonly amount: Money;
   readonly reason: string | null;
   readonly requestHash: string;
   readonly createdAt: Date;
@@ -22,14 +22,14 @@ export interface NewRefund {
   readonly kind: 'merchant' | 'compensation';
   readonly idempotencyKey: string;
   readonly requestHash: string;
-  readonly amount: string;
+  readonly amount: Money;
   readonly reason: string | null;
 }
 
 /** What a refund does to its payment, decided by the domain while the payment row is locked. */
 export interface RefundDecision {
   readonly refund: NewRefund;
-  readonly refundedAfter: string;
+  readonly refundedAfter: Money;
   readonly statusAfter: PaymentStatus;
   readonly event: EventEnvelope;
 }
