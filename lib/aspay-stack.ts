@@ -245,7 +245,8 @@ export class AspayStack extends Stack {
     const fn = addFunction({
       handler: consumer.handler,
       database: true,
-      idempotencyTable: consumer.handler !== 'ledger',
+      // The bank processor keeps its banks' circuit breakers there; the other consumers use no DynamoDB.
+      idempotencyTable: consumer === CONSUMERS.bankProcessor,
       webhookSecrets: consumer === CONSUMERS.notifier ? 'open' : undefined,
       deadLetters: true,
       kafka: { consumeAs: consumer.groupId },

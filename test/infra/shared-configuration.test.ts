@@ -32,7 +32,7 @@ describe('one source of truth for the event source mappings', () => {
       expect(aws).toMatchObject({
         Topics: [local.subscription.topic],
         BatchSize: local.batchSize,
-        MaximumBatchingWindowInSeconds: local.consumer.maxWaitTimeInMs / 1_000,
+        MaximumBatchingWindowInSeconds: local.batchingWindowSeconds,
         StartingPosition: local.subscription.fromBeginning ? 'TRIM_HORIZON' : 'LATEST',
         MaximumRetryAttempts: local.retryPolicy.retryAttempts,
         BisectBatchOnFunctionError: local.retryPolicy.bisectOnError,

@@ -3,15 +3,12 @@ import type { Context, MSKEvent } from 'aws-lambda';
 import { consumedRecords } from '../adapters/kafka/msk-event';
 import { databasePool } from '../adapters/postgres/connection';
 import { postgresParkedPayments } from '../adapters/postgres/parked-payments';
-import type { ConsumerSettings } from '../config/messaging';
+import { CONSUMER_PAYMENTS_IN_PARALLEL, type ConsumerSettings } from '../config/messaging';
 import { type EventEnvelope, readEvent } from '../domain/events';
 import { logger, metrics, withObservability } from '../observability';
 import { consumeRecords } from '../use-cases/consume-records';
 import type { ConsumedRecord, DeadLetterQueue, ParkedPayments } from '../use-cases/ports/consumers';
 import { classifyFailure, UnreadableRecordError } from './failure-classification';
-
-/** Records of one payment run in order; this many payments are handled in parallel within a batch. */
-const PAYMENTS_IN_PARALLEL = 10;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -52,7 +49,7 @@ export function consumerHandler(
         maxAttempts: settings.maxAttempts,
         retryBaseMs: settings.retryBaseMs,
         transientRetry: settings.transientRetry,
-        concurrency: PAYMENTS_IN_PARALLEL,
+        concurrency: CONSUMER_PAYMENTS_IN_PARALLEL,
         deadLetters,
         parked,
         classify: classifyFailure,

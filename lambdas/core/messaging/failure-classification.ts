@@ -1,8 +1,3 @@
-import {
-  IdempotencyAlreadyInProgressError,
-  IdempotencyInconsistentStateError,
-  IdempotencyPersistenceLayerError,
-} from '@aws-lambda-powertools/idempotency';
 import { BrokenCircuitError } from 'cockatiel';
 import { TransientBankError } from '../adapters/bank/http-bank';
 import { isDatabaseUnavailable } from '../adapters/postgres/database-unavailable';
@@ -68,12 +63,6 @@ interface ErrorFields {
 
 function transientRule(error: Error): string | undefined {
   const fields = error as Error & ErrorFields;
-  // Powertools: another invocation holds the event; its in-progress record expires with that invocation's
-  // timeout (the context is registered), after which the event is processed here.
-  if (error instanceof IdempotencyAlreadyInProgressError) return 'idempotency record in progress';
-  // Powertools: the idempotency table (DynamoDB) could not be read or written, or changed under us.
-  if (error instanceof IdempotencyPersistenceLayerError || error instanceof IdempotencyInconsistentStateError)
-    return 'idempotency store unavailable';
   // The bank answered 5xx or timed out, or the breaker is open while it recovers.
   if (error instanceof TransientBankError || error instanceof BrokenCircuitError) return 'bank unavailable';
   // The same socket errors and pg connection failures make the API answer 503 (any peer: the errno does not

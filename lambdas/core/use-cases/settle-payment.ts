@@ -139,15 +139,14 @@ async function settleClaimed(deps: SettlementDeps, claim: BankAttemptClaim): Pro
  * done.
  */
 export async function settlePayment(deps: SettlementDeps, paymentId: string): Promise<SettlementResult> {
-  let payment = await deps.lifecycle.find(paymentId);
+  // The event almost always finds its payment INITIATED, so the conditional transition comes first and the
+  // payment is read only when it did not apply (a redelivery, a payment further along, an unknown id).
+  // No event: nobody acts on PENDING (the history row records it), and the outcome's event follows.
+  assertTransition('INITIATED', 'PENDING');
+  const payment =
+    (await deps.lifecycle.transition(paymentId, 'INITIATED', 'PENDING', {})) ??
+    (await deps.lifecycle.find(paymentId));
   if (!payment) return 'unknown_payment';
-  if (payment.status === 'INITIATED') {
-    // No event: nobody acts on PENDING (the history row records it), and the outcome's event follows.
-    assertTransition(payment.status, 'PENDING');
-    payment =
-      (await deps.lifecycle.transition(paymentId, 'INITIATED', 'PENDING', {})) ??
-      (await deps.lifecycle.find(paymentId));
-  }
-  if (payment?.status !== 'PENDING') return 'already_settled';
+  if (payment.status !== 'PENDING') return 'already_settled';
   return chargeAndSettle(deps, payment);
 }

@@ -36,17 +36,28 @@ export const GROUP_MEMBERSHIP = {
 } as const;
 
 /**
+ * How long the broker holds a fetch that finds no record. It answers as soon as one arrives (kafkajs asks for
+ * at least one byte), so this bounds idle polling and delays nothing.
+ */
+const IDLE_FETCH_WAIT_MS = 1_000;
+
+/**
  * Everything the local mapping takes from the shared consumer settings: the same values the CDK
  * ManagedKafkaEventSource is built from (compared property by property in test/infra).
  */
 export function eventSourceMappingConfig(settings: ConsumerSettings) {
+  if (settings.maxBatchingWindowSeconds !== 0)
+    throw new Error(
+      `${settings.handler}: the local mapping invokes as soon as it has records, a batching window of 0 s; it does not emulate ${settings.maxBatchingWindowSeconds} s`,
+    );
   return {
     consumer: {
       groupId: settings.groupId,
       ...GROUP_MEMBERSHIP,
-      maxWaitTimeInMs: settings.maxBatchingWindowSeconds * 1_000,
+      maxWaitTimeInMs: IDLE_FETCH_WAIT_MS,
       retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: MAX_CLIENT_BACKOFF_MS },
     },
+    batchingWindowSeconds: settings.maxBatchingWindowSeconds,
     subscription: { topic: settings.topic, fromBeginning: settings.startingPosition === 'TRIM_HORIZON' },
     batchSize: settings.batchSize,
     retryPolicy: { retryAttempts: settings.batchRetryAttempts, bisectOnError: settings.bisectBatchOnError },

@@ -99,7 +99,8 @@ describe('the notifier after an invocation died mid-delivery', () => {
     const handler = await loadHandler('notifier');
     await invokeFunction(handler, 'notifier', msk, 60);
 
-    // It waited for the dead invocation's in-progress record to expire (at most its timeout), not 24 h.
+    // The redelivered event finds the dead invocation's delivery row and sends nothing; the retry sweep takes
+    // the delivery over once its claim ends (at most the dead invocation's timeout), not 24 h later.
     expect(Date.now() - killedAt).toBeLessThan(timeoutSeconds * 1_000 + 5_000);
     const delivered = await eventually(
       () => deliveriesTo(merchant.id),

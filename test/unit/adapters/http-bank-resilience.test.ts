@@ -34,12 +34,15 @@ function bankAnswers(...statuses: number[]) {
 /** The breaker's shared state store (DynamoDB in AWS): every connector built on it sees the same breaker. */
 function sharedBreakerState() {
   let state: unknown;
-  return {
+  const store = {
+    writes: 0,
     load: async () => state,
     save: async (saved: unknown) => {
+      store.writes++;
       state = saved;
     },
   };
+  return store;
 }
 
 const HALF_OPEN_AFTER_MS = 300;
@@ -109,6 +112,21 @@ describe("the bank connector's circuit breaker", () => {
     expect(outcomes).toEqual([{ kind: 'circuit_open' }, { kind: 'circuit_open' }]);
     expect(script.requests).toBe(sentBeforeOpen);
     expect(breaks).toEqual(['open']);
+  });
+
+  it('writes the shared state only when an operation changed it, never for charges to a healthy bank', async () => {
+    const breakerState = sharedBreakerState();
+    bankAnswers(200);
+    await connector(breakerState).charge(charge());
+    const writesOnceKnown = breakerState.writes;
+
+    await connector(breakerState).charge(charge());
+    await connector(breakerState).charge(charge());
+    expect(breakerState.writes).toBe(writesOnceKnown);
+
+    bankAnswers(503);
+    await connector(breakerState).charge(charge());
+    expect(breakerState.writes).toBe(writesOnceKnown + 1);
   });
 
   it('counts an operation once however many retries it took, so one slow charge does not open it', async () => {

@@ -1,8 +1,4 @@
 import {
-  IdempotencyAlreadyInProgressError,
-  IdempotencyPersistenceLayerError,
-} from '@aws-lambda-powertools/idempotency';
-import {
   InternalServerError,
   ProvisionedThroughputExceededException,
   ResourceNotFoundException,
@@ -71,14 +67,6 @@ describe('classifyFailure', () => {
     [
       'a batch given up on a dependency still unavailable (by its cause)',
       new DependencyStillUnavailableError(errno('ECONNREFUSED')),
-    ],
-    [
-      'another invocation holding the idempotency record',
-      new IdempotencyAlreadyInProgressError('in progress'),
-    ],
-    [
-      'the idempotency table unreachable',
-      new IdempotencyPersistenceLayerError('failed to put record', { cause: errno('ECONNREFUSED') }),
     ],
   ])('calls %s transient', (_, error) => {
     expect(classifyFailure(error).kind).toBe('transient');

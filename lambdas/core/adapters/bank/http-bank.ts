@@ -68,7 +68,7 @@ interface BankAnswer {
  * circuit breaker (cockatiel). Every answer is classified by the one status table (`classifyBankAnswer`):
  * only a success or a definite decline decides anything; answers that need an operator are reported to
  * `onAlarm` and leave the payment waiting. Lambda instances come and go, so the breaker's state is loaded
- * from and saved to a shared store around every use.
+ * from a shared store before every use and saved to it when the use changed it.
  */
 export function httpBank(
   baseUrl: string,
@@ -109,10 +109,11 @@ export function httpBank(
   async function guarded(
     operation: () => Promise<BankAnswer>,
   ): Promise<{ answer: BankAnswer } | { unavailable: string } | { circuitOpen: true }> {
+    const loaded = await breakerState.load();
     const breaker: CircuitBreakerPolicy = circuitBreaker(isTransient, {
       halfOpenAfter: settings.breakerHalfOpenAfterMs,
       breaker: new ConsecutiveBreaker(settings.breakerFailureThreshold),
-      initialState: (await breakerState.load()) ?? undefined,
+      initialState: loaded ?? undefined,
     });
     const listener = breaker.onBreak(hooks.onBreak ?? (() => undefined));
     try {
@@ -124,7 +125,10 @@ export function httpBank(
       throw error;
     } finally {
       listener.dispose();
-      await breakerState.save(breaker.toJSON());
+      // Written only when this operation changed it: a healthy bank (closed, no failure) costs no write per
+      // call, and an unchanged state never overwrites one another instance wrote meanwhile (a breaker it opened).
+      const state = breaker.toJSON();
+      if (JSON.stringify(state) !== JSON.stringify(loaded)) await breakerState.save(state);
     }
   }
 

@@ -2,6 +2,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type pg from 'pg';
 import { ENV } from '../../config/environment';
 import { ConfigurationError } from '../../config/errors';
+import { CONSUMER_PAYMENTS_IN_PARALLEL } from '../../config/messaging';
 import { DatabaseError } from './database-unavailable';
 import { type CredentialsSource, createPool } from './pool';
 
@@ -66,7 +67,9 @@ function credentialsFromEnvironment(): CredentialsSource {
  * sessions must run in UTC, which the database's settings guarantee since no client may set it (RDS Proxy).
  */
 export async function openDatabasePool(credentials: CredentialsSource): Promise<pg.Pool> {
-  const pool = createPool(await credentials.read(), { credentials });
+  // A pool opens a connection only when every open one is busy: a function serving one request at a time
+  // uses one or two, a consumer up to the payments it handles at once (more would make them queue for one).
+  const pool = createPool(await credentials.read(), { credentials, max: CONSUMER_PAYMENTS_IN_PARALLEL });
   try {
     const { rows } = await pool.query<{ time_zone: string }>(
       "SELECT current_setting('TimeZone') AS time_zone",

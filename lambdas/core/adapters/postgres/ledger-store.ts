@@ -8,50 +8,47 @@ import { inTransaction } from './pool';
 /** The ledger schema: journal entries and postings, append-only and balanced (enforced by the database). */
 export function postgresLedger(pool: pg.Pool): LedgerStore {
   return {
-    post(source, entry) {
-      return inTransaction(pool, async (client) => {
-        const inserted = await client.query(
-          `INSERT INTO ledger.journal_entries (id, event_id, kind, payment_id, merchant_id, mode, currency, description)
+    async post(source, entry) {
+      // One statement, so one round trip and its own transaction: the entry, unique per event (a redelivered
+      // event inserts nothing, so no account and no posting either), its accounts and its postings. The
+      // postings' foreign keys are checked at the end of the statement and the balance at its commit, once
+      // every row is in.
+      const { postings } = entry;
+      const { rows } = await pool.query<{ id: string }>(
+        `WITH entry AS (
+           INSERT INTO ledger.journal_entries (id, event_id, kind, payment_id, merchant_id, mode, currency, description)
            VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7)
            ON CONFLICT (event_id) DO NOTHING
-           RETURNING id`,
-          [
-            source.eventId,
-            entry.kind,
-            source.paymentId,
-            source.merchantId,
-            entry.mode,
-            entry.currency,
-            entry.description,
-          ],
-        );
-        const entryId = inserted.rows[0]?.id as string | undefined;
-        if (!entryId) return 'duplicate';
-        for (const posting of entry.postings) {
-          await client.query(
-            `INSERT INTO ledger.accounts (id, kind, merchant_id, mode, currency) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (id) DO NOTHING`,
-            [
-              posting.account.id,
-              posting.account.kind,
-              posting.account.merchantId,
-              posting.account.mode,
-              posting.account.currency,
-            ],
-          );
-          await client.query(
-            'INSERT INTO ledger.postings (entry_id, account_id, direction, amount, currency) VALUES ($1, $2, $3, $4, $5)',
-            [
-              entryId,
-              posting.account.id,
-              posting.direction,
-              numericOf(posting.amount),
-              posting.account.currency,
-            ],
-          );
-        }
-        return 'posted';
-      });
+           RETURNING id),
+         lines AS (
+           SELECT * FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::numeric[])
+             AS line (account_id, kind, merchant_id, mode, currency, direction, amount)),
+         accounts AS (
+           INSERT INTO ledger.accounts (id, kind, merchant_id, mode, currency)
+           SELECT DISTINCT account_id, kind, merchant_id, mode, currency FROM lines WHERE EXISTS (SELECT 1 FROM entry)
+           ON CONFLICT (id) DO NOTHING),
+         posted AS (
+           INSERT INTO ledger.postings (entry_id, account_id, direction, amount, currency)
+           SELECT entry.id, account_id, direction, amount, currency FROM entry, lines)
+         SELECT id FROM entry`,
+        [
+          source.eventId,
+          entry.kind,
+          source.paymentId,
+          source.merchantId,
+          entry.mode,
+          entry.currency,
+          entry.description,
+          postings.map((posting) => posting.account.id),
+          postings.map((posting) => posting.account.kind),
+          postings.map((posting) => posting.account.merchantId ?? null),
+          postings.map((posting) => posting.account.mode),
+          postings.map((posting) => posting.account.currency),
+          postings.map((posting) => posting.direction),
+          postings.map((posting) => numericOf(posting.amount)),
+        ],
+      );
+      return rows.length > 0 ? 'posted' : 'duplicate';
     },
 
     async paymentEntryState(paymentId) {

@@ -2,6 +2,12 @@ import type pg from 'pg';
 import type { ClaimedOutboxBatch, Outbox } from '../../use-cases/ports/outbox';
 
 /**
+ * How many of the oldest unpublished events a claim looks at per payment it may claim: a payment's life
+ * writes a few events, so this head holds `maxPayments` distinct payments unless the backlog is one payment's.
+ */
+const HEAD_EVENTS_PER_PAYMENT = 4;
+
+/**
  * The outbox read side, for the relay. A claim is one transaction that holds a transaction-level advisory
  * lock per payment: a second relay skips those payments instead of publishing their later events first.
  * See docs/outbox-relay.md for why no event is skipped forever and why per-payment order holds.
@@ -22,13 +28,17 @@ export function postgresOutbox(pool: pg.Pool): Outbox {
       };
       try {
         await client.query('BEGIN');
+        // The payments of the oldest unpublished events, read from the head of the queue only (a bounded
+        // index scan, whatever the backlog): the first payments in order of their oldest unpublished event.
         const claimed = await client.query<{ aggregate_id: string }>(
-          `WITH oldest AS MATERIALIZED (
-             SELECT aggregate_id, min(id) AS first_id FROM outbox WHERE published_at IS NULL
+          `WITH head AS MATERIALIZED (
+             SELECT id, aggregate_id FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $2),
+           oldest AS MATERIALIZED (
+             SELECT aggregate_id, min(id) AS first_id FROM head
              GROUP BY aggregate_id ORDER BY first_id LIMIT $1)
            SELECT aggregate_id FROM oldest
            WHERE pg_try_advisory_xact_lock(hashtextextended(aggregate_id::text, 0))`,
-          [maxPayments],
+          [maxPayments, maxPayments * HEAD_EVENTS_PER_PAYMENT],
         );
         const aggregates = claimed.rows.map((row) => row.aggregate_id);
         // A fresh snapshot, taken after the locks: it sees every event committed by the claim's previous holder.
@@ -37,9 +47,10 @@ export function postgresOutbox(pool: pg.Pool): Outbox {
           event_id: string;
           event_type: string;
           aggregate_id: string;
-          payload: unknown;
+          payload: string;
         }>(
-          `SELECT id, event_id, event_type, aggregate_id, payload FROM outbox
+          // The payload as text: published as it is stored, never parsed and serialised again.
+          `SELECT id, event_id, event_type, aggregate_id, payload::text AS payload FROM outbox
            WHERE published_at IS NULL AND aggregate_id = ANY($1::uuid[])
            ORDER BY aggregate_id, aggregate_version, id`,
           [aggregates],
@@ -50,7 +61,7 @@ export function postgresOutbox(pool: pg.Pool): Outbox {
             eventId: row.event_id,
             type: row.event_type,
             key: row.aggregate_id,
-            value: JSON.stringify(row.payload),
+            value: row.payload,
           })),
           async markPublished() {
             await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [

@@ -1,9 +1,8 @@
 import type pg from 'pg';
 import type { PaymentLifecycle } from '../../use-cases/ports/bank-attempts';
 import { deferBankAttempt, releaseBankAttempt } from './bank-attempts';
-import { appendOutbox } from './outbox-append';
-import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
-import { inTransaction } from './pool';
+import { outboxInsertFrom } from './outbox-append';
+import { PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
 
 /** The lifecycle side of the payments table, used by the bank processor and the pending-payments sweeper. */
 export function postgresPaymentLifecycle(pool: pg.Pool): PaymentLifecycle {
@@ -15,32 +14,36 @@ export function postgresPaymentLifecycle(pool: pg.Pool): PaymentLifecycle {
       return rows[0] ? toPayment(rows[0]) : undefined;
     },
 
-    transition(paymentId, from, to, change) {
-      return inTransaction(pool, async (client) => {
-        // The condition on the expected status makes a redelivered or concurrent step a no-op.
-        const updated = await client.query<PaymentRow>(
-          `UPDATE payments SET status = $3,
+    async transition(paymentId, from, to, change) {
+      // One statement, so one round trip and its own transaction: the conditional update (the condition on the
+      // expected status makes a redelivered or concurrent step a no-op), its history row and its event are
+      // written together or not at all; no row is updated, so nothing else is written, when it is not in `from`.
+      const event = change.event ? outboxInsertFrom('updated', change.event, 7) : undefined;
+      const { rows } = await pool.query<PaymentRow>(
+        `WITH updated AS (
+           UPDATE payments SET status = $3,
              failure_reason = COALESCE($4, failure_reason),
              bank_charge_id = COALESCE($5, bank_charge_id),
              next_bank_attempt_at = NULL,
              bank_attempt_started_at = NULL
            WHERE id = $1 AND status = $2
-           RETURNING ${PAYMENT_COLUMNS}`,
-          [
-            paymentId,
-            from,
-            to,
-            to === 'FAILED' ? (change.reason ?? null) : null,
-            change.bankChargeId ?? null,
-          ],
-        );
-        const row = updated.rows[0];
-        if (!row) return undefined;
-        const payment = toPayment(row);
-        await appendHistory(client, paymentId, from, to, change.reason ?? null);
-        if (change.event) await appendOutbox(client, change.event, row.version);
-        return payment;
-      });
+           RETURNING ${PAYMENT_COLUMNS}),
+         history AS (
+           INSERT INTO payment_status_history (payment_id, from_status, to_status, reason)
+           SELECT id, $2, $3, $6 FROM updated)
+         ${event ? `, event AS (${event.sql})` : ''}
+         SELECT * FROM updated`,
+        [
+          paymentId,
+          from,
+          to,
+          to === 'FAILED' ? (change.reason ?? null) : null,
+          change.bankChargeId ?? null,
+          change.reason ?? null,
+          ...(event?.values ?? []),
+        ],
+      );
+      return rows[0] ? toPayment(rows[0]) : undefined;
     },
 
     async claimBankAttempt(paymentId, now, leaseMs) {
