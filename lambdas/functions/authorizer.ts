@@ -14,48 +14,20 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresMerchantDirectory } from '../core/adapters/postgres/merchants';
+import { allowPolicy, authorizationHeader, denyPolicy } from '../core/http/authorizer-policy';
 import { logger, withObservability } from '../core/observability';
 import { authenticateMerchant } from '../core/use-cases/authenticate-merchant';
 
-/** The principal of a denied key: API Gateway requires one on every policy. */
-const UNKNOWN_PRINCIPAL = 'unknown';
-
-/** The whole API (every stage, method and path): API Gateway caches the policy per key across routes. */
-function wholeApi(methodArn: string): string {
-  const [arnPrefix, stage] = methodArn.split('/');
-  return `${arnPrefix}/${stage}/*`;
-}
-
-function policy(
-  principalId: string,
-  effect: 'Allow' | 'Deny',
-  methodArn: string,
-): Pick<APIGatewayAuthorizerResult, 'principalId' | 'policyDocument'> {
-  return {
-    principalId,
-    policyDocument: {
-      Version: '2012-10-17',
-      Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: wholeApi(methodArn) }],
-    },
-  };
-}
-
 export const handler = withObservability(
   async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
-    const authorization = Object.entries(event.headers ?? {}).find(
-      ([name]) => name.toLowerCase() === 'authorization',
-    )?.[1];
     const merchant = await authenticateMerchant(
       postgresMerchantDirectory(await databasePool()),
-      authorization,
+      authorizationHeader(event),
     );
     if (!merchant) {
       logger.info('rejected an API key', { sourceIp: event.requestContext.identity.sourceIp });
-      return policy(UNKNOWN_PRINCIPAL, 'Deny', event.methodArn);
+      return denyPolicy(event.methodArn);
     }
-    return {
-      ...policy(merchant.id, 'Allow', event.methodArn),
-      context: { merchantId: merchant.id, mode: merchant.mode },
-    };
+    return allowPolicy(merchant, event.methodArn);
   },
 );

@@ -60,6 +60,7 @@ export class RefundExceedsAvailableError extends DomainError {
   override readonly name = 'RefundExceedsAvailableError';
   readonly type = 'refund_exceeds_available';
 
+  /** `available`: the amount still refundable, formatted (`refundExceedsAvailable` in money.ts builds it from Money). */
   constructor(readonly available: string) {
     super(`The refund exceeds what remains refundable (${available}).`);
   }

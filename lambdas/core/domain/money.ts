@@ -1,6 +1,12 @@
 import Decimal from 'decimal.js';
 import { type Currency, findCurrency } from './currency';
-import { CurrencyMismatchError, type FieldError, StoredDataInvalidError, ValidationError } from './errors';
+import {
+  CurrencyMismatchError,
+  type FieldError,
+  RefundExceedsAvailableError,
+  StoredDataInvalidError,
+  ValidationError,
+} from './errors';
 
 /** decimal.js with room for any NUMERIC(22,4) value and its arithmetic, never rounding silently. */
 export const MoneyDecimal = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN });
@@ -89,6 +95,14 @@ export function moneyFromStored(amount: string, currencyCode: string): Money {
   const currency = findCurrency(currencyCode.trim());
   if (!currency) throw new StoredDataInvalidError(`unknown stored currency "${currencyCode}"`);
   return { amount: new MoneyDecimal(amount), currency };
+}
+
+/**
+ * The refund rule's refusal, naming what is still available in the currency's decimals. Built here because the
+ * error's message formats Money, and errors.ts cannot import this module (it imports errors.ts).
+ */
+export function refundExceedsAvailable(available: Money): RefundExceedsAvailableError {
+  return new RefundExceedsAvailableError(formatAmount(available));
 }
 
 function sameCurrency(a: Money, b: Money): void {

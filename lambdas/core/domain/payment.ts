@@ -1,10 +1,5 @@
-import {
-  IllegalTransitionError,
-  RefundExceedsAvailableError,
-  RefundNotAllowedError,
-  ValidationError,
-} from './errors';
-import { addMoney, compareMoney, formatAmount, type Money, subtractMoney } from './money';
+import { IllegalTransitionError, RefundNotAllowedError, ValidationError } from './errors';
+import { addMoney, compareMoney, type Money, refundExceedsAvailable, subtractMoney } from './money';
 import type { PaymentStatus } from './payment-status';
 
 export { PAYMENT_STATUSES, type PaymentStatus } from './payment-status';
@@ -59,7 +54,7 @@ export function planRefund(input: {
       { field: 'amount', code: 'currency_mismatch', message: `Refund in ${input.amount.currency.code}.` },
     ]);
   }
-  if (compareMoney(refund, remaining) > 0) throw new RefundExceedsAvailableError(formatAmount(remaining));
+  if (compareMoney(refund, remaining) > 0) throw refundExceedsAvailable(remaining);
   const refundedAfter = addMoney(input.refunded, refund);
   return {
     refund,
@@ -92,8 +87,7 @@ export function planRefundFailure(input: {
 }): { refundedAfter: Money; statusAfter: PaymentStatus } {
   if (input.status !== 'SUCCESS' && input.status !== 'REFUNDED')
     throw new RefundNotAllowedError(input.status);
-  if (compareMoney(input.failed, input.refunded) > 0)
-    throw new RefundExceedsAvailableError(formatAmount(input.refunded));
+  if (compareMoney(input.failed, input.refunded) > 0) throw refundExceedsAvailable(input.refunded);
   const refundedAfter = subtractMoney(input.refunded, input.failed);
   return {
     refundedAfter,

@@ -4,6 +4,14 @@ import type { PaymentRecord, StatusChangeRecord } from '../use-cases/ports/payme
 import type { RefundRecord } from '../use-cases/ports/refunds';
 import type { Payment, Refund } from './schemas';
 
+/**
+ * Money as the API shows it: the amount as a decimal string with exactly the currency's number of decimals
+ * ("10.50", "100", "1.200"), and the currency's code. Every amount of a representation goes through here.
+ */
+function moneyFields(money: Money): { amount: string; currency: string } {
+  return { amount: formatAmount(money), currency: money.currency.code };
+}
+
 /** A payment as the API shows it: amounts as canonical decimal strings, timestamps in UTC ISO-8601. */
 export function paymentRepresentation(payment: PaymentRecord, history?: StatusChangeRecord[]): Payment {
   return {
@@ -12,9 +20,8 @@ export function paymentRepresentation(payment: PaymentRecord, history?: StatusCh
     merchantId: payment.merchantId,
     livemode: isLivemode(payment.mode),
     status: payment.status,
-    amount: formatAmount(payment.amount),
-    currency: payment.currency,
-    refundedAmount: formatAmount(payment.refundedAmount),
+    ...moneyFields(payment.amount),
+    refundedAmount: moneyFields(payment.refundedAmount).amount,
     source: payment.source,
     description: payment.description,
     customer: payment.customer,
@@ -41,8 +48,7 @@ export function refundRepresentation(refund: RefundRecord, payment: PaymentRecor
     object: 'refund',
     livemode: isLivemode(payment.mode),
     paymentId: refund.paymentId,
-    amount: formatAmount(refund.amount),
-    currency: refund.amount.currency.code,
+    ...moneyFields(refund.amount),
     reason: refund.reason,
     createdAt: refund.createdAt.toISOString(),
     payment: paymentRepresentation(payment),
@@ -51,5 +57,7 @@ export function refundRepresentation(refund: RefundRecord, payment: PaymentRecor
 
 /** A balance line: the currency, and the amount with the currency's number of decimals. */
 export function balanceRepresentation(balance: Money): { currency: string; amount: string } {
-  return { currency: balance.currency.code, amount: formatAmount(balance) };
+  const { currency, amount } = moneyFields(balance);
+  // Currency first: the order balance lines have always had on the wire.
+  return { currency, amount };
 }

@@ -79,6 +79,12 @@ describe('planRefund', () => {
     ).toThrow(RefundExceedsAvailableError);
   });
 
+  it("names what remains refundable, in the currency's decimals, when refusing a refund above it", () => {
+    expect(() =>
+      planRefund({ status: 'SUCCESS', amount: usd('10'), refunded: usd('4.5'), requested: usd('5.51') }),
+    ).toThrow('The refund exceeds what remains refundable (5.50).');
+  });
+
   it('never lets the refunds of a payment add up to more than its amount', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: 5_000 }), { maxLength: 20 }), (requestsInCents) => {

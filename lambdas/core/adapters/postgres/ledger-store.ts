@@ -1,7 +1,6 @@
 import type pg from 'pg';
-import { moneyFromStored } from '../../domain/money';
 import type { LedgerStore } from '../../use-cases/ports/ledger';
-import { numericOf } from './numeric';
+import { moneyOfNumeric, numericOf } from './numeric';
 import { appendOutbox } from './outbox-append';
 import { inTransaction } from './pool';
 
@@ -97,7 +96,7 @@ export function postgresLedger(pool: pg.Pool): LedgerStore {
          GROUP BY a.currency ORDER BY a.currency`,
         [merchantId, mode],
       );
-      return rows.map((row) => moneyFromStored(row.balance, row.currency));
+      return rows.map((row) => moneyOfNumeric(row.balance, row.currency));
     },
   };
 }

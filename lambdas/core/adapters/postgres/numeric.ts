@@ -1,9 +1,18 @@
-import type { Money } from '../../domain/money';
+import { type Money, moneyFromStored } from '../../domain/money';
 
 /**
- * A NUMERIC parameter from Money: its exact decimal text (node-postgres would send an object as JSON). Amounts
- * are read back as text (`amount::text`) into Money with `moneyFromStored`.
+ * The one place the PostgreSQL adapters turn Money into NUMERIC and back: row mappers and statements use these
+ * two, so the storage form of an amount is decided here.
+ */
+
+/**
+ * A NUMERIC parameter from Money: its exact decimal text (node-postgres would send an object as JSON).
  */
 export function numericOf(money: Money): string {
   return money.amount.toFixed();
+}
+
+/** Money from a NUMERIC column selected as text (`amount::text`, exact) and its row's currency code. */
+export function moneyOfNumeric(numericText: string, currencyCode: string): Money {
+  return moneyFromStored(numericText, currencyCode);
 }

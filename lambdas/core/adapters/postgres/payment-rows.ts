@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import type { Mode } from '../../domain/mode';
-import { moneyFromStored } from '../../domain/money';
 import type { PaymentStatus } from '../../domain/payment';
 import type { PaymentRecord } from '../../use-cases/ports/payments';
+import { moneyOfNumeric } from './numeric';
 
 /** The payments row as the payment adapters read it, and its status history. */
 
@@ -34,9 +34,9 @@ export function toPayment(row: PaymentRow): PaymentRecord {
     merchantId: row.merchant_id,
     mode: row.mode,
     status: row.status,
-    amount: moneyFromStored(row.amount, row.currency),
+    amount: moneyOfNumeric(row.amount, row.currency),
     currency: row.currency,
-    refundedAmount: moneyFromStored(row.refunded_amount, row.currency),
+    refundedAmount: moneyOfNumeric(row.refunded_amount, row.currency),
     source: row.source,
     description: row.description,
     customer: row.customer,

@@ -1,10 +1,9 @@
 import type pg from 'pg';
 import { StoredDataInvalidError } from '../../domain/errors';
 import type { Mode } from '../../domain/mode';
-import { moneyFromStored } from '../../domain/money';
 import type { RefundExecutions, RefundFailureTransaction } from '../../use-cases/ports/bank-attempts';
 import { deferBankAttempt, releaseBankAttempt } from './bank-attempts';
-import { numericOf } from './numeric';
+import { moneyOfNumeric, numericOf } from './numeric';
 import { appendOutbox } from './outbox-append';
 import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
 import { inTransaction } from './pool';
@@ -27,7 +26,7 @@ function refundFailureTransaction(client: pg.PoolClient): RefundFailureTransacti
       );
       const refund = failed.rows[0];
       return refund
-        ? { payment: toPayment(row), amount: moneyFromStored(refund.amount, row.currency) }
+        ? { payment: toPayment(row), amount: moneyOfNumeric(refund.amount, row.currency) }
         : undefined;
     },
 
@@ -74,7 +73,7 @@ export function postgresRefundExecutions(pool: pg.Pool): RefundExecutions {
         merchantId: row.merchant_id,
         mode: row.mode,
         chargeId: row.charge_id,
-        amount: moneyFromStored(row.amount, row.currency),
+        amount: moneyOfNumeric(row.amount, row.currency),
         bankAttempts: row.bank_attempts,
       };
     },

@@ -1,7 +1,6 @@
 import type pg from 'pg';
-import { moneyFromStored } from '../../domain/money';
 import type { RefundRecord, RefundStore, RefundTransaction } from '../../use-cases/ports/refunds';
-import { numericOf } from './numeric';
+import { moneyOfNumeric, numericOf } from './numeric';
 import { appendOutbox } from './outbox-append';
 import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
 import { inTransaction } from './pool';
@@ -20,7 +19,7 @@ function toRefund(row: RefundRow): RefundRecord {
   return {
     id: row.id,
     paymentId: row.payment_id,
-    amount: moneyFromStored(row.amount, row.currency),
+    amount: moneyOfNumeric(row.amount, row.currency),
     reason: row.reason,
     requestHash: row.request_hash,
     createdAt: row.created_at,
