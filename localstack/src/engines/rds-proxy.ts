@@ -141,7 +141,10 @@ function readStartupPacket(stream: Stream): Promise<{ packet: Buffer; rest: Buff
  * wait for the server's answer.
  */
 export function protocolMessageTypes(onMessage: (type: string) => void): (chunk: Buffer) => void {
-  let header = Buffer.alloc(0);
+  // It runs on every chunk a client sends: a header is read where it lies in the chunk, and only one split
+  // across chunks is copied, into this buffer of its 5 bytes.
+  const header = Buffer.alloc(5);
+  let headerBytes = 0;
   let skip = 0;
   return (chunk) => {
     let offset = 0;
@@ -150,15 +153,20 @@ export function protocolMessageTypes(onMessage: (type: string) => void): (chunk:
         const skipped = Math.min(skip, chunk.length - offset);
         skip -= skipped;
         offset += skipped;
-        continue;
+      } else if (headerBytes === 0 && chunk.length - offset >= 5) {
+        onMessage(String.fromCharCode(chunk[offset] as number));
+        skip = chunk.readInt32BE(offset + 1) - 4;
+        offset += 5;
+      } else {
+        const taken = Math.min(5 - headerBytes, chunk.length - offset);
+        chunk.copy(header, headerBytes, offset, offset + taken);
+        headerBytes += taken;
+        offset += taken;
+        if (headerBytes < 5) return;
+        onMessage(String.fromCharCode(header[0] as number));
+        skip = header.readInt32BE(1) - 4;
+        headerBytes = 0;
       }
-      const taken = chunk.subarray(offset, offset + 5 - header.length);
-      header = Buffer.concat([header, taken]);
-      offset += taken.length;
-      if (header.length < 5) return;
-      onMessage(String.fromCharCode(header[0] as number));
-      skip = header.readInt32BE(1) - 4;
-      header = Buffer.alloc(0);
     }
   };
 }
