@@ -22,8 +22,23 @@ import { createScratchDatabase } from './scratch';
 import { benchStack } from './stack';
 import { highestSustainedRate, percentile, perSecond } from './stats';
 
+/** The sections of a run, in order; `--only` runs a subset of them. */
+const SECTIONS = [
+  'postgresCreateTransaction',
+  'dynamodbConditionalPut',
+  'kafkaProduce',
+  'apiCreate',
+  'perPayment',
+  'pipeline',
+  'relayAlone',
+  'consumersAlone',
+  'coldStart',
+] as const;
+type Section = (typeof SECTIONS)[number];
+
 const USAGE = `usage: npm run bench -- [--quick] [--steps 25,50,100,150,200] [--step-seconds 20] [--api-seconds 20]
-  [--engine-seconds 10] [--relay-events 50000] [--consumer-records 2000] [--cost-payments 300] [--out bench/results]`;
+  [--engine-seconds 10] [--relay-events 50000] [--consumer-records 2000] [--cost-payments 300] [--out bench/results]
+  [--only <section>[,<section>…]]   sections: ${SECTIONS.join(', ')}`;
 
 export class UsageError extends Error {}
 
@@ -40,6 +55,7 @@ function options(argv: string[]) {
       'consumer-records': { type: 'string' },
       'cost-payments': { type: 'string' },
       out: { type: 'string' },
+      only: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -52,6 +68,11 @@ function options(argv: string[]) {
       throw new UsageError(`--${name} must be a positive integer, got "${raw}"`);
     return value;
   };
+  const only = values.only?.split(',').map((name) => {
+    if (!(SECTIONS as readonly string[]).includes(name))
+      throw new UsageError(`--only: unknown section "${name}"; sections: ${SECTIONS.join(', ')}`);
+    return name as Section;
+  });
   const steps = (values.steps ?? '25,50,100,150,200').split(',').map((step) => positive('steps', step, 0));
   return {
     quick,
@@ -63,6 +84,7 @@ function options(argv: string[]) {
     consumerRecords: positive('consumer-records', values['consumer-records'], quick ? 200 : 2_000),
     costPayments: positive('cost-payments', values['cost-payments'], quick ? 50 : 300),
     imports: quick ? 1 : 3,
+    only,
     out: values.out ?? join(ROOT, 'bench', 'results'),
   };
 }
@@ -97,7 +119,8 @@ export async function main(): Promise<number> {
   };
   const rows: [string, string, string][] = [];
   const failures: string[] = [];
-  const section = async <T>(name: string, work: () => Promise<T>): Promise<T | undefined> => {
+  const section = async <T>(name: Section, work: () => Promise<T>): Promise<T | undefined> => {
+    if (settings.only && !settings.only.includes(name)) return undefined;
     console.error(`bench: ${name}…`);
     try {
       const value = await work();
@@ -297,7 +320,8 @@ export async function main(): Promise<number> {
 
     results.loadAverageAtEnd = loadavg().map((load) => Number(load.toFixed(2)));
     mkdirSync(settings.out, { recursive: true });
-    const day = new Date().toISOString().slice(0, 10);
+    // A partial run never overwrites the day's full results.
+    const day = new Date().toISOString().slice(0, 10) + (settings.only ? `-${settings.only.join('-')}` : '');
     const jsonFile = join(settings.out, `${day}.json`);
     const svgFile = join(settings.out, `${day}.svg`);
     writeFileSync(jsonFile, `${JSON.stringify({ ...results, failures }, null, 2)}\n`);

@@ -5,7 +5,7 @@ import { ROOT } from '../localstack/src/settings';
 import type { LocalEndpoints } from '../localstack/src/stack';
 
 /**
- * A scratch database next to the stack's own (`<name>_bench`, same server, same schema from the migrations,
+ * A scratch database next to the stack's own (`<name>_<suffix>`, `<name>_bench` for the bench, same server, same schema from the migrations,
  * the demo merchants seeded): the engine limits, the relay and the consumers are measured on it, so that
  * nothing they write reaches the running relay or consumers. The function roles are server-wide, so the
  * handlers reach it through the local RDS Proxy as their own roles, as they reach the stack's database.
@@ -42,9 +42,12 @@ async function asAdmin(databaseUrl: string, sql: string): Promise<void> {
   }
 }
 
-export async function createScratchDatabase(endpoints: LocalEndpoints): Promise<ScratchDatabase> {
+export async function createScratchDatabase(
+  endpoints: LocalEndpoints,
+  suffix = 'bench',
+): Promise<ScratchDatabase> {
   const stackDatabase = new URL(endpoints.databaseUrl).pathname.slice(1);
-  const name = `${stackDatabase}_bench`;
+  const name = `${stackDatabase}_${suffix}`;
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`unusable scratch database name "${name}"`);
   const owner = decodeURIComponent(new URL(endpoints.databaseUrl).username);
   await asAdmin(endpoints.databaseUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

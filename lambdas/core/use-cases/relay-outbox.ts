@@ -1,16 +1,11 @@
-import type { EventPublisher, Outbox } from './ports/outbox';
+import type { ClaimedOutboxBatch, EventPublisher, Outbox } from './ports/outbox';
 
 /**
- * One relay pass: claims the payments with the oldest unpublished events, publishes their events in order
- * and marks them published only after the broker's acknowledgement. A crash between the two may publish an
- * event twice (consumers are idempotent by event id); it can never lose one.
+ * Publishes a claimed batch in order and marks it published only after the broker's acknowledgement; on a
+ * failed publish the claim is released with nothing marked. A crash between the two may publish an event
+ * twice (consumers are idempotent by event id); it can never lose one.
  */
-export async function relayOutboxOnce(
-  outbox: Outbox,
-  publisher: EventPublisher,
-  maxPayments: number,
-): Promise<number> {
-  const batch = await outbox.claim(maxPayments);
+export async function relayClaimed(batch: ClaimedOutboxBatch, publisher: EventPublisher): Promise<number> {
   if (batch.events.length === 0) {
     await batch.release();
     return 0;
@@ -23,4 +18,13 @@ export async function relayOutboxOnce(
   }
   await batch.markPublished();
   return batch.events.length;
+}
+
+/** One relay pass: claims the payments with the oldest unpublished events and relays their events. */
+export async function relayOutboxOnce(
+  outbox: Outbox,
+  publisher: EventPublisher,
+  maxPayments: number,
+): Promise<number> {
+  return relayClaimed(await outbox.claim(maxPayments), publisher);
 }

@@ -71,18 +71,22 @@ describe('the relay with a dependency down', () => {
       retry: { retries: 0 },
     });
     const publisher = kafkaEventPublisher(kafka, PAYMENT_EVENTS_TOPIC.name);
+    let claims = 0;
     let marked = 0;
     let released = 0;
     const oneWaitingEvent: Outbox = {
-      claim: async () => ({
-        events: [{ outboxId: '1', eventId: 'e1', type: 'payment.initiated', key: 'p1', value: '{}' }],
-        markPublished: async () => {
-          marked += 1;
-        },
-        release: async () => {
-          released += 1;
-        },
-      }),
+      claim: async () => {
+        claims += 1;
+        return {
+          events: [{ outboxId: '1', eventId: 'e1', type: 'payment.initiated', key: 'p1', value: '{}' }],
+          markPublished: async () => {
+            marked += 1;
+          },
+          release: async () => {
+            released += 1;
+          },
+        };
+      },
       lagSeconds: async () => 42,
       prunePublished: async () => 0,
     };
@@ -94,7 +98,9 @@ describe('the relay with a dependency down', () => {
       expect(failures.every((failure) => failure.during === 'relay')).toBe(true);
       expect(String(failures[0]?.error)).toMatch(/KafkaJS/);
       expect(marked).toBe(0);
-      expect(released).toBe(failures.length);
+      // Each failed pass's own claim, and the next pass's claim made while it published: none stays open.
+      expect(claims).toBeGreaterThanOrEqual(failures.length);
+      expect(released).toBe(claims);
       expect(reports.filter((report) => report.lagSeconds === 42).length).toBeGreaterThanOrEqual(3);
     } finally {
       await publisher.close().catch(() => undefined);

@@ -40,6 +40,7 @@ function memoryOutbox(clock: Clock, count: number) {
   }));
   const failures = { claim: 0, lag: 0, prune: 0 };
   const claimedAt: number[] = [];
+  const held = new Set<StoredEvent>();
   const unreachable = () => new Error('connect ECONNREFUSED 127.0.0.1:5432');
   const outbox: Outbox = {
     async claim(maxPayments) {
@@ -48,13 +49,21 @@ function memoryOutbox(clock: Clock, count: number) {
         failures.claim -= 1;
         throw unreachable();
       }
-      const batch = events.filter((event) => event.publishedAt === undefined).slice(0, maxPayments);
+      // As the port promises: the events of an open claim are not handed to another one until it ends.
+      const batch = events
+        .filter((event) => event.publishedAt === undefined && !held.has(event))
+        .slice(0, maxPayments);
+      for (const event of batch) held.add(event);
+      const end = () => {
+        for (const event of batch) held.delete(event);
+      };
       return {
         events: batch,
         markPublished: async () => {
           for (const event of batch) event.publishedAt = clock.now();
+          end();
         },
-        release: async () => undefined,
+        release: async () => end(),
       };
     },
     async lagSeconds() {
@@ -73,7 +82,7 @@ function memoryOutbox(clock: Clock, count: number) {
       return 0;
     },
   };
-  return { outbox, events, failures, claimedAt };
+  return { outbox, events, failures, claimedAt, held };
 }
 
 /** A broker that refuses the sends `refuses` picks (by 1-based attempt) and acknowledges the others. */
@@ -134,6 +143,49 @@ describe('drainOutbox', () => {
       { during: 'relay', consecutive: 3, retryInMs: 800 },
     ]);
     expect(summary).toEqual({ published: 5, pruned: 0, transientFailures: 3 });
+  });
+
+  it('claims the next payments while the current ones are published, and publishes each event once, in order', async () => {
+    const clock = fakeClock();
+    const { outbox, claimedAt } = memoryOutbox(clock, 6);
+    const sent: string[] = [];
+    const claimsDuringPublish: number[] = [];
+    const publisher: EventPublisher = {
+      async publish(events) {
+        claimsDuringPublish.push(claimedAt.length);
+        sent.push(...events.map((event) => event.eventId));
+      },
+    };
+    const { drainPolicy } = policy(clock, { stopAt: 1_000 });
+
+    await drainOutbox(outbox, publisher, drainPolicy);
+
+    expect(sent).toEqual(['e1', 'e2', 'e3', 'e4', 'e5', 'e6']);
+    // Publishing batch n, the claim of batch n + 1 has already been made.
+    expect(claimsDuringPublish).toEqual([2, 3, 4]);
+  });
+
+  it('holds no claim through a backoff, nor past the drain', async () => {
+    const clock = fakeClock();
+    const { outbox, held, events } = memoryOutbox(clock, 4);
+    const { publisher } = memoryBroker(firstAttempts(1));
+    const heldAtFailure: number[] = [];
+    const { drainPolicy } = policy(clock, {
+      stopAt: 1_000,
+      onTransientFailure: () => heldAtFailure.push(held.size),
+    });
+
+    await drainOutbox(outbox, publisher, drainPolicy);
+    expect(heldAtFailure).toEqual([0]);
+    expect(events.every((event) => event.publishedAt !== undefined)).toBe(true);
+
+    // A pass that outlasts the deadline: the claim made ahead of the next pass is released, not relayed.
+    const late = memoryOutbox(clock, 4);
+    const slow: EventPublisher = { publish: () => clock.sleep(2_000) };
+    await drainOutbox(late.outbox, slow, policy(clock, { stopAt: clock.now() + 1_000 }).drainPolicy);
+    expect(late.claimedAt).toHaveLength(2);
+    expect(late.held.size).toBe(0);
+    expect(late.events.map((event) => event.publishedAt !== undefined)).toEqual([true, true, false, false]);
   });
 
   it('keeps draining after the database was briefly unavailable', async () => {

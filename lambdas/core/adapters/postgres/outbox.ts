@@ -3,9 +3,11 @@ import type { ClaimedOutboxBatch, Outbox } from '../../use-cases/ports/outbox';
 
 /**
  * How many of the oldest unpublished events a claim looks at per payment it may claim: a payment's life
- * writes a few events, so this head holds `maxPayments` distinct payments unless the backlog is one payment's.
+ * writes a few events, and the head also holds the events of payments another claim holds (the relay's next
+ * claim is made while its current one publishes; two invocations may overlap), which are skipped. So the head
+ * holds `maxPayments` claimable payments unless the backlog is a few payments'.
  */
-const HEAD_EVENTS_PER_PAYMENT = 4;
+const HEAD_EVENTS_PER_PAYMENT = 8;
 
 /**
  * The outbox read side, for the relay. A claim is one transaction that holds a transaction-level advisory
@@ -13,13 +15,19 @@ const HEAD_EVENTS_PER_PAYMENT = 4;
  * See docs/outbox-relay.md for why no event is skipped forever and why per-payment order holds.
  */
 export function postgresOutbox(pool: pg.Pool): Outbox {
+  // Payments held by this outbox's open claims. A claim skips them by name, not only by their locks: its first
+  // statement's snapshot is taken before its locks, so a claim that ends meanwhile (committing its events as
+  // published) would otherwise hand this one payments whose events it then finds already published.
+  const held = new Set<string>();
   return {
     async claim(maxPayments) {
       const client = await pool.connect();
       let open = true;
+      let aggregates: string[] = [];
       const end = async (sql: 'COMMIT' | 'ROLLBACK') => {
         if (!open) return;
         open = false;
+        for (const aggregate of aggregates) held.delete(aggregate);
         try {
           await client.query(sql);
         } finally {
@@ -29,18 +37,23 @@ export function postgresOutbox(pool: pg.Pool): Outbox {
       try {
         await client.query('BEGIN');
         // The payments of the oldest unpublished events, read from the head of the queue only (a bounded
-        // index scan, whatever the backlog): the first payments in order of their oldest unpublished event.
+        // index scan, whatever the backlog): the first payments in order of their oldest unpublished event
+        // that are not held here and whose lock is free. The limit comes after the lock test, so payments
+        // another claim holds do not use this claim up, and it stops the scan of the materialised list: no
+        // lock is taken beyond it.
         const claimed = await client.query<{ aggregate_id: string }>(
           `WITH head AS MATERIALIZED (
              SELECT id, aggregate_id FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $2),
            oldest AS MATERIALIZED (
-             SELECT aggregate_id, min(id) AS first_id FROM head
-             GROUP BY aggregate_id ORDER BY first_id LIMIT $1)
+             SELECT aggregate_id, min(id) AS first_id FROM head WHERE aggregate_id <> ALL($3::uuid[])
+             GROUP BY aggregate_id ORDER BY first_id)
            SELECT aggregate_id FROM oldest
-           WHERE pg_try_advisory_xact_lock(hashtextextended(aggregate_id::text, 0))`,
-          [maxPayments, maxPayments * HEAD_EVENTS_PER_PAYMENT],
+           WHERE pg_try_advisory_xact_lock(hashtextextended(aggregate_id::text, 0))
+           LIMIT $1`,
+          [maxPayments, maxPayments * HEAD_EVENTS_PER_PAYMENT, [...held]],
         );
-        const aggregates = claimed.rows.map((row) => row.aggregate_id);
+        aggregates = claimed.rows.map((row) => row.aggregate_id);
+        for (const aggregate of aggregates) held.add(aggregate);
         // A fresh snapshot, taken after the locks: it sees every event committed by the claim's previous holder.
         const { rows } = await client.query<{
           id: string;
