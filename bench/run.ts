@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createKafka } from '../lambdas/core/adapters/kafka/client';
@@ -115,7 +115,8 @@ export async function main(): Promise<number> {
       loadAverageAtStart: loadavg().map((load) => Number(load.toFixed(2))),
       node: process.version,
     },
-    settings,
+    // The output folder relative to the repository, so a results file names no path of the machine it ran on.
+    settings: { ...settings, out: relative(ROOT, settings.out) || '.' },
   };
   const rows: [string, string, string][] = [];
   const failures: string[] = [];
