@@ -10,13 +10,13 @@ import { mskEventFor } from '../lambdas/core/adapters/kafka/msk-event';
 import { postgresOutbox } from '../lambdas/core/adapters/postgres/outbox';
 import { createPool } from '../lambdas/core/adapters/postgres/pool';
 import { DATABASE_ROLES } from '../lambdas/core/config/database-roles';
-import { CONSUMERS, OUTBOX_RELAY, PAYMENT_EVENTS_TOPIC } from '../lambdas/core/config/messaging';
+import { CONSUMERS, OUTBOX_RELAY } from '../lambdas/core/config/messaging';
 import { EVENT_SCHEMA_VERSION } from '../lambdas/core/domain/events';
 import { drainOutbox } from '../lambdas/core/use-cases/drain-outbox';
 import { invokeFunction, loadHandler } from '../localstack/src/lambda-runtime';
 import { handlerEnvironment, type LocalEndpoints } from '../localstack/src/stack';
 import type { Throughput } from './engines';
-import type { ScratchDatabase } from './scratch';
+import { type ScratchDatabase, withScratchTopic } from './scratch';
 import { perSecond } from './stats';
 
 /**
@@ -75,51 +75,44 @@ export async function relayAlone(
   kafka: Kafka,
   expected: number,
 ): Promise<Throughput & { transientFailures: number }> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const topic = `aspay-bench-relay-${process.pid}`;
-  await admin.createTopics({
-    topics: [{ topic, numPartitions: PAYMENT_EVENTS_TOPIC.partitions, replicationFactor: 1 }],
-    waitForLeaders: true,
-  });
   const relayUrl = scratch.functionRoleUrls[DATABASE_ROLES.relay.name];
   if (!relayUrl) throw new Error('no database URL for the relay role');
-  const pool = createPool(relayUrl);
-  const publisher = kafkaEventPublisher(kafka, topic);
-  let empty = false;
-  try {
-    const started = performance.now();
-    const summary = await drainOutbox(postgresOutbox(pool), publisher, {
-      ...OUTBOX_RELAY,
-      stopAt: Number.MAX_SAFE_INTEGER,
-      pruneOlderThan: new Date(0),
-      report: () => undefined,
-      onTransientFailure: ({ error }) => {
-        throw error;
-      },
-      // The drain sleeps only when a pass found nothing (or after a failure, which throws above): then it is done.
-      clock: {
-        now: () => (empty ? Number.MAX_SAFE_INTEGER : Date.now()),
-        sleep: async () => {
-          empty = true;
+  return withScratchTopic(kafka, 'relay', async (topic) => {
+    const pool = createPool(relayUrl);
+    const publisher = kafkaEventPublisher(kafka, topic);
+    let empty = false;
+    try {
+      const started = performance.now();
+      const summary = await drainOutbox(postgresOutbox(pool), publisher, {
+        ...OUTBOX_RELAY,
+        stopAt: Number.MAX_SAFE_INTEGER,
+        pruneOlderThan: new Date(0),
+        report: () => undefined,
+        onTransientFailure: ({ error }) => {
+          throw error;
         },
-      },
-    });
-    const elapsedMs = performance.now() - started;
-    if (summary.published < expected)
-      throw new Error(`the relay published ${summary.published} of ${expected} events`);
-    return {
-      operations: summary.published,
-      elapsedMs,
-      perSecond: perSecond(summary.published, elapsedMs),
-      transientFailures: summary.transientFailures,
-    };
-  } finally {
-    await publisher.close().catch(() => undefined);
-    await pool.end().catch(() => undefined);
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
-  }
+        // The drain sleeps only when a pass found nothing (or after a failure, which throws above): then it is done.
+        clock: {
+          now: () => (empty ? Number.MAX_SAFE_INTEGER : Date.now()),
+          sleep: async () => {
+            empty = true;
+          },
+        },
+      });
+      const elapsedMs = performance.now() - started;
+      if (summary.published < expected)
+        throw new Error(`the relay published ${summary.published} of ${expected} events`);
+      return {
+        operations: summary.published,
+        elapsedMs,
+        perSecond: perSecond(summary.published, elapsedMs),
+        transientFailures: summary.transientFailures,
+      };
+    } finally {
+      await publisher.close().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+    }
+  });
 }
 
 interface OutboxRow {

@@ -15,10 +15,10 @@ import pg from 'pg';
 import { createKafka } from '../lambdas/core/adapters/kafka/client';
 import { kafkaEventPublisher } from '../lambdas/core/adapters/kafka/event-publisher';
 import { postgresPaymentStore } from '../lambdas/core/adapters/postgres/payment-store';
-import { PAYMENT_EVENTS_TOPIC } from '../lambdas/core/config/messaging';
 import { createPayment } from '../lambdas/core/use-cases/payments';
 import { localAwsClientConfig } from '../localstack/src/settings';
 import type { LocalEndpoints } from '../localstack/src/stack';
+import { withScratchTopic } from './scratch';
 import { perSecond } from './stats';
 
 export interface Throughput {
@@ -125,36 +125,29 @@ export async function kafkaProduceLimit(
   batchSize = 100,
 ): Promise<KafkaLimit> {
   const kafka = createKafka({ clientId: 'aspay-bench', brokers: endpoints.kafkaBrokers.split(',') });
-  const admin = kafka.admin();
-  await admin.connect();
-  const topic = `aspay-bench-produce-${process.pid}`;
-  await admin.createTopics({
-    topics: [{ topic, numPartitions: PAYMENT_EVENTS_TOPIC.partitions, replicationFactor: 1 }],
-    waitForLeaders: true,
-  });
-  const publisher = kafkaEventPublisher(kafka, topic);
-  const event = () => {
-    const id = randomUUID();
-    return { eventId: id, type: 'bench', key: id, value: JSON.stringify({ id, bench: true }) };
-  };
-  try {
-    await publisher.publish([event()]);
-    const singleRecord = await closedLoop(concurrency, durationMs, () => publisher.publish([event()]));
-    const batches = await closedLoop(concurrency, durationMs, () =>
-      publisher.publish(Array.from({ length: batchSize }, event)),
-    );
-    return {
-      singleRecord,
-      batched: {
-        operations: batches.operations * batchSize,
-        elapsedMs: batches.elapsedMs,
-        perSecond: batches.perSecond * batchSize,
-        batchSize,
-      },
+  return withScratchTopic(kafka, 'produce', async (topic) => {
+    const publisher = kafkaEventPublisher(kafka, topic);
+    const event = () => {
+      const id = randomUUID();
+      return { eventId: id, type: 'bench', key: id, value: JSON.stringify({ id, bench: true }) };
     };
-  } finally {
-    await publisher.close().catch(() => undefined);
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
-  }
+    try {
+      await publisher.publish([event()]);
+      const singleRecord = await closedLoop(concurrency, durationMs, () => publisher.publish([event()]));
+      const batches = await closedLoop(concurrency, durationMs, () =>
+        publisher.publish(Array.from({ length: batchSize }, event)),
+      );
+      return {
+        singleRecord,
+        batched: {
+          operations: batches.operations * batchSize,
+          elapsedMs: batches.elapsedMs,
+          perSecond: batches.perSecond * batchSize,
+          batchSize,
+        },
+      };
+    } finally {
+      await publisher.close().catch(() => undefined);
+    }
+  });
 }

@@ -1,5 +1,7 @@
+import type { Kafka } from 'kafkajs';
 import pg from 'pg';
 import { applyMigrations, migrationsDirUnder } from '../lambdas/core/adapters/postgres/migrations';
+import { PAYMENT_EVENTS_TOPIC } from '../lambdas/core/config/messaging';
 import { seedDemoMerchants } from '../localstack/src/demo-merchants';
 import { ROOT } from '../localstack/src/settings';
 import type { LocalEndpoints } from '../localstack/src/stack';
@@ -66,4 +68,28 @@ export async function createScratchDatabase(
     ),
     drop: () => asAdmin(endpoints.databaseUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
+}
+
+/**
+ * Runs `use` on a scratch topic shaped like payment-events (its partitions), named `aspay-bench-<purpose>-<pid>`
+ * so that nothing the running consumers read receives it, and deletes the topic afterwards.
+ */
+export async function withScratchTopic<T>(
+  kafka: Kafka,
+  purpose: string,
+  use: (topic: string) => Promise<T>,
+): Promise<T> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const topic = `aspay-bench-${purpose}-${process.pid}`;
+  try {
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: PAYMENT_EVENTS_TOPIC.partitions, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
+    return await use(topic);
+  } finally {
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  }
 }
