@@ -1,4 +1,4 @@
-import type { ClaimedOutboxBatch, EventPublisher, Outbox } from './ports/outbox';
+import type { ClaimedOutboxBatch, EventPublisher } from './ports/outbox';
 
 /**
  * Publishes a claimed batch in order and marks it published only after the broker's acknowledgement; on a
@@ -18,13 +18,4 @@ export async function relayClaimed(batch: ClaimedOutboxBatch, publisher: EventPu
   }
   await batch.markPublished();
   return batch.events.length;
-}
-
-/** One relay pass: claims the payments with the oldest unpublished events and relays their events. */
-export async function relayOutboxOnce(
-  outbox: Outbox,
-  publisher: EventPublisher,
-  maxPayments: number,
-): Promise<number> {
-  return relayClaimed(await outbox.claim(maxPayments), publisher);
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { kafkaEventPublisher } from '../../../lambdas/core/adapters/kafka/event-publisher';
 import { postgresOutbox } from '../../../lambdas/core/adapters/postgres/outbox';
 import { CONSUMERS, PAYMENT_EVENTS_TOPIC } from '../../../lambdas/core/config/messaging';
-import { relayOutboxOnce } from '../../../lambdas/core/use-cases/relay-outbox';
+import { relayClaimed } from '../../../lambdas/core/use-cases/relay-outbox';
 import { callApi, paymentSettledAs, validPayment } from '../../support/api-client';
 import { chargesFor } from '../../support/bank';
 import { testDatabase } from '../../support/database';
@@ -42,7 +42,7 @@ describe('the outbox relay', () => {
     const publisher = kafkaEventPublisher(kafka, PAYMENT_EVENTS_TOPIC.name);
     let relaying = true;
     const extraRelay = async () => {
-      while (relaying) await relayOutboxOnce(postgresOutbox(pool), publisher, 5);
+      while (relaying) await relayClaimed(await postgresOutbox(pool).claim(5), publisher);
     };
     const relays = [extraRelay(), extraRelay()];
     try {

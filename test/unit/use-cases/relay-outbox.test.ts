@@ -4,7 +4,7 @@ import type {
   EventPublisher,
   Outbox,
 } from '../../../lambdas/core/use-cases/ports/outbox';
-import { relayOutboxOnce } from '../../../lambdas/core/use-cases/relay-outbox';
+import { relayClaimed } from '../../../lambdas/core/use-cases/relay-outbox';
 
 function outboxWith(events: ClaimedOutboxBatch['events']) {
   const calls: string[] = [];
@@ -26,7 +26,7 @@ function outboxWith(events: ClaimedOutboxBatch['events']) {
 
 const event = { outboxId: '1', eventId: 'e1', type: 'payment.initiated', key: 'p1', value: '{}' };
 
-describe('relayOutboxOnce', () => {
+describe('relayClaimed', () => {
   it('marks events published only after the publisher resolved', async () => {
     const { outbox, calls } = outboxWith([event]);
     const publisher: EventPublisher = {
@@ -34,7 +34,7 @@ describe('relayOutboxOnce', () => {
         calls.push('publish');
       },
     };
-    await expect(relayOutboxOnce(outbox, publisher, 10)).resolves.toBe(1);
+    await expect(relayClaimed(await outbox.claim(10), publisher)).resolves.toBe(1);
     expect(calls).toEqual(['publish', 'mark']);
   });
 
@@ -45,7 +45,7 @@ describe('relayOutboxOnce', () => {
         throw new Error('broker down');
       },
     };
-    await expect(relayOutboxOnce(outbox, publisher, 10)).rejects.toThrow('broker down');
+    await expect(relayClaimed(await outbox.claim(10), publisher)).rejects.toThrow('broker down');
     expect(calls).toEqual(['release']);
   });
 });
