@@ -6,7 +6,8 @@ import type { Payment, Refund } from './schemas';
 
 /**
  * Money as the API shows it: the amount as a decimal string with exactly the currency's number of decimals
- * ("10.50", "100", "1.200"), and the currency's code. Every amount of a representation goes through here.
+ * ("10.50", "100", "1.200"), and the currency's code (a refunded amount, in the payment's currency, is the
+ * amount alone).
  */
 function moneyFields(money: Money): { amount: string; currency: string } {
   return { amount: formatAmount(money), currency: money.currency.code };
@@ -21,7 +22,7 @@ export function paymentRepresentation(payment: PaymentRecord, history?: StatusCh
     livemode: isLivemode(payment.mode),
     status: payment.status,
     ...moneyFields(payment.amount),
-    refundedAmount: moneyFields(payment.refundedAmount).amount,
+    refundedAmount: formatAmount(payment.refundedAmount),
     source: payment.source,
     description: payment.description,
     customer: payment.customer,
