@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { databaseRoleOf } from '../../../lambdas/core/config/database-roles';
 import { ENV } from '../../../lambdas/core/config/environment';
 import { HANDLERS } from './support/code-needs';
-import { environmentOf, functionOf } from './support/functions';
+import { environmentOf, functionOf, schemaResourceOf } from './support/functions';
 import { IntrinsicResolver } from './support/intrinsics';
 import { STAGES, type StackTemplate, synthesizeStages, targetOf } from './support/template';
 
@@ -11,9 +11,6 @@ let templates: Map<string, StackTemplate>;
 beforeAll(() => {
   templates = synthesizeStages();
 }, 300_000);
-
-const isCustomResource = (type: string) =>
-  type === 'AWS::CloudFormation::CustomResource' || type.startsWith('Custom::');
 
 describe.each(STAGES)('the %s stage, deployed into a fresh account', (stage) => {
   const templateOf = () => templates.get(stage)!;
@@ -96,20 +93,11 @@ describe.each(STAGES)('the %s stage, deployed into a fresh account', (stage) => 
   });
 
   describe('the schema custom resource (migrations and topics)', () => {
-    const schemaOf = (template: StackTemplate) => {
-      const migrate = functionOf(template, 'migrate');
-      const schemas = Object.keys(template.resources).filter(
-        (id) => isCustomResource(template.resource(id).Type) && template.dependsOn(id, migrate),
-      );
-      expect(schemas).toHaveLength(1);
-      return { schema: schemas[0]!, migrate };
-    };
-
     // CloudFormation creates resources in parallel unless one depends on another.
     // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-dependson.html
     it('has created the topics before any MSK event source mapping starts polling them', () => {
       const template = templateOf();
-      const { schema } = schemaOf(template);
+      const { schema } = schemaResourceOf(template);
       const mappings = template
         .ofType('AWS::Lambda::EventSourceMapping')
         .filter((id) => template.resource(id).Properties?.AmazonManagedKafkaEventSourceConfig !== undefined);
@@ -121,7 +109,7 @@ describe.each(STAGES)('the %s stage, deployed into a fresh account', (stage) => 
     // an instance. https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxytargetgroup.html
     it('runs only once the database endpoint the migrate function connects to accepts connections', () => {
       const template = templateOf();
-      const { schema, migrate } = schemaOf(template);
+      const { schema, migrate } = schemaResourceOf(template);
       const endpoint = targetOf(environmentOf(template, migrate)[ENV.databaseHost])!;
       const { Type } = template.resource(endpoint);
       const prerequisites =

@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../../lambdas/core/config/environment';
 import { copyCommand } from '../../../lib/functions';
-import { environmentOf, functionOf } from './support/functions';
+import { environmentOf, schemaResourceOf } from './support/functions';
 import {
   referencedLogicalIds,
   STAGES,
@@ -29,9 +29,6 @@ let templates: Map<string, StackTemplate>;
 beforeAll(() => {
   templates = synthesizeStages();
 }, 300_000);
-
-const isCustomResource = (type: string) =>
-  type === 'AWS::CloudFormation::CustomResource' || type.startsWith('Custom::');
 
 /**
  * What deleting the stack does with a resource: Retain and RetainExceptOnCreate keep it, Snapshot deletes it
@@ -117,20 +114,11 @@ describe.each(STAGES)('the %s stage, destroyed and deployed again', (stage) => {
 });
 
 describe.each(STAGES)('the %s stage, on its first deploy and a failed update', (stage) => {
-  const schemaOf = (template: StackTemplate) => {
-    const migrate = functionOf(template, 'migrate');
-    const [schema, ...others] = Object.keys(template.resources).filter(
-      (id) => isCustomResource(template.resource(id).Type) && template.dependsOn(id, migrate),
-    );
-    expect(others).toEqual([]);
-    return { schema: schema!, migrate };
-  };
-
   // Creating a rotation schedule rotates the secret at once; the migration logs in with it meanwhile.
   // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-rotationschedule.html
   it('rotates no secret a function logs in with before the schema resource has run', () => {
     const template = templates.get(stage)!;
-    const { schema } = schemaOf(template);
+    const { schema } = schemaResourceOf(template);
     const loginSecrets = new Set(
       template
         .ofType('AWS::Lambda::Function')
@@ -147,7 +135,7 @@ describe.each(STAGES)('the %s stage, on its first deploy and a failed update', (
   // The scheduled functions log in as roles the migrations create.
   it('starts no schedule before the schema resource has run', () => {
     const template = templates.get(stage)!;
-    const { schema } = schemaOf(template);
+    const { schema } = schemaResourceOf(template);
     const rules = template.ofType('AWS::Events::Rule').filter((id) =>
       ((template.resource(id).Properties?.Targets ?? []) as { Arn?: unknown }[]).some((target) => {
         const fn = targetOf(target.Arn);
@@ -206,7 +194,7 @@ describe.each(STAGES)('the %s stage, on its first deploy and a failed update', (
     // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requesttypes-update.html
     it('answers the rollback of an update that brought new migrations with success, touching nothing', () => {
       const template = templates.get(stage)!;
-      const { schema, migrate } = schemaOf(template);
+      const { schema, migrate } = schemaResourceOf(template);
       const olderSchema = 'f'.repeat(64);
       const result = invoke(
         bundleOf(template, migrate),
@@ -218,7 +206,7 @@ describe.each(STAGES)('the %s stage, on its first deploy and a failed update', (
 
     it('applies the migrations it bundles on an update that brings them', () => {
       const template = templates.get(stage)!;
-      const { schema, migrate } = schemaOf(template);
+      const { schema, migrate } = schemaResourceOf(template);
       const result = invoke(bundleOf(template, migrate), updateEvent(template, schema, {}));
       // No database is configured here: reaching for it is what this update must do.
       expect(result.status).not.toBe(0);
