@@ -1,5 +1,5 @@
 /**
- * The local stack's commands (see the README): `start` (foreground, Ctrl-C stops it), `up` (background),
+ * The local stack's commands (see docs/commands.md): `start` (foreground, Ctrl-C stops it), `up` (background),
  * `down` (stops everything the stack started). Failures are one line on stderr and a non-zero exit.
  */
 import { redactSecrets } from '../../lambdas/core/redaction';

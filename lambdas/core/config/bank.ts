@@ -1,6 +1,6 @@
 /**
  * Bank connector and circuit-breaker settings: one module, each value overridable by the environment
- * variable named beside it (the README lists them).
+ * variable named beside it (docs/bank-processor.md lists them).
  */
 
 import type { Mode } from '../domain/mode';

@@ -1,6 +1,6 @@
 /**
  * Webhook delivery and retry settings: one module, each value overridable by the environment variable named
- * beside it (the README lists them). Production defaults follow a payment gateway's usual promise (Stripe
+ * beside it (docs/configuration.md lists them). Production defaults follow a payment gateway's usual promise (Stripe
  * retries for up to 3 days with exponential backoff): a merchant whose endpoint is down gets its notices late,
  * never lost.
  */
