@@ -1,4 +1,4 @@
-import { Aws, Duration, aws_ec2 as ec2, Fn, aws_logs as logs, Stack } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, aws_ec2 as ec2, Fn, aws_logs as logs, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { StageConfig } from './stage-config';
 
@@ -59,13 +59,22 @@ export class Network extends Construct {
     super(scope, id);
     const { stage } = props;
     if (stage.natProvider === 'instance') {
+      // Looked up once per account and region and kept in cdk.context.json (commit it): a new Amazon Linux
+      // release does not replace the NAT instance at the next deploy. A synthesis without an account (no
+      // credentials: `cdk synth` offline) cannot look it up and leaves it to CloudFormation, with a warning;
+      // `cdk deploy` always has one.
+      const { account, region } = Stack.of(this);
+      const pinImage = !Token.isUnresolved(account) && !Token.isUnresolved(region);
+      if (!pinImage)
+        Annotations.of(this).addWarningV2(
+          'aspay:natImageUnpinned',
+          'no account or region: the NAT image is resolved by CloudFormation at each deploy, not pinned',
+        );
       this.natInstances = ec2.NatProvider.instanceV2({
         instanceType: new ec2.InstanceType(stage.natInstanceType),
-        // Resolved once per account and region and kept in cdk.context.json (commit it): a new Amazon Linux
-        // release does not replace the NAT instance at the next deploy.
         machineImage: ec2.MachineImage.latestAmazonLinux2023({
           cpuType: ec2.AmazonLinuxCpuType.ARM_64,
-          cachedInContext: true,
+          cachedInContext: pinImage,
         }),
         // Nothing on the internet may open connections through the instance; the VPC's hosts may.
         defaultAllowedTraffic: ec2.NatTrafficDirection.OUTBOUND_ONLY,
