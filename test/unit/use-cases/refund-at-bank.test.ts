@@ -39,6 +39,8 @@ function inMemoryRefund(bankAttempts = 0) {
         bankAttempts: stored.bankAttempts,
       };
     },
+    renew: async () => stored.status === 'PENDING',
+    claimExpiry: async () => undefined,
     async release() {
       stored.released += 1;
     },
@@ -63,7 +65,7 @@ function inMemoryRefund(bankAttempts = 0) {
           stored.events.push(decision.event);
         },
       }),
-    async defer(_id, at, counted) {
+    async defer(_id, _holder, at, counted) {
       stored.bankAttempts += counted ? 1 : 0;
       stored.nextAttemptAt = at;
     },
@@ -84,6 +86,8 @@ const run = (executions: RefundExecutions, outcome: BankRefundOutcome) =>
   executeRefundAtBank(
     { executions, banks: sandboxOnly(bankRefunding(outcome)), settings: SETTINGS, clock: () => NOW },
     REFUND_ID,
+    // No time to retry a write, and no waiting for a claim held elsewhere.
+    { deadline: NOW, waitForHolder: false },
   );
 
 describe('executing a refund at the bank', () => {

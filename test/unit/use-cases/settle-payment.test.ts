@@ -24,10 +24,16 @@ function pendingPayment(): PaymentRecord {
 }
 
 /** One payment in memory, with its claim, attempts and the events its transitions wrote. */
-function inMemoryLifecycle(payment: PaymentRecord, state: { bankAttempts?: number; claimedAt?: Date } = {}) {
+function inMemoryLifecycle(
+  payment: PaymentRecord,
+  state: { bankAttempts?: number; claimExpiresAt?: Date } = {},
+) {
   const { lifecycle, seed, outbox } = inMemoryPayments(() => NOW);
   return { lifecycle, stored: seed(payment, state), outbox };
 }
+
+/** A caller with no time to retry a write and that does not wait for a claim held elsewhere. */
+const AT_ONCE = { deadline: NOW, waitForHolder: false };
 
 const deps = (lifecycle: PaymentLifecycle, bank: Bank): SettlementDeps => ({
   lifecycle,
@@ -45,10 +51,12 @@ describe('charging a PENDING payment', () => {
       await chargeAndSettle(
         deps(approved.lifecycle, bankAnswering({ kind: 'approved', chargeId: 'ch_1' }).bank),
         pendingPayment(),
+        AT_ONCE,
       ),
       await chargeAndSettle(
         deps(declined.lifecycle, bankAnswering({ kind: 'declined', reason: 'card_declined' }).bank),
         pendingPayment(),
+        AT_ONCE,
       ),
     ];
 
@@ -64,20 +72,20 @@ describe('charging a PENDING payment', () => {
       reason: 'bank answered 409 (idempotency_key_in_use)',
     });
 
-    const result = await chargeAndSettle(deps(lifecycle, bank), pendingPayment());
+    const result = await chargeAndSettle(deps(lifecycle, bank), pendingPayment(), AT_ONCE);
 
     expect(result).toBe('deferred');
     expect(stored.record.status).toBe('PENDING');
     expect(stored.bankAttempts).toBe(2);
     expect(stored.nextAttemptAt).toEqual(new Date(NOW.getTime() + 2000));
-    expect(stored.claimedAt).toBeNull();
+    expect(stored.claim).toBeNull();
   });
 
   it('does not count an attempt the open circuit breaker never sent to the bank', async () => {
     const { lifecycle, stored } = inMemoryLifecycle(pendingPayment(), { bankAttempts: 2 });
     const { bank } = bankAnswering({ kind: 'circuit_open' });
 
-    expect(await chargeAndSettle(deps(lifecycle, bank), pendingPayment())).toBe('deferred');
+    expect(await chargeAndSettle(deps(lifecycle, bank), pendingPayment(), AT_ONCE)).toBe('deferred');
 
     expect(stored.bankAttempts).toBe(2);
     expect(stored.record.status).toBe('PENDING');
@@ -85,11 +93,11 @@ describe('charging a PENDING payment', () => {
 
   it('does not call the bank for a payment another caller has claimed', async () => {
     const { lifecycle, stored } = inMemoryLifecycle(pendingPayment(), {
-      claimedAt: new Date(NOW.getTime() - 1000),
+      claimExpiresAt: new Date(NOW.getTime() + 9000),
     });
     const { bank, calls } = bankAnswering({ kind: 'declined', reason: 'card_declined' });
 
-    const result = await chargeAndSettle(deps(lifecycle, bank), pendingPayment());
+    const result = await chargeAndSettle(deps(lifecycle, bank), pendingPayment(), AT_ONCE);
 
     expect(result).toBe('claimed_elsewhere');
     expect(calls).toEqual([]);
@@ -104,11 +112,13 @@ describe('charging a PENDING payment', () => {
       throw new Error('Connection terminated unexpectedly');
     };
 
-    await expect(chargeAndSettle(deps(lifecycle, bank), pendingPayment())).rejects.toThrow('Connection');
-    expect(stored.claimedAt).toBeNull();
+    await expect(chargeAndSettle(deps(lifecycle, bank), pendingPayment(), AT_ONCE)).rejects.toThrow(
+      'Connection',
+    );
+    expect(stored.claim).toBeNull();
 
     lifecycle.transition = recordSuccess;
-    expect(await chargeAndSettle(deps(lifecycle, bank), pendingPayment())).toBe('succeeded');
+    expect(await chargeAndSettle(deps(lifecycle, bank), pendingPayment(), AT_ONCE)).toBe('succeeded');
     // The same idempotency key (the payment id) both times: the bank charges once.
     expect(calls).toEqual(['charge', 'charge']);
   });
@@ -134,19 +144,20 @@ describe('charging a PENDING payment', () => {
         banks: { test: bankNamed('the sandbox'), live: bankNamed('the live bank') },
       },
       payment,
+      AT_ONCE,
     );
 
     expect(result).toBe('succeeded');
     expect(reached).toEqual([expected]);
   });
 
-  it('takes over a claim older than the lease (a caller that died mid-call)', async () => {
+  it('takes over a claim whose lease has expired (a caller that died mid-call)', async () => {
     const { lifecycle } = inMemoryLifecycle(pendingPayment(), {
-      claimedAt: new Date(NOW.getTime() - 61_000),
+      claimExpiresAt: new Date(NOW.getTime() - 1),
     });
     const { bank, calls } = bankAnswering({ kind: 'approved', chargeId: 'ch_1' });
 
-    expect(await chargeAndSettle(deps(lifecycle, bank), pendingPayment())).toBe('succeeded');
+    expect(await chargeAndSettle(deps(lifecycle, bank), pendingPayment(), AT_ONCE)).toBe('succeeded');
     expect(calls).toEqual(['charge']);
   });
 });
@@ -164,7 +175,7 @@ describe('giving up on a payment after the attempt limit', () => {
       const { lifecycle, stored } = atLimit();
       const { bank, calls } = bankAnswering({ kind: 'unavailable', reason: 'down' }, found);
 
-      expect(await chargeAndSettle(deps(lifecycle, bank), pendingPayment())).toBe(result);
+      expect(await chargeAndSettle(deps(lifecycle, bank), pendingPayment(), AT_ONCE)).toBe(result);
 
       expect(calls).toEqual(['lookup']);
       expect(stored.record).toMatchObject({ status, failureReason: reason });
@@ -178,7 +189,7 @@ describe('giving up on a payment after the attempt limit', () => {
       { kind: 'unavailable', reason: 'down' },
     );
 
-    expect(await chargeAndSettle(deps(lifecycle, bank), pendingPayment())).toBe('stuck');
+    expect(await chargeAndSettle(deps(lifecycle, bank), pendingPayment(), AT_ONCE)).toBe('stuck');
 
     expect(stored.record.status).toBe('PENDING');
     expect(stored.nextAttemptAt).toEqual(new Date(NOW.getTime() + SETTINGS.pendingRetryMaxMs));
@@ -192,7 +203,7 @@ describe('handling payment.initiated', () => {
     const { lifecycle, stored, outbox } = inMemoryLifecycle(initiated());
     const { bank, calls } = bankAnswering({ kind: 'approved', chargeId: 'ch_1' });
 
-    expect(await settlePayment(deps(lifecycle, bank), stored.record.id)).toBe('succeeded');
+    expect(await settlePayment(deps(lifecycle, bank), stored.record.id, AT_ONCE)).toBe('succeeded');
 
     expect(calls).toEqual(['charge']);
     expect(stored.history.map((change) => `${change.from}→${change.to}`)).toEqual([
@@ -210,9 +221,9 @@ describe('handling payment.initiated', () => {
   it('repeats nothing for a redelivered payment.initiated: the bank is not called again', async () => {
     const { lifecycle, stored, outbox } = inMemoryLifecycle(initiated());
     const { bank, calls } = bankAnswering({ kind: 'approved', chargeId: 'ch_1' });
-    await settlePayment(deps(lifecycle, bank), stored.record.id);
+    await settlePayment(deps(lifecycle, bank), stored.record.id, AT_ONCE);
 
-    expect(await settlePayment(deps(lifecycle, bank), stored.record.id)).toBe('already_settled');
+    expect(await settlePayment(deps(lifecycle, bank), stored.record.id, AT_ONCE)).toBe('already_settled');
 
     expect(calls).toEqual(['charge']);
     expect(outbox).toEqual([expect.objectContaining({ type: 'payment.succeeded' })]);
@@ -222,7 +233,7 @@ describe('handling payment.initiated', () => {
     const { lifecycle } = inMemoryLifecycle(initiated());
     const { bank, calls } = bankAnswering({ kind: 'approved', chargeId: 'ch_1' });
 
-    expect(await settlePayment(deps(lifecycle, bank), crypto.randomUUID())).toBe('unknown_payment');
+    expect(await settlePayment(deps(lifecycle, bank), crypto.randomUUID(), AT_ONCE)).toBe('unknown_payment');
     expect(calls).toEqual([]);
   });
 });

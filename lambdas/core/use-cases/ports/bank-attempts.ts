@@ -7,6 +7,16 @@ import type { UnitOfWork } from './unit-of-work';
 
 /** Work waiting on the bank: payments and refunds claimed for one bank call at a time, and their outcome. */
 
+/**
+ * A claim's lease as its holder asks for it: `holder` names this claim (a random id per claim), and the
+ * claim lasts until `now + leaseMs` unless the holder renews it.
+ */
+export interface BankClaimLease {
+  readonly holder: string;
+  readonly now: Date;
+  readonly leaseMs: number;
+}
+
 /** The payment lifecycle as the background processors drive it (no merchant scoping: internal callers). */
 export interface PaymentLifecycle {
   find(paymentId: string): Promise<PaymentRecord | undefined>;
@@ -22,18 +32,25 @@ export interface PaymentLifecycle {
     change: { reason?: string; bankChargeId?: string; event?: EventEnvelope },
   ): Promise<PaymentRecord | undefined>;
   /**
-   * Claims a PENDING payment for one bank call, unless another caller holds an unexpired claim (older than
-   * `leaseMs`): only the holder may call the bank for it. Undefined when the payment is not PENDING or claimed.
+   * Claims a PENDING payment for one bank call, unless another caller holds a claim whose lease has not
+   * expired: only the holder may call the bank for it. Undefined when the payment is not PENDING or claimed.
    * A transition or `deferBankAttempt` releases the claim.
    */
-  claimBankAttempt(paymentId: string, now: Date, leaseMs: number): Promise<BankAttemptClaim | undefined>;
+  claimBankAttempt(paymentId: string, lease: BankClaimLease): Promise<BankAttemptClaim | undefined>;
+  /** Extends the holder's claim to `now + leaseMs`; false when it is no longer the holder's (or settled). */
+  renewBankAttempt(paymentId: string, lease: BankClaimLease): Promise<boolean>;
+  /** When the payment's current claim expires; undefined when it is unclaimed or no longer PENDING. */
+  bankClaimExpiry(paymentId: string): Promise<Date | undefined>;
   /**
-   * Leaves the payment PENDING until `at` and releases the claim; `counted`: the bank was asked (without a
-   * decision), which counts towards the attempt limit.
+   * Leaves the payment PENDING until `at` and releases the claim, if `holder` still holds it; `counted`: the
+   * bank was asked (without a decision), which counts towards the attempt limit.
    */
-  deferBankAttempt(paymentId: string, at: Date, counted: boolean): Promise<void>;
-  /** Gives a claim back without an outcome (the work after the claim failed), so a retry may claim at once. */
-  releaseBankAttempt(paymentId: string): Promise<void>;
+  deferBankAttempt(paymentId: string, holder: string, at: Date, counted: boolean): Promise<void>;
+  /**
+   * Gives the holder's claim back without an outcome (the work after the claim failed), so a retry may claim
+   * at once; nothing when another caller has taken it over.
+   */
+  releaseBankAttempt(paymentId: string, holder: string): Promise<void>;
   /** PENDING payments whose next bank attempt is due, or that have waited `staleAfterMs` without one. */
   duePending(now: Date, staleAfterMs: number, limit: number): Promise<PaymentRecord[]>;
 }
@@ -86,9 +103,13 @@ export interface RefundExecutions {
    * Claims a PENDING refund for one bank call (see `PaymentLifecycle.claimBankAttempt`). Undefined when it
    * is executed, failed, or claimed by another caller.
    */
-  claim(refundId: string, now: Date, leaseMs: number): Promise<RefundClaim | undefined>;
+  claim(refundId: string, lease: BankClaimLease): Promise<RefundClaim | undefined>;
+  /** As `PaymentLifecycle.renewBankAttempt`, for a refund. */
+  renew(refundId: string, lease: BankClaimLease): Promise<boolean>;
+  /** As `PaymentLifecycle.bankClaimExpiry`, for a refund. */
+  claimExpiry(refundId: string): Promise<Date | undefined>;
   /** Gives a claim back without an outcome (see `PaymentLifecycle.releaseBankAttempt`). */
-  release(refundId: string): Promise<void>;
+  release(refundId: string, holder: string): Promise<void>;
   /** Records the bank's refund and its `payment.refund_executed` event (one transaction). */
   markExecuted(
     refundId: string,
@@ -98,7 +119,7 @@ export interface RefundExecutions {
   /** Failing a refund: one transaction, see `RefundFailureTransaction`. */
   readonly inTransaction: UnitOfWork<RefundFailureTransaction>;
   /** As `PaymentLifecycle.deferBankAttempt`, for a refund. */
-  defer(refundId: string, at: Date, counted: boolean): Promise<void>;
+  defer(refundId: string, holder: string, at: Date, counted: boolean): Promise<void>;
   /**
    * PENDING refunds due for an attempt (recorded `staleAfterMs` ago without one, or past their next attempt
    * time), the longest-due first: refunds that keep failing wait longer and never block the others.
