@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createEvent, type EventEnvelope } from '../../../lambdas/core/domain/events';
 import { formatAmount } from '../../../lambdas/core/domain/money';
 import type { Bank, BankRefundOutcome } from '../../../lambdas/core/use-cases/ports/bank';
@@ -115,6 +115,29 @@ describe('executing a refund at the bank', () => {
 
     expect(stored.released).toBe(1);
     expect(stored.status).toBe('PENDING');
+  });
+
+  it("records the bank's refund once the database is back, within the deadline, instead of giving up", async () => {
+    const { executions, stored } = inMemoryRefund();
+    const markExecuted = executions.markExecuted;
+    let failuresLeft = 2;
+    executions.markExecuted = async (...args) => {
+      if (failuresLeft-- > 0) throw new Error('Connection terminated unexpectedly');
+      return markExecuted(...args);
+    };
+    const bank = bankRefunding({ kind: 'refunded', bankRefundId: 're_1' });
+    const refunds = vi.spyOn(bank, 'refund');
+
+    const result = await executeRefundAtBank(
+      { executions, banks: sandboxOnly(bank), settings: SETTINGS, clock: () => new Date() },
+      REFUND_ID,
+      { deadline: new Date(Date.now() + 60_000), waitForHolder: false },
+    );
+
+    expect(result).toBe('executed');
+    expect(stored.status).toBe('EXECUTED');
+    expect(stored.released).toBe(0);
+    expect(refunds).toHaveBeenCalledTimes(1);
   });
 
   it('fails a refund the bank rejects at once and gives its amount back to the payment', async () => {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { PaymentStatus } from '../../../lambdas/core/domain/payment';
 import type { Bank } from '../../../lambdas/core/use-cases/ports/bank';
@@ -235,5 +236,114 @@ describe('handling payment.initiated', () => {
 
     expect(await settlePayment(deps(lifecycle, bank), crypto.randomUUID(), AT_ONCE)).toBe('unknown_payment');
     expect(calls).toEqual([]);
+  });
+});
+
+describe('the claim through a database outage', () => {
+  /** A lease short enough for real time: renewed every 800 ms, trusted for 1.4 s, expiring after 2.4 s. */
+  const SHORT_LEASE = { ...SETTINGS, claimLeaseMs: 2_400 };
+  const realClock = () => new Date();
+  const depsNow = (lifecycle: PaymentLifecycle, bank: Bank): SettlementDeps => ({
+    ...deps(lifecycle, bank),
+    settings: SHORT_LEASE,
+    clock: realClock,
+  });
+  const withinAMinute = (waitForHolder: boolean) => ({
+    deadline: new Date(Date.now() + 60_000),
+    waitForHolder,
+  });
+
+  it("records the bank's answer once the database is back, not leaving the payment to the lease", async () => {
+    const { lifecycle, stored } = inMemoryLifecycle(pendingPayment());
+    const { bank, calls } = bankAnswering({ kind: 'approved', chargeId: 'ch_1' });
+    const recordSuccess = lifecycle.transition;
+    let failuresLeft = 2;
+    lifecycle.transition = async (...args) => {
+      if (failuresLeft-- > 0) throw new Error('Connection terminated unexpectedly');
+      return recordSuccess(...args);
+    };
+
+    const result = await chargeAndSettle(depsNow(lifecycle, bank), pendingPayment(), withinAMinute(false));
+
+    expect(result).toBe('succeeded');
+    expect(stored.record.status).toBe('SUCCESS');
+    expect(stored.claim).toBeNull();
+    expect(calls).toEqual(['charge']);
+  });
+
+  it('takes over, for a redelivered event, a claim whose holder is gone as soon as its lease ends', async () => {
+    const heldUntil = new Date(Date.now() + 1_500);
+    const { lifecycle, stored } = inMemoryLifecycle(pendingPayment(), { claimExpiresAt: heldUntil });
+    const { bank, calls } = bankAnswering({ kind: 'approved', chargeId: 'ch_1' });
+
+    const result = await chargeAndSettle(depsNow(lifecycle, bank), pendingPayment(), withinAMinute(true));
+
+    expect(result).toBe('succeeded');
+    expect(stored.record.status).toBe('SUCCESS');
+    expect(calls).toEqual(['charge']);
+    expect(Date.now() - heldUntil.getTime()).toBeGreaterThanOrEqual(0);
+    expect(Date.now() - heldUntil.getTime()).toBeLessThan(1_000);
+  });
+
+  it('leaves a claim to a holder that keeps renewing it, however long its bank call takes', async () => {
+    const { lifecycle, stored } = inMemoryLifecycle(pendingPayment());
+    const calls: string[] = [];
+    const slowBank: Bank = {
+      ...bankAnswering({ kind: 'approved', chargeId: 'ch_1' }).bank,
+      async charge() {
+        calls.push('charge');
+        await sleep(3_500);
+        return { kind: 'approved', chargeId: 'ch_1' };
+      },
+    };
+
+    const holding = chargeAndSettle(depsNow(lifecycle, slowBank), pendingPayment(), withinAMinute(false));
+    await sleep(100);
+    const redelivered = await chargeAndSettle(
+      depsNow(lifecycle, slowBank),
+      pendingPayment(),
+      withinAMinute(true),
+    );
+
+    expect(redelivered).toBe('claimed_elsewhere');
+    expect(await holding).toBe('succeeded');
+    expect(stored.record.status).toBe('SUCCESS');
+    expect(calls).toEqual(['charge']);
+  });
+
+  it('abandons a bank call when its lease lapses unrenewed, before anyone may take over, then calls again', async () => {
+    const { lifecycle, stored } = inMemoryLifecycle(pendingPayment());
+    const claimBankAttempt = lifecycle.claimBankAttempt;
+    const claims: { at: number; expiresAt: number }[] = [];
+    lifecycle.claimBankAttempt = async (paymentId, lease) => {
+      const claim = await claimBankAttempt(paymentId, lease);
+      if (claim) claims.push({ at: Date.now(), expiresAt: stored.claim?.expiresAt.getTime() ?? 0 });
+      return claim;
+    };
+    // The database is away for renewals only: the first claim's lease runs out.
+    lifecycle.renewBankAttempt = async () => {
+      throw new Error('Connection terminated unexpectedly');
+    };
+    const abandoned: number[] = [];
+    const bank: Bank = {
+      ...bankAnswering({ kind: 'approved', chargeId: 'ch_1' }).bank,
+      async charge(_request, signal) {
+        if (abandoned.length > 0) return { kind: 'approved', chargeId: 'ch_1' };
+        // The bank does not answer before the caller leaves.
+        await new Promise((resolve) => signal?.addEventListener('abort', resolve));
+        abandoned.push(Date.now());
+        return { kind: 'unavailable', reason: 'the call was abandoned' };
+      },
+    };
+
+    const result = await chargeAndSettle(depsNow(lifecycle, bank), pendingPayment(), withinAMinute(false));
+
+    expect(result).toBe('succeeded');
+    expect(claims).toHaveLength(2);
+    const [first] = claims as [{ at: number; expiresAt: number }];
+    // Left the bank a safety margin (1 s) before the lease it wrote would let another caller in.
+    expect(abandoned).toHaveLength(1);
+    expect(first.expiresAt - (abandoned[0] as number)).toBeGreaterThanOrEqual(900);
+    expect(stored.record.status).toBe('SUCCESS');
   });
 });
