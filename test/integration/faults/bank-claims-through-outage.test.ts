@@ -77,7 +77,11 @@ async function whenTrue(query: string, values: unknown[], timeoutMs: number): Pr
 
 describe('bank calls in flight when the database goes away', () => {
   it('records the charge and the refund within 10 s of its return, with one bank call each', async () => {
+    // Left PENDING (as a processor that moved it there and died would), so that the sweeper never finds it due:
+    // only the bank processor invoked here settles it.
     const paymentId = await initiatedPayment(SLOW);
+    await db.query("UPDATE payments SET status = 'PENDING' WHERE id = $1", [paymentId]);
+    await db.query("UPDATE payments SET next_bank_attempt_at = 'infinity' WHERE id = $1", [paymentId]);
     const refund = await refundWaitingForTheBank();
     const payment = await postgresPaymentLifecycle(db).find(paymentId);
     if (!payment) throw new Error('fixture missing');
