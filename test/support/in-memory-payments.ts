@@ -156,33 +156,35 @@ export function inMemoryPayments(clock: () => Date) {
       if (change.event) outbox.push(change.event);
       return stored.record;
     },
-    async claimBankAttempt(paymentId, { holder, now, leaseMs }) {
-      const stored = payments.get(paymentId);
-      if (stored?.record.status !== 'PENDING') return undefined;
-      if (stored.claim && stored.claim.expiresAt > now) return undefined;
-      stored.claim = { holder, expiresAt: new Date(now.getTime() + leaseMs) };
-      return { payment: stored.record, bankAttempts: stored.bankAttempts };
-    },
-    async renewBankAttempt(paymentId, { holder, now, leaseMs }) {
-      const stored = heldBy(paymentId, holder);
-      if (!stored?.claim) return false;
-      stored.claim.expiresAt = new Date(now.getTime() + leaseMs);
-      return true;
-    },
-    async bankClaimExpiry(paymentId) {
-      const stored = payments.get(paymentId);
-      return stored?.record.status === 'PENDING' ? stored.claim?.expiresAt : undefined;
-    },
+    bankClaim: (paymentId) => ({
+      async claim({ holder, now, leaseMs }) {
+        const stored = payments.get(paymentId);
+        if (stored?.record.status !== 'PENDING') return undefined;
+        if (stored.claim && stored.claim.expiresAt > now) return undefined;
+        stored.claim = { holder, expiresAt: new Date(now.getTime() + leaseMs) };
+        return { payment: stored.record, bankAttempts: stored.bankAttempts };
+      },
+      async renew({ holder, now, leaseMs }) {
+        const stored = heldBy(paymentId, holder);
+        if (!stored?.claim) return false;
+        stored.claim.expiresAt = new Date(now.getTime() + leaseMs);
+        return true;
+      },
+      async expiry() {
+        const stored = payments.get(paymentId);
+        return stored?.record.status === 'PENDING' ? stored.claim?.expiresAt : undefined;
+      },
+      async release(holder) {
+        const stored = heldBy(paymentId, holder);
+        if (stored) stored.claim = null;
+      },
+    }),
     async deferBankAttempt(paymentId, holder, at, counted) {
       const stored = heldBy(paymentId, holder);
       if (!stored) return;
       stored.bankAttempts += counted ? 1 : 0;
       stored.nextAttemptAt = at;
       stored.claim = null;
-    },
-    async releaseBankAttempt(paymentId, holder) {
-      const stored = heldBy(paymentId, holder);
-      if (stored) stored.claim = null;
     },
     duePending: async (now) =>
       [...payments.values()]

@@ -2,17 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BankRetrySettings, bankClaimTiming } from '../config/bank';
 import type { Clock } from './payments';
-import type { BankClaimLease } from './ports/bank-attempts';
+import type { BankClaim } from './ports/bank-attempts';
 import { retryingUntil } from './retry-until';
-
-/** One payment's or refund's claim, as its store takes, renews, reads and gives it back. */
-export interface BankClaimStore<C> {
-  claim(lease: BankClaimLease): Promise<C | undefined>;
-  renew(lease: BankClaimLease): Promise<boolean>;
-  /** When the current claim's lease expires; undefined when it is unclaimed or no longer waits on the bank. */
-  expiry(): Promise<Date | undefined>;
-  release(holder: string): Promise<void>;
-}
 
 export interface BankClaimDeps {
   readonly settings: Pick<BankRetrySettings, 'claimLeaseMs'>;
@@ -53,7 +44,7 @@ export const CLAIM_LAPSED = Symbol('claim lapsed');
  */
 export async function underBankClaim<C, R>(
   deps: BankClaimDeps,
-  store: BankClaimStore<C>,
+  store: BankClaim<C>,
   options: ClaimOptions,
   work: (claimed: C, held: HeldClaim) => Promise<R | typeof CLAIM_LAPSED>,
 ): Promise<R | undefined> {
@@ -87,7 +78,7 @@ export async function underBankClaim<C, R>(
 /** Claims, or (when asked to) waits for the holder's lease to end and claims then, at most one lease long. */
 async function claimOrWait<C>(
   deps: BankClaimDeps,
-  store: BankClaimStore<C>,
+  store: BankClaim<C>,
   holder: string,
   { deadline, waitForHolder }: ClaimOptions,
 ): Promise<C | undefined> {
@@ -115,7 +106,7 @@ async function claimOrWait<C>(
  */
 function keepRenewing<C>(
   deps: BankClaimDeps,
-  store: BankClaimStore<C>,
+  store: BankClaim<C>,
   holder: string,
 ): { signal: AbortSignal; stop(): void } {
   const { claimLeaseMs: leaseMs } = deps.settings;

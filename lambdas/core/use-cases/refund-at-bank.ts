@@ -2,13 +2,7 @@ import { type BankRetrySettings, nextBankAttemptAt } from '../config/bank';
 import { RefundExceedsAvailableError, RefundNotAllowedError } from '../domain/errors';
 import { createEvent, type EventEnvelope, modeOf } from '../domain/events';
 import { planRefundFailure, type RefundFailure, refundFailureReason } from '../domain/payment';
-import {
-  type BankClaimStore,
-  CLAIM_LAPSED,
-  type ClaimOptions,
-  type HeldClaim,
-  underBankClaim,
-} from './bank-claims';
+import { CLAIM_LAPSED, type ClaimOptions, type HeldClaim, underBankClaim } from './bank-claims';
 import type { Clock } from './payments';
 import type { Banks } from './ports/bank';
 import type { RefundClaim, RefundExecutions } from './ports/bank-attempts';
@@ -123,20 +117,10 @@ export async function executeRefundAtBank(
   refundId: string,
   options: ClaimOptions,
 ): Promise<RefundExecutionResult> {
-  const executed = await underBankClaim(deps, refundClaim(deps, refundId), options, (claim, held) =>
+  const executed = await underBankClaim(deps, deps.executions.bankClaim(refundId), options, (claim, held) =>
     executeClaimed(deps, refundId, claim, held),
   );
   return executed ?? 'not_claimed';
-}
-
-function refundClaim(deps: RefundExecutionDeps, refundId: string): BankClaimStore<RefundClaim> {
-  const { executions } = deps;
-  return {
-    claim: (lease) => executions.claim(refundId, lease),
-    renew: (lease) => executions.renew(refundId, lease),
-    expiry: () => executions.claimExpiry(refundId),
-    release: (holder) => executions.release(refundId, holder),
-  };
 }
 
 async function executeClaimed(

@@ -1,13 +1,7 @@
 import { type BankRetrySettings, nextBankAttemptAt } from '../config/bank';
 import { createEvent } from '../domain/events';
 import { assertTransition } from '../domain/payment';
-import {
-  type BankClaimStore,
-  CLAIM_LAPSED,
-  type ClaimOptions,
-  type HeldClaim,
-  underBankClaim,
-} from './bank-claims';
+import { CLAIM_LAPSED, type ClaimOptions, type HeldClaim, underBankClaim } from './bank-claims';
 import type { Clock } from './payments';
 import { paymentSnapshot } from './payments';
 import type { Banks } from './ports/bank';
@@ -122,20 +116,10 @@ export async function chargeAndSettle(
   payment: PaymentRecord,
   options: ClaimOptions,
 ): Promise<SettlementResult> {
-  const settled = await underBankClaim(deps, paymentClaim(deps, payment.id), options, (claim, held) =>
+  const settled = await underBankClaim(deps, deps.lifecycle.bankClaim(payment.id), options, (claim, held) =>
     settleClaimed(deps, claim, held),
   );
   return settled ?? 'claimed_elsewhere';
-}
-
-function paymentClaim(deps: SettlementDeps, paymentId: string): BankClaimStore<BankAttemptClaim> {
-  const { lifecycle } = deps;
-  return {
-    claim: (lease) => lifecycle.claimBankAttempt(paymentId, lease),
-    renew: (lease) => lifecycle.renewBankAttempt(paymentId, lease),
-    expiry: () => lifecycle.bankClaimExpiry(paymentId),
-    release: (holder) => lifecycle.releaseBankAttempt(paymentId, holder),
-  };
 }
 
 async function settleClaimed(

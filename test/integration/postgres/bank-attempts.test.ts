@@ -67,41 +67,26 @@ describe('bank attempts in PostgreSQL', () => {
     const start = new Date();
     const at = (ms: number) => new Date(start.getTime() + ms);
     const [first, second] = [randomUUID(), randomUUID()];
+    const claim = lifecycle.bankClaim(id);
 
-    expect(
-      await lifecycle.claimBankAttempt(id, { holder: first, now: start, leaseMs: 10_000 }),
-    ).toMatchObject({
+    expect(await claim.claim({ holder: first, now: start, leaseMs: 10_000 })).toMatchObject({
       bankAttempts: 0,
     });
-    expect(await lifecycle.bankClaimExpiry(id)).toEqual(at(10_000));
-    expect(
-      await lifecycle.claimBankAttempt(id, { holder: second, now: at(9_000), leaseMs: 10_000 }),
-    ).toBeUndefined();
+    expect(await claim.expiry()).toEqual(at(10_000));
+    expect(await claim.claim({ holder: second, now: at(9_000), leaseMs: 10_000 })).toBeUndefined();
     // Renewed by its holder only: the lease now ends at 18 s.
-    expect(await lifecycle.renewBankAttempt(id, { holder: second, now: at(8_000), leaseMs: 10_000 })).toBe(
-      false,
-    );
-    expect(await lifecycle.renewBankAttempt(id, { holder: first, now: at(8_000), leaseMs: 10_000 })).toBe(
-      true,
-    );
-    expect(
-      await lifecycle.claimBankAttempt(id, { holder: second, now: at(17_000), leaseMs: 10_000 }),
-    ).toBeUndefined();
-    expect(
-      await lifecycle.claimBankAttempt(id, { holder: second, now: at(18_000), leaseMs: 10_000 }),
-    ).toBeDefined();
+    expect(await claim.renew({ holder: second, now: at(8_000), leaseMs: 10_000 })).toBe(false);
+    expect(await claim.renew({ holder: first, now: at(8_000), leaseMs: 10_000 })).toBe(true);
+    expect(await claim.claim({ holder: second, now: at(17_000), leaseMs: 10_000 })).toBeUndefined();
+    expect(await claim.claim({ holder: second, now: at(18_000), leaseMs: 10_000 })).toBeDefined();
     // The first holder's claim was taken over: its renewal, deferral and release change nothing.
-    expect(await lifecycle.renewBankAttempt(id, { holder: first, now: at(18_500), leaseMs: 10_000 })).toBe(
-      false,
-    );
+    expect(await claim.renew({ holder: first, now: at(18_500), leaseMs: 10_000 })).toBe(false);
     await lifecycle.deferBankAttempt(id, first, new Date('9999-01-01T00:00:00Z'), true);
-    await lifecycle.releaseBankAttempt(id, first);
-    expect(await lifecycle.bankClaimExpiry(id)).toEqual(at(28_000));
+    await claim.release(first);
+    expect(await claim.expiry()).toEqual(at(28_000));
     await lifecycle.deferBankAttempt(id, second, new Date('9999-01-01T00:00:00Z'), true);
-    expect(await lifecycle.bankClaimExpiry(id)).toBeUndefined();
-    expect(
-      await lifecycle.claimBankAttempt(id, { holder: first, now: at(19_000), leaseMs: 10_000 }),
-    ).toMatchObject({
+    expect(await claim.expiry()).toBeUndefined();
+    expect(await claim.claim({ holder: first, now: at(19_000), leaseMs: 10_000 })).toMatchObject({
       bankAttempts: 1,
     });
   });

@@ -28,22 +28,24 @@ function inMemoryRefund(bankAttempts = 0) {
     released: 0,
   };
   const executions: RefundExecutions = {
-    async claim() {
-      if (stored.status !== 'PENDING') return undefined;
-      return {
-        paymentId: stored.payment.id,
-        merchantId: stored.payment.merchantId,
-        mode: stored.payment.mode,
-        chargeId: 'ch_1',
-        amount: usd('25.0000'),
-        bankAttempts: stored.bankAttempts,
-      };
-    },
-    renew: async () => stored.status === 'PENDING',
-    claimExpiry: async () => undefined,
-    async release() {
-      stored.released += 1;
-    },
+    bankClaim: () => ({
+      async claim() {
+        if (stored.status !== 'PENDING') return undefined;
+        return {
+          paymentId: stored.payment.id,
+          merchantId: stored.payment.merchantId,
+          mode: stored.payment.mode,
+          chargeId: 'ch_1',
+          amount: usd('25.0000'),
+          bankAttempts: stored.bankAttempts,
+        };
+      },
+      renew: async () => stored.status === 'PENDING',
+      expiry: async () => undefined,
+      async release() {
+        stored.released += 1;
+      },
+    }),
     async markExecuted(_id, _bankRefundId, event) {
       stored.status = 'EXECUTED';
       stored.events.push(event);

@@ -313,16 +313,22 @@ describe('the claim through a database outage', () => {
 
   it('abandons a bank call when its lease lapses unrenewed, before anyone may take over, then calls again', async () => {
     const { lifecycle, stored } = inMemoryLifecycle(pendingPayment());
-    const claimBankAttempt = lifecycle.claimBankAttempt;
+    const bankClaim = lifecycle.bankClaim;
     const claims: { at: number; expiresAt: number }[] = [];
-    lifecycle.claimBankAttempt = async (paymentId, lease) => {
-      const claim = await claimBankAttempt(paymentId, lease);
-      if (claim) claims.push({ at: Date.now(), expiresAt: stored.claim?.expiresAt.getTime() ?? 0 });
-      return claim;
-    };
-    // The database is away for renewals only: the first claim's lease runs out.
-    lifecycle.renewBankAttempt = async () => {
-      throw new Error('Connection terminated unexpectedly');
+    lifecycle.bankClaim = (paymentId) => {
+      const paymentClaim = bankClaim(paymentId);
+      return {
+        ...paymentClaim,
+        async claim(lease) {
+          const claimed = await paymentClaim.claim(lease);
+          if (claimed) claims.push({ at: Date.now(), expiresAt: stored.claim?.expiresAt.getTime() ?? 0 });
+          return claimed;
+        },
+        // The database is away for renewals only: the first claim's lease runs out.
+        renew: async () => {
+          throw new Error('Connection terminated unexpectedly');
+        },
+      };
     };
     const abandoned: number[] = [];
     const bank: Bank = {

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { BankClaimLease } from '../../use-cases/ports/bank-attempts';
+import type { BankClaim, BankClaimLease } from '../../use-cases/ports/bank-attempts';
 
 /** The tables whose rows wait on the bank: both carry the same bank-attempt columns (migrations/). */
 type WaitingOnTheBank = 'payments' | 'refunds';
@@ -27,8 +27,23 @@ export function claimParameters(lease: BankClaimLease): [string, Date, number] {
   return [lease.holder, lease.now, lease.leaseMs];
 }
 
+/** A row's claim: `claim` is the table's own (what it returns differs), the rest is common to both tables. */
+export function bankClaimOf<C>(
+  pool: pg.Pool,
+  table: WaitingOnTheBank,
+  id: string,
+  claim: (lease: BankClaimLease) => Promise<C | undefined>,
+): BankClaim<C> {
+  return {
+    claim,
+    renew: (lease) => renewBankAttempt(pool, table, id, lease),
+    expiry: () => bankClaimExpiry(pool, table, id),
+    release: (holder) => releaseBankAttempt(pool, table, id, holder),
+  };
+}
+
 /** Extends a PENDING row's claim, if `lease.holder` still holds it. */
-export async function renewBankAttempt(
+async function renewBankAttempt(
   pool: pg.Pool,
   table: WaitingOnTheBank,
   id: string,
@@ -43,7 +58,7 @@ export async function renewBankAttempt(
 }
 
 /** When a PENDING row's current claim expires. */
-export async function bankClaimExpiry(
+async function bankClaimExpiry(
   pool: pg.Pool,
   table: WaitingOnTheBank,
   id: string,
@@ -77,7 +92,7 @@ export async function deferBankAttempt(
 }
 
 /** Gives a PENDING row's claim back without an outcome, if `holder` still holds it. */
-export async function releaseBankAttempt(
+async function releaseBankAttempt(
   pool: pg.Pool,
   table: WaitingOnTheBank,
   id: string,

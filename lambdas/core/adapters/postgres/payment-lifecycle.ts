@@ -1,14 +1,6 @@
 import type pg from 'pg';
 import type { PaymentLifecycle } from '../../use-cases/ports/bank-attempts';
-import {
-  bankClaimExpiry,
-  CLEARED_CLAIM,
-  claimParameters,
-  claimSql,
-  deferBankAttempt,
-  releaseBankAttempt,
-  renewBankAttempt,
-} from './bank-attempts';
+import { bankClaimOf, CLEARED_CLAIM, claimParameters, claimSql, deferBankAttempt } from './bank-attempts';
 import { outboxInsertFrom } from './outbox-append';
 import { PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
 
@@ -54,26 +46,21 @@ export function postgresPaymentLifecycle(pool: pg.Pool): PaymentLifecycle {
       return rows[0] ? toPayment(rows[0]) : undefined;
     },
 
-    async claimBankAttempt(paymentId, lease) {
-      const claim = claimSql('payments');
-      const { rows } = await pool.query<PaymentRow & { bank_attempts: number }>(
-        `UPDATE payments SET ${claim.set}
-         WHERE id = $1 AND ${claim.unclaimed}
-         RETURNING ${PAYMENT_COLUMNS}, bank_attempts`,
-        [paymentId, ...claimParameters(lease)],
-      );
-      const row = rows[0];
-      return row ? { payment: toPayment(row), bankAttempts: row.bank_attempts } : undefined;
-    },
-
-    renewBankAttempt: (paymentId, lease) => renewBankAttempt(pool, 'payments', paymentId, lease),
-
-    bankClaimExpiry: (paymentId) => bankClaimExpiry(pool, 'payments', paymentId),
+    bankClaim: (paymentId) =>
+      bankClaimOf(pool, 'payments', paymentId, async (lease) => {
+        const claim = claimSql('payments');
+        const { rows } = await pool.query<PaymentRow & { bank_attempts: number }>(
+          `UPDATE payments SET ${claim.set}
+           WHERE id = $1 AND ${claim.unclaimed}
+           RETURNING ${PAYMENT_COLUMNS}, bank_attempts`,
+          [paymentId, ...claimParameters(lease)],
+        );
+        const row = rows[0];
+        return row ? { payment: toPayment(row), bankAttempts: row.bank_attempts } : undefined;
+      }),
 
     deferBankAttempt: (paymentId, holder, at, counted) =>
       deferBankAttempt(pool, 'payments', paymentId, holder, at, counted),
-
-    releaseBankAttempt: (paymentId, holder) => releaseBankAttempt(pool, 'payments', paymentId, holder),
 
     async duePending(now, staleAfterMs, limit) {
       const { rows } = await pool.query<PaymentRow>(

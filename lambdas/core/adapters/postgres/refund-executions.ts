@@ -2,15 +2,7 @@ import type pg from 'pg';
 import { StoredDataInvalidError } from '../../domain/errors';
 import type { Mode } from '../../domain/mode';
 import type { RefundExecutions, RefundFailureTransaction } from '../../use-cases/ports/bank-attempts';
-import {
-  bankClaimExpiry,
-  CLEARED_CLAIM,
-  claimParameters,
-  claimSql,
-  deferBankAttempt,
-  releaseBankAttempt,
-  renewBankAttempt,
-} from './bank-attempts';
+import { bankClaimOf, CLEARED_CLAIM, claimParameters, claimSql, deferBankAttempt } from './bank-attempts';
 import { moneyOfNumeric, numericOf } from './numeric';
 import { appendOutbox } from './outbox-append';
 import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
@@ -54,42 +46,37 @@ function refundFailureTransaction(client: pg.PoolClient): RefundFailureTransacti
 /** Refunds recorded by the API or the saga, executed at the bank by the bank processor and the sweeper. */
 export function postgresRefundExecutions(pool: pg.Pool): RefundExecutions {
   return {
-    async claim(refundId, lease) {
-      const claim = claimSql('r');
-      const { rows } = await pool.query<{
-        payment_id: string;
-        merchant_id: string;
-        mode: Mode;
-        charge_id: string | null;
-        amount: string;
-        currency: string;
-        bank_attempts: number;
-      }>(
-        `UPDATE refunds r SET ${claim.set}
-         FROM payments p
-         WHERE r.id = $1 AND p.id = r.payment_id AND ${claim.unclaimed}
-         RETURNING r.payment_id, p.merchant_id, p.mode, p.bank_charge_id AS charge_id, r.amount::text AS amount, r.currency, r.bank_attempts`,
-        [refundId, ...claimParameters(lease)],
-      );
-      const row = rows[0];
-      if (!row) return undefined;
-      if (!row.charge_id)
-        throw new StoredDataInvalidError(`refund ${refundId} belongs to a payment without a bank charge`);
-      return {
-        paymentId: row.payment_id,
-        merchantId: row.merchant_id,
-        mode: row.mode,
-        chargeId: row.charge_id,
-        amount: moneyOfNumeric(row.amount, row.currency),
-        bankAttempts: row.bank_attempts,
-      };
-    },
-
-    renew: (refundId, lease) => renewBankAttempt(pool, 'refunds', refundId, lease),
-
-    claimExpiry: (refundId) => bankClaimExpiry(pool, 'refunds', refundId),
-
-    release: (refundId, holder) => releaseBankAttempt(pool, 'refunds', refundId, holder),
+    bankClaim: (refundId) =>
+      bankClaimOf(pool, 'refunds', refundId, async (lease) => {
+        const claim = claimSql('r');
+        const { rows } = await pool.query<{
+          payment_id: string;
+          merchant_id: string;
+          mode: Mode;
+          charge_id: string | null;
+          amount: string;
+          currency: string;
+          bank_attempts: number;
+        }>(
+          `UPDATE refunds r SET ${claim.set}
+           FROM payments p
+           WHERE r.id = $1 AND p.id = r.payment_id AND ${claim.unclaimed}
+           RETURNING r.payment_id, p.merchant_id, p.mode, p.bank_charge_id AS charge_id, r.amount::text AS amount, r.currency, r.bank_attempts`,
+          [refundId, ...claimParameters(lease)],
+        );
+        const row = rows[0];
+        if (!row) return undefined;
+        if (!row.charge_id)
+          throw new StoredDataInvalidError(`refund ${refundId} belongs to a payment without a bank charge`);
+        return {
+          paymentId: row.payment_id,
+          merchantId: row.merchant_id,
+          mode: row.mode,
+          chargeId: row.charge_id,
+          amount: moneyOfNumeric(row.amount, row.currency),
+          bankAttempts: row.bank_attempts,
+        };
+      }),
 
     markExecuted(refundId, bankRefundId, event) {
       return inTransaction(pool, async (client) => {

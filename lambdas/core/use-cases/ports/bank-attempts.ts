@@ -17,6 +17,27 @@ export interface BankClaimLease {
   readonly leaseMs: number;
 }
 
+/**
+ * One payment's or refund's bank-attempt claim, as its store takes, renews, reads and gives it back: only the
+ * holder of an unexpired claim may call the bank for it.
+ */
+export interface BankClaim<C> {
+  /**
+   * Claims it for `lease.holder`, unless another caller holds a claim whose lease has not expired. Undefined
+   * when it no longer waits on the bank (settled) or is claimed. Recording its outcome releases the claim.
+   */
+  claim(lease: BankClaimLease): Promise<C | undefined>;
+  /** Extends the holder's claim to `now + leaseMs`; false when it is no longer the holder's (or settled). */
+  renew(lease: BankClaimLease): Promise<boolean>;
+  /** When the current claim expires; undefined when it is unclaimed or settled. */
+  expiry(): Promise<Date | undefined>;
+  /**
+   * Gives the holder's claim back without an outcome (the work after the claim failed), so a retry may claim
+   * at once; nothing when another caller has taken it over.
+   */
+  release(holder: string): Promise<void>;
+}
+
 /** The payment lifecycle as the background processors drive it (no merchant scoping: internal callers). */
 export interface PaymentLifecycle {
   find(paymentId: string): Promise<PaymentRecord | undefined>;
@@ -31,26 +52,13 @@ export interface PaymentLifecycle {
     to: PaymentStatus,
     change: { reason?: string; bankChargeId?: string; event?: EventEnvelope },
   ): Promise<PaymentRecord | undefined>;
-  /**
-   * Claims a PENDING payment for one bank call, unless another caller holds a claim whose lease has not
-   * expired: only the holder may call the bank for it. Undefined when the payment is not PENDING or claimed.
-   * A transition or `deferBankAttempt` releases the claim.
-   */
-  claimBankAttempt(paymentId: string, lease: BankClaimLease): Promise<BankAttemptClaim | undefined>;
-  /** Extends the holder's claim to `now + leaseMs`; false when it is no longer the holder's (or settled). */
-  renewBankAttempt(paymentId: string, lease: BankClaimLease): Promise<boolean>;
-  /** When the payment's current claim expires; undefined when it is unclaimed or no longer PENDING. */
-  bankClaimExpiry(paymentId: string): Promise<Date | undefined>;
+  /** The payment's claim for one bank call (PENDING payments only). */
+  bankClaim(paymentId: string): BankClaim<BankAttemptClaim>;
   /**
    * Leaves the payment PENDING until `at` and releases the claim, if `holder` still holds it; `counted`: the
    * bank was asked (without a decision), which counts towards the attempt limit.
    */
   deferBankAttempt(paymentId: string, holder: string, at: Date, counted: boolean): Promise<void>;
-  /**
-   * Gives the holder's claim back without an outcome (the work after the claim failed), so a retry may claim
-   * at once; nothing when another caller has taken it over.
-   */
-  releaseBankAttempt(paymentId: string, holder: string): Promise<void>;
   /** PENDING payments whose next bank attempt is due, or that have waited `staleAfterMs` without one. */
   duePending(now: Date, staleAfterMs: number, limit: number): Promise<PaymentRecord[]>;
 }
@@ -99,17 +107,8 @@ export interface RefundFailureTransaction {
 
 /** Refunds waiting to be executed at the bank, and the record of their outcome. */
 export interface RefundExecutions {
-  /**
-   * Claims a PENDING refund for one bank call (see `PaymentLifecycle.claimBankAttempt`). Undefined when it
-   * is executed, failed, or claimed by another caller.
-   */
-  claim(refundId: string, lease: BankClaimLease): Promise<RefundClaim | undefined>;
-  /** As `PaymentLifecycle.renewBankAttempt`, for a refund. */
-  renew(refundId: string, lease: BankClaimLease): Promise<boolean>;
-  /** As `PaymentLifecycle.bankClaimExpiry`, for a refund. */
-  claimExpiry(refundId: string): Promise<Date | undefined>;
-  /** Gives a claim back without an outcome (see `PaymentLifecycle.releaseBankAttempt`). */
-  release(refundId: string, holder: string): Promise<void>;
+  /** The refund's claim for one bank call (as `PaymentLifecycle.bankClaim`, PENDING refunds only). */
+  bankClaim(refundId: string): BankClaim<RefundClaim>;
   /** Records the bank's refund and its `payment.refund_executed` event (one transaction). */
   markExecuted(
     refundId: string,
