@@ -50,9 +50,10 @@ export async function underBankClaim<C, R>(
 ): Promise<R | undefined> {
   for (;;) {
     const holder = randomUUID();
-    const claimed = await claimOrWait(deps, store, holder, options);
-    if (claimed === undefined) return undefined;
-    const renewals = keepRenewing(deps, store, holder);
+    const claiming = await claimOrWait(deps, store, holder, options);
+    if (claiming === undefined) return undefined;
+    const { claimed, claimedAt } = claiming;
+    const renewals = keepRenewing(deps, store, holder, claimedAt);
     let outcome: R | typeof CLAIM_LAPSED;
     try {
       outcome = await work(claimed, {
@@ -75,24 +76,30 @@ export async function underBankClaim<C, R>(
   }
 }
 
-/** Claims, or (when asked to) waits for the holder's lease to end and claims then, at most one lease long. */
+/**
+ * Claims, or (when asked to) waits for the holder's lease to end and claims then, at most one lease long.
+ * `claimedAt` is the `now` the lease was written from.
+ */
 async function claimOrWait<C>(
   deps: BankClaimDeps,
   store: BankClaim<C>,
   holder: string,
   { deadline, waitForHolder }: ClaimOptions,
-): Promise<C | undefined> {
+): Promise<{ claimed: C; claimedAt: Date } | undefined> {
   const { claimLeaseMs: leaseMs } = deps.settings;
+  const claim = async () => {
+    const claimedAt = deps.clock();
+    const claimed = await store.claim({ holder, now: claimedAt, leaseMs });
+    return claimed === undefined ? undefined : { claimed, claimedAt };
+  };
   // A holder that is gone renewed its lease at the latest now: one lease from now, its claim is free.
   const waitUntil = Math.min(deps.clock().getTime() + leaseMs, deadline.getTime());
   for (;;) {
-    const claimed = await store.claim({ holder, now: deps.clock(), leaseMs });
-    if (claimed !== undefined || !waitForHolder) return claimed;
+    const claiming = await claim();
+    if (claiming !== undefined || !waitForHolder) return claiming;
     const expiry = await store.expiry();
-    if (expiry === undefined) {
-      // Released or settled just now: one more claim tells which.
-      return store.claim({ holder, now: deps.clock(), leaseMs });
-    }
+    // Released or settled just now: one more claim tells which.
+    if (expiry === undefined) return claim();
     const waitMs = expiry.getTime() - deps.clock().getTime();
     // A live holder keeps renewing: its claim outlasts the wait, and it will settle the work itself.
     if (deps.clock().getTime() + waitMs > waitUntil) return undefined;
@@ -102,22 +109,28 @@ async function claimOrWait<C>(
 
 /**
  * Renews the holder's lease every third of it. `signal` aborts when the lease can no longer be trusted (a
- * renewal found the claim taken over, or none succeeded in time): `trustedForMs` after the last lease written.
+ * renewal found the claim taken over, or none succeeded in time): `trustedForMs` after the `now` the last
+ * lease was written from (taken before its statement was sent, so the lease written ends no earlier).
  */
 function keepRenewing<C>(
   deps: BankClaimDeps,
   store: BankClaim<C>,
   holder: string,
+  claimedAt: Date,
 ): { signal: AbortSignal; stop(): void } {
   const { claimLeaseMs: leaseMs } = deps.settings;
   const { renewEveryMs, trustedForMs } = bankClaimTiming(deps.settings);
   const lapse = new AbortController();
-  let lapseTimer = setTimeout(() => lapse.abort(new Error('bank claim lapsed')), trustedForMs);
+  const lapseAfter = (writtenAt: Date) =>
+    setTimeout(
+      () => lapse.abort(new Error('bank claim lapsed')),
+      writtenAt.getTime() + trustedForMs - deps.clock().getTime(),
+    );
+  let lapseTimer = lapseAfter(claimedAt);
   let renewing = false;
   const renewTimer = setInterval(async () => {
     if (renewing || lapse.signal.aborted) return;
     renewing = true;
-    // Taken before the renewal is sent: the lease written starts no earlier than the holder trusts it.
     const renewedAt = deps.clock();
     try {
       if (!(await store.renew({ holder, now: renewedAt, leaseMs }))) {
@@ -126,8 +139,7 @@ function keepRenewing<C>(
       }
       if (lapse.signal.aborted) return;
       clearTimeout(lapseTimer);
-      const trustedMs = renewedAt.getTime() + trustedForMs - deps.clock().getTime();
-      lapseTimer = setTimeout(() => lapse.abort(new Error('bank claim lapsed')), trustedMs);
+      lapseTimer = lapseAfter(renewedAt);
     } catch {
       // The database is away: the lease runs out unless a later renewal succeeds.
     } finally {
