@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { postgresPaymentLifecycle } from '../../../lambdas/core/adapters/postgres/payment-lifecycle';
 import { CONSUMERS } from '../../../lambdas/core/config/messaging';
-import { createEvent } from '../../../lambdas/core/domain/events';
+import { createEvent, type EventEnvelope } from '../../../lambdas/core/domain/events';
 import { moneyFromStored } from '../../../lambdas/core/domain/money';
 import { paymentSnapshot } from '../../../lambdas/core/use-cases/payments';
 import { invokeFunction, loadHandler } from '../../../localstack/src/lambda-runtime';
@@ -36,23 +36,29 @@ async function initiatedPayment(source: string): Promise<string> {
   return id;
 }
 
+/** Invokes the bank processor with one event, as the event source mapping would. */
+type Invoke = (event: EventEnvelope) => Promise<unknown>;
+
+/** The `payment.initiated` event of a payment recorded INITIATED (it may have moved on since). */
+async function initiatedEventOf(paymentId: string) {
+  const payment = await postgresPaymentLifecycle(db).find(paymentId);
+  if (!payment) throw new Error('fixture missing');
+  return createEvent(
+    'payment.initiated',
+    { paymentId, merchantId: payment.merchantId, mode: payment.mode },
+    paymentSnapshot({ ...payment, status: 'INITIATED' }),
+    new Date(),
+  );
+}
+
 /**
- * A payment charged at the bank (slowly answering, so its refund is slow too) and refunded in full: the refund
- * recorded, waiting for the bank. Only the test executes it: the sweeper never finds it due.
+ * A payment charged (slowly answering, so its refund is slow too) and settled by the bank processor, so the
+ * ledger posts it as any other, then refunded in full: the refund recorded, waiting for the bank. Its
+ * `payment.refunded` event is left out and the sweeper never finds it due: only the test executes it.
  */
-async function refundWaitingForTheBank(): Promise<{ paymentId: string; refundId: string; chargeId: string }> {
+async function refundWaitingForTheBank(invoke: Invoke): Promise<{ paymentId: string; refundId: string }> {
   const paymentId = await initiatedPayment(SLOW);
-  const charged = await fetch(`${localEndpoints().bankUrl}/v1/charges`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'idempotency-key': paymentId },
-    body: JSON.stringify({ amount: '25.00', currency: 'USD', source: SLOW, reference: paymentId }),
-  });
-  const { chargeId } = (await charged.json()) as { chargeId: string };
-  await db.query("UPDATE payments SET status = 'PENDING' WHERE id = $1", [paymentId]);
-  await db.query("UPDATE payments SET status = 'SUCCESS', bank_charge_id = $2 WHERE id = $1", [
-    paymentId,
-    chargeId,
-  ]);
+  await invoke(await initiatedEventOf(paymentId));
   const refundId = randomUUID();
   await db.query(
     `INSERT INTO refunds (id, payment_id, merchant_id, mode, idempotency_key, request_hash, amount, currency,
@@ -61,7 +67,7 @@ async function refundWaitingForTheBank(): Promise<{ paymentId: string; refundId:
     [refundId, paymentId, randomUUID()],
   );
   await db.query("UPDATE payments SET status = 'REFUNDED', refunded_amount = 25 WHERE id = $1", [paymentId]);
-  return { paymentId, refundId, chargeId };
+  return { paymentId, refundId };
 }
 
 /** When `query` (one boolean column `done`) first held, polled every 100 ms; undefined after `timeoutMs`. */
@@ -77,24 +83,28 @@ async function whenTrue(query: string, values: unknown[], timeoutMs: number): Pr
 
 describe('bank calls in flight when the database goes away', () => {
   it('records the charge and the refund within 10 s of its return, with one bank call each', async () => {
+    // The bank processor as Lambda runs it, reaching the database through the local RDS Proxy.
+    Object.assign(process.env, handlerEnvironment(localEndpoints()), {
+      ASPAY_BANK_CLAIM_LEASE_MS: LEASE_MS,
+      ASPAY_BANK_TIMEOUT_MS: '15000',
+    });
+    const handler = await loadHandler('bank-processor');
+    const invoke: Invoke = (event) =>
+      invokeFunction(handler, 'bank-processor', mskEventCarrying(CONSUMERS.bankProcessor.topic, event), 120);
+    const refund = await refundWaitingForTheBank(invoke);
+    const { rows } = await db.query<{ charge: string }>(
+      'SELECT bank_charge_id AS charge FROM payments WHERE id = $1',
+      [refund.paymentId],
+    );
+    const chargeId = rows[0]?.charge ?? '';
     // Left PENDING (as a processor that moved it there and died would), so that the sweeper never finds it due:
     // only the bank processor invoked here settles it.
     const paymentId = await initiatedPayment(SLOW);
     await db.query("UPDATE payments SET status = 'PENDING' WHERE id = $1", [paymentId]);
     await db.query("UPDATE payments SET next_bank_attempt_at = 'infinity' WHERE id = $1", [paymentId]);
-    const refund = await refundWaitingForTheBank();
-    const payment = await postgresPaymentLifecycle(db).find(paymentId);
-    if (!payment) throw new Error('fixture missing');
-    const ids = { merchantId: 'mer_demo_acme', mode: 'test' as const };
-    const initiated = createEvent(
-      'payment.initiated',
-      { ...ids, paymentId },
-      paymentSnapshot(payment),
-      new Date(),
-    );
     const refunded = createEvent(
       'payment.refunded',
-      { ...ids, paymentId: refund.paymentId },
+      { paymentId: refund.paymentId, merchantId: 'mer_demo_acme', mode: 'test' },
       {
         refundId: refund.refundId,
         amount: moneyFromStored('25', 'USD'),
@@ -104,18 +114,7 @@ describe('bank calls in flight when the database goes away', () => {
       },
       new Date(),
     );
-
-    // The bank processor as Lambda runs it, reaching the database through the local RDS Proxy.
-    Object.assign(process.env, handlerEnvironment(localEndpoints()), {
-      ASPAY_BANK_CLAIM_LEASE_MS: LEASE_MS,
-      ASPAY_BANK_TIMEOUT_MS: '15000',
-    });
-    const handler = await loadHandler('bank-processor');
-    const topic = CONSUMERS.bankProcessor.topic;
-    const invocations = Promise.allSettled([
-      invokeFunction(handler, 'bank-processor', mskEventCarrying(topic, initiated), 120),
-      invokeFunction(handler, 'bank-processor', mskEventCarrying(topic, refunded), 120),
-    ]);
+    const invocations = Promise.allSettled([invoke(await initiatedEventOf(paymentId)), invoke(refunded)]);
 
     // Both claimed, so both calls are at the bank (which answers in 3 s): now the database goes away.
     const claimed = await whenTrue(
@@ -146,7 +145,7 @@ describe('bank calls in flight when the database goes away', () => {
       executed: true,
     });
     expect(await chargesFor(paymentId)).toHaveLength(1);
-    expect(await bankRefundsOf(refund.chargeId)).toHaveLength(1);
+    expect(await bankRefundsOf(chargeId)).toHaveLength(1);
     // One call each: recorded by the processor that had the answer, never repeated by a caller taking over.
     expect(await bankCallsWith(paymentId)).toEqual({ charges: 1, refunds: 0 });
     expect(await bankCallsWith(refund.refundId)).toEqual({ charges: 0, refunds: 1 });
