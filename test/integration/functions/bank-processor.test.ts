@@ -7,7 +7,7 @@ import { paymentSnapshot } from '../../../lambdas/core/use-cases/payments';
 import { invokeFunction, loadHandler } from '../../../localstack/src/lambda-runtime';
 import { handlerEnvironment } from '../../../localstack/src/stack';
 import { bankCallsWith, chargesFor } from '../../support/bank';
-import { insertQuietPayment, testDatabase } from '../../support/database';
+import { testDatabase } from '../../support/database';
 import { localEndpoints } from '../../support/local-stack';
 import { mskEventCarrying } from '../../support/msk-events';
 
@@ -16,8 +16,14 @@ const db = testDatabase();
 describe('the bank processor on a payment whose claim holder was killed', () => {
   it('takes the claim over as soon as its lease ends, when the event is delivered again', async () => {
     // Claimed by a processor killed mid-call 6 s into its 10 s lease: the claim stays, nobody renews it.
-    // The sweeper never finds the payment due, so only the redelivered event can settle it.
-    const paymentId = await insertQuietPayment(db);
+    // The sweeper never finds the payment due, so only the redelivered event can settle it. A live payment:
+    // the live bank has a breaker of its own, which the sandbox's outage tests never open.
+    const paymentId = randomUUID();
+    await db.query(
+      `INSERT INTO payments (id, merchant_id, mode, idempotency_key, request_hash, amount, currency, status, source)
+       VALUES ($1, 'mer_demo_acme', 'live', $2, 'fixture', 25, 'USD', 'INITIATED', 'tok_success')`,
+      [paymentId, randomUUID()],
+    );
     await db.query("UPDATE payments SET status = 'PENDING' WHERE id = $1", [paymentId]);
     const { rows } = await db.query<{ expires_at: Date }>(
       `UPDATE payments SET bank_attempt_started_at = now() - interval '6 seconds',
@@ -50,7 +56,7 @@ describe('the bank processor on a payment whose claim holder was killed', () => 
     // Not before the lease the killed holder wrote, and within seconds of it.
     expect(settledAt).toBeGreaterThanOrEqual(expiresAt);
     expect(settledAt - expiresAt).toBeLessThan(3_000);
-    expect(await chargesFor(paymentId)).toHaveLength(1);
-    expect(await bankCallsWith(paymentId)).toEqual({ charges: 1, refunds: 0 });
+    expect(await chargesFor(paymentId, 'live')).toHaveLength(1);
+    expect(await bankCallsWith(paymentId, 'live')).toEqual({ charges: 1, refunds: 0 });
   });
 });
