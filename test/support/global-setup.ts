@@ -26,8 +26,6 @@ const TEST_TIMINGS = {
   // test to recover first, short enough for a give-up test to see it.
   ASPAY_PENDING_RETRY_MAX_MS: '2000',
   ASPAY_BANK_GIVE_UP_AFTER_ATTEMPTS: '8',
-  // A claim left by a killed processor (the chaos test kills the runner) is taken over after 10 s, not 5 min.
-  ASPAY_BANK_CLAIM_LEASE_MS: '10000',
   ASPAY_RETRY_BASE_MS: '200',
   // Webhook retries: 0.5 s doubling to 2 s, given up after 30 s, so a webhook outage test sees the retries
   // deliver and a give-up test sees the end (production: 1 min doubling to 1 h, for 3 days).
