@@ -42,7 +42,12 @@ export interface NotifyDeps {
 export type DeliveryStatus = WebhookDeliveryOutcome['status'];
 
 /** `taken_over`: this holder's claim passed (it could not record in time) and another holder took the notice. */
-export type NotifyOutcome = DeliveryStatus | 'already_handled' | 'no_endpoint' | 'not_notified' | 'taken_over';
+export type NotifyOutcome =
+  | DeliveryStatus
+  | 'already_handled'
+  | 'no_endpoint'
+  | 'not_notified'
+  | 'taken_over';
 
 /**
  * Delivers one signed webhook per event. The delivery record, unique per event, is created first and claimed
@@ -85,7 +90,9 @@ export async function notifyMerchant(
     firstAttemptAt: opened.createdAt,
   });
   if (outcome === 'taken_over') return outcome;
-  return (await recordOutcome(deps, notice.eventId, holder, outcome, workUntil)) ? outcome.status : 'taken_over';
+  return (await recordOutcome(deps, notice.eventId, holder, outcome, workUntil))
+    ? outcome.status
+    : 'taken_over';
 }
 
 /**

@@ -65,5 +65,7 @@ async function retryOne(
         attemptedAt: deps.clock(),
       };
   if (outcome === 'taken_over') return outcome;
-  return (await recordOutcome(deps, delivery.eventId, holder, outcome, workUntil)) ? outcome.status : 'taken_over';
+  return (await recordOutcome(deps, delivery.eventId, holder, outcome, workUntil))
+    ? outcome.status
+    : 'taken_over';
 }
