@@ -67,7 +67,7 @@ export function inMemoryWebhookDeliveries(endpoints: Record<string, WebhookEndpo
       for (const row of dueNow) Object.assign(row, { claimedUntil: claim.until, claimHolder: claim.holder });
       return dueNow.map((row) => ({ ...row }));
     },
-    async recordAttempt(eventId, holder, now, claimedUntil) {
+    async recordAttempt(eventId, holder, _now, claimedUntil) {
       const row = rows.get(eventId);
       if (!held(row, holder)) return false;
       Object.assign(row, {

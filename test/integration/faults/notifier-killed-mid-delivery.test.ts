@@ -1,14 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONSUMERS } from '../../../lambdas/core/config/messaging';
 import { WEBHOOK_ALLOW_HOSTS_ENV } from '../../../lambdas/core/config/webhooks';
 import { createEvent } from '../../../lambdas/core/domain/events';
-import { ROOT } from '../../../localstack/src/settings';
 import { handlerEnvironment } from '../../../localstack/src/stack';
 import { createTestMerchant, testDatabase } from '../../support/database';
+import { startNotifierProcess } from '../../support/dying-notifier';
 import { eventually } from '../../support/eventually';
 import { localEndpoints } from '../../support/local-stack';
 import { mskEventCarrying } from '../../support/msk-events';
@@ -34,9 +33,22 @@ const recordOf = async (eventId: string) =>
     )
   ).rows[0];
 
-/** The merchant's deliveries the sink answered 2xx: only the running stack's retry sweep sends to it here. */
-const deliveredToSink = async (merchantId: string) =>
-  (await deliveriesTo(merchantId)).filter((delivery) => delivery.answered >= 200 && delivery.answered < 300);
+/**
+ * The event reached the sink, answered 2xx, within 10 s of `killedAt`: only the running stack's retry sweep
+ * sends to it here, so the killed holder's delivery was taken over.
+ */
+async function expectDeliveredSoonAfter(killedAt: number, merchantId: string, eventId: string) {
+  const delivered = await eventually(
+    async () =>
+      (await deliveriesTo(merchantId)).filter(
+        (delivery) => delivery.answered >= 200 && delivery.answered < 300,
+      ),
+    (deliveries) => deliveries.length > 0,
+    { timeoutMs: TAKEOVER_MS + 5_000 },
+  );
+  expect(Date.now() - killedAt).toBeLessThan(TAKEOVER_MS);
+  expect(delivered.map((delivery) => delivery.headers['aspay-event-id'])).toEqual([eventId]);
+}
 
 describe('a notifier killed mid-delivery', () => {
   const children: ChildProcess[] = [];
@@ -46,19 +58,10 @@ describe('a notifier killed mid-delivery', () => {
 
   /** The notifier handling `event` in a process of its own, to be killed. */
   function notifierProcess(event: ReturnType<typeof succeededEvent>, environment: Record<string, string>) {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'test', 'support', 'notifier-process.ts')],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          ...handlerEnvironment(localEndpoints()),
-          ...environment,
-          NOTIFIER_EVENT: JSON.stringify(mskEventCarrying(CONSUMERS.notifier.topic, event)),
-          NOTIFIER_TIMEOUT_SECONDS: '60',
-        },
-      },
+    const child = startNotifierProcess(
+      mskEventCarrying(CONSUMERS.notifier.topic, event),
+      { ...handlerEnvironment(localEndpoints()), ...environment },
+      60,
     );
     children.push(child);
     return child;
@@ -104,13 +107,7 @@ describe('a notifier killed mid-delivery', () => {
 
     // The endpoint is back at the sink, which the stack's sweep may reach; the event is not delivered again.
     await db.query('UPDATE merchants SET webhook_url = $1 WHERE id = $2', [sinkUrl, merchant.id]);
-    const delivered = await eventually(
-      () => deliveredToSink(merchant.id),
-      (deliveries) => deliveries.length > 0,
-      { timeoutMs: TAKEOVER_MS + 5_000 },
-    );
-    expect(Date.now() - killedAt).toBeLessThan(TAKEOVER_MS);
-    expect(delivered.map((delivery) => delivery.headers['aspay-event-id'])).toEqual([event.eventId]);
+    await expectDeliveredSoonAfter(killedAt, merchant.id, event.eventId);
     // Received twice, and the record says the first may have arrived.
     expect(await recordOf(event.eventId)).toEqual({
       status: 'delivered',
@@ -133,13 +130,7 @@ describe('a notifier killed mid-delivery', () => {
     holder.kill('SIGKILL');
     const killedAt = Date.now();
 
-    const delivered = await eventually(
-      () => deliveredToSink(merchant.id),
-      (deliveries) => deliveries.length > 0,
-      { timeoutMs: TAKEOVER_MS + 5_000 },
-    );
-    expect(Date.now() - killedAt).toBeLessThan(TAKEOVER_MS);
-    expect(delivered.map((delivery) => delivery.headers['aspay-event-id'])).toEqual([event.eventId]);
+    await expectDeliveredSoonAfter(killedAt, merchant.id, event.eventId);
     expect(await recordOf(event.eventId)).toMatchObject({ status: 'delivered', attempts: 2 });
   }, 60_000);
 });

@@ -120,18 +120,20 @@ describe('notifying a merchant of an event', () => {
       return { ...world, deps, workUntil: () => new Date(Date.now() + 60_000) };
     };
 
+    const noticeOf = (event: ReturnType<typeof succeeded>) => ({
+      eventId: event.eventId,
+      merchantId: 'mer_shop',
+      paymentId: event.paymentId,
+      eventType: event.type,
+      rawBody: '{}',
+    });
+
     it('takes over a delivery whose holder died, once its claim passes, and delivers it', async () => {
       const { deps, rows, sent, workUntil } = live();
       const event = succeeded();
       // The invocation that first handled the event opened the delivery and died.
       const dead = { holder: 'dead invocation', until: new Date(Date.now() + 200) };
-      const notice = {
-        eventId: event.eventId,
-        merchantId: 'mer_shop',
-        paymentId: event.paymentId,
-        eventType: event.type,
-        rawBody: '{}',
-      };
+      const notice = noticeOf(event);
       await deps.deliveries.open(notice, ENDPOINT.url, new Date(), dead);
 
       const startedAt = Date.now();
@@ -148,13 +150,7 @@ describe('notifying a merchant of an event', () => {
     it('leaves a delivery to its holder while that holder renews its claim', async () => {
       const { deps, sent, workUntil } = live();
       const event = succeeded();
-      const notice = {
-        eventId: event.eventId,
-        merchantId: 'mer_shop',
-        paymentId: event.paymentId,
-        eventType: event.type,
-        rawBody: '{}',
-      };
+      const notice = noticeOf(event);
       await deps.deliveries.open(notice, ENDPOINT.url, new Date(), {
         holder: 'alive',
         until: new Date(Date.now() + 200),

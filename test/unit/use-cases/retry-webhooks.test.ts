@@ -2,7 +2,11 @@ import { describe, expect, it, vi } from 'vitest';
 import { createEvent, type EventEnvelope } from '../../../lambdas/core/domain/events';
 import { verifyWebhookSignature } from '../../../lambdas/core/domain/webhook-signature';
 import { notifyMerchant } from '../../../lambdas/core/use-cases/notify-merchant';
-import type { WebhookAttempt, WebhookEndpoint } from '../../../lambdas/core/use-cases/ports/webhooks';
+import type {
+  DeliveryClaim,
+  WebhookAttempt,
+  WebhookEndpoint,
+} from '../../../lambdas/core/use-cases/ports/webhooks';
 import { retryWebhooks } from '../../../lambdas/core/use-cases/retry-webhooks';
 import { inMemoryWebhookDeliveries, scriptedSender } from '../../support/in-memory-webhook-deliveries';
 
@@ -54,6 +58,21 @@ const succeeded = (merchantId = 'mer_down', paymentId = crypto.randomUUID()) =>
     { paymentId, merchantId, mode: 'test' },
     { amount: '12.00', currency: 'USD', status: 'SUCCESS', source: 'tok_success' },
     START,
+  );
+
+/** The delivery of `event` as a notifier opens it, claimed by `claim`. */
+const openedBy = (w: ReturnType<typeof world>, event: EventEnvelope, claim: DeliveryClaim) =>
+  w.deps.deliveries.open(
+    {
+      eventId: event.eventId,
+      merchantId: event.merchantId,
+      paymentId: event.paymentId,
+      eventType: event.type,
+      rawBody: '{}',
+    },
+    ENDPOINTS.mer_down.url,
+    START,
+    claim,
   );
 
 describe('a webhook whose endpoint is down', () => {
@@ -253,18 +272,10 @@ describe('a holder that died mid-delivery', () => {
     const w = world(204);
     const event = succeeded();
     // The notifier opened the delivery and died before its first attempt.
-    const opened = await w.deps.deliveries.open(
-      {
-        eventId: event.eventId,
-        merchantId: 'mer_down',
-        paymentId: event.paymentId,
-        eventType: event.type,
-        rawBody: '{}',
-      },
-      ENDPOINTS.mer_down.url,
-      START,
-      { holder: 'dead notifier', until: new Date(START.getTime() + LEASE) },
-    );
+    const opened = await openedBy(w, event, {
+      holder: 'dead notifier',
+      until: new Date(START.getTime() + LEASE),
+    });
     expect(opened.kind).toBe('claimed');
     w.at(LEASE + 1);
     expect(await w.sweep()).toEqual({ delivered: 1, pending: 0, failed: 0 });
@@ -322,18 +333,7 @@ describe('the retry sweep', () => {
     const w = world(204);
     const event = succeeded();
     // The notifier opened the delivery (claimed for a minute) and is still sending.
-    await w.deps.deliveries.open(
-      {
-        eventId: event.eventId,
-        merchantId: 'mer_down',
-        paymentId: event.paymentId,
-        eventType: event.type,
-        rawBody: '{}',
-      },
-      ENDPOINTS.mer_down.url,
-      START,
-      { holder: 'notifier', until: new Date(START.getTime() + MINUTE) },
-    );
+    await openedBy(w, event, { holder: 'notifier', until: new Date(START.getTime() + MINUTE) });
     w.at(30 * SECOND);
     expect(await w.sweep()).toEqual({ delivered: 0, pending: 0, failed: 0 });
     expect(w.sent).toHaveLength(0);
