@@ -5,7 +5,7 @@ import {
   BANK_CALL_RETRY,
   BANK_PENDING_RETRY,
   backoffMs,
-  OUTCOME_RECORDING_RETRY,
+  RECORDING_RETRY,
   POISON_RECORD_RETRY,
   totalBackoffMs,
   UNAVAILABLE_DEPENDENCY_RETRY,
@@ -52,7 +52,7 @@ describe('the named retry policies', () => {
   });
 
   it('retries recording a webhook outcome every 5 s at most', () => {
-    expect(schedule(OUTCOME_RECORDING_RETRY, 6)).toEqual([500, 1_000, 2_000, 4_000, 5_000, 5_000]);
+    expect(schedule(RECORDING_RETRY, 6)).toEqual([500, 1_000, 2_000, 4_000, 5_000, 5_000]);
   });
 
   it('posts a webhook 3 times in the invocation, 1 s then 2 s apart', () => {

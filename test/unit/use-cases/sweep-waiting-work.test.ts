@@ -78,6 +78,8 @@ describe('the sweep of what waits on the bank and the merchants', () => {
             giveUpAfterMs: 60_000,
             sweepBatch: 10,
             sweepPerMerchant: 2,
+            timeoutMs: 10_000,
+            recordingGraceMs: 5_000,
           },
         },
       },
