@@ -45,9 +45,11 @@ function pidFileOf(name: string): string {
   return join(RUN_DIR, `${name}.pid`);
 }
 
+const SERVICE_PID_SUFFIX = '.service.pid';
+
 /** Where a supervisor records the pid of the service process it runs now (see supervisor.ts). */
 export function servicePidFileOf(name: string): string {
-  return join(RUN_DIR, `${name}.service.pid`);
+  return join(RUN_DIR, `${name}${SERVICE_PID_SUFFIX}`);
 }
 
 /** Starts `command` in its own process group with output to `.aspay/logs/<name>.log` and records its pid. */
@@ -223,12 +225,15 @@ function processTable(): Map<number, ProcessEntry> | undefined {
   return table;
 }
 
-/** Every pid a pid file of the stack records (the processes it started, the services supervisors run). */
+/**
+ * The pids the pid files of the processes the stack started record. Not those of the services supervisors
+ * run: a service counts through its supervisor, and a killed supervisor leaves its service's file behind.
+ */
 function recordedPids(): Set<number> {
   if (!existsSync(RUN_DIR)) return new Set();
   return new Set(
     readdirSync(RUN_DIR)
-      .filter((file) => file.endsWith('.pid'))
+      .filter((file) => file.endsWith('.pid') && !file.endsWith(SERVICE_PID_SUFFIX))
       .map((file) => readPidFile(join(RUN_DIR, file)))
       .filter((pid): pid is number => pid !== undefined),
   );

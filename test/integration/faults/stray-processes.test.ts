@@ -42,23 +42,27 @@ describe('the stray processes of the local stack', () => {
   });
 
   it("are stopped, and nothing else: not another checkout's, not those the pid files record", async () => {
+    // The running stack's own processes, supervisors and the services they run.
+    const stackPids = runningProcesses().flatMap((name) => [readPid(name), readServicePid(name)]);
     const stray = orphanOf(ROOT);
+    // A service whose supervisor was killed leaves its service pid file behind: it is a stray all the same.
+    const serviceOfKilledSupervisor = orphanOf(ROOT);
+    const servicePidFile = join(RUN_DIR, `stray-test-${randomUUID().slice(0, 8)}.service.pid`);
+    writeFileSync(servicePidFile, String(serviceOfKilledSupervisor));
     // Another checkout whose path starts with this one's.
     const otherCheckouts = orphanOf(`${ROOT}-copy`);
     const recorded = orphanOf(ROOT);
     const recordedPidFile = join(RUN_DIR, `stray-test-${randomUUID().slice(0, 8)}.pid`);
     writeFileSync(recordedPidFile, String(recorded));
-    pids.push(stray, otherCheckouts, recorded);
-    pidFiles.push(recordedPidFile);
-    // The running stack's own processes, supervisors and the services they run.
-    const stackPids = runningProcesses().flatMap((name) => [readPid(name), readServicePid(name)]);
+    pids.push(stray, serviceOfKilledSupervisor, otherCheckouts, recorded);
+    pidFiles.push(servicePidFile, recordedPidFile);
 
     const stopped = await stopStrayProcesses();
 
-    expect(stopped.map(({ pid }) => pid)).toEqual([stray]);
-    expect(stopped[0]?.commandLine).toBe('sleep 300');
+    expect(stopped.map(({ pid }) => pid).sort()).toEqual([stray, serviceOfKilledSupervisor].sort());
+    expect(stopped.map(({ commandLine }) => commandLine)).toEqual(['sleep 300', 'sleep 300']);
     await eventually(
-      async () => isAlive(stray),
+      async () => isAlive(stray) || isAlive(serviceOfKilledSupervisor),
       (alive) => !alive,
       { timeoutMs: 5_000 },
     );
