@@ -4,6 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createKafka } from '../../../lambdas/core/adapters/kafka/client';
+import { DATABASE_ROLES } from '../../../lambdas/core/config/database-roles';
 import { ENV } from '../../../lambdas/core/config/environment';
 import { CONSUMERS, SCHEDULED_FUNCTIONS } from '../../../lambdas/core/config/messaging';
 import { localSqsClient } from '../engines/elasticmq';
@@ -37,10 +38,17 @@ const expected: StackIdentity = {
   kafkaClusterId: required(STACK_IDENTITY_ENV.kafkaClusterId),
   database: required(STACK_IDENTITY_ENV.database),
 };
-// Every function role reaches the same database through the same proxy: any of their URLs tells which one.
-const databaseUrl = Object.values(
-  JSON.parse(required(FUNCTION_DATABASE_URLS_ENV)) as Record<string, string>,
-)[0] as string;
+/** The relay's URL (a function the runner runs anyway): every role reaches the same database, through the proxy. */
+function relayDatabaseUrl(): string {
+  const urls = JSON.parse(required(FUNCTION_DATABASE_URLS_ENV)) as Record<string, string | undefined>;
+  const url = urls[DATABASE_ROLES.relay.name];
+  if (!url) {
+    console.error(`${FUNCTION_DATABASE_URLS_ENV} has no URL for ${DATABASE_ROLES.relay.name}`);
+    process.exit(2);
+  }
+  return url;
+}
+const databaseUrl = relayDatabaseUrl();
 const identityClient = identityKafka(brokers.split(','));
 
 /**
