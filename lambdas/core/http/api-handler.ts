@@ -4,8 +4,8 @@ import { MAX_REQUEST_BODY_BYTES } from '../config/routes';
 import { isMode } from '../domain/mode';
 import { RateLimitedError, type RequestRate } from '../domain/rate-limit';
 import { logger, withObservability } from '../observability';
-import { admitMerchantRequest } from '../use-cases/admit-merchant-request';
-import type { MerchantScope, RequestRateLimiter } from '../use-cases/ports/merchants';
+import type { MerchantScope, RateLimitStore } from '../use-cases/ports/merchants';
+import { admitMerchantRequest } from '../use-cases/rate-limit';
 import {
   MalformedJsonError,
   PayloadTooLargeError,
@@ -79,7 +79,7 @@ async function admitMerchant(rateLimit: MerchantRateLimit | undefined, merchantI
 
 /** Each merchant's request rate and where its budget is kept; read once per container (merchantApiHandler). */
 export interface MerchantRateLimit {
-  readonly limiter: RequestRateLimiter;
+  readonly limiter: RateLimitStore;
   readonly rate: RequestRate;
 }
 

@@ -1,11 +1,11 @@
-import { dynamodbRequestRateLimiter } from '../adapters/dynamodb/request-rate-limiter';
-import { merchantRequestRate } from '../config/rate-limits';
-import { requestAllowance } from '../use-cases/request-allowance';
+import { dynamodbRateLimitStore } from '../adapters/dynamodb/rate-limit-store';
+import { merchantRequestRate } from '../domain/rate-limit';
+import { requestAllowance } from '../use-cases/rate-limit';
 import { apiHandler, type MerchantRateLimit } from './api-handler';
 
 /**
  * apiHandler for the routes behind the merchant authorizer: each merchant's requests draw on its shared
- * request rate (config/rate-limits.ts), in small takes held per instance (use-cases/request-allowance.ts).
+ * request rate (domain/rate-limit.ts), in small takes held per instance (use-cases/rate-limit.ts).
  * Only these functions reach the rate limiter's table.
  */
 export function merchantApiHandler(
@@ -14,7 +14,7 @@ export function merchantApiHandler(
 ): ReturnType<typeof apiHandler> {
   const rateLimit: MerchantRateLimit = {
     // Most requests are admitted from the instance's own allowance, without a DynamoDB call.
-    limiter: requestAllowance(dynamodbRequestRateLimiter()),
+    limiter: requestAllowance(dynamodbRateLimitStore()),
     rate: merchantRequestRate(process.env),
   };
   return apiHandler(handle, { ...options, rateLimit });
