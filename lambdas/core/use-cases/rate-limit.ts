@@ -6,6 +6,12 @@
 import { RateLimitedError, type RequestRate } from '../domain/rate-limit';
 import type { RateLimitStore } from './ports/merchants';
 
+/** Each merchant's request rate and where its budget is kept; built once per container (wiring/rate-limit.ts). */
+export interface MerchantRateLimit {
+  readonly limiter: RateLimitStore;
+  readonly rate: RequestRate;
+}
+
 /** Lets a merchant's request through while the merchant is within its rate; throws RateLimitedError otherwise. */
 export async function admitMerchantRequest(
   limiter: RateLimitStore,

@@ -3,8 +3,11 @@ import type pg from 'pg';
 import { ENV } from '../../config/environment';
 import { ConfigurationError } from '../../config/errors';
 import { CONSUMER_PAYMENTS_IN_PARALLEL } from '../../config/messaging';
-import { DatabaseError } from './database-unavailable';
+import { AspayError } from '../../domain/errors';
 import { type CredentialsSource, createPool } from './pool';
+
+/** An error of the database or of the way it is reached. */
+export abstract class DatabaseError extends AspayError {}
 
 /** The database's sessions do not run in UTC, so timestamps would be rendered and compared in another zone. */
 export class SessionTimeZoneError extends DatabaseError {
