@@ -12,7 +12,7 @@ import { createPool } from '../lambdas/core/adapters/postgres/pool';
 import { DATABASE_ROLES } from '../lambdas/core/config/database-roles';
 import { CONSUMERS, OUTBOX_RELAY } from '../lambdas/core/config/messaging';
 import { EVENT_SCHEMA_VERSION } from '../lambdas/core/domain/events';
-import { drainOutbox } from '../lambdas/core/use-cases/drain-outbox';
+import { relayOutbox } from '../lambdas/core/use-cases/relay-outbox';
 import { invokeFunction, loadHandler } from '../localstack/src/lambda-runtime';
 import { handlerEnvironment, type LocalEndpoints } from '../localstack/src/stack';
 import type { Throughput } from './engines';
@@ -66,7 +66,7 @@ export async function prefillInitiatedPayments(
 }
 
 /**
- * The relay's own loop (the drain-outbox use case with the relay function's settings, its pool size and its
+ * The relay's own loop (the relay-outbox use case with the relay function's settings, its pool size and its
  * role) over a pre-filled outbox, publishing to a scratch topic; it ends at the first idle pass, i.e. when the
  * outbox is empty.
  */
@@ -83,7 +83,7 @@ export async function relayAlone(
     let empty = false;
     try {
       const started = performance.now();
-      const summary = await drainOutbox(postgresOutbox(pool), publisher, {
+      const summary = await relayOutbox(postgresOutbox(pool), publisher, {
         ...OUTBOX_RELAY,
         stopAt: Number.MAX_SAFE_INTEGER,
         pruneOlderThan: new Date(0),
