@@ -3,7 +3,7 @@
  * double-entry ledger, once per event; reports a refused posting as `ledger.posting_failed` (the saga).
  */
 import { databasePool } from '../core/adapters/postgres/connection';
-import { postgresLedger } from '../core/adapters/postgres/ledger-store';
+import { postgresLedger } from '../core/adapters/postgres/ledger';
 import { sqsDeadLetterQueue } from '../core/adapters/sqs/dead-letter-queue';
 import { CONSUMERS } from '../core/config/messaging';
 import { consumerHandler } from '../core/messaging/consumer-handler';

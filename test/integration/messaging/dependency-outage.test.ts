@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { postgresLedger } from '../../../lambdas/core/adapters/postgres/ledger-store';
+import { postgresLedger } from '../../../lambdas/core/adapters/postgres/ledger';
 import { postgresParkedPayments } from '../../../lambdas/core/adapters/postgres/parked-payments';
 import { createPool } from '../../../lambdas/core/adapters/postgres/pool';
 import { sqsDeadLetterQueue } from '../../../lambdas/core/adapters/sqs/dead-letter-queue';
