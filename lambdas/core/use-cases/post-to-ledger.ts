@@ -3,7 +3,7 @@ import { paymentEntry, refundEntry } from '../domain/ledger';
 import { parseMoney } from '../domain/money';
 import { UseCaseError } from './errors';
 import type { Clock } from './payments';
-import type { LedgerStore } from './ports/ledger';
+import type { Ledger } from './ports/ledger';
 
 /**
  * A refund of a payment whose own entry the ledger has neither posted nor refused: its capture has not been
@@ -32,7 +32,7 @@ export type LedgerOutcome = 'posted' | 'duplicate' | 'posting_failed' | 'not_pos
  * nothing: there is nothing to reverse. A refund of a payment not posted yet waits (WaitingForEarlierEventError).
  */
 export async function postToLedger(
-  ledger: LedgerStore,
+  ledger: Ledger,
   event: EventEnvelope,
   clock: Clock,
 ): Promise<LedgerOutcome> {
