@@ -19,6 +19,9 @@ import type { Throughput } from './engines';
 import { type ScratchDatabase, withScratchTopic } from './scratch';
 import { perSecond } from './stats';
 
+/** The latest instant a Date holds: the relay's deadline, which its clock reaches once the outbox is empty. */
+const END_OF_TIME_MS = 8.64e15;
+
 /**
  * `count` INITIATED payments of the first demo merchant, each with its history row and its `payment.initiated`
  * event (the envelope the API writes, version from the domain), in one statement per table: the outbox a
@@ -85,18 +88,16 @@ export async function relayAlone(
       const started = performance.now();
       const summary = await relayOutbox(postgresOutbox(pool), publisher, {
         ...OUTBOX_RELAY,
-        stopAt: Number.MAX_SAFE_INTEGER,
+        stopAt: END_OF_TIME_MS,
         pruneOlderThan: new Date(0),
         report: () => undefined,
         onTransientFailure: ({ error }) => {
           throw error;
         },
         // The drain sleeps only when a pass found nothing (or after a failure, which throws above): then it is done.
-        clock: {
-          now: () => (empty ? Number.MAX_SAFE_INTEGER : Date.now()),
-          sleep: async () => {
-            empty = true;
-          },
+        clock: () => new Date(empty ? END_OF_TIME_MS : Date.now()),
+        sleep: async () => {
+          empty = true;
         },
       });
       const elapsedMs = performance.now() - started;

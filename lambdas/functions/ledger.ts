@@ -8,10 +8,11 @@ import { sqsDeadLetterQueue } from '../core/adapters/sqs/dead-letter-queue';
 import { CONSUMERS } from '../core/config/messaging';
 import { consumerHandler } from '../core/messaging/consumer-handler';
 import { logger, metrics } from '../core/observability';
+import { systemClock } from '../core/use-cases/ports/clock';
 import { postToLedger } from '../core/use-cases/post-to-ledger';
 
 export const handler = consumerHandler(CONSUMERS.ledger, sqsDeadLetterQueue(), async (event) => {
-  const outcome = await postToLedger(postgresLedger(await databasePool()), event, () => new Date());
+  const outcome = await postToLedger(postgresLedger(await databasePool()), event, systemClock);
   if (outcome === 'ignored') return;
   logger.info('ledger handled an event', { type: event.type, outcome });
   metrics.addMetric(`Ledger_${outcome}`, 'Count', 1);

@@ -2,6 +2,7 @@ import { REDRIVE_CONSUMER_HEADER } from '../config/messaging';
 import { backoffMs, type TransientRetry } from '../config/retry-policies';
 import { AspayError } from '../domain/errors';
 import type { ConsumedRecord, DeadLetter, DeadLetterQueue, ParkedPayments, Parking } from './ports/consumers';
+import type { TransientFailure } from './ports/transient-failure';
 
 /** Poison: fails the same way every time, dead-lettered. Transient: a dependency unavailable for now, waited for. */
 export interface FailureClassification {
@@ -10,12 +11,8 @@ export interface FailureClassification {
   readonly rule: string;
 }
 
-export interface TransientFailure {
-  readonly record: ConsumedRecord;
-  readonly error: unknown;
-  readonly rule: string;
-  readonly retryInMs: number;
-}
+/** A record waiting for a dependency, and the rule that called its failure transient. */
+export type RecordWaiting = TransientFailure<{ readonly record: ConsumedRecord; readonly rule: string }>;
 
 export interface ConsumePolicy {
   /** The consumer's name, recorded on dead letters and parkings. */
@@ -35,7 +32,7 @@ export interface ConsumePolicy {
   readonly remainingTimeMs: () => number;
   readonly sleep: (ms: number) => Promise<void>;
   readonly onDeadLetter?: (letter: DeadLetter) => void;
-  readonly onTransientFailure?: (failure: TransientFailure) => void;
+  readonly onTransientFailure?: (failure: RecordWaiting) => void;
 }
 
 /** A consumer's own control flow, never answered to anyone: the batch is retried, or a record waits. */

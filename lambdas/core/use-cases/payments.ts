@@ -3,11 +3,12 @@ import { createEvent } from '../domain/events';
 import { parseMoney } from '../domain/money';
 import type { PaymentStatus } from '../domain/payment';
 import { IdempotencyKeyReusedError, PaymentNotFoundError } from './errors';
+import { type Clock, systemClock } from './ports/clock';
 import type { MerchantScope } from './ports/merchants';
 import type { NewPayment, PaymentRecord, PaymentStore, StatusChangeRecord } from './ports/payments';
 
-export type Clock = () => Date;
-export const systemClock: Clock = () => new Date();
+/** Until settle-payment.ts, refund-at-bank.ts and notify-merchant.ts import it from ports/clock.ts. */
+export type { Clock } from './ports/clock';
 
 /** The fields of a payment every event about it carries, so consumers never need to read our database. */
 export function paymentSnapshot(

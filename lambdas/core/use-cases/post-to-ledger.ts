@@ -2,7 +2,7 @@ import { createEvent, type EventEnvelope, modeOf } from '../domain/events';
 import { paymentEntry, refundEntry } from '../domain/ledger';
 import { parseMoney } from '../domain/money';
 import { UseCaseError } from './errors';
-import type { Clock } from './payments';
+import type { Clock } from './ports/clock';
 import type { Ledger } from './ports/ledger';
 
 /**

@@ -1,13 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as wait } from 'node:timers/promises';
 import { backoffMs } from '../config/retry-policies';
+import { type Clock, systemClock } from './ports/clock';
 import type { ClaimedOutboxBatch, EventPublisher, Outbox } from './ports/outbox';
-
-export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-const systemClock: Clock = { now: () => Date.now(), sleep: (ms) => sleep(ms) };
+import type { TransientFailure } from './ports/transient-failure';
 
 /** What the relay did since its previous report. */
 export interface RelayProgress {
@@ -17,14 +12,12 @@ export interface RelayProgress {
   readonly transientFailures: number;
 }
 
-export interface TransientFailure {
-  readonly error: unknown;
+/** A relay step that failed for now, and how many passes in a row failed. */
+export type RelayFailure = TransientFailure<{
   readonly during: 'relay' | 'lag' | 'prune';
   /** Failed relay passes in a row (1 for a lag measurement or prune). */
   readonly consecutive: number;
-  /** How long the drain waits before its next attempt. */
-  readonly retryInMs: number;
-}
+}>;
 
 export interface RelayPolicy {
   /** Epoch milliseconds after which no new pass starts (the invocation's timeout minus a margin). */
@@ -39,8 +32,9 @@ export interface RelayPolicy {
   readonly pruneLimit: number;
   /** Called at the start, every `lagReportEveryMs` while draining, and once at the end (without lag). */
   readonly report: (progress: RelayProgress) => void;
-  readonly onTransientFailure: (failure: TransientFailure) => void;
+  readonly onTransientFailure: (failure: RelayFailure) => void;
   readonly clock?: Clock;
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export interface RelaySummary {
@@ -95,11 +89,13 @@ export async function relayOutbox(
   policy: RelayPolicy,
 ): Promise<RelaySummary> {
   const clock = policy.clock ?? systemClock;
-  const remainingMs = () => policy.stopAt - clock.now();
+  const sleep = policy.sleep ?? ((ms: number) => wait(ms));
+  const now = () => clock().getTime();
+  const remainingMs = () => policy.stopAt - now();
   const totals = { published: 0, transientFailures: 0 };
   let unreported = { published: 0, transientFailures: 0 };
 
-  const transient = (error: unknown, failure: Omit<TransientFailure, 'error'>) => {
+  const transient = (error: unknown, failure: Omit<RelayFailure, 'error'>) => {
     if (isProgrammingError(error)) throw error;
     totals.transientFailures += 1;
     unreported.transientFailures += 1;
@@ -126,7 +122,7 @@ export async function relayOutbox(
     transient(error, { during: 'prune', consecutive: 1, retryInMs: 0 });
   }
 
-  let nextReportAt = clock.now();
+  let nextReportAt = now();
   let consecutiveFailures = 0;
   // The claim of the next pass, made while the current pass publishes: claiming (PostgreSQL) and publishing
   // (Kafka) overlap instead of adding up. It skips the payments the current pass holds (their advisory locks),
@@ -141,8 +137,8 @@ export async function relayOutbox(
     );
   };
   while (remainingMs() > 0) {
-    if (clock.now() >= nextReportAt) {
-      nextReportAt = clock.now() + policy.lagReportEveryMs;
+    if (now() >= nextReportAt) {
+      nextReportAt = now() + policy.lagReportEveryMs;
       await reportLag();
     }
     try {
@@ -157,7 +153,7 @@ export async function relayOutbox(
       consecutiveFailures = 0;
       totals.published += count;
       unreported.published += count;
-      if (count === 0) await clock.sleep(Math.max(0, Math.min(policy.idleSleepMs, remainingMs())));
+      if (count === 0) await sleep(Math.max(0, Math.min(policy.idleSleepMs, remainingMs())));
     } catch (error) {
       // A claim must not stay open (holding its payments) through the backoff.
       await releaseNext();
@@ -167,7 +163,7 @@ export async function relayOutbox(
         consecutiveFailures,
       );
       transient(error, { during: 'relay', consecutive: consecutiveFailures, retryInMs });
-      await clock.sleep(Math.max(0, Math.min(retryInMs, remainingMs())));
+      await sleep(Math.max(0, Math.min(retryInMs, remainingMs())));
     }
   }
   // Claimed just before the deadline passed (a pass outlasting the remaining time): released, not relayed.

@@ -7,10 +7,10 @@ import { createPool } from '../../../lambdas/core/adapters/postgres/pool';
 import { PAYMENT_EVENTS_TOPIC } from '../../../lambdas/core/config/messaging';
 import type { EventPublisher, Outbox } from '../../../lambdas/core/use-cases/ports/outbox';
 import {
+  type RelayFailure,
   type RelayPolicy,
   type RelayProgress,
   relayOutbox,
-  type TransientFailure,
 } from '../../../lambdas/core/use-cases/relay-outbox';
 
 /** A local port nobody listens on: connecting to it is refused at once, as a database or broker that is down. */
@@ -24,7 +24,7 @@ async function closedPort(): Promise<number> {
 
 function shortDrain(durationMs: number) {
   const reports: RelayProgress[] = [];
-  const failures: TransientFailure[] = [];
+  const failures: RelayFailure[] = [];
   const policy: RelayPolicy = {
     stopAt: Date.now() + durationMs,
     maxPaymentsPerClaim: 10,

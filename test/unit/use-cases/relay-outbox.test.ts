@@ -6,12 +6,11 @@ import type {
   PublishableEvent,
 } from '../../../lambdas/core/use-cases/ports/outbox';
 import {
-  type Clock,
+  type RelayFailure,
   type RelayPolicy,
   type RelayProgress,
   relayClaimed,
   relayOutbox,
-  type TransientFailure,
 } from '../../../lambdas/core/use-cases/relay-outbox';
 
 function outboxWith(events: ClaimedOutboxBatch['events']) {
@@ -58,8 +57,14 @@ describe('relayClaimed', () => {
   });
 });
 
+interface FakeClock {
+  readonly sleeps: number[];
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
 /** Time advances only when the drain sleeps (or a test says so): every step is deterministic. */
-function fakeClock(): Clock & { sleeps: number[] } {
+function fakeClock(): FakeClock {
   let now = 0;
   const sleeps: number[] = [];
   return {
@@ -79,7 +84,7 @@ interface StoredEvent extends PublishableEvent {
 }
 
 /** An outbox in memory; `failures` makes its next calls throw as an unreachable database would. */
-function memoryOutbox(clock: Clock, count: number) {
+function memoryOutbox(clock: FakeClock, count: number) {
   const events: StoredEvent[] = Array.from({ length: count }, (_, i) => ({
     outboxId: String(i + 1),
     eventId: `e${i + 1}`,
@@ -154,9 +159,9 @@ function memoryBroker(
 const always = () => true;
 const firstAttempts = (count: number) => (attempt: number) => attempt <= count;
 
-function policy(clock: Clock, overrides: Partial<RelayPolicy> = {}) {
+function policy(clock: FakeClock, overrides: Partial<RelayPolicy> = {}) {
   const reports: (RelayProgress & { at: number })[] = [];
-  const failures: TransientFailure[] = [];
+  const failures: RelayFailure[] = [];
   const drainPolicy: RelayPolicy = {
     stopAt: 30_000,
     maxPaymentsPerClaim: 2,
@@ -168,7 +173,8 @@ function policy(clock: Clock, overrides: Partial<RelayPolicy> = {}) {
     pruneLimit: 1_000,
     report: (progress) => reports.push({ ...progress, at: clock.now() }),
     onTransientFailure: (failure) => failures.push(failure),
-    clock,
+    clock: () => new Date(clock.now()),
+    sleep: (ms) => clock.sleep(ms),
     ...overrides,
   };
   return { drainPolicy, reports, failures };
