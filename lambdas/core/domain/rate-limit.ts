@@ -9,7 +9,6 @@
  */
 import { ENV } from '../config/environment';
 import { integerSetting } from '../config/settings';
-import { DomainError } from './errors';
 
 /** A sustained rate with a burst allowance, as API Gateway's throttling settings express it. */
 export interface RequestRate {
@@ -35,16 +34,6 @@ export function cellRate(
 /** Whole seconds until `count` requests would be admitted again, at least 1 (Retry-After has second precision). */
 export function retryAfterSeconds(tatMs: number, rate: RequestRate, nowMs: number, count = 1): number {
   return Math.max(1, Math.ceil((tatMs - cellRate(rate, nowMs, count).latestTatMs) / 1000));
-}
-
-export class RateLimitedError extends DomainError {
-  override readonly name = 'RateLimitedError';
-  readonly type = 'rate_limited';
-  constructor(readonly retryAfterSeconds: number) {
-    super(
-      `Too many requests for this merchant. Retry in ${retryAfterSeconds} s; a POST with the same idempotency key.`,
-    );
-  }
 }
 
 /** Without a stage setting (the local stack): generous, so that only a deliberate flood is refused. */

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { MAX_REQUEST_BODY_BYTES } from '../config/routes';
+import { RateLimitedError } from '../domain/errors';
 import { isMode } from '../domain/mode';
-import { RateLimitedError } from '../domain/rate-limit';
 import { logger, withObservability } from '../observability';
 import type { MerchantScope } from '../use-cases/ports/merchants';
 import { admitMerchantRequest, type MerchantRateLimit } from '../use-cases/rate-limit';

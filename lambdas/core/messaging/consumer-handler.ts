@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context, MSKEvent } from 'aws-lambda';
 import { CONSUMER_PAYMENTS_IN_PARALLEL, type ConsumerSettings } from '../config/messaging';
+import { UnreadableRecordError } from '../domain/errors';
 import { type EventEnvelope, readEvent } from '../domain/events';
 import { logger, metrics, withObservability } from '../observability';
 import { consumeRecords } from '../use-cases/consume-records';
 import type { ConsumedRecord, DeadLetterQueue, ParkedPayments } from '../use-cases/ports/consumers';
 import { consumerWiring } from '../wiring/consumers';
-import { classifyFailure, UnreadableRecordError } from './failure-classification';
+import { classifyFailure } from './failure-classification';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

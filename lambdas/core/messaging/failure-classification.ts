@@ -1,5 +1,5 @@
 import { BrokenCircuitError } from 'cockatiel';
-import { AspayError, DomainError, UnsupportedEventError } from '../domain/errors';
+import { AspayError, DomainError, UnreadableRecordError, UnsupportedEventError } from '../domain/errors';
 import type { FailureClassification } from '../use-cases/consume-records';
 import { UseCaseError } from '../use-cases/errors';
 
@@ -15,12 +15,6 @@ import { UseCaseError } from '../use-cases/errors';
  * of its partition for the hours the event source mapping keeps retrying, then have the batch discarded
  * without the per-payment parking that keeps later events behind it.
  */
-
-/** A record that cannot even be read: not UTF-8, or not JSON. */
-export class UnreadableRecordError extends DomainError {
-  override readonly name = 'UnreadableRecordError';
-  readonly type = 'unreadable_record';
-}
 
 /** Socket errors of a connection that could not be opened or was cut. */
 const NETWORK_ERROR_CODES = new Set([

@@ -1,22 +1,9 @@
 import { createEvent, type EventEnvelope, modeOf } from '../domain/events';
 import { paymentEntry, refundEntry } from '../domain/ledger';
 import { parseMoney } from '../domain/money';
-import { UseCaseError } from './errors';
+import { WaitingForEarlierEventError } from './errors';
 import type { Clock } from './ports/clock';
 import type { Ledger } from './ports/ledger';
-
-/**
- * A refund of a payment whose own entry the ledger has neither posted nor refused: its capture has not been
- * processed (e.g. it was dead-lettered). Posting nothing would lose the reversal for good, so the refund is
- * dead-lettered behind it and replayed once the capture is redriven.
- */
-export class WaitingForEarlierEventError extends UseCaseError {
-  override readonly name = 'WaitingForEarlierEventError';
-  readonly type = 'waiting_for_earlier_event';
-  constructor(paymentId: string) {
-    super(`payment ${paymentId} has no posted capture yet: its refund waits for the earlier event`);
-  }
-}
 
 /** An event's amount, read back into Money: the event payload is an edge. */
 const moneyOf = (data: { amount: string; currency: string }) => parseMoney(data.amount, data.currency);

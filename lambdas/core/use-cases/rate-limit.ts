@@ -1,9 +1,10 @@
+import { RateLimitedError } from '../domain/errors';
 /**
  * The per-merchant rate limit as the API applies it: a merchant's request draws on its shared budget (the
  * rule and its settings: domain/rate-limit.ts; the budget: adapters/dynamodb/rate-limit-store.ts), through the
  * small allowances each instance holds.
  */
-import { RateLimitedError, type RequestRate } from '../domain/rate-limit';
+import type { RequestRate } from '../domain/rate-limit';
 import type { RateLimitStore } from './ports/merchants';
 
 /** Each merchant's request rate and where its budget is kept; built once per container (wiring/rate-limit.ts). */

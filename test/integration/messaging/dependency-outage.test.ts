@@ -6,7 +6,7 @@ import { sqsDeadLetterQueue } from '../../../lambdas/core/adapters/sqs/dead-lett
 import { CONSUMERS, type ConsumerSettings } from '../../../lambdas/core/config/messaging';
 import { createEvent } from '../../../lambdas/core/domain/events';
 import { consumerHandler } from '../../../lambdas/core/messaging/consumer-handler';
-import { DependencyStillUnavailableError } from '../../../lambdas/core/use-cases/consume-records';
+import { DependencyStillUnavailableError } from '../../../lambdas/core/use-cases/errors';
 import { postToLedger } from '../../../lambdas/core/use-cases/post-to-ledger';
 import { FunctionInvocationError, invokeFunction } from '../../../localstack/src/lambda-runtime';
 import { handlerEnvironment } from '../../../localstack/src/stack';

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  cellRate,
-  RateLimitedError,
-  type RequestRate,
-  retryAfterSeconds,
-} from '../../../lambdas/core/domain/rate-limit';
+import { RateLimitedError } from '../../../lambdas/core/domain/errors';
+import { cellRate, type RequestRate, retryAfterSeconds } from '../../../lambdas/core/domain/rate-limit';
 import type { RateLimitStore } from '../../../lambdas/core/use-cases/ports/merchants';
 import {
   admitMerchantRequest,

@@ -3,17 +3,8 @@ import type pg from 'pg';
 import { ENV } from '../../config/environment';
 import { ConfigurationError } from '../../config/errors';
 import { CONSUMER_PAYMENTS_IN_PARALLEL } from '../../config/messaging';
-import { AspayError } from '../../domain/errors';
+import { SessionTimeZoneError } from '../errors';
 import { type CredentialsSource, createPool } from './pool';
-
-/** An error of the database or of the way it is reached. */
-export abstract class DatabaseError extends AspayError {}
-
-/** The database's sessions do not run in UTC, so timestamps would be rendered and compared in another zone. */
-export class SessionTimeZoneError extends DatabaseError {
-  override readonly name = 'SessionTimeZoneError';
-  readonly type = 'session_time_zone';
-}
 
 /** Names PostgreSQL reports for the UTC zone. */
 const UTC_NAMES = new Set(['UTC', 'Etc/UTC']);
