@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BankRetrySettings, bankClaimTiming } from '../config/bank';
-import type { Clock } from './payments';
 import type { BankClaim } from './ports/bank-attempts';
+import type { Clock } from './ports/clock';
 import { retryingUntil } from './retry-until';
 
 export interface BankClaimDeps {

@@ -4,7 +4,7 @@ import { backoffMs } from '../config/retry-policies';
 import { claimLeaseMs, nextWebhookAttempt, type WebhookSettings } from '../config/webhooks';
 import type { EventEnvelope, EventType } from '../domain/events';
 import { SIGNATURE_HEADER, signWebhook } from '../domain/webhook-signature';
-import type { Clock } from './payments';
+import type { Clock } from './ports/clock';
 import type {
   OpenedDelivery,
   WebhookDeliveries,

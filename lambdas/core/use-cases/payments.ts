@@ -7,9 +7,6 @@ import { type Clock, systemClock } from './ports/clock';
 import type { MerchantScope } from './ports/merchants';
 import type { NewPayment, PaymentRecord, PaymentStore, StatusChangeRecord } from './ports/payments';
 
-/** Until settle-payment.ts, refund-at-bank.ts and notify-merchant.ts import it from ports/clock.ts. */
-export type { Clock } from './ports/clock';
-
 export interface CreatePaymentCommand extends MerchantScope {
   idempotencyKey: string;
   /** Fingerprint of the request body: a reused key with another body is refused. */

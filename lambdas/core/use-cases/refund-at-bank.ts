@@ -3,9 +3,9 @@ import { RefundExceedsAvailableError, RefundNotAllowedError } from '../domain/er
 import { createEvent, type EventEnvelope, modeOf } from '../domain/events';
 import { planRefundFailure, type RefundFailure, refundFailureReason } from '../domain/payment';
 import { CLAIM_LAPSED, type ClaimOptions, type HeldClaim, underBankClaim } from './bank-claims';
-import type { Clock } from './payments';
 import type { Banks } from './ports/bank';
 import type { RefundClaim, RefundExecutions } from './ports/bank-attempts';
+import type { Clock } from './ports/clock';
 import type { RefundStore } from './ports/refunds';
 import { refundPayment } from './refunds';
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffMs, RECORDING_RETRY } from '../config/retry-policies';
-import type { Clock } from './payments';
+import type { Clock } from './ports/clock';
 
 /**
  * Runs a write of an outcome that is already decided (the bank's answer, a delivered webhook), retrying it

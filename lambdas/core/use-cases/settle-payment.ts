@@ -2,9 +2,9 @@ import { type BankRetrySettings, nextBankAttemptAt } from '../config/bank';
 import { createEvent, paymentSnapshot } from '../domain/events';
 import { assertTransition } from '../domain/payment';
 import { CLAIM_LAPSED, type ClaimOptions, type HeldClaim, underBankClaim } from './bank-claims';
-import type { Clock } from './payments';
 import type { Banks } from './ports/bank';
 import type { BankAttemptClaim, PaymentLifecycle } from './ports/bank-attempts';
+import type { Clock } from './ports/clock';
 import type { PaymentRecord } from './ports/payments';
 
 export type SettlementResult =
