@@ -3,13 +3,12 @@ import {
   Duration,
   type aws_lambda as lambda,
   aws_logs as logs,
-  RemovalPolicy,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { AUTHORIZER_CACHE_TTL_SECONDS } from '../lambdas/core/config/authorizer-cache';
 import { GATEWAY_PROBLEMS, type GatewayResponseKind, problemHeaders } from '../lambdas/core/config/problems';
 import { API_ROUTES } from '../lambdas/core/config/routes';
-import type { StageConfig } from './stage-config';
+import { dataRemovalPolicy, type StageConfig } from './stage-config';
 
 const RESPONSE_TYPES: Record<GatewayResponseKind, apigateway.ResponseType> = {
   UNAUTHORIZED: apigateway.ResponseType.UNAUTHORIZED,
@@ -31,8 +30,9 @@ const RESPONSE_TYPES: Record<GatewayResponseKind, apigateway.ResponseType> = {
  * Both kinds of log need the account's API Gateway CloudWatch Logs role (one per account and region, shared by
  * every stage of every API): creating a logging stage fails where it was never set. With
  * `apiGatewayCloudWatchRole` the stack owns it (AWS::ApiGateway::Account plus its role, which the stage waits
- * for) and retains both on deletion, since other stages and APIs of the account rely on the setting; otherwise
- * the operator sets it once per account and region (docs/aws-deployment.md).
+ * for), kept on deletion where the stage keeps its data (other stages and APIs of the account may rely on the
+ * setting) and deleted with a stage that keeps nothing; otherwise the operator sets it once per account and
+ * region (docs/aws-deployment.md).
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
  */
 export class Api extends Construct {
@@ -59,7 +59,7 @@ export class Api extends Construct {
       restApiName: `aspay-${stageName}`,
       description: 'ASPay payments API',
       cloudWatchRole,
-      cloudWatchRoleRemovalPolicy: cloudWatchRole ? RemovalPolicy.RETAIN : undefined,
+      cloudWatchRoleRemovalPolicy: cloudWatchRole ? dataRemovalPolicy(props.stage) : undefined,
       deployOptions: {
         stageName,
         tracingEnabled: true,

@@ -6,6 +6,7 @@ import {
   Fn,
   aws_lambda as lambda,
   type aws_logs as logs,
+  RemovalPolicies,
   Stack,
   type StackProps,
   aws_events_targets as targets,
@@ -14,6 +15,7 @@ import { ManagedKafkaEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-so
 import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/config/environment';
 import {
+  CONSUMER_PAYMENTS_IN_PARALLEL,
   CONSUMERS,
   type ConsumerSettings,
   PAYMENT_EVENTS_TOPIC,
@@ -31,12 +33,20 @@ import { State } from './state';
 import { Streaming } from './streaming';
 import { ApiFirewall } from './waf';
 
+/**
+ * A function serving one request or tick at a time holds one connection, two at most: its share of the
+ * database's connections (the readiness suite checks the total against max_connections, docs/capacity.md).
+ */
+const REQUEST_POOL_SIZE = 2;
+
 /** What each function may touch beyond its logs: the stack grants exactly these. */
 interface Access {
   /** Logs in to the database as its role (lambdas/core/config/database-roles.ts). */
   database?: boolean;
   /** Logs in as the master user and sets the function roles' passwords from their secrets (migrate only). */
   migrator?: boolean;
+  /** Connections its pool may open (DB_POOL_SIZE): REQUEST_POOL_SIZE unless the function works in parallel. */
+  databasePoolSize?: number;
   idempotencyTable?: boolean;
   /**
    * Behind the merchant authorizer: the function limits each merchant's request rate, in items of the
@@ -63,29 +73,59 @@ const API_FUNCTIONS: readonly (FunctionSettings & Access)[] = [
   { handler: FALLBACK_HANDLER },
 ];
 
-/** AWS keeps this much of an account's concurrency unreserved: https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html */
+/**
+ * AWS keeps this much of an account's concurrency unreserved: "You can reserve up to the Unreserved account
+ * concurrency value minus 100". https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+ */
 const AWS_UNRESERVED_MINIMUM = 100;
-/** Left unreserved beyond AWS's minimum for the functions without a reservation (consumers, migrations). */
-const UNRESERVED_MARGIN = 100;
+/** Left unreserved beyond AWS's minimum, as a share of the quota: reservations made outside this stack. */
+const UNRESERVED_MARGIN_SHARE = 0.05;
 
 export class ConcurrencyBudgetError extends Error {
-  constructor(stage: string, reserved: number, quota: number) {
-    super(
-      `stage "${stage}" reserves ${reserved} concurrent executions, more than its quota of ${quota} minus ` +
-        `${AWS_UNRESERVED_MINIMUM} AWS keeps unreserved and a margin of ${UNRESERVED_MARGIN}: lower ` +
-        'apiReservedConcurrency or raise lambdaConcurrencyQuota (after raising the account quota) in cdk.json',
-    );
+  constructor(stage: string, reason: string) {
+    super(`stage "${stage}": ${reason} (cdk.json)`);
     this.name = 'ConcurrencyBudgetError';
   }
 }
 
-/** Reserved concurrency must fit in the account's quota, or deploying the functions fails. */
+/** Per function kind, the concurrency the stage reserves; none where `reserveConcurrency` is off. */
+function reservations(stage: StageConfig): { api?: number; scheduled?: number } {
+  if (!stage.reserveConcurrency) return {};
+  for (const [setting, value] of [
+    ['apiReservedConcurrency', stage.apiReservedConcurrency],
+    ['scheduledReservedConcurrency', stage.scheduledReservedConcurrency],
+  ] as const) {
+    // A reservation of 0 throttles every invocation of the function.
+    if (!Number.isInteger(value) || value < 1)
+      throw new ConcurrencyBudgetError(
+        stage.name,
+        `${setting} is ${value}: reserve at least 1, or set reserveConcurrency false`,
+      );
+  }
+  return { api: stage.apiReservedConcurrency, scheduled: stage.scheduledReservedConcurrency };
+}
+
+/**
+ * Reserved concurrency must fit in the account's quota as cdk.json states it, or deploying the functions fails;
+ * a new account's quota (as low as 10: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)
+ * fits no reservation at all.
+ */
 function assertConcurrencyFits(stage: StageConfig): void {
-  const reserved =
-    API_FUNCTIONS.length * stage.apiReservedConcurrency +
-    SCHEDULED_FUNCTIONS.reduce((sum, scheduled) => sum + scheduled.reservedConcurrency, 0);
-  if (reserved > stage.lambdaConcurrencyQuota - AWS_UNRESERVED_MINIMUM - UNRESERVED_MARGIN)
-    throw new ConcurrencyBudgetError(stage.name, reserved, stage.lambdaConcurrencyQuota);
+  const { api = 0, scheduled = 0 } = reservations(stage);
+  const reserved = API_FUNCTIONS.length * api + SCHEDULED_FUNCTIONS.length * scheduled;
+  if (reserved === 0) return;
+  const available =
+    stage.lambdaConcurrencyQuota -
+    AWS_UNRESERVED_MINIMUM -
+    Math.ceil(stage.lambdaConcurrencyQuota * UNRESERVED_MARGIN_SHARE);
+  if (reserved > available)
+    throw new ConcurrencyBudgetError(
+      stage.name,
+      `reserves ${reserved} concurrent executions, more than the ${available} its quota of ` +
+        `${stage.lambdaConcurrencyQuota} leaves after the ${AWS_UNRESERVED_MINIMUM} AWS keeps unreserved and a ` +
+        `${UNRESERVED_MARGIN_SHARE * 100}% margin: set reserveConcurrency false, lower the reservations, or ` +
+        'raise lambdaConcurrencyQuota after raising the account quota',
+    );
 }
 
 /** Everything `cdk deploy` builds: one stack per stage. */
@@ -94,6 +134,7 @@ export class AspayStack extends Stack {
     super(scope, id, props);
     const { stage } = props;
     assertConcurrencyFits(stage);
+    const reserved = reservations(stage);
     const logRetention = stage.logRetentionDays as logs.RetentionDays;
     const network = new Network(this, 'Network', { stage, logRetention });
     const data = new Data(this, 'Data', {
@@ -136,6 +177,7 @@ export class AspayStack extends Stack {
         const secret = data.secretOf(settings.handler, { migrator: settings.migrator });
         secret.grantRead(fn);
         fn.addEnvironment(ENV.databaseSecretArn, secret.secretArn);
+        fn.addEnvironment(ENV.databasePoolSize, String(settings.databasePoolSize ?? REQUEST_POOL_SIZE));
       }
       if (settings.migrator) {
         const roleSecrets = [...data.roleSecrets.values()];
@@ -173,7 +215,7 @@ export class AspayStack extends Stack {
     for (const settings of API_FUNCTIONS)
       addFunction({
         ...settings,
-        reservedConcurrency: stage.apiReservedConcurrency,
+        reservedConcurrency: reserved.api,
         environment: settings.merchantRateLimited ? merchantRate : undefined,
       });
     addFunction({ handler: 'create-merchant', database: true, webhookSecrets: 'seal' });
@@ -194,12 +236,14 @@ export class AspayStack extends Stack {
         webhookSecrets: scheduled.handler === 'pending-payments' ? 'open' : undefined,
         kafka: scheduled.handler === 'outbox-relay' ? { produce: true } : undefined,
         timeout: Duration.seconds(scheduled.timeoutSeconds),
-        reservedConcurrency: scheduled.reservedConcurrency,
+        reservedConcurrency: reserved.scheduled,
       });
-      new events.Rule(this, `${scheduled.handler}-schedule`, {
+      const rule = new events.Rule(this, `${scheduled.handler}-schedule`, {
         schedule: events.Schedule.rate(Duration.minutes(scheduled.everyMinutes)),
         targets: [new targets.LambdaFunction(fn)],
       });
+      // The scheduled functions log in as database roles the schema resource creates.
+      rule.node.addDependency(schema);
     }
 
     for (const consumer of Object.values(CONSUMERS)) {
@@ -221,6 +265,9 @@ export class AspayStack extends Stack {
       deadLetterQueue: state.deadLetterQueue,
     });
     acknowledgeInfrastructure({ stack: this, stage, network, data, state, api });
+    // A stage that keeps no data leaves nothing behind: keys, log groups and the API Gateway account role too
+    // (their CDK default is to be kept).
+    if (!stage.retainData) RemovalPolicies.of(this).destroy();
 
     new CfnOutput(this, 'ApiUrl', { value: api.restApi.url });
     new CfnOutput(this, 'CreateMerchantFunctionName', {
@@ -249,6 +296,8 @@ export class AspayStack extends Stack {
       idempotencyTable: consumer === CONSUMERS.bankProcessor,
       webhookSecrets: consumer === CONSUMERS.notifier ? 'open' : undefined,
       deadLetters: true,
+      // It handles this many payments of a batch at once, each on its own connection.
+      databasePoolSize: CONSUMER_PAYMENTS_IN_PARALLEL,
       kafka: { consumeAs: consumer.groupId },
       timeout: Duration.seconds(consumer.timeoutSeconds),
     });

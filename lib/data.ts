@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  type CfnResource,
   CustomResource,
   custom_resources as cr,
   Duration,
@@ -15,17 +14,10 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { DATABASE_ROLES, type DatabaseRoleKind, databaseRoleOf } from '../lambdas/core/config/database-roles';
-import type { StageConfig } from './stage-config';
+import { migrationsFingerprint } from '../lambdas/core/config/schema-version';
+import { dataRemovalPolicy, type StageConfig } from './stage-config';
 
 const MIGRATIONS_DIR = join(import.meta.dirname, '..', 'migrations');
-
-/** A fingerprint of the versioned migrations: the schema custom resource runs again whenever they change. */
-function migrationsFingerprint(): string {
-  const hash = createHash('sha256');
-  for (const file of readdirSync(MIGRATIONS_DIR).sort())
-    hash.update(file).update(readFileSync(join(MIGRATIONS_DIR, file)));
-  return hash.digest('hex');
-}
 
 /**
  * Aurora PostgreSQL Serverless v2 (the payments, outbox and ledger database), in UTC, encrypted with its own
@@ -49,6 +41,8 @@ export class Data extends Construct {
   /** What must be ready before anything connects: the proxy's target registration, else the cluster. */
   private readonly connectable: Construct;
   readonly databaseName = 'aspay';
+  /** The master secret's rotation: it starts once the schema resource has run (see migrateWith). */
+  private readonly rotation: secretsmanager.RotationSchedule;
 
   constructor(
     scope: Construct,
@@ -61,7 +55,12 @@ export class Data extends Construct {
     },
   ) {
     super(scope, id);
-    const key = new kms.Key(this, 'Key', { enableKeyRotation: true, description: 'ASPay database storage' });
+    // Kept where the data is: the final snapshot is encrypted with it.
+    const key = new kms.Key(this, 'Key', {
+      enableKeyRotation: true,
+      description: 'ASPay database storage',
+      removalPolicy: dataRemovalPolicy(props.stage),
+    });
     const parameters = new rds.ParameterGroup(this, 'Parameters', {
       engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_4 }),
       parameters: { timezone: 'UTC', 'rds.force_ssl': '1', log_timezone: 'UTC' },
@@ -86,9 +85,22 @@ export class Data extends Construct {
       backup: { retention: Duration.days(props.stage.backupRetentionDays) },
       cloudwatchLogsExports: ['postgresql'],
       cloudwatchLogsRetention: props.logRetention,
-      removalPolicy: props.stage.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      // A kept cluster would keep its subnet group in the stack's VPC, whose deletion would then fail: where the
+      // stage keeps its data, the cluster is deleted after a final snapshot, restorable into the next deploy.
+      // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
+      removalPolicy: props.stage.retainData ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
     });
+    // RDS creates the exported log group itself; the retention resource that sets its retention deletes it with
+    // the stack where the stage keeps no data.
+    for (const log of this.cluster.node.children.filter((child) => child.node.id.startsWith('LogRetention')))
+      (log.node.defaultChild as CfnResource).addPropertyOverride(
+        'RemovalPolicy',
+        dataRemovalPolicy(props.stage),
+      );
     this.cluster.addRotationSingleUser({ automaticallyAfter: Duration.days(30) });
+    this.rotation = this.cluster.secret!.node.findChild(
+      'RotationSchedule',
+    ) as secretsmanager.RotationSchedule;
     this.roleSecrets = new Map(
       (Object.keys(DATABASE_ROLES) as DatabaseRoleKind[]).map((kind) => [
         kind,
@@ -100,7 +112,9 @@ export class Data extends Construct {
     if (!props.stage.databaseProxy) {
       this.cluster.connections.allowDefaultPortFrom(props.clients, 'ASPay functions');
       this.endpoint = this.cluster.clusterEndpoint.hostname;
-      this.connectable = this.cluster;
+      // Its writer instance, not the whole cluster construct, whose children include the secret's rotation,
+      // which waits for the schema.
+      this.connectable = this.cluster.node.findChild('writer');
       return;
     }
     this.proxy = this.cluster.addProxy('Proxy', {
@@ -148,11 +162,15 @@ export class Data extends Construct {
       serviceToken: provider.serviceToken,
       // A replaced role secret runs it again, so the role's password follows its secret.
       properties: {
-        migrations: migrationsFingerprint(),
+        migrations: migrationsFingerprint(MIGRATIONS_DIR),
         roleSecrets: [...this.roleSecrets.values()].map((secret) => secret.secretArn),
       },
     });
     schema.node.addDependency(this.connectable);
+    // Creating a rotation schedule rotates the secret at once: the migration, which logs in with it, would race
+    // the rotation's password change on the first deploy. The first rotation waits for the first migration.
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-rotationschedule.html
+    this.rotation.node.addDependency(schema);
     return schema;
   }
 }

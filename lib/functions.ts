@@ -8,6 +8,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/config/environment';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from '../lambdas/core/config/metrics';
 
 const FUNCTIONS_DIR = join(import.meta.dirname, '..', 'lambdas', 'functions');
 
@@ -41,6 +42,14 @@ export const FUNCTION_BUNDLING = {
 };
 
 /**
+ * A shell command that copies a directory with Node.js alone, so that bundling runs wherever `cdk deploy` does
+ * (cmd.exe has no `cp`). The paths are arguments, never code: `node -e` hands them to the script as argv.
+ */
+export function copyCommand(from: string, to: string): string {
+  return `node -e "require('node:fs').cpSync(process.argv[1], process.argv[2], { recursive: true })" "${from}" "${to}"`;
+}
+
+/**
  * One ASPay Lambda: Node.js 24 on ARM64, bundled locally by esbuild as ESM (no Docker), X-Ray tracing,
  * Powertools settings, its own log group with a retention period, its own role (granted by the stack).
  */
@@ -65,8 +74,8 @@ export class AspayFunction extends Construct {
       logGroup: new logs.LogGroup(this, 'Logs', { retention: shared.logRetention }),
       environment: {
         ...shared.environment,
-        POWERTOOLS_SERVICE_NAME: 'aspay',
-        POWERTOOLS_METRICS_NAMESPACE: 'ASPay',
+        POWERTOOLS_SERVICE_NAME: METRICS_SERVICE,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         [ENV.stage]: shared.stage,
         // RDS Proxy's certificate chains to the RDS CA, which the Lambda runtime ships here.
@@ -82,7 +91,7 @@ export class AspayFunction extends Construct {
           beforeBundling: () => [],
           beforeInstall: () => [],
           afterBundling: (inputDir: string, outputDir: string) =>
-            copy ? [`cp -r "${join(inputDir, copy)}" "${join(outputDir, copy)}"`] : [],
+            copy ? [copyCommand(join(inputDir, copy), join(outputDir, copy))] : [],
         },
       },
     });

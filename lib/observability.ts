@@ -7,6 +7,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { CONSUMERS, toleratedOutageSeconds } from '../lambdas/core/config/messaging';
+import { METRICS_NAMESPACE, metricDimensions } from '../lambdas/core/config/metrics';
 
 /**
  * Alarms on what must wake someone up (API 5xx, function errors and throttles, anything in the DLQ, relay
@@ -44,11 +45,12 @@ export class Observability extends Construct {
     super(scope, id);
     const custom = (metricName: string, statistic: string) =>
       new cloudwatch.Metric({
-        namespace: 'ASPay',
+        namespace: METRICS_NAMESPACE,
         metricName,
         statistic,
         period: Duration.minutes(1),
-        dimensionsMap: { service: 'aspay' },
+        // The stage's own samples only: another stage in the account publishes the same metrics.
+        dimensionsMap: metricDimensions(props.stage),
       });
 
     const alarm = (

@@ -1,4 +1,4 @@
-import type { App } from 'aws-cdk-lib';
+import { type App, RemovalPolicy } from 'aws-cdk-lib';
 
 /** How the MSK event source mappings get their event pollers. */
 export type KafkaPollerMode = 'provisioned' | 'on-demand';
@@ -32,7 +32,11 @@ export interface StageConfig {
   readonly kafkaMaximumPollers: number;
   readonly logRetentionDays: number;
   readonly backupRetentionDays: number;
-  /** Keep databases, tables and queues when the stack is deleted (and protect the database from deletion). */
+  /**
+   * What `cdk destroy` keeps: with it, the table, the queue, the keys that encrypt kept data and the log groups
+   * are kept, the database is deleted after a final snapshot (and protected from deletion); without it,
+   * everything the stack created is deleted (docs/aws-deployment.md).
+   */
   readonly retainData: boolean;
   readonly apiThrottleRatePerSecond: number;
   readonly apiThrottleBurst: number;
@@ -42,9 +46,21 @@ export interface StageConfig {
    */
   readonly merchantRequestsPerSecond: number;
   readonly merchantRequestBurst: number;
-  /** Upper bound on concurrent Lambdas per API function: protects Aurora from a traffic spike. */
+  /**
+   * Reserve Lambda concurrency (the two settings below). Off where the account's quota may be a new account's
+   * (as low as 10): AWS keeps 100 unreserved, so any reservation there fails the deploy
+   * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html). Off, the quota itself bounds
+   * every function together.
+   */
+  readonly reserveConcurrency: boolean;
+  /** With `reserveConcurrency`: upper bound on concurrent Lambdas per API function (protects Aurora). */
   readonly apiReservedConcurrency: number;
-  /** The account's Lambda concurrent-executions quota in this stage's region: reservations must fit in it. */
+  /** With `reserveConcurrency`: concurrent runs per scheduled function (outbox relay, pending payments). */
+  readonly scheduledReservedConcurrency: number;
+  /**
+   * The account's Lambda concurrent-executions quota in this stage's region (Service Quotas, "Concurrent
+   * executions"): reservations must fit in it, and without them it bounds the database connections.
+   */
   readonly lambdaConcurrencyQuota: number;
   /**
    * The stack owns the account's API Gateway CloudWatch Logs role (AWS::ApiGateway::Account). Set false where
@@ -77,4 +93,13 @@ export function stageConfig(app: App): StageConfig {
   const stage = stages?.[name];
   if (!stage) throw new UnknownStageError(name, Object.keys(stages ?? {}));
   return { name, ...stage };
+}
+
+/**
+ * What deleting the stack does with a resource that holds data: keeps it where the stage retains data. What is
+ * kept never carries a fixed physical name (the next deploy would fail on "already exists") and never sits in
+ * the stack's network (deleting the VPC would fail on it).
+ */
+export function dataRemovalPolicy(stage: StageConfig): RemovalPolicy {
+  return stage.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 }

@@ -1,18 +1,15 @@
-import {
-  Duration,
-  aws_dynamodb as dynamodb,
-  aws_kms as kms,
-  RemovalPolicy,
-  aws_sqs as sqs,
-} from 'aws-cdk-lib';
+import { Duration, aws_dynamodb as dynamodb, aws_kms as kms, aws_sqs as sqs } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { IDEMPOTENCY_TABLE } from '../lambdas/core/config/idempotency';
 import { DEAD_LETTER_QUEUE } from '../lambdas/core/config/messaging';
-import type { StageConfig } from './stage-config';
+import { dataRemovalPolicy, type StageConfig } from './stage-config';
 
 /**
  * The Powertools idempotency table (also holding the bank circuit breaker's shared state) and the SQS
- * dead-letter queue for poison pills, both encrypted; names and key schema come from the core configuration.
+ * dead-letter queue for poison pills, both encrypted; the key schema comes from the core configuration. Their
+ * names are CloudFormation's (the functions and the CLI read them from the environment and the stack outputs):
+ * a kept table or queue with a fixed name would make the next deploy after `cdk destroy` fail on "already
+ * exists" (aws/aws-cdk#11208).
  * And the customer-managed key that seals merchants' webhook secrets.
  */
 export class State extends Construct {
@@ -23,9 +20,8 @@ export class State extends Construct {
 
   constructor(scope: Construct, id: string, props: { stage: StageConfig }) {
     super(scope, id);
-    const removalPolicy = props.stage.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const removalPolicy = dataRemovalPolicy(props.stage);
     this.idempotencyTable = new dynamodb.TableV2(this, 'Idempotency', {
-      tableName: `${IDEMPOTENCY_TABLE.defaultName}-${props.stage.name}`,
       partitionKey: { name: IDEMPOTENCY_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
       timeToLiveAttribute: IDEMPOTENCY_TABLE.ttlAttribute,
       billing: dynamodb.Billing.onDemand(),
@@ -34,12 +30,13 @@ export class State extends Construct {
       deletionProtection: props.stage.retainData,
       removalPolicy,
     });
+    // Kept with the queue it encrypts.
     const queueKey = new kms.Key(this, 'DeadLetterKey', {
       enableKeyRotation: true,
       description: 'ASPay dead letters',
+      removalPolicy,
     });
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      queueName: `${DEAD_LETTER_QUEUE.name}-${props.stage.name}`,
       retentionPeriod: Duration.days(DEAD_LETTER_QUEUE.retentionDays),
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: queueKey,

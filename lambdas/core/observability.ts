@@ -6,6 +6,8 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { ENV } from './config/environment';
+import { METRIC_STAGE_DIMENSION, METRICS_NAMESPACE, METRICS_SERVICE } from './config/metrics';
 import { redactLogValue } from './redaction';
 
 /**
@@ -16,7 +18,13 @@ import { redactLogValue } from './redaction';
  * https://docs.aws.amazon.com/powertools/typescript/2.30.0/api/types/_aws-lambda-powertools_logger.types.CustomJsonReplacerFn.html
  */
 export const logger = new Logger({ serviceName: 'aspay', jsonReplacerFn: redactLogValue });
-export const metrics = new Metrics({ namespace: 'ASPay', serviceName: 'aspay' });
+const stage = process.env[ENV.stage];
+/** Every metric carries the stage next to the service (config/metrics.ts), where the stage is set. */
+export const metrics = new Metrics({
+  namespace: METRICS_NAMESPACE,
+  serviceName: METRICS_SERVICE,
+  defaultDimensions: stage ? { [METRIC_STAGE_DIMENSION]: stage } : {},
+});
 export const tracer = new Tracer({ serviceName: 'aspay' });
 
 /**

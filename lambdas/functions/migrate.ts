@@ -10,14 +10,28 @@ import { databasePool } from '../core/adapters/postgres/connection';
 import { applyMigrations, migrationsDirUnder } from '../core/adapters/postgres/migrations';
 import { enableRoleLoginsFromSecrets } from '../core/adapters/postgres/role-credentials';
 import { ENV } from '../core/config/environment';
+import { migrationsFingerprint } from '../core/config/schema-version';
 import { logger, withObservability } from '../core/observability';
 
 export const handler = withObservability(async (event: CloudFormationCustomResourceEvent) => {
   const physicalResourceId = 'aspay-schema';
   // Deleting the stack must never drop payment data: migrations only ever move forward.
   if (event.RequestType === 'Delete') return { PhysicalResourceId: physicalResourceId };
+  const migrationsDir = migrationsDirUnder(import.meta.dirname);
+  // When an update fails, CloudFormation rolls this resource back by sending the function as it now is (this
+  // bundle) an Update with the old properties:
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requesttypes-update.html
+  // Migrations only move forward, so a request for other migrations than those bundled is that rollback, and
+  // succeeds without touching the schema; running the bundle again would fail the rollback too.
+  if (
+    event.RequestType === 'Update' &&
+    event.ResourceProperties.migrations !== migrationsFingerprint(migrationsDir)
+  ) {
+    logger.warn('rollback to other migrations than those bundled: the schema stays as it is');
+    return { PhysicalResourceId: event.PhysicalResourceId };
+  }
   const pool = await databasePool();
-  const applied = await applyMigrations(pool, migrationsDirUnder(import.meta.dirname));
+  const applied = await applyMigrations(pool, migrationsDir);
   const roles = await enableRoleLoginsFromSecrets(
     pool,
     (process.env[ENV.databaseRoleSecretArns] ?? '').split(',').filter(Boolean),

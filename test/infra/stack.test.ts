@@ -1,4 +1,3 @@
-import { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_ROLE_NAMES } from '../../lambdas/core/config/database-roles';
@@ -7,7 +6,6 @@ import { IDEMPOTENCY_TABLE } from '../../lambdas/core/config/idempotency';
 import { CONSUMERS, DEAD_LETTER_QUEUE } from '../../lambdas/core/config/messaging';
 import { API_ROUTES } from '../../lambdas/core/config/routes';
 import { WEBHOOK_ALLOW_HOSTS_ENV } from '../../lambdas/core/config/webhooks';
-import { AspayStack, ConcurrencyBudgetError } from '../../lib/aspay-stack';
 import { stageConfig } from '../../lib/stage-config';
 import { appFor, templateFor } from './synth';
 
@@ -251,14 +249,12 @@ describe('the AWS stack', () => {
     }
   });
 
-  it('migrates only once the database accepts connections: the proxy target in prod, the cluster in dev', () => {
+  it('migrates only once the database accepts connections: the proxy target in prod, the writer in dev', () => {
     const [targetGroup] = logicalIds(prod, 'AWS::RDS::DBProxyTargetGroup');
     expect(only(prod, 'AWS::CloudFormation::CustomResource').DependsOn).toContain(targetGroup);
-    const [cluster] = logicalIds(dev, 'AWS::RDS::DBCluster');
+    // The writer instance, which is created on the cluster.
     const [writer] = logicalIds(dev, 'AWS::RDS::DBInstance');
-    expect(only(dev, 'AWS::CloudFormation::CustomResource').DependsOn).toEqual(
-      expect.arrayContaining([cluster, writer]),
-    );
+    expect(only(dev, 'AWS::CloudFormation::CustomResource').DependsOn).toContain(writer);
   });
 
   it('generates a secret per function database role, whose user is the role, and lists them in RDS Proxy', () => {
@@ -334,10 +330,13 @@ describe('the AWS stack', () => {
     );
   });
 
-  it('owns the account API Gateway logging role, retained, before the stage logs', () => {
-    for (const template of [dev, prod]) {
+  it('owns the account API Gateway logging role, kept where the stage keeps its data, before the stage logs', () => {
+    for (const [template, kept] of [
+      [dev, false],
+      [prod, true],
+    ] as const) {
       const [account] = logicalIds(template, 'AWS::ApiGateway::Account');
-      expect(only(template, 'AWS::ApiGateway::Account').DeletionPolicy).toBe('Retain');
+      expect(only(template, 'AWS::ApiGateway::Account').DeletionPolicy).toBe(kept ? 'Retain' : 'Delete');
       const stage = only(template, 'AWS::ApiGateway::Stage');
       expect(stage.DependsOn).toContain(account);
       expect(stage.Properties?.MethodSettings).toEqual([
@@ -350,26 +349,6 @@ describe('the AWS stack', () => {
         RetentionInDays: Match.anyValue(),
       });
     }
-  });
-
-  it('reserves concurrency within the account quota, leaving AWS its 100 and a margin unreserved', () => {
-    for (const [template, stage] of [
-      [dev, 'dev'],
-      [prod, 'prod'],
-    ] as const) {
-      const reserved = resources(template, 'AWS::Lambda::Function').reduce(
-        (sum, fn) => sum + Number(fn.Properties?.ReservedConcurrentExecutions ?? 0),
-        0,
-      );
-      expect(reserved).toBeGreaterThan(0);
-      expect(reserved).toBeLessThanOrEqual(stageConfig(appFor(stage)).lambdaConcurrencyQuota - 200);
-    }
-  });
-
-  it('refuses a stage whose reservations exceed its concurrency quota', () => {
-    const app = appFor('prod');
-    const stage = { ...stageConfig(app), lambdaConcurrencyQuota: 500 };
-    expect(() => new AspayStack(new App(), 'Oversized', { stage })).toThrow(ConcurrencyBudgetError);
   });
 
   it('egresses through one NAT instance and no interface endpoints in dev, NAT gateways per AZ in prod', () => {
@@ -410,7 +389,8 @@ describe('the AWS stack', () => {
       DeletionProtection: true,
       BackupRetentionPeriod: 30,
     });
-    prod.hasResource('AWS::RDS::DBCluster', { DeletionPolicy: 'Retain' });
+    // Kept as a final snapshot: a kept cluster would keep its subnet group in the VPC the stack deletes.
+    prod.hasResource('AWS::RDS::DBCluster', { DeletionPolicy: 'Snapshot' });
     dev.hasResourceProperties('AWS::RDS::DBCluster', { DeletionProtection: false });
     dev.hasResource('AWS::RDS::DBCluster', { DeletionPolicy: 'Delete' });
   });

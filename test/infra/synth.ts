@@ -9,10 +9,22 @@ const CDK_JSON = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '
   context: Record<string, unknown>;
 };
 
+const ACCOUNT = '123456789012';
+const REGION = 'eu-west-1';
+
+/**
+ * What the CDK CLI's first synthesis in an account and region records in cdk.context.json: the NAT instance's
+ * Amazon Linux image, looked up once and then kept (lib/network.ts).
+ */
+export const CACHED_CONTEXT = {
+  [`ssm:account=${ACCOUNT}:parameterName=/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64:region=${REGION}`]:
+    'ami-0123456789abcdef0',
+};
+
 /** A fresh app with cdk.json's context for `stage`, as `cdk synth -c stage=…` would build it. */
 export function appFor(stage: string): App {
   return new App({
-    context: { ...CDK_JSON.context, stage },
+    context: { ...CDK_JSON.context, ...CACHED_CONTEXT, stage },
     outdir: join(
       import.meta.dirname,
       '..',
@@ -27,7 +39,7 @@ export function stackFor(app: App): AspayStack {
   const stage = stageConfig(app);
   return new AspayStack(app, `Aspay-${stage.name}`, {
     stage,
-    env: { account: '123456789012', region: 'eu-west-1' },
+    env: { account: ACCOUNT, region: REGION },
   });
 }
 

@@ -15,6 +15,11 @@ export const ENV = {
   /** RDS Proxy endpoint the functions connect to. */
   databaseHost: 'DB_HOST',
   databaseName: 'DB_NAME',
+  /**
+   * Connections a function instance's pool may open, set per function by the CDK stack (its share of the
+   * database's connection budget, docs/capacity.md); unset locally.
+   */
+  databasePoolSize: 'DB_POOL_SIZE',
   /** Comma-separated bootstrap brokers; set locally. */
   kafkaBrokers: 'KAFKA_BROKERS',
   /** MSK cluster ARN; in AWS the brokers are looked up with @aws-sdk/client-kafka. */

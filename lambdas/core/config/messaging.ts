@@ -145,8 +145,9 @@ export const OUTBOX_RELAY = {
 } as const;
 
 /**
- * At most this many invocations of a scheduled function run at once: overlaps are safe (see
- * docs/outbox-relay.md) and two spare the database.
+ * The local runner runs at most this many invocations of a scheduled function at once: overlaps are safe (see
+ * docs/outbox-relay.md) and two spare the database. In AWS the stage's `scheduledReservedConcurrency`
+ * (cdk.json) reserves it, where the stage reserves concurrency at all.
  */
 const SCHEDULED_RESERVED_CONCURRENCY = 2;
 

@@ -2,9 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { databaseRoleOf } from '../../../lambdas/core/config/database-roles';
 import { ENV } from '../../../lambdas/core/config/environment';
 import { HANDLERS } from './support/code-needs';
-import { environmentOf, functionOf } from './support/functions';
+import { environmentOf, functionOf, schemaResourceOf } from './support/functions';
 import { IntrinsicResolver } from './support/intrinsics';
-import { STAGES, type StackTemplate, stageSettings, synthesizeStages, targetOf } from './support/template';
+import { STAGES, type StackTemplate, synthesizeStages, targetOf } from './support/template';
 
 let templates: Map<string, StackTemplate>;
 
@@ -12,32 +12,8 @@ beforeAll(() => {
   templates = synthesizeStages();
 }, 300_000);
 
-/** "Concurrent executions: 1,000" by default, per account and Region. https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html */
-const DEFAULT_CONCURRENCY_QUOTA = 1_000;
-/** "You can reserve up to the Unreserved account concurrency value minus 100 for functions that don't have
- * reserved concurrency." https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html */
-const UNRESERVED_MINIMUM = 100;
-/** Headroom for reservations made outside this stack (other stacks, console changes), as a share of the quota. */
-const MARGIN_SHARE = 0.05;
-
-const isCustomResource = (type: string) =>
-  type === 'AWS::CloudFormation::CustomResource' || type.startsWith('Custom::');
-
 describe.each(STAGES)('the %s stage, deployed into a fresh account', (stage) => {
   const templateOf = () => templates.get(stage)!;
-
-  it('reserves no more Lambda concurrency than the account quota leaves after the unreserved 100 and a margin', () => {
-    const template = templateOf();
-    const quota = Number(stageSettings(stage).lambdaConcurrencyQuota ?? DEFAULT_CONCURRENCY_QUOTA);
-    const reserved = template
-      .ofType('AWS::Lambda::Function')
-      .reduce(
-        (sum, id) => sum + Number(template.resource(id).Properties?.ReservedConcurrentExecutions ?? 0),
-        0,
-      );
-    expect(reserved).toBeGreaterThan(0);
-    expect(reserved).toBeLessThanOrEqual(quota - UNRESERVED_MINIMUM - Math.ceil(quota * MARGIN_SHARE));
-  });
 
   // A stage that logs to CloudWatch needs the account's API Gateway CloudWatch role: "To enable CloudWatch Logs,
   // you must grant API Gateway permission to read and write logs to CloudWatch for your account."
@@ -117,20 +93,11 @@ describe.each(STAGES)('the %s stage, deployed into a fresh account', (stage) => 
   });
 
   describe('the schema custom resource (migrations and topics)', () => {
-    const schemaOf = (template: StackTemplate) => {
-      const migrate = functionOf(template, 'migrate');
-      const schemas = Object.keys(template.resources).filter(
-        (id) => isCustomResource(template.resource(id).Type) && template.dependsOn(id, migrate),
-      );
-      expect(schemas).toHaveLength(1);
-      return { schema: schemas[0]!, migrate };
-    };
-
     // CloudFormation creates resources in parallel unless one depends on another.
     // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-dependson.html
     it('has created the topics before any MSK event source mapping starts polling them', () => {
       const template = templateOf();
-      const { schema } = schemaOf(template);
+      const { schema } = schemaResourceOf(template);
       const mappings = template
         .ofType('AWS::Lambda::EventSourceMapping')
         .filter((id) => template.resource(id).Properties?.AmazonManagedKafkaEventSourceConfig !== undefined);
@@ -142,7 +109,7 @@ describe.each(STAGES)('the %s stage, deployed into a fresh account', (stage) => 
     // an instance. https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxytargetgroup.html
     it('runs only once the database endpoint the migrate function connects to accepts connections', () => {
       const template = templateOf();
-      const { schema, migrate } = schemaOf(template);
+      const { schema, migrate } = schemaResourceOf(template);
       const endpoint = targetOf(environmentOf(template, migrate)[ENV.databaseHost])!;
       const { Type } = template.resource(endpoint);
       const prerequisites =

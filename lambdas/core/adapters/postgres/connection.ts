@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { ENV } from '../../config/environment';
 import { ConfigurationError } from '../../config/errors';
 import { CONSUMER_PAYMENTS_IN_PARALLEL } from '../../config/messaging';
+import { integerSetting } from '../../config/settings';
 import { SessionTimeZoneError } from '../errors';
 import { type CredentialsSource, createPool } from './pool';
 
@@ -63,7 +64,10 @@ function credentialsFromEnvironment(): CredentialsSource {
 export async function openDatabasePool(credentials: CredentialsSource): Promise<pg.Pool> {
   // A pool opens a connection only when every open one is busy: a function serving one request at a time
   // uses one or two, a consumer up to the payments it handles at once (more would make them queue for one).
-  const pool = createPool(await credentials.read(), { credentials, max: CONSUMER_PAYMENTS_IN_PARALLEL });
+  // The stack sets each function's size; the local stack, whose one process hosts the consumers too, needs
+  // the consumers'.
+  const max = integerSetting(process.env, ENV.databasePoolSize, CONSUMER_PAYMENTS_IN_PARALLEL, 1);
+  const pool = createPool(await credentials.read(), { credentials, max });
   try {
     const { rows } = await pool.query<{ time_zone: string }>(
       "SELECT current_setting('TimeZone') AS time_zone",

@@ -157,3 +157,16 @@ export function eventSourceMappingNeeds(
   }
   return grants;
 }
+
+const isCustomResource = (type: string) =>
+  type === 'AWS::CloudFormation::CustomResource' || type.startsWith('Custom::');
+
+/** The schema custom resource (migrations and topics): the one custom resource the migrate function serves. */
+export function schemaResourceOf(template: StackTemplate): { schema: string; migrate: string } {
+  const migrate = functionOf(template, 'migrate');
+  const schemas = Object.keys(template.resources).filter(
+    (id) => isCustomResource(template.resource(id).Type) && template.dependsOn(id, migrate),
+  );
+  if (schemas.length !== 1) throw new Error(`expected one schema resource, found ${schemas.join(', ')}`);
+  return { schema: schemas[0]!, migrate };
+}

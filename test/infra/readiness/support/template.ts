@@ -10,6 +10,9 @@ export interface TemplateResource {
   readonly Type: string;
   readonly Properties?: Record<string, unknown>;
   readonly DependsOn?: string | string[];
+  /** What deleting the stack does with it: Delete (the default for most types), Retain, RetainExceptOnCreate or Snapshot. */
+  readonly DeletionPolicy?: string;
+  readonly CreationPolicy?: { ResourceSignal?: { Count?: number; Timeout?: string } };
 }
 
 /** A synthesised CloudFormation template: its resources by logical id and what each one waits for. */
@@ -64,7 +67,7 @@ export class StackTemplate {
 }
 
 /** Every logical id a value refers to with Ref, Fn::GetAtt or a ${…} in Fn::Sub. */
-function referencedLogicalIds(value: unknown): string[] {
+export function referencedLogicalIds(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(referencedLogicalIds);
   if (value === null || typeof value !== 'object') return [];
   const entries = Object.entries(value);
