@@ -3,7 +3,7 @@ import type { PaymentStatus } from '../../domain/payment';
 import type { NewPayment, PaymentStore, StatusChangeRecord } from '../../use-cases/ports/payments';
 import { namedQuery } from './named-parameters';
 import { numericOf } from './numeric';
-import { outboxParameters } from './outbox-append';
+import { outboxInsertFrom } from './outbox-append';
 import { PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
 
 /** PostgreSQL (Aurora in AWS) implementation of the payment store; every write is one ACID transaction. */
@@ -13,23 +13,21 @@ export function postgresPaymentStore(pool: pg.Pool): PaymentStore {
       // One statement, so one round trip and its own transaction: the payment, its first history row and its
       // outbox row are written together or not at all (the history's and outbox's foreign keys are checked at
       // the statement's end, when the payment row exists). A conflict on the idempotency key writes nothing.
+      const event = outboxInsertFrom('payment', initiated);
       const inserted = await pool.query<PaymentRow>(
         namedQuery(
           `WITH payment AS (
-           INSERT INTO payments (id, merchant_id, mode, idempotency_key, request_hash, amount, currency, status, source,
-             description, customer, metadata)
-           VALUES (:id, :merchant_id, :mode, :idempotency_key, :request_hash, :amount, :currency, 'INITIATED',
-             :source, :description, :customer, :metadata)
-           ON CONFLICT (merchant_id, mode, idempotency_key) DO NOTHING
-           RETURNING ${PAYMENT_COLUMNS}
-         ), history AS (
-           INSERT INTO payment_status_history (payment_id, from_status, to_status, reason)
-           SELECT id, NULL, status, NULL FROM payment
-         ), event AS (
-           INSERT INTO outbox (event_id, event_type, aggregate_id, aggregate_version, payload, created_at)
-           SELECT :event_id::uuid, :event_type::text, id, version, :payload::jsonb, :created_at::timestamptz FROM payment
-         )
-         SELECT * FROM payment`,
+             INSERT INTO payments (id, merchant_id, mode, idempotency_key, request_hash, amount, currency, status,
+               source, description, customer, metadata)
+             VALUES (:id, :merchant_id, :mode, :idempotency_key, :request_hash, :amount, :currency, 'INITIATED',
+               :source, :description, :customer, :metadata)
+             ON CONFLICT (merchant_id, mode, idempotency_key) DO NOTHING
+             RETURNING ${PAYMENT_COLUMNS}
+           ), history AS (
+             INSERT INTO payment_status_history (payment_id, from_status, to_status, reason)
+             SELECT id, NULL, status, NULL FROM payment
+           ), event AS (${event.sql})
+           SELECT * FROM payment`,
           {
             id: payment.id,
             merchant_id: payment.merchantId,
@@ -42,7 +40,7 @@ export function postgresPaymentStore(pool: pg.Pool): PaymentStore {
             description: payment.description,
             customer: payment.customer,
             metadata: JSON.stringify(payment.metadata),
-            ...outboxParameters(initiated),
+            ...event.parameters,
           },
         ),
       );
