@@ -32,6 +32,61 @@ export async function inRolledBackTransaction(
   }
 }
 
+/**
+ * Runs `work` with a pool whose statements all run in one transaction that is always rolled back, so that the
+ * PostgreSQL adapters, handed this pool, write nothing the background processing could see. Each statement
+ * stands alone as it would on a pool (a savepoint each, so one that fails leaves the rest usable), and an
+ * adapter's own transaction becomes a savepoint. One statement at a time: savepoints nest.
+ */
+export async function withRolledBackPool(
+  pool: pg.Pool,
+  work: (pool: pg.Pool) => Promise<void>,
+): Promise<void> {
+  await inRolledBackTransaction(pool, async (client) => {
+    let queue: Promise<unknown> = Promise.resolve();
+    const oneAtATime = <T>(step: () => Promise<T>): Promise<T> => {
+      const run = queue.then(step, step);
+      queue = run.catch(() => undefined);
+      return run;
+    };
+    const inSavepoint = async (text: string, values?: unknown[]) => {
+      await client.query('SAVEPOINT statement');
+      try {
+        const result = await client.query(text, values);
+        await client.query('RELEASE SAVEPOINT statement');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK TO SAVEPOINT statement; RELEASE SAVEPOINT statement');
+        throw error;
+      }
+    };
+    const TRANSACTION: Record<string, string> = {
+      BEGIN: 'SAVEPOINT unit_of_work',
+      COMMIT: 'RELEASE SAVEPOINT unit_of_work',
+      ROLLBACK: 'ROLLBACK TO SAVEPOINT unit_of_work; RELEASE SAVEPOINT unit_of_work',
+    };
+    const rolledBack = {
+      query: (text: string, values?: unknown[]) => oneAtATime(() => inSavepoint(text, values)),
+      // An adapter's transaction: the pool's other statements wait until its client is released.
+      connect: () => {
+        const turn = queue;
+        let release: () => void = () => undefined;
+        queue = turn.then(
+          () =>
+            new Promise<void>((resolve) => {
+              release = resolve;
+            }),
+        );
+        return turn.then(() => ({
+          query: (text: string, values?: unknown[]) => client.query(TRANSACTION[text] ?? text, values),
+          release: () => release(),
+        }));
+      },
+    };
+    await work(rolledBack as unknown as pg.Pool);
+  });
+}
+
 /** Expects `sql` to fail with `message`, leaving the surrounding transaction usable (a savepoint). */
 export async function expectRejected(
   client: pg.PoolClient,

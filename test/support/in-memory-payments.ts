@@ -1,34 +1,78 @@
 import type { EventEnvelope } from '../../lambdas/core/domain/events';
-import { MoneyDecimal } from '../../lambdas/core/domain/money';
-import type { PaymentStatus } from '../../lambdas/core/domain/payment';
-import type { PaymentLifecycle } from '../../lambdas/core/use-cases/ports/bank-attempts';
+import { addMoney, compareMoney, type Money, MoneyDecimal } from '../../lambdas/core/domain/money';
+import { canTransition, type PaymentStatus } from '../../lambdas/core/domain/payment';
+import type {
+  BankClaim,
+  BankClaimLease,
+  PaymentLifecycle,
+  RefundExecutions,
+} from '../../lambdas/core/use-cases/ports/bank-attempts';
 import type { MerchantScope } from '../../lambdas/core/use-cases/ports/merchants';
 import type {
   PaymentRecord,
   PaymentStore,
   StatusChangeRecord,
 } from '../../lambdas/core/use-cases/ports/payments';
-import type { RefundRecord, RefundStore } from '../../lambdas/core/use-cases/ports/refunds';
+import type { NewRefund, RefundRecord, RefundStore } from '../../lambdas/core/use-cases/ports/refunds';
 
-interface StoredPayment {
-  record: PaymentRecord;
-  idempotencyKey: string;
-  history: StatusChangeRecord[];
-  bankChargeId: string | null;
+/** A row waiting on the bank: its attempts so far, its claim (holder and lease end) and its next attempt. */
+interface BankAttempts {
   bankAttempts: number;
-  /** The bank-attempt claim: its holder and when its lease expires. */
   claim: { holder: string; expiresAt: Date } | null;
   nextAttemptAt: Date | null;
 }
 
+interface StoredPayment extends BankAttempts {
+  record: PaymentRecord;
+  idempotencyKey: string;
+  history: StatusChangeRecord[];
+  bankChargeId: string | null;
+}
+
+interface StoredRefund extends RefundRecord, BankAttempts {
+  merchantId: string;
+  mode: string;
+  idempotencyKey: string;
+  kind: NewRefund['kind'];
+  status: 'PENDING' | 'EXECUTED' | 'FAILED';
+  failureReason: string | null;
+  bankRefundId: string | null;
+}
+
 /**
- * The payments in memory, with the PostgreSQL store's rules: one payment per merchant, mode and idempotency
- * key; one refund per merchant, mode and key; a conditional status change; a bank-attempt claim with a
- * lease. `outbox` holds every event written with a change, in order.
+ * What the database's payments guard (trigger and checks, migrations/0001 and 0005) refuses of a payment's
+ * change, with its messages: an illegal transition, refunds beyond the amount or before success, REFUNDED
+ * without the full amount refunded, and refunds that shrink other than to the sum of those not failed.
+ */
+function guardPaymentChange(before: PaymentRecord, after: PaymentRecord, standing: Money): void {
+  const shrinks = compareMoney(after.refundedAmount, before.refundedAmount) < 0;
+  if (shrinks && compareMoney(after.refundedAmount, standing) !== 0)
+    throw new Error(`refunds of payment ${before.id} cannot shrink but by a failed refund`);
+  const correction = before.status === 'REFUNDED' && after.status === 'SUCCESS' && shrinks;
+  if (after.status !== before.status && !canTransition(before.status, after.status) && !correction)
+    throw new Error(`illegal payment transition ${before.status} -> ${after.status}`);
+  const refunded = after.refundedAmount.amount;
+  if (refunded.isNegative() || compareMoney(after.refundedAmount, after.amount) > 0)
+    throw new Error('new row for relation "payments" violates check constraint "payments_refund_bounds"');
+  if (!refunded.isZero() && after.status !== 'SUCCESS' && after.status !== 'REFUNDED')
+    throw new Error(
+      'new row for relation "payments" violates check constraint "payments_refund_only_after_success"',
+    );
+  if ((after.status === 'REFUNDED') !== (compareMoney(after.refundedAmount, after.amount) === 0))
+    throw new Error(
+      'new row for relation "payments" violates check constraint "payments_refunded_means_fully_refunded"',
+    );
+}
+
+/**
+ * The payments in memory, with the PostgreSQL adapters' rules (test/contracts holds the behaviours both
+ * share): one payment per merchant, mode and idempotency key; one refund per merchant, mode and key; the
+ * database's payments guard; a conditional status change; bank-attempt claims with a lease, for payments and
+ * refunds. `outbox` holds every event written with a change, in order.
  */
 export function inMemoryPayments(clock: () => Date) {
   const payments = new Map<string, StoredPayment>();
-  const refunds: (RefundRecord & { merchantId: string; mode: string; idempotencyKey: string })[] = [];
+  const refunds: StoredRefund[] = [];
   const outbox: EventEnvelope[] = [];
   let sequence = 0;
 
@@ -37,6 +81,23 @@ export function inMemoryPayments(clock: () => Date) {
     return stored?.record.merchantId === scope.merchantId && stored.record.mode === scope.mode
       ? stored.record
       : undefined;
+  };
+
+  /** What the refunds of a payment that did not fail add up to. */
+  const standingRefunds = (payment: PaymentRecord) =>
+    refunds
+      .filter((refund) => refund.paymentId === payment.id && refund.status !== 'FAILED')
+      .reduce((sum, refund) => addMoney(sum, refund.amount), {
+        amount: new MoneyDecimal(0),
+        currency: payment.amount.currency,
+      });
+
+  /** Updates a payment as the database does: guarded, and its update time set. */
+  const update = (stored: StoredPayment, change: Partial<PaymentRecord>) => {
+    const after = { ...stored.record, ...change, updatedAt: clock() };
+    guardPaymentChange(stored.record, after, standingRefunds(stored.record));
+    stored.record = after;
+    return after;
   };
 
   const store: PaymentStore & RefundStore = {
@@ -84,11 +145,15 @@ export function inMemoryPayments(clock: () => Date) {
       return payments.get(paymentId)?.history ?? [];
     },
     async list(scope, { limit, startingAfter, status }) {
+      // Keyset order, as the database's: newest first, then the greater id.
       const ofScope = [...payments.values()]
         .map((stored) => stored.record)
         .filter((record) => record.merchantId === scope.merchantId && record.mode === scope.mode)
-        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
-      const after = startingAfter ? ofScope.findIndex((record) => record.id === startingAfter) + 1 : 0;
+        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1));
+      // A cursor that is no payment of the scope has nothing after it.
+      const after = startingAfter
+        ? ofScope.findIndex((record) => record.id === startingAfter) + 1 || ofScope.length
+        : 0;
       const page = ofScope.slice(after).filter((record) => !status || record.status === status);
       return { payments: page.slice(0, limit), hasMore: page.length > limit };
     },
@@ -106,7 +171,16 @@ export function inMemoryPayments(clock: () => Date) {
         },
         async record(payment, decision) {
           const stored = payments.get(payment.id) as StoredPayment;
-          const refund = {
+          if (
+            refunds.some(
+              (refund) =>
+                refund.merchantId === payment.merchantId &&
+                refund.mode === payment.mode &&
+                refund.idempotencyKey === decision.refund.idempotencyKey,
+            )
+          )
+            throw new Error('duplicate key value violates unique constraint "refunds_idempotency_key"');
+          const refund: StoredRefund = {
             id: decision.refund.id,
             paymentId: payment.id,
             amount: decision.refund.amount,
@@ -116,80 +190,176 @@ export function inMemoryPayments(clock: () => Date) {
             merchantId: payment.merchantId,
             mode: payment.mode,
             idempotencyKey: decision.refund.idempotencyKey,
+            kind: decision.refund.kind,
+            status: 'PENDING',
+            failureReason: null,
+            bankRefundId: null,
+            bankAttempts: 0,
+            claim: null,
+            nextAttemptAt: null,
           };
-          refunds.push(refund);
           const from = stored.record.status;
-          stored.record = {
-            ...stored.record,
-            refundedAmount: decision.refundedAfter,
-            status: decision.statusAfter,
-            updatedAt: clock(),
-          };
+          // Guarded before anything is written: a refused refund leaves no trace, as the rolled-back transaction.
+          update(stored, { refundedAmount: decision.refundedAfter, status: decision.statusAfter });
+          refunds.push(refund);
           if (from !== decision.statusAfter)
-            stored.history.push({ from, to: decision.statusAfter, reason: null, occurredAt: clock() });
+            stored.history.push({
+              from,
+              to: decision.statusAfter,
+              reason: decision.refund.reason,
+              occurredAt: clock(),
+            });
           outbox.push(decision.event);
           return { refund, payment: stored.record };
         },
       }),
   };
 
-  /** A PENDING payment whose claim `holder` holds (expired or not: nobody took it over). */
-  const heldBy = (paymentId: string, holder: string) => {
-    const stored = payments.get(paymentId);
-    return stored?.record.status === 'PENDING' && stored.claim?.holder === holder ? stored : undefined;
-  };
+  /** A claim on a row waiting on the bank while `waiting` says it still does (PENDING). */
+  function bankClaimOn<C>(
+    row: () => BankAttempts | undefined,
+    waiting: () => boolean,
+    claimed: () => C,
+  ): BankClaim<C> {
+    /** The row, if `holder` holds its claim (expired or not: nobody took it over). */
+    const heldBy = (holder: string) => (waiting() && row()?.claim?.holder === holder ? row() : undefined);
+    return {
+      async claim({ holder, now, leaseMs }: BankClaimLease) {
+        const stored = row();
+        if (!stored || !waiting()) return undefined;
+        if (stored.claim && stored.claim.expiresAt > now) return undefined;
+        stored.claim = { holder, expiresAt: new Date(now.getTime() + leaseMs) };
+        return claimed();
+      },
+      async renew({ holder, now, leaseMs }) {
+        const stored = heldBy(holder);
+        if (!stored?.claim) return false;
+        stored.claim.expiresAt = new Date(now.getTime() + leaseMs);
+        return true;
+      },
+      expiry: async () => (waiting() ? row()?.claim?.expiresAt : undefined),
+      async release(holder) {
+        const stored = heldBy(holder);
+        if (stored) stored.claim = null;
+      },
+    };
+  }
+
+  /** Leaves a row waiting until `at` and releases its claim, if `holder` still holds it. */
+  function defer(stored: BankAttempts | undefined, holder: string, at: Date, counted: boolean) {
+    if (stored?.claim?.holder !== holder) return;
+    stored.bankAttempts += counted ? 1 : 0;
+    stored.nextAttemptAt = at;
+    stored.claim = null;
+  }
 
   const lifecycle: PaymentLifecycle = {
     find: async (paymentId) => payments.get(paymentId)?.record,
     async transition(paymentId, from: PaymentStatus, to: PaymentStatus, change) {
       const stored = payments.get(paymentId);
       if (stored?.record.status !== from) return undefined;
-      stored.record = {
-        ...stored.record,
-        status: to,
-        failureReason: change.reason ?? null,
-        updatedAt: clock(),
-      };
+      // A failure's reason is kept: only FAILED sets it.
+      const failureReason = to === 'FAILED' ? (change.reason ?? null) : null;
+      update(stored, { status: to, failureReason: failureReason ?? stored.record.failureReason });
       stored.bankChargeId = change.bankChargeId ?? stored.bankChargeId;
       stored.claim = null;
+      stored.nextAttemptAt = null;
       stored.history.push({ from, to, reason: change.reason ?? null, occurredAt: clock() });
       if (change.event) outbox.push(change.event);
       return stored.record;
     },
-    bankClaim: (paymentId) => ({
-      async claim({ holder, now, leaseMs }) {
-        const stored = payments.get(paymentId);
-        if (stored?.record.status !== 'PENDING') return undefined;
-        if (stored.claim && stored.claim.expiresAt > now) return undefined;
-        stored.claim = { holder, expiresAt: new Date(now.getTime() + leaseMs) };
-        return { payment: stored.record, bankAttempts: stored.bankAttempts };
-      },
-      async renew({ holder, now, leaseMs }) {
-        const stored = heldBy(paymentId, holder);
-        if (!stored?.claim) return false;
-        stored.claim.expiresAt = new Date(now.getTime() + leaseMs);
-        return true;
-      },
-      async expiry() {
-        const stored = payments.get(paymentId);
-        return stored?.record.status === 'PENDING' ? stored.claim?.expiresAt : undefined;
-      },
-      async release(holder) {
-        const stored = heldBy(paymentId, holder);
-        if (stored) stored.claim = null;
-      },
-    }),
+    bankClaim: (paymentId) =>
+      bankClaimOn(
+        () => payments.get(paymentId),
+        () => payments.get(paymentId)?.record.status === 'PENDING',
+        () => {
+          const stored = payments.get(paymentId) as StoredPayment;
+          return { payment: stored.record, bankAttempts: stored.bankAttempts };
+        },
+      ),
     async deferBankAttempt(paymentId, holder, at, counted) {
-      const stored = heldBy(paymentId, holder);
-      if (!stored) return;
-      stored.bankAttempts += counted ? 1 : 0;
-      stored.nextAttemptAt = at;
-      stored.claim = null;
+      const stored = payments.get(paymentId);
+      if (stored?.record.status === 'PENDING') defer(stored, holder, at, counted);
     },
-    duePending: async (now) =>
-      [...payments.values()]
-        .filter((stored) => stored.record.status === 'PENDING' && (stored.nextAttemptAt ?? now) <= now)
-        .map((stored) => stored.record),
+    async duePending(now, staleAfterMs, limit) {
+      const dueAt = (stored: StoredPayment) =>
+        stored.nextAttemptAt ?? new Date(stored.record.updatedAt.getTime() + staleAfterMs);
+      return [...payments.values()]
+        .filter((stored) => stored.record.status === 'PENDING' && dueAt(stored) <= now)
+        .sort((a, b) => dueAt(a).getTime() - dueAt(b).getTime())
+        .slice(0, limit)
+        .map((stored) => stored.record);
+    },
+  };
+
+  const refundOf = (refundId: string) => refunds.find((refund) => refund.id === refundId);
+  const pendingRefund = (refundId: string) => refundOf(refundId)?.status === 'PENDING';
+
+  const executions: RefundExecutions = {
+    bankClaim: (refundId) =>
+      bankClaimOn(
+        () => refundOf(refundId),
+        () => pendingRefund(refundId),
+        () => {
+          const refund = refundOf(refundId) as StoredRefund;
+          const payment = payments.get(refund.paymentId) as StoredPayment;
+          if (!payment.bankChargeId)
+            throw new Error(`refund ${refundId} belongs to a payment without a bank charge`);
+          return {
+            paymentId: refund.paymentId,
+            merchantId: payment.record.merchantId,
+            mode: payment.record.mode,
+            chargeId: payment.bankChargeId,
+            amount: refund.amount,
+            bankAttempts: refund.bankAttempts,
+          };
+        },
+      ),
+    async markExecuted(refundId, bankRefundId, event) {
+      const refund = refundOf(refundId);
+      if (refund?.status !== 'PENDING') return;
+      Object.assign(refund, { status: 'EXECUTED', bankRefundId, claim: null, nextAttemptAt: null });
+      outbox.push(event);
+    },
+    inTransaction: (work) =>
+      work({
+        async markFailed(refundId, reason) {
+          const refund = refundOf(refundId);
+          if (refund?.status !== 'PENDING') return undefined;
+          Object.assign(refund, {
+            status: 'FAILED',
+            failureReason: reason,
+            claim: null,
+            nextAttemptAt: null,
+          });
+          const payment = payments.get(refund.paymentId) as StoredPayment;
+          return { payment: payment.record, amount: refund.amount };
+        },
+        async giveBack(payment, decision, historyReason) {
+          const stored = payments.get(payment.id) as StoredPayment;
+          update(stored, { refundedAmount: decision.refundedAfter, status: decision.statusAfter });
+          if (decision.statusAfter !== payment.status)
+            stored.history.push({
+              from: payment.status,
+              to: decision.statusAfter,
+              reason: historyReason,
+              occurredAt: clock(),
+            });
+          outbox.push(decision.event);
+        },
+      }),
+    async defer(refundId, holder, at, counted) {
+      if (pendingRefund(refundId)) defer(refundOf(refundId), holder, at, counted);
+    },
+    async overdue(now, staleAfterMs, limit) {
+      const dueAt = (refund: StoredRefund) =>
+        refund.nextAttemptAt ?? new Date(refund.createdAt.getTime() + staleAfterMs);
+      return refunds
+        .filter((refund) => refund.status === 'PENDING' && dueAt(refund) <= now)
+        .sort((a, b) => dueAt(a).getTime() - dueAt(b).getTime() || (a.id < b.id ? -1 : 1))
+        .slice(0, limit)
+        .map((refund) => refund.id);
+    },
   };
 
   /**
@@ -213,5 +383,5 @@ export function inMemoryPayments(clock: () => Date) {
     return stored;
   }
 
-  return { store, lifecycle, seed, payments, refunds, outbox };
+  return { store, lifecycle, executions, seed, payments, refunds, outbox };
 }

@@ -15,7 +15,7 @@ export interface StoredDelivery extends ClaimedWebhookDelivery {
   unansweredAttempts: number;
 }
 
-/** The delivery records in memory, with the same claim rules as PostgreSQL's. */
+/** The delivery records in memory, with the same claim rules and checks as PostgreSQL's (test/contracts). */
 export function inMemoryWebhookDeliveries(endpoints: Record<string, WebhookEndpoint>) {
   const rows = new Map<string, StoredDelivery>();
   const due = (row: StoredDelivery, now: Date) =>
@@ -80,10 +80,16 @@ export function inMemoryWebhookDeliveries(endpoints: Record<string, WebhookEndpo
     async settle(eventId, holder, outcome) {
       const row = rows.get(eventId);
       if (!held(row, holder)) return false;
+      const unansweredAttempts = row.unansweredAttempts - (outcome.attempts - outcome.unanswered);
+      // The database's check: the unanswered attempts are among those recorded.
+      if (unansweredAttempts < 0 || unansweredAttempts > row.attempts)
+        throw new Error(
+          'new row for relation "webhook_deliveries" violates check constraint "webhook_deliveries_unanswered_within_attempts"',
+        );
       Object.assign(row, {
         status: outcome.status,
         url: outcome.url,
-        unansweredAttempts: row.unansweredAttempts - (outcome.attempts - outcome.unanswered),
+        unansweredAttempts,
         lastError: outcome.lastError,
         nextAttemptAt: outcome.status === 'pending' ? outcome.nextAttemptAt : null,
         claimedUntil: null,

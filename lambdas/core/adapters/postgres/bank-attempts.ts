@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { BankClaim, BankClaimLease } from '../../use-cases/ports/bank-attempts';
+import { namedQuery } from './named-parameters';
 
 /** The tables whose rows wait on the bank: both carry the same bank-attempt columns (migrations/). */
 type WaitingOnTheBank = 'payments' | 'refunds';
@@ -9,22 +10,22 @@ export const CLEARED_CLAIM =
   'bank_attempt_started_at = NULL, bank_claim_holder = NULL, bank_claim_expires_at = NULL';
 
 /**
- * The SQL that claims a PENDING row of `alias` for `lease` (parameters $2 holder, $3 now, $4 lease ms): its SET
+ * The SQL that claims a PENDING row of `alias` for `lease` (named parameters :holder, :now, :lease_ms): its SET
  * list and its condition. PostgreSQL re-checks the condition on the row it locks, so of two concurrent claims
  * only one applies (the other sees the first's claim once it commits).
  */
 export function claimSql(alias: string): { set: string; unclaimed: string } {
   return {
-    set: `bank_attempt_started_at = $3, bank_claim_holder = $2,
-          bank_claim_expires_at = $3::timestamptz + make_interval(secs => $4 / 1000.0)`,
+    set: `bank_attempt_started_at = :now, bank_claim_holder = :holder,
+          bank_claim_expires_at = :now::timestamptz + make_interval(secs => :lease_ms / 1000.0)`,
     unclaimed: `${alias}.status = 'PENDING'
-          AND (${alias}.bank_claim_expires_at IS NULL OR ${alias}.bank_claim_expires_at <= $3)`,
+          AND (${alias}.bank_claim_expires_at IS NULL OR ${alias}.bank_claim_expires_at <= :now)`,
   };
 }
 
-/** The parameters of `claimSql` after the row's id. */
-export function claimParameters(lease: BankClaimLease): [string, Date, number] {
-  return [lease.holder, lease.now, lease.leaseMs];
+/** The named parameters of `claimSql`. */
+export function claimParameters(lease: BankClaimLease) {
+  return { holder: lease.holder, now: lease.now, lease_ms: lease.leaseMs };
 }
 
 /** A row's claim: `claim` is the table's own (what it returns differs), the rest is common to both tables. */
@@ -50,9 +51,11 @@ async function renewBankAttempt(
   lease: BankClaimLease,
 ): Promise<boolean> {
   const { rowCount } = await pool.query(
-    `UPDATE ${table} SET bank_claim_expires_at = $3::timestamptz + make_interval(secs => $4 / 1000.0)
-     WHERE id = $1 AND status = 'PENDING' AND bank_claim_holder = $2`,
-    [id, ...claimParameters(lease)],
+    namedQuery(
+      `UPDATE ${table} SET bank_claim_expires_at = :now::timestamptz + make_interval(secs => :lease_ms / 1000.0)
+       WHERE id = :id AND status = 'PENDING' AND bank_claim_holder = :holder`,
+      { id, ...claimParameters(lease) },
+    ),
   );
   return rowCount === 1;
 }

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Ledger } from '../../use-cases/ports/ledger';
+import { namedQuery } from './named-parameters';
 import { moneyOfNumeric, numericOf } from './numeric';
 import { appendOutbox } from './outbox-append';
 import { inTransaction } from './pool';
@@ -14,13 +15,16 @@ export function postgresLedger(pool: pg.Pool): Ledger {
       // every row is in.
       const { postings } = entry;
       const { rows } = await pool.query<{ id: string }>(
-        `WITH entry AS (
+        namedQuery(
+          `WITH entry AS (
            INSERT INTO ledger.journal_entries (id, event_id, kind, payment_id, merchant_id, mode, currency, description)
-           VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7)
+           VALUES (gen_random_uuid(), :event_id, :kind, :payment_id, :merchant_id, :mode, :currency, :description)
            ON CONFLICT (event_id) DO NOTHING
            RETURNING id),
          lines AS (
-           SELECT * FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::numeric[])
+           SELECT * FROM unnest(:account_ids::text[], :account_kinds::text[], :account_merchant_ids::text[],
+                                :account_modes::text[], :account_currencies::text[], :directions::text[],
+                                :amounts::numeric[])
              AS line (account_id, kind, merchant_id, mode, currency, direction, amount)),
          accounts AS (
            INSERT INTO ledger.accounts (id, kind, merchant_id, mode, currency)
@@ -30,22 +34,23 @@ export function postgresLedger(pool: pg.Pool): Ledger {
            INSERT INTO ledger.postings (entry_id, account_id, direction, amount, currency)
            SELECT entry.id, account_id, direction, amount, currency FROM entry, lines)
          SELECT id FROM entry`,
-        [
-          source.eventId,
-          entry.kind,
-          source.paymentId,
-          source.merchantId,
-          entry.mode,
-          entry.currency,
-          entry.description,
-          postings.map((posting) => posting.account.id),
-          postings.map((posting) => posting.account.kind),
-          postings.map((posting) => posting.account.merchantId ?? null),
-          postings.map((posting) => posting.account.mode),
-          postings.map((posting) => posting.account.currency),
-          postings.map((posting) => posting.direction),
-          postings.map((posting) => numericOf(posting.amount)),
-        ],
+          {
+            event_id: source.eventId,
+            kind: entry.kind,
+            payment_id: source.paymentId,
+            merchant_id: source.merchantId,
+            mode: entry.mode,
+            currency: entry.currency,
+            description: entry.description,
+            account_ids: postings.map((posting) => posting.account.id),
+            account_kinds: postings.map((posting) => posting.account.kind),
+            account_merchant_ids: postings.map((posting) => posting.account.merchantId ?? null),
+            account_modes: postings.map((posting) => posting.account.mode),
+            account_currencies: postings.map((posting) => posting.account.currency),
+            directions: postings.map((posting) => posting.direction),
+            amounts: postings.map((posting) => numericOf(posting.amount)),
+          },
+        ),
       );
       return rows.length > 0 ? 'posted' : 'duplicate';
     },

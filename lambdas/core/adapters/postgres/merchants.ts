@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Mode } from '../../domain/mode';
 import type { MerchantDirectory, MerchantRegistry } from '../../use-cases/ports/merchants';
+import { namedQuery } from './named-parameters';
 
 export function postgresMerchantDirectory(pool: pg.Pool): MerchantDirectory {
   return {
@@ -20,19 +21,22 @@ export function postgresMerchantRegistry(pool: pg.Pool): MerchantRegistry {
   return {
     async create({ id, name, apiKeys, webhook }) {
       await pool.query(
-        `INSERT INTO merchants (id, name, test_api_key_hash, test_api_key_prefix, live_api_key_hash, live_api_key_prefix,
-                                webhook_url, webhook_secret_sealed)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [
-          id,
-          name,
-          apiKeys.test.hash,
-          apiKeys.test.prefix,
-          apiKeys.live.hash,
-          apiKeys.live.prefix,
-          webhook?.url ?? null,
-          webhook?.sealedSecret ?? null,
-        ],
+        namedQuery(
+          `INSERT INTO merchants (id, name, test_api_key_hash, test_api_key_prefix, live_api_key_hash, live_api_key_prefix,
+                                  webhook_url, webhook_secret_sealed)
+           VALUES (:id, :name, :test_api_key_hash, :test_api_key_prefix, :live_api_key_hash, :live_api_key_prefix,
+                   :webhook_url, :webhook_secret_sealed)`,
+          {
+            id,
+            name,
+            test_api_key_hash: apiKeys.test.hash,
+            test_api_key_prefix: apiKeys.test.prefix,
+            live_api_key_hash: apiKeys.live.hash,
+            live_api_key_prefix: apiKeys.live.prefix,
+            webhook_url: webhook?.url ?? null,
+            webhook_secret_sealed: webhook?.sealedSecret ?? null,
+          },
+        ),
       );
     },
     async plainWebhookSecrets(limit) {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { ClaimedOutboxBatch, Outbox } from '../../use-cases/ports/outbox';
+import { namedQuery } from './named-parameters';
 
 /**
  * How many of the oldest unpublished events a claim looks at per payment it may claim: a payment's life
@@ -42,15 +43,21 @@ export function postgresOutbox(pool: pg.Pool): Outbox {
         // another claim holds do not use this claim up, and it stops the scan of the materialised list: no
         // lock is taken beyond it.
         const claimed = await client.query<{ aggregate_id: string }>(
-          `WITH head AS MATERIALIZED (
-             SELECT id, aggregate_id FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $2),
-           oldest AS MATERIALIZED (
-             SELECT aggregate_id, min(id) AS first_id FROM head WHERE aggregate_id <> ALL($3::uuid[])
-             GROUP BY aggregate_id ORDER BY first_id)
-           SELECT aggregate_id FROM oldest
-           WHERE pg_try_advisory_xact_lock(hashtextextended(aggregate_id::text, 0))
-           LIMIT $1`,
-          [maxPayments, maxPayments * HEAD_EVENTS_PER_PAYMENT, [...held]],
+          namedQuery(
+            `WITH head AS MATERIALIZED (
+               SELECT id, aggregate_id FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT :head_events),
+             oldest AS MATERIALIZED (
+               SELECT aggregate_id, min(id) AS first_id FROM head WHERE aggregate_id <> ALL(:held::uuid[])
+               GROUP BY aggregate_id ORDER BY first_id)
+             SELECT aggregate_id FROM oldest
+             WHERE pg_try_advisory_xact_lock(hashtextextended(aggregate_id::text, 0))
+             LIMIT :max_payments`,
+            {
+              head_events: maxPayments * HEAD_EVENTS_PER_PAYMENT,
+              held: [...held],
+              max_payments: maxPayments,
+            },
+          ),
         );
         aggregates = claimed.rows.map((row) => row.aggregate_id);
         for (const aggregate of aggregates) held.add(aggregate);

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { PaymentLifecycle } from '../../use-cases/ports/bank-attempts';
 import { bankClaimOf, CLEARED_CLAIM, claimParameters, claimSql, deferBankAttempt } from './bank-attempts';
+import { namedQuery } from './named-parameters';
 import { outboxInsertFrom } from './outbox-append';
 import { PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
 
@@ -18,30 +19,32 @@ export function postgresPaymentLifecycle(pool: pg.Pool): PaymentLifecycle {
       // One statement, so one round trip and its own transaction: the conditional update (the condition on the
       // expected status makes a redelivered or concurrent step a no-op), its history row and its event are
       // written together or not at all; no row is updated, so nothing else is written, when it is not in `from`.
-      const event = change.event ? outboxInsertFrom('updated', change.event, 7) : undefined;
+      const event = change.event ? outboxInsertFrom('updated', change.event) : undefined;
       const { rows } = await pool.query<PaymentRow>(
-        `WITH updated AS (
-           UPDATE payments SET status = $3,
-             failure_reason = COALESCE($4, failure_reason),
-             bank_charge_id = COALESCE($5, bank_charge_id),
-             next_bank_attempt_at = NULL,
-             ${CLEARED_CLAIM}
-           WHERE id = $1 AND status = $2
-           RETURNING ${PAYMENT_COLUMNS}),
-         history AS (
-           INSERT INTO payment_status_history (payment_id, from_status, to_status, reason)
-           SELECT id, $2, $3, $6 FROM updated)
-         ${event ? `, event AS (${event.sql})` : ''}
-         SELECT * FROM updated`,
-        [
-          paymentId,
-          from,
-          to,
-          to === 'FAILED' ? (change.reason ?? null) : null,
-          change.bankChargeId ?? null,
-          change.reason ?? null,
-          ...(event?.values ?? []),
-        ],
+        namedQuery(
+          `WITH updated AS (
+             UPDATE payments SET status = :to,
+               failure_reason = COALESCE(:failure_reason, failure_reason),
+               bank_charge_id = COALESCE(:bank_charge_id, bank_charge_id),
+               next_bank_attempt_at = NULL,
+               ${CLEARED_CLAIM}
+             WHERE id = :id AND status = :from
+             RETURNING ${PAYMENT_COLUMNS}),
+           history AS (
+             INSERT INTO payment_status_history (payment_id, from_status, to_status, reason)
+             SELECT id, :from, :to, :reason FROM updated)
+           ${event ? `, event AS (${event.sql})` : ''}
+           SELECT * FROM updated`,
+          {
+            id: paymentId,
+            from,
+            to,
+            failure_reason: to === 'FAILED' ? (change.reason ?? null) : null,
+            bank_charge_id: change.bankChargeId ?? null,
+            reason: change.reason ?? null,
+            ...event?.parameters,
+          },
+        ),
       );
       return rows[0] ? toPayment(rows[0]) : undefined;
     },
@@ -50,10 +53,12 @@ export function postgresPaymentLifecycle(pool: pg.Pool): PaymentLifecycle {
       bankClaimOf(pool, 'payments', paymentId, async (lease) => {
         const claim = claimSql('payments');
         const { rows } = await pool.query<PaymentRow & { bank_attempts: number }>(
-          `UPDATE payments SET ${claim.set}
-           WHERE id = $1 AND ${claim.unclaimed}
-           RETURNING ${PAYMENT_COLUMNS}, bank_attempts`,
-          [paymentId, ...claimParameters(lease)],
+          namedQuery(
+            `UPDATE payments SET ${claim.set}
+             WHERE id = :id AND ${claim.unclaimed}
+             RETURNING ${PAYMENT_COLUMNS}, bank_attempts`,
+            { id: paymentId, ...claimParameters(lease) },
+          ),
         );
         const row = rows[0];
         return row ? { payment: toPayment(row), bankAttempts: row.bank_attempts } : undefined;

@@ -1,8 +1,9 @@
 import type pg from 'pg';
 import type { PaymentStatus } from '../../domain/payment';
 import type { NewPayment, PaymentStore, StatusChangeRecord } from '../../use-cases/ports/payments';
+import { namedQuery } from './named-parameters';
 import { numericOf } from './numeric';
-import { outboxValues } from './outbox-append';
+import { outboxInsertFrom } from './outbox-append';
 import { PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
 
 /** PostgreSQL (Aurora in AWS) implementation of the payment store; every write is one ACID transaction. */
@@ -12,39 +13,36 @@ export function postgresPaymentStore(pool: pg.Pool): PaymentStore {
       // One statement, so one round trip and its own transaction: the payment, its first history row and its
       // outbox row are written together or not at all (the history's and outbox's foreign keys are checked at
       // the statement's end, when the payment row exists). A conflict on the idempotency key writes nothing.
-      const [eventId, eventType, payload, occurredAt] = outboxValues(initiated);
+      const event = outboxInsertFrom('payment', initiated);
       const inserted = await pool.query<PaymentRow>(
-        `WITH payment AS (
-           INSERT INTO payments (id, merchant_id, mode, idempotency_key, request_hash, amount, currency, status, source,
-             description, customer, metadata)
-           VALUES ($1, $2, $11, $3, $4, $5, $6, 'INITIATED', $7, $8, $9, $10)
-           ON CONFLICT (merchant_id, mode, idempotency_key) DO NOTHING
-           RETURNING ${PAYMENT_COLUMNS}
-         ), history AS (
-           INSERT INTO payment_status_history (payment_id, from_status, to_status, reason)
-           SELECT id, NULL, status, NULL FROM payment
-         ), event AS (
-           INSERT INTO outbox (event_id, event_type, aggregate_id, aggregate_version, payload, created_at)
-           SELECT $12::uuid, $13::text, id, version, $14::jsonb, $15::timestamptz FROM payment
-         )
-         SELECT * FROM payment`,
-        [
-          payment.id,
-          payment.merchantId,
-          payment.idempotencyKey,
-          payment.requestHash,
-          numericOf(payment.amount),
-          payment.currency,
-          payment.source,
-          payment.description,
-          payment.customer,
-          JSON.stringify(payment.metadata),
-          payment.mode,
-          eventId,
-          eventType,
-          payload,
-          occurredAt,
-        ],
+        namedQuery(
+          `WITH payment AS (
+             INSERT INTO payments (id, merchant_id, mode, idempotency_key, request_hash, amount, currency, status,
+               source, description, customer, metadata)
+             VALUES (:id, :merchant_id, :mode, :idempotency_key, :request_hash, :amount, :currency, 'INITIATED',
+               :source, :description, :customer, :metadata)
+             ON CONFLICT (merchant_id, mode, idempotency_key) DO NOTHING
+             RETURNING ${PAYMENT_COLUMNS}
+           ), history AS (
+             INSERT INTO payment_status_history (payment_id, from_status, to_status, reason)
+             SELECT id, NULL, status, NULL FROM payment
+           ), event AS (${event.sql})
+           SELECT * FROM payment`,
+          {
+            id: payment.id,
+            merchant_id: payment.merchantId,
+            mode: payment.mode,
+            idempotency_key: payment.idempotencyKey,
+            request_hash: payment.requestHash,
+            amount: numericOf(payment.amount),
+            currency: payment.currency,
+            source: payment.source,
+            description: payment.description,
+            customer: payment.customer,
+            metadata: JSON.stringify(payment.metadata),
+            ...event.parameters,
+          },
+        ),
       );
       const row = inserted.rows[0];
       if (row) return { payment: toPayment(row), created: true };
@@ -86,14 +84,23 @@ export function postgresPaymentStore(pool: pg.Pool): PaymentStore {
     async list({ merchantId, mode }, { limit, startingAfter, status }) {
       // Keyset pagination on (created_at, id): stable under concurrent inserts, unlike OFFSET.
       const { rows } = await pool.query<PaymentRow>(
-        `SELECT ${PAYMENT_COLUMNS} FROM payments p
-         WHERE merchant_id = $1 AND mode = $5
-           AND ($2::text IS NULL OR status = $2)
-           AND ($3::uuid IS NULL OR (created_at, id) < (
-             SELECT created_at, id FROM payments WHERE merchant_id = $1 AND mode = $5 AND id = $3))
-         ORDER BY created_at DESC, id DESC
-         LIMIT $4`,
-        [merchantId, status ?? null, startingAfter ?? null, limit + 1, mode],
+        namedQuery(
+          `SELECT ${PAYMENT_COLUMNS} FROM payments p
+           WHERE merchant_id = :merchant_id AND mode = :mode
+             AND (:status::text IS NULL OR status = :status)
+             AND (:starting_after::uuid IS NULL OR (created_at, id) < (
+               SELECT created_at, id FROM payments
+               WHERE merchant_id = :merchant_id AND mode = :mode AND id = :starting_after))
+           ORDER BY created_at DESC, id DESC
+           LIMIT :limit`,
+          {
+            merchant_id: merchantId,
+            mode,
+            status: status ?? null,
+            starting_after: startingAfter ?? null,
+            limit: limit + 1,
+          },
+        ),
       );
       return { payments: rows.slice(0, limit).map(toPayment), hasMore: rows.length > limit };
     },

@@ -3,6 +3,7 @@ import { StoredDataInvalidError } from '../../domain/errors';
 import type { Mode } from '../../domain/mode';
 import type { RefundExecutions, RefundFailureTransaction } from '../../use-cases/ports/bank-attempts';
 import { bankClaimOf, CLEARED_CLAIM, claimParameters, claimSql, deferBankAttempt } from './bank-attempts';
+import { namedQuery } from './named-parameters';
 import { moneyOfNumeric, numericOf } from './numeric';
 import { appendOutbox } from './outbox-append';
 import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
@@ -58,11 +59,13 @@ export function postgresRefundExecutions(pool: pg.Pool): RefundExecutions {
           currency: string;
           bank_attempts: number;
         }>(
-          `UPDATE refunds r SET ${claim.set}
-           FROM payments p
-           WHERE r.id = $1 AND p.id = r.payment_id AND ${claim.unclaimed}
-           RETURNING r.payment_id, p.merchant_id, p.mode, p.bank_charge_id AS charge_id, r.amount::text AS amount, r.currency, r.bank_attempts`,
-          [refundId, ...claimParameters(lease)],
+          namedQuery(
+            `UPDATE refunds r SET ${claim.set}
+             FROM payments p
+             WHERE r.id = :id AND p.id = r.payment_id AND ${claim.unclaimed}
+             RETURNING r.payment_id, p.merchant_id, p.mode, p.bank_charge_id AS charge_id, r.amount::text AS amount, r.currency, r.bank_attempts`,
+            { id: refundId, ...claimParameters(lease) },
+          ),
         );
         const row = rows[0];
         if (!row) return undefined;

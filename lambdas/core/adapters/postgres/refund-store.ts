@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { RefundRecord, RefundStore, RefundTransaction } from '../../use-cases/ports/refunds';
+import { namedQuery } from './named-parameters';
 import { moneyOfNumeric, numericOf } from './numeric';
 import { appendOutbox } from './outbox-append';
 import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
@@ -48,34 +49,38 @@ function refundTransaction(client: pg.PoolClient): RefundTransaction {
 
     async record(payment, decision) {
       const refund = await client.query<RefundRow>(
-        `INSERT INTO refunds (id, payment_id, merchant_id, mode, idempotency_key, request_hash, amount, currency, reason, kind)
-         VALUES ($1, $2, $3, $10, $4, $5, $6, $7, $8, $9)
-         RETURNING ${REFUND_COLUMNS}`,
-        [
-          decision.refund.id,
-          payment.id,
-          payment.merchantId,
-          decision.refund.idempotencyKey,
-          decision.refund.requestHash,
-          numericOf(decision.refund.amount),
-          payment.currency,
-          decision.refund.reason,
-          decision.refund.kind,
-          payment.mode,
-        ],
+        namedQuery(
+          `INSERT INTO refunds (id, payment_id, merchant_id, mode, idempotency_key, request_hash, amount, currency, reason, kind)
+           VALUES (:id, :payment_id, :merchant_id, :mode, :idempotency_key, :request_hash, :amount, :currency, :reason, :kind)
+           RETURNING ${REFUND_COLUMNS}`,
+          {
+            id: decision.refund.id,
+            payment_id: payment.id,
+            merchant_id: payment.merchantId,
+            mode: payment.mode,
+            idempotency_key: decision.refund.idempotencyKey,
+            request_hash: decision.refund.requestHash,
+            amount: numericOf(decision.refund.amount),
+            currency: payment.currency,
+            reason: decision.refund.reason,
+            kind: decision.refund.kind,
+          },
+        ),
       );
       // The guard trigger re-checks the transition and the refund bounds inside the database.
       const updated = await client.query<PaymentRow>(
-        `UPDATE payments SET refunded_amount = $3, status = $4
-         WHERE merchant_id = $1 AND id = $2 AND status = $5
-         RETURNING ${PAYMENT_COLUMNS}`,
-        [
-          payment.merchantId,
-          payment.id,
-          numericOf(decision.refundedAfter),
-          decision.statusAfter,
-          payment.status,
-        ],
+        namedQuery(
+          `UPDATE payments SET refunded_amount = :refunded_after, status = :status_after
+           WHERE merchant_id = :merchant_id AND id = :id AND status = :status
+           RETURNING ${PAYMENT_COLUMNS}`,
+          {
+            merchant_id: payment.merchantId,
+            id: payment.id,
+            status: payment.status,
+            refunded_after: numericOf(decision.refundedAfter),
+            status_after: decision.statusAfter,
+          },
+        ),
       );
       const after = updated.rows[0] as PaymentRow;
       if (decision.statusAfter !== payment.status) {

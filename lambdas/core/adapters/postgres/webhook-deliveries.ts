@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { SecretOpener } from '../../use-cases/ports/secrets';
 import type { ClaimedWebhookDelivery, WebhookDeliveries } from '../../use-cases/ports/webhooks';
+import { namedQuery } from './named-parameters';
 
 interface ClaimedRow {
   event_id: string;
@@ -49,26 +50,29 @@ export function postgresWebhookDeliveries(pool: pg.Pool, secrets: SecretOpener):
       // died); the conflicting row is locked and the condition checked on its newest version:
       // https://www.postgresql.org/docs/current/sql-insert.html#SQL-ON-CONFLICT
       const { rows } = await pool.query<{ attempts: number; created_at: Date }>(
-        `INSERT INTO webhook_deliveries AS d
-           (event_id, merchant_id, payment_id, event_type, url, status, attempts, raw_body, next_attempt_at,
-            claimed_until, claim_holder, created_at)
-         VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7, $8, $9, $7)
-         ON CONFLICT (event_id) DO UPDATE SET claimed_until = EXCLUDED.claimed_until,
-                                              claim_holder = EXCLUDED.claim_holder
-           WHERE d.status = 'pending' AND d.next_attempt_at <= $7
-             AND (d.claimed_until IS NULL OR d.claimed_until < $7)
-         RETURNING d.attempts, d.created_at`,
-        [
-          notice.eventId,
-          notice.merchantId,
-          notice.paymentId,
-          notice.eventType,
-          url,
-          notice.rawBody,
-          now,
-          claim.until,
-          claim.holder,
-        ],
+        namedQuery(
+          `INSERT INTO webhook_deliveries AS d
+             (event_id, merchant_id, payment_id, event_type, url, status, attempts, raw_body, next_attempt_at,
+              claimed_until, claim_holder, created_at)
+           VALUES (:event_id, :merchant_id, :payment_id, :event_type, :url, 'pending', 0, :raw_body, :now,
+                   :claimed_until, :claim_holder, :now)
+           ON CONFLICT (event_id) DO UPDATE SET claimed_until = EXCLUDED.claimed_until,
+                                                claim_holder = EXCLUDED.claim_holder
+             WHERE d.status = 'pending' AND d.next_attempt_at <= :now
+               AND (d.claimed_until IS NULL OR d.claimed_until < :now)
+           RETURNING d.attempts, d.created_at`,
+          {
+            event_id: notice.eventId,
+            merchant_id: notice.merchantId,
+            payment_id: notice.paymentId,
+            event_type: notice.eventType,
+            url,
+            raw_body: notice.rawBody,
+            now,
+            claimed_until: claim.until,
+            claim_holder: claim.holder,
+          },
+        ),
       );
       const [claimed] = rows;
       if (claimed) return { kind: 'claimed', attempts: claimed.attempts, createdAt: claimed.created_at };
@@ -86,22 +90,24 @@ export function postgresWebhookDeliveries(pool: pg.Pool, secrets: SecretOpener):
       // (READ COMMITTED re-evaluates the WHERE clause on the newest row version), so two sweeps running at
       // once never claim the same delivery: https://www.postgresql.org/docs/current/transaction-iso.html#XACT-READ-COMMITTED
       const { rows } = await pool.query<ClaimedRow>(
-        `UPDATE webhook_deliveries d SET claimed_until = $2, claim_holder = $5
-          WHERE d.event_id IN (
-                  SELECT event_id FROM (
-                    SELECT event_id, next_attempt_at,
-                           row_number() OVER (PARTITION BY merchant_id ORDER BY next_attempt_at) AS nth
-                      FROM webhook_deliveries
-                     WHERE status = 'pending' AND next_attempt_at <= $1
-                       AND (claimed_until IS NULL OR claimed_until < $1)
-                  ) due
-                  WHERE due.nth <= $4
-                  ORDER BY due.next_attempt_at
-                  LIMIT $3)
-            AND d.status = 'pending' AND (d.claimed_until IS NULL OR d.claimed_until < $1)
-          RETURNING d.event_id, d.merchant_id, d.payment_id, d.event_type, d.raw_body, d.url, d.attempts,
-                    d.created_at`,
-        [now, claim.until, limit, perMerchant, claim.holder],
+        namedQuery(
+          `UPDATE webhook_deliveries d SET claimed_until = :claimed_until, claim_holder = :claim_holder
+            WHERE d.event_id IN (
+                    SELECT event_id FROM (
+                      SELECT event_id, next_attempt_at,
+                             row_number() OVER (PARTITION BY merchant_id ORDER BY next_attempt_at) AS nth
+                        FROM webhook_deliveries
+                       WHERE status = 'pending' AND next_attempt_at <= :now
+                         AND (claimed_until IS NULL OR claimed_until < :now)
+                    ) due
+                    WHERE due.nth <= :per_merchant
+                    ORDER BY due.next_attempt_at
+                    LIMIT :limit)
+              AND d.status = 'pending' AND (d.claimed_until IS NULL OR d.claimed_until < :now)
+            RETURNING d.event_id, d.merchant_id, d.payment_id, d.event_type, d.raw_body, d.url, d.attempts,
+                      d.created_at`,
+          { now, claimed_until: claim.until, claim_holder: claim.holder, limit, per_merchant: perMerchant },
+        ),
       );
       return rows.map(toClaimed);
     },
@@ -118,22 +124,24 @@ export function postgresWebhookDeliveries(pool: pg.Pool, secrets: SecretOpener):
     async settle(eventId, holder, outcome) {
       // The attempts were counted (as unanswered) when recorded; those whose answer came stop being unanswered.
       const { rowCount } = await pool.query(
-        `UPDATE webhook_deliveries
-            SET status = $3, url = $4, response_status = $5, last_error = $6, last_attempt_at = $7,
-                next_attempt_at = $8, claimed_until = NULL, claim_holder = NULL,
-                unanswered_attempts = unanswered_attempts - $9
-          WHERE event_id = $1 AND claim_holder = $2 AND status = 'pending'`,
-        [
-          eventId,
-          holder,
-          outcome.status,
-          outcome.url,
-          outcome.responseStatus,
-          outcome.lastError,
-          outcome.attemptedAt,
-          outcome.status === 'pending' ? outcome.nextAttemptAt : null,
-          outcome.attempts - outcome.unanswered,
-        ],
+        namedQuery(
+          `UPDATE webhook_deliveries
+              SET status = :status, url = :url, response_status = :response_status, last_error = :last_error,
+                  last_attempt_at = :attempted_at, next_attempt_at = :next_attempt_at, claimed_until = NULL,
+                  claim_holder = NULL, unanswered_attempts = unanswered_attempts - :answered
+            WHERE event_id = :event_id AND claim_holder = :holder AND status = 'pending'`,
+          {
+            event_id: eventId,
+            holder,
+            status: outcome.status,
+            url: outcome.url,
+            response_status: outcome.responseStatus,
+            last_error: outcome.lastError,
+            attempted_at: outcome.attemptedAt,
+            next_attempt_at: outcome.status === 'pending' ? outcome.nextAttemptAt : null,
+            answered: outcome.attempts - outcome.unanswered,
+          },
+        ),
       );
       return rowCount === 1;
     },
