@@ -7,7 +7,7 @@ import { BrokenCircuitError } from 'cockatiel';
 import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } from 'kafkajs';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { TransientBankError } from '../../../lambdas/core/adapters/bank/http-bank';
+import { TransientBankError } from '../../../lambdas/core/adapters/errors';
 import {
   CurrencyMismatchError,
   IllegalTransitionError,

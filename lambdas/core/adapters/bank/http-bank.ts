@@ -15,22 +15,13 @@ import {
   bankCallRetry,
   classifyBankAnswer,
 } from '../../config/bank';
-import { AspayError } from '../../domain/errors';
 import { formatAmount, type Money } from '../../domain/money';
 import type { Bank } from '../../use-cases/ports/bank';
+import { TransientBankError } from '../errors';
 
-/** An error of the bank or of the way it is reached. */
 /** An amount as the bank's API takes it: a decimal string with the currency's number of decimals, and the code. */
 function wireAmount(money: Money): { amount: string; currency: string } {
   return { amount: formatAmount(money), currency: money.currency.code };
-}
-
-export abstract class BankError extends AspayError {}
-
-/** A failure worth retrying: the bank may answer differently next time (timeouts, 5xx, 408/425/429, connection errors). */
-export class TransientBankError extends BankError {
-  override readonly name = 'TransientBankError';
-  readonly type = 'bank_unavailable';
 }
 
 export interface BreakerStateStore {
