@@ -8,16 +8,11 @@ import {
   retry,
   wrap,
 } from 'cockatiel';
-import {
-  type BankAnswerBody,
-  type BankAnswerClass,
-  type BankSettings,
-  bankCallRetry,
-  classifyBankAnswer,
-} from '../../config/bank';
+import { type BankSettings, bankCallRetry } from '../../config/bank';
 import { formatAmount, type Money } from '../../domain/money';
 import type { Bank } from '../../use-cases/ports/bank';
 import { TransientBankError } from '../errors';
+import { type BankAnswerBody, type BankAnswerClass, classifyBankAnswer } from './bank-answers';
 
 /** An amount as the bank's API takes it: a decimal string with the currency's number of decimals, and the code. */
 function wireAmount(money: Money): { amount: string; currency: string } {
