@@ -1,8 +1,8 @@
 import type { EventEnvelope } from '../../lambdas/core/domain/events';
 import { MoneyDecimal } from '../../lambdas/core/domain/money';
 import type { PaymentStatus } from '../../lambdas/core/domain/payment';
-import type { PaymentLifecycle } from '../../lambdas/core/use-cases/ports/bank-attempts';
 import type { MerchantScope } from '../../lambdas/core/use-cases/ports/merchants';
+import type { PaymentLifecycle } from '../../lambdas/core/use-cases/ports/payment-lifecycle';
 import type {
   PaymentRecord,
   PaymentStore,
