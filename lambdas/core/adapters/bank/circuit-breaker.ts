@@ -9,7 +9,7 @@ import {
   wrap,
 } from 'cockatiel';
 import { type BankSettings, bankCallRetry } from '../../config/bank';
-import { TransientBankError } from '../errors';
+import { retryDecision } from '../../use-cases/retry-decision';
 
 /**
  * Where the breaker's state is kept between uses (dynamodb/circuit-breaker-state.ts). Declared here, beside
@@ -30,7 +30,8 @@ export type BankCircuit = <T>(
 ) => Promise<Guarded<T>>;
 
 /**
- * The bank's retries (exponential backoff, jitter) for transient failures only, inside a circuit breaker
+ * The bank's retries (exponential backoff, jitter) for transient failures only (TransientBankError, by
+ * the retry decision), inside a circuit breaker
  * (cockatiel). Lambda instances come and go, so the breaker's state is loaded from a shared store before
  * every use and saved to it when the use changed it. `onBreak` is told when this instance opens the breaker.
  */
@@ -39,7 +40,8 @@ export function bankCircuitBreaker(
   state: CircuitBreakerStateStore,
   onBreak: () => void = () => undefined,
 ): BankCircuit {
-  const isTransient = handleWhen((error) => error instanceof TransientBankError);
+  // What the retries retry is what the breaker counts: the bank's transient failures (retry-decision.ts).
+  const isTransient = handleWhen((error) => retryDecision(error, 'bank').retry);
   // The schedule of config/retry-policies.ts (BANK_CALL_RETRY); cockatiel adds its decorrelated jitter.
   const { retries, backoff } = bankCallRetry(settings);
   const retryPolicy = retry(isTransient, {
@@ -62,7 +64,7 @@ export function bankCircuitBreaker(
     } catch (error) {
       if (abandon?.aborted) return { unavailable: `the call was abandoned: ${String(abandon.reason)}` };
       if (error instanceof BrokenCircuitError) return { circuitOpen: true };
-      if (error instanceof TransientBankError) return { unavailable: error.message };
+      if (error instanceof Error && retryDecision(error, 'bank').retry) return { unavailable: error.message };
       throw error;
     } finally {
       listener.dispose();
