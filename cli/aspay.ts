@@ -20,7 +20,7 @@ import { createPool } from '../lambdas/core/adapters/postgres/pool';
 import { secretSealer } from '../lambdas/core/adapters/secrets/secret-sealer';
 import { ENV } from '../lambdas/core/config/environment';
 import { WEBHOOK_ALLOW_HOSTS_ENV, webhookSettings } from '../lambdas/core/config/webhooks';
-import { WebhookUrlRejectedError } from '../lambdas/core/domain/webhook-url';
+import { WebhookUrlRejectedError } from '../lambdas/core/domain/errors';
 import { registerMerchant, type WebhookRegistration } from '../lambdas/core/use-cases/register-merchant';
 import { sealPlainWebhookSecrets } from '../lambdas/core/use-cases/seal-webhook-secrets';
 import { poisonPill } from './commands/chaos';

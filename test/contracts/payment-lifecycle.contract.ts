@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createEvent, paymentSnapshot } from '../../lambdas/core/domain/events';
-import type { BankClaim } from '../../lambdas/core/use-cases/ports/bank-attempts';
+import type { BankClaim } from '../../lambdas/core/use-cases/ports/bank-claims';
 import { createPayment, eventIds, pendingPayment, type WithPaymentPorts } from './payment-ports';
 
 /** A moment long past, and `ms` after it: due times no other row of a shared database has. */

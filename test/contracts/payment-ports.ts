@@ -3,8 +3,9 @@ import { createEvent, paymentSnapshot } from '../../lambdas/core/domain/events';
 import type { Mode } from '../../lambdas/core/domain/mode';
 import { type Money, moneyFromStored } from '../../lambdas/core/domain/money';
 import { type PaymentStatus, planRefund } from '../../lambdas/core/domain/payment';
-import type { PaymentLifecycle, RefundExecutions } from '../../lambdas/core/use-cases/ports/bank-attempts';
+import type { PaymentLifecycle } from '../../lambdas/core/use-cases/ports/payment-lifecycle';
 import type { NewPayment, PaymentRecord, PaymentStore } from '../../lambdas/core/use-cases/ports/payments';
+import type { RefundExecutions } from '../../lambdas/core/use-cases/ports/refund-executions';
 import type { RefundStore } from '../../lambdas/core/use-cases/ports/refunds';
 
 /** The ports over the payments table and its refunds, as one implementation (in memory, or PostgreSQL) has them. */

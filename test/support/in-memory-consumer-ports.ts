@@ -1,4 +1,3 @@
-import { classifyFailure } from '../../lambdas/core/messaging/failure-classification';
 import type { ConsumePolicy } from '../../lambdas/core/use-cases/consume-records';
 import type {
   ConsumedRecord,
@@ -6,6 +5,7 @@ import type {
   ParkedPayments,
   Parking,
 } from '../../lambdas/core/use-cases/ports/consumers';
+import { classifyFailure } from '../../lambdas/core/use-cases/retry-decision';
 
 export const consumedRecord = (
   offset: number,

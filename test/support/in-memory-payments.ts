@@ -1,18 +1,15 @@
 import type { EventEnvelope } from '../../lambdas/core/domain/events';
 import { addMoney, compareMoney, type Money, MoneyDecimal } from '../../lambdas/core/domain/money';
 import { canTransition, type PaymentStatus } from '../../lambdas/core/domain/payment';
-import type {
-  BankClaim,
-  BankClaimLease,
-  PaymentLifecycle,
-  RefundExecutions,
-} from '../../lambdas/core/use-cases/ports/bank-attempts';
+import type { BankClaim, BankClaimLease } from '../../lambdas/core/use-cases/ports/bank-claims';
 import type { MerchantScope } from '../../lambdas/core/use-cases/ports/merchants';
+import type { PaymentLifecycle } from '../../lambdas/core/use-cases/ports/payment-lifecycle';
 import type {
   PaymentRecord,
   PaymentStore,
   StatusChangeRecord,
 } from '../../lambdas/core/use-cases/ports/payments';
+import type { RefundExecutions } from '../../lambdas/core/use-cases/ports/refund-executions';
 import type { NewRefund, RefundRecord, RefundStore } from '../../lambdas/core/use-cases/ports/refunds';
 
 /** A row waiting on the bank: its attempts so far, its claim (holder and lease end) and its next attempt. */

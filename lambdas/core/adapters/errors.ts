@@ -1,5 +1,14 @@
-/** The errors of the adapters, one base per area (the bank's are declared in bank/http-bank.ts for now). */
+/** The errors of the adapters, one base per area. */
 import { AspayError } from '../domain/errors';
+
+/** An error of the bank or of the way it is reached. */
+export abstract class BankError extends AspayError {}
+
+/** A failure worth retrying: the bank may answer differently next time (timeouts, 5xx, 408/425/429, connection errors). */
+export class TransientBankError extends BankError {
+  override readonly name = 'TransientBankError';
+  readonly type = 'bank_unavailable';
+}
 
 /** An error of the database or of the way it is reached. */
 export abstract class DatabaseError extends AspayError {}

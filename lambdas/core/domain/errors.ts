@@ -138,3 +138,9 @@ export class UnreadableRecordError extends DomainError {
   override readonly name = 'UnreadableRecordError';
   readonly type = 'unreadable_record';
 }
+
+/** A webhook URL (or an address its host resolves to) the URL policy refuses: domain/webhook-url.ts. */
+export class WebhookUrlRejectedError extends DomainError {
+  override readonly name = 'WebhookUrlRejectedError';
+  readonly type = 'webhook_url_rejected';
+}

@@ -1,4 +1,4 @@
-import { DomainError } from './errors';
+import { WebhookUrlRejectedError } from './errors';
 
 /**
  * Where ASPay may send a merchant's webhooks. The notifier runs inside the VPC, so a URL aimed at a private,
@@ -6,10 +6,6 @@ import { DomainError } from './errors';
  * let a merchant make ASPay call its own network. The rules are pure: the sender applies them to the URL and
  * again to every address the host name resolves to, and connects only to an address that passed.
  */
-export class WebhookUrlRejectedError extends DomainError {
-  override readonly name = 'WebhookUrlRejectedError';
-  readonly type = 'webhook_url_rejected';
-}
 
 export interface WebhookUrlPolicy {
   /** Live merchants' webhooks carry payment data: https only. */

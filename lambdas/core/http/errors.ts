@@ -1,6 +1,6 @@
 import { UNAUTHENTICATED_DETAIL } from '../config/problems';
 import { AspayError } from '../domain/errors';
-import { isDatabaseUnavailable } from '../messaging/failure-classification';
+import { retryDecision } from '../use-cases/retry-decision';
 
 /** Errors of the HTTP contract itself (as opposed to business rules); each has a stable `type` code. */
 export abstract class HttpError extends AspayError {}
@@ -88,7 +88,9 @@ export class DependencyUnavailableError extends HttpError {
   }
 }
 
-/** The typed error for an unreachable database; any other error unchanged. */
+/** The typed error for an unreachable database (the API's retry decision); any other error unchanged. */
 export function asDependencyUnavailable(error: unknown): unknown {
-  return isDatabaseUnavailable(error) ? new DependencyUnavailableError('database', { cause: error }) : error;
+  return retryDecision(error, 'api').retry
+    ? new DependencyUnavailableError('database', { cause: error })
+    : error;
 }

@@ -6,8 +6,8 @@ import { type EventEnvelope, readEvent } from '../domain/events';
 import { logger, metrics, withObservability } from '../observability';
 import { consumeRecords } from '../use-cases/consume-records';
 import type { ConsumedRecord, DeadLetterQueue, ParkedPayments } from '../use-cases/ports/consumers';
+import { classifyFailure } from '../use-cases/retry-decision';
 import { consumerWiring } from '../wiring/consumers';
-import { classifyFailure } from './failure-classification';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

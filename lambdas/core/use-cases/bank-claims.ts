@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BankRetrySettings, bankClaimTiming } from '../config/bank';
-import type { BankClaim } from './ports/bank-attempts';
+import type { BankClaim } from './ports/bank-claims';
 import type { Clock } from './ports/clock';
 import { retryingUntil } from './retry-until';
 

@@ -13,6 +13,7 @@ import type {
   WebhookNotice,
   WebhookSender,
 } from './ports/webhooks';
+import { retryDecision } from './retry-decision';
 import { retryingUntil } from './retry-until';
 
 /** Receipts on success, alerts on failure, notices on refunds; other events notify nobody. */
@@ -202,6 +203,7 @@ export async function attemptDelivery(
       // The merchant may already hold this notice: the next attempt can deliver it twice (at-least-once).
       if (attempt.mayHaveArrived) unanswered++;
     }
+    if (!retryDecision(attempt, 'webhook').retry) break;
     if (attempts < tries) await sleep(backoffMs({ baseMs: deps.settings.inInvocationBackoffMs }, attempts));
   }
   const attemptedAt = deps.clock();

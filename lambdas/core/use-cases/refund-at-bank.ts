@@ -4,8 +4,8 @@ import { createEvent, type EventEnvelope, modeOf } from '../domain/events';
 import { planRefundFailure, type RefundFailure, refundFailureReason } from '../domain/payment';
 import { CLAIM_LAPSED, type ClaimOptions, type HeldClaim, underBankClaim } from './bank-claims';
 import type { Banks } from './ports/bank';
-import type { RefundClaim, RefundExecutions } from './ports/bank-attempts';
 import type { Clock } from './ports/clock';
+import type { RefundClaim, RefundExecutions } from './ports/refund-executions';
 import type { RefundStore } from './ports/refunds';
 import { refundPayment } from './refunds';
 

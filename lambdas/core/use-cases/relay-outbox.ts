@@ -3,6 +3,7 @@ import { backoffMs } from '../config/retry-policies';
 import { type Clock, systemClock } from './ports/clock';
 import type { ClaimedOutboxBatch, EventPublisher, Outbox } from './ports/outbox';
 import type { TransientFailure } from './ports/transient-failure';
+import { retryDecision } from './retry-decision';
 
 /** What the relay did since its previous report. */
 export interface RelayProgress {
@@ -44,21 +45,6 @@ export interface RelaySummary {
 }
 
 /**
- * Errors that say the code is wrong rather than that a dependency is briefly away: they end the invocation
- * (and show up as function errors). Everything else (connection refused or reset, timeouts, broker or
- * database errors) is retried, since a relay that stops early leaves events waiting for the next schedule
- * tick; a failure that persists still shows, as growing or missing lag.
- */
-function isProgrammingError(error: unknown): boolean {
-  return (
-    error instanceof TypeError ||
-    error instanceof ReferenceError ||
-    error instanceof SyntaxError ||
-    error instanceof RangeError
-  );
-}
-
-/**
  * Publishes a claimed batch in order and marks it published only after the broker's acknowledgement; on a
  * failed publish the claim is released with nothing marked. A crash between the two may publish an event
  * twice (consumers are idempotent by event id); it can never lose one.
@@ -96,7 +82,8 @@ export async function relayOutbox(
   let unreported = { published: 0, transientFailures: 0 };
 
   const transient = (error: unknown, failure: Omit<RelayFailure, 'error'>) => {
-    if (isProgrammingError(error)) throw error;
+    // A programming error ends the invocation; anything else is retried (retry-decision.ts).
+    if (!retryDecision(error, 'relay').retry) throw error;
     totals.transientFailures += 1;
     unreported.transientFailures += 1;
     policy.onTransientFailure({ error, ...failure });

@@ -3,8 +3,8 @@ import { createEvent, paymentSnapshot } from '../domain/events';
 import { assertTransition } from '../domain/payment';
 import { CLAIM_LAPSED, type ClaimOptions, type HeldClaim, underBankClaim } from './bank-claims';
 import type { Banks } from './ports/bank';
-import type { BankAttemptClaim, PaymentLifecycle } from './ports/bank-attempts';
 import type { Clock } from './ports/clock';
+import type { BankAttemptClaim, PaymentLifecycle } from './ports/payment-lifecycle';
 import type { PaymentRecord } from './ports/payments';
 
 export type SettlementResult =

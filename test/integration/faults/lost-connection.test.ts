@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createPool } from '../../../lambdas/core/adapters/postgres/pool';
-import { isDatabaseUnavailable } from '../../../lambdas/core/messaging/failure-classification';
+import { isDatabaseUnavailable } from '../../../lambdas/core/use-cases/retry-decision';
 import { testDatabase } from '../../support/database';
 import { eventually } from '../../support/eventually';
 import { localEndpoints } from '../../support/local-stack';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { WebhookUrlRejectedError } from '../../../lambdas/core/domain/errors';
 import {
   checkResolvedAddress,
   checkWebhookUrl,
   isPublicAddress,
-  WebhookUrlRejectedError,
 } from '../../../lambdas/core/domain/webhook-url';
 
 const live = { requireHttps: true, allowedHosts: new Set<string>() };

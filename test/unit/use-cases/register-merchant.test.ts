@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../../lambdas/core/domain/api-key';
-import { WebhookUrlRejectedError } from '../../../lambdas/core/domain/webhook-url';
+import { WebhookUrlRejectedError } from '../../../lambdas/core/domain/errors';
 import { registerMerchant } from '../../../lambdas/core/use-cases/register-merchant';
 import { inMemoryMerchants, markingSealer } from '../../support/in-memory-merchants';
 

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { PaymentStatus } from '../../../lambdas/core/domain/payment';
 import type { Bank } from '../../../lambdas/core/use-cases/ports/bank';
-import type { PaymentLifecycle } from '../../../lambdas/core/use-cases/ports/bank-attempts';
+import type { PaymentLifecycle } from '../../../lambdas/core/use-cases/ports/payment-lifecycle';
 import type { PaymentRecord } from '../../../lambdas/core/use-cases/ports/payments';
 import {
   chargeAndSettle,

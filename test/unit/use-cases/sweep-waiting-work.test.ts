@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Bank } from '../../../lambdas/core/use-cases/ports/bank';
-import type { PaymentLifecycle, RefundExecutions } from '../../../lambdas/core/use-cases/ports/bank-attempts';
+import type { PaymentLifecycle } from '../../../lambdas/core/use-cases/ports/payment-lifecycle';
 import type { PaymentRecord } from '../../../lambdas/core/use-cases/ports/payments';
+import type { RefundExecutions } from '../../../lambdas/core/use-cases/ports/refund-executions';
 import { sweepWaitingWork } from '../../../lambdas/core/use-cases/sweep-waiting-work';
 import { BANK_RETRY_SETTINGS, NOW, paymentRecord, sandboxOnly, usd } from '../../support/bank-use-cases';
 import { inMemoryWebhookDeliveries, scriptedSender } from '../../support/in-memory-webhook-deliveries';

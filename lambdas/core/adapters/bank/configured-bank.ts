@@ -3,7 +3,7 @@ import { ConfigurationError } from '../../config/errors';
 import type { Mode } from '../../domain/mode';
 import { logger, metrics } from '../../observability';
 import type { Banks } from '../../use-cases/ports/bank';
-import { dynamodbBreakerState } from '../dynamodb/breaker-state';
+import { dynamodbCircuitBreakerState } from '../dynamodb/circuit-breaker-state';
 import { httpBank } from './http-bank';
 
 /**
@@ -16,7 +16,7 @@ export function configuredBanks(settings: BankSettings): Banks {
     const { urlVariable, breakerStateId } = BANKS[mode];
     const baseUrl = process.env[urlVariable];
     if (!baseUrl) throw new ConfigurationError(`${urlVariable} is not set`);
-    return httpBank(baseUrl, settings, dynamodbBreakerState(breakerStateId), {
+    return httpBank(baseUrl, settings, dynamodbCircuitBreakerState(breakerStateId), {
       onBreak: () => {
         logger.warn('bank circuit breaker opened', { mode });
         metrics.addMetric('CircuitBreakerOpen', 'Count', 1);

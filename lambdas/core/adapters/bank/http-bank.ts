@@ -1,41 +1,13 @@
-import {
-  BrokenCircuitError,
-  type CircuitBreakerPolicy,
-  ConsecutiveBreaker,
-  circuitBreaker,
-  ExponentialBackoff,
-  handleWhen,
-  retry,
-  wrap,
-} from 'cockatiel';
-import {
-  type BankAnswerBody,
-  type BankAnswerClass,
-  type BankSettings,
-  bankCallRetry,
-  classifyBankAnswer,
-} from '../../config/bank';
-import { AspayError } from '../../domain/errors';
+import type { BankSettings } from '../../config/bank';
 import { formatAmount, type Money } from '../../domain/money';
 import type { Bank } from '../../use-cases/ports/bank';
+import { TransientBankError } from '../errors';
+import { type BankAnswerBody, type BankAnswerClass, classifyBankAnswer } from './bank-answers';
+import { bankCircuitBreaker, type CircuitBreakerStateStore } from './circuit-breaker';
 
-/** An error of the bank or of the way it is reached. */
 /** An amount as the bank's API takes it: a decimal string with the currency's number of decimals, and the code. */
 function wireAmount(money: Money): { amount: string; currency: string } {
   return { amount: formatAmount(money), currency: money.currency.code };
-}
-
-export abstract class BankError extends AspayError {}
-
-/** A failure worth retrying: the bank may answer differently next time (timeouts, 5xx, 408/425/429, connection errors). */
-export class TransientBankError extends BankError {
-  override readonly name = 'TransientBankError';
-  readonly type = 'bank_unavailable';
-}
-
-export interface BreakerStateStore {
-  load(): Promise<unknown>;
-  save(state: unknown): Promise<void>;
 }
 
 /** An answer only an operator can act on (our credentials, or a contract mismatch): never a payment decision. */
@@ -64,25 +36,18 @@ interface BankAnswer {
 }
 
 /**
- * The bank behind HTTP, with retries (exponential backoff, jitter) for transient failures only and a
- * circuit breaker (cockatiel). Every answer is classified by the one status table (`classifyBankAnswer`):
- * only a success or a definite decline decides anything; answers that need an operator are reported to
- * `onAlarm` and leave the payment waiting. Lambda instances come and go, so the breaker's state is loaded
- * from a shared store before every use and saved to it when the use changed it.
+ * The bank behind HTTP, every operation run through the retries and circuit breaker of circuit-breaker.ts.
+ * Every answer is classified by the one status table (`classifyBankAnswer`): only a success or a definite
+ * decline decides anything; answers that need an operator are reported to `onAlarm` and leave the payment
+ * waiting.
  */
 export function httpBank(
   baseUrl: string,
   settings: BankSettings,
-  breakerState: BreakerStateStore,
+  breakerState: CircuitBreakerStateStore,
   hooks: BankHooks = {},
 ): Bank {
-  const isTransient = handleWhen((error) => error instanceof TransientBankError);
-  // The schedule of config/retry-policies.ts (BANK_CALL_RETRY); cockatiel adds its decorrelated jitter.
-  const { retries, backoff } = bankCallRetry(settings);
-  const retryPolicy = retry(isTransient, {
-    maxAttempts: retries,
-    backoff: new ExponentialBackoff({ initialDelay: backoff.baseMs, maxDelay: backoff.maxMs }),
-  });
+  const guarded = bankCircuitBreaker(settings, breakerState, hooks.onBreak);
 
   async function call(
     path: string,
@@ -112,36 +77,6 @@ export function httpBank(
     const answerClass = classifyBankAnswer(response.status, body);
     if (answerClass === 'retry') throw new TransientBankError(`bank answered ${response.status}`);
     return { status: response.status, answerClass, body };
-  }
-
-  /** Runs one bank operation (with its retries) through the shared breaker, or says why the bank is unavailable. */
-  async function guarded(
-    operation: () => Promise<BankAnswer>,
-    abandon: AbortSignal | undefined,
-  ): Promise<{ answer: BankAnswer } | { unavailable: string } | { circuitOpen: true }> {
-    const loaded = await breakerState.load();
-    const breaker: CircuitBreakerPolicy = circuitBreaker(isTransient, {
-      halfOpenAfter: settings.breakerHalfOpenAfterMs,
-      breaker: new ConsecutiveBreaker(settings.breakerFailureThreshold),
-      initialState: loaded ?? undefined,
-    });
-    const listener = breaker.onBreak(hooks.onBreak ?? (() => undefined));
-    try {
-      // The breaker counts whole operations (after retries), so one slow charge does not open it.
-      // The signal also ends the retries' waits (cockatiel then throws TaskCancelledError).
-      return { answer: await wrap(breaker, retryPolicy).execute(operation, abandon) };
-    } catch (error) {
-      if (abandon?.aborted) return { unavailable: `the call was abandoned: ${String(abandon.reason)}` };
-      if (error instanceof BrokenCircuitError) return { circuitOpen: true };
-      if (error instanceof TransientBankError) return { unavailable: error.message };
-      throw error;
-    } finally {
-      listener.dispose();
-      // Written only when this operation changed it: a healthy bank (closed, no failure) costs no write per
-      // call, and an unchanged state never overwrites one another instance wrote meanwhile (a breaker it opened).
-      const state = breaker.toJSON();
-      if (JSON.stringify(state) !== JSON.stringify(loaded)) await breakerState.save(state);
-    }
   }
 
   /** The reason to wait for an answer that decides nothing; answers that need an operator raise the alarm. */

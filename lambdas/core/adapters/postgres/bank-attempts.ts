@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { BankClaim, BankClaimLease } from '../../use-cases/ports/bank-attempts';
+import type { BankClaim, BankClaimLease } from '../../use-cases/ports/bank-claims';
 import { namedQuery } from './named-parameters';
 
 /** The tables whose rows wait on the bank: both carry the same bank-attempt columns (migrations/). */

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { PaymentLifecycle } from '../../use-cases/ports/bank-attempts';
+import type { PaymentLifecycle } from '../../use-cases/ports/payment-lifecycle';
 import { bankClaimOf, CLEARED_CLAIM, claimParameters, claimSql, deferBankAttempt } from './bank-attempts';
 import { namedQuery } from './named-parameters';
 import { outboxInsertFrom } from './outbox-append';

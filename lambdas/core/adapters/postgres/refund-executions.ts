@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { StoredDataInvalidError } from '../../domain/errors';
 import type { Mode } from '../../domain/mode';
-import type { RefundExecutions, RefundFailureTransaction } from '../../use-cases/ports/bank-attempts';
+import type { RefundExecutions, RefundFailureTransaction } from '../../use-cases/ports/refund-executions';
 import { bankClaimOf, CLEARED_CLAIM, claimParameters, claimSql, deferBankAttempt } from './bank-attempts';
 import { namedQuery } from './named-parameters';
 import { moneyOfNumeric, numericOf } from './numeric';

@@ -3,12 +3,12 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { WebhookSettings } from '../../config/webhooks';
+import { WebhookUrlRejectedError } from '../../domain/errors';
 import {
   checkResolvedAddress,
   checkWebhookUrl,
   isAllowedHost,
   type WebhookUrlPolicy,
-  WebhookUrlRejectedError,
 } from '../../domain/webhook-url';
 import type { WebhookAttempt, WebhookSender } from '../../use-cases/ports/webhooks';
 

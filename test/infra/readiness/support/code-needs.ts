@@ -65,7 +65,7 @@ const ADAPTER_NEEDS: Readonly<Record<string, Needs>> = {
     permissions: allow('idempotencyTable', 'dynamodb:GetItem', 'dynamodb:UpdateItem'),
     reaches: [{ service: 'dynamodb' }],
   },
-  'dynamodb/breaker-state.ts': {
+  'dynamodb/circuit-breaker-state.ts': {
     permissions: allow('idempotencyTable', 'dynamodb:GetItem', 'dynamodb:PutItem'),
     reaches: [{ service: 'dynamodb' }],
   },

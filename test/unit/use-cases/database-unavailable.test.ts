@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPool } from '../../../lambdas/core/adapters/postgres/pool';
 import { asDependencyUnavailable, DependencyUnavailableError } from '../../../lambdas/core/http/errors';
-import { isDatabaseUnavailable } from '../../../lambdas/core/messaging/failure-classification';
+import { isDatabaseUnavailable } from '../../../lambdas/core/use-cases/retry-decision';
 import { freePort } from '../../support/free-port';
 
 /** What node-postgres rejects with when a query cannot reach the server at `url`. */

@@ -2,14 +2,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../config/environment';
 import { IDEMPOTENCY_TABLE } from '../../config/idempotency';
-import type { BreakerStateStore } from '../bank/http-bank';
+import type { CircuitBreakerStateStore } from '../bank/circuit-breaker';
 
 /**
  * Keeps a circuit breaker's state in one DynamoDB item so that every Lambda instance sees the same breaker.
  * Writes are last-writer-wins: instances race only while the bank's health is changing, and each of them
  * re-reads the state before its next call.
  */
-export function dynamodbBreakerState(stateId: string): BreakerStateStore {
+export function dynamodbCircuitBreakerState(stateId: string): CircuitBreakerStateStore {
   const endpoint = process.env[ENV.dynamodbEndpoint];
   const client = DynamoDBDocumentClient.from(new DynamoDBClient(endpoint ? { endpoint } : {}));
   const tableName = process.env[ENV.idempotencyTable] ?? IDEMPOTENCY_TABLE.defaultName;

@@ -7,7 +7,7 @@ import { BrokenCircuitError } from 'cockatiel';
 import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } from 'kafkajs';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { TransientBankError } from '../../../lambdas/core/adapters/bank/http-bank';
+import { TransientBankError } from '../../../lambdas/core/adapters/errors';
 import {
   CurrencyMismatchError,
   IllegalTransitionError,
@@ -15,12 +15,16 @@ import {
   UnreadableRecordError,
   UnsupportedEventError,
 } from '../../../lambdas/core/domain/errors';
-import { classifyFailure } from '../../../lambdas/core/messaging/failure-classification';
 import {
   DependencyStillUnavailableError,
   ParkedBehindDeadLetterError,
   WaitingForEarlierEventError,
 } from '../../../lambdas/core/use-cases/errors';
+import {
+  classifyFailure,
+  type RetryAsker,
+  retryDecision,
+} from '../../../lambdas/core/use-cases/retry-decision';
 
 function sqlState(code: string): pg.DatabaseError {
   const error = new pg.DatabaseError('database error', 0, 'error');
@@ -91,5 +95,47 @@ describe('classifyFailure', () => {
     ['something thrown that is not an Error', 'boom'],
   ])('calls %s poison', (_, error) => {
     expect(classifyFailure(error).kind).toBe('poison');
+  });
+});
+
+describe('retryDecision, as each caller asks it', () => {
+  const decide = (failure: unknown, asker: RetryAsker) => retryDecision(failure, asker).retry;
+
+  it('retries any relay failure but a programming error, read on the thrown error alone', () => {
+    for (const bug of [
+      new TypeError('x'),
+      new ReferenceError('x'),
+      new SyntaxError('x'),
+      new RangeError('x'),
+    ])
+      expect(decide(bug, 'relay')).toBe(false);
+    expect(decide(new TypeError('fetch failed', { cause: errno('ECONNREFUSED') }), 'relay')).toBe(false);
+    for (const away of [errno('ECONNREFUSED'), new KafkaJSNonRetriableError('x'), sqlState('23505'), 'boom'])
+      expect(decide(away, 'relay')).toBe(true);
+  });
+
+  it("retries a bank call (and counts it in the breaker) only on the bank's transient failure", () => {
+    expect(decide(new TransientBankError('bank answered 503'), 'bank')).toBe(true);
+    expect(decide(new DOMException('abandoned', 'AbortError'), 'bank')).toBe(false);
+    expect(decide(new Error('wrapped', { cause: new TransientBankError('503') }), 'bank')).toBe(false);
+    expect(decide(errno('ECONNREFUSED'), 'bank')).toBe(false);
+  });
+
+  it('tells an API client to retry only when the database is unreachable', () => {
+    expect(decide(errno('ECONNREFUSED'), 'api')).toBe(true);
+    expect(decide(sqlState('57P03'), 'api')).toBe(true);
+    expect(decide(sqlState('40001'), 'api')).toBe(false);
+    expect(decide(new TransientBankError('bank answered 503'), 'api')).toBe(false);
+  });
+
+  it('retries every failed webhook POST and every failed recording of a decided outcome', () => {
+    expect(decide({ status: 410 }, 'webhook')).toBe(true);
+    expect(decide({ error: 'no answer', mayHaveArrived: true }, 'webhook')).toBe(true);
+    expect(decide(new TypeError('x'), 'recording')).toBe(true);
+  });
+
+  it("lets a consumer's transient cause win over its wrapper's poison rule", () => {
+    const wrapped = new StoredDataInvalidError('read failed', { cause: errno('ECONNRESET') });
+    expect(retryDecision(wrapped, 'consumer')).toEqual({ retry: true, rule: 'dependency unreachable' });
   });
 });
