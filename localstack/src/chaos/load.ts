@@ -113,6 +113,11 @@ export class LoadClient {
   }
 }
 
+const runKeyPrefix = (runId: string) => `chaos-${runId}-`;
+
+/** A LIKE pattern for the idempotency keys of one run's payments (its refunds' keys extend them). */
+export const runKeys = (runId: string) => `${runKeyPrefix(runId)}%`;
+
 export function paymentBody(planned: PlannedPayment, runId: string) {
   return {
     amount: planned.amount,
@@ -131,7 +136,7 @@ async function createPlanned(
   runId: string,
   purpose: 'payment' | 'probe' = 'payment',
 ): Promise<PaymentOutcome> {
-  const idempotencyKey = `chaos-${runId}-${purpose}-${planned.index}`;
+  const idempotencyKey = `${runKeyPrefix(runId)}${purpose}-${planned.index}`;
   const body = paymentBody(planned, runId);
   const sends = [client.post(purpose, merchant, '/v1/payments', body, idempotencyKey)];
   if (planned.doubleClick)

@@ -55,9 +55,9 @@ export class ProcessWatch {
     this.target = undefined;
   }
 
-  /** Whether a watched process is down right now (crashed and not yet restarted). */
-  anyDown(): boolean {
-    return this.names.some((name) => {
+  /** The watched processes down right now (crashed and not yet restarted). */
+  down(): string[] {
+    return this.names.filter((name) => {
       const pid = readPid(name);
       return pid === undefined || !isAlive(pid);
     });

@@ -1,0 +1,58 @@
+import type pg from 'pg';
+
+/** A payment or refund left waiting behind a bank claim that expired and was not taken over. */
+export interface ExpiredClaim {
+  what: 'payment' | 'refund';
+  id: string;
+  claimedAt: Date;
+  /** How long past its lease (or past the end of the fault that kept the sweep away) it waited, at most. */
+  overdueMs: number;
+}
+
+/**
+ * Samples the run's PENDING payments and refunds whose bank claim is older than the stack's lease. Once a
+ * claim expires, the next sweep takes the payment over; one still held by that claim a sweep (plus a few
+ * seconds) later waits on a claim nobody holds. Time with a fault in progress does not count: a sweep that
+ * cannot reach its database takes nothing over.
+ */
+export class ExpiredClaimWatch {
+  private readonly found = new Map<string, ExpiredClaim>();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly runKeys: string,
+    private readonly timing: { leaseMs: number; takeoverMs: number },
+  ) {}
+
+  /** `undisturbedSince`: when the last fault's dependency returned (the sweep could work from then). */
+  async sample(undisturbedSince: Date): Promise<void> {
+    const { rows } = await this.pool.query(
+      `SELECT 'payment' AS what, id, bank_attempt_started_at AS claimed_at FROM payments
+       WHERE idempotency_key LIKE $1 AND status = 'PENDING'
+         AND bank_attempt_started_at < now() - make_interval(secs => $2 / 1000.0)
+       UNION ALL
+       SELECT 'refund', r.id, r.bank_attempt_started_at FROM refunds r JOIN payments p ON p.id = r.payment_id
+       WHERE p.idempotency_key LIKE $1 AND r.status = 'PENDING'
+         AND r.bank_attempt_started_at < now() - make_interval(secs => $2 / 1000.0)`,
+      [this.runKeys, this.timing.leaseMs],
+    );
+    const now = Date.now();
+    for (const row of rows) {
+      const claimedAt = row.claimed_at as Date;
+      const expiredAt = Math.max(claimedAt.getTime() + this.timing.leaseMs, undisturbedSince.getTime());
+      const overdueMs = now - expiredAt;
+      if (overdueMs <= this.timing.takeoverMs) continue;
+      const known = this.found.get(row.id);
+      this.found.set(row.id, {
+        what: row.what,
+        id: row.id,
+        claimedAt,
+        overdueMs: Math.max(overdueMs, known?.overdueMs ?? 0),
+      });
+    }
+  }
+
+  get expired(): ExpiredClaim[] {
+    return [...this.found.values()];
+  }
+}
