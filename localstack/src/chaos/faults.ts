@@ -28,6 +28,8 @@ export interface FaultEnvironment {
   /** Straight to PostgreSQL (not through the RDS Proxy a fault stops), to watch the run's rows. */
   pool: pg.Pool;
   runId: string;
+  /** Sends a payment of the run (and refunds it, for `refund`), so a bank call is in flight whatever the load does. */
+  sendBankCall: (what: 'payment' | 'refund') => void;
 }
 
 export interface FaultRecord {
@@ -158,6 +160,7 @@ async function cutDatabaseDuringBankCall(
   const kind = what === 'payment' ? 'charges' : 'refunds';
   await postJson(`${env.endpoints.bankUrl}/admin/hold`, { kind, enabled: true });
   try {
+    env.sendBankCall(what);
     const claimsSql =
       what === 'payment'
         ? `SELECT id, bank_attempt_started_at AS claimed_at FROM payments

@@ -66,17 +66,22 @@ async function stillWaiting(pool: pg.Pool, work: WaitingWork): Promise<WaitingWo
   return { payments, refunds, notices };
 }
 
-/** When all of `work` was final (polled), or what was still waiting after `timeoutMs`. */
+/**
+ * When all of `work` was final (polled) and what became final last, or what was still waiting after
+ * `timeoutMs`.
+ */
 export async function workFinished(
   pool: pg.Pool,
   work: WaitingWork,
   { timeoutMs, intervalMs = 200 }: { timeoutMs: number; intervalMs?: number },
-): Promise<{ at: Date } | { left: WaitingWork }> {
+): Promise<{ at: Date; last: WaitingWork } | { left: WaitingWork }> {
   const deadline = Date.now() + timeoutMs;
+  let last = work;
   for (;;) {
     const left = await stillWaiting(pool, work);
-    if (waitingCount(left) === 0) return { at: new Date() };
+    if (waitingCount(left) === 0) return { at: new Date(), last };
     if (Date.now() > deadline) return { left };
+    last = left;
     await sleep(intervalMs);
   }
 }

@@ -10,7 +10,15 @@ import { type ExpiredClaim, ExpiredClaimWatch } from './claims';
 import { classifyLetters, listLetters } from './dead-letters';
 import { survivorsOfLocalDown } from './down-check';
 import { type FaultRecord, faultTarget, injectFault, type RestartPolicy, restartMissing } from './faults';
-import { LoadClient, type Merchant, type PaymentOutcome, runKeys, runLoad, sendProbe } from './load';
+import {
+  LoadClient,
+  type Merchant,
+  type PaymentOutcome,
+  runKeys,
+  runLoad,
+  sendBankCall,
+  sendProbe,
+} from './load';
 import type { ChaosPlan } from './plan';
 import { type Crash, ProcessWatch } from './process-watch';
 import { type QuietResult, waitForQuiet } from './quiet';
@@ -44,7 +52,7 @@ export interface FaultResult extends Omit<FaultRecord, 'returnedAt'> {
   /** From the return until the probe payment succeeded. */
   probeMs?: number;
   /** The run's work not final at the fault's end, and when it all was (from the return). */
-  waited?: { count: number; finalMs?: number; left?: WaitingWork };
+  waited?: { count: number; finalMs?: number; last?: WaitingWork; left?: WaitingWork };
   error?: string;
 }
 
@@ -114,7 +122,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
         if (probeAt) record.probeMs = since(probeAt);
         record.waited =
           'at' in finished
-            ? { count: waitingCount(work), finalMs: since(finished.at) }
+            ? { count: waitingCount(work), finalMs: since(finished.at), last: finished.last }
             : { count: waitingCount(work), left: finished.left };
         if (probeAt && 'at' in finished) record.recoveryMs = Math.max(since(probeAt), since(finished.at));
         log(
@@ -126,7 +134,8 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
     };
 
     // A process that dies on its own is reported, then restarted once no fault is in progress.
-    const watch = new ProcessWatch(runningProcesses());
+    // A supervised service's own pid file (`<name>.service.pid`) is watched through its supervisor's name.
+    const watch = new ProcessWatch(runningProcesses().filter((name) => !name.endsWith('.service')));
     let faultInProgress = false;
     let restarting = false;
     let notRestarted = '';
@@ -176,9 +185,19 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
         faultInProgress = true;
         watch.target = faultTarget(planned);
         try {
+          const bankCall = (what: 'payment' | 'refund') =>
+            probes.push(
+              sendBankCall(
+                client,
+                merchants[0] as Merchant,
+                runId,
+                plan.payments.length + probes.length,
+                what,
+              ),
+            );
           const record = await injectFault(
             planned,
-            { endpoints, merchants, restart: options.restart, pool, runId },
+            { endpoints, merchants, restart: options.restart, pool, runId, sendBankCall: bankCall },
             onEnd,
           );
           faults.push(record);
@@ -264,7 +283,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
         violations.push({
           check: 'slow-recovery',
           subject: fault.kind,
-          detail: `recovered ${fault.recoveryMs} ms after the return, over ${RECOVERY_BOUND_MS} ms (probe ${fault.probeMs} ms, ${fault.waited?.count} waiting item(s) final after ${fault.waited?.finalMs} ms)`,
+          detail: `recovered ${fault.recoveryMs} ms after the return, over ${RECOVERY_BOUND_MS} ms (probe ${fault.probeMs} ms, ${fault.waited?.count} waiting item(s) final after ${fault.waited?.finalMs} ms, the last of them ${JSON.stringify(fault.waited?.last)})`,
         });
     }
     for (const claim of claims.expired)

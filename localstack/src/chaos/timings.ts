@@ -54,7 +54,7 @@ export function settleWaits(settings: StackSettings, plan: ChaosPlan): DesignedW
     const call =
       bank.maxAttempts * bankLatencyMs.max + totalBackoffMs({ baseMs: bank.backoffBaseMs }, bank.maxAttempts);
     waits.push({
-      what: 'a tok_bank_error payment is reconciled after its attempts',
+      what: 'reconciling a tok_bank_error payment',
       ms: totalBackoffMs(pending, bank.giveUpAfterAttempts) + bank.giveUpAfterAttempts * (call + sweep),
       settings: {
         ASPAY_PENDING_RETRY_AFTER_MS: bank.pendingRetryAfterMs,
@@ -66,13 +66,13 @@ export function settleWaits(settings: StackSettings, plan: ChaosPlan): DesignedW
   }
   if (plan.faults.length > 0)
     waits.push({
-      what: 'a bank claim left by a stopped call is taken over',
+      what: 'taking over a claim left by a stopped bank call',
       ms: bank.claimLeaseMs + sweep,
       settings: { ASPAY_BANK_CLAIM_LEASE_MS: bank.claimLeaseMs, [SWEEP]: sweep },
     });
   if (kinds.has('runner-kill') || kinds.has('supervisor-kill'))
     waits.push({
-      what: 'a notice held by a killed notifier is sent by the retry sweep',
+      what: 'sending a notice held by a killed notifier',
       ms: deliveryWindowMs({ ...webhooks, allowedHosts: new Set() }) + sweep,
       settings: {
         ASPAY_WEBHOOK_TIMEOUT_MS: webhooks.timeoutMs,
@@ -96,7 +96,7 @@ export function recoveryWaits(settings: StackSettings, kind: FaultKind, forMs: n
     case 'bank-outage':
       return [
         {
-          what: 'a payment left waiting by the bank outage is retried',
+          what: 'retrying a payment left waiting by a bank outage',
           ms: Math.max(bank.breakerHalfOpenAfterMs, bank.pendingRetryMaxMs) + sweep + bankLatencyMs.max,
           settings: {
             ASPAY_BREAKER_HALF_OPEN_AFTER_MS: bank.breakerHalfOpenAfterMs,
@@ -110,7 +110,7 @@ export function recoveryWaits(settings: StackSettings, kind: FaultKind, forMs: n
       const retries = { baseMs: webhooks.retryBaseMs, maxMs: webhooks.retryMaxMs };
       return [
         {
-          what: "a notice that failed during the merchant's outage is retried",
+          what: "retrying a notice that failed during a merchant's outage",
           ms: firstRetryAfter(retries, forMs) - forMs + sweep,
           settings: {
             ASPAY_WEBHOOK_RETRY_BASE_MS: webhooks.retryBaseMs,
@@ -127,7 +127,7 @@ export function recoveryWaits(settings: StackSettings, kind: FaultKind, forMs: n
       // A handler waiting for its dependency tries again within the policy's cap, then calls the bank.
       return [
         {
-          what: 'a payment waiting for the database or the broker goes on',
+          what: 'resuming a payment that waited for the database or the broker',
           ms: UNAVAILABLE_DEPENDENCY_RETRY.maxMs + bankLatencyMs.max,
           settings: { [LATENCY]: latencyText(settings) },
         },
@@ -137,7 +137,7 @@ export function recoveryWaits(settings: StackSettings, kind: FaultKind, forMs: n
     case 'supervisor-kill':
       return [
         {
-          what: 'a payment of a restarted process reaches the bank',
+          what: "getting a restarted process's payment through the bank",
           ms: bankLatencyMs.max,
           settings: { [LATENCY]: latencyText(settings) },
         },
@@ -187,11 +187,18 @@ const duration = (ms: number) =>
 /** The one line a refusing run prints: the settings to change, and why. */
 export function refusalLine(beyond: ChaosWaits['beyond']): string {
   const settings = new Map<string, number | string>();
-  for (const { wait } of beyond)
-    for (const [name, value] of Object.entries(wait.settings)) settings.set(name, value);
+  const bounds = new Map<string, { wait: DesignedWait; over: string[] }>();
+  for (const { wait, bound } of beyond) {
+    // A setting at 0 cannot be shortened: it is not what makes the wait long.
+    for (const [name, value] of Object.entries(wait.settings))
+      if (value !== 0 && value !== '0') settings.set(name, value);
+    const entry = bounds.get(wait.what) ?? { wait, over: [] };
+    entry.over.push(bound);
+    bounds.set(wait.what, entry);
+  }
   const named = [...settings].map(([name, value]) => `${name} (now ${value})`).join(', ');
-  const reasons = beyond
-    .map(({ wait, bound }) => `${wait.what} after ~${duration(wait.ms)}, over ${bound}`)
+  const reasons = [...bounds.values()]
+    .map(({ wait, over }) => `${wait.what} takes ~${duration(wait.ms)}, over ${over.join(' and ')}`)
     .join('; ');
-  return `the stack's timings make waits this run cannot check: start it with shorter ${named} (the test timings in the README's Chaos section do): ${reasons}`;
+  return `the stack's timings make waits this run cannot check: start it with shorter ${named} (npm test's timings, in the README's Chaos section, will do): ${reasons}`;
 }

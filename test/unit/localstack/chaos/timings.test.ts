@@ -44,7 +44,7 @@ describe("the chaos run's waits, from the stack's timings", () => {
     const { beyond } = chaosWaits(slowBreaker, plan, { maxWaitMs: 600_000 });
     expect(beyond.map(({ wait, bound }) => [wait.what, bound])).toEqual([
       [
-        'a payment left waiting by the bank outage is retried',
+        'retrying a payment left waiting by a bank outage',
         `the ${RECOVERY_BOUND_MS / 1000} s recovery bound`,
       ],
     ]);
