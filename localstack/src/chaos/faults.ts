@@ -144,6 +144,35 @@ async function killHard(name: string): Promise<number | undefined> {
   return undefined;
 }
 
+/**
+ * The end of a fault whose process the run starts again itself, as `local:up` does: its recovery is timed
+ * from when that process serves again.
+ */
+async function restarted(
+  fault: PlannedFault,
+  { startedAt, endedAt }: { startedAt: Date; endedAt: Date },
+  env: FaultEnvironment,
+  detail: string,
+): Promise<FaultRecord> {
+  await restartMissing(env.endpoints);
+  const restoredAt = new Date();
+  return { kind: fault.kind, startedAt, endedAt, restoredAt, returnedAt: restoredAt, detail };
+}
+
+/** An outage switch turned on for `forMs`, then off: what it took away returns when it is off. */
+async function switchedOff(
+  fault: PlannedFault,
+  outage: { url: string; body: Record<string, unknown> },
+  { startedAt, ended }: { startedAt: Date; ended: () => Date },
+  detail: string,
+): Promise<FaultRecord> {
+  await postJson(outage.url, { ...outage.body, enabled: true });
+  await sleep(fault.forMs);
+  await postJson(outage.url, { ...outage.body, enabled: false });
+  const endedAt = ended();
+  return { kind: fault.kind, startedAt, endedAt, returnedAt: endedAt, detail };
+}
+
 /** How long the run waits for the load to put a payment or refund at the bank. */
 const CLAIM_WAIT_MS = 60_000;
 
@@ -249,33 +278,24 @@ export async function injectFault(
       await sleep(1_000);
       const outlived = service !== undefined && isAlive(service);
       // Nothing restarts a supervisor: the stack comes back as an operator brings it back, with local:up.
-      await restartMissing(env.endpoints);
-      const restoredAt = new Date();
-      return {
-        kind: fault.kind,
-        startedAt,
-        endedAt,
-        restoredAt,
-        returnedAt: restoredAt,
-        detail: `kill -9 of the ${name}'s supervisor (pid ${supervisor}); its service ${service ?? '?'} ${outlived ? 'outlived it' : 'died with it'}; restarted by local:up`,
-      };
+      return restarted(
+        fault,
+        { startedAt, endedAt },
+        env,
+        `kill -9 of the ${name}'s supervisor (pid ${supervisor}); its service ${service ?? '?'} ${outlived ? 'outlived it' : 'died with it'}; restarted by local:up`,
+      );
     }
     case 'database-outage': {
       recordedPid('rds-proxy');
       await stopProcess('rds-proxy');
       await sleep(fault.forMs);
-      const endedAt = ended();
       // The outage ends on purpose: the proxy starts again at once (no supervisor to wait for).
-      await restartMissing(env.endpoints);
-      const restoredAt = new Date();
-      return {
-        kind: fault.kind,
-        startedAt,
-        endedAt,
-        restoredAt,
-        returnedAt: restoredAt,
-        detail: `rds-proxy stopped for ${fault.forMs} ms`,
-      };
+      return restarted(
+        fault,
+        { startedAt, endedAt: ended() },
+        env,
+        `rds-proxy stopped for ${fault.forMs} ms`,
+      );
     }
     case 'payment-claim-database-outage':
     case 'refund-claim-database-outage': {
@@ -283,60 +303,34 @@ export async function injectFault(
       recordedPid('rds-proxy');
       const { claims, answeredAfterMs } = await cutDatabaseDuringBankCall(what, startedAt, env);
       await sleep(fault.forMs);
-      const endedAt = ended();
-      await restartMissing(env.endpoints);
-      const restoredAt = new Date();
       const timeoutMs = env.endpoints.settings.bank.timeoutMs;
-      return {
-        kind: fault.kind,
-        startedAt,
-        endedAt,
-        restoredAt,
-        returnedAt: restoredAt,
-        detail: `rds-proxy stopped for ${fault.forMs} ms while ${claims.length} claimed ${what}(s) were at the bank (${claims.slice(0, 3).join(', ')}${claims.length > 3 ? ', …' : ''}); the bank answered ${answeredAfterMs} ms after the claim, ${answeredAfterMs < timeoutMs ? 'within' : 'AFTER'} the call's ${timeoutMs} ms timeout`,
-      };
+      return restarted(
+        fault,
+        { startedAt, endedAt: ended() },
+        env,
+        `rds-proxy stopped for ${fault.forMs} ms while ${claims.length} claimed ${what}(s) were at the bank (${claims.slice(0, 3).join(', ')}${claims.length > 3 ? ', …' : ''}); the bank answered ${answeredAfterMs} ms after the claim, ${answeredAfterMs < timeoutMs ? 'within' : 'AFTER'} the call's ${timeoutMs} ms timeout`,
+      );
     }
     case 'kafka-restart': {
       recordedPid('kafka');
       await stopProcess('kafka');
-      const endedAt = ended();
-      await restartMissing(env.endpoints);
-      const restoredAt = new Date();
-      return {
-        kind: fault.kind,
-        startedAt,
-        endedAt,
-        restoredAt,
-        returnedAt: restoredAt,
-        detail: 'kafka stopped and started again',
-      };
+      return restarted(fault, { startedAt, endedAt: ended() }, env, 'kafka stopped and started again');
     }
-    case 'bank-outage': {
-      await postJson(`${env.endpoints.bankUrl}/admin/outage`, { enabled: true });
-      await sleep(fault.forMs);
-      await postJson(`${env.endpoints.bankUrl}/admin/outage`, { enabled: false });
-      const endedAt = ended();
-      return {
-        kind: fault.kind,
-        startedAt,
-        endedAt,
-        returnedAt: endedAt,
-        detail: `bank down for ${fault.forMs} ms`,
-      };
-    }
+    case 'bank-outage':
+      return switchedOff(
+        fault,
+        { url: `${env.endpoints.bankUrl}/admin/outage`, body: {} },
+        { startedAt, ended },
+        `bank down for ${fault.forMs} ms`,
+      );
     case 'webhook-outage': {
       const merchantId = (env.merchants[fault.merchant] as Merchant).id;
-      await postJson(`${env.endpoints.webhookSinkUrl}/admin/outage`, { merchantId, enabled: true });
-      await sleep(fault.forMs);
-      await postJson(`${env.endpoints.webhookSinkUrl}/admin/outage`, { merchantId, enabled: false });
-      const endedAt = ended();
-      return {
-        kind: fault.kind,
-        startedAt,
-        endedAt,
-        returnedAt: endedAt,
-        detail: `webhooks of ${merchantId} answered 503 for ${fault.forMs} ms`,
-      };
+      return switchedOff(
+        fault,
+        { url: `${env.endpoints.webhookSinkUrl}/admin/outage`, body: { merchantId } },
+        { startedAt, ended },
+        `webhooks of ${merchantId} answered 503 for ${fault.forMs} ms`,
+      );
     }
   }
 }
