@@ -51,7 +51,12 @@ export class ProcessWatch {
 
   /** The fault on `target` is over: the service process it runs now is the one expected from here on. */
   faultEnded(): void {
-    if (this.target !== undefined) this.services.set(this.target, readServicePid(this.target));
+    if (this.target !== undefined) {
+      this.services.set(this.target, readServicePid(this.target));
+      // The fault's own kill (e.g. of a supervisor nothing restarted) is no crash.
+      const pid = readPid(this.target);
+      if (pid !== undefined && !isAlive(pid)) this.reported.add(pid);
+    }
     this.target = undefined;
   }
 
