@@ -173,13 +173,14 @@ async function switchedOff(
   return { kind: fault.kind, startedAt, endedAt, returnedAt: endedAt, detail };
 }
 
-/** How long the run waits for the load to put a payment or refund at the bank. */
+/** How long the run waits for a payment or refund of the run to be claimed (its own one takes seconds). */
 const CLAIM_WAIT_MS = 60_000;
 
 /**
- * Holds the bank's answers of one kind, waits until one of the run's payments (or refunds) is claimed for its
- * bank call, stops the RDS Proxy, then lets the bank answer: the answer reaches a handler whose database is
- * gone between its claim and its settlement.
+ * Holds the bank's answers of one kind, sends a payment (and its refund) of its own so one is at the bank
+ * whatever the load does, waits until a payment (or refund) of the run is claimed for its bank call, stops
+ * the RDS Proxy, then lets the bank answer: the answer reaches a handler whose database is gone between its
+ * claim and its settlement.
  */
 async function cutDatabaseDuringBankCall(
   what: 'payment' | 'refund',
