@@ -19,7 +19,7 @@ export class ExpiredClaimWatch {
   private readonly found = new Map<string, ExpiredClaim>();
 
   constructor(
-    private readonly pool: pg.Pool,
+    private readonly pool: pg.Pool | pg.ClientBase,
     private readonly runKeys: string,
     private readonly timing: { leaseMs: number; takeoverMs: number },
   ) {}
