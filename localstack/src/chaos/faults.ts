@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { redactSecrets } from '../../../lambdas/core/redaction';
 import { bringUp, type LocalEndpoints } from '../stack';
 import { isAlive, readPid, readServicePid, runningProcesses, stopProcess } from '../support/processes';
-import { waitUntil } from '../support/wait';
+import { isPortOpen, waitUntil } from '../support/wait';
 import { type Merchant, runKeys } from './load';
 import type { FaultKind, PlannedFault } from './plan';
 
@@ -209,11 +209,19 @@ async function cutDatabaseDuringBankCall(
       throw new FaultInjectionError(
         `no ${what} of the run was claimed for a bank call within ${CLAIM_WAIT_MS} ms`,
       );
-    // No grace: the held calls must be answered within their timeout, after the proxy is gone.
-    await stopProcess('rds-proxy', 0);
+    // No grace: the held calls must be answered within their timeout, after the proxy is gone. The bank
+    // answers once the proxy no longer accepts connections, not once the stopped process is reaped (which
+    // can take its parent a while).
+    const stopped = stopProcess('rds-proxy', 0);
+    const proxyPort = Number(new URL(env.endpoints.functionsDatabaseUrl).port);
+    await waitUntil(async () => !(await isPortOpen(proxyPort)), { timeoutMs: 5_000, intervalMs: 20 });
+    await postJson(`${env.endpoints.bankUrl}/admin/hold`, { kind, enabled: false });
     const firstClaim = Math.min(...claims.map((claim) => claim.claimed_at.getTime()));
-    return { claims: claims.map((claim) => claim.id), answeredAfterMs: Date.now() - firstClaim };
+    const answeredAfterMs = Date.now() - firstClaim;
+    await stopped;
+    return { claims: claims.map((claim) => claim.id), answeredAfterMs };
   } finally {
+    // Released already unless the fault failed before.
     await postJson(`${env.endpoints.bankUrl}/admin/hold`, { kind, enabled: false });
   }
 }
