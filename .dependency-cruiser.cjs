@@ -9,7 +9,7 @@ module.exports = {
       from: { path: '^lambdas/core/domain/' },
       to: {
         path: [
-          '^lambdas/core/(adapters|use-cases|http)/',
+          '^lambdas/core/(adapters|use-cases|http|messaging|wiring)/',
           '^lambdas/functions/',
           'node_modules/(@aws-sdk|@aws-lambda-powertools|pg|kafkajs|node-pg-migrate|@middy)/',
         ],
@@ -18,10 +18,32 @@ module.exports = {
     {
       name: 'use-cases-depend-on-ports',
       comment:
-        'Use cases talk to the outside world through interfaces; concrete adapters are wired in lambdas/functions.',
+        'Use cases talk to the outside world through interfaces; concrete adapters are wired in lambdas/functions and lambdas/core/wiring.',
       severity: 'error',
       from: { path: '^lambdas/core/use-cases/' },
-      to: { path: ['^lambdas/core/adapters/', '^lambdas/functions/', 'node_modules/(@aws-sdk|pg|kafkajs)/'] },
+      to: {
+        path: [
+          '^lambdas/core/(adapters|http|messaging|wiring)/',
+          '^lambdas/functions/',
+          'node_modules/(@aws-sdk|pg|kafkajs)/',
+        ],
+      },
+    },
+    {
+      name: 'handlers-take-adapters-from-wiring',
+      comment:
+        'http/ and messaging/ turn events into use-case calls; the adapters they need are built by the entry files (lambdas/functions) or by lambdas/core/wiring, never imported here.',
+      severity: 'error',
+      from: { path: '^lambdas/core/(http|messaging)/' },
+      to: { path: ['^lambdas/core/adapters/', '^lambdas/functions/'] },
+    },
+    {
+      name: 'wiring-builds-adapters-only',
+      comment:
+        'lambdas/core/wiring builds adapters and hands them to the handlers and entry files, which it never imports.',
+      severity: 'error',
+      from: { path: '^lambdas/core/wiring/' },
+      to: { path: ['^lambdas/core/(http|messaging)/', '^lambdas/functions/'] },
     },
     {
       name: 'cdk-imports-no-business-logic',

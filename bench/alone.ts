@@ -12,12 +12,15 @@ import { createPool } from '../lambdas/core/adapters/postgres/pool';
 import { DATABASE_ROLES } from '../lambdas/core/config/database-roles';
 import { CONSUMERS, OUTBOX_RELAY } from '../lambdas/core/config/messaging';
 import { EVENT_SCHEMA_VERSION } from '../lambdas/core/domain/events';
-import { drainOutbox } from '../lambdas/core/use-cases/drain-outbox';
+import { relayOutbox } from '../lambdas/core/use-cases/relay-outbox';
 import { invokeFunction, loadHandler } from '../localstack/src/lambda-runtime';
 import { handlerEnvironment, type LocalEndpoints } from '../localstack/src/stack';
 import type { Throughput } from './engines';
 import { type ScratchDatabase, withScratchTopic } from './scratch';
 import { perSecond } from './stats';
+
+/** The latest instant a Date holds: the relay's deadline, which its clock reaches once the outbox is empty. */
+const END_OF_TIME_MS = 8.64e15;
 
 /**
  * `count` INITIATED payments of the first demo merchant, each with its history row and its `payment.initiated`
@@ -66,7 +69,7 @@ export async function prefillInitiatedPayments(
 }
 
 /**
- * The relay's own loop (the drain-outbox use case with the relay function's settings, its pool size and its
+ * The relay's own loop (the relay-outbox use case with the relay function's settings, its pool size and its
  * role) over a pre-filled outbox, publishing to a scratch topic; it ends at the first idle pass, i.e. when the
  * outbox is empty.
  */
@@ -83,20 +86,18 @@ export async function relayAlone(
     let empty = false;
     try {
       const started = performance.now();
-      const summary = await drainOutbox(postgresOutbox(pool), publisher, {
+      const summary = await relayOutbox(postgresOutbox(pool), publisher, {
         ...OUTBOX_RELAY,
-        stopAt: Number.MAX_SAFE_INTEGER,
+        stopAt: END_OF_TIME_MS,
         pruneOlderThan: new Date(0),
         report: () => undefined,
         onTransientFailure: ({ error }) => {
           throw error;
         },
         // The drain sleeps only when a pass found nothing (or after a failure, which throws above): then it is done.
-        clock: {
-          now: () => (empty ? Number.MAX_SAFE_INTEGER : Date.now()),
-          sleep: async () => {
-            empty = true;
-          },
+        clock: () => new Date(empty ? END_OF_TIME_MS : Date.now()),
+        sleep: async () => {
+          empty = true;
         },
       });
       const elapsedMs = performance.now() - started;

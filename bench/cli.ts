@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (see the README's Performance section). The handlers the bench runs in this process (the
+ * `npm run bench` (see docs/pipeline-performance.md). The handlers the bench runs in this process (the
  * consumers alone) log errors only and print no metrics, so the table is not lost among their lines: set before
  * they load. The stack's own processes keep their settings.
  */

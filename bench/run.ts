@@ -1,7 +1,7 @@
 /**
  * The bench's run: the engines' limits, the API's create path, the pipeline under offered rates, the relay and
- * each consumer alone, cold starts and a payment's round trips, in one run on the local stack (see the README's
- * Performance section). Prints a table, writes bench/results/<date>.json and .svg; a failed section is
+ * each consumer alone, cold starts and a payment's round trips, in one run on the local stack (see
+ * docs/pipeline-performance.md). Prints a table, writes bench/results/<date>.json and .svg; a failed section is
  * reported and makes the run exit 1 with a one-line message.
  */
 import { execFileSync } from 'node:child_process';

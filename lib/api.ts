@@ -6,6 +6,7 @@ import {
   RemovalPolicy,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { AUTHORIZER_CACHE_TTL_SECONDS } from '../lambdas/core/config/authorizer-cache';
 import { GATEWAY_PROBLEMS, type GatewayResponseKind, problemHeaders } from '../lambdas/core/config/problems';
 import { API_ROUTES } from '../lambdas/core/config/routes';
 import type { StageConfig } from './stage-config';
@@ -82,7 +83,7 @@ export class Api extends Construct {
     const authorizer = new apigateway.RequestAuthorizer(this, 'MerchantKeys', {
       handler: props.authorizer,
       identitySources: [apigateway.IdentitySource.header('Authorization')],
-      resultsCacheTtl: Duration.minutes(5),
+      resultsCacheTtl: Duration.seconds(AUTHORIZER_CACHE_TTL_SECONDS),
     });
     const fallback = new apigateway.LambdaIntegration(props.fallback);
     const validator = this.restApi.addRequestValidator('Parameters', { validateRequestParameters: true });

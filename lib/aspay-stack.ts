@@ -40,7 +40,7 @@ interface Access {
   idempotencyTable?: boolean;
   /**
    * Behind the merchant authorizer: the function limits each merchant's request rate, in items of the
-   * idempotency table (adapters/dynamodb/request-rate-limiter.ts: GetItem and UpdateItem only).
+   * idempotency table (adapters/dynamodb/rate-limit-store.ts: GetItem and UpdateItem only).
    */
   merchantRateLimited?: boolean;
   deadLetters?: boolean;

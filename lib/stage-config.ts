@@ -38,7 +38,7 @@ export interface StageConfig {
   readonly apiThrottleBurst: number;
   /**
    * Each merchant's sustained request rate and burst on the API, shared by all its requests whatever the route
-   * (lambdas/core/config/rate-limits.ts); the stage throttle above bounds all merchants together.
+   * (lambdas/core/domain/rate-limit.ts); the stage throttle above bounds all merchants together.
    */
   readonly merchantRequestsPerSecond: number;
   readonly merchantRequestBurst: number;

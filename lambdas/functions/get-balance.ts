@@ -1,6 +1,6 @@
 /** GET /v1/balance — what the ledger says ASPay owes the calling merchant in its key's mode, per currency. */
 import { databasePool } from '../core/adapters/postgres/connection';
-import { postgresLedger } from '../core/adapters/postgres/ledger-store';
+import { postgresLedger } from '../core/adapters/postgres/ledger';
 import { isLivemode } from '../core/domain/mode';
 import { authenticatedMerchant } from '../core/http/api-handler';
 import { merchantApiHandler } from '../core/http/merchant-api-handler';

@@ -9,7 +9,7 @@ import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresOutbox } from '../core/adapters/postgres/outbox';
 import { OUTBOX_RELAY, PAYMENT_EVENTS_TOPIC } from '../core/config/messaging';
 import { logger, metrics, withObservability } from '../core/observability';
-import { drainOutbox, type RelayProgress } from '../core/use-cases/drain-outbox';
+import { type RelayProgress, relayOutbox } from '../core/use-cases/relay-outbox';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 let publisher: ReturnType<typeof kafkaEventPublisher> | undefined;
@@ -25,7 +25,7 @@ function publishProgress({ lagSeconds, published, transientFailures }: RelayProg
 export const handler = withObservability(async (_event: unknown, context: Context) => {
   const outbox = postgresOutbox(await databasePool());
   publisher ??= kafkaEventPublisher(await kafkaConnection('aspay-outbox-relay'), PAYMENT_EVENTS_TOPIC.name);
-  const summary = await drainOutbox(outbox, publisher, {
+  const summary = await relayOutbox(outbox, publisher, {
     ...OUTBOX_RELAY,
     stopAt: Date.now() + context.getRemainingTimeInMillis() - OUTBOX_RELAY.stopBeforeTimeoutMs,
     pruneOlderThan: new Date(Date.now() - OUTBOX_RELAY.retentionDays * DAY_MS),

@@ -1,9 +1,10 @@
 /**
- * The local stack's commands (see the README): `start` (foreground, Ctrl-C stops it), `up` (background),
+ * The local stack's commands (see docs/commands.md): `start` (foreground, Ctrl-C stops it), `up` (background),
  * `down` (stops everything the stack started). Failures are one line on stderr and a non-zero exit.
  */
 import { redactSecrets } from '../../lambdas/core/redaction';
 import { bringDown, bringUp, type LocalEndpoints, stopProcesses } from './stack';
+import type { StrayProcess } from './support/processes';
 import { StackError } from './support/stack-error';
 
 function describe(endpoints: LocalEndpoints): string {
@@ -25,16 +26,23 @@ function describe(endpoints: LocalEndpoints): string {
   ].join('\n');
 }
 
+/** One line per stray process stopped, so that a person sees what an earlier stack had left running. */
+function describeStrays(strays: readonly StrayProcess[]): string[] {
+  return strays.map(
+    ({ pid, commandLine }) => `Stopped a stray process of this checkout: ${pid} ${commandLine}`,
+  );
+}
+
 async function main(command: string | undefined): Promise<void> {
   switch (command) {
     case 'up': {
-      const { endpoints } = await bringUp();
-      console.log(describe(endpoints));
+      const { endpoints, strays } = await bringUp();
+      console.log([...describeStrays(strays), describe(endpoints)].join('\n'));
       return;
     }
     case 'start': {
-      const { endpoints, started } = await bringUp();
-      console.log(`${describe(endpoints)}\nPress Ctrl-C to stop.`);
+      const { endpoints, started, strays } = await bringUp();
+      console.log([...describeStrays(strays), describe(endpoints), 'Press Ctrl-C to stop.'].join('\n'));
       // Signal listeners do not keep Node.js running, and every started process is detached: without this
       // timer the command would return at once and leave the stack running in the background.
       const stayInForeground = setInterval(() => undefined, 60_000);
@@ -50,10 +58,12 @@ async function main(command: string | undefined): Promise<void> {
       return;
     }
     case 'down': {
-      const stopped = await bringDown();
-      console.log(
-        stopped.length ? `Stopped: ${stopped.join(', ')}` : 'Nothing of the local stack was running.',
-      );
+      const { stopped, strays } = await bringDown();
+      const lines = [
+        ...(stopped.length ? [`Stopped: ${stopped.join(', ')}`] : []),
+        ...describeStrays(strays),
+      ];
+      console.log(lines.length ? lines.join('\n') : 'Nothing of the local stack was running.');
       return;
     }
     default:

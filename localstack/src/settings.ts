@@ -23,7 +23,7 @@ function port(envName: string, fallback: number): number {
   return value;
 }
 
-/** Every port is overridable; the README lists these variables. */
+/** Every port is overridable; docs/configuration.md lists these variables. */
 export function localPorts() {
   return {
     api: port('ASPAY_API_PORT', 3000),

@@ -22,12 +22,21 @@ import { postgresEngine } from './engines/postgres';
 import { ensureRdsProxyCertificate, functionsDatabaseUrl, serverOf } from './engines/rds-proxy';
 import { FUNCTION_DATABASE_URLS_ENV } from './lambda-runtime';
 import { scheduleIntervalMs } from './runner/schedule';
+import {
+  databaseIdentity,
+  identityKafka,
+  kafkaClusterId,
+  STACK_IDENTITY_ENV,
+  type StackIdentity,
+} from './runner/stack-identity';
 import { HOST, LOCAL_AWS_ENV, LOCAL_JSON, type LocalPorts, localPorts, ROOT, STATE_DIR } from './settings';
 import {
   type ManagedProcess,
   runningProcesses,
+  type StrayProcess,
   startSupervisedProcess,
   stopProcess,
+  stopStrayProcesses,
   tailOf,
 } from './support/processes';
 import { StackError } from './support/stack-error';
@@ -114,6 +123,8 @@ export interface RunningStack {
   endpoints: LocalEndpoints;
   /** Processes this call started (engines already running are reused and not listed). */
   started: ManagedProcess[];
+  /** Processes of an earlier stack of this checkout that no pid file named any more, stopped first. */
+  strays: StrayProcess[];
 }
 
 /** `fresh`: start from empty state (a dropped database, an empty Kafka log) for the engines this run starts. */
@@ -167,6 +178,8 @@ export function handlerEnvironment(endpoints: LocalEndpoints): Record<string, st
  * merchants) and starts the local API. On failure it stops what it started and throws a one-line StackError.
  */
 export async function bringUp({ fresh = false } = {}): Promise<RunningStack> {
+  // A stray service would work for the engines this call starts (or reuses) beside the new one.
+  const strays = await stopStrayProcesses();
   const ports = localPorts();
   const all = engines(ports, { fresh });
   const list: Engine[] = Object.values(all);
@@ -199,12 +212,16 @@ export async function bringUp({ fresh = false } = {}): Promise<RunningStack> {
       settings: stackSettings(process.env),
     };
     await seedDemoMerchants(endpoints);
+    const identity: StackIdentity = {
+      kafkaClusterId: await kafkaClusterId(identityKafka([all.kafka.endpoint])),
+      database: await databaseIdentity(endpoints.databaseUrl),
+    };
     const services = [
       rdsProxyService(ports, endpoints),
       bankService(ports, endpoints),
       webhookSinkService(ports, endpoints),
       apiService(ports, endpoints),
-      runnerService(endpoints),
+      runnerService(endpoints, identity),
     ];
     for (const service of services) {
       const process = await startService(service);
@@ -213,7 +230,7 @@ export async function bringUp({ fresh = false } = {}): Promise<RunningStack> {
     endpoints.settings = settingsOfProcesses(started);
     mkdirSync(STATE_DIR, { recursive: true });
     writeFileSync(LOCAL_JSON, `${JSON.stringify(endpoints, null, 2)}\n`);
-    return { endpoints, started };
+    return { endpoints, started, strays };
   } catch (error) {
     await stopProcesses(started.map((process) => process.name));
     if (error instanceof StackError) throw error;
@@ -303,11 +320,17 @@ function webhookSinkService(ports: LocalPorts, endpoints: LocalEndpoints): Servi
   };
 }
 
-function runnerService(endpoints: LocalEndpoints): Service {
+/** The runner consumes only from the broker and the database its stack has now (runner/stack-identity.ts). */
+function runnerService(endpoints: LocalEndpoints, identity: StackIdentity): Service {
   return {
     name: 'runner',
     script: 'runner/server.ts',
-    env: { ...handlerEnvironment(endpoints), ...UNTRACED_HOST_ENV },
+    env: {
+      ...handlerEnvironment(endpoints),
+      ...UNTRACED_HOST_ENV,
+      [STACK_IDENTITY_ENV.kafkaClusterId]: identity.kafkaClusterId,
+      [STACK_IDENTITY_ENV.database]: identity.database,
+    },
     // A runner started earlier (by local:up) is reused as long as it lives.
     isHealthy: async () => runningProcesses().includes('runner'),
     isReady: async (process) => readFileSync(process.logFile, 'utf8').includes('runner started'),
@@ -352,10 +375,14 @@ export async function stopProcesses(names: readonly string[]): Promise<void> {
   for (const name of servicesFirst) await stopProcess(name);
 }
 
-/** Stops everything the local stack started, whichever command started it. */
-export async function bringDown(): Promise<string[]> {
-  const names = runningProcesses();
-  await stopProcesses(names);
+/**
+ * Stops everything the local stack started, whichever command started it: the processes its pid files name,
+ * then any other process of this checkout's stack (a service whose supervisor was killed, say).
+ */
+export async function bringDown(): Promise<{ stopped: string[]; strays: StrayProcess[] }> {
+  const stopped = runningProcesses();
+  await stopProcesses(stopped);
+  const strays = await stopStrayProcesses();
   rmSync(LOCAL_JSON, { force: true });
-  return names;
+  return { stopped, strays };
 }

@@ -1,8 +1,8 @@
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { requestRateItemId } from '../../lambdas/core/adapters/dynamodb/request-rate-limiter';
+import { requestRateItemId } from '../../lambdas/core/adapters/dynamodb/rate-limit-store';
 import { IDEMPOTENCY_TABLE } from '../../lambdas/core/config/idempotency';
-import { DEFAULT_MERCHANT_REQUEST_RATE } from '../../lambdas/core/config/rate-limits';
+import { DEFAULT_MERCHANT_REQUEST_RATE } from '../../lambdas/core/domain/rate-limit';
 import { localDynamoClient } from '../../localstack/src/engines/dynamodb';
 import { callApi } from '../support/api-client';
 import { localEndpoints } from '../support/local-stack';

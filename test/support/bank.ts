@@ -40,3 +40,12 @@ export async function setBankOutage(enabled: boolean): Promise<void> {
     body: JSON.stringify({ enabled }),
   });
 }
+
+/** How often a bank (the sandbox unless told) was called with one idempotency key: replays and 409s too. */
+export async function bankCallsWith(
+  idempotencyKey: string,
+  bank: LocalBank = 'sandbox',
+): Promise<{ charges: number; refunds: number }> {
+  const response = await fetch(`${BANK_URLS[bank]}/admin/calls?idempotency_key=${idempotencyKey}`);
+  return (await response.json()) as { charges: number; refunds: number };
+}

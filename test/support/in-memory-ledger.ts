@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '../../lambdas/core/domain/events';
 import type { JournalEntryPlan } from '../../lambdas/core/domain/ledger';
-import type { LedgerStore } from '../../lambdas/core/use-cases/ports/ledger';
+import type { Ledger } from '../../lambdas/core/use-cases/ports/ledger';
 
 /**
  * The ledger in memory, with PostgreSQL's rules: one entry per source event (a repeated event is a
@@ -11,7 +11,7 @@ export function inMemoryLedger(options: { frozen?: Record<string, string> } = {}
   const entries: (JournalEntryPlan & { eventId: string; paymentId: string })[] = [];
   const postingFailures: { eventId: string; paymentId: string; reason: string }[] = [];
   const events: EventEnvelope[] = [];
-  const ledger: LedgerStore = {
+  const ledger: Ledger = {
     async post(source, entry) {
       if (entries.some((posted) => posted.eventId === source.eventId)) return 'duplicate';
       entries.push({ ...entry, eventId: source.eventId, paymentId: source.paymentId });

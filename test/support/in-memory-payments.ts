@@ -16,7 +16,8 @@ interface StoredPayment {
   history: StatusChangeRecord[];
   bankChargeId: string | null;
   bankAttempts: number;
-  claimedAt: Date | null;
+  /** The bank-attempt claim: its holder and when its lease expires. */
+  claim: { holder: string; expiresAt: Date } | null;
   nextAttemptAt: Date | null;
 }
 
@@ -72,7 +73,7 @@ export function inMemoryPayments(clock: () => Date) {
         history: [{ from: null, to: 'INITIATED', reason: null, occurredAt: createdAt }],
         bankChargeId: null,
         bankAttempts: 0,
-        claimedAt: null,
+        claim: null,
         nextAttemptAt: null,
       });
       outbox.push(initiated);
@@ -132,6 +133,12 @@ export function inMemoryPayments(clock: () => Date) {
       }),
   };
 
+  /** A PENDING payment whose claim `holder` holds (expired or not: nobody took it over). */
+  const heldBy = (paymentId: string, holder: string) => {
+    const stored = payments.get(paymentId);
+    return stored?.record.status === 'PENDING' && stored.claim?.holder === holder ? stored : undefined;
+  };
+
   const lifecycle: PaymentLifecycle = {
     find: async (paymentId) => payments.get(paymentId)?.record,
     async transition(paymentId, from: PaymentStatus, to: PaymentStatus, change) {
@@ -144,28 +151,40 @@ export function inMemoryPayments(clock: () => Date) {
         updatedAt: clock(),
       };
       stored.bankChargeId = change.bankChargeId ?? stored.bankChargeId;
-      stored.claimedAt = null;
+      stored.claim = null;
       stored.history.push({ from, to, reason: change.reason ?? null, occurredAt: clock() });
       if (change.event) outbox.push(change.event);
       return stored.record;
     },
-    async claimBankAttempt(paymentId, now, leaseMs) {
-      const stored = payments.get(paymentId);
-      if (stored?.record.status !== 'PENDING') return undefined;
-      if (stored.claimedAt && stored.claimedAt.getTime() > now.getTime() - leaseMs) return undefined;
-      stored.claimedAt = now;
-      return { payment: stored.record, bankAttempts: stored.bankAttempts };
-    },
-    async deferBankAttempt(paymentId, at, counted) {
-      const stored = payments.get(paymentId);
+    bankClaim: (paymentId) => ({
+      async claim({ holder, now, leaseMs }) {
+        const stored = payments.get(paymentId);
+        if (stored?.record.status !== 'PENDING') return undefined;
+        if (stored.claim && stored.claim.expiresAt > now) return undefined;
+        stored.claim = { holder, expiresAt: new Date(now.getTime() + leaseMs) };
+        return { payment: stored.record, bankAttempts: stored.bankAttempts };
+      },
+      async renew({ holder, now, leaseMs }) {
+        const stored = heldBy(paymentId, holder);
+        if (!stored?.claim) return false;
+        stored.claim.expiresAt = new Date(now.getTime() + leaseMs);
+        return true;
+      },
+      async expiry() {
+        const stored = payments.get(paymentId);
+        return stored?.record.status === 'PENDING' ? stored.claim?.expiresAt : undefined;
+      },
+      async release(holder) {
+        const stored = heldBy(paymentId, holder);
+        if (stored) stored.claim = null;
+      },
+    }),
+    async deferBankAttempt(paymentId, holder, at, counted) {
+      const stored = heldBy(paymentId, holder);
       if (!stored) return;
       stored.bankAttempts += counted ? 1 : 0;
       stored.nextAttemptAt = at;
-      stored.claimedAt = null;
-    },
-    async releaseBankAttempt(paymentId) {
-      const stored = payments.get(paymentId);
-      if (stored) stored.claimedAt = null;
+      stored.claim = null;
     },
     duePending: async (now) =>
       [...payments.values()]
@@ -173,10 +192,13 @@ export function inMemoryPayments(clock: () => Date) {
         .map((stored) => stored.record),
   };
 
-  /** Puts a payment in as it stands mid-processing (its bank attempts so far, a claim someone holds). */
+  /**
+   * Puts a payment in as it stands mid-processing: its bank attempts so far, and a claim another caller
+   * holds until `claimExpiresAt`.
+   */
   function seed(
     record: PaymentRecord,
-    state: { bankAttempts?: number; claimedAt?: Date } = {},
+    state: { bankAttempts?: number; claimExpiresAt?: Date } = {},
   ): StoredPayment {
     const stored: StoredPayment = {
       record,
@@ -184,7 +206,7 @@ export function inMemoryPayments(clock: () => Date) {
       history: [],
       bankChargeId: null,
       bankAttempts: state.bankAttempts ?? 0,
-      claimedAt: state.claimedAt ?? null,
+      claim: state.claimExpiresAt ? { holder: 'another-caller', expiresAt: state.claimExpiresAt } : null,
       nextAttemptAt: null,
     };
     payments.set(record.id, stored);

@@ -10,6 +10,7 @@ export interface StoredDelivery extends ClaimedWebhookDelivery {
   status: WebhookDeliveryOutcome['status'];
   nextAttemptAt: Date | null;
   claimedUntil: Date | null;
+  claimHolder: string | null;
   lastError: string | null;
   unansweredAttempts: number;
 }
@@ -17,33 +18,44 @@ export interface StoredDelivery extends ClaimedWebhookDelivery {
 /** The delivery records in memory, with the same claim rules as PostgreSQL's. */
 export function inMemoryWebhookDeliveries(endpoints: Record<string, WebhookEndpoint>) {
   const rows = new Map<string, StoredDelivery>();
+  const due = (row: StoredDelivery, now: Date) =>
+    row.status === 'pending' && row.nextAttemptAt !== null && row.nextAttemptAt <= now;
   const claimable = (row: StoredDelivery, now: Date) =>
-    row.status === 'pending' &&
-    row.nextAttemptAt !== null &&
-    row.nextAttemptAt <= now &&
-    (row.claimedUntil === null || row.claimedUntil < now);
+    due(row, now) && (row.claimedUntil === null || row.claimedUntil < now);
+  const held = (row: StoredDelivery | undefined, holder: string): row is StoredDelivery =>
+    row?.status === 'pending' && row.claimHolder === holder;
   const deliveries: WebhookDeliveries = {
     async endpointOf(merchantId) {
       return endpoints[merchantId];
     },
-    async open(notice, url, now, claimedUntil) {
-      if (rows.has(notice.eventId)) return false;
-      rows.set(notice.eventId, {
-        ...notice,
-        url,
-        attempts: 0,
-        createdAt: now,
-        status: 'pending',
-        nextAttemptAt: now,
-        claimedUntil,
-        lastError: null,
-        unansweredAttempts: 0,
-      });
-      return true;
+    async open(notice, url, now, claim) {
+      const existing = rows.get(notice.eventId);
+      if (!existing) {
+        rows.set(notice.eventId, {
+          ...notice,
+          url,
+          attempts: 0,
+          createdAt: now,
+          status: 'pending',
+          nextAttemptAt: now,
+          claimedUntil: claim.until,
+          claimHolder: claim.holder,
+          lastError: null,
+          unansweredAttempts: 0,
+        });
+        return { kind: 'claimed', attempts: 0, createdAt: now };
+      }
+      if (claimable(existing, now)) {
+        Object.assign(existing, { claimedUntil: claim.until, claimHolder: claim.holder });
+        return { kind: 'claimed', attempts: existing.attempts, createdAt: existing.createdAt };
+      }
+      return due(existing, now) && existing.claimedUntil
+        ? { kind: 'held', until: existing.claimedUntil }
+        : { kind: 'handled' };
     },
-    async claimDue(now, claimedUntil, { limit, perMerchant }) {
+    async claimDue(now, claim, { limit, perMerchant }) {
       const perMerchantCount = new Map<string, number>();
-      const due = [...rows.values()]
+      const dueNow = [...rows.values()]
         .filter((row) => claimable(row, now))
         .sort((a, b) => (a.nextAttemptAt?.getTime() ?? 0) - (b.nextAttemptAt?.getTime() ?? 0))
         .filter((row) => {
@@ -52,21 +64,32 @@ export function inMemoryWebhookDeliveries(endpoints: Record<string, WebhookEndpo
           return count <= perMerchant;
         })
         .slice(0, limit);
-      for (const row of due) row.claimedUntil = claimedUntil;
-      return due.map((row) => ({ ...row }));
+      for (const row of dueNow) Object.assign(row, { claimedUntil: claim.until, claimHolder: claim.holder });
+      return dueNow.map((row) => ({ ...row }));
     },
-    async settle(eventId, outcome) {
+    async recordAttempt(eventId, holder, _now, claimedUntil) {
       const row = rows.get(eventId);
-      if (row?.status !== 'pending') return;
+      if (!held(row, holder)) return false;
+      Object.assign(row, {
+        attempts: row.attempts + 1,
+        unansweredAttempts: row.unansweredAttempts + 1,
+        claimedUntil,
+      });
+      return true;
+    },
+    async settle(eventId, holder, outcome) {
+      const row = rows.get(eventId);
+      if (!held(row, holder)) return false;
       Object.assign(row, {
         status: outcome.status,
         url: outcome.url,
-        attempts: row.attempts + outcome.attempts,
-        unansweredAttempts: row.unansweredAttempts + outcome.unanswered,
+        unansweredAttempts: row.unansweredAttempts - (outcome.attempts - outcome.unanswered),
         lastError: outcome.lastError,
         nextAttemptAt: outcome.status === 'pending' ? outcome.nextAttemptAt : null,
         claimedUntil: null,
+        claimHolder: null,
       });
+      return true;
     },
   };
   return { deliveries, rows };

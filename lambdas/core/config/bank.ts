@@ -1,6 +1,6 @@
 /**
  * Bank connector and circuit-breaker settings: one module, each value overridable by the environment
- * variable named beside it (the README lists them).
+ * variable named beside it (docs/bank-processor.md lists them).
  */
 
 import type { Mode } from '../domain/mode';
@@ -32,8 +32,9 @@ export interface BankSettings {
    */
   readonly giveUpAfterAttempts: number;
   /**
-   * How long a claim on a payment or refund for one bank call lasts: longer than any call with its retries,
-   * so a live caller is never overtaken; a caller that died mid-call is taken over after it.
+   * How long a claim on a payment or refund for one bank call lasts unless its holder renews it (every third
+   * of it, `bankClaimTiming`): a live holder keeps its claim however long the call takes, and a holder that is
+   * gone is taken over within about one lease.
    */
   readonly claimLeaseMs: number;
 }
@@ -58,14 +59,39 @@ export function bankSettings(env: NodeJS.ProcessEnv = process.env): BankSettings
       BANK_PENDING_RETRY.giveUpAfterAttempts,
       1,
     ),
-    claimLeaseMs: integer(env, 'ASPAY_BANK_CLAIM_LEASE_MS', 5 * 60_000, 1),
+    claimLeaseMs: integer(env, 'ASPAY_BANK_CLAIM_LEASE_MS', BANK_CLAIM.leaseMs, 1),
   };
-  // A lease shorter than one call with its retries would let a second caller in while the first still runs.
-  if (settings.claimLeaseMs <= settings.timeoutMs * settings.maxAttempts)
+  // A holder must get a second renewal before it takes its lease for lapsed, or one slow renewal (a database
+  // blip) would make it abandon a bank call it still holds.
+  const { renewEveryMs } = bankClaimTiming(settings);
+  if (2 * renewEveryMs >= settings.claimLeaseMs - BANK_CLAIM.safetyMarginMs)
     throw new ConfigurationError(
-      `ASPAY_BANK_CLAIM_LEASE_MS (${settings.claimLeaseMs}) must exceed ASPAY_BANK_TIMEOUT_MS × ASPAY_BANK_MAX_ATTEMPTS`,
+      `ASPAY_BANK_CLAIM_LEASE_MS (${settings.claimLeaseMs}) must exceed ${3 * BANK_CLAIM.safetyMarginMs}: two renewals must fit in the lease less its ${BANK_CLAIM.safetyMarginMs} ms safety margin`,
     );
   return settings;
+}
+
+/**
+ * The claim on a payment or refund for one bank call (docs/bank-processor.md): a 10 s lease, renewed by its
+ * holder every third of it while it works. The holder takes its lease for lapsed `safetyMarginMs` before
+ * the expiry it wrote, and stops calling the bank then, so it is never at the bank when another caller takes
+ * over: the margin covers the clock difference between two instances (AWS hosts synchronise their clocks
+ * with the Amazon Time Sync Service, https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/set-time.html; a
+ * second is far beyond the drift of an NTP-synchronised clock) and the time an abandoned HTTP request
+ * takes to stop. 10 s: a holder that is gone is taken over in seconds, while a renewal every 3.3 s costs a
+ * seed-speed (5–10 s) charge one or two small updates.
+ */
+export const BANK_CLAIM = { leaseMs: 10_000, renewalsPerLease: 3, safetyMarginMs: 1_000 } as const;
+
+/** When a holder renews its claim, and how long before the expiry it wrote it stops trusting it. */
+export function bankClaimTiming(settings: Pick<BankSettings, 'claimLeaseMs'>): {
+  renewEveryMs: number;
+  trustedForMs: number;
+} {
+  return {
+    renewEveryMs: Math.floor(settings.claimLeaseMs / BANK_CLAIM.renewalsPerLease),
+    trustedForMs: settings.claimLeaseMs - BANK_CLAIM.safetyMarginMs,
+  };
 }
 
 /** The retries of one bank call, for the connector's retry policy: the settings' tries and base, the policy's cap. */

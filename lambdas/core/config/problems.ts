@@ -1,3 +1,5 @@
+import type { ErrorCode } from '../domain/errors';
+
 /**
  * RFC 9457 problem details: the error shape of every ASPay response, built by the handlers' error mapper
  * and, for the answers API Gateway gives before any Lambda runs (bad credentials, throttling, oversized
@@ -37,10 +39,14 @@ interface AnsweredProblemType {
  */
 const NOT_ANSWERED = null;
 
+/** Codes no error class carries: answered by the API's gateway (a WAF block) or for an unexpected error. */
+type AnswerOnlyCode = 'request_blocked' | 'internal_error';
+
 /**
- * Every stable error code of ASPay, in one table: error classes declare their `type` from it, and the
- * handlers' error mapper, the API's gateway responses, the `Problem` schema and the OpenAPI error responses
- * are derived from it, so a misspelt code does not compile.
+ * Every stable error code of ASPay (the domain's `ErrorCode`, which error classes declare their `type` from)
+ * and what the API answers for it, in one table: the handlers' error mapper, the API's gateway responses, the
+ * `Problem` schema and the OpenAPI error responses are derived from it. A code missing here, or one the
+ * domain does not know, does not compile.
  */
 export const PROBLEM_TYPES = {
   validation_error: { status: 400, title: 'Invalid request' },
@@ -83,7 +89,7 @@ export const PROBLEM_TYPES = {
   dead_letter_not_stored: NOT_ANSWERED,
   dependency_still_unavailable: NOT_ANSWERED,
   parked_behind_dead_letter: NOT_ANSWERED,
-} as const satisfies Record<string, AnsweredProblemType | typeof NOT_ANSWERED>;
+} as const satisfies Record<ErrorCode | AnswerOnlyCode, AnsweredProblemType | typeof NOT_ANSWERED>;
 
 export type ProblemCode = keyof typeof PROBLEM_TYPES;
 

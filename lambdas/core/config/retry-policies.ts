@@ -55,11 +55,12 @@ export const UNAVAILABLE_DEPENDENCY_RETRY = {
 } as const satisfies RetryPolicy;
 
 /**
- * Recording a webhook's outcome while the database is away: the same doubling 0.5 s to 5 s as any
- * unavailable dependency, for as long as the notifier's claim on the delivery holds. Giving up sooner would
- * leave a delivered notice pending, and the retry sweep would send it again.
+ * Recording what is already decided while the database is away: a bank's answer, a webhook attempt (before it
+ * is sent) or its outcome. The same doubling 0.5 s to 5 s as any unavailable dependency, for as long as the
+ * holder's invocation works on it. Giving up sooner would lose an outcome only this holder knows: a charge
+ * would wait for a takeover and a repeated call, a delivered notice would be sent again.
  */
-export const OUTCOME_RECORDING_RETRY = { baseMs: 500, maxMs: 5_000 } as const satisfies RetryPolicy;
+export const RECORDING_RETRY = { baseMs: 500, maxMs: 5_000 } as const satisfies RetryPolicy;
 
 /**
  * Webhooks within the notifier's invocation: 3 POSTs, 1 s then 2 s apart. A merchant's endpoint that blips

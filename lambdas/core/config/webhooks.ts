@@ -1,6 +1,6 @@
 /**
  * Webhook delivery and retry settings: one module, each value overridable by the environment variable named
- * beside it (the README lists them). Production defaults follow a payment gateway's usual promise (Stripe
+ * beside it (docs/configuration.md lists them). Production defaults follow a payment gateway's usual promise (Stripe
  * retries for up to 3 days with exponential backoff): a merchant whose endpoint is down gets its notices late,
  * never lost.
  */
@@ -19,7 +19,10 @@ export interface WebhookSettings {
   readonly inInvocationBackoffMs: number;
   /** One POST's timeout: the merchant's endpoint has this long to answer. */
   readonly timeoutMs: number;
-  /** How long recording a POST's outcome may wait (for the database) before the sweep may send again. */
+  /**
+   * How long past a POST's timeout its holder keeps the delivery, to record the answer (a database blip);
+   * past it, a holder that died is taken over.
+   */
   readonly recordingGraceMs: number;
   /** The wait before the first scheduled retry; it doubles with every retry, up to `retryMaxMs`. */
   readonly retryBaseMs: number;
@@ -55,7 +58,7 @@ export function webhookSettings(env: NodeJS.ProcessEnv = process.env): WebhookSe
       WEBHOOK_IN_INVOCATION_RETRY.baseMs,
     ),
     timeoutMs: integerSetting(env, 'ASPAY_WEBHOOK_TIMEOUT_MS', 10_000, 1),
-    recordingGraceMs: integerSetting(env, 'ASPAY_WEBHOOK_RECORDING_GRACE_MS', 2 * 60_000),
+    recordingGraceMs: integerSetting(env, 'ASPAY_WEBHOOK_RECORDING_GRACE_MS', 5_000),
     retryBaseMs: integerSetting(env, 'ASPAY_WEBHOOK_RETRY_BASE_MS', WEBHOOK_SCHEDULED_RETRY.baseMs, 1),
     retryMaxMs: integerSetting(env, 'ASPAY_WEBHOOK_RETRY_MAX_MS', WEBHOOK_SCHEDULED_RETRY.maxMs, 1),
     giveUpAfterMs: integerSetting(
@@ -77,11 +80,20 @@ export function webhookSettings(env: NodeJS.ProcessEnv = process.env): WebhookSe
 }
 
 /**
- * How long the notifier holds a delivery (and its idempotency record): every in-invocation POST timing out,
- * the backoffs between them, and the grace for recording the outcome. Past it, the retry sweep takes the
- * notice over, so a crashed delivery is sent within minutes, not at the end of the dead invocation's 15-minute
- * timeout. The grace is the trade-off: a POST that succeeded while its outcome cannot be recorded for longer
- * (the database away) is sent again by the sweep; merchants deduplicate by event id, as with any webhook.
+ * How long one claim on a delivery lasts, from the record of the attempt it is renewed for: that POST's
+ * timeout and the grace for recording its answer. A holder that died (a crash, a killed process) is taken
+ * over this soon after its last attempt. The grace is the trade-off: an answer that cannot be recorded for
+ * longer (the database away) lets another holder send the notice again, counted as an attempt that may
+ * have arrived (merchants deduplicate by event id, as with any webhook).
+ */
+export function claimLeaseMs(settings: Pick<WebhookSettings, 'timeoutMs' | 'recordingGraceMs'>): number {
+  return settings.timeoutMs + settings.recordingGraceMs;
+}
+
+/**
+ * How long the notifier works on one delivery: every in-invocation POST timing out, the backoffs between
+ * them, and the grace for recording the outcome. Its claim is renewed attempt by attempt meanwhile (each
+ * lasting `claimLeaseMs`), so a crash hands the notice over within seconds, not at this window's end.
  */
 export function deliveryWindowMs(settings: WebhookSettings): number {
   const backoffs = totalBackoffMs({ baseMs: settings.inInvocationBackoffMs }, settings.inInvocationAttempts);

@@ -1,15 +1,53 @@
-import type { ProblemCode } from '../config/problems';
 import type { PaymentStatus } from './payment-status';
 
 /**
- * Base of every error ASPay raises on purpose; `type` is its stable code from `PROBLEM_TYPES`. Each area has
+ * The stable code of every error ASPay raises on purpose, whatever its layer (the errors of each layer are
+ * declared in its own errors.ts). Which codes a client may receive, and with which HTTP status, is the HTTP
+ * problem table's business (config/problems.ts, mapped by http/problem-response.ts), not the domain's.
+ */
+export type ErrorCode =
+  // A request the API refuses: its input, its key or its route.
+  | 'validation_error'
+  | 'malformed_json'
+  | 'idempotency_key_missing'
+  | 'unauthenticated'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'idempotency_in_progress'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'idempotency_key_reused'
+  | 'rate_limited'
+  | 'service_unavailable'
+  // A business rule refused the operation.
+  | 'illegal_transition'
+  | 'refund_not_allowed'
+  | 'refund_exceeds_available'
+  | 'currency_mismatch'
+  | 'stored_data_invalid'
+  | 'webhook_url_rejected'
+  // Consumers, the bank and the infrastructure: never answered to a client.
+  | 'unsupported_event'
+  | 'unreadable_record'
+  | 'waiting_for_earlier_event'
+  | 'dependency_still_unavailable'
+  | 'parked_behind_dead_letter'
+  | 'dead_letter_not_stored'
+  | 'bank_unavailable'
+  | 'session_time_zone'
+  | 'configuration_invalid'
+  | 'secret_unreadable'
+  | 'kms_answer_incomplete';
+
+/**
+ * Base of every error ASPay raises on purpose; `type` is its stable `ErrorCode`. Each area has
  * its own base (DomainError here, UseCaseError, HttpError, BankError, DatabaseError, ConfigurationError,
  * SecretError, ConsumerError), so a caller can catch an area. Subclasses set `name` themselves: the Lambda
  * bundles are minified, so a class's own name would read as a mangled one in the logs. An error that wraps
  * another passes it as `cause`.
  */
 export abstract class AspayError extends Error {
-  abstract readonly type: ProblemCode;
+  abstract readonly type: ErrorCode;
   abstract override readonly name: string;
 }
 
@@ -82,4 +120,21 @@ export class StoredDataInvalidError extends DomainError {
 export class UnsupportedEventError extends DomainError {
   override readonly name = 'UnsupportedEventError';
   readonly type = 'unsupported_event';
+}
+
+/** A merchant over its request rate (domain/rate-limit.ts), told how long to wait. */
+export class RateLimitedError extends DomainError {
+  override readonly name = 'RateLimitedError';
+  readonly type = 'rate_limited';
+  constructor(readonly retryAfterSeconds: number) {
+    super(
+      `Too many requests for this merchant. Retry in ${retryAfterSeconds} s; a POST with the same idempotency key.`,
+    );
+  }
+}
+
+/** A record that cannot even be read: not UTF-8, or not JSON. */
+export class UnreadableRecordError extends DomainError {
+  override readonly name = 'UnreadableRecordError';
+  readonly type = 'unreadable_record';
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { UnsupportedEventError } from './errors';
 import { isLivemode, type Mode, modeOfLivemode } from './mode';
 import { formatAmount, isMoney, type Money } from './money';
-import { PAYMENT_STATUSES } from './payment';
+import { PAYMENT_STATUSES, type PaymentStatus } from './payment';
 
 /**
  * The event contract shared by the outbox (producer), the consumers and the docs. Readers are tolerant:
@@ -39,6 +39,27 @@ const PaymentSnapshot = z.object({
   reason: z.string().optional(),
   bankChargeId: z.string().optional(),
 });
+
+/** The fields of a payment every event about it carries (`PaymentSnapshot`), from the payment as stored. */
+export function paymentSnapshot(payment: {
+  readonly amount: Money;
+  readonly currency: string;
+  readonly status: PaymentStatus;
+  readonly source: string;
+  readonly customer: string | null;
+  readonly description: string | null;
+  readonly metadata: Record<string, string>;
+}) {
+  return {
+    amount: payment.amount,
+    currency: payment.currency,
+    status: payment.status,
+    source: payment.source,
+    ...(payment.customer ? { customer: payment.customer } : {}),
+    ...(payment.description ? { description: payment.description } : {}),
+    metadata: payment.metadata,
+  };
+}
 
 const PaymentRefunded = z.object({
   refundId: z.uuid(),

@@ -1,12 +1,12 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { asDependencyUnavailable } from '../adapters/postgres/database-unavailable';
 import { MAX_REQUEST_BODY_BYTES } from '../config/routes';
+import { RateLimitedError } from '../domain/errors';
 import { isMode } from '../domain/mode';
-import { RateLimitedError, type RequestRate } from '../domain/rate-limit';
 import { logger, withObservability } from '../observability';
-import { admitMerchantRequest } from '../use-cases/admit-merchant-request';
-import type { MerchantScope, RequestRateLimiter } from '../use-cases/ports/merchants';
+import type { MerchantScope } from '../use-cases/ports/merchants';
+import { admitMerchantRequest, type MerchantRateLimit } from '../use-cases/rate-limit';
 import {
+  asDependencyUnavailable,
   MalformedJsonError,
   PayloadTooLargeError,
   UnauthenticatedError,
@@ -75,12 +75,6 @@ async function admitMerchant(rateLimit: MerchantRateLimit | undefined, merchantI
     if (error instanceof RateLimitedError) throw error;
     logger.warn('the request rate limiter is unavailable; admitting the request', { error: String(error) });
   }
-}
-
-/** Each merchant's request rate and where its budget is kept; read once per container (merchantApiHandler). */
-export interface MerchantRateLimit {
-  readonly limiter: RequestRateLimiter;
-  readonly rate: RequestRate;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { UNAUTHENTICATED_DETAIL } from '../config/problems';
 import { AspayError } from '../domain/errors';
+import { isDatabaseUnavailable } from '../messaging/failure-classification';
 
 /** Errors of the HTTP contract itself (as opposed to business rules); each has a stable `type` code. */
 export abstract class HttpError extends AspayError {}
@@ -66,4 +67,28 @@ export class RouteNotFoundError extends HttpError {
   constructor() {
     super('No such route. The API is described at /openapi.json.');
   }
+}
+
+/**
+ * A dependency did not answer (the database is restarting, failing over, or unreachable): the request was not
+ * carried out and the same request can succeed later, so callers answer 503 and retry, never 500.
+ */
+export class DependencyUnavailableError extends HttpError {
+  override readonly name = 'DependencyUnavailableError';
+  readonly type = 'service_unavailable';
+
+  constructor(
+    readonly dependency: string,
+    options: { cause: unknown },
+  ) {
+    super(
+      'The service is temporarily unavailable; retry shortly (a POST with the same idempotency key).',
+      options,
+    );
+  }
+}
+
+/** The typed error for an unreachable database; any other error unchanged. */
+export function asDependencyUnavailable(error: unknown): unknown {
+  return isDatabaseUnavailable(error) ? new DependencyUnavailableError('database', { cause: error }) : error;
 }

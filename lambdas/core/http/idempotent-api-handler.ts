@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { logger } from '../observability';
 import type { MerchantScope } from '../use-cases/ports/merchants';
+import { idempotencyWiring } from '../wiring/idempotency';
 import { type ApiRequest, type ApiResponse, authenticatedMerchant } from './api-handler';
 import { hashForLogs, idempotencyKeyOf, idempotentResponder, requestFingerprint } from './idempotency';
 import { merchantApiHandler } from './merchant-api-handler';
@@ -33,7 +33,7 @@ export interface IdempotentRoute<Path extends Record<string, string>, Body exten
 export function idempotentApiHandler<Path extends Record<string, string>, Body extends z.ZodType<object>>(
   route: IdempotentRoute<Path, Body>,
 ) {
-  const respond = idempotentResponder({ persistenceStore: idempotencyStore(), operation: route.operation });
+  const respond = idempotentResponder({ ...idempotencyWiring(), operation: route.operation });
   return merchantApiHandler(async (request, event) => {
     const scope = authenticatedMerchant(event);
     const path = route.path(request);

@@ -7,8 +7,7 @@ import {
   problemDocument,
   problemHeaders,
 } from '../config/problems';
-import { AspayError, ValidationError } from '../domain/errors';
-import { RateLimitedError } from '../domain/rate-limit';
+import { AspayError, RateLimitedError, ValidationError } from '../domain/errors';
 import { MethodNotAllowedError } from './errors';
 
 /**

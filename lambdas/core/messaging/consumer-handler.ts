@@ -1,14 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context, MSKEvent } from 'aws-lambda';
-import { consumedRecords } from '../adapters/kafka/msk-event';
-import { databasePool } from '../adapters/postgres/connection';
-import { postgresParkedPayments } from '../adapters/postgres/parked-payments';
 import { CONSUMER_PAYMENTS_IN_PARALLEL, type ConsumerSettings } from '../config/messaging';
+import { UnreadableRecordError } from '../domain/errors';
 import { type EventEnvelope, readEvent } from '../domain/events';
 import { logger, metrics, withObservability } from '../observability';
 import { consumeRecords } from '../use-cases/consume-records';
 import type { ConsumedRecord, DeadLetterQueue, ParkedPayments } from '../use-cases/ports/consumers';
-import { classifyFailure, UnreadableRecordError } from './failure-classification';
+import { consumerWiring } from '../wiring/consumers';
+import { classifyFailure } from './failure-classification';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -38,10 +37,12 @@ export function consumerHandler(
   settings: ConsumerSettings,
   deadLetters: DeadLetterQueue,
   onEvent: (event: EventEnvelope, context: Context) => Promise<void>,
-  parked: ParkedPayments = postgresParkedPayments(databasePool),
+  parked?: ParkedPayments,
 ) {
+  const wiring = consumerWiring();
+  const parkedPayments = parked ?? wiring.parked;
   return withObservability(async (event: MSKEvent, context: Context) => {
-    const records = consumedRecords(event);
+    const records = wiring.records(event);
     await consumeRecords(
       records,
       {
@@ -51,7 +52,7 @@ export function consumerHandler(
         transientRetry: settings.transientRetry,
         concurrency: CONSUMER_PAYMENTS_IN_PARALLEL,
         deadLetters,
-        parked,
+        parked: parkedPayments,
         classify: classifyFailure,
         remainingTimeMs: () => context.getRemainingTimeInMillis(),
         sleep: (ms) => sleep(ms),

@@ -1,7 +1,5 @@
 import { BrokenCircuitError } from 'cockatiel';
-import { TransientBankError } from '../adapters/bank/http-bank';
-import { isDatabaseUnavailable } from '../adapters/postgres/database-unavailable';
-import { AspayError, DomainError, UnsupportedEventError } from '../domain/errors';
+import { AspayError, DomainError, UnreadableRecordError, UnsupportedEventError } from '../domain/errors';
 import type { FailureClassification } from '../use-cases/consume-records';
 import { UseCaseError } from '../use-cases/errors';
 
@@ -18,10 +16,44 @@ import { UseCaseError } from '../use-cases/errors';
  * without the per-payment parking that keeps later events behind it.
  */
 
-/** A record that cannot even be read: not UTF-8, or not JSON. */
-export class UnreadableRecordError extends DomainError {
-  override readonly name = 'UnreadableRecordError';
-  readonly type = 'unreadable_record';
+/** Socket errors of a connection that could not be opened or was cut. */
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+]);
+
+/**
+ * SQLSTATEs of a server that is going away or not accepting sessions: admin_shutdown, crash_shutdown,
+ * cannot_connect_now (https://www.postgresql.org/docs/current/errcodes-appendix.html). Class 08
+ * (connection exception) is matched by its prefix.
+ */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03']);
+
+/**
+ * node-postgres' own messages for the same conditions: pg-pool's connectionTimeoutMillis, and a session
+ * whose socket closed under it (including a pooled client that had already seen its connection fail).
+ */
+const UNAVAILABLE_MESSAGES = [
+  /timeout exceeded when trying to connect/i,
+  /^Connection terminated/i,
+  /connection error and is not queryable/i,
+];
+
+/** Whether `error` says PostgreSQL could not be reached, rather than that a statement was wrong. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (NETWORK_ERROR_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || /^08[0-9A-Z]{3}$/.test(code))
+      return true;
+  }
+  if (UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(error.message))) return true;
+  // Node.js reports a failed connection to a host with several addresses as one AggregateError.
+  return error instanceof AggregateError && error.errors.some(isDatabaseUnavailable);
 }
 
 /**
@@ -63,8 +95,12 @@ interface ErrorFields {
 
 function transientRule(error: Error): string | undefined {
   const fields = error as Error & ErrorFields;
-  // The bank answered 5xx or timed out, or the breaker is open while it recovers.
-  if (error instanceof TransientBankError || error instanceof BrokenCircuitError) return 'bank unavailable';
+  // The bank answered 5xx or timed out (TransientBankError's code), or the breaker is open while it recovers.
+  if (
+    (error instanceof AspayError && error.type === 'bank_unavailable') ||
+    error instanceof BrokenCircuitError
+  )
+    return 'bank unavailable';
   // The same socket errors and pg connection failures make the API answer 503 (any peer: the errno does not
   // say which).
   if (isDatabaseUnavailable(error)) return 'dependency unreachable';

@@ -1,7 +1,8 @@
 import { REDRIVE_CONSUMER_HEADER } from '../config/messaging';
 import { backoffMs, type TransientRetry } from '../config/retry-policies';
-import { AspayError } from '../domain/errors';
+import { DependencyStillUnavailableError, describeError, ParkedBehindDeadLetterError } from './errors';
 import type { ConsumedRecord, DeadLetter, DeadLetterQueue, ParkedPayments, Parking } from './ports/consumers';
+import type { TransientFailure } from './ports/transient-failure';
 
 /** Poison: fails the same way every time, dead-lettered. Transient: a dependency unavailable for now, waited for. */
 export interface FailureClassification {
@@ -10,12 +11,8 @@ export interface FailureClassification {
   readonly rule: string;
 }
 
-export interface TransientFailure {
-  readonly record: ConsumedRecord;
-  readonly error: unknown;
-  readonly rule: string;
-  readonly retryInMs: number;
-}
+/** A record waiting for a dependency, and the rule that called its failure transient. */
+export type RecordWaiting = TransientFailure<{ readonly record: ConsumedRecord; readonly rule: string }>;
 
 export interface ConsumePolicy {
   /** The consumer's name, recorded on dead letters and parkings. */
@@ -35,40 +32,7 @@ export interface ConsumePolicy {
   readonly remainingTimeMs: () => number;
   readonly sleep: (ms: number) => Promise<void>;
   readonly onDeadLetter?: (letter: DeadLetter) => void;
-  readonly onTransientFailure?: (failure: TransientFailure) => void;
-}
-
-/** A consumer's own control flow, never answered to anyone: the batch is retried, or a record waits. */
-export abstract class ConsumerError extends AspayError {}
-
-/**
- * A dependency stayed unavailable until the invocation ran out of time: the batch fails as a whole, nothing
- * is dead-lettered and no offset is committed past it, so the event source mapping delivers it again.
- */
-export class DependencyStillUnavailableError extends ConsumerError {
-  override readonly name = 'DependencyStillUnavailableError';
-  readonly type = 'dependency_still_unavailable';
-  constructor(readonly lastError: unknown) {
-    super(
-      `a dependency is still unavailable as the invocation runs out of time; the batch is retried: ${describe(lastError)}`,
-      { cause: lastError },
-    );
-  }
-}
-
-/** A later event of a payment whose earlier event this consumer dead-lettered: it waits behind that letter. */
-export class ParkedBehindDeadLetterError extends ConsumerError {
-  override readonly name = 'ParkedBehindDeadLetterError';
-  readonly type = 'parked_behind_dead_letter';
-  constructor(paymentId: string, parking: Parking) {
-    super(
-      `payment ${paymentId} is parked behind dead letter ${parking.letterId} (partition ${parking.partition}); redrive that letter first`,
-    );
-  }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  readonly onTransientFailure?: (failure: RecordWaiting) => void;
 }
 
 function deadLetter(
@@ -89,7 +53,7 @@ function deadLetter(
     payloadEncoding: isUtf8 ? 'utf8' : 'base64',
     headers: record.headers,
     attempts,
-    lastError: describe(error),
+    lastError: describeError(error),
     failedAt: new Date().toISOString(),
   };
 }

@@ -1,4 +1,5 @@
 import { AspayError } from '../domain/errors';
+import type { Parking } from './ports/consumers';
 
 /** A request the use cases refuse for what is stored: a missing payment, a reused key, an event out of order. */
 export abstract class UseCaseError extends AspayError {}
@@ -18,5 +19,52 @@ export class IdempotencyKeyReusedError extends UseCaseError {
   readonly type = 'idempotency_key_reused';
   constructor() {
     super('This idempotency key was already used with a different request body.');
+  }
+}
+
+/**
+ * A refund of a payment whose own entry the ledger has neither posted nor refused: its capture has not been
+ * processed (e.g. it was dead-lettered). Posting nothing would lose the reversal for good, so the refund is
+ * dead-lettered behind it and replayed once the capture is redriven.
+ */
+export class WaitingForEarlierEventError extends UseCaseError {
+  override readonly name = 'WaitingForEarlierEventError';
+  readonly type = 'waiting_for_earlier_event';
+  constructor(paymentId: string) {
+    super(`payment ${paymentId} has no posted capture yet: its refund waits for the earlier event`);
+  }
+}
+
+/** An error's name and message for a log or a dead letter; anything else thrown, as a string. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** A consumer's own control flow, never answered to anyone: the batch is retried, or a record waits. */
+export abstract class ConsumerError extends AspayError {}
+
+/**
+ * A dependency stayed unavailable until the invocation ran out of time: the batch fails as a whole, nothing
+ * is dead-lettered and no offset is committed past it, so the event source mapping delivers it again.
+ */
+export class DependencyStillUnavailableError extends ConsumerError {
+  override readonly name = 'DependencyStillUnavailableError';
+  readonly type = 'dependency_still_unavailable';
+  constructor(readonly lastError: unknown) {
+    super(
+      `a dependency is still unavailable as the invocation runs out of time; the batch is retried: ${describeError(lastError)}`,
+      { cause: lastError },
+    );
+  }
+}
+
+/** A later event of a payment whose earlier event this consumer dead-lettered: it waits behind that letter. */
+export class ParkedBehindDeadLetterError extends ConsumerError {
+  override readonly name = 'ParkedBehindDeadLetterError';
+  readonly type = 'parked_behind_dead_letter';
+  constructor(paymentId: string, parking: Parking) {
+    super(
+      `payment ${paymentId} is parked behind dead letter ${parking.letterId} (partition ${parking.partition}); redrive that letter first`,
+    );
   }
 }

@@ -1,16 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { backoffMs, OUTCOME_RECORDING_RETRY } from '../config/retry-policies';
-import { nextWebhookAttempt, type WebhookSettings } from '../config/webhooks';
+import { backoffMs } from '../config/retry-policies';
+import { claimLeaseMs, nextWebhookAttempt, type WebhookSettings } from '../config/webhooks';
 import type { EventEnvelope, EventType } from '../domain/events';
 import { SIGNATURE_HEADER, signWebhook } from '../domain/webhook-signature';
-import type { Clock } from './payments';
+import type { Clock } from './ports/clock';
 import type {
+  OpenedDelivery,
   WebhookDeliveries,
   WebhookDeliveryOutcome,
   WebhookEndpoint,
   WebhookNotice,
   WebhookSender,
 } from './ports/webhooks';
+import { retryingUntil } from './retry-until';
 
 /** Receipts on success, alerts on failure, notices on refunds; other events notify nobody. */
 export const NOTIFIED_EVENTS: ReadonlySet<EventType> = new Set([
@@ -21,7 +24,13 @@ export const NOTIFIED_EVENTS: ReadonlySet<EventType> = new Set([
 
 export type NotifySettings = Pick<
   WebhookSettings,
-  'inInvocationAttempts' | 'inInvocationBackoffMs' | 'retryBaseMs' | 'retryMaxMs' | 'giveUpAfterMs'
+  | 'inInvocationAttempts'
+  | 'inInvocationBackoffMs'
+  | 'retryBaseMs'
+  | 'retryMaxMs'
+  | 'giveUpAfterMs'
+  | 'timeoutMs'
+  | 'recordingGraceMs'
 >;
 
 export interface NotifyDeps {
@@ -33,19 +42,27 @@ export interface NotifyDeps {
 
 export type DeliveryStatus = WebhookDeliveryOutcome['status'];
 
-export type NotifyOutcome = DeliveryStatus | 'already_handled' | 'no_endpoint' | 'not_notified';
+/** `taken_over`: this holder's claim passed (it could not record in time) and another holder took the notice. */
+export type NotifyOutcome =
+  | DeliveryStatus
+  | 'already_handled'
+  | 'no_endpoint'
+  | 'not_notified'
+  | 'taken_over';
 
 /**
  * Delivers one signed webhook per event. The delivery record, unique per event, is created first and claimed
- * by this invocation until `claimedUntil` (when it can no longer run): a redelivered event finds it and sends
- * nothing, and the retry sweep leaves it alone while the claim holds. An endpoint that fails is tried again
- * with backoff within the invocation; a delivery that still fails is left `pending` for the retry sweep
- * (retryWebhooks), which delays the notice, never loses it. A failed notification never affects the payment.
+ * by this invocation; each attempt is recorded, as one that may have arrived, before it is sent, and renews
+ * the claim for that POST. A redelivered event finds the record: it sends nothing if the notice is handled,
+ * and takes it over if its holder died (see `openDelivery`). An endpoint that fails is tried again with
+ * backoff within the invocation; a delivery that still fails is left `pending` for the retry sweep
+ * (retryWebhooks), which delays the notice, never loses it. `workUntil` bounds the work: the invocation's end
+ * or the delivery window. A failed notification never affects the payment.
  */
 export async function notifyMerchant(
   deps: NotifyDeps,
   event: EventEnvelope,
-  claimedUntil: Date,
+  workUntil: Date,
 ): Promise<NotifyOutcome> {
   if (!NOTIFIED_EVENTS.has(event.type)) return 'not_notified';
   const endpoint = await deps.deliveries.endpointOf(event.merchantId);
@@ -63,55 +80,109 @@ export async function notifyMerchant(
       data: { paymentId: event.paymentId, ...event.data },
     }),
   };
-  const openedAt = deps.clock();
-  if (!(await deps.deliveries.open(notice, endpoint.url, openedAt, claimedUntil))) return 'already_handled';
+  const holder = randomUUID();
+  const opened = await openDelivery(deps, notice, endpoint.url, holder, workUntil);
+  if (opened.kind !== 'claimed') return 'already_handled';
   const outcome = await attemptDelivery(deps, notice, endpoint, {
+    holder,
+    workUntil,
     tries: deps.settings.inInvocationAttempts,
-    attemptsBefore: 0,
-    firstAttemptAt: openedAt,
+    attemptsBefore: opened.attempts,
+    firstAttemptAt: opened.createdAt,
   });
-  await recordOutcome(deps, notice.eventId, outcome, claimedUntil);
-  return outcome.status;
+  if (outcome === 'taken_over') return outcome;
+  return (await recordOutcome(deps, notice.eventId, holder, outcome, workUntil))
+    ? outcome.status
+    : 'taken_over';
 }
 
 /**
- * Records a holder's outcome, retrying while its claim holds: the database may be away just after the POST,
- * and a delivered notice whose outcome is lost stays pending, so the sweep would send it again once the claim
- * passes. Any error is retried (the use case cannot tell an outage from a bug; a bug fails at the claim's end
- * all the same); past the claim the sweep owns the delivery, so recording stops and the error is thrown.
+ * Opens the event's delivery, or takes over one whose holder died. An event is delivered again when the
+ * invocation that handled it failed, so the claim it finds is most often a dead holder's: it waits for that
+ * claim to pass (one POST and its recording: seconds) and takes the delivery over, rather than leave it to
+ * the next sweep. A holder still alive has renewed its claim by then and keeps the notice.
  */
-export async function recordOutcome(
+async function openDelivery(
+  deps: NotifyDeps,
+  notice: WebhookNotice,
+  url: string,
+  holder: string,
+  workUntil: Date,
+): Promise<OpenedDelivery> {
+  const open = () => {
+    const now = deps.clock();
+    return deps.deliveries.open(notice, url, now, { holder, until: leaseFrom(deps, now) });
+  };
+  const opened = await open();
+  if (opened.kind !== 'held' || opened.until >= workUntil) return opened;
+  // A claim is free once `now` is past it.
+  await sleep(opened.until.getTime() - deps.clock().getTime() + 1);
+  return open();
+}
+
+const leaseFrom = (deps: Pick<NotifyDeps, 'settings'>, now: Date) =>
+  new Date(now.getTime() + claimLeaseMs(deps.settings));
+
+/**
+ * Records a holder's outcome. False when another holder took the delivery over: its record stands.
+ */
+export function recordOutcome(
   deps: Pick<NotifyDeps, 'deliveries' | 'clock'>,
   eventId: string,
+  holder: string,
   outcome: WebhookDeliveryOutcome,
-  claimedUntil: Date,
-): Promise<void> {
-  for (let retry = 1; ; retry++) {
-    const waitMs = backoffMs(OUTCOME_RECORDING_RETRY, retry);
-    try {
-      return await deps.deliveries.settle(eventId, outcome);
-    } catch (error) {
-      if (deps.clock().getTime() + waitMs >= claimedUntil.getTime()) throw error;
-      await sleep(waitMs);
-    }
-  }
+  workUntil: Date,
+): Promise<boolean> {
+  return whileWorking(deps, () => deps.deliveries.settle(eventId, holder, outcome), workUntil);
 }
 
 /**
- * Sends the notice up to `tries` times (backoff between them), each with a fresh signature, and decides what
- * follows: delivered, pending until the next retry, or failed once the delivery is past the give-up age.
+ * Writes to the delivery record, retrying while the holder still works on it (retryingUntil): the database may
+ * be away just before a POST (which then waits) or just after it (a delivered notice whose outcome is lost
+ * stays pending, and another holder would send it again). Each write is conditional on the claim, so one made
+ * after another holder took over changes nothing.
+ */
+function whileWorking<T>(
+  deps: Pick<NotifyDeps, 'clock'>,
+  write: () => Promise<T>,
+  workUntil: Date,
+): Promise<T> {
+  return retryingUntil(write, workUntil, deps.clock);
+}
+
+/**
+ * Sends the notice up to `tries` times (backoff between them), each with a fresh signature and each recorded
+ * before it is sent, and decides what follows: delivered, pending until the next retry, or failed once the
+ * delivery is past the give-up age; `taken_over` when the claim was lost before an attempt (nothing is sent).
  */
 export async function attemptDelivery(
-  deps: Omit<NotifyDeps, 'deliveries'>,
+  deps: NotifyDeps,
   notice: WebhookNotice,
   endpoint: WebhookEndpoint,
-  { tries, attemptsBefore, firstAttemptAt }: { tries: number; attemptsBefore: number; firstAttemptAt: Date },
-): Promise<WebhookDeliveryOutcome> {
+  {
+    holder,
+    workUntil,
+    tries,
+    attemptsBefore,
+    firstAttemptAt,
+  }: { holder: string; workUntil: Date; tries: number; attemptsBefore: number; firstAttemptAt: Date },
+): Promise<WebhookDeliveryOutcome | 'taken_over'> {
   let responseStatus: number | null = null;
   let lastError: string | null = null;
   let attempts = 0;
   let unanswered = 0;
   while (attempts < tries) {
+    // Counted before it leaves: a crash between the POST and its outcome leaves a record that says the
+    // notice may have arrived, so the next holder's resend is one the record accounts for.
+    const stillHeld = await whileWorking(
+      deps,
+      () => {
+        const now = deps.clock();
+        return deps.deliveries.recordAttempt(notice.eventId, holder, now, leaseFrom(deps, now));
+      },
+      workUntil,
+    );
+    if (!stillHeld) return 'taken_over';
     attempts++;
     const attempt = await deps.sender.send(endpoint.url, notice.rawBody, {
       'content-type': 'application/json',

@@ -1,31 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createEvent } from '../domain/events';
+import { createEvent, paymentSnapshot } from '../domain/events';
 import { parseMoney } from '../domain/money';
 import type { PaymentStatus } from '../domain/payment';
 import { IdempotencyKeyReusedError, PaymentNotFoundError } from './errors';
+import { type Clock, systemClock } from './ports/clock';
 import type { MerchantScope } from './ports/merchants';
 import type { NewPayment, PaymentRecord, PaymentStore, StatusChangeRecord } from './ports/payments';
-
-export type Clock = () => Date;
-export const systemClock: Clock = () => new Date();
-
-/** The fields of a payment every event about it carries, so consumers never need to read our database. */
-export function paymentSnapshot(
-  payment: Pick<
-    PaymentRecord,
-    'amount' | 'currency' | 'status' | 'source' | 'customer' | 'description' | 'metadata'
-  >,
-) {
-  return {
-    amount: payment.amount,
-    currency: payment.currency,
-    status: payment.status,
-    source: payment.source,
-    ...(payment.customer ? { customer: payment.customer } : {}),
-    ...(payment.description ? { description: payment.description } : {}),
-    metadata: payment.metadata,
-  };
-}
 
 export interface CreatePaymentCommand extends MerchantScope {
   idempotencyKey: string;

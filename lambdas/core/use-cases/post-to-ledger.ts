@@ -1,22 +1,9 @@
 import { createEvent, type EventEnvelope, modeOf } from '../domain/events';
 import { paymentEntry, refundEntry } from '../domain/ledger';
 import { parseMoney } from '../domain/money';
-import { UseCaseError } from './errors';
-import type { Clock } from './payments';
-import type { LedgerStore } from './ports/ledger';
-
-/**
- * A refund of a payment whose own entry the ledger has neither posted nor refused: its capture has not been
- * processed (e.g. it was dead-lettered). Posting nothing would lose the reversal for good, so the refund is
- * dead-lettered behind it and replayed once the capture is redriven.
- */
-export class WaitingForEarlierEventError extends UseCaseError {
-  override readonly name = 'WaitingForEarlierEventError';
-  readonly type = 'waiting_for_earlier_event';
-  constructor(paymentId: string) {
-    super(`payment ${paymentId} has no posted capture yet: its refund waits for the earlier event`);
-  }
-}
+import { WaitingForEarlierEventError } from './errors';
+import type { Clock } from './ports/clock';
+import type { Ledger } from './ports/ledger';
 
 /** An event's amount, read back into Money: the event payload is an edge. */
 const moneyOf = (data: { amount: string; currency: string }) => parseMoney(data.amount, data.currency);
@@ -32,7 +19,7 @@ export type LedgerOutcome = 'posted' | 'duplicate' | 'posting_failed' | 'not_pos
  * nothing: there is nothing to reverse. A refund of a payment not posted yet waits (WaitingForEarlierEventError).
  */
 export async function postToLedger(
-  ledger: LedgerStore,
+  ledger: Ledger,
   event: EventEnvelope,
   clock: Clock,
 ): Promise<LedgerOutcome> {

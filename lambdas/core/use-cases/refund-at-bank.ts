@@ -2,10 +2,10 @@ import { type BankRetrySettings, nextBankAttemptAt } from '../config/bank';
 import { RefundExceedsAvailableError, RefundNotAllowedError } from '../domain/errors';
 import { createEvent, type EventEnvelope, modeOf } from '../domain/events';
 import { planRefundFailure, type RefundFailure, refundFailureReason } from '../domain/payment';
-import { releasingClaimOnFailure } from './bank-claims';
-import type { Clock } from './payments';
+import { CLAIM_LAPSED, type ClaimOptions, type HeldClaim, underBankClaim } from './bank-claims';
 import type { Banks } from './ports/bank';
 import type { RefundClaim, RefundExecutions } from './ports/bank-attempts';
+import type { Clock } from './ports/clock';
 import type { RefundStore } from './ports/refunds';
 import { refundPayment } from './refunds';
 
@@ -60,111 +60,114 @@ export type RefundExecutionResult =
 
 /**
  * A refund that did not happen gives its amount back to the payment (REFUNDED → SUCCESS when it had
- * completed the refunds), with its `payment.refund_failed` event, in one transaction.
+ * completed the refunds), with its `payment.refund_failed` event, in one transaction, recorded until the
+ * deadline (it applies only to a PENDING refund: see `executeRefundAtBank`).
  */
 async function failRefund(
   deps: RefundExecutionDeps,
+  held: HeldClaim,
   refundId: string,
   failure: RefundFailure,
 ): Promise<void> {
   const reason = refundFailureReason(failure);
-  await deps.executions.inTransaction(async (tx) => {
-    const failed = await tx.markFailed(refundId, reason);
-    if (!failed) return;
-    const { payment } = failed;
-    const plan = planRefundFailure({
-      status: payment.status,
-      amount: payment.amount,
-      refunded: payment.refundedAmount,
-      failed: failed.amount,
-    });
-    const decision = {
-      refundedAfter: plan.refundedAfter,
-      statusAfter: plan.statusAfter,
-      event: createEvent(
-        'payment.refund_failed',
-        { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
-        {
-          refundId,
-          amount: failed.amount,
-          currency: payment.currency,
-          refundedTotal: plan.refundedAfter,
-          statusAfter: plan.statusAfter,
-          reason,
-        },
-        deps.clock(),
-      ),
-    };
-    await tx.giveBack(payment, decision, `refund failed: ${reason}`);
-  });
+  await held.record(() =>
+    deps.executions.inTransaction(async (tx) => {
+      const failed = await tx.markFailed(refundId, reason);
+      if (!failed) return;
+      const { payment } = failed;
+      const plan = planRefundFailure({
+        status: payment.status,
+        amount: payment.amount,
+        refunded: payment.refundedAmount,
+        failed: failed.amount,
+      });
+      const decision = {
+        refundedAfter: plan.refundedAfter,
+        statusAfter: plan.statusAfter,
+        event: createEvent(
+          'payment.refund_failed',
+          { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
+          {
+            refundId,
+            amount: failed.amount,
+            currency: payment.currency,
+            refundedTotal: plan.refundedAfter,
+            statusAfter: plan.statusAfter,
+            reason,
+          },
+          deps.clock(),
+        ),
+      };
+      await tx.giveBack(payment, decision, `refund failed: ${reason}`);
+    }),
+  );
 }
 
 /**
- * Executes a recorded refund at the bank (idempotency key = refund id), once, by the holder of its claim.
- * Executed: recorded with its `payment.refund_executed` event (on which the ledger reverses the payment).
- * Rejected by the bank: FAILED at once. No decision (bank unavailable, an answer for an operator): waits for
- * the pending-payments sweeper with backoff, and after `giveUpAfterAttempts` attempts is FAILED too, so no
- * refund waits forever; a failed refund is visible (refund status and reason, RefundsFailed alarm).
+ * Executes a recorded refund at the bank (idempotency key = refund id), once, by the holder of its claim
+ * (`underBankClaim`). Executed: recorded with its `payment.refund_executed` event (on which the ledger
+ * reverses the payment). Rejected by the bank: FAILED at once. No decision (bank unavailable, an answer for an
+ * operator): waits for the pending-payments sweeper with backoff, and after `giveUpAfterAttempts` attempts is
+ * FAILED too, so no refund waits forever; a failed refund is visible (refund status and reason, RefundsFailed
+ * alarm). Outcomes are recorded until the deadline, even after the claim lapsed: executed and failed apply
+ * only to a PENDING refund, so of this holder and one that took over only the first records, once.
  */
 export async function executeRefundAtBank(
   deps: RefundExecutionDeps,
   refundId: string,
+  options: ClaimOptions,
 ): Promise<RefundExecutionResult> {
-  const claim = await deps.executions.claim(refundId, deps.clock(), deps.settings.claimLeaseMs);
-  if (!claim) return 'not_claimed';
-  return releasingClaimOnFailure(
-    () => executeClaimed(deps, refundId, claim),
-    () => deps.executions.release(refundId),
+  const executed = await underBankClaim(deps, deps.executions.bankClaim(refundId), options, (claim, held) =>
+    executeClaimed(deps, refundId, claim, held),
   );
+  return executed ?? 'not_claimed';
 }
 
 async function executeClaimed(
   deps: RefundExecutionDeps,
   refundId: string,
   claim: RefundClaim,
-): Promise<RefundExecutionResult> {
-  const outcome = await deps.banks[claim.mode].refund({
-    chargeId: claim.chargeId,
-    refundId,
-    amount: claim.amount,
-  });
+  held: HeldClaim,
+): Promise<RefundExecutionResult | typeof CLAIM_LAPSED> {
+  const outcome = await deps.banks[claim.mode].refund(
+    { chargeId: claim.chargeId, refundId, amount: claim.amount },
+    held.signal,
+  );
   switch (outcome.kind) {
-    case 'refunded':
-      await deps.executions.markExecuted(
-        refundId,
-        outcome.bankRefundId,
-        createEvent(
-          'payment.refund_executed',
-          { paymentId: claim.paymentId, merchantId: claim.merchantId, mode: claim.mode },
-          {
-            refundId,
-            amount: claim.amount,
-            currency: claim.amount.currency.code,
-            bankRefundId: outcome.bankRefundId,
-          },
-          deps.clock(),
-        ),
+    case 'refunded': {
+      const event = createEvent(
+        'payment.refund_executed',
+        { paymentId: claim.paymentId, merchantId: claim.merchantId, mode: claim.mode },
+        {
+          refundId,
+          amount: claim.amount,
+          currency: claim.amount.currency.code,
+          bankRefundId: outcome.bankRefundId,
+        },
+        deps.clock(),
       );
+      await held.record(() => deps.executions.markExecuted(refundId, outcome.bankRefundId, event));
       return 'executed';
+    }
     case 'rejected':
-      await failRefund(deps, refundId, { kind: 'rejected', reason: outcome.reason });
+      await failRefund(deps, held, refundId, { kind: 'rejected', reason: outcome.reason });
       return 'failed';
     case 'unavailable': {
+      if (held.signal.aborted) return CLAIM_LAPSED;
       const attempts = claim.bankAttempts + 1;
       if (attempts >= deps.settings.giveUpAfterAttempts) {
-        await failRefund(deps, refundId, { kind: 'gave_up', attempts, lastReason: outcome.reason });
+        await failRefund(deps, held, refundId, { kind: 'gave_up', attempts, lastReason: outcome.reason });
         return 'failed';
       }
-      await deps.executions.defer(refundId, nextBankAttemptAt(deps.settings, deps.clock(), attempts), true);
+      const at = nextBankAttemptAt(deps.settings, deps.clock(), attempts);
+      await held.record(() => deps.executions.defer(refundId, held.holder, at, true));
       return 'deferred';
     }
-    case 'circuit_open':
+    case 'circuit_open': {
       // The bank was not asked: waits without counting towards the limit.
-      await deps.executions.defer(
-        refundId,
-        nextBankAttemptAt(deps.settings, deps.clock(), Math.max(1, claim.bankAttempts)),
-        false,
-      );
+      const at = nextBankAttemptAt(deps.settings, deps.clock(), Math.max(1, claim.bankAttempts));
+      await held.record(() => deps.executions.defer(refundId, held.holder, at, false));
       return 'deferred';
+    }
   }
 }

@@ -3,7 +3,7 @@ import { createEvent } from '../domain/events';
 import { parseMoney } from '../domain/money';
 import { planRefund } from '../domain/payment';
 import { IdempotencyKeyReusedError, PaymentNotFoundError } from './errors';
-import { type Clock, systemClock } from './payments';
+import { type Clock, systemClock } from './ports/clock';
 import type { MerchantScope } from './ports/merchants';
 import type { PaymentRecord } from './ports/payments';
 import type { RefundDecision, RefundRecord, RefundStore } from './ports/refunds';

@@ -1,11 +1,10 @@
 import { type BankRetrySettings, nextBankAttemptAt } from '../config/bank';
-import { createEvent } from '../domain/events';
+import { createEvent, paymentSnapshot } from '../domain/events';
 import { assertTransition } from '../domain/payment';
-import { releasingClaimOnFailure } from './bank-claims';
-import type { Clock } from './payments';
-import { paymentSnapshot } from './payments';
+import { CLAIM_LAPSED, type ClaimOptions, type HeldClaim, underBankClaim } from './bank-claims';
 import type { Banks } from './ports/bank';
 import type { BankAttemptClaim, PaymentLifecycle } from './ports/bank-attempts';
+import type { Clock } from './ports/clock';
 import type { PaymentRecord } from './ports/payments';
 
 export type SettlementResult =
@@ -27,38 +26,47 @@ export interface SettlementDeps {
   readonly clock: Clock;
 }
 
-/** The settlement's outcome, with the event the ledger and the notifier act on. */
+/**
+ * The settlement's outcome, with the event the ledger and the notifier act on, recorded until the deadline.
+ * Recording after the claim lapsed is safe: the transition applies only while the payment is PENDING, so of
+ * this holder and one that took over (whose call, under the same idempotency key, got the same answer from
+ * the bank) only the first records it, once.
+ */
 async function move(
   deps: SettlementDeps,
+  held: HeldClaim,
   payment: PaymentRecord,
   to: 'SUCCESS' | 'FAILED',
   change: { reason?: string; bankChargeId?: string } = {},
 ): Promise<PaymentRecord | undefined> {
   assertTransition(payment.status, to);
   const type = to === 'SUCCESS' ? 'payment.succeeded' : 'payment.failed';
-  return deps.lifecycle.transition(payment.id, payment.status, to, {
-    ...change,
-    event: createEvent(
-      type,
-      { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
-      {
-        ...paymentSnapshot({ ...payment, status: to }),
-        ...(change.reason ? { reason: change.reason } : {}),
-        ...(change.bankChargeId ? { bankChargeId: change.bankChargeId } : {}),
-      },
-      deps.clock(),
-    ),
-  });
+  const event = createEvent(
+    type,
+    { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
+    {
+      ...paymentSnapshot({ ...payment, status: to }),
+      ...(change.reason ? { reason: change.reason } : {}),
+      ...(change.bankChargeId ? { bankChargeId: change.bankChargeId } : {}),
+    },
+    deps.clock(),
+  );
+  return held.record(() => deps.lifecycle.transition(payment.id, payment.status, to, { ...change, event }));
 }
 
-/** Waits for the next attempt; only an attempt that reached the bank counts towards the limit. */
-async function defer(deps: SettlementDeps, claim: BankAttemptClaim, counted = true): Promise<void> {
+/**
+ * Waits for the next attempt; only an attempt that reached the bank counts towards the limit. Applies only
+ * while this holder still holds the claim (one that took over decides instead), recorded until the deadline.
+ */
+async function defer(
+  deps: SettlementDeps,
+  held: HeldClaim,
+  claim: BankAttemptClaim,
+  counted = true,
+): Promise<void> {
   const attempts = claim.bankAttempts + (counted ? 1 : 0);
-  await deps.lifecycle.deferBankAttempt(
-    claim.payment.id,
-    nextBankAttemptAt(deps.settings, deps.clock(), Math.max(1, attempts)),
-    counted,
-  );
+  const at = nextBankAttemptAt(deps.settings, deps.clock(), Math.max(1, attempts));
+  await held.record(() => deps.lifecycle.deferBankAttempt(claim.payment.id, held.holder, at, counted));
 }
 
 /**
@@ -66,25 +74,30 @@ async function defer(deps: SettlementDeps, claim: BankAttemptClaim, counted = tr
  * settles the payment as the bank did; a charge the bank never made fails the payment (nothing was taken
  * from the customer); while the bank cannot answer, the payment keeps waiting.
  */
-async function reconcile(deps: SettlementDeps, claim: BankAttemptClaim): Promise<SettlementResult> {
-  const found = await deps.banks[claim.payment.mode].lookupCharge(claim.payment.id);
+async function reconcile(
+  deps: SettlementDeps,
+  held: HeldClaim,
+  claim: BankAttemptClaim,
+): Promise<SettlementResult | typeof CLAIM_LAPSED> {
+  const found = await deps.banks[claim.payment.mode].lookupCharge(claim.payment.id, held.signal);
   switch (found.kind) {
     case 'approved':
-      return (await move(deps, claim.payment, 'SUCCESS', { bankChargeId: found.chargeId }))
+      return (await move(deps, held, claim.payment, 'SUCCESS', { bankChargeId: found.chargeId }))
         ? 'succeeded'
         : 'already_settled';
     case 'declined':
-      return (await move(deps, claim.payment, 'FAILED', { reason: found.reason }))
+      return (await move(deps, held, claim.payment, 'FAILED', { reason: found.reason }))
         ? 'failed'
         : 'already_settled';
     case 'not_found':
-      return (await move(deps, claim.payment, 'FAILED', {
+      return (await move(deps, held, claim.payment, 'FAILED', {
         reason: `bank_never_charged: no answer after ${claim.bankAttempts} attempts`,
       }))
         ? 'failed'
         : 'already_settled';
     case 'unavailable':
-      await defer(deps, claim);
+      if (held.signal.aborted) return CLAIM_LAPSED;
+      await defer(deps, held, claim);
       return 'stuck';
   }
 }
@@ -93,42 +106,48 @@ async function reconcile(deps: SettlementDeps, claim: BankAttemptClaim): Promise
  * Charges a PENDING payment at the bank and records the outcome: SUCCESS, FAILED for a decline (final), or
  * still PENDING with a later attempt (backoff) when the bank gave no decision — unavailable, another call for
  * the key in flight, or an answer for an operator: never FAILED for those. Only the holder of the payment's
- * claim calls the bank, so two callers can never race each other into contradicting decisions. After
- * `giveUpAfterAttempts` undecided attempts the payment is reconciled instead of charged again. The payment
- * id is the bank's idempotency key, so repeating this can never charge twice.
+ * claim calls the bank (`underBankClaim`), so two callers can never race each other into contradicting
+ * decisions. After `giveUpAfterAttempts` undecided attempts the payment is reconciled instead of charged
+ * again. The payment id is the bank's idempotency key, so repeating this can never charge twice.
  */
 export async function chargeAndSettle(
   deps: SettlementDeps,
   payment: PaymentRecord,
+  options: ClaimOptions,
 ): Promise<SettlementResult> {
-  const claim = await deps.lifecycle.claimBankAttempt(payment.id, deps.clock(), deps.settings.claimLeaseMs);
-  if (!claim) return 'claimed_elsewhere';
-  return releasingClaimOnFailure(
-    () => settleClaimed(deps, claim),
-    () => deps.lifecycle.releaseBankAttempt(payment.id),
+  const settled = await underBankClaim(deps, deps.lifecycle.bankClaim(payment.id), options, (claim, held) =>
+    settleClaimed(deps, claim, held),
   );
+  return settled ?? 'claimed_elsewhere';
 }
 
-async function settleClaimed(deps: SettlementDeps, claim: BankAttemptClaim): Promise<SettlementResult> {
-  if (claim.bankAttempts >= deps.settings.giveUpAfterAttempts) return reconcile(deps, claim);
+async function settleClaimed(
+  deps: SettlementDeps,
+  claim: BankAttemptClaim,
+  held: HeldClaim,
+): Promise<SettlementResult | typeof CLAIM_LAPSED> {
+  if (claim.bankAttempts >= deps.settings.giveUpAfterAttempts) return reconcile(deps, held, claim);
   const claimed = claim.payment;
-  const outcome = await deps.banks[claimed.mode].charge({
-    paymentId: claimed.id,
-    amount: claimed.amount,
-    source: claimed.source,
-  });
+  const outcome = await deps.banks[claimed.mode].charge(
+    { paymentId: claimed.id, amount: claimed.amount, source: claimed.source },
+    held.signal,
+  );
+  // A decision is recorded even if the claim lapsed meanwhile: the bank gives it to any caller of this key.
   switch (outcome.kind) {
     case 'approved':
-      return (await move(deps, claimed, 'SUCCESS', { bankChargeId: outcome.chargeId }))
+      return (await move(deps, held, claimed, 'SUCCESS', { bankChargeId: outcome.chargeId }))
         ? 'succeeded'
         : 'already_settled';
     case 'declined':
-      return (await move(deps, claimed, 'FAILED', { reason: outcome.reason })) ? 'failed' : 'already_settled';
+      return (await move(deps, held, claimed, 'FAILED', { reason: outcome.reason }))
+        ? 'failed'
+        : 'already_settled';
     case 'unavailable':
-      await defer(deps, claim);
+      if (held.signal.aborted) return CLAIM_LAPSED;
+      await defer(deps, held, claim);
       return 'deferred';
     case 'circuit_open':
-      await defer(deps, claim, false);
+      await defer(deps, held, claim, false);
       return 'deferred';
   }
 }
@@ -138,7 +157,11 @@ async function settleClaimed(deps: SettlementDeps, claim: BankAttemptClaim): Pro
  * outcome's with its event; a redelivered event finds the payment further along and repeats nothing that was
  * done.
  */
-export async function settlePayment(deps: SettlementDeps, paymentId: string): Promise<SettlementResult> {
+export async function settlePayment(
+  deps: SettlementDeps,
+  paymentId: string,
+  options: ClaimOptions,
+): Promise<SettlementResult> {
   // The event almost always finds its payment INITIATED, so the conditional transition comes first and the
   // payment is read only when it did not apply (a redelivery, a payment further along, an unknown id).
   // No event: nobody acts on PENDING (the history row records it), and the outcome's event follows.
@@ -148,5 +171,5 @@ export async function settlePayment(deps: SettlementDeps, paymentId: string): Pr
     (await deps.lifecycle.find(paymentId));
   if (!payment) return 'unknown_payment';
   if (payment.status !== 'PENDING') return 'already_settled';
-  return chargeAndSettle(deps, payment);
+  return chargeAndSettle(deps, payment, options);
 }

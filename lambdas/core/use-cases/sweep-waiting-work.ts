@@ -21,8 +21,9 @@ export interface SweepResult {
 
 /**
  * One sweep of what waits: payments left PENDING and refunds not yet executed whose backoff is due (at most
- * `batch` of each), and the webhooks due a retry, claimed until `claimedUntil` (when this invocation can no
- * longer run). Each payment, refund and delivery is claimed before it is tried, so overlapping sweeps never
+ * `batch` of each), and the webhooks due a retry, worked on until `claimedUntil` (when this invocation can no
+ * longer run: outcomes the bank gave are recorded until then; each delivery's own claim is renewed attempt by
+ * attempt). Each payment, refund and delivery is claimed before it is tried, so overlapping sweeps never
  * try one twice; idempotency keys (payment id, refund id) mean the bank charges and refunds once.
  */
 export async function sweepWaitingWork(
@@ -36,8 +37,12 @@ export async function sweepWaitingWork(
     bank.executions.overdue(now, bank.settings.pendingRetryAfterMs, batch),
     retryWebhooks(deps.webhooks, claimedUntil),
   ]);
-  const payments = await Promise.all(duePayments.map((payment) => chargeAndSettle(bank, payment)));
-  const refunds = await Promise.all(dueRefunds.map((refundId) => executeRefundAtBank(bank, refundId)));
+  // A payment or refund held elsewhere is skipped, not waited for: the next sweep comes back to it.
+  const claiming = { deadline: claimedUntil, waitForHolder: false };
+  const payments = await Promise.all(duePayments.map((payment) => chargeAndSettle(bank, payment, claiming)));
+  const refunds = await Promise.all(
+    dueRefunds.map((refundId) => executeRefundAtBank(bank, refundId, claiming)),
+  );
   return {
     payments,
     refunds,

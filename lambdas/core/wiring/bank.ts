@@ -1,5 +1,6 @@
 import { configuredBanks } from '../adapters/bank/configured-bank';
 import { bankSettings } from '../config/bank';
+import { systemClock } from '../use-cases/ports/clock';
 
 /**
  * The bank settings and the banks per mode, each behind its breaker: built once per container, at module
@@ -8,5 +9,5 @@ import { bankSettings } from '../config/bank';
  */
 export function bankWiring() {
   const settings = bankSettings();
-  return { settings, banks: configuredBanks(settings), clock: () => new Date() };
+  return { settings, banks: configuredBanks(settings), clock: systemClock };
 }

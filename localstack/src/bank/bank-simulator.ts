@@ -20,12 +20,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * - `tok_status_<NNN>` answers HTTP NNN every time without charging (401, 403, 400, 404, 408, 429, …)
  * - `tok_refund_rejected` approved; refunds of the charge are declined (422 with a reason)
  * - `tok_refund_error` approved; refunds of the charge always answer 500
+ * - `tok_slow_answer` approved, and refunds of the charge executed, each answering only after `slowAnswerMs`
+ *   (3 s): a call is still in flight when a test takes something else away
  * Charges and refunds are idempotent by the `Idempotency-Key` header (ASPay sends the payment or refund id):
  * a repeated key returns the first outcome and never charges twice; a key whose first call is still running
  * answers 409 `idempotency_key_in_use`, as real banks do. `GET /v1/charges?idempotency_key=` looks a charge
  * up by its key (reconciliation). `/admin/*` lets tests switch an outage on, hold charges or refunds
  * mid-call (`POST /admin/hold {"kind": "charges" | "refunds", "enabled": true}`: decided, unanswered until
- * released, so a test can act while a bank call is in flight) and read every charge the bank accepted.
+ * released, so a test can act while a bank call is in flight), read every charge the bank accepted, and
+ * count the calls made with one idempotency key.
  */
 
 export interface LatencyRange {
@@ -65,6 +68,8 @@ export interface BankSimulatorOptions {
   latency: LatencyRange;
   /** How long `tok_timeout` hangs before answering (far beyond any client timeout). */
   hangMs?: number;
+  /** How long `tok_slow_answer`'s charges and refunds take to answer. */
+  slowAnswerMs?: number;
 }
 
 async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
@@ -80,7 +85,13 @@ function send(response: ServerResponse, { status, body }: Outcome): void {
 }
 
 /** Sources whose charges the bank approves (the refund tokens differ only in what refunds of them do). */
-const APPROVED_SOURCES = new Set(['tok_success', 'tok_refund_rejected', 'tok_refund_error']);
+const APPROVED_SOURCES = new Set([
+  'tok_success',
+  'tok_refund_rejected',
+  'tok_refund_error',
+  'tok_slow_answer',
+]);
+const SLOW_SOURCE = 'tok_slow_answer';
 
 export function createBankSimulator(options: BankSimulatorOptions): Server {
   return createServer(bankSimulator(options));
@@ -111,7 +122,11 @@ export function createSandboxAndLiveBank(options: BankSimulatorOptions): Server 
 
 type HeldKind = 'charges' | 'refunds';
 
-function bankSimulator({ latency, hangMs = 10 * 60_000 }: BankSimulatorOptions): RequestListener {
+function bankSimulator({
+  latency,
+  hangMs = 10 * 60_000,
+  slowAnswerMs = 3_000,
+}: BankSimulatorOptions): RequestListener {
   const charges: Charge[] = [];
   const refunds: {
     id: string;
@@ -125,6 +140,8 @@ function bankSimulator({ latency, hangMs = 10 * 60_000 }: BankSimulatorOptions):
   // Final outcomes by idempotency key, and the keys whose first call is still running.
   const outcomes = new Map<string, Outcome>();
   const inFlight = new Set<string>();
+  // Every charge and refund request by idempotency key, replays and 409s included: how often ASPay called.
+  const calls = new Map<string, number>();
   let outage = false;
   // Calls that reach a held kind wait here until it is released.
   const holds = new Map<HeldKind, { released: Promise<void>; release: () => void }>();
@@ -133,6 +150,7 @@ function bankSimulator({ latency, hangMs = 10 * 60_000 }: BankSimulatorOptions):
   const delay = () => sleep(latency.min + Math.floor(Math.random() * (latency.max - latency.min + 1)));
 
   async function once(key: string, perform: () => Promise<Outcome>): Promise<Outcome> {
+    calls.set(key, (calls.get(key) ?? 0) + 1);
     const known = outcomes.get(key);
     if (known) return known;
     if (inFlight.has(key)) return { status: 409, body: { error: 'idempotency_key_in_use' } };
@@ -191,6 +209,7 @@ function bankSimulator({ latency, hangMs = 10 * 60_000 }: BankSimulatorOptions):
       return { status: 422, body: { status: 'declined', reason: 'insufficient_funds' } };
     }
     if (APPROVED_SOURCES.has(source)) {
+      if (source === SLOW_SOURCE) await sleep(slowAnswerMs);
       const accepted = record(body, key, { status: 'approved' });
       return { status: 201, body: { status: 'approved', chargeId: accepted.id } };
     }
@@ -206,6 +225,7 @@ function bankSimulator({ latency, hangMs = 10 * 60_000 }: BankSimulatorOptions):
     if (charged.source === 'tok_refund_error') return { status: 500, body: { error: 'bank_internal_error' } };
     if (charged.source === 'tok_refund_rejected')
       return { status: 422, body: { status: 'declined', reason: 'refund_rejected' } };
+    if (charged.source === SLOW_SOURCE) await sleep(slowAnswerMs);
     const accepted = {
       id: `re_${randomUUID()}`,
       chargeId,
@@ -246,6 +266,13 @@ function bankSimulator({ latency, hangMs = 10 * 60_000 }: BankSimulatorOptions):
         return send(response, {
           status: 200,
           body: { charges: reference ? charges.filter((c) => c.reference === reference) : charges, refunds },
+        });
+      }
+      if (url.pathname === '/admin/calls' && request.method === 'GET') {
+        const key = url.searchParams.get('idempotency_key') ?? '';
+        return send(response, {
+          status: 200,
+          body: { charges: calls.get(`charge:${key}`) ?? 0, refunds: calls.get(`refund:${key}`) ?? 0 },
         });
       }
       if (outage) return send(response, { status: 503, body: { error: 'service_unavailable' } });

@@ -100,7 +100,6 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
     const keys = runKeys(runId);
     const settings = endpoints.settings;
     const claims = new ExpiredClaimWatch(pool, keys, {
-      leaseMs: settings.bank.claimLeaseMs,
       takeoverMs: sweepEveryMs(settings) + TAKEOVER_SLACK_MS,
     });
     let undisturbedSince = new Date();
@@ -290,7 +289,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
       violations.push({
         check: 'expired-claim',
         subject: `${claim.what} ${claim.id}`,
-        detail: `PENDING behind its claim of ${claim.claimedAt.toISOString()} ${claim.overdueMs} ms past the ${settings.bank.claimLeaseMs} ms lease`,
+        detail: `PENDING behind its claim of ${claim.claimedAt.toISOString()}, ${claim.overdueMs} ms after it expired at ${claim.expiredAt.toISOString()}`,
       });
     let survivors: StackProcess[] | undefined;
     if (options.downCheck) {

@@ -3,7 +3,7 @@ import {
   totalBackoffMs,
   UNAVAILABLE_DEPENDENCY_RETRY,
 } from '../../../lambdas/core/config/retry-policies';
-import { deliveryWindowMs } from '../../../lambdas/core/config/webhooks';
+import { claimLeaseMs } from '../../../lambdas/core/config/webhooks';
 import type { StackSettings } from '../stack';
 import type { ChaosPlan, FaultKind } from './plan';
 
@@ -73,7 +73,7 @@ export function settleWaits(settings: StackSettings, plan: ChaosPlan): DesignedW
   if (kinds.has('runner-kill') || kinds.has('supervisor-kill'))
     waits.push({
       what: 'sending a notice held by a killed notifier',
-      ms: deliveryWindowMs({ ...webhooks, allowedHosts: new Set() }) + sweep,
+      ms: claimLeaseMs(webhooks) + sweep,
       settings: {
         ASPAY_WEBHOOK_TIMEOUT_MS: webhooks.timeoutMs,
         ASPAY_WEBHOOK_RECORDING_GRACE_MS: webhooks.recordingGraceMs,
@@ -200,5 +200,5 @@ export function refusalLine(beyond: ChaosWaits['beyond']): string {
   const reasons = [...bounds.values()]
     .map(({ wait, over }) => `${wait.what} takes ~${duration(wait.ms)}, over ${over.join(' and ')}`)
     .join('; ');
-  return `the stack's timings make waits this run cannot check: start it with shorter ${named} (npm test's timings, in the README's Chaos section, will do): ${reasons}`;
+  return `the stack's timings make waits this run cannot check: start it with shorter ${named} (npm test's timings, in docs/chaos.md, will do): ${reasons}`;
 }

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { logLevel } from 'kafkajs';
@@ -10,10 +11,31 @@ import { StackError } from '../support/stack-error';
 import { type Engine, launchServer } from './engine';
 import { engineJars, javaCommand, requireJava } from './java';
 
-/** A fixed KRaft cluster id, so a restarted broker reuses its formatted data directory. */
-const CLUSTER_ID = 'QVNQYXlMb2NhbENsdXN0ZXI';
+/**
+ * A new KRaft cluster id for a data directory being formatted: 16 random bytes in URL-safe base64, as Kafka's
+ * own `kafka-storage random-uuid` makes them (never starting with '-', which would read as an option). A
+ * restarted broker keeps the id of its directory; another checkout's broker, or a fresh one, has another,
+ * which is how a runner tells them apart (runner/stack-identity.ts).
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
 
-function serverProperties(ports: LocalPorts, logDir: string): string {
+/**
+ * How much a local topic keeps: a day, and at most 64 MB per partition, where Kafka's default keeps a week
+ * with no size limit, and a stack left running would fill the disk. Retention deletes whole segments, hence
+ * segments of 16 MB rather than the default 1 GB, which no local partition would ever fill.
+ */
+export const LOCAL_TOPIC_RETENTION = {
+  hours: 24,
+  bytesPerPartition: 64 * 1024 * 1024,
+  segmentBytes: 16 * 1024 * 1024,
+} as const;
+
+export function serverProperties(ports: LocalPorts, logDir: string): string {
   return [
     'process.roles=broker,controller',
     'node.id=1',
@@ -32,6 +54,9 @@ function serverProperties(ports: LocalPorts, logDir: string): string {
     'group.initial.rebalance.delay.ms=0',
     // Topics are created explicitly at start-up, as in MSK, so a typo never invents a topic.
     'auto.create.topics.enable=false',
+    `log.retention.hours=${LOCAL_TOPIC_RETENTION.hours}`,
+    `log.retention.bytes=${LOCAL_TOPIC_RETENTION.bytesPerPartition}`,
+    `log.segment.bytes=${LOCAL_TOPIC_RETENTION.segmentBytes}`,
     '',
   ].join('\n');
 }
@@ -74,7 +99,7 @@ export function kafkaEngine(ports: LocalPorts, { fresh = false } = {}): Engine {
       if (!existsSync(join(logDir, 'meta.properties'))) {
         const format = spawnSync(
           javaCommand(),
-          ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', CLUSTER_ID, '-c', configFile],
+          ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', configFile],
           { encoding: 'utf8', timeout: 60_000 },
         );
         if (format.status !== 0) {

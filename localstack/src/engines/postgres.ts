@@ -5,7 +5,7 @@ import { applyMigrations, migrationsDirUnder } from '../../../lambdas/core/adapt
 import { redactSecrets } from '../../../lambdas/core/redaction';
 import { enableLocalRoleLogins } from '../database-roles';
 import { DATA_DIR, HOST, type LocalPorts, ROOT } from '../settings';
-import { startProcess, tailOf } from '../support/processes';
+import { logFileOf, startProcess, tailOf } from '../support/processes';
 import { StackError } from '../support/stack-error';
 import { isPortOpen, waitUntil } from '../support/wait';
 import type { Engine } from './engine';
@@ -159,6 +159,7 @@ export function postgresEngine(
         join(ROOT, 'localstack', 'src', 'engines', 'embedded-postgres-server.ts'),
         embedded.dataDir,
         String(port),
+        logFileOf(embedded.processName),
       ]);
       const started = child;
       const healthy = await waitUntil(

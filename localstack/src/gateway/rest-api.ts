@@ -5,6 +5,7 @@ import type {
   APIGatewayProxyResult,
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
+import { AUTHORIZER_CACHE_TTL_SECONDS } from '../../../lambdas/core/config/authorizer-cache';
 import {
   GATEWAY_PROBLEMS,
   type GatewayResponseKind,
@@ -21,12 +22,10 @@ const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
 const STAGE = 'local';
 /**
  * API Gateway caches a REQUEST authorizer's answer per identity source value (here the Authorization header,
- * as the CDK stack configures it) for the authorizer's result TTL, 5 minutes in the CDK stack, and does not
- * invoke the authorizer for that key meanwhile (authorizerResultTtlInSeconds,
- * https://docs.aws.amazon.com/apigateway/latest/api/API_Authorizer.html). So a known key keeps working while
- * the authorizer's database is briefly away.
+ * as the CDK stack configures it) for the authorizer's result TTL, and does not invoke the authorizer for that
+ * key meanwhile; the emulation does the same, for the same time.
  */
-const AUTHORIZER_RESULT_TTL_MS = 5 * 60_000;
+const AUTHORIZER_RESULT_TTL_MS = AUTHORIZER_CACHE_TTL_SECONDS * 1000;
 /** Bounds the emulation's memory under a flood of random keys; API Gateway's own cache size is not documented. */
 const AUTHORIZER_CACHE_MAX_ENTRIES = 10_000;
 

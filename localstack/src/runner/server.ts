@@ -4,10 +4,12 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createKafka } from '../../../lambdas/core/adapters/kafka/client';
+import { DATABASE_ROLES } from '../../../lambdas/core/config/database-roles';
 import { ENV } from '../../../lambdas/core/config/environment';
 import { CONSUMERS, SCHEDULED_FUNCTIONS } from '../../../lambdas/core/config/messaging';
 import { localSqsClient } from '../engines/elasticmq';
-import { loadHandler } from '../lambda-runtime';
+import { FUNCTION_DATABASE_URLS_ENV, loadHandler } from '../lambda-runtime';
+import { REFUSED_TO_RUN_EXIT_CODE } from '../support/processes';
 import {
   eventSourceMappingConfig,
   sqsOnFailureDestination,
@@ -15,6 +17,10 @@ import {
 } from './event-source-mapping';
 import { log } from './log';
 import { scheduleIntervalMs, startSchedule } from './schedule';
+import { checkIdentity, identityKafka, STACK_IDENTITY_ENV, type StackIdentity } from './stack-identity';
+
+/** How often the runner makes sure it still reaches its own stack's broker and database. */
+const IDENTITY_CHECK_EVERY_MS = 5_000;
 
 function required(name: string): string {
   const value = process.env[name];
@@ -28,6 +34,41 @@ function required(name: string): string {
 const brokers = required(ENV.kafkaBrokers);
 const queueUrl = required(ENV.deadLetterQueueUrl);
 const onFailure = sqsOnFailureDestination(localSqsClient(required(ENV.sqsEndpoint)), queueUrl);
+const expected: StackIdentity = {
+  kafkaClusterId: required(STACK_IDENTITY_ENV.kafkaClusterId),
+  database: required(STACK_IDENTITY_ENV.database),
+};
+/** The relay's URL (a function the runner runs anyway): every role reaches the same database, through the proxy. */
+function relayDatabaseUrl(): string {
+  const urls = JSON.parse(required(FUNCTION_DATABASE_URLS_ENV)) as Record<string, string | undefined>;
+  const url = urls[DATABASE_ROLES.relay.name];
+  if (!url) {
+    console.error(`${FUNCTION_DATABASE_URLS_ENV} has no URL for ${DATABASE_ROLES.relay.name}`);
+    process.exit(2);
+  }
+  return url;
+}
+const databaseUrl = relayDatabaseUrl();
+const identityClient = identityKafka(brokers.split(','));
+
+/**
+ * Exits, for good, when the broker or the database is not the one the stack started the runner with (see
+ * stack-identity.ts): the supervisor does not restart a runner that refuses. Returns the check's outcome.
+ */
+async function refuseForeignEngines(): Promise<'same' | 'unknown'> {
+  const check = await checkIdentity(expected, identityClient, databaseUrl);
+  if (check.outcome === 'foreign') {
+    log('ERROR', `runner refuses to consume: ${check.reason}`);
+    process.exit(REFUSED_TO_RUN_EXIT_CODE);
+  }
+  return check.outcome;
+}
+
+// Nothing is consumed before the engines are known to be the stack's own.
+if ((await refuseForeignEngines()) === 'unknown') {
+  log('WARN', 'runner waits for its broker and database to answer before consuming');
+  while ((await refuseForeignEngines()) === 'unknown') await sleep(1_000);
+}
 
 const kafka = createKafka({ clientId: 'aspay-local-runner', brokers: brokers.split(',') });
 const consumers = await Promise.all(
@@ -51,6 +92,19 @@ const schedules = await Promise.all(
   ),
 );
 log('INFO', 'runner started', { consumers: consumers.length, schedules: schedules.length });
+
+// Checked again from time to time and whenever a consumer (re)joins its group, as after a reconnection to
+// a broker that came back on the same port, possibly another one.
+let checking = false;
+const checkAgain = () => {
+  if (checking) return;
+  checking = true;
+  void refuseForeignEngines().finally(() => {
+    checking = false;
+  });
+};
+setInterval(checkAgain, IDENTITY_CHECK_EVERY_MS);
+for (const consumer of consumers) consumer.on(consumer.events.GROUP_JOIN, checkAgain);
 
 /**
  * Leaving the groups hands the partitions to a restarted runner at once instead of after the session

@@ -11,7 +11,22 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LOG_DIR, RUN_DIR } from '../settings';
+import { pathToFileURL } from 'node:url';
+import { LOG_DIR, ROOT, RUN_DIR } from '../settings';
+
+/**
+ * Every process the local stack starts carries these in its environment, and so do the processes it starts
+ * in turn: which checkout's stack it belongs to (its root), and which process started it. That is how the
+ * stack finds its processes that no pid file names any more (stray processes, see findStrayProcesses).
+ */
+export const STACK_CHECKOUT_ENV = 'ASPAY_STACK_CHECKOUT';
+export const STACK_STARTER_ENV = 'ASPAY_STACK_STARTER';
+
+/**
+ * The exit code of a service that refuses to run as it is (EX_CONFIG in sysexits.h), e.g. a runner whose
+ * broker or database is not the one its stack was started with: its supervisor does not restart it.
+ */
+export const REFUSED_TO_RUN_EXIT_CODE = 78;
 
 /** A background process the local stack started: it outlives the command that started it (`local:up`). */
 export interface ManagedProcess {
@@ -30,9 +45,11 @@ function pidFileOf(name: string): string {
   return join(RUN_DIR, `${name}.pid`);
 }
 
+const SERVICE_PID_SUFFIX = '.service.pid';
+
 /** Where a supervisor records the pid of the service process it runs now (see supervisor.ts). */
 export function servicePidFileOf(name: string): string {
-  return join(RUN_DIR, `${name}.service.pid`);
+  return join(RUN_DIR, `${name}${SERVICE_PID_SUFFIX}`);
 }
 
 /** Starts `command` in its own process group with output to `.aspay/logs/<name>.log` and records its pid. */
@@ -45,10 +62,17 @@ export function startProcess(
   mkdirSync(LOG_DIR, { recursive: true });
   mkdirSync(RUN_DIR, { recursive: true });
   const logFile = logFileOf(name);
-  const out = openSync(logFile, 'w');
+  // Emptied, then appended to: a supervisor writes the same file through its rotating log.
+  writeFileSync(logFile, '');
+  const out = openSync(logFile, 'a');
   const child = spawn(command, args, {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    env: {
+      ...process.env,
+      ...options.env,
+      [STACK_CHECKOUT_ENV]: ROOT,
+      [STACK_STARTER_ENV]: String(process.pid),
+    },
     detached: true,
     stdio: ['ignore', out, out],
   });
@@ -67,11 +91,13 @@ export function startProcess(
 }
 
 const SUPERVISOR = join(import.meta.dirname, 'supervisor.ts');
+const END_WITH_SUPERVISOR = pathToFileURL(join(import.meta.dirname, 'end-with-supervisor.ts')).href;
 
 /**
  * Starts a Node.js `script` under the supervisor, which starts it again whenever it exits on its own (see
  * supervisor.ts). The pid file records the supervisor, the leader of the group both run in: stopping the
- * service with stopProcess stops both and restarts nothing.
+ * service with stopProcess stops both and restarts nothing; the service ends on its own when its supervisor
+ * dies otherwise.
  */
 export function startSupervisedProcess(
   name: string,
@@ -82,7 +108,7 @@ export function startSupervisedProcess(
   return startProcess(
     name,
     process.execPath,
-    [...node, SUPERVISOR, name, process.execPath, ...node, script],
+    [...node, SUPERVISOR, name, process.execPath, ...node, '--import', END_WITH_SUPERVISOR, script],
     options,
   );
 }
@@ -152,4 +178,127 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 export function tailOf(logFile: string, lines = 5): string {
   if (!existsSync(logFile)) return '';
   return readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join(' | ');
+}
+
+/** A process of this checkout's stack that no pid file accounts for: its supervisor or starter is gone. */
+export interface StrayProcess {
+  readonly pid: number;
+  readonly commandLine: string;
+}
+
+interface ProcessEntry {
+  readonly pid: number;
+  readonly parent: number;
+  /** Both from the environment the process was started with (STACK_CHECKOUT_ENV, STACK_STARTER_ENV). */
+  readonly checkout: string | undefined;
+  readonly starter: number | undefined;
+}
+
+const PROC = '/proc';
+
+/** The live (not zombie) processes this user may inspect, from Linux's /proc; undefined where there is none. */
+function processTable(): Map<number, ProcessEntry> | undefined {
+  if (!existsSync(join(PROC, 'self', 'environ'))) return undefined;
+  const table = new Map<number, ProcessEntry>();
+  for (const entry of readdirSync(PROC)) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      // "pid (command) state ppid …": the command may hold spaces and parentheses, so read after the last ')'.
+      const stat = readFileSync(join(PROC, entry, 'stat'), 'utf8');
+      const [state, parent] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (state === 'Z') continue;
+      const environment = readFileSync(join(PROC, entry, 'environ'), 'utf8').split('\0');
+      const variable = (name: string) =>
+        environment.find((entry) => entry.startsWith(`${name}=`))?.slice(name.length + 1);
+      const starter = variable(STACK_STARTER_ENV);
+      table.set(pid, {
+        pid,
+        parent: Number(parent),
+        checkout: variable(STACK_CHECKOUT_ENV),
+        starter: starter === undefined ? undefined : Number(starter),
+      });
+    } catch {
+      // Gone meanwhile, or another user's process.
+    }
+  }
+  return table;
+}
+
+/**
+ * The pids the pid files of the processes the stack started record. Not those of the services supervisors
+ * run: a service counts through its supervisor, and a killed supervisor leaves its service's file behind.
+ */
+function recordedPids(): Set<number> {
+  if (!existsSync(RUN_DIR)) return new Set();
+  return new Set(
+    readdirSync(RUN_DIR)
+      .filter((file) => file.endsWith('.pid') && !file.endsWith(SERVICE_PID_SUFFIX))
+      .map((file) => readPidFile(join(RUN_DIR, file)))
+      .filter((pid): pid is number => pid !== undefined),
+  );
+}
+
+/**
+ * The processes of the stack of `checkout` (this one unless told) that nothing accounts for: neither they nor
+ * any process above them is recorded in a pid file, nor being started right now (its starter is still its
+ * parent). A service whose supervisor was killed, or an engine process left behind by its wrapper, is one.
+ * Never the calling process or its ancestors, never a process of another checkout. Needs Linux's /proc:
+ * elsewhere none is found, and only the processes in pid files are stopped.
+ */
+export function findStrayProcesses(checkout = ROOT): StrayProcess[] {
+  const table = processTable();
+  if (!table) return [];
+  const recorded = recordedPids();
+  const protectedPids = new Set<number>();
+  for (let pid: number | undefined = process.pid; pid !== undefined && !protectedPids.has(pid); ) {
+    protectedPids.add(pid);
+    pid = table.get(pid)?.parent;
+  }
+  const isAccountedFor = (entry: ProcessEntry): boolean => {
+    for (let current: ProcessEntry | undefined = entry; current?.checkout === checkout; ) {
+      if (recorded.has(current.pid) || current.parent === current.starter) return true;
+      current = table.get(current.parent);
+    }
+    return false;
+  };
+  return [...table.values()]
+    .filter((entry) => entry.checkout === checkout && !protectedPids.has(entry.pid))
+    .filter((entry) => !isAccountedFor(entry))
+    .map((entry) => ({ pid: entry.pid, commandLine: commandLineOf(entry.pid) }));
+}
+
+function commandLineOf(pid: number): string {
+  try {
+    return readFileSync(join(PROC, String(pid), 'cmdline'), 'utf8')
+      .split('\0')
+      .join(' ')
+      .trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Stops the stray processes of this checkout's stack (SIGTERM, SIGKILL after a grace period); returns them. */
+export async function stopStrayProcesses(graceMs = 5_000): Promise<StrayProcess[]> {
+  const strays = findStrayProcesses();
+  const signal = (processes: readonly StrayProcess[], name: NodeJS.Signals) => {
+    for (const { pid } of processes) {
+      try {
+        process.kill(pid, name);
+      } catch {
+        // Already gone.
+      }
+    }
+  };
+  const running = () => {
+    const table = processTable();
+    return strays.filter(({ pid }) => table?.has(pid));
+  };
+  signal(strays, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (running().length > 0 && Date.now() < deadline) await sleep(100);
+  signal(running(), 'SIGKILL');
+  while (running().length > 0) await sleep(50);
+  return strays;
 }

@@ -3,13 +3,17 @@
  * execution environment whose runtime crashed with a new one on the next invocation
  * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html).
  *
- * Usage: supervisor.ts <name> <command> [args…]. The child shares the supervisor's process group and output,
- * so stopping the service (SIGTERM, then SIGKILL, to the group) stops both; after SIGTERM or SIGINT the
- * supervisor restarts nothing and exits once the child has.
+ * Usage: supervisor.ts <name> <command> [args…]. The child shares the supervisor's process group, so stopping
+ * the service (SIGTERM, then SIGKILL, to the group) stops both; after SIGTERM or SIGINT the supervisor
+ * restarts nothing and exits once the child has. The child's output goes through the supervisor into the
+ * service's log, rotated by size (rotating-log.ts). An IPC channel to the child lets it notice when the
+ * supervisor dies, however it dies, and end too (end-with-supervisor.ts). A child that exits with
+ * REFUSED_TO_RUN_EXIT_CODE refused to run on purpose: it is not restarted, and the supervisor exits too.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
-import { servicePidFileOf } from './processes';
+import { logFileOf, REFUSED_TO_RUN_EXIT_CODE, servicePidFileOf } from './processes';
+import { RotatingLog } from './rotating-log';
 
 const FIRST_DELAY_MS = 250;
 const MAX_DELAY_MS = 5_000;
@@ -24,10 +28,11 @@ if (!name || !command) {
   process.exit(2);
 }
 const servicePidFile = servicePidFileOf(name);
+const output = new RotatingLog(logFileOf(name));
 
 function log(level: 'INFO' | 'WARN' | 'ERROR', message: string, fields: Record<string, unknown> = {}) {
-  console.log(
-    JSON.stringify({ level, message, service: name, timestamp: new Date().toISOString(), ...fields }),
+  output.write(
+    `${JSON.stringify({ level, message, service: name, timestamp: new Date().toISOString(), ...fields })}\n`,
   );
 }
 
@@ -41,17 +46,23 @@ let failedStarts = 0;
 function start(executable: string): void {
   restartTimer = undefined;
   const startedAt = Date.now();
-  const current = spawn(executable, args, { stdio: 'inherit' });
+  const current = spawn(executable, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   child = current;
+  current.stdout?.on('data', (chunk: Buffer) => output.write(chunk));
+  current.stderr?.on('data', (chunk: Buffer) => output.write(chunk));
   // Who the service is right now: a fault injection crashes it, not its supervisor (the Lambda service).
   if (current.pid !== undefined) writeFileSync(servicePidFile, String(current.pid));
   let ended = false;
-  const onEnd = (reason: string) => {
+  const onEnd = (reason: string, code?: number | null) => {
     if (ended) return;
     ended = true;
     child = undefined;
     rmSync(servicePidFile, { force: true });
     if (stopping) process.exit(0);
+    if (code === REFUSED_TO_RUN_EXIT_CODE) {
+      log('ERROR', `supervisor: ${name} refused to run; not restarting it`);
+      process.exit(REFUSED_TO_RUN_EXIT_CODE);
+    }
     const upMs = Date.now() - startedAt;
     if (upMs >= STABLE_AFTER_MS) {
       everStable = true;
@@ -67,7 +78,8 @@ function start(executable: string): void {
     delayMs = Math.min(delayMs * 2, MAX_DELAY_MS);
   };
   current.once('error', (error) => onEnd(`could not run ${executable}: ${error.message}`));
-  current.once('exit', (code, signal) => onEnd(`exited with ${signal ?? `code ${code}`}`));
+  // 'close', not 'exit': the child's last lines (why it exited) are in the log by then.
+  current.once('close', (code, signal) => onEnd(`exited with ${signal ?? `code ${code}`}`, code));
   log('INFO', `supervisor: running ${name}`, { pid: current.pid });
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isDatabaseUnavailable } from '../../../lambdas/core/adapters/postgres/database-unavailable';
 import { createPool } from '../../../lambdas/core/adapters/postgres/pool';
+import { isDatabaseUnavailable } from '../../../lambdas/core/messaging/failure-classification';
 import { testDatabase } from '../../support/database';
 import { eventually } from '../../support/eventually';
 import { localEndpoints } from '../../support/local-stack';

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   isAlive,
   logFileOf,
+  REFUSED_TO_RUN_EXIT_CODE,
   runningProcesses,
   startSupervisedProcess,
   stopProcess,
@@ -80,5 +81,35 @@ describe('a supervised service of the local stack', () => {
     const log = readFileSync(logFileOf(supervisor.name), 'utf8');
     expect(log).toMatch(/failed 5 times before it ever stayed up; giving up/);
     expect(log.match(/told to fail at start/g)).toHaveLength(5);
+  });
+
+  it('ends within seconds when its supervisor is killed with SIGKILL, leaving nothing behind', async () => {
+    const port = await freePort();
+    const supervisor = startPidService({ FIXTURE_PORT: String(port) });
+    const service = (await eventually(
+      () => answeringPid(port),
+      (pid) => pid !== undefined,
+      { timeoutMs: 15_000 },
+    )) as number;
+
+    process.kill(supervisor.pid, 'SIGKILL');
+    const killedAt = Date.now();
+    await eventually(
+      async () => isAlive(service),
+      (alive) => !alive,
+      { timeoutMs: 10_000 },
+    );
+    expect(Date.now() - killedAt).toBeLessThan(5_000);
+    expect(await isPortOpen(port)).toBe(false);
+  });
+
+  it('does not restart a service that refuses to run, and ends with it', async () => {
+    const supervisor = startPidService({ FIXTURE_PORT: String(await freePort()), FIXTURE_REFUSE: '1' });
+    const ended = await waitUntil(async () => supervisor.exitReason() !== undefined, { timeoutMs: 30_000 });
+    expect(ended).toBe(true);
+    expect(supervisor.exitReason()).toBe(`exited with code ${REFUSED_TO_RUN_EXIT_CODE}`);
+    const log = readFileSync(logFileOf(supervisor.name), 'utf8');
+    expect(log.match(/told to refuse to run/g)).toHaveLength(1);
+    expect(log).toMatch(/refused to run; not restarting it/);
   });
 });

@@ -9,7 +9,10 @@ const db = testDatabase();
 const LEASE_MS = 10_000;
 const TAKEOVER_MS = 6_000;
 
-/** A PENDING payment of a chaos run, claimed for a bank call `claimedAgoMs` ago (seen only by this transaction). */
+/**
+ * A PENDING payment of a chaos run, claimed for a bank call whose lease was last renewed `claimedAgoMs` ago
+ * (seen only by this transaction).
+ */
 async function claimedPayment(client: pg.ClientBase, runId: string, claimedAgoMs: number): Promise<string> {
   const id = randomUUID();
   await client.query(
@@ -19,8 +22,10 @@ async function claimedPayment(client: pg.ClientBase, runId: string, claimedAgoMs
   );
   await client.query(
     `UPDATE payments SET status = 'PENDING', next_bank_attempt_at = 'infinity',
-       bank_attempt_started_at = now() - make_interval(secs => $2 / 1000.0) WHERE id = $1`,
-    [id, claimedAgoMs],
+       bank_attempt_started_at = now() - make_interval(secs => $2 / 1000.0),
+       bank_claim_expires_at = now() - make_interval(secs => $2 / 1000.0) + make_interval(secs => $3 / 1000.0)
+     WHERE id = $1`,
+    [id, claimedAgoMs, LEASE_MS],
   );
   return id;
 }
@@ -30,14 +35,11 @@ describe('the chaos run’s expired-claim watch', () => {
     await inRolledBackTransaction(db, async (client) => {
       const runId = randomUUID().slice(0, 8);
       const forgotten = await claimedPayment(client, runId, LEASE_MS + TAKEOVER_MS + 5_000);
-      await claimedPayment(client, runId, LEASE_MS - 1_000); // its lease still holds
+      await claimedPayment(client, runId, LEASE_MS - 1_000); // renewed: its lease still holds
       await claimedPayment(client, runId, LEASE_MS + 1_000); // expired, but the sweep has had no time yet
       await claimedPayment(client, randomUUID().slice(0, 8), LEASE_MS + TAKEOVER_MS + 5_000); // another run's
 
-      const watch = new ExpiredClaimWatch(client, runKeys(runId), {
-        leaseMs: LEASE_MS,
-        takeoverMs: TAKEOVER_MS,
-      });
+      const watch = new ExpiredClaimWatch(client, runKeys(runId), { takeoverMs: TAKEOVER_MS });
       await watch.sample(new Date(0));
 
       expect(watch.expired.map((claim) => [claim.what, claim.id])).toEqual([['payment', forgotten]]);
@@ -49,10 +51,7 @@ describe('the chaos run’s expired-claim watch', () => {
     await inRolledBackTransaction(db, async (client) => {
       const runId = randomUUID().slice(0, 8);
       await claimedPayment(client, runId, LEASE_MS + TAKEOVER_MS + 5_000);
-      const watch = new ExpiredClaimWatch(client, runKeys(runId), {
-        leaseMs: LEASE_MS,
-        takeoverMs: TAKEOVER_MS,
-      });
+      const watch = new ExpiredClaimWatch(client, runKeys(runId), { takeoverMs: TAKEOVER_MS });
       await watch.sample(new Date(Date.now() - 1_000));
       expect(watch.expired).toEqual([]);
     });

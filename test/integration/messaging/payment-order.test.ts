@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { postgresLedger } from '../../../lambdas/core/adapters/postgres/ledger-store';
+import { postgresLedger } from '../../../lambdas/core/adapters/postgres/ledger';
 import { postgresParkedPayments } from '../../../lambdas/core/adapters/postgres/parked-payments';
 import { sqsDeadLetterQueue } from '../../../lambdas/core/adapters/sqs/dead-letter-queue';
 import { CONSUMERS, type ConsumerSettings } from '../../../lambdas/core/config/messaging';

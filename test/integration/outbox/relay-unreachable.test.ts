@@ -5,13 +5,13 @@ import { kafkaEventPublisher } from '../../../lambdas/core/adapters/kafka/event-
 import { postgresOutbox } from '../../../lambdas/core/adapters/postgres/outbox';
 import { createPool } from '../../../lambdas/core/adapters/postgres/pool';
 import { PAYMENT_EVENTS_TOPIC } from '../../../lambdas/core/config/messaging';
-import {
-  type DrainPolicy,
-  drainOutbox,
-  type RelayProgress,
-  type TransientFailure,
-} from '../../../lambdas/core/use-cases/drain-outbox';
 import type { EventPublisher, Outbox } from '../../../lambdas/core/use-cases/ports/outbox';
+import {
+  type RelayFailure,
+  type RelayPolicy,
+  type RelayProgress,
+  relayOutbox,
+} from '../../../lambdas/core/use-cases/relay-outbox';
 
 /** A local port nobody listens on: connecting to it is refused at once, as a database or broker that is down. */
 async function closedPort(): Promise<number> {
@@ -24,8 +24,8 @@ async function closedPort(): Promise<number> {
 
 function shortDrain(durationMs: number) {
   const reports: RelayProgress[] = [];
-  const failures: TransientFailure[] = [];
-  const policy: DrainPolicy = {
+  const failures: RelayFailure[] = [];
+  const policy: RelayPolicy = {
     stopAt: Date.now() + durationMs,
     maxPaymentsPerClaim: 10,
     idleSleepMs: 100,
@@ -51,7 +51,7 @@ describe('the relay with a dependency down', () => {
     const pool = createPool(`postgres://aspay@127.0.0.1:${await closedPort()}/aspay`);
     const { policy, reports, failures } = shortDrain(1_500);
     try {
-      const summary = await drainOutbox(postgresOutbox(pool), unusedPublisher, policy);
+      const summary = await relayOutbox(postgresOutbox(pool), unusedPublisher, policy);
 
       expect(summary.published).toBe(0);
       expect(new Set(failures.map((failure) => failure.during))).toEqual(new Set(['prune', 'lag', 'relay']));
@@ -92,7 +92,7 @@ describe('the relay with a dependency down', () => {
     };
     const { policy, reports, failures } = shortDrain(1_500);
     try {
-      await drainOutbox(oneWaitingEvent, publisher, policy);
+      await relayOutbox(oneWaitingEvent, publisher, policy);
 
       expect(failures.length).toBeGreaterThan(3);
       expect(failures.every((failure) => failure.during === 'relay')).toBe(true);

@@ -20,6 +20,8 @@ const SETTINGS = {
   giveUpAfterAttempts: 5,
   claimLeaseMs: 60_000,
 };
+/** A sweep's way of claiming: no waiting for a claim held elsewhere, a minute to record an outcome. */
+const sweeping = () => ({ deadline: new Date(Date.now() + 60_000), waitForHolder: false });
 
 /** A PENDING payment the sweeper leaves alone (its next attempt is never due): only the test calls the bank. */
 async function pendingPaymentOnlyTheTestSees(client: pg.Pool | pg.ClientBase): Promise<string> {
@@ -44,10 +46,12 @@ describe('bank attempts in PostgreSQL', () => {
       chargeAndSettle(
         { lifecycle, banks: sandboxOnly(bank), settings: SETTINGS, clock: () => new Date() },
         payment,
+        sweeping(),
       ),
       chargeAndSettle(
         { lifecycle, banks: sandboxOnly(bank), settings: SETTINGS, clock: () => new Date() },
         payment,
+        sweeping(),
       ),
     ]);
 
@@ -57,16 +61,32 @@ describe('bank attempts in PostgreSQL', () => {
     expect(((await listed.json()) as { charges: unknown[] }).charges).toHaveLength(1);
   });
 
-  it('lets a claim expire after its lease and releases it with the deferral', async () => {
+  it('lets a claim expire after its lease unless its holder renews it, and releases it with the deferral', async () => {
     const lifecycle = postgresPaymentLifecycle(db);
     const id = await pendingPaymentOnlyTheTestSees(db);
     const start = new Date();
+    const at = (ms: number) => new Date(start.getTime() + ms);
+    const [first, second] = [randomUUID(), randomUUID()];
+    const claim = lifecycle.bankClaim(id);
 
-    expect(await lifecycle.claimBankAttempt(id, start, 60_000)).toMatchObject({ bankAttempts: 0 });
-    expect(await lifecycle.claimBankAttempt(id, new Date(start.getTime() + 59_000), 60_000)).toBeUndefined();
-    expect(await lifecycle.claimBankAttempt(id, new Date(start.getTime() + 61_000), 60_000)).toBeDefined();
-    await lifecycle.deferBankAttempt(id, new Date('9999-01-01T00:00:00Z'), true);
-    expect(await lifecycle.claimBankAttempt(id, new Date(start.getTime() + 62_000), 60_000)).toMatchObject({
+    expect(await claim.claim({ holder: first, now: start, leaseMs: 10_000 })).toMatchObject({
+      bankAttempts: 0,
+    });
+    expect(await claim.expiry()).toEqual(at(10_000));
+    expect(await claim.claim({ holder: second, now: at(9_000), leaseMs: 10_000 })).toBeUndefined();
+    // Renewed by its holder only: the lease now ends at 18 s.
+    expect(await claim.renew({ holder: second, now: at(8_000), leaseMs: 10_000 })).toBe(false);
+    expect(await claim.renew({ holder: first, now: at(8_000), leaseMs: 10_000 })).toBe(true);
+    expect(await claim.claim({ holder: second, now: at(17_000), leaseMs: 10_000 })).toBeUndefined();
+    expect(await claim.claim({ holder: second, now: at(18_000), leaseMs: 10_000 })).toBeDefined();
+    // The first holder's claim was taken over: its renewal, deferral and release change nothing.
+    expect(await claim.renew({ holder: first, now: at(18_500), leaseMs: 10_000 })).toBe(false);
+    await lifecycle.deferBankAttempt(id, first, new Date('9999-01-01T00:00:00Z'), true);
+    await claim.release(first);
+    expect(await claim.expiry()).toEqual(at(28_000));
+    await lifecycle.deferBankAttempt(id, second, new Date('9999-01-01T00:00:00Z'), true);
+    expect(await claim.expiry()).toBeUndefined();
+    expect(await claim.claim({ holder: first, now: at(19_000), leaseMs: 10_000 })).toMatchObject({
       bankAttempts: 1,
     });
   });

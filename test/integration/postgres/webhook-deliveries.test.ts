@@ -27,19 +27,40 @@ const notice = (merchantId: string) => ({
 async function pendingDelivery(client: pg.ClientBase, merchantId: string, opened: Date, due: Date) {
   const deliveries = postgresWebhookDeliveries(client as unknown as pg.Pool, testSecretBox());
   const opening = notice(merchantId);
-  expect(await deliveries.open(opening, 'https://merchant.example/hooks', opened, opened)).toBe(true);
-  await deliveries.settle(opening.eventId, {
-    status: 'pending',
-    nextAttemptAt: due,
-    url: 'https://merchant.example/hooks',
-    attempts: 3,
-    unanswered: 0,
-    responseStatus: 503,
-    lastError: 'endpoint answered 503',
-    attemptedAt: opened,
+  const holder = randomUUID();
+  expect(
+    await deliveries.open(opening, 'https://merchant.example/hooks', opened, { holder, until: opened }),
+  ).toEqual({
+    kind: 'claimed',
+    attempts: 0,
+    createdAt: opened,
   });
+  for (let attempt = 0; attempt < 3; attempt++)
+    expect(await deliveries.recordAttempt(opening.eventId, holder, opened, opened)).toBe(true);
+  expect(
+    await deliveries.settle(opening.eventId, holder, {
+      status: 'pending',
+      nextAttemptAt: due,
+      url: 'https://merchant.example/hooks',
+      attempts: 3,
+      unanswered: 0,
+      responseStatus: 503,
+      lastError: 'endpoint answered 503',
+      attemptedAt: opened,
+    }),
+  ).toBe(true);
   return opening.eventId;
 }
+
+const recordOf = async (client: pg.ClientBase, eventId: string) =>
+  (
+    await client.query(
+      'SELECT status, attempts, unanswered_attempts, claimed_until FROM webhook_deliveries WHERE event_id = $1',
+      [eventId],
+    )
+  ).rows[0];
+
+const claim = (until: Date) => ({ holder: randomUUID(), until });
 
 describe('the webhook delivery records', () => {
   it('claim the longest due first, a bounded number per merchant, and never a claimed one twice', async () => {
@@ -53,9 +74,9 @@ describe('the webhook delivery records', () => {
       const notDue = await pendingDelivery(client, up.id, at(5), at(60));
       const ours = new Set([...backlog, other, notDue]);
 
-      const claimed = (await deliveries.claimDue(at(30), at(90), { limit: 1000, perMerchant: 2 })).filter(
-        (delivery) => ours.has(delivery.eventId),
-      );
+      const claimed = (
+        await deliveries.claimDue(at(30), claim(at(90)), { limit: 1000, perMerchant: 2 })
+      ).filter((delivery) => ours.has(delivery.eventId));
       expect(claimed.map((delivery) => delivery.eventId).sort()).toEqual(
         [backlog[0], backlog[1], other].sort(),
       );
@@ -66,7 +87,7 @@ describe('the webhook delivery records', () => {
         createdAt: at(5),
       });
 
-      const again = await deliveries.claimDue(at(31), at(90), { limit: 1000, perMerchant: 2 });
+      const again = await deliveries.claimDue(at(31), claim(at(90)), { limit: 1000, perMerchant: 2 });
       expect(
         again
           .map((delivery) => delivery.eventId)
@@ -74,7 +95,7 @@ describe('the webhook delivery records', () => {
           .sort(),
       ).toEqual([backlog[2], backlog[3]].sort());
       // Once the claims have expired (their holders can no longer run), the deliveries may be claimed again.
-      const afterExpiry = await deliveries.claimDue(at(91), at(150), { limit: 1000, perMerchant: 10 });
+      const afterExpiry = await deliveries.claimDue(at(91), claim(at(150)), { limit: 1000, perMerchant: 10 });
       expect(afterExpiry.filter((delivery) => ours.has(delivery.eventId))).toHaveLength(6);
     });
   });
@@ -84,42 +105,143 @@ describe('the webhook delivery records', () => {
     await inRolledBackTransaction(db, async (client) => {
       const deliveries = postgresWebhookDeliveries(client as unknown as pg.Pool, testSecretBox());
       const once = notice(merchant.id);
-      expect(await deliveries.open(once, 'https://merchant.example/hooks', LATER, at(60))).toBe(true);
-      expect(await deliveries.open(once, 'https://merchant.example/hooks', LATER, at(60))).toBe(false);
+      expect(
+        await deliveries.open(once, 'https://merchant.example/hooks', LATER, claim(at(60))),
+      ).toMatchObject({
+        kind: 'claimed',
+      });
+      expect(await deliveries.open(once, 'https://merchant.example/hooks', LATER, claim(at(60)))).toEqual({
+        kind: 'held',
+        until: at(60),
+      });
     });
   });
 
-  it('keep count of the attempts whose answer never came, across holders', async () => {
+  it('count each attempt before it is sent as one that may have arrived, until its answer is recorded', async () => {
     const merchant = await createTestMerchant(db);
     await inRolledBackTransaction(db, async (client) => {
       const deliveries = postgresWebhookDeliveries(client as unknown as pg.Pool, testSecretBox());
       const eventId = await pendingDelivery(client, merchant.id, LATER, at(10));
+      const first = claim(at(40));
+      expect(await deliveries.claimDue(at(10), first, { limit: 1000, perMerchant: 1000 })).toHaveLength(1);
+
+      // Recorded before it is sent, and the claim renewed for it.
+      expect(await deliveries.recordAttempt(eventId, first.holder, at(10), at(25))).toBe(true);
+      expect(await recordOf(client, eventId)).toEqual({
+        status: 'pending',
+        attempts: 4,
+        unanswered_attempts: 1,
+        claimed_until: at(25),
+      });
+      // A timeout: still unanswered. Then a second holder's 2xx: its attempt was answered.
       const outcome = {
         url: 'https://merchant.example/hooks',
         responseStatus: null,
         lastError: 'The operation was aborted due to timeout',
-        attemptedAt: at(10),
+        attemptedAt: at(12),
       };
-      await deliveries.settle(eventId, {
-        ...outcome,
-        status: 'pending',
-        nextAttemptAt: at(20),
-        attempts: 1,
-        unanswered: 1,
-      });
-      await deliveries.settle(eventId, {
-        ...outcome,
+      expect(
+        await deliveries.settle(eventId, first.holder, {
+          ...outcome,
+          status: 'pending',
+          nextAttemptAt: at(20),
+          attempts: 1,
+          unanswered: 1,
+        }),
+      ).toBe(true);
+      const second = claim(at(50));
+      expect(await deliveries.claimDue(at(20), second, { limit: 1000, perMerchant: 1000 })).toHaveLength(1);
+      expect(await deliveries.recordAttempt(eventId, second.holder, at(20), at(35))).toBe(true);
+      expect(
+        await deliveries.settle(eventId, second.holder, {
+          ...outcome,
+          status: 'delivered',
+          attempts: 1,
+          unanswered: 0,
+          responseStatus: 204,
+          lastError: null,
+        }),
+      ).toBe(true);
+      expect(await recordOf(client, eventId)).toEqual({
         status: 'delivered',
-        attempts: 2,
-        unanswered: 1,
-        responseStatus: 204,
-        lastError: null,
+        attempts: 5,
+        unanswered_attempts: 1,
+        claimed_until: null,
       });
-      const { rows } = await client.query(
-        'SELECT status, attempts, unanswered_attempts FROM webhook_deliveries WHERE event_id = $1',
-        [eventId],
-      );
-      expect(rows).toEqual([{ status: 'delivered', attempts: 6, unanswered_attempts: 2 }]);
+    });
+  });
+
+  it("let a redelivered event take over a delivery once its holder's claim has passed, not before", async () => {
+    const merchant = await createTestMerchant(db);
+    await inRolledBackTransaction(db, async (client) => {
+      const deliveries = postgresWebhookDeliveries(client as unknown as pg.Pool, testSecretBox());
+      const once = notice(merchant.id);
+      const url = 'https://merchant.example/hooks';
+      const dead = claim(at(5));
+      expect(await deliveries.open(once, url, LATER, dead)).toMatchObject({ kind: 'claimed' });
+      expect(await deliveries.recordAttempt(once.eventId, dead.holder, at(1), at(5))).toBe(true);
+
+      expect(await deliveries.open(once, url, at(5), claim(at(10)))).toEqual({ kind: 'held', until: at(5) });
+      const next = claim(at(11));
+      expect(await deliveries.open(once, url, at(6), next)).toEqual({
+        kind: 'claimed',
+        attempts: 1,
+        createdAt: LATER,
+      });
+      // The dead holder, had it lived on, can neither send nor record any more.
+      expect(await deliveries.recordAttempt(once.eventId, dead.holder, at(7), at(12))).toBe(false);
+      expect(await deliveries.recordAttempt(once.eventId, next.holder, at(7), at(12))).toBe(true);
+      expect(await recordOf(client, once.eventId)).toMatchObject({ attempts: 2, unanswered_attempts: 2 });
+    });
+  });
+
+  it("refuse a stale holder's outcome once another holder took the delivery over", async () => {
+    const merchant = await createTestMerchant(db);
+    await inRolledBackTransaction(db, async (client) => {
+      const deliveries = postgresWebhookDeliveries(client as unknown as pg.Pool, testSecretBox());
+      const eventId = await pendingDelivery(client, merchant.id, LATER, at(10));
+      const stale = claim(at(20));
+      expect(await deliveries.claimDue(at(10), stale, { limit: 1000, perMerchant: 1000 })).toHaveLength(1);
+      expect(await deliveries.recordAttempt(eventId, stale.holder, at(10), at(15))).toBe(true);
+      // Not taken over while the claim holds; taken over once it has passed.
+      expect(
+        (await deliveries.claimDue(at(15), claim(at(30)), { limit: 1000, perMerchant: 1000 })).filter(
+          (delivery) => delivery.eventId === eventId,
+        ),
+      ).toEqual([]);
+      const fresh = claim(at(30));
+      expect(
+        (await deliveries.claimDue(at(16), fresh, { limit: 1000, perMerchant: 1000 })).map(
+          (delivery) => delivery.eventId,
+        ),
+      ).toContain(eventId);
+      expect(await deliveries.recordAttempt(eventId, fresh.holder, at(16), at(21))).toBe(true);
+
+      const failed = {
+        status: 'failed' as const,
+        url: 'https://merchant.example/hooks',
+        attempts: 1,
+        unanswered: 0,
+        responseStatus: 410,
+        lastError: 'endpoint answered 410',
+        attemptedAt: at(17),
+      };
+      expect(await deliveries.settle(eventId, stale.holder, failed)).toBe(false);
+      expect(await recordOf(client, eventId)).toEqual({
+        status: 'pending',
+        attempts: 5,
+        unanswered_attempts: 2,
+        claimed_until: at(21),
+      });
+      expect(
+        await deliveries.settle(eventId, fresh.holder, {
+          ...failed,
+          status: 'delivered',
+          responseStatus: 204,
+          lastError: null,
+        }),
+      ).toBe(true);
+      expect(await recordOf(client, eventId)).toMatchObject({ status: 'delivered', unanswered_attempts: 1 });
     });
   });
 

@@ -6,14 +6,16 @@ import { bankSettings } from '../../../lambdas/core/config/bank';
 import { usd } from '../../support/bank-use-cases';
 
 /**
- * A bank on a local port that answers each request with the next scripted status (then the last one) and
- * counts the requests that reached it: what the connector retried, and what its breaker kept from the bank.
+ * A bank on a local port that answers each request with the next scripted status (then the last one; 0: no
+ * answer at all) and counts the requests that reached it: what the connector retried, and what its breaker
+ * kept from the bank.
  */
 const script = { answers: [200] as number[], requests: 0 };
 const server = createServer((request, response) => {
   request.resume();
   const status = script.answers[Math.min(script.requests, script.answers.length - 1)] ?? 200;
   script.requests++;
+  if (status === 0) return;
   const body =
     status === 200
       ? { chargeId: `ch_${script.requests}` }
@@ -24,7 +26,13 @@ const server = createServer((request, response) => {
 });
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(
+  () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+);
 
 function bankAnswers(...statuses: number[]) {
   script.answers = statuses;
@@ -162,5 +170,38 @@ describe("the bank connector's circuit breaker", () => {
 
     expect(await connector(sandbox).charge(charge())).toEqual({ kind: 'circuit_open' });
     expect(await connector(sharedBreakerState()).charge(charge())).toMatchObject({ kind: 'approved' });
+  });
+});
+
+describe('a call its caller abandons (its claim on the payment lapsed)', () => {
+  it('stops at once, is not retried, and is no failure to the breaker', async () => {
+    bankAnswers(0);
+    const breakerState = sharedBreakerState();
+    const abandonAfter = async (ms: number) => {
+      const claim = new AbortController();
+      setTimeout(() => claim.abort(new Error('bank claim lapsed')), ms);
+      const startedAt = Date.now();
+      const outcome = await connector(breakerState).charge(charge(), claim.signal);
+      return { outcome, tookMs: Date.now() - startedAt };
+    };
+
+    // Two abandoned calls: counted as failures they would open the breaker (threshold 2).
+    for (const { outcome, tookMs } of [await abandonAfter(100), await abandonAfter(100)]) {
+      expect(outcome).toMatchObject({ kind: 'unavailable', reason: expect.stringContaining('abandoned') });
+      // Well before the 1 s timeout and its retries.
+      expect(tookMs).toBeLessThan(800);
+    }
+    expect(script.requests).toBe(2);
+
+    bankAnswers(200);
+    expect(await connector(breakerState).charge(charge())).toMatchObject({ kind: 'approved' });
+  });
+
+  it('never sends a call whose claim has already lapsed', async () => {
+    const lapsed = new AbortController();
+    lapsed.abort(new Error('bank claim lapsed'));
+
+    expect(await connector().charge(charge(), lapsed.signal)).toMatchObject({ kind: 'unavailable' });
+    expect(script.requests).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   BANK_KEY_IN_USE,
+  bankClaimTiming,
   bankSettings,
   classifyBankAnswer,
   nextBankAttemptAt,
@@ -56,14 +57,18 @@ describe('the bank retry schedule', () => {
     expect([1, 2, 3, 4, 5, 10].map(delayAfter)).toEqual([1000, 2000, 4000, 5000, 5000, 5000]);
   });
 
-  it('refuses a claim lease that a call with its retries could outlive', () => {
-    expect(() =>
-      bankSettings({
-        ASPAY_BANK_TIMEOUT_MS: '10000',
-        ASPAY_BANK_MAX_ATTEMPTS: '3',
-        ASPAY_BANK_CLAIM_LEASE_MS: '30000',
-      }),
-    ).toThrow('ASPAY_BANK_CLAIM_LEASE_MS (30000) must exceed');
+  it('renews a 10 s claim every third of it and trusts it until 1 s before it expires', () => {
+    expect(bankClaimTiming(bankSettings({}))).toEqual({ renewEveryMs: 3_333, trustedForMs: 9_000 });
+  });
+
+  it('refuses a claim lease too short for two renewals before its holder stops trusting it', () => {
+    expect(() => bankSettings({ ASPAY_BANK_CLAIM_LEASE_MS: '3000' })).toThrow(
+      'ASPAY_BANK_CLAIM_LEASE_MS (3000) must exceed 3000',
+    );
+    // However long a call with its retries: the holder renews its claim while it runs.
+    expect(
+      bankSettings({ ASPAY_BANK_TIMEOUT_MS: '30000', ASPAY_BANK_CLAIM_LEASE_MS: '3100' }).claimLeaseMs,
+    ).toBe(3100);
   });
 
   it('refuses a give-up limit below one attempt', () => {

@@ -10,7 +10,7 @@ import {
 import { openApiDocument } from '../../../lambdas/core/http/openapi';
 import { problemResponse } from '../../../lambdas/core/http/problem-response';
 import { Problem } from '../../../lambdas/core/http/schemas';
-import { WaitingForEarlierEventError } from '../../../lambdas/core/use-cases/post-to-ledger';
+import { WaitingForEarlierEventError } from '../../../lambdas/core/use-cases/errors';
 
 interface Operation {
   responses: Record<

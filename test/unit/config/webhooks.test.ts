@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { CONSUMERS } from '../../../lambdas/core/config/messaging';
-import { deliveryWindowMs, nextWebhookAttempt, webhookSettings } from '../../../lambdas/core/config/webhooks';
+import {
+  claimLeaseMs,
+  deliveryWindowMs,
+  nextWebhookAttempt,
+  webhookSettings,
+} from '../../../lambdas/core/config/webhooks';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -76,8 +81,12 @@ describe('the webhook retry policy', () => {
 
 describe('the delivery window', () => {
   it('covers every in-invocation POST timing out with its backoffs, and ends long before the consumer timeout', () => {
-    // 3 POSTs of 10 s, backoffs of 1 s and 2 s, and 2 min to record the outcome.
-    expect(deliveryWindowMs(production)).toBe(3 * 10_000 + 3_000 + 120_000);
+    // 3 POSTs of 10 s, backoffs of 1 s and 2 s, and 5 s to record the outcome.
+    expect(deliveryWindowMs(production)).toBe(3 * 10_000 + 3_000 + 5_000);
     expect(deliveryWindowMs(production)).toBeLessThan((CONSUMERS.notifier.timeoutSeconds * 1_000) / 5);
+  });
+
+  it('claims a delivery for one POST and the recording of its answer, so a dead holder is taken over in seconds', () => {
+    expect(claimLeaseMs(production)).toBe(10_000 + 5_000);
   });
 });

@@ -86,7 +86,7 @@ describe('the error family', () => {
   it('does not compile an error class with a code the table does not have', () => {
     class MisspeltError extends DomainError {
       override readonly name = 'MisspeltError';
-      // @ts-expect-error: "validaton_error" is not a ProblemCode.
+      // @ts-expect-error: "validaton_error" is not an ErrorCode.
       readonly type = 'validaton_error';
     }
     expect(new MisspeltError('x')).toBeInstanceOf(DomainError);

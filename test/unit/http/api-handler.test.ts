@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createPool } from '../../../lambdas/core/adapters/postgres/pool';
-import { DEFAULT_MERCHANT_REQUEST_RATE } from '../../../lambdas/core/config/rate-limits';
+import { DEFAULT_MERCHANT_REQUEST_RATE } from '../../../lambdas/core/domain/rate-limit';
 import { apiHandler } from '../../../lambdas/core/http/api-handler';
 import { lambdaContext } from '../../../localstack/src/lambda-runtime';
 import { freePort } from '../../support/free-port';

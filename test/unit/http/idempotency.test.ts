@@ -4,9 +4,8 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import { BasePersistenceLayer, type IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import { describe, expect, it } from 'vitest';
-import { DependencyUnavailableError } from '../../../lambdas/core/adapters/postgres/database-unavailable';
 import type { ApiRequest } from '../../../lambdas/core/http/api-handler';
-import { IdempotencyKeyMissingError } from '../../../lambdas/core/http/errors';
+import { DependencyUnavailableError, IdempotencyKeyMissingError } from '../../../lambdas/core/http/errors';
 import {
   idempotencyKeyOf,
   idempotentResponder,

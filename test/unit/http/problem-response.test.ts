@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DependencyUnavailableError } from '../../../lambdas/core/adapters/postgres/database-unavailable';
 import { ValidationError } from '../../../lambdas/core/domain/errors';
-import { MethodNotAllowedError } from '../../../lambdas/core/http/errors';
+import { DependencyUnavailableError, MethodNotAllowedError } from '../../../lambdas/core/http/errors';
 import { problemResponse } from '../../../lambdas/core/http/problem-response';
 
 describe('problemResponse', () => {

@@ -12,17 +12,15 @@ import {
   CurrencyMismatchError,
   IllegalTransitionError,
   StoredDataInvalidError,
+  UnreadableRecordError,
   UnsupportedEventError,
 } from '../../../lambdas/core/domain/errors';
-import {
-  classifyFailure,
-  UnreadableRecordError,
-} from '../../../lambdas/core/messaging/failure-classification';
+import { classifyFailure } from '../../../lambdas/core/messaging/failure-classification';
 import {
   DependencyStillUnavailableError,
   ParkedBehindDeadLetterError,
-} from '../../../lambdas/core/use-cases/consume-records';
-import { WaitingForEarlierEventError } from '../../../lambdas/core/use-cases/post-to-ledger';
+  WaitingForEarlierEventError,
+} from '../../../lambdas/core/use-cases/errors';
 
 function sqlState(code: string): pg.DatabaseError {
   const error = new pg.DatabaseError('database error', 0, 'error');

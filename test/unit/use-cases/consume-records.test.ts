@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { REDRIVE_CONSUMER_HEADER } from '../../../lambdas/core/config/messaging';
 import { UnsupportedEventError } from '../../../lambdas/core/domain/errors';
-import {
-  consumeRecords,
-  DependencyStillUnavailableError,
-} from '../../../lambdas/core/use-cases/consume-records';
+import { consumeRecords } from '../../../lambdas/core/use-cases/consume-records';
+import { DependencyStillUnavailableError } from '../../../lambdas/core/use-cases/errors';
 import { inMemoryConsumer, consumedRecord as record } from '../../support/in-memory-consumer-ports';
 
 /** What node-postgres throws while the database refuses connections (a failover). */

@@ -13,6 +13,8 @@ const SETTINGS = {
   retryBaseMs: 60_000,
   retryMaxMs: 240_000,
   giveUpAfterMs: 3_600_000,
+  timeoutMs: 10_000,
+  recordingGraceMs: 5_000,
 };
 
 function notifier(...answers: (number | 'no answer')[]) {
@@ -107,5 +109,76 @@ describe('notifying a merchant of an event', () => {
 
     expect(sent).toEqual([]);
     expect(rows.size).toBe(0);
+  });
+
+  describe('a redelivered event', () => {
+    // A real clock and a claim of 200 ms (one POST's 100 ms timeout, 100 ms to record its answer).
+    const SHORT_CLAIM = { ...SETTINGS, timeoutMs: 100, recordingGraceMs: 100 };
+    const live = () => {
+      const world = notifier(204);
+      const deps: NotifyDeps = { ...world.deps, clock: () => new Date(), settings: SHORT_CLAIM };
+      return { ...world, deps, workUntil: () => new Date(Date.now() + 60_000) };
+    };
+
+    const noticeOf = (event: ReturnType<typeof succeeded>) => ({
+      eventId: event.eventId,
+      merchantId: 'mer_shop',
+      paymentId: event.paymentId,
+      eventType: event.type,
+      rawBody: '{}',
+    });
+
+    it('takes over a delivery whose holder died, once its claim passes, and delivers it', async () => {
+      const { deps, rows, sent, workUntil } = live();
+      const event = succeeded();
+      // The invocation that first handled the event opened the delivery and died.
+      const dead = { holder: 'dead invocation', until: new Date(Date.now() + 200) };
+      const notice = noticeOf(event);
+      await deps.deliveries.open(notice, ENDPOINT.url, new Date(), dead);
+
+      const startedAt = Date.now();
+      expect(await notifyMerchant(deps, event, workUntil())).toBe('delivered');
+      expect(Date.now() - startedAt).toBeLessThan(1_000);
+      expect(sent).toHaveLength(1);
+      expect(rows.get(event.eventId)).toMatchObject({
+        status: 'delivered',
+        attempts: 1,
+        unansweredAttempts: 0,
+      });
+    });
+
+    it('leaves a delivery to its holder while that holder renews its claim', async () => {
+      const { deps, sent, workUntil } = live();
+      const event = succeeded();
+      const notice = noticeOf(event);
+      await deps.deliveries.open(notice, ENDPOINT.url, new Date(), {
+        holder: 'alive',
+        until: new Date(Date.now() + 200),
+      });
+      const renewing = setInterval(
+        () => deps.deliveries.recordAttempt(event.eventId, 'alive', new Date(), new Date(Date.now() + 200)),
+        50,
+      );
+      try {
+        expect(await notifyMerchant(deps, event, workUntil())).toBe('already_handled');
+      } finally {
+        clearInterval(renewing);
+      }
+      expect(sent).toEqual([]);
+    });
+
+    it('sends nothing for a delivery already delivered, or waiting for its scheduled retry', async () => {
+      const { deps, sent, workUntil } = live();
+      const delivered = succeeded();
+      expect(await notifyMerchant(deps, delivered, workUntil())).toBe('delivered');
+      expect(await notifyMerchant(deps, delivered, workUntil())).toBe('already_handled');
+
+      const failing = notifier(503);
+      const waiting = succeeded();
+      const failingDeps = { ...failing.deps, clock: () => new Date(), settings: SHORT_CLAIM };
+      expect(await notifyMerchant(failingDeps, waiting, workUntil())).toBe('pending');
+      expect(await notifyMerchant(failingDeps, waiting, workUntil())).toBe('already_handled');
+      expect([sent.length, failing.sent.length]).toEqual([1, 3]);
+    });
   });
 });

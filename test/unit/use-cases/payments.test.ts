@@ -33,6 +33,7 @@ async function successfulPayment(payments: ReturnType<typeof inMemoryPayments>, 
   const settled = await settlePayment(
     { lifecycle: payments.lifecycle, banks: sandboxOnly(bank), settings: BANK_RETRY_SETTINGS, clock },
     payment.id,
+    { deadline: clock(), waitForHolder: false },
   );
   expect(settled).toBe('succeeded');
   return payment;

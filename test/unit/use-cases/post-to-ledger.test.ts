@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createEvent } from '../../../lambdas/core/domain/events';
-import { postToLedger, WaitingForEarlierEventError } from '../../../lambdas/core/use-cases/post-to-ledger';
+import { WaitingForEarlierEventError } from '../../../lambdas/core/use-cases/errors';
+import { postToLedger } from '../../../lambdas/core/use-cases/post-to-ledger';
 import { NOW, usd } from '../../support/bank-use-cases';
 import { inMemoryLedger } from '../../support/in-memory-ledger';
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createEvent, type EventEnvelope } from '../../../lambdas/core/domain/events';
 import { formatAmount } from '../../../lambdas/core/domain/money';
 import type { Bank, BankRefundOutcome } from '../../../lambdas/core/use-cases/ports/bank';
@@ -28,20 +28,24 @@ function inMemoryRefund(bankAttempts = 0) {
     released: 0,
   };
   const executions: RefundExecutions = {
-    async claim() {
-      if (stored.status !== 'PENDING') return undefined;
-      return {
-        paymentId: stored.payment.id,
-        merchantId: stored.payment.merchantId,
-        mode: stored.payment.mode,
-        chargeId: 'ch_1',
-        amount: usd('25.0000'),
-        bankAttempts: stored.bankAttempts,
-      };
-    },
-    async release() {
-      stored.released += 1;
-    },
+    bankClaim: () => ({
+      async claim() {
+        if (stored.status !== 'PENDING') return undefined;
+        return {
+          paymentId: stored.payment.id,
+          merchantId: stored.payment.merchantId,
+          mode: stored.payment.mode,
+          chargeId: 'ch_1',
+          amount: usd('25.0000'),
+          bankAttempts: stored.bankAttempts,
+        };
+      },
+      renew: async () => stored.status === 'PENDING',
+      expiry: async () => undefined,
+      async release() {
+        stored.released += 1;
+      },
+    }),
     async markExecuted(_id, _bankRefundId, event) {
       stored.status = 'EXECUTED';
       stored.events.push(event);
@@ -63,7 +67,7 @@ function inMemoryRefund(bankAttempts = 0) {
           stored.events.push(decision.event);
         },
       }),
-    async defer(_id, at, counted) {
+    async defer(_id, _holder, at, counted) {
       stored.bankAttempts += counted ? 1 : 0;
       stored.nextAttemptAt = at;
     },
@@ -84,6 +88,8 @@ const run = (executions: RefundExecutions, outcome: BankRefundOutcome) =>
   executeRefundAtBank(
     { executions, banks: sandboxOnly(bankRefunding(outcome)), settings: SETTINGS, clock: () => NOW },
     REFUND_ID,
+    // No time to retry a write, and no waiting for a claim held elsewhere.
+    { deadline: NOW, waitForHolder: false },
   );
 
 describe('executing a refund at the bank', () => {
@@ -111,6 +117,29 @@ describe('executing a refund at the bank', () => {
 
     expect(stored.released).toBe(1);
     expect(stored.status).toBe('PENDING');
+  });
+
+  it("records the bank's refund once the database is back, within the deadline, instead of giving up", async () => {
+    const { executions, stored } = inMemoryRefund();
+    const markExecuted = executions.markExecuted;
+    let failuresLeft = 2;
+    executions.markExecuted = async (...args) => {
+      if (failuresLeft-- > 0) throw new Error('Connection terminated unexpectedly');
+      return markExecuted(...args);
+    };
+    const bank = bankRefunding({ kind: 'refunded', bankRefundId: 're_1' });
+    const refunds = vi.spyOn(bank, 'refund');
+
+    const result = await executeRefundAtBank(
+      { executions, banks: sandboxOnly(bank), settings: SETTINGS, clock: () => new Date() },
+      REFUND_ID,
+      { deadline: new Date(Date.now() + 60_000), waitForHolder: false },
+    );
+
+    expect(result).toBe('executed');
+    expect(stored.status).toBe('EXECUTED');
+    expect(stored.released).toBe(0);
+    expect(refunds).toHaveBeenCalledTimes(1);
   });
 
   it('fails a refund the bank rejects at once and gives its amount back to the payment', async () => {

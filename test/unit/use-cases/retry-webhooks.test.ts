@@ -1,8 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createEvent, type EventEnvelope } from '../../../lambdas/core/domain/events';
 import { verifyWebhookSignature } from '../../../lambdas/core/domain/webhook-signature';
 import { notifyMerchant } from '../../../lambdas/core/use-cases/notify-merchant';
-import type { WebhookEndpoint } from '../../../lambdas/core/use-cases/ports/webhooks';
+import type {
+  DeliveryClaim,
+  WebhookAttempt,
+  WebhookEndpoint,
+} from '../../../lambdas/core/use-cases/ports/webhooks';
 import { retryWebhooks } from '../../../lambdas/core/use-cases/retry-webhooks';
 import { inMemoryWebhookDeliveries, scriptedSender } from '../../support/in-memory-webhook-deliveries';
 
@@ -17,7 +21,11 @@ const SETTINGS = {
   giveUpAfterMs: 60 * MINUTE,
   sweepBatch: 10,
   sweepPerMerchant: 2,
+  timeoutMs: 10 * SECOND,
+  recordingGraceMs: 5 * SECOND,
 };
+/** A claim's length: one POST's timeout and the recording grace. */
+const LEASE = 15 * SECOND;
 const ENDPOINTS = {
   mer_down: { url: 'https://down.example/hooks', secret: 'whsec_down' },
   mer_up: { url: 'https://up.example/hooks', secret: 'whsec_up' },
@@ -50,6 +58,21 @@ const succeeded = (merchantId = 'mer_down', paymentId = crypto.randomUUID()) =>
     { paymentId, merchantId, mode: 'test' },
     { amount: '12.00', currency: 'USD', status: 'SUCCESS', source: 'tok_success' },
     START,
+  );
+
+/** The delivery of `event` as a notifier opens it, claimed by `claim`. */
+const openedBy = (w: ReturnType<typeof world>, event: EventEnvelope, claim: DeliveryClaim) =>
+  w.deps.deliveries.open(
+    {
+      eventId: event.eventId,
+      merchantId: event.merchantId,
+      paymentId: event.paymentId,
+      eventType: event.type,
+      rawBody: '{}',
+    },
+    ENDPOINTS.mer_down.url,
+    START,
+    claim,
   );
 
 describe('a webhook whose endpoint is down', () => {
@@ -129,26 +152,31 @@ describe('a webhook delivered while the database is away', () => {
   function databaseAway(w: ReturnType<typeof world>, times: number, takesMs: number) {
     const settle = w.deps.deliveries.settle;
     let failuresLeft = times;
-    w.deps.deliveries.settle = async (eventId, outcome) => {
-      if (failuresLeft <= 0) return settle(eventId, outcome);
+    w.deps.deliveries.settle = async (eventId, holder, outcome) => {
+      if (failuresLeft <= 0) return settle(eventId, holder, outcome);
       failuresLeft--;
       w.at(w.deps.clock().getTime() - START.getTime() + takesMs);
       throw new Error('Connection terminated unexpectedly');
     };
   }
 
-  it('is recorded once the database is back, within the claim, so the sweep never sends it again', async () => {
+  it('is recorded once the database is back, even past the claim if no one took over, so it is never sent again', async () => {
     const w = world(204);
     const event = succeeded();
+    // Recorded 20 s after the POST: the claim (15 s) has passed, but no other holder has taken the delivery.
     databaseAway(w, 2, 10 * SECOND);
     expect(await w.notify(event).catch((error: Error) => error.message)).toBe('delivered');
     w.at(2 * MINUTE);
     expect(await w.sweep()).toEqual({ delivered: 0, pending: 0, failed: 0 });
     expect(w.sent).toHaveLength(1);
-    expect(w.rows.get(event.eventId)).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(w.rows.get(event.eventId)).toMatchObject({
+      status: 'delivered',
+      attempts: 1,
+      unansweredAttempts: 0,
+    });
   });
 
-  it('is left to the sweep once the claim has passed: recording stops, the notice is sent again', async () => {
+  it('is left to the sweep once the holder stops working on it: sent again, counted as one that may have arrived', async () => {
     const w = world(204);
     const event = succeeded();
     databaseAway(w, 2, 30 * SECOND);
@@ -156,6 +184,11 @@ describe('a webhook delivered while the database is away', () => {
     w.at(2 * MINUTE);
     expect(await w.sweep()).toEqual({ delivered: 1, pending: 0, failed: 0 });
     expect(w.sent).toHaveLength(2);
+    expect(w.rows.get(event.eventId)).toMatchObject({
+      status: 'delivered',
+      attempts: 2,
+      unansweredAttempts: 1,
+    });
   });
 });
 
@@ -192,39 +225,134 @@ describe('a webhook whose answer never came', () => {
   });
 });
 
+describe('a holder that died mid-delivery', () => {
+  /** The first POST reaches the merchant and its answer is held back until `answer` (the holder is frozen or dead). */
+  function firstAnswerHeld(w: ReturnType<typeof world>) {
+    const send = w.deps.sender.send;
+    let answer: (attempt: WebhookAttempt) => void = () => {};
+    const held = new Promise<WebhookAttempt>((resolve) => {
+      answer = resolve;
+    });
+    let first = true;
+    w.deps.sender.send = async (url, rawBody, headers) => {
+      if (!first) return send(url, rawBody, headers);
+      first = false;
+      w.sent.push({ url, rawBody, headers });
+      return held;
+    };
+    return { answer: (attempt: WebhookAttempt) => answer(attempt) };
+  }
+
+  it('after its POST: the record counts the attempt, and the sweep sends the notice once the claim passes', async () => {
+    const w = world(204);
+    firstAnswerHeld(w);
+    const event = succeeded();
+    void w.notify(event);
+    await vi.waitFor(() => expect(w.sent).toHaveLength(1));
+    expect(w.rows.get(event.eventId)).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      unansweredAttempts: 1,
+    });
+
+    w.at(LEASE - 1);
+    expect(await w.sweep()).toEqual({ delivered: 0, pending: 0, failed: 0 });
+    w.at(LEASE + 1);
+    expect(await w.sweep()).toEqual({ delivered: 1, pending: 0, failed: 0 });
+    // Received twice, and the record says the first may have arrived.
+    expect(w.sent).toHaveLength(2);
+    expect(w.rows.get(event.eventId)).toMatchObject({
+      status: 'delivered',
+      attempts: 2,
+      unansweredAttempts: 1,
+    });
+  });
+
+  it('before its POST: the sweep sends the notice once the claim passes, with no attempt counted twice', async () => {
+    const w = world(204);
+    const event = succeeded();
+    // The notifier opened the delivery and died before its first attempt.
+    const opened = await openedBy(w, event, {
+      holder: 'dead notifier',
+      until: new Date(START.getTime() + LEASE),
+    });
+    expect(opened.kind).toBe('claimed');
+    w.at(LEASE + 1);
+    expect(await w.sweep()).toEqual({ delivered: 1, pending: 0, failed: 0 });
+    expect(w.rows.get(event.eventId)).toMatchObject({
+      status: 'delivered',
+      attempts: 1,
+      unansweredAttempts: 0,
+    });
+  });
+
+  it('cannot overwrite the record of the holder that took it over, when its answer comes at last', async () => {
+    const w = world(204);
+    const held = firstAnswerHeld(w);
+    const event = succeeded();
+    const stale = w.notify(event);
+    await vi.waitFor(() => expect(w.sent).toHaveLength(1));
+    w.at(LEASE + 1);
+    await w.sweep();
+    // The first holder's POST times out after all, and its next attempt finds the claim gone: nothing more is sent.
+    held.answer({ error: 'The operation was aborted due to timeout', mayHaveArrived: true });
+    expect(await stale).toBe('taken_over');
+    expect(w.sent).toHaveLength(2);
+    expect(w.rows.get(event.eventId)).toMatchObject({
+      status: 'delivered',
+      attempts: 2,
+      unansweredAttempts: 1,
+      lastError: null,
+    });
+  });
+
+  it('sends nothing while its attempt cannot be recorded, and sends once the database is back', async () => {
+    const w = world(204);
+    const recordAttempt = w.deps.deliveries.recordAttempt;
+    let failuresLeft = 2;
+    w.deps.deliveries.recordAttempt = async (...args) => {
+      if (failuresLeft-- > 0) {
+        expect(w.sent).toHaveLength(0);
+        throw new Error('Connection terminated unexpectedly');
+      }
+      return recordAttempt(...args);
+    };
+    const event = succeeded();
+    expect(await w.notify(event)).toBe('delivered');
+    expect(w.sent).toHaveLength(1);
+    expect(w.rows.get(event.eventId)).toMatchObject({
+      status: 'delivered',
+      attempts: 1,
+      unansweredAttempts: 0,
+    });
+  });
+});
+
 describe('the retry sweep', () => {
   it('never sends a delivery its notifier still holds, nor one another sweep claimed', async () => {
     const w = world(204);
     const event = succeeded();
     // The notifier opened the delivery (claimed for a minute) and is still sending.
-    await w.deps.deliveries.open(
-      {
-        eventId: event.eventId,
-        merchantId: 'mer_down',
-        paymentId: event.paymentId,
-        eventType: event.type,
-        rawBody: '{}',
-      },
-      ENDPOINTS.mer_down.url,
-      START,
-      new Date(START.getTime() + MINUTE),
-    );
+    await openedBy(w, event, { holder: 'notifier', until: new Date(START.getTime() + MINUTE) });
     w.at(30 * SECOND);
     expect(await w.sweep()).toEqual({ delivered: 0, pending: 0, failed: 0 });
     expect(w.sent).toHaveLength(0);
 
     // Its invocation is over: one sweep takes the delivery over, a second one at the same time finds it claimed.
     w.at(MINUTE + 1);
-    const claimedUntil = new Date(START.getTime() + 2 * MINUTE);
+    const until = new Date(START.getTime() + 2 * MINUTE);
+    const limits = { limit: 10, perMerchant: 10 };
     const [first, second] = await Promise.all([
-      w.deps.deliveries.claimDue(new Date(START.getTime() + MINUTE + 1), claimedUntil, {
-        limit: 10,
-        perMerchant: 10,
-      }),
-      w.deps.deliveries.claimDue(new Date(START.getTime() + MINUTE + 1), claimedUntil, {
-        limit: 10,
-        perMerchant: 10,
-      }),
+      w.deps.deliveries.claimDue(
+        new Date(START.getTime() + MINUTE + 1),
+        { holder: 'sweep 1', until },
+        limits,
+      ),
+      w.deps.deliveries.claimDue(
+        new Date(START.getTime() + MINUTE + 1),
+        { holder: 'sweep 2', until },
+        limits,
+      ),
     ]);
     expect([first.length, second.length]).toEqual([1, 0]);
   });

@@ -24,22 +24,26 @@ function waitingWork(due: { payment: PaymentRecord; bankAttempts: number }[], re
       asked.push(['payments', ...args]);
       return due.map(({ payment }) => payment);
     },
-    async claimBankAttempt(id: string) {
-      const found = due.find(({ payment }) => payment.id === id);
-      return found && { payment: found.payment, bankAttempts: found.bankAttempts };
-    },
+    bankClaim: (id: string) => ({
+      async claim() {
+        const found = due.find(({ payment }) => payment.id === id);
+        return found && { payment: found.payment, bankAttempts: found.bankAttempts };
+      },
+      async release() {},
+    }),
     async deferBankAttempt() {},
-    async releaseBankAttempt() {},
   } as unknown as PaymentLifecycle;
   const executions = {
     async overdue(...args: unknown[]) {
       asked.push(['refunds', ...args]);
       return refunds;
     },
-    async claim() {
-      return { mode: 'test', chargeId: 'ch_1', amount: usd('5.0000'), bankAttempts: 0 };
-    },
-    async release() {},
+    bankClaim: () => ({
+      async claim() {
+        return { mode: 'test', chargeId: 'ch_1', amount: usd('5.0000'), bankAttempts: 0 };
+      },
+      async release() {},
+    }),
     inTransaction: async () => undefined,
   } as unknown as RefundExecutions;
   return { lifecycle, executions, asked };
@@ -74,6 +78,8 @@ describe('the sweep of what waits on the bank and the merchants', () => {
             giveUpAfterMs: 60_000,
             sweepBatch: 10,
             sweepPerMerchant: 2,
+            timeoutMs: 10_000,
+            recordingGraceMs: 5_000,
           },
         },
       },

@@ -84,7 +84,15 @@ export function httpBank(
     backoff: new ExponentialBackoff({ initialDelay: backoff.baseMs, maxDelay: backoff.maxMs }),
   });
 
-  async function call(path: string, init: { idempotencyKey?: string; body?: object }): Promise<BankAnswer> {
+  async function call(
+    path: string,
+    init: { idempotencyKey?: string; body?: object; abandon?: AbortSignal },
+  ): Promise<BankAnswer> {
+    const { abandon } = init;
+    // An abandoned call is not the bank's failure: its error is not a TransientBankError, so it is neither
+    // retried nor counted by the breaker (cockatiel counts only the errors its policy handles).
+    abandon?.throwIfAborted();
+    const timeout = AbortSignal.timeout(settings.timeoutMs);
     let response: Response;
     try {
       response = await fetch(`${baseUrl}${path}`, {
@@ -94,9 +102,10 @@ export function httpBank(
           ...(init.idempotencyKey ? { 'idempotency-key': init.idempotencyKey } : {}),
         },
         body: init.body ? JSON.stringify(init.body) : undefined,
-        signal: AbortSignal.timeout(settings.timeoutMs),
+        signal: abandon ? AbortSignal.any([timeout, abandon]) : timeout,
       });
     } catch (error) {
+      if (abandon?.aborted) throw error;
       throw new TransientBankError(`bank unreachable: ${(error as Error).name}`, { cause: error });
     }
     const body = (await response.json().catch(() => ({}))) as BankAnswer['body'];
@@ -108,6 +117,7 @@ export function httpBank(
   /** Runs one bank operation (with its retries) through the shared breaker, or says why the bank is unavailable. */
   async function guarded(
     operation: () => Promise<BankAnswer>,
+    abandon: AbortSignal | undefined,
   ): Promise<{ answer: BankAnswer } | { unavailable: string } | { circuitOpen: true }> {
     const loaded = await breakerState.load();
     const breaker: CircuitBreakerPolicy = circuitBreaker(isTransient, {
@@ -118,8 +128,10 @@ export function httpBank(
     const listener = breaker.onBreak(hooks.onBreak ?? (() => undefined));
     try {
       // The breaker counts whole operations (after retries), so one slow charge does not open it.
-      return { answer: await wrap(breaker, retryPolicy).execute(operation) };
+      // The signal also ends the retries' waits (cockatiel then throws TaskCancelledError).
+      return { answer: await wrap(breaker, retryPolicy).execute(operation, abandon) };
     } catch (error) {
+      if (abandon?.aborted) return { unavailable: `the call was abandoned: ${String(abandon.reason)}` };
       if (error instanceof BrokenCircuitError) return { circuitOpen: true };
       if (error instanceof TransientBankError) return { unavailable: error.message };
       throw error;
@@ -146,16 +158,19 @@ export function httpBank(
   }
 
   return {
-    async charge(request) {
-      const result = await guarded(() =>
-        call('/v1/charges', {
-          idempotencyKey: request.paymentId,
-          body: {
-            ...wireAmount(request.amount),
-            source: request.source,
-            reference: request.paymentId,
-          },
-        }),
+    async charge(request, abandon) {
+      const result = await guarded(
+        () =>
+          call('/v1/charges', {
+            idempotencyKey: request.paymentId,
+            body: {
+              ...wireAmount(request.amount),
+              source: request.source,
+              reference: request.paymentId,
+            },
+            abandon,
+          }),
+        abandon,
       );
       if ('circuitOpen' in result) return { kind: 'circuit_open' };
       if ('unavailable' in result) return { kind: 'unavailable', reason: result.unavailable };
@@ -170,12 +185,15 @@ export function httpBank(
       };
     },
 
-    async refund(request) {
-      const result = await guarded(() =>
-        call(`/v1/charges/${encodeURIComponent(request.chargeId)}/refunds`, {
-          idempotencyKey: request.refundId,
-          body: wireAmount(request.amount),
-        }),
+    async refund(request, abandon) {
+      const result = await guarded(
+        () =>
+          call(`/v1/charges/${encodeURIComponent(request.chargeId)}/refunds`, {
+            idempotencyKey: request.refundId,
+            body: wireAmount(request.amount),
+            abandon,
+          }),
+        abandon,
       );
       if ('circuitOpen' in result) return { kind: 'circuit_open' };
       if ('unavailable' in result) return { kind: 'unavailable', reason: result.unavailable };
@@ -190,9 +208,10 @@ export function httpBank(
       };
     },
 
-    async lookupCharge(idempotencyKey) {
-      const result = await guarded(() =>
-        call(`/v1/charges?idempotency_key=${encodeURIComponent(idempotencyKey)}`, {}),
+    async lookupCharge(idempotencyKey, abandon) {
+      const result = await guarded(
+        () => call(`/v1/charges?idempotency_key=${encodeURIComponent(idempotencyKey)}`, { abandon }),
+        abandon,
       );
       if ('circuitOpen' in result) return { kind: 'unavailable', reason: 'circuit_open' };
       if ('unavailable' in result) return { kind: 'unavailable', reason: result.unavailable };

@@ -3,14 +3,8 @@ import type pg from 'pg';
 import { ENV } from '../../config/environment';
 import { ConfigurationError } from '../../config/errors';
 import { CONSUMER_PAYMENTS_IN_PARALLEL } from '../../config/messaging';
-import { DatabaseError } from './database-unavailable';
+import { SessionTimeZoneError } from '../errors';
 import { type CredentialsSource, createPool } from './pool';
-
-/** The database's sessions do not run in UTC, so timestamps would be rendered and compared in another zone. */
-export class SessionTimeZoneError extends DatabaseError {
-  override readonly name = 'SessionTimeZoneError';
-  readonly type = 'session_time_zone';
-}
 
 /** Names PostgreSQL reports for the UTC zone. */
 const UTC_NAMES = new Set(['UTC', 'Etc/UTC']);

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { PaymentLifecycle } from '../../use-cases/ports/bank-attempts';
-import { deferBankAttempt, releaseBankAttempt } from './bank-attempts';
+import { bankClaimOf, CLEARED_CLAIM, claimParameters, claimSql, deferBankAttempt } from './bank-attempts';
 import { outboxInsertFrom } from './outbox-append';
 import { PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
 
@@ -25,7 +25,7 @@ export function postgresPaymentLifecycle(pool: pg.Pool): PaymentLifecycle {
              failure_reason = COALESCE($4, failure_reason),
              bank_charge_id = COALESCE($5, bank_charge_id),
              next_bank_attempt_at = NULL,
-             bank_attempt_started_at = NULL
+             ${CLEARED_CLAIM}
            WHERE id = $1 AND status = $2
            RETURNING ${PAYMENT_COLUMNS}),
          history AS (
@@ -46,24 +46,21 @@ export function postgresPaymentLifecycle(pool: pg.Pool): PaymentLifecycle {
       return rows[0] ? toPayment(rows[0]) : undefined;
     },
 
-    async claimBankAttempt(paymentId, now, leaseMs) {
-      // One statement: PostgreSQL re-checks the WHERE clause on the row it locks, so of two concurrent
-      // claims only one returns the payment (the other sees the first's claim once it commits).
-      const { rows } = await pool.query<PaymentRow & { bank_attempts: number }>(
-        `UPDATE payments SET bank_attempt_started_at = $2
-         WHERE id = $1 AND status = 'PENDING'
-           AND (bank_attempt_started_at IS NULL
-                OR bank_attempt_started_at <= $2::timestamptz - make_interval(secs => $3 / 1000.0))
-         RETURNING ${PAYMENT_COLUMNS}, bank_attempts`,
-        [paymentId, now, leaseMs],
-      );
-      const row = rows[0];
-      return row ? { payment: toPayment(row), bankAttempts: row.bank_attempts } : undefined;
-    },
+    bankClaim: (paymentId) =>
+      bankClaimOf(pool, 'payments', paymentId, async (lease) => {
+        const claim = claimSql('payments');
+        const { rows } = await pool.query<PaymentRow & { bank_attempts: number }>(
+          `UPDATE payments SET ${claim.set}
+           WHERE id = $1 AND ${claim.unclaimed}
+           RETURNING ${PAYMENT_COLUMNS}, bank_attempts`,
+          [paymentId, ...claimParameters(lease)],
+        );
+        const row = rows[0];
+        return row ? { payment: toPayment(row), bankAttempts: row.bank_attempts } : undefined;
+      }),
 
-    deferBankAttempt: (paymentId, at, counted) => deferBankAttempt(pool, 'payments', paymentId, at, counted),
-
-    releaseBankAttempt: (paymentId) => releaseBankAttempt(pool, 'payments', paymentId),
+    deferBankAttempt: (paymentId, holder, at, counted) =>
+      deferBankAttempt(pool, 'payments', paymentId, holder, at, counted),
 
     async duePending(now, staleAfterMs, limit) {
       const { rows } = await pool.query<PaymentRow>(

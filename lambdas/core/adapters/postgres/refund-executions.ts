@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { StoredDataInvalidError } from '../../domain/errors';
 import type { Mode } from '../../domain/mode';
 import type { RefundExecutions, RefundFailureTransaction } from '../../use-cases/ports/bank-attempts';
-import { deferBankAttempt, releaseBankAttempt } from './bank-attempts';
+import { bankClaimOf, CLEARED_CLAIM, claimParameters, claimSql, deferBankAttempt } from './bank-attempts';
 import { moneyOfNumeric, numericOf } from './numeric';
 import { appendOutbox } from './outbox-append';
 import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
@@ -19,7 +19,7 @@ function refundFailureTransaction(client: pg.PoolClient): RefundFailureTransacti
       if (!row) return undefined;
       const failed = await client.query<{ amount: string }>(
         `UPDATE refunds SET status = 'FAILED', failure_reason = $2, failed_at = now(),
-           bank_attempt_started_at = NULL, next_bank_attempt_at = NULL
+           ${CLEARED_CLAIM}, next_bank_attempt_at = NULL
          WHERE id = $1 AND status = 'PENDING'
          RETURNING amount::text AS amount`,
         [refundId, reason],
@@ -46,45 +46,43 @@ function refundFailureTransaction(client: pg.PoolClient): RefundFailureTransacti
 /** Refunds recorded by the API or the saga, executed at the bank by the bank processor and the sweeper. */
 export function postgresRefundExecutions(pool: pg.Pool): RefundExecutions {
   return {
-    async claim(refundId, now, leaseMs) {
-      const { rows } = await pool.query<{
-        payment_id: string;
-        merchant_id: string;
-        mode: Mode;
-        charge_id: string | null;
-        amount: string;
-        currency: string;
-        bank_attempts: number;
-      }>(
-        `UPDATE refunds r SET bank_attempt_started_at = $2
-         FROM payments p
-         WHERE r.id = $1 AND p.id = r.payment_id AND r.status = 'PENDING'
-           AND (r.bank_attempt_started_at IS NULL
-                OR r.bank_attempt_started_at <= $2::timestamptz - make_interval(secs => $3 / 1000.0))
-         RETURNING r.payment_id, p.merchant_id, p.mode, p.bank_charge_id AS charge_id, r.amount::text AS amount, r.currency, r.bank_attempts`,
-        [refundId, now, leaseMs],
-      );
-      const row = rows[0];
-      if (!row) return undefined;
-      if (!row.charge_id)
-        throw new StoredDataInvalidError(`refund ${refundId} belongs to a payment without a bank charge`);
-      return {
-        paymentId: row.payment_id,
-        merchantId: row.merchant_id,
-        mode: row.mode,
-        chargeId: row.charge_id,
-        amount: moneyOfNumeric(row.amount, row.currency),
-        bankAttempts: row.bank_attempts,
-      };
-    },
-
-    release: (refundId) => releaseBankAttempt(pool, 'refunds', refundId),
+    bankClaim: (refundId) =>
+      bankClaimOf(pool, 'refunds', refundId, async (lease) => {
+        const claim = claimSql('r');
+        const { rows } = await pool.query<{
+          payment_id: string;
+          merchant_id: string;
+          mode: Mode;
+          charge_id: string | null;
+          amount: string;
+          currency: string;
+          bank_attempts: number;
+        }>(
+          `UPDATE refunds r SET ${claim.set}
+           FROM payments p
+           WHERE r.id = $1 AND p.id = r.payment_id AND ${claim.unclaimed}
+           RETURNING r.payment_id, p.merchant_id, p.mode, p.bank_charge_id AS charge_id, r.amount::text AS amount, r.currency, r.bank_attempts`,
+          [refundId, ...claimParameters(lease)],
+        );
+        const row = rows[0];
+        if (!row) return undefined;
+        if (!row.charge_id)
+          throw new StoredDataInvalidError(`refund ${refundId} belongs to a payment without a bank charge`);
+        return {
+          paymentId: row.payment_id,
+          merchantId: row.merchant_id,
+          mode: row.mode,
+          chargeId: row.charge_id,
+          amount: moneyOfNumeric(row.amount, row.currency),
+          bankAttempts: row.bank_attempts,
+        };
+      }),
 
     markExecuted(refundId, bankRefundId, event) {
       return inTransaction(pool, async (client) => {
         const executed = await client.query<{ payment_id: string }>(
           `UPDATE refunds SET status = 'EXECUTED', bank_refund_id = $2, executed_at = now(),
-             bank_attempt_started_at = NULL, next_bank_attempt_at = NULL
+             ${CLEARED_CLAIM}, next_bank_attempt_at = NULL
            WHERE id = $1 AND status = 'PENDING'
            RETURNING payment_id`,
           [refundId, bankRefundId],
@@ -102,7 +100,8 @@ export function postgresRefundExecutions(pool: pg.Pool): RefundExecutions {
 
     inTransaction: (work) => inTransaction(pool, (client) => work(refundFailureTransaction(client))),
 
-    defer: (refundId, at, counted) => deferBankAttempt(pool, 'refunds', refundId, at, counted),
+    defer: (refundId, holder, at, counted) =>
+      deferBankAttempt(pool, 'refunds', refundId, holder, at, counted),
 
     async overdue(now, staleAfterMs, limit) {
       // Ordered by when each is due, so refunds that keep failing (pushed back by their backoff) never

@@ -1,14 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { AspayError } from '../../domain/errors';
-
-/** An error of sealing or opening merchants' secrets. */
-export abstract class SecretError extends AspayError {}
-
-/** A stored secret this code cannot open: an unknown format, or sealed by another key-encryption key. */
-export class SecretUnreadableError extends SecretError {
-  override readonly name = 'SecretUnreadableError';
-  readonly type = 'secret_unreadable';
-}
+import { SecretUnreadableError } from '../errors';
 
 /**
  * The sealed form of a secret, stored in the database: `v1.<wrapper>.<wrapped data key>.<iv>.<ciphertext and

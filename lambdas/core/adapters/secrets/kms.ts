@@ -1,11 +1,5 @@
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { SecretError } from './envelope';
-
-/** KMS answered without the key material the call asks for. */
-export class KmsAnswerIncompleteError extends SecretError {
-  override readonly name = 'KmsAnswerIncompleteError';
-  readonly type = 'kms_answer_incomplete';
-}
+import { KmsAnswerIncompleteError } from '../errors';
 
 /**
  * KMS calls of the envelope encryption, the merchant id as the encryption context: KMS refuses to unwrap a data

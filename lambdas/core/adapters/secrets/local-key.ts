@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigurationError } from '../../config/errors';
 import type { SecretOpener, SecretSealer } from '../../use-cases/ports/secrets';
+import { SecretUnreadableError } from '../errors';
 import {
   DATA_KEY_BYTES,
   decrypt,
   encrypt,
   openWithDataKey,
   parseEnvelope,
-  SecretUnreadableError,
   sealWithDataKey,
 } from './envelope';
 

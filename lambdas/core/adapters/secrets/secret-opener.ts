@@ -1,6 +1,7 @@
 import type { SecretOpener } from '../../use-cases/ports/secrets';
+import { SecretUnreadableError } from '../errors';
 import { keyEncryptionKey } from './configured';
-import { openWithDataKey, parseEnvelope, SecretUnreadableError } from './envelope';
+import { openWithDataKey, parseEnvelope } from './envelope';
 import { decryptDataKey } from './kms';
 import { localSecretBox } from './local-key';
 

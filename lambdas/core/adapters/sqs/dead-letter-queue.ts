@@ -1,14 +1,8 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ENV } from '../../config/environment';
 import { ConfigurationError } from '../../config/errors';
-import { AspayError } from '../../domain/errors';
 import type { DeadLetterQueue } from '../../use-cases/ports/consumers';
-
-/** SQS answered a send without the message id: the letter cannot be named for its redrive. */
-export class DeadLetterNotStoredError extends AspayError {
-  override readonly name = 'DeadLetterNotStoredError';
-  readonly type = 'dead_letter_not_stored';
-}
+import { DeadLetterNotStoredError } from '../errors';
 
 /** The SQS dead-letter queue (ElasticMQ locally, when SQS_ENDPOINT is set). */
 export function sqsDeadLetterQueue(

@@ -7,6 +7,37 @@ import type { UnitOfWork } from './unit-of-work';
 
 /** Work waiting on the bank: payments and refunds claimed for one bank call at a time, and their outcome. */
 
+/**
+ * A claim's lease as its holder asks for it: `holder` names this claim (a random id per claim), and the
+ * claim lasts until `now + leaseMs` unless the holder renews it.
+ */
+export interface BankClaimLease {
+  readonly holder: string;
+  readonly now: Date;
+  readonly leaseMs: number;
+}
+
+/**
+ * One payment's or refund's bank-attempt claim, as its store takes, renews, reads and gives it back: only the
+ * holder of an unexpired claim may call the bank for it.
+ */
+export interface BankClaim<C> {
+  /**
+   * Claims it for `lease.holder`, unless another caller holds a claim whose lease has not expired. Undefined
+   * when it no longer waits on the bank (settled) or is claimed. Recording its outcome releases the claim.
+   */
+  claim(lease: BankClaimLease): Promise<C | undefined>;
+  /** Extends the holder's claim to `now + leaseMs`; false when it is no longer the holder's (or settled). */
+  renew(lease: BankClaimLease): Promise<boolean>;
+  /** When the current claim expires; undefined when it is unclaimed or settled. */
+  expiry(): Promise<Date | undefined>;
+  /**
+   * Gives the holder's claim back without an outcome (the work after the claim failed), so a retry may claim
+   * at once; nothing when another caller has taken it over.
+   */
+  release(holder: string): Promise<void>;
+}
+
 /** The payment lifecycle as the background processors drive it (no merchant scoping: internal callers). */
 export interface PaymentLifecycle {
   find(paymentId: string): Promise<PaymentRecord | undefined>;
@@ -21,19 +52,13 @@ export interface PaymentLifecycle {
     to: PaymentStatus,
     change: { reason?: string; bankChargeId?: string; event?: EventEnvelope },
   ): Promise<PaymentRecord | undefined>;
+  /** The payment's claim for one bank call (PENDING payments only). */
+  bankClaim(paymentId: string): BankClaim<BankAttemptClaim>;
   /**
-   * Claims a PENDING payment for one bank call, unless another caller holds an unexpired claim (older than
-   * `leaseMs`): only the holder may call the bank for it. Undefined when the payment is not PENDING or claimed.
-   * A transition or `deferBankAttempt` releases the claim.
+   * Leaves the payment PENDING until `at` and releases the claim, if `holder` still holds it; `counted`: the
+   * bank was asked (without a decision), which counts towards the attempt limit.
    */
-  claimBankAttempt(paymentId: string, now: Date, leaseMs: number): Promise<BankAttemptClaim | undefined>;
-  /**
-   * Leaves the payment PENDING until `at` and releases the claim; `counted`: the bank was asked (without a
-   * decision), which counts towards the attempt limit.
-   */
-  deferBankAttempt(paymentId: string, at: Date, counted: boolean): Promise<void>;
-  /** Gives a claim back without an outcome (the work after the claim failed), so a retry may claim at once. */
-  releaseBankAttempt(paymentId: string): Promise<void>;
+  deferBankAttempt(paymentId: string, holder: string, at: Date, counted: boolean): Promise<void>;
   /** PENDING payments whose next bank attempt is due, or that have waited `staleAfterMs` without one. */
   duePending(now: Date, staleAfterMs: number, limit: number): Promise<PaymentRecord[]>;
 }
@@ -82,13 +107,8 @@ export interface RefundFailureTransaction {
 
 /** Refunds waiting to be executed at the bank, and the record of their outcome. */
 export interface RefundExecutions {
-  /**
-   * Claims a PENDING refund for one bank call (see `PaymentLifecycle.claimBankAttempt`). Undefined when it
-   * is executed, failed, or claimed by another caller.
-   */
-  claim(refundId: string, now: Date, leaseMs: number): Promise<RefundClaim | undefined>;
-  /** Gives a claim back without an outcome (see `PaymentLifecycle.releaseBankAttempt`). */
-  release(refundId: string): Promise<void>;
+  /** The refund's claim for one bank call (as `PaymentLifecycle.bankClaim`, PENDING refunds only). */
+  bankClaim(refundId: string): BankClaim<RefundClaim>;
   /** Records the bank's refund and its `payment.refund_executed` event (one transaction). */
   markExecuted(
     refundId: string,
@@ -98,7 +118,7 @@ export interface RefundExecutions {
   /** Failing a refund: one transaction, see `RefundFailureTransaction`. */
   readonly inTransaction: UnitOfWork<RefundFailureTransaction>;
   /** As `PaymentLifecycle.deferBankAttempt`, for a refund. */
-  defer(refundId: string, at: Date, counted: boolean): Promise<void>;
+  defer(refundId: string, holder: string, at: Date, counted: boolean): Promise<void>;
   /**
    * PENDING refunds due for an attempt (recorded `staleAfterMs` ago without one, or past their next attempt
    * time), the longest-due first: refunds that keep failing wait longer and never block the others.

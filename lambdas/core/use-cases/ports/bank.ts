@@ -42,11 +42,15 @@ export type BankRefundOutcome =
   | { readonly kind: 'unavailable'; readonly reason: string }
   | { readonly kind: 'circuit_open' };
 
+/**
+ * Each call may take the caller's claim signal: once it aborts, the call is abandoned (its retries too) and
+ * answers `unavailable`, so the caller has left the bank before another caller may take over its claim.
+ */
 export interface Bank {
-  charge(request: ChargeRequest): Promise<ChargeOutcome>;
-  refund(request: BankRefundRequest): Promise<BankRefundOutcome>;
+  charge(request: ChargeRequest, signal?: AbortSignal): Promise<ChargeOutcome>;
+  refund(request: BankRefundRequest, signal?: AbortSignal): Promise<BankRefundOutcome>;
   /** Reconciliation: the outcome of the charge sent with this idempotency key, if the bank has one. */
-  lookupCharge(idempotencyKey: string): Promise<ChargeLookup>;
+  lookupCharge(idempotencyKey: string, signal?: AbortSignal): Promise<ChargeLookup>;
 }
 
 /** The bank per mode: the live bank for live payments, its sandbox for test payments. */

@@ -3,7 +3,7 @@ import type { JournalEntryPlan } from '../../domain/ledger';
 import type { Money } from '../../domain/money';
 import type { MerchantScope } from './merchants';
 
-export interface LedgerStore {
+export interface Ledger {
   /** Posts one journal entry for `eventId` in one transaction, unless the event was already posted. */
   post(
     source: { eventId: string; paymentId: string; merchantId: string },

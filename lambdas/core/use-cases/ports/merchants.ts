@@ -15,7 +15,7 @@ export interface MerchantDirectory {
 }
 
 /** A shared request budget per key (a merchant): every Lambda instance draws on the same one. */
-export interface RequestRateLimiter {
+export interface RateLimitStore {
   /** Takes `count` requests (default 1, at most the burst) at once: all of them, or none when they do not all fit. */
   take(
     key: string,

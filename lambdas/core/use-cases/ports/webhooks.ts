@@ -23,12 +23,33 @@ export interface ClaimedWebhookDelivery extends WebhookNotice {
   readonly createdAt: Date;
 }
 
-/** What the holder of a delivery's claim records after its attempt(s); it releases the claim. */
+/** A claim on a delivery: who holds it (a token of its own per holder) and until when. */
+export interface DeliveryClaim {
+  readonly holder: string;
+  readonly until: Date;
+}
+
+/** What opening an event's delivery came to. */
+export type OpenedDelivery =
+  /** The caller holds it: a new record, or one whose holder died (its claim passed) taken over. */
+  | { readonly kind: 'claimed'; readonly attempts: number; readonly createdAt: Date }
+  /** Due, but another holder's claim runs until `until`. */
+  | { readonly kind: 'held'; readonly until: Date }
+  /** Delivered, given up, or waiting for its next scheduled retry: nothing for the caller to send. */
+  | { readonly kind: 'handled' };
+
+/**
+ * What the holder of a delivery's claim records after its attempt(s); it releases the claim. Each attempt was
+ * already counted, as one that may have arrived, before it was sent (`recordAttempt`).
+ */
 export type WebhookDeliveryOutcome = {
   readonly url: string;
-  /** Attempts made by this holder, added to the delivery's count. */
+  /** Attempts made by this holder (each already recorded). */
   readonly attempts: number;
-  /** Of those, the ones that may have reached the merchant without an answer coming back (added too). */
+  /**
+   * Of those, the ones that may have reached the merchant without an answer coming back; the others (an
+   * answer came, or the request never left) stop counting as such.
+   */
   readonly unanswered: number;
   readonly responseStatus: number | null;
   readonly lastError: string | null;
@@ -41,26 +62,37 @@ export type WebhookDeliveryOutcome = {
 
 /**
  * The delivery records, one per event, each the single owner of its notice: only the holder of a delivery's
- * claim sends it, and a claim lasts until `claimedUntil` (the holder's invocation can run no longer).
+ * claim sends it. A claim is short (one POST and the recording of its answer) and renewed before each attempt,
+ * so a holder that died is taken over within seconds; a holder whose claim was taken over can neither send
+ * nor record any more.
  */
 export interface WebhookDeliveries {
   endpointOf(merchantId: string): Promise<WebhookEndpoint | undefined>;
   /**
-   * Creates the event's delivery record, pending and claimed by the caller until `claimedUntil`. False when
-   * the event already has one: someone else owns the notice.
+   * Creates the event's delivery record, pending and claimed by the caller, or takes over an existing one
+   * that is due and whose claim has passed (a redelivered event whose holder died).
    */
-  open(notice: WebhookNotice, url: string, now: Date, claimedUntil: Date): Promise<boolean>;
+  open(notice: WebhookNotice, url: string, now: Date, claim: DeliveryClaim): Promise<OpenedDelivery>;
   /**
-   * Claims pending deliveries due at `now` whose claim is free or expired, the longest due first: at most
+   * Claims pending deliveries due at `now` whose claim is free or passed, the longest due first: at most
    * `limit`, and at most `perMerchant` of any one merchant.
    */
   claimDue(
     now: Date,
-    claimedUntil: Date,
+    claim: DeliveryClaim,
     limits: { limit: number; perMerchant: number },
   ): Promise<ClaimedWebhookDelivery[]>;
-  /** Records the claimed delivery's outcome and releases the claim. */
-  settle(eventId: string, outcome: WebhookDeliveryOutcome): Promise<void>;
+  /**
+   * Records an attempt before it is sent, as one that may have arrived, and renews the claim until
+   * `claimedUntil`; only the holder of a pending delivery may. False when it no longer holds it: it must not
+   * send.
+   */
+  recordAttempt(eventId: string, holder: string, now: Date, claimedUntil: Date): Promise<boolean>;
+  /**
+   * Records the holder's outcome and releases the claim. False when it no longer holds the delivery (another
+   * holder took it over): the record is left as that holder keeps it.
+   */
+  settle(eventId: string, holder: string, outcome: WebhookDeliveryOutcome): Promise<boolean>;
 }
 
 /**

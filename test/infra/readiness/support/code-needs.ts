@@ -61,7 +61,7 @@ const ADAPTER_NEEDS: Readonly<Record<string, Needs>> = {
   },
   // GetCommand and PutCommand on the breaker's item.
   // The per-merchant request rate: conditional UpdateItem, and GetItem when both conditions fail.
-  'dynamodb/request-rate-limiter.ts': {
+  'dynamodb/rate-limit-store.ts': {
     permissions: allow('idempotencyTable', 'dynamodb:GetItem', 'dynamodb:UpdateItem'),
     reaches: [{ service: 'dynamodb' }],
   },

@@ -27,16 +27,18 @@ describe("the chaos run's waits, from the stack's timings", () => {
     expect(line).toContain('ASPAY_PENDING_RETRY_AFTER_MS (now 60000)');
   });
 
-  it('waits out the test timings: the longest designed wait (a killed notifier’s delivery window) plus a margin', () => {
+  it('waits out the test timings: the longest designed wait (a bank-error payment reconciled) plus a margin', () => {
     const { beyond, quietTimeoutMs } = chaosWaits(testTimings, plan, { maxWaitMs: 600_000 });
     expect(beyond).toEqual([]);
-    // 3 POSTs × 2 s + 0.1 s + 0.2 s of backoff + 30 s recording grace + a 1 s sweep, then the 60 s margin.
-    expect(quietTimeoutMs).toBe(37_300 + 60_000);
+    // 7 pending waits (1 s, then 2 s capped) and 8 attempts of 3 calls (50 + 100 ms apart) each found by a
+    // 1 s sweep: 13 s + 9.2 s, then the 60 s margin.
+    expect(quietTimeoutMs).toBe(22_200 + 60_000);
   });
 
   it('refuses when a wait the run would have to sit out is longer than --max-wait', () => {
-    const { beyond } = chaosWaits(testTimings, plan, { maxWaitMs: 60_000 });
-    expect(refusalLine(beyond)).toContain('ASPAY_WEBHOOK_RECORDING_GRACE_MS (now 30000)');
+    const { beyond } = chaosWaits(testTimings, plan, { maxWaitMs: 80_000 });
+    expect(beyond.map(({ wait }) => wait.what)).toEqual(['reconciling a tok_bank_error payment']);
+    expect(refusalLine(beyond)).toContain('ASPAY_PENDING_RETRY_AFTER_MS (now 1000)');
   });
 
   it('refuses a stack whose own backoff alone would exceed the recovery bound after a bank outage', () => {

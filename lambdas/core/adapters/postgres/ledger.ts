@@ -1,11 +1,11 @@
 import type pg from 'pg';
-import type { LedgerStore } from '../../use-cases/ports/ledger';
+import type { Ledger } from '../../use-cases/ports/ledger';
 import { moneyOfNumeric, numericOf } from './numeric';
 import { appendOutbox } from './outbox-append';
 import { inTransaction } from './pool';
 
 /** The ledger schema: journal entries and postings, append-only and balanced (enforced by the database). */
-export function postgresLedger(pool: pg.Pool): LedgerStore {
+export function postgresLedger(pool: pg.Pool): Ledger {
   return {
     async post(source, entry) {
       // One statement, so one round trip and its own transaction: the entry, unique per event (a redelivered

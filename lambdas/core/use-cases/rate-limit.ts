@@ -1,5 +1,28 @@
+import { RateLimitedError } from '../domain/errors';
+/**
+ * The per-merchant rate limit as the API applies it: a merchant's request draws on its shared budget (the
+ * rule and its settings: domain/rate-limit.ts; the budget: adapters/dynamodb/rate-limit-store.ts), through the
+ * small allowances each instance holds.
+ */
 import type { RequestRate } from '../domain/rate-limit';
-import type { RequestRateLimiter } from './ports/merchants';
+import type { RateLimitStore } from './ports/merchants';
+
+/** Each merchant's request rate and where its budget is kept; built once per container (wiring/rate-limit.ts). */
+export interface MerchantRateLimit {
+  readonly limiter: RateLimitStore;
+  readonly rate: RequestRate;
+}
+
+/** Lets a merchant's request through while the merchant is within its rate; throws RateLimitedError otherwise. */
+export async function admitMerchantRequest(
+  limiter: RateLimitStore,
+  merchantId: string,
+  rate: RequestRate,
+  nowMs: number = Date.now(),
+): Promise<void> {
+  const outcome = await limiter.take(merchantId, rate, nowMs);
+  if (!outcome.admitted) throw new RateLimitedError(outcome.retryAfterSeconds);
+}
 
 /**
  * How much of a merchant's sustained rate one take from the shared budget may hold: 100 ms of it. The
@@ -34,7 +57,7 @@ export function largestTake(rate: RequestRate): number {
  * instance still holds when its demand stops is lost to the merchant, at most one take. When a take does not
  * fit, one request is asked for, so that the merchant is refused only when the shared budget has no room left.
  */
-export function requestAllowance(shared: RequestRateLimiter): RequestRateLimiter {
+export function requestAllowance(shared: RateLimitStore): RateLimitStore {
   const allowances = new Map<string, Allowance>();
   /** One take at a time per merchant: the requests that arrive meanwhile wait for it (the local stack's emulation serves several at once). */
   const taking = new Map<string, Promise<unknown>>();

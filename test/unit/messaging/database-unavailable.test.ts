@@ -1,13 +1,10 @@
 import { createServer, type Server } from 'node:net';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  asDependencyUnavailable,
-  DependencyUnavailableError,
-  isDatabaseUnavailable,
-} from '../../../../lambdas/core/adapters/postgres/database-unavailable';
-import { createPool } from '../../../../lambdas/core/adapters/postgres/pool';
-import { freePort } from '../../../support/free-port';
+import { createPool } from '../../../lambdas/core/adapters/postgres/pool';
+import { asDependencyUnavailable, DependencyUnavailableError } from '../../../lambdas/core/http/errors';
+import { isDatabaseUnavailable } from '../../../lambdas/core/messaging/failure-classification';
+import { freePort } from '../../support/free-port';
 
 /** What node-postgres rejects with when a query cannot reach the server at `url`. */
 async function queryError(url: string, connectionTimeoutMillis?: number): Promise<unknown> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { dynamodbRequestRateLimiter } from '../../../lambdas/core/adapters/dynamodb/request-rate-limiter';
-import type { RequestRateLimiter } from '../../../lambdas/core/use-cases/ports/merchants';
+import { dynamodbRateLimitStore } from '../../../lambdas/core/adapters/dynamodb/rate-limit-store';
+import type { RateLimitStore } from '../../../lambdas/core/use-cases/ports/merchants';
 import { handlerEnvironment } from '../../../localstack/src/stack';
 import { localEndpoints } from '../../support/local-stack';
 
@@ -10,11 +10,11 @@ const RATE = { perSecond: 10, burst: 5 };
 // It is the real time because the items' TTL derives from it (DynamoDB Local deletes expired items).
 const NOW = Date.now();
 
-let limiter: RequestRateLimiter;
+let limiter: RateLimitStore;
 
 beforeAll(() => {
   Object.assign(process.env, handlerEnvironment(localEndpoints()));
-  limiter = dynamodbRequestRateLimiter();
+  limiter = dynamodbRateLimitStore();
 });
 
 const merchant = () => `mer_rate_${randomUUID()}`;

@@ -1,16 +1,22 @@
 import { describe, expect, it } from 'vitest';
+import { RateLimitedError } from '../../../lambdas/core/domain/errors';
 import { cellRate, type RequestRate, retryAfterSeconds } from '../../../lambdas/core/domain/rate-limit';
-import type { RequestRateLimiter } from '../../../lambdas/core/use-cases/ports/merchants';
-import { largestTake, requestAllowance } from '../../../lambdas/core/use-cases/request-allowance';
+import type { RateLimitStore } from '../../../lambdas/core/use-cases/ports/merchants';
+import {
+  admitMerchantRequest,
+  largestTake,
+  requestAllowance,
+} from '../../../lambdas/core/use-cases/rate-limit';
 
 const RATE: RequestRate = { perSecond: 100, burst: 30 };
+const ADMIT_RATE = { perSecond: 10, burst: 20 };
 
 /** The shared budget in memory (the cell rate algorithm of the DynamoDB limiter); records every take asked for. */
 function sharedBudget() {
   const tats = new Map<string, number>();
   const takes: number[] = [];
   let granted = 0;
-  const limiter: RequestRateLimiter = {
+  const limiter: RateLimitStore = {
     async take(key, rate, nowMs, count = 1) {
       takes.push(count);
       const { intervalMs, latestTatMs } = cellRate(rate, nowMs, count);
@@ -25,7 +31,7 @@ function sharedBudget() {
   return { limiter, takes, granted: () => granted };
 }
 
-async function admittedOf(limiter: RequestRateLimiter, requests: number, nowMs: (i: number) => number) {
+async function admittedOf(limiter: RateLimitStore, requests: number, nowMs: (i: number) => number) {
   let admitted = 0;
   for (let i = 0; i < requests; i += 1)
     if ((await limiter.take('mer_a', RATE, nowMs(i))).admitted) admitted += 1;
@@ -92,5 +98,37 @@ describe("an instance's request allowance", () => {
 
     expect(outcomes.every((outcome) => outcome.admitted)).toBe(true);
     expect(shared.takes.length - takesBefore).toBe(1);
+  });
+});
+
+/** A limiter that admits the first `admitted` requests, then refuses with a 3-second wait; records the keys asked. */
+function limiterAdmitting(admitted: number) {
+  const keys: string[] = [];
+  const limiter: RateLimitStore = {
+    async take(key) {
+      keys.push(key);
+      return keys.length <= admitted ? { admitted: true } : { admitted: false, retryAfterSeconds: 3 };
+    },
+  };
+  return { limiter, keys };
+}
+
+describe("admitting a merchant's request", () => {
+  it("draws on the merchant's own budget and lets the request through while it lasts", async () => {
+    const { limiter, keys } = limiterAdmitting(1);
+
+    await expect(admitMerchantRequest(limiter, 'mer_a', ADMIT_RATE, 0)).resolves.toBeUndefined();
+    expect(keys).toEqual(['mer_a']);
+  });
+
+  it('refuses the request past the budget, saying when to retry', async () => {
+    const { limiter } = limiterAdmitting(0);
+
+    const refused = await admitMerchantRequest(limiter, 'mer_a', ADMIT_RATE, 0).catch(
+      (error: unknown) => error,
+    );
+
+    expect(refused).toBeInstanceOf(RateLimitedError);
+    expect(refused).toMatchObject({ retryAfterSeconds: 3 });
   });
 });

@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import { ENV } from '../../config/environment';
 import { IDEMPOTENCY_TABLE } from '../../config/idempotency';
 import { cellRate, type RequestRate, retryAfterSeconds } from '../../domain/rate-limit';
-import type { RequestRateLimiter } from '../../use-cases/ports/merchants';
+import type { RateLimitStore } from '../../use-cases/ports/merchants';
 
 /** Items share the service-state table with idempotency records and breaker state, under their own prefix. */
 export function requestRateItemId(merchantId: string): string {
@@ -20,7 +20,7 @@ const MAX_ATTEMPTS = 4;
  * `count` requests moves `tat` on by `count` intervals; after a pause it restarts `tat` from now. When neither
  * condition holds, `tat` lies beyond the burst: the take is refused with the wait that remains.
  */
-export function dynamodbRequestRateLimiter(): RequestRateLimiter {
+export function dynamodbRateLimitStore(): RateLimitStore {
   const endpoint = process.env[ENV.dynamodbEndpoint];
   const client = DynamoDBDocumentClient.from(new DynamoDBClient(endpoint ? { endpoint } : {}));
   const tableName = process.env[ENV.idempotencyTable] ?? IDEMPOTENCY_TABLE.defaultName;
