@@ -15,7 +15,7 @@ declare module 'vitest' {
  * windows, so asynchronous outcomes settle in seconds. They reach the stack's processes through the
  * environment; an already running stack (npm run local:up) keeps the settings it was started with.
  */
-const TEST_TIMINGS = {
+export const TEST_TIMINGS = {
   ASPAY_BANK_LATENCY_MS: '0',
   ASPAY_BANK_TIMEOUT_MS: '1500',
   ASPAY_BANK_BACKOFF_BASE_MS: '50',
