@@ -226,7 +226,7 @@ export async function runSmoke(target: SmokeTarget, options: SmokeOptions, out: 
         const failed = events.find((event: Json) => event.delivery?.status === 'failed');
         if (failed)
           throw new CheckFailedError(
-            `the webhook ${failed.type} was given up: ${deliveryStory(failed.delivery)}`,
+            `the webhook endpoint never accepted ${failed.type}: given up (${deliveryStory(failed.delivery)})`,
           );
         return events.every((event: Json) => event.delivery?.status === 'delivered') ? events : undefined;
       },
