@@ -11,6 +11,7 @@ const db = testDatabase();
 
 interface EventItem {
   id: string;
+  object: string;
   type: string;
   // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers.
   delivery: any;

@@ -53,9 +53,14 @@ const idempotencyKey = {
 };
 const paymentId = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 
-/** A list route's query parameters, from the zod schema that validates them. */
+/**
+ * A list route's query parameters, from the zod schema that validates them. A schema with an `id` comes out as
+ * a `$ref` to its definition: the parameters are that definition's properties.
+ */
 function queryParameters(schema: z.ZodObject): object[] {
-  const described = z.toJSONSchema(schema, { io: 'input' });
+  const id = z.globalRegistry.get(schema)?.id;
+  const output = z.toJSONSchema(schema, { io: 'input' });
+  const described = (id ? output.$defs?.[id] : output) as z.core.JSONSchema.ObjectSchema;
   return Object.entries(described.properties ?? {}).map(([name, property]) => ({
     name,
     in: 'query',
