@@ -55,7 +55,7 @@ describe('the list routes in the OpenAPI document', () => {
     components: { schemas: Record<string, unknown> };
   };
 
-  it('documents each list's query parameters as its schema validates them, the payment required for events', () => {
+  it("documents each list's query parameters as its schema validates them, the payment required for events", () => {
     const parameters = document.paths['/v1/events']?.get?.parameters ?? [];
     expect(parameters.map(({ name, required }) => [name, required])).toEqual([
       ['payment', true],
