@@ -11,6 +11,10 @@
  *   aspay chaos poison-pill [--count N]
  *   aspay merchants create <name> [--webhook-url <url>]
  *   aspay merchants seal-webhook-secrets   (one-time: seals secrets stored in plain text before 0010)
+ *   aspay smoke [--stage dev|prod] [--outputs cdk-outputs.json] [--api-url URL] [--key sk_test_…] [--timeout S]
+ *
+ * `smoke` talks to the HTTP API only, with a merchant's test key (--key or ASPAY_API_KEY), at the URL it finds
+ * as cli/commands/smoke-target.ts says.
  *
  * Webhook secrets are sealed with the KMS key in WEBHOOK_SECRETS_KEY_ID (AWS) or the local stack's key file.
  */
@@ -27,11 +31,34 @@ import { poisonPill } from './commands/chaos';
 import { dlqAccess, listDlq, redriveDlq, showDlq } from './commands/dlq';
 import { verifyLedger } from './commands/ledger';
 import { showPayment } from './commands/payments';
+import { runSmoke, testKeyOf } from './commands/smoke';
+import { smokeTarget } from './commands/smoke-target';
 import { showStuck } from './commands/stuck';
 import { CheckFailedError, cliEndpoints, output, required, UsageError } from './context';
 
 const USAGE =
-  'usage: aspay payments show <id> | payments stuck [--older-than <minutes>] | dlq list|show <id>|redrive <id>|--all | ledger verify | chaos poison-pill [--count N] | merchants create <name> [--webhook-url <url>] | merchants seal-webhook-secrets  (add --json for JSON)';
+  'usage: aspay payments show <id> | payments stuck [--older-than <minutes>] | dlq list|show <id>|redrive <id>|--all | ledger verify | chaos poison-pill [--count N] | merchants create <name> [--webhook-url <url>] | merchants seal-webhook-secrets | smoke [--stage dev|prod] [--outputs <file>] [--api-url <url>] [--key sk_test_…] [--timeout <s>]  (add --json for JSON)';
+
+/** The flags that take a value: the word after one is its value, not a command word. */
+const VALUE_FLAGS = [
+  '--count',
+  '--older-than',
+  '--webhook-url',
+  '--stage',
+  '--outputs',
+  '--api-url',
+  '--key',
+  '--timeout',
+];
+
+/** `--timeout`: whole seconds each of the smoke test's waits may take (60 unless told). */
+function timeoutSeconds(args: string[]): number {
+  const raw = flagValue(args, '--timeout') ?? '60';
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 1)
+    throw new UsageError(`--timeout: a whole number of seconds, got "${raw}"`);
+  return seconds;
+}
 
 function flagValue(args: string[], flag: string): string | undefined {
   const index = args.indexOf(flag);
@@ -77,10 +104,18 @@ function webhookRegistration(url: string): WebhookRegistration {
 async function main(args: string[]): Promise<void> {
   const out = output(args.includes('--json'));
   const words = args.filter(
-    (arg, index) =>
-      !arg.startsWith('--') && !['--count', '--older-than', '--webhook-url'].includes(args[index - 1] ?? ''),
+    (arg, index) => !arg.startsWith('--') && !VALUE_FLAGS.includes(args[index - 1] ?? ''),
   );
   const [area, action, subject] = words;
+  if (area === 'smoke' && action === undefined) {
+    const key = testKeyOf(flagValue(args, '--key') ?? process.env.ASPAY_API_KEY);
+    const target = await smokeTarget({
+      apiUrl: flagValue(args, '--api-url'),
+      stage: flagValue(args, '--stage'),
+      outputsFile: flagValue(args, '--outputs'),
+    });
+    return runSmoke(target, { key, timeoutSeconds: timeoutSeconds(args) }, out);
+  }
   switch (`${area} ${action}`) {
     case 'payments show':
       return withPool((pool) => showPayment(pool, subject, out));

@@ -16,12 +16,15 @@ export interface CliEndpoints {
   webhookAllowedHosts?: string;
 }
 
+/** What the CLI reads of the local stack's .aspay/local.json: nothing when no local stack was started. */
+export function localStackEndpoints(): Partial<CliEndpoints & { apiUrl: string; webhookSinkUrl: string }> {
+  const localJson = join(import.meta.dirname, '..', '.aspay', 'local.json');
+  return existsSync(localJson) ? JSON.parse(readFileSync(localJson, 'utf8')) : {};
+}
+
 /** Endpoints from the environment (works against AWS), else from the local stack's .aspay/local.json. */
 export function cliEndpoints(): CliEndpoints {
-  const localJson = join(import.meta.dirname, '..', '.aspay', 'local.json');
-  const local = existsSync(localJson)
-    ? (JSON.parse(readFileSync(localJson, 'utf8')) as Partial<CliEndpoints & { webhookSinkUrl: string }>)
-    : {};
+  const local = localStackEndpoints();
   const databaseUrl = process.env.DATABASE_URL ?? local.databaseUrl;
   if (!databaseUrl)
     throw new UsageError('no database: set DATABASE_URL or start the local stack (npm run local:up)');

@@ -40,8 +40,8 @@ describe('the AWS stack', () => {
         (fn.Properties?.Environment as { Variables?: Record<string, string> })?.Variables
           ?.POWERTOOLS_SERVICE_NAME === 'aspay',
     );
-    // 8 API functions (6 routes, the authorizer, the fallback), create-merchant, migrate, 2 scheduled, 3 consumers.
-    expect(ours).toHaveLength(15);
+    // 9 API functions (7 routes, the authorizer, the fallback), create-merchant, migrate, 2 scheduled, 3 consumers.
+    expect(ours).toHaveLength(16);
     for (const fn of ours) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
