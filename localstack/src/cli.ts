@@ -13,7 +13,7 @@ function describe(endpoints: LocalEndpoints): string {
     `  API              ${endpoints.apiUrl}  (health: ${endpoints.apiUrl}/health, spec: ${endpoints.apiUrl}/openapi.json)`,
     `  PostgreSQL       ${redactSecrets(endpoints.databaseUrl)}`,
     `  Kafka            ${endpoints.kafkaBrokers}`,
-    `  DynamoDB Local   ${endpoints.dynamodbEndpoint}  (table ${endpoints.idempotencyTable})`,
+    `  DynamoDB Local   ${endpoints.dynamodbEndpoint}  (table ${endpoints.coordinationTable})`,
     `  ElasticMQ (SQS)  ${endpoints.sqsEndpoint}  (DLQ ${endpoints.deadLetterQueueUrl})`,
     `  Webhook sink     ${endpoints.webhookSinkUrl}/deliveries`,
     `  Bank simulator   sandbox ${endpoints.bankUrl}, live ${endpoints.liveBankUrl}  (latency ASPAY_BANK_LATENCY_MS=${process.env.ASPAY_BANK_LATENCY_MS ?? '5000-10000'})`,

@@ -1,9 +1,9 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { COORDINATION_TABLE } from '../../lambdas/core/config/coordination-table';
 import { DATABASE_ROLES } from '../../lambdas/core/config/database-roles';
 import { ENV } from '../../lambdas/core/config/environment';
-import { IDEMPOTENCY_TABLE } from '../../lambdas/core/config/idempotency';
 import { DEAD_LETTER_QUEUE } from '../../lambdas/core/config/messaging';
 import { WEBHOOK_ALLOW_HOSTS_ENV } from '../../lambdas/core/config/webhooks';
 import { LIVE_BANK_PATH } from './bank/bank-simulator';
@@ -49,7 +49,7 @@ export interface LocalEndpoints {
   kafkaBrokers: string;
   dynamodbEndpoint: string;
   sqsEndpoint: string;
-  idempotencyTable: string;
+  coordinationTable: string;
   deadLetterQueueUrl: string;
   /** The bank's sandbox: where test-mode payments go. */
   bankUrl: string;
@@ -101,7 +101,7 @@ export function handlerEnvironment(endpoints: LocalEndpoints): Record<string, st
     KAFKA_BROKERS: endpoints.kafkaBrokers,
     DYNAMODB_ENDPOINT: endpoints.dynamodbEndpoint,
     SQS_ENDPOINT: endpoints.sqsEndpoint,
-    IDEMPOTENCY_TABLE_NAME: endpoints.idempotencyTable,
+    IDEMPOTENCY_TABLE_NAME: endpoints.coordinationTable,
     DLQ_URL: endpoints.deadLetterQueueUrl,
     BANK_API_URL: endpoints.liveBankUrl,
     BANK_SANDBOX_API_URL: endpoints.bankUrl,
@@ -145,7 +145,7 @@ export async function bringUp({ fresh = false } = {}): Promise<RunningStack> {
       kafkaBrokers: all.kafka.endpoint,
       dynamodbEndpoint: all.dynamodb.endpoint,
       sqsEndpoint: all.sqs.endpoint,
-      idempotencyTable: IDEMPOTENCY_TABLE.defaultName,
+      coordinationTable: COORDINATION_TABLE.defaultName,
       deadLetterQueueUrl: `${all.sqs.endpoint}/000000000000/${DEAD_LETTER_QUEUE.name}`,
       bankUrl: `http://${HOST}:${ports.bank}`,
       liveBankUrl: `http://${HOST}:${ports.bank}${LIVE_BANK_PATH}`,

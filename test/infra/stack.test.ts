@@ -1,8 +1,8 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { COORDINATION_TABLE } from '../../lambdas/core/config/coordination-table';
 import { DATABASE_ROLE_NAMES } from '../../lambdas/core/config/database-roles';
 import { ENV } from '../../lambdas/core/config/environment';
-import { IDEMPOTENCY_TABLE } from '../../lambdas/core/config/idempotency';
 import { CONSUMERS, DEAD_LETTER_QUEUE } from '../../lambdas/core/config/messaging';
 import { API_ROUTES } from '../../lambdas/core/config/routes';
 import { WEBHOOK_ALLOW_HOSTS_ENV } from '../../lambdas/core/config/webhooks';
@@ -78,8 +78,8 @@ describe('the AWS stack', () => {
 
   it('keeps idempotency records in an on-demand, encrypted table with the Powertools TTL attribute', () => {
     dev.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
-      KeySchema: [{ AttributeName: IDEMPOTENCY_TABLE.partitionKey, KeyType: 'HASH' }],
-      TimeToLiveSpecification: { AttributeName: IDEMPOTENCY_TABLE.ttlAttribute, Enabled: true },
+      KeySchema: [{ AttributeName: COORDINATION_TABLE.partitionKey, KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: COORDINATION_TABLE.ttlAttribute, Enabled: true },
       BillingMode: 'PAY_PER_REQUEST',
       SSESpecification: { SSEEnabled: true },
       Replicas: [

@@ -120,7 +120,7 @@ export function nextBankAttemptAt(settings: BankRetrySettings, now: Date, attemp
 
 /**
  * Per mode, where the bank is (the environment variable holding its URL) and the DynamoDB item (in the
- * idempotency table) holding its breaker state, shared by every Lambda instance: a sandbox outage never opens
+ * coordination table) holding its breaker state, shared by every Lambda instance: a sandbox outage never opens
  * the live bank's breaker.
  */
 export const BANKS: Readonly<Record<Mode, { urlVariable: string; breakerStateId: string }>> = {

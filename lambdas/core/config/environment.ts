@@ -24,7 +24,8 @@ export const ENV = {
   kafkaBrokers: 'KAFKA_BROKERS',
   /** MSK cluster ARN; in AWS the brokers are looked up with @aws-sdk/client-kafka. */
   mskClusterArn: 'MSK_CLUSTER_ARN',
-  idempotencyTable: 'IDEMPOTENCY_TABLE_NAME',
+  /** The coordination table (config/coordination-table.ts). */
+  coordinationTable: 'IDEMPOTENCY_TABLE_NAME',
   /** Endpoint override for DynamoDB Local; unset in AWS. */
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
   deadLetterQueueUrl: 'DLQ_URL',

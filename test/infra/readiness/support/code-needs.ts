@@ -9,7 +9,7 @@ const ADAPTERS_DIR = join(ROOT, 'lambdas', 'core', 'adapters');
 export type Target =
   | 'databaseSecret'
   | 'databaseRoleSecrets'
-  | 'idempotencyTable'
+  | 'coordinationTable'
   | 'deadLetterQueue'
   | 'deadLetterKey'
   | 'webhookSecretsKey'
@@ -51,7 +51,7 @@ const ADAPTER_NEEDS: Readonly<Record<string, Needs>> = {
   // https://docs.powertools.aws.dev/lambda/typescript/latest/features/idempotency/#iam-permissions
   'dynamodb/idempotency-store.ts': {
     permissions: allow(
-      'idempotencyTable',
+      'coordinationTable',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
@@ -62,11 +62,11 @@ const ADAPTER_NEEDS: Readonly<Record<string, Needs>> = {
   // GetCommand and PutCommand on the breaker's item.
   // The per-merchant request rate: conditional UpdateItem, and GetItem when both conditions fail.
   'dynamodb/rate-limit-store.ts': {
-    permissions: allow('idempotencyTable', 'dynamodb:GetItem', 'dynamodb:UpdateItem'),
+    permissions: allow('coordinationTable', 'dynamodb:GetItem', 'dynamodb:UpdateItem'),
     reaches: [{ service: 'dynamodb' }],
   },
   'dynamodb/circuit-breaker-state.ts': {
-    permissions: allow('idempotencyTable', 'dynamodb:GetItem', 'dynamodb:PutItem'),
+    permissions: allow('coordinationTable', 'dynamodb:GetItem', 'dynamodb:PutItem'),
     reaches: [{ service: 'dynamodb' }],
   },
   // SendMessage to a queue encrypted with a customer managed key also needs GenerateDataKey and Decrypt on it.
