@@ -45,7 +45,7 @@ interface Access {
   database?: boolean;
   /** Logs in as the master user and sets the function roles' passwords from their secrets (migrate only). */
   migrator?: boolean;
-  /** Connections its pool may open (DB_POOL_SIZE): REQUEST_POOL_SIZE unless the function works in parallel. */
+  /** Connections its pool may open (`ENV.databasePoolSize`): REQUEST_POOL_SIZE unless the function works in parallel. */
   databasePoolSize?: number;
   /**
    * Reads and writes the coordination table: idempotency records (POST routes), the bank circuit breakers'

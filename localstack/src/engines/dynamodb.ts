@@ -8,7 +8,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { COORDINATION_TABLE } from '../../../lambdas/core/config/coordination-table';
-import { DATA_DIR, HOST, type LocalPorts, localAwsClientConfig } from '../settings';
+import { DATA_DIR, HOST, LOCAL_STACK_ENV, type LocalPorts, localAwsClientConfig } from '../settings';
 import { type Engine, launchServer } from './engine';
 import { engineJars, javaCommand, requireJava } from './java';
 
@@ -39,7 +39,7 @@ export function dynamodbEngine(ports: LocalPorts): Engine {
       return launchServer({
         name: 'dynamodb',
         port: ports.dynamodb,
-        portEnv: 'ASPAY_DYNAMODB_PORT',
+        portEnv: LOCAL_STACK_ENV.ports.dynamodb,
         command: javaCommand(),
         args: [
           '-Xmx256m',

@@ -37,12 +37,12 @@ const allow = (on: Target, ...actions: string[]): Permission[] => actions.map((a
  * the union over the adapters its entry file imports (directly or not).
  */
 const ADAPTER_NEEDS: Readonly<Record<string, Needs>> = {
-  // GetSecretValueCommand on DB_SECRET_ARN, then a TLS connection to DB_HOST.
+  // GetSecretValueCommand on ENV.databaseSecretArn, then a TLS connection to ENV.databaseHost.
   'postgres/connection.ts': {
     permissions: allow('databaseSecret', 'secretsmanager:GetSecretValue'),
     reaches: ['database', { service: 'secretsmanager' }],
   },
-  // GetSecretValueCommand on each of DB_ROLE_SECRET_ARNS (the migrate function sets the roles' passwords).
+  // GetSecretValueCommand on each of ENV.databaseRoleSecretArns (the migrate function sets the roles' passwords).
   'postgres/role-credentials.ts': {
     permissions: allow('databaseRoleSecrets', 'secretsmanager:GetSecretValue'),
     reaches: ['database', { service: 'secretsmanager' }],
