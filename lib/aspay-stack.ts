@@ -236,8 +236,8 @@ export class AspayStack extends Stack {
       const fn = addFunction({
         handler: scheduled.handler,
         database: true,
-        coordinationTable: scheduled.handler === 'pending-payments',
-        webhookSecrets: scheduled.handler === 'pending-payments' ? 'open' : undefined,
+        coordinationTable: scheduled.handler === 'retry-sweep',
+        webhookSecrets: scheduled.handler === 'retry-sweep' ? 'open' : undefined,
         kafka: scheduled.handler === 'outbox-relay' ? { produce: true } : undefined,
         timeout: Duration.seconds(scheduled.timeoutSeconds),
         reservedConcurrency: reserved.scheduled,

@@ -425,7 +425,7 @@ describe('the AWS stack', () => {
     dev.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 
-  it('schedules the outbox relay and the pending-payments sweeper', () => {
+  it('schedules the outbox relay and the retry sweep', () => {
     const rules = resources(dev, 'AWS::Events::Rule');
     expect(rules.map((rule) => rule.Properties?.ScheduleExpression)).toEqual([
       'rate(1 minute)',

@@ -161,7 +161,7 @@ export const SCHEDULED_FUNCTIONS = [
     reservedConcurrency: SCHEDULED_RESERVED_CONCURRENCY,
   },
   {
-    handler: 'pending-payments',
+    handler: 'retry-sweep',
     everyMinutes: 1,
     timeoutSeconds: 60,
     reservedConcurrency: SCHEDULED_RESERVED_CONCURRENCY,

@@ -5,7 +5,7 @@ import { log } from './log';
 
 /**
  * The interval between a schedule's invocations: its configured rate, or `LOCAL_STACK_ENV.scheduleEveryMs` (tests and
- * demos that cannot wait a minute for the pending-payments sweeper).
+ * demos that cannot wait a minute for the retry sweep).
  */
 export function scheduleIntervalMs(everyMinutes: number, env: NodeJS.ProcessEnv = process.env): number {
   return integerSetting(env, LOCAL_STACK_ENV.scheduleEveryMs, everyMinutes * 60_000, 1);
