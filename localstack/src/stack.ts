@@ -1,11 +1,13 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { type BankSettings, bankSettings } from '../../lambdas/core/config/bank';
 import { COORDINATION_TABLE } from '../../lambdas/core/config/coordination-table';
 import { DATABASE_ROLES } from '../../lambdas/core/config/database-roles';
 import { ENV } from '../../lambdas/core/config/environment';
-import { DEAD_LETTER_QUEUE } from '../../lambdas/core/config/messaging';
-import { LIVE_BANK_PATH } from './bank/bank-simulator';
+import { DEAD_LETTER_QUEUE, retryBaseMs, SCHEDULED_FUNCTIONS } from '../../lambdas/core/config/messaging';
+import { type WebhookSettings, webhookSettings } from '../../lambdas/core/config/webhooks';
+import { type LatencyRange, LIVE_BANK_PATH, parseLatency } from './bank/bank-simulator';
 import { functionRoleDatabaseUrls } from './database-roles';
 import { DEMO_MERCHANTS, seedDemoMerchants } from './demo-merchants';
 import { dynamodbEngine } from './engines/dynamodb';
@@ -14,6 +16,7 @@ import type { Engine } from './engines/engine';
 import { kafkaEngine } from './engines/kafka';
 import { postgresEngine } from './engines/postgres';
 import { ensureRdsProxyCertificate, functionsDatabaseUrl, serverOf } from './engines/rds-proxy';
+import { scheduleIntervalMs } from './runner/schedule';
 import { databaseIdentity, identityKafka, kafkaClusterId, type StackIdentity } from './runner/stack-identity';
 import {
   HOST,
@@ -61,6 +64,57 @@ export interface LocalEndpoints {
   webhookSecretsKeyFile: string;
   /** The demo merchants: `apiKey` is the test key, `liveApiKey` the live one. */
   merchants: { id: string; apiKey: string; liveApiKey: string }[];
+  /** The timings the stack's processes run with, so a tool (the chaos run) can tell how long things take. */
+  settings: StackSettings;
+}
+
+/**
+ * The settings the stack's processes were started with: the `ASPAY_*` variables as set, and what they
+ * resolve to through the configuration modules (their defaults where a variable is unset).
+ */
+export interface StackSettings {
+  environment: Record<string, string>;
+  bank: BankSettings;
+  /** The bank simulator's answer delay. */
+  bankLatencyMs: LatencyRange;
+  webhooks: Omit<WebhookSettings, 'allowedHosts'>;
+  /** How often the local runner invokes each scheduled function. */
+  schedulesEveryMs: Record<string, number>;
+  /** A consumer's first retry backoff of a failing record. */
+  consumerRetryBaseMs: number;
+}
+
+export function stackSettings(env: NodeJS.ProcessEnv): StackSettings {
+  const { allowedHosts: _local, ...webhooks } = webhookSettings(env);
+  return {
+    environment: Object.fromEntries(
+      Object.entries(env).filter(
+        (entry): entry is [string, string] => entry[0].startsWith('ASPAY_') && entry[1] !== undefined,
+      ),
+    ),
+    bank: bankSettings(env),
+    bankLatencyMs: parseLatency(env[LOCAL_STACK_ENV.bankLatencyMs]),
+    webhooks,
+    schedulesEveryMs: Object.fromEntries(
+      SCHEDULED_FUNCTIONS.map((scheduled) => [
+        scheduled.handler,
+        scheduleIntervalMs(scheduled.everyMinutes, env),
+      ]),
+    ),
+    consumerRetryBaseMs: retryBaseMs(env),
+  };
+}
+
+/**
+ * The settings to record: this environment's when this call started a process that reads them, else those
+ * recorded when the running processes were started (a later `local:up` in another shell changes none of them).
+ */
+function settingsOfProcesses(started: readonly ManagedProcess[]): StackSettings {
+  const recorded = existsSync(LOCAL_JSON)
+    ? (JSON.parse(readFileSync(LOCAL_JSON, 'utf8')) as Partial<LocalEndpoints>).settings
+    : undefined;
+  const startedNow = started.some((process) => ['api', 'runner', 'bank'].includes(process.name));
+  return recorded && !startedNow ? recorded : stackSettings(process.env);
 }
 
 export interface RunningStack {
@@ -153,6 +207,7 @@ export async function bringUp({ fresh = false } = {}): Promise<RunningStack> {
       webhookSinkUrl: `http://${HOST}:${ports.webhookSink}`,
       webhookSecretsKeyFile: ensureWebhookSecretsKey(),
       merchants: DEMO_MERCHANTS.map(({ id, apiKey, liveApiKey }) => ({ id, apiKey, liveApiKey })),
+      settings: stackSettings(process.env),
     };
     await seedDemoMerchants(endpoints);
     const identity: StackIdentity = {
@@ -170,6 +225,7 @@ export async function bringUp({ fresh = false } = {}): Promise<RunningStack> {
       const process = await startService(service);
       if (process) started.push(process);
     }
+    endpoints.settings = settingsOfProcesses(started);
     mkdirSync(STATE_DIR, { recursive: true });
     writeFileSync(LOCAL_JSON, `${JSON.stringify(endpoints, null, 2)}\n`);
     return { endpoints, started, strays };

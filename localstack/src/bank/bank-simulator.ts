@@ -25,8 +25,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * Charges and refunds are idempotent by the `Idempotency-Key` header (ASPay sends the payment or refund id):
  * a repeated key returns the first outcome and never charges twice; a key whose first call is still running
  * answers 409 `idempotency_key_in_use`, as real banks do. `GET /v1/charges?idempotency_key=` looks a charge
- * up by its key (reconciliation). `/admin/*` lets tests switch an outage on, read every charge the bank
- * accepted, and count the calls made with one idempotency key.
+ * up by its key (reconciliation). `/admin/*` lets tests switch an outage on, hold charges or refunds
+ * mid-call (`POST /admin/hold {"kind": "charges" | "refunds", "enabled": true}`: decided, unanswered until
+ * released, so a test can act while a bank call is in flight), read every charge the bank accepted, and
+ * count the calls made with one idempotency key.
  */
 
 export interface LatencyRange {
@@ -118,6 +120,8 @@ export function createSandboxAndLiveBank(options: BankSimulatorOptions): Server 
   });
 }
 
+type HeldKind = 'charges' | 'refunds';
+
 function bankSimulator({
   latency,
   hangMs = 10 * 60_000,
@@ -139,6 +143,9 @@ function bankSimulator({
   // Every charge and refund request by idempotency key, replays and 409s included: how often ASPay called.
   const calls = new Map<string, number>();
   let outage = false;
+  // Calls that reach a held kind wait here until it is released.
+  const holds = new Map<HeldKind, { released: Promise<void>; release: () => void }>();
+  const held = async (kind: HeldKind) => holds.get(kind)?.released;
 
   const delay = () => sleep(latency.min + Math.floor(Math.random() * (latency.max - latency.min + 1)));
 
@@ -180,6 +187,7 @@ function bankSimulator({
 
   async function charge(body: Record<string, unknown>, key: string): Promise<Outcome> {
     await delay();
+    await held('charges');
     const source = String(body.source ?? '');
     if (source === 'tok_timeout') {
       await sleep(hangMs);
@@ -211,6 +219,7 @@ function bankSimulator({
 
   async function refund(chargeId: string, body: Record<string, unknown>, key: string): Promise<Outcome> {
     await delay();
+    await held('refunds');
     const charged = charges.find((candidate) => candidate.id === chargeId);
     if (!charged) return { status: 404, body: { error: 'no_such_charge' } };
     if (charged.source === 'tok_refund_error') return { status: 500, body: { error: 'bank_internal_error' } };
@@ -235,6 +244,22 @@ function bankSimulator({
       if (url.pathname === '/admin/outage' && request.method === 'POST') {
         outage = (await readJson(request)).enabled === true;
         return send(response, { status: 200, body: { outage } });
+      }
+      if (url.pathname === '/admin/hold' && request.method === 'POST') {
+        const { kind, enabled } = await readJson(request);
+        if (kind !== 'charges' && kind !== 'refunds')
+          return send(response, { status: 400, body: { error: 'kind must be charges or refunds' } });
+        if (enabled === true && !holds.has(kind)) {
+          let release: () => void = () => undefined;
+          const released = new Promise<void>((resolve) => {
+            release = resolve;
+          });
+          holds.set(kind, { released, release });
+        } else if (enabled !== true) {
+          holds.get(kind)?.release();
+          holds.delete(kind);
+        }
+        return send(response, { status: 200, body: { kind, held: holds.has(kind) } });
       }
       if (url.pathname === '/admin/charges' && request.method === 'GET') {
         const reference = url.searchParams.get('reference');

@@ -20,6 +20,9 @@ export interface Violation {
     | 'outbox-not-drained'
     | 'not-quiet'
     | 'not-recovered'
+    | 'slow-recovery'
+    | 'expired-claim'
+    | 'survived-local-down'
     | 'crashed';
   subject: string;
   detail: string;

@@ -7,8 +7,10 @@
  *   --rate R         payments per second (default 10)
  *   --duration S     seconds of load instead of --payments (payments = rate × duration)
  *   --faults a,b     fault kinds in order (default: all of them)
- *   --quiet-timeout S   how long the system may take to settle after the load (default 180)
+ *   --quiet-timeout S   how long the system may take to settle after the load (default: from the stack's timings)
+ *   --max-wait S     the longest designed wait (a backoff, a lease) the run waits out (default 600); longer, it refuses
  *   --supervisor-grace S  wait this long for the stack's supervisor to restart a killed process before restarting it (default 15)
+ *   --no-down-check  skip the last phase: local:down, a look for survivors, and the stack back up
  *   --json FILE      also write the figures as JSON
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import type { LocalEndpoints } from '../stack';
 import { FAULT_KINDS, type FaultKind, planChaos } from './plan';
 import { figuresOf, formatReport } from './report';
 import { runChaos } from './run';
+import { chaosWaits, refusalLine } from './timings';
 
 class UsageError extends Error {}
 
@@ -63,6 +66,12 @@ async function main(args: string[]): Promise<number> {
   const jsonFile = option(args, 'json');
   if (!existsSync(LOCAL_JSON)) throw new UsageError('the local stack is not running: npm run local:up first');
   const endpoints = JSON.parse(readFileSync(LOCAL_JSON, 'utf8')) as LocalEndpoints;
+  if (!endpoints.settings)
+    throw new UsageError(
+      'the running stack did not record its timings in .aspay/local.json: restart it (npm run local:down, then local:up)',
+    );
+  // A process the run restarts comes back with the settings the stack was started with, not this shell's.
+  Object.assign(process.env, endpoints.settings.environment);
   const plan = planChaos({
     seed,
     payments,
@@ -70,15 +79,21 @@ async function main(args: string[]): Promise<number> {
     faults,
     merchants: endpoints.merchants.length,
   });
+  const waits = chaosWaits(endpoints.settings, plan, {
+    maxWaitMs: numeric(args, 'max-wait', 600) * 1_000,
+  });
+  if (waits.beyond.length > 0) throw new UsageError(refusalLine(waits.beyond));
+  const quietTimeoutMs = numeric(args, 'quiet-timeout', Math.ceil(waits.quietTimeoutMs / 1000)) * 1_000;
   console.log(
-    `chaos: seed ${seed} (replay with --seed ${seed}), ${payments} payments at ${rate}/s, faults: ${faults.join(', ') || 'none'}`,
+    `chaos: seed ${seed} (replay with --seed ${seed}), ${payments} payments at ${rate}/s, faults: ${faults.join(', ') || 'none'}; quiet within ${quietTimeoutMs / 1000} s (from the stack's timings)`,
   );
   const result = await runChaos({
     plan,
     endpoints,
     restart: { supervisorGraceMs: numeric(args, 'supervisor-grace', 15, { min: 0 }) * 1_000 },
-    quietTimeoutMs: numeric(args, 'quiet-timeout', 180) * 1_000,
+    quietTimeoutMs,
     recoveryTimeoutMs: 120_000,
+    downCheck: !args.includes('--no-down-check'),
     log: (line) => console.log(`chaos: ${line}`),
   });
   const figures = figuresOf(result);

@@ -3,7 +3,7 @@ import { type ChaosPlan, type PlannedPayment, partialRefundAmount, SOURCES } fro
 
 /** One HTTP request of the load and its answer ('network-error' when none came). */
 export interface RecordedRequest {
-  purpose: 'payment' | 'double-click' | 'refund' | 'probe' | 'status';
+  purpose: 'payment' | 'double-click' | 'refund' | 'probe' | 'fault' | 'status';
   method: 'GET' | 'POST';
   path: string;
   idempotencyKey?: string;
@@ -113,6 +113,11 @@ export class LoadClient {
   }
 }
 
+const runKeyPrefix = (runId: string) => `chaos-${runId}-`;
+
+/** A LIKE pattern for the idempotency keys of one run's payments (its refunds' keys extend them). */
+export const runKeys = (runId: string) => `${runKeyPrefix(runId)}%`;
+
 export function paymentBody(planned: PlannedPayment, runId: string) {
   return {
     amount: planned.amount,
@@ -129,9 +134,9 @@ async function createPlanned(
   merchant: Merchant,
   planned: PlannedPayment,
   runId: string,
-  purpose: 'payment' | 'probe' = 'payment',
+  purpose: 'payment' | 'probe' | 'fault' = 'payment',
 ): Promise<PaymentOutcome> {
-  const idempotencyKey = `chaos-${runId}-${purpose}-${planned.index}`;
+  const idempotencyKey = `${runKeyPrefix(runId)}${purpose}-${planned.index}`;
   const body = paymentBody(planned, runId);
   const sends = [client.post(purpose, merchant, '/v1/payments', body, idempotencyKey)];
   if (planned.doubleClick)
@@ -209,6 +214,19 @@ export async function runLoad(
   return Promise.all(work);
 }
 
+/** A successful payment of its own for the run (not in the plan), refunded in full once it succeeded if asked. */
+function extraPayment(index: number, amount: string, refunded = false): PlannedPayment {
+  return {
+    index,
+    atMs: 0,
+    merchant: 0,
+    kind: 'success',
+    amount,
+    doubleClick: false,
+    ...(refunded ? { refund: { kind: 'full' as const, afterMs: 0 } } : {}),
+  };
+}
+
 /**
  * A probe: one successful payment sent when a fault ends, to time how long the pipeline takes to complete a
  * new payment again. It is checked like every other payment of the run.
@@ -219,13 +237,27 @@ export function sendProbe(
   runId: string,
   index: number,
 ): Promise<PaymentOutcome> {
-  const planned: PlannedPayment = {
-    index,
-    atMs: 0,
-    merchant: 0,
-    kind: 'success',
-    amount: '1.00',
-    doubleClick: false,
-  };
-  return createPlanned(client, merchant, planned, runId, 'probe');
+  return createPlanned(client, merchant, extraPayment(index, '1.00'), runId, 'probe');
+}
+
+/**
+ * A payment (and, for `refund`, its refund once it succeeded) sent by a fault that needs a bank call in
+ * flight whatever the load is doing. It is checked like every other payment of the run.
+ */
+export async function sendBankCall(
+  client: LoadClient,
+  merchant: Merchant,
+  runId: string,
+  index: number,
+  what: 'payment' | 'refund',
+): Promise<PaymentOutcome> {
+  const outcome = await createPlanned(
+    client,
+    merchant,
+    extraPayment(index, '2.00', what === 'refund'),
+    runId,
+    'fault',
+  );
+  await refundPlanned(client, merchant, outcome, 60_000);
+  return outcome;
 }

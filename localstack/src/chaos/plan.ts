@@ -6,9 +6,13 @@ export const FAULT_KINDS = [
   'runner-kill',
   'api-kill',
   'database-outage',
+  'payment-claim-database-outage',
+  'refund-claim-database-outage',
   'kafka-restart',
   'bank-outage',
   'webhook-outage',
+  // Last: on a stack whose services outlive their supervisor, what it leaves behind would disturb the others.
+  'supervisor-kill',
 ] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -17,7 +21,10 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 export const DEFAULT_FAULT_MS: Record<FaultKind, number> = {
   'runner-kill': 0,
   'api-kill': 0,
+  'supervisor-kill': 0,
   'database-outage': 20_000,
+  'payment-claim-database-outage': 20_000,
+  'refund-claim-database-outage': 20_000,
   'kafka-restart': 0,
   'bank-outage': 10_000,
   'webhook-outage': 15_000,
@@ -54,7 +61,13 @@ export interface PlannedFault {
   forMs: number;
   /** For a webhook outage: index into the run's merchants. */
   merchant: number;
+  /** For a supervisor kill: whose supervisor. */
+  supervised: SupervisedService;
 }
+
+/** The services the stack runs under a supervisor that a supervisor kill may hit. */
+export const SUPERVISED_SERVICES = ['runner', 'api'] as const;
+export type SupervisedService = (typeof SUPERVISED_SERVICES)[number];
 
 export interface ChaosPlan {
   seed: number;
@@ -127,6 +140,7 @@ export function planChaos(options: PlanOptions): ChaosPlan {
     atMs: Math.round(slice * position + random.next() * slice * 0.5),
     forMs: options.faultMs?.[kind] ?? DEFAULT_FAULT_MS[kind],
     merchant: random.integer(0, options.merchants - 1),
+    supervised: SUPERVISED_SERVICES[random.integer(0, SUPERVISED_SERVICES.length - 1)] as SupervisedService,
   }));
   return { seed: options.seed, durationMs, payments, faults };
 }

@@ -51,13 +51,18 @@ export class ProcessWatch {
 
   /** The fault on `target` is over: the service process it runs now is the one expected from here on. */
   faultEnded(): void {
-    if (this.target !== undefined) this.services.set(this.target, readServicePid(this.target));
+    if (this.target !== undefined) {
+      this.services.set(this.target, readServicePid(this.target));
+      // The fault's own kill (e.g. of a supervisor nothing restarted) is no crash.
+      const pid = readPid(this.target);
+      if (pid !== undefined && !isAlive(pid)) this.reported.add(pid);
+    }
     this.target = undefined;
   }
 
-  /** Whether a watched process is down right now (crashed and not yet restarted). */
-  anyDown(): boolean {
-    return this.names.some((name) => {
+  /** The watched processes down right now (crashed and not yet restarted). */
+  down(): string[] {
+    return this.names.filter((name) => {
       const pid = readPid(name);
       return pid === undefined || !isAlive(pid);
     });

@@ -1,5 +1,6 @@
 import type { ResentNotice, Violation } from './checks';
 import type { ChaosResult } from './run';
+import { RECOVERY_BOUND_MS } from './timings';
 
 /** The run's figures, as `--json` writes them. */
 export interface ChaosFigures {
@@ -21,8 +22,14 @@ export interface ChaosFigures {
     startedAt: string;
     endedAt: string;
     restoredAt?: string;
+    /** When what the fault took away was back: its recovery is timed from here. */
+    returnedAt?: string;
     detail: string;
+    /** Until a new payment completed and the work that waited at the fault's end was final. */
     recoveryMs: number | null;
+    probeMs: number | null;
+    waiting: number | null;
+    waitingFinalMs: number | null;
     error?: string;
   }[];
   lost: number;
@@ -33,6 +40,11 @@ export interface ChaosFigures {
   resentAfterUnansweredAttempt: ResentNotice[];
   /** Processes that died without a fault killing them. */
   crashed: string[];
+  /** Payments and refunds seen waiting behind an expired bank claim. */
+  expiredClaims: number;
+  /** Processes of the stack alive after `local:down` (null: not checked). */
+  survivedLocalDown: string[] | null;
+  recoveryBoundMs: number;
   worstRecoveryMs: number | null;
   quiet: { quiet: boolean; waitedMs: number };
   violations: Violation[];
@@ -61,8 +73,12 @@ export function figuresOf(result: ChaosResult): ChaosFigures {
       startedAt: fault.startedAt.toISOString(),
       endedAt: fault.endedAt.toISOString(),
       restoredAt: fault.restoredAt?.toISOString(),
+      returnedAt: fault.returnedAt?.toISOString(),
       detail: fault.detail,
       recoveryMs: fault.recoveryMs ?? null,
+      probeMs: fault.probeMs ?? null,
+      waiting: fault.waited?.count ?? null,
+      waitingFinalMs: fault.waited?.finalMs ?? null,
       error: fault.error,
     })),
     lost: count('lost'),
@@ -71,6 +87,9 @@ export function figuresOf(result: ChaosResult): ChaosFigures {
     stranded: count('stranded'),
     resentAfterUnansweredAttempt: result.resentNotices,
     crashed: result.crashes.map((crash) => `${crash.name} at ${crash.at.toISOString()}`),
+    expiredClaims: result.expiredClaims.length,
+    survivedLocalDown: result.survivors?.map((survivor) => `${survivor.pid} ${survivor.command}`) ?? null,
+    recoveryBoundMs: RECOVERY_BOUND_MS,
     worstRecoveryMs: recoveries.includes(null)
       ? null
       : recoveries.reduce<number | null>((worst, ms) => Math.max(worst ?? 0, ms ?? 0), null),
@@ -101,6 +120,11 @@ export function formatReport(figures: ChaosFigures): string {
     ['stranded', String(figures.stranded)],
     ['resent after an unanswered attempt', String(figures.resentAfterUnansweredAttempt.length)],
     ['crashed processes', figures.crashed.length ? figures.crashed.join(', ') : '0'],
+    ['waiting on an expired claim', String(figures.expiredClaims)],
+    [
+      'survived local:down',
+      figures.survivedLocalDown === null ? 'not checked' : String(figures.survivedLocalDown.length),
+    ],
     [
       'worst recovery',
       figures.worstRecoveryMs === null && figures.faults.length
@@ -117,9 +141,10 @@ export function formatReport(figures: ChaosFigures): string {
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
   const lines = rows.map(([name, value]) => `  ${name.padEnd(width)}  ${value}`);
+  const kindWidth = Math.max(0, ...figures.faults.map((fault) => fault.kind.length));
   const faults = figures.faults.map(
     (fault) =>
-      `  ${fault.kind.padEnd(16)} ${fault.startedAt} → ${fault.endedAt}  recovery ${seconds(fault.recoveryMs)}  ${fault.error ? `FAILED: ${fault.error}` : fault.detail}`,
+      `  ${fault.kind.padEnd(kindWidth)} ${fault.startedAt} → ${fault.returnedAt ?? fault.endedAt}  recovery ${seconds(fault.recoveryMs)}${(fault.recoveryMs ?? Number.POSITIVE_INFINITY) > figures.recoveryBoundMs ? ' (over the bound)' : ''} (probe ${seconds(fault.probeMs)}, ${fault.waiting ?? '—'} waiting final ${seconds(fault.waitingFinalMs)})  ${fault.error ? `FAILED: ${fault.error}` : fault.detail}`,
   );
   const byCheck = new Map<string, Violation[]>();
   for (const violation of figures.violations)
@@ -136,7 +161,12 @@ export function formatReport(figures: ChaosFigures): string {
   return [
     `Chaos run ${figures.runId} (seed ${figures.seed}, ${seconds(figures.elapsedMs)})`,
     ...lines,
-    ...(faults.length ? ['Faults:', ...faults] : []),
+    ...(faults.length
+      ? [
+          `Faults (recovery: from the dependency's return until a new payment and the work that waited are final; bound ${seconds(figures.recoveryBoundMs)}):`,
+          ...faults,
+        ]
+      : []),
     ...(resent.length ? ['Resent after an unanswered attempt (webhooks are at-least-once):', ...resent] : []),
     ...(violations.length ? ['Violations:', ...violations] : ['No violation.']),
   ].join('\n');

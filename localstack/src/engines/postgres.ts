@@ -100,7 +100,7 @@ export function postgresEngine(
     embedded = { dataDir: join(DATA_DIR, 'postgres'), processName: 'postgres' },
   } = {},
 ): Engine & { databaseUrl(): string } {
-  let databaseUrl = process.env.DATABASE_URL ?? '';
+  let databaseUrl = process.env[ENV.databaseUrl] ?? '';
 
   const engine = {
     name: 'postgres',
