@@ -1,6 +1,6 @@
 /**
  * `aspay`: the operator CLI (`npx aspay …`, or `npm run aspay -- …`). Endpoints come from the environment (DATABASE_URL,
- * KAFKA_BROKERS, DLQ_URL, SQS_ENDPOINT — so it works against AWS from a host that reaches them), else from the
+ * ASPAY_KAFKA_BROKERS, ASPAY_DEAD_LETTER_QUEUE_URL, ASPAY_SQS_ENDPOINT — so it works against AWS from a host that reaches them), else from the
  * local stack's .aspay/local.json. `--json` prints machine-readable output. Exit codes: 0 ok, 1 a check
  * failed or the command failed, 2 usage error.
  *
@@ -16,14 +16,15 @@
  * `smoke` talks to the HTTP API only, with a merchant's test key (--key or ASPAY_API_KEY), at the URL it finds
  * as cli/commands/smoke-target.ts says.
  *
- * Webhook secrets are sealed with the KMS key in WEBHOOK_SECRETS_KEY_ID (AWS) or the local stack's key file.
+ * Webhook secrets are sealed with the KMS key in ASPAY_WEBHOOK_SECRETS_KEY_ID (AWS) or the local stack's key file.
  */
 import { createKafka } from '../lambdas/core/adapters/kafka/client';
 import { postgresMerchantRegistry } from '../lambdas/core/adapters/postgres/merchants';
 import { createPool } from '../lambdas/core/adapters/postgres/pool';
 import { secretSealer } from '../lambdas/core/adapters/secrets/secret-sealer';
 import { ENV } from '../lambdas/core/config/environment';
-import { WEBHOOK_ALLOW_HOSTS_ENV, webhookSettings } from '../lambdas/core/config/webhooks';
+import { setting } from '../lambdas/core/config/settings';
+import { webhookSettings } from '../lambdas/core/config/webhooks';
 import { WebhookUrlRejectedError } from '../lambdas/core/domain/errors';
 import { registerMerchant, type WebhookRegistration } from '../lambdas/core/use-cases/register-merchant';
 import { sealPlainWebhookSecrets } from '../lambdas/core/use-cases/seal-webhook-secrets';
@@ -77,13 +78,13 @@ async function withPool<T>(use: (pool: ReturnType<typeof createPool>) => Promise
 function kafka() {
   return createKafka({
     clientId: 'aspay-cli',
-    brokers: required(cliEndpoints().kafkaBrokers, 'KAFKA_BROKERS').split(','),
+    brokers: required(cliEndpoints().kafkaBrokers, ENV.kafkaBrokers).split(','),
   });
 }
 
 function dlq() {
   const endpoints = cliEndpoints();
-  return dlqAccess(required(endpoints.deadLetterQueueUrl, 'DLQ_URL'), endpoints.sqsEndpoint);
+  return dlqAccess(required(endpoints.deadLetterQueueUrl, ENV.deadLetterQueueUrl), endpoints.sqsEndpoint);
 }
 
 /** The environment the secret sealer reads: the KMS key's (AWS), else the local stack's key and sink. */
@@ -91,8 +92,8 @@ function sealingEnvironment(): NodeJS.ProcessEnv {
   const endpoints = cliEndpoints();
   return {
     ...process.env,
-    [ENV.webhookSecretsKeyFile]: process.env[ENV.webhookSecretsKeyFile] ?? endpoints.webhookSecretsKeyFile,
-    [WEBHOOK_ALLOW_HOSTS_ENV]: process.env[WEBHOOK_ALLOW_HOSTS_ENV] ?? endpoints.webhookAllowedHosts,
+    [ENV.webhookSecretsKeyFile]: setting(ENV.webhookSecretsKeyFile) ?? endpoints.webhookSecretsKeyFile,
+    [ENV.webhookAllowHosts]: setting(ENV.webhookAllowHosts) ?? endpoints.webhookAllowedHosts,
   };
 }
 

@@ -4,6 +4,7 @@
  * timings, where the environment does not set them. Failures are one line on stderr and a non-zero exit.
  */
 import { redactSecrets } from '../../lambdas/core/redaction';
+import { LOCAL_STACK_ENV } from './settings';
 import { bringDown, bringUp, type LocalEndpoints, stopProcesses } from './stack';
 import type { StrayProcess } from './support/processes';
 import { StackError } from './support/stack-error';
@@ -15,10 +16,10 @@ function describe(endpoints: LocalEndpoints): string {
     `  API              ${endpoints.apiUrl}  (health: ${endpoints.apiUrl}/health, spec: ${endpoints.apiUrl}/openapi.json)`,
     `  PostgreSQL       ${redactSecrets(endpoints.databaseUrl)}`,
     `  Kafka            ${endpoints.kafkaBrokers}`,
-    `  DynamoDB Local   ${endpoints.dynamodbEndpoint}  (table ${endpoints.idempotencyTable})`,
+    `  DynamoDB Local   ${endpoints.dynamodbEndpoint}  (table ${endpoints.coordinationTable})`,
     `  ElasticMQ (SQS)  ${endpoints.sqsEndpoint}  (DLQ ${endpoints.deadLetterQueueUrl})`,
     `  Webhook sink     ${endpoints.webhookSinkUrl}/deliveries`,
-    `  Bank simulator   sandbox ${endpoints.bankUrl}, live ${endpoints.liveBankUrl}  (latency ASPAY_BANK_LATENCY_MS=${process.env.ASPAY_BANK_LATENCY_MS ?? '5000-10000'})`,
+    `  Bank simulator   sandbox ${endpoints.bankUrl}, live ${endpoints.liveBankUrl}  (latency ${LOCAL_STACK_ENV.bankLatencyMs}=${process.env[LOCAL_STACK_ENV.bankLatencyMs] ?? '5000-10000'})`,
     '  Demo merchants:',
     ...endpoints.merchants.flatMap((merchant) => [
       `    ${merchant.id.padEnd(18)} test: Authorization: Bearer ${merchant.apiKey}`,

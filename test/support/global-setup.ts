@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { ENV } from '../../lambdas/core/config/environment';
 import { bringUp, type LocalEndpoints, stopProcesses } from '../../localstack/src/stack';
 import { runningProcesses } from '../../localstack/src/support/processes';
 import { adoptTestTimings } from '../../localstack/src/test-timings';
@@ -14,7 +15,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   adoptTestTimings();
   // Tests get a database of their own; when no stack is running, they start it from empty state.
-  process.env.ASPAY_DATABASE_NAME ??= 'aspay_test';
+  process.env[ENV.databaseName] ??= 'aspay_test';
   const { endpoints, started } = await bringUp({ fresh: runningProcesses().length === 0 });
   project.provide('endpoints', endpoints);
   project.provide(

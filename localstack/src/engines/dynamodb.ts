@@ -7,8 +7,8 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { IDEMPOTENCY_TABLE } from '../../../lambdas/core/config/idempotency';
-import { DATA_DIR, HOST, type LocalPorts, localAwsClientConfig } from '../settings';
+import { COORDINATION_TABLE } from '../../../lambdas/core/config/coordination-table';
+import { DATA_DIR, HOST, LOCAL_STACK_ENV, type LocalPorts, localAwsClientConfig } from '../settings';
 import { type Engine, launchServer } from './engine';
 import { engineJars, javaCommand, requireJava } from './java';
 
@@ -16,7 +16,7 @@ export function localDynamoClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient(localAwsClientConfig(endpoint));
 }
 
-/** DynamoDB Local (in memory) holding the Powertools idempotency table with the same key schema and TTL as in AWS. */
+/** DynamoDB Local (in memory) holding the coordination table with the same key schema and TTL as in AWS. */
 export function dynamodbEngine(ports: LocalPorts): Engine {
   const endpoint = `http://${HOST}:${ports.dynamodb}`;
   const client = localDynamoClient(endpoint);
@@ -39,7 +39,7 @@ export function dynamodbEngine(ports: LocalPorts): Engine {
       return launchServer({
         name: 'dynamodb',
         port: ports.dynamodb,
-        portEnv: 'ASPAY_DYNAMODB_PORT',
+        portEnv: LOCAL_STACK_ENV.ports.dynamodb,
         command: javaCommand(),
         args: [
           '-Xmx256m',
@@ -57,20 +57,20 @@ export function dynamodbEngine(ports: LocalPorts): Engine {
       });
     },
     async bootstrap() {
-      const tableName = IDEMPOTENCY_TABLE.defaultName;
+      const tableName = COORDINATION_TABLE.defaultName;
       try {
         await client.send(
           new CreateTableCommand({
             TableName: tableName,
             BillingMode: 'PAY_PER_REQUEST',
-            AttributeDefinitions: [{ AttributeName: IDEMPOTENCY_TABLE.partitionKey, AttributeType: 'S' }],
-            KeySchema: [{ AttributeName: IDEMPOTENCY_TABLE.partitionKey, KeyType: 'HASH' }],
+            AttributeDefinitions: [{ AttributeName: COORDINATION_TABLE.partitionKey, AttributeType: 'S' }],
+            KeySchema: [{ AttributeName: COORDINATION_TABLE.partitionKey, KeyType: 'HASH' }],
           }),
         );
         await client.send(
           new UpdateTimeToLiveCommand({
             TableName: tableName,
-            TimeToLiveSpecification: { AttributeName: IDEMPOTENCY_TABLE.ttlAttribute, Enabled: true },
+            TimeToLiveSpecification: { AttributeName: COORDINATION_TABLE.ttlAttribute, Enabled: true },
           }),
         );
       } catch (error) {

@@ -1,5 +1,6 @@
 import { BANKS, type BankSettings } from '../../config/bank';
 import { ConfigurationError } from '../../config/errors';
+import { setting } from '../../config/settings';
 import type { Mode } from '../../domain/mode';
 import { logger, metrics } from '../../observability';
 import type { Banks } from '../../use-cases/ports/bank';
@@ -7,14 +8,14 @@ import { dynamodbCircuitBreakerState } from '../dynamodb/circuit-breaker-state';
 import { httpBank } from './http-bank';
 
 /**
- * The live bank (BANK_API_URL) and its sandbox (BANK_SANDBOX_API_URL), each behind its own breaker shared
+ * The live bank (`ENV.bankApiUrl`) and its sandbox (`ENV.bankSandboxApiUrl`), each behind its own breaker shared
  * through DynamoDB. An opening breaker is logged and counted (CircuitBreakerOpen); an answer that needs an
  * operator is logged as an error and counted (BankContractErrors): both are alarmed on (lib/observability.ts).
  */
 export function configuredBanks(settings: BankSettings): Banks {
   const bankOf = (mode: Mode) => {
     const { urlVariable, breakerStateId } = BANKS[mode];
-    const baseUrl = process.env[urlVariable];
+    const baseUrl = setting(urlVariable);
     if (!baseUrl) throw new ConfigurationError(`${urlVariable} is not set`);
     return httpBank(baseUrl, settings, dynamodbCircuitBreakerState(breakerStateId), {
       onBreak: () => {
