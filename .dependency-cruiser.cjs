@@ -57,7 +57,7 @@ module.exports = {
       name: 'runtime-code-ignores-tests-and-tooling',
       severity: 'error',
       from: { path: '^(lambdas|lib|bin)/' },
-      to: { path: '^(test|localstack|bench)/' },
+      to: { path: '^(test|localstack|bench|chaos)/' },
     },
     {
       name: 'no-circular',

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
-import { waitForQuiet } from '../localstack/src/chaos/quiet';
+import { waitForQuiet } from '../chaos/quiet';
 import { RDS_PROXY_MESSAGE_COUNTS } from '../localstack/src/engines/rds-proxy';
 import { localAwsClientConfig } from '../localstack/src/settings';
 import type { LocalEndpoints } from '../localstack/src/stack';

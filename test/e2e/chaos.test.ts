@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { planChaos } from '../../localstack/src/chaos/plan';
-import { figuresOf, formatReport } from '../../localstack/src/chaos/report';
-import { runChaos } from '../../localstack/src/chaos/run';
-import { chaosWaits } from '../../localstack/src/chaos/timings';
+import { planChaos } from '../../chaos/plan';
+import { figuresOf, formatReport } from '../../chaos/report';
+import { runChaos } from '../../chaos/run';
+import { chaosWaits } from '../../chaos/timings';
 import { adoptStackEnvironment, localEndpoints } from '../support/local-stack';
 
 /**

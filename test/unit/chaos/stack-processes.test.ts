@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { stackProcesses } from '../../../../localstack/src/chaos/stack-processes';
+import { stackProcesses } from '../../../chaos/stack-processes';
 
 const root = mkdtempSync(join(tmpdir(), 'aspay-checkout-'));
 const children: ChildProcess[] = [];

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import { NOTIFIED_EVENTS } from '../../../lambdas/core/use-cases/notify-merchant';
+import { NOTIFIED_EVENTS } from '../lambdas/core/use-cases/notify-merchant';
 
 /** What is still moving for the run's payments; all zero means the system is quiet. */
 export interface Motion {

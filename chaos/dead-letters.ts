@@ -1,12 +1,9 @@
 import type { Kafka } from 'kafkajs';
-import { type DlqAccess, listDlq } from '../../../cli/commands/dlq';
-import { readRecords } from '../../../cli/kafka-records';
-import {
-  discardedRanges,
-  type KafkaOnFailureRecord,
-} from '../../../lambdas/core/adapters/kafka/on-failure-record';
-import { readEvent } from '../../../lambdas/core/domain/events';
-import type { DeadLetter } from '../../../lambdas/core/use-cases/ports/consumers';
+import { type DlqAccess, listDlq } from '../cli/commands/dlq';
+import { readRecords } from '../cli/kafka-records';
+import { discardedRanges, type KafkaOnFailureRecord } from '../lambdas/core/adapters/kafka/on-failure-record';
+import { readEvent } from '../lambdas/core/domain/events';
+import type { DeadLetter } from '../lambdas/core/use-cases/ports/consumers';
 
 type ListedLetter = { id: string } & (
   | { kind: 'record'; letter: DeadLetter }

@@ -2,9 +2,9 @@ import {
   backoffMs,
   totalBackoffMs,
   UNAVAILABLE_DEPENDENCY_RETRY,
-} from '../../../lambdas/core/config/retry-policies';
-import { claimLeaseMs } from '../../../lambdas/core/config/webhooks';
-import type { StackSettings } from '../stack';
+} from '../lambdas/core/config/retry-policies';
+import { claimLeaseMs } from '../lambdas/core/config/webhooks';
+import type { StackSettings } from '../localstack/src/stack';
 import type { ChaosPlan, FaultKind } from './plan';
 
 /** How soon after a fault's dependency returns the work that waited on it must be final. */

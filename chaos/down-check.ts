@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ROOT } from '../settings';
-import { bringDown, type LocalEndpoints } from '../stack';
+import { ROOT } from '../localstack/src/settings';
+import { bringDown, type LocalEndpoints } from '../localstack/src/stack';
 import { restartMissing } from './faults';
 import { type StackProcess, stackProcesses } from './stack-processes';
 

@@ -14,8 +14,8 @@
  *   --json FILE      also write the figures as JSON
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { LOCAL_JSON } from '../settings';
-import type { LocalEndpoints } from '../stack';
+import { LOCAL_JSON } from '../localstack/src/settings';
+import type { LocalEndpoints } from '../localstack/src/stack';
 import { FAULT_KINDS, type FaultKind, planChaos } from './plan';
 import { figuresOf, formatReport } from './report';
 import { runChaos } from './run';

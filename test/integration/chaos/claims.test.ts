@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { ExpiredClaimWatch } from '../../../localstack/src/chaos/claims';
-import { runKeys } from '../../../localstack/src/chaos/load';
+import { ExpiredClaimWatch } from '../../../chaos/claims';
+import { runKeys } from '../../../chaos/load';
 import { inRolledBackTransaction, testDatabase } from '../../support/database';
 
 const db = testDatabase();

@@ -1,4 +1,4 @@
-import { isAlive, readPid, readServicePid } from '../support/processes';
+import { isAlive, readPid, readServicePid } from '../localstack/src/support/processes';
 
 export interface Crash {
   name: string;

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { dlqAccess } from '../../../cli/commands/dlq';
-import { createKafka } from '../../../lambdas/core/adapters/kafka/client';
-import { createPool } from '../../../lambdas/core/adapters/postgres/pool';
-import type { LocalEndpoints } from '../stack';
-import { runningProcesses } from '../support/processes';
+import { dlqAccess } from '../cli/commands/dlq';
+import { createKafka } from '../lambdas/core/adapters/kafka/client';
+import { createPool } from '../lambdas/core/adapters/postgres/pool';
+import type { LocalEndpoints } from '../localstack/src/stack';
+import { runningProcesses } from '../localstack/src/support/processes';
 import { checkRun, gatherEvidence, type ResentNotice, resentNotices, type Violation } from './checks';
 import { type ExpiredClaim, ExpiredClaimWatch } from './claims';
 import { classifyLetters, listLetters } from './dead-letters';

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { verifyLedger } from '../../../cli/commands/ledger';
-import { NOTIFIED_EVENTS } from '../../../lambdas/core/use-cases/notify-merchant';
+import { verifyLedger } from '../cli/commands/ledger';
+import { NOTIFIED_EVENTS } from '../lambdas/core/use-cases/notify-merchant';
 import type { ClassifiedLetter } from './dead-letters';
 import type { PaymentOutcome } from './load';
 import type { PaymentKind } from './plan';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FAULT_KINDS, partialRefundAmount, planChaos } from '../../../../localstack/src/chaos/plan';
+import { FAULT_KINDS, partialRefundAmount, planChaos } from '../../../chaos/plan';
 
 const options = { payments: 300, ratePerSecond: 10, faults: FAULT_KINDS, merchants: 2 };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkRun, type Evidence, resentNotices } from '../../../../localstack/src/chaos/checks';
-import type { PaymentOutcome } from '../../../../localstack/src/chaos/load';
-import type { PaymentKind } from '../../../../localstack/src/chaos/plan';
+import { checkRun, type Evidence, resentNotices } from '../../../chaos/checks';
+import type { PaymentOutcome } from '../../../chaos/load';
+import type { PaymentKind } from '../../../chaos/plan';
 
 const PAID = '00000000-0000-4000-8000-000000000001';
 const DECLINED = '00000000-0000-4000-8000-000000000002';

@@ -1,9 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import { redactSecrets } from '../../../lambdas/core/redaction';
-import { bringUp, type LocalEndpoints } from '../stack';
-import { isAlive, readPid, readServicePid, runningProcesses, stopProcess } from '../support/processes';
-import { isPortOpen, waitUntil } from '../support/wait';
+import { redactSecrets } from '../lambdas/core/redaction';
+import { bringUp, type LocalEndpoints } from '../localstack/src/stack';
+import {
+  isAlive,
+  readPid,
+  readServicePid,
+  runningProcesses,
+  stopProcess,
+} from '../localstack/src/support/processes';
+import { isPortOpen, waitUntil } from '../localstack/src/support/wait';
 import { type Merchant, runKeys } from './load';
 import type { FaultKind, PlannedFault } from './plan';
 
