@@ -37,6 +37,13 @@ export const ENV = {
   merchantRequestBurst: 'MERCHANT_REQUEST_BURST',
   /** The bank's sandbox: test-mode payments and refunds only (they never reach the live bank). */
   bankSandboxApiUrl: 'BANK_SANDBOX_API_URL',
+  /**
+   * How the bank connector authenticates to the sandbox: `aws-iam` signs each request with the function's
+   * role (SigV4), as the stack's sandbox bank function URL demands; unset, requests go unsigned.
+   */
+  bankSandboxApiAuth: 'BANK_SANDBOX_API_AUTH',
+  /** The in-stack sandbox bank's table of charges, refunds and calls (AWS). */
+  sandboxBankTable: 'SANDBOX_BANK_TABLE_NAME',
   stage: 'ASPAY_STAGE',
   /** KMS key wrapping the data keys that seal merchants' webhook secrets (AWS). */
   webhookSecretsKeyId: 'WEBHOOK_SECRETS_KEY_ID',
