@@ -1,15 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DynamoDBClient,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamodbSandboxBankStore } from '../../../lambdas/core/adapters/dynamodb/sandbox-bank-store';
 import { ENV } from '../../../lambdas/core/config/environment';
 import { SANDBOX_BANK_TABLE } from '../../../lambdas/core/config/sandbox-bank';
 import { type SandboxBank, sandboxBank } from '../../../lambdas/core/sandbox-bank/sandbox-bank';
+import { createExpiringTable, localDynamoClient } from '../../../localstack/src/engines/dynamodb';
 import { invokeFunction, loadHandler } from '../../../localstack/src/lambda-runtime';
 import { handlerEnvironment } from '../../../localstack/src/stack';
 import { localEndpoints } from '../../support/local-stack';
@@ -22,21 +18,8 @@ let client: DynamoDBClient;
 
 beforeAll(async () => {
   Object.assign(process.env, handlerEnvironment(localEndpoints()), { [ENV.sandboxBankTable]: TABLE });
-  client = new DynamoDBClient({ endpoint: process.env[ENV.dynamodbEndpoint] });
-  await client.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: SANDBOX_BANK_TABLE.partitionKey, AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: SANDBOX_BANK_TABLE.partitionKey, KeyType: 'HASH' }],
-    }),
-  );
-  await client.send(
-    new UpdateTimeToLiveCommand({
-      TableName: TABLE,
-      TimeToLiveSpecification: { AttributeName: SANDBOX_BANK_TABLE.ttlAttribute, Enabled: true },
-    }),
-  );
+  client = localDynamoClient(process.env[ENV.dynamodbEndpoint]!);
+  await createExpiringTable(client, TABLE, SANDBOX_BANK_TABLE);
 });
 
 afterAll(async () => {
