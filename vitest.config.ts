@@ -1,6 +1,11 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
-const FAULT_TESTS = ['test/integration/faults/**/*.test.ts', 'test/e2e/chaos.test.ts'];
+// The smoke test takes the whole bank down, and compares the demo merchant's balance before and after.
+const FAULT_TESTS = [
+  'test/integration/faults/**/*.test.ts',
+  'test/e2e/chaos.test.ts',
+  'test/e2e/smoke.test.ts',
+];
 
 export default defineConfig({
   test: {

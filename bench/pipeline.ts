@@ -164,7 +164,7 @@ async function readCounters(
   do {
     const page = await dynamodb.send(
       new ScanCommand({
-        TableName: endpoints.idempotencyTable,
+        TableName: endpoints.coordinationTable,
         Select: 'COUNT',
         ExclusiveStartKey: startKey,
       }),

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { LOCAL_JSON } from '../localstack/src/settings';
+import { ENV } from '../lambdas/core/config/environment';
+import { LOCAL_JSON, LOCAL_STACK_ENV } from '../localstack/src/settings';
 import { bringUp, type LocalEndpoints, stopProcesses } from '../localstack/src/stack';
 
 export interface BenchStack {
@@ -14,9 +15,9 @@ export interface BenchStack {
  * is measured, and per-merchant limits far above the offered rates, so that the API's 429s do not cap it.
  */
 export const BENCH_STACK_ENV = {
-  ASPAY_BANK_LATENCY_MS: '0',
-  MERCHANT_REQUESTS_PER_SECOND: '100000',
-  MERCHANT_REQUEST_BURST: '100000',
+  [LOCAL_STACK_ENV.bankLatencyMs]: '0',
+  [ENV.merchantRequestsPerSecond]: '100000',
+  [ENV.merchantRequestBurst]: '100000',
 } as const;
 
 async function answers(apiUrl: string): Promise<boolean> {

@@ -5,12 +5,13 @@
  */
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { stackNameOf } from '../lambdas/core/config/stack';
 import { AspayStack } from '../lib/aspay-stack';
 import { stageConfig } from '../lib/stage-config';
 
 const app = new App();
 const stage = stageConfig(app);
-new AspayStack(app, `Aspay-${stage.name}`, {
+new AspayStack(app, stackNameOf(stage.name), {
   stage,
   description: `ASPay payment gateway (${stage.name})`,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },

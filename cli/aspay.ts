@@ -1,6 +1,6 @@
 /**
  * `aspay`: the operator CLI (`npx aspay …`, or `npm run aspay -- …`). Endpoints come from the environment (DATABASE_URL,
- * KAFKA_BROKERS, DLQ_URL, SQS_ENDPOINT — so it works against AWS from a host that reaches them), else from the
+ * ASPAY_KAFKA_BROKERS, ASPAY_DEAD_LETTER_QUEUE_URL, ASPAY_SQS_ENDPOINT — so it works against AWS from a host that reaches them), else from the
  * local stack's .aspay/local.json. `--json` prints machine-readable output. Exit codes: 0 ok, 1 a check
  * failed or the command failed, 2 usage error.
  *
@@ -11,15 +11,20 @@
  *   aspay chaos poison-pill [--count N]
  *   aspay merchants create <name> [--webhook-url <url>]
  *   aspay merchants seal-webhook-secrets   (one-time: seals secrets stored in plain text before 0010)
+ *   aspay smoke [--stage dev|prod] [--outputs cdk-outputs.json] [--api-url URL] [--key sk_test_…] [--timeout S]
  *
- * Webhook secrets are sealed with the KMS key in WEBHOOK_SECRETS_KEY_ID (AWS) or the local stack's key file.
+ * `smoke` talks to the HTTP API only, with a merchant's test key (--key or ASPAY_API_KEY), at the URL it finds
+ * as cli/commands/smoke-target.ts says.
+ *
+ * Webhook secrets are sealed with the KMS key in ASPAY_WEBHOOK_SECRETS_KEY_ID (AWS) or the local stack's key file.
  */
 import { createKafka } from '../lambdas/core/adapters/kafka/client';
 import { postgresMerchantRegistry } from '../lambdas/core/adapters/postgres/merchants';
 import { createPool } from '../lambdas/core/adapters/postgres/pool';
 import { secretSealer } from '../lambdas/core/adapters/secrets/secret-sealer';
 import { ENV } from '../lambdas/core/config/environment';
-import { WEBHOOK_ALLOW_HOSTS_ENV, webhookSettings } from '../lambdas/core/config/webhooks';
+import { setting } from '../lambdas/core/config/settings';
+import { webhookSettings } from '../lambdas/core/config/webhooks';
 import { WebhookUrlRejectedError } from '../lambdas/core/domain/errors';
 import { registerMerchant, type WebhookRegistration } from '../lambdas/core/use-cases/register-merchant';
 import { sealPlainWebhookSecrets } from '../lambdas/core/use-cases/seal-webhook-secrets';
@@ -27,11 +32,34 @@ import { poisonPill } from './commands/chaos';
 import { dlqAccess, listDlq, redriveDlq, showDlq } from './commands/dlq';
 import { verifyLedger } from './commands/ledger';
 import { showPayment } from './commands/payments';
+import { runSmoke, testKeyOf } from './commands/smoke';
+import { smokeTarget } from './commands/smoke-target';
 import { showStuck } from './commands/stuck';
 import { CheckFailedError, cliEndpoints, output, required, UsageError } from './context';
 
 const USAGE =
-  'usage: aspay payments show <id> | payments stuck [--older-than <minutes>] | dlq list|show <id>|redrive <id>|--all | ledger verify | chaos poison-pill [--count N] | merchants create <name> [--webhook-url <url>] | merchants seal-webhook-secrets  (add --json for JSON)';
+  'usage: aspay payments show <id> | payments stuck [--older-than <minutes>] | dlq list|show <id>|redrive <id>|--all | ledger verify | chaos poison-pill [--count N] | merchants create <name> [--webhook-url <url>] | merchants seal-webhook-secrets | smoke [--stage dev|prod] [--outputs <file>] [--api-url <url>] [--key sk_test_…] [--timeout <s>]  (add --json for JSON)';
+
+/** The flags that take a value: the word after one is its value, not a command word. */
+const VALUE_FLAGS = [
+  '--count',
+  '--older-than',
+  '--webhook-url',
+  '--stage',
+  '--outputs',
+  '--api-url',
+  '--key',
+  '--timeout',
+];
+
+/** `--timeout`: whole seconds each of the smoke test's waits may take (60 unless told). */
+function timeoutSeconds(args: string[]): number {
+  const raw = flagValue(args, '--timeout') ?? '60';
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 1)
+    throw new UsageError(`--timeout: a whole number of seconds, got "${raw}"`);
+  return seconds;
+}
 
 function flagValue(args: string[], flag: string): string | undefined {
   const index = args.indexOf(flag);
@@ -50,13 +78,13 @@ async function withPool<T>(use: (pool: ReturnType<typeof createPool>) => Promise
 function kafka() {
   return createKafka({
     clientId: 'aspay-cli',
-    brokers: required(cliEndpoints().kafkaBrokers, 'KAFKA_BROKERS').split(','),
+    brokers: required(cliEndpoints().kafkaBrokers, ENV.kafkaBrokers).split(','),
   });
 }
 
 function dlq() {
   const endpoints = cliEndpoints();
-  return dlqAccess(required(endpoints.deadLetterQueueUrl, 'DLQ_URL'), endpoints.sqsEndpoint);
+  return dlqAccess(required(endpoints.deadLetterQueueUrl, ENV.deadLetterQueueUrl), endpoints.sqsEndpoint);
 }
 
 /** The environment the secret sealer reads: the KMS key's (AWS), else the local stack's key and sink. */
@@ -64,8 +92,8 @@ function sealingEnvironment(): NodeJS.ProcessEnv {
   const endpoints = cliEndpoints();
   return {
     ...process.env,
-    [ENV.webhookSecretsKeyFile]: process.env[ENV.webhookSecretsKeyFile] ?? endpoints.webhookSecretsKeyFile,
-    [WEBHOOK_ALLOW_HOSTS_ENV]: process.env[WEBHOOK_ALLOW_HOSTS_ENV] ?? endpoints.webhookAllowedHosts,
+    [ENV.webhookSecretsKeyFile]: setting(ENV.webhookSecretsKeyFile) ?? endpoints.webhookSecretsKeyFile,
+    [ENV.webhookAllowHosts]: setting(ENV.webhookAllowHosts) ?? endpoints.webhookAllowedHosts,
   };
 }
 
@@ -77,10 +105,18 @@ function webhookRegistration(url: string): WebhookRegistration {
 async function main(args: string[]): Promise<void> {
   const out = output(args.includes('--json'));
   const words = args.filter(
-    (arg, index) =>
-      !arg.startsWith('--') && !['--count', '--older-than', '--webhook-url'].includes(args[index - 1] ?? ''),
+    (arg, index) => !arg.startsWith('--') && !VALUE_FLAGS.includes(args[index - 1] ?? ''),
   );
   const [area, action, subject] = words;
+  if (area === 'smoke' && action === undefined) {
+    const key = testKeyOf(flagValue(args, '--key') ?? process.env.ASPAY_API_KEY);
+    const target = await smokeTarget({
+      apiUrl: flagValue(args, '--api-url'),
+      stage: flagValue(args, '--stage'),
+      outputsFile: flagValue(args, '--outputs'),
+    });
+    return runSmoke(target, { key, timeoutSeconds: timeoutSeconds(args) }, out);
+  }
   switch (`${area} ${action}`) {
     case 'payments show':
       return withPool((pool) => showPayment(pool, subject, out));

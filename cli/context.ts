@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ENV } from '../lambdas/core/config/environment';
+import { setting } from '../lambdas/core/config/settings';
 
 /** A usage or input problem: one line to stderr, exit code 2. */
 export class UsageError extends Error {}
@@ -16,21 +18,28 @@ export interface CliEndpoints {
   webhookAllowedHosts?: string;
 }
 
-/** Endpoints from the environment (works against AWS), else from the local stack's .aspay/local.json. */
-export function cliEndpoints(): CliEndpoints {
+/** What the CLI reads of the local stack's .aspay/local.json: nothing when no local stack was started. */
+export function localStackEndpoints(): Partial<CliEndpoints & { apiUrl: string; webhookSinkUrl: string }> {
   const localJson = join(import.meta.dirname, '..', '.aspay', 'local.json');
-  const local = existsSync(localJson)
-    ? (JSON.parse(readFileSync(localJson, 'utf8')) as Partial<CliEndpoints & { webhookSinkUrl: string }>)
-    : {};
-  const databaseUrl = process.env.DATABASE_URL ?? local.databaseUrl;
+  return existsSync(localJson) ? JSON.parse(readFileSync(localJson, 'utf8')) : {};
+}
+
+/**
+ * Endpoints from the environment (works against AWS), under the names the functions read (`ENV`; the old
+ * KAFKA_BROKERS, DLQ_URL and SQS_ENDPOINT still work for a release), else from the local stack's
+ * .aspay/local.json.
+ */
+export function cliEndpoints(): CliEndpoints {
+  const local = localStackEndpoints();
+  const databaseUrl = setting(ENV.databaseUrl) ?? local.databaseUrl;
   if (!databaseUrl)
-    throw new UsageError('no database: set DATABASE_URL or start the local stack (npm run local:up)');
+    throw new UsageError(`no database: set ${ENV.databaseUrl} or start the local stack (npm run local:up)`);
   return {
     databaseUrl,
-    kafkaBrokers: process.env.KAFKA_BROKERS ?? local.kafkaBrokers,
-    deadLetterQueueUrl: process.env.DLQ_URL ?? local.deadLetterQueueUrl,
-    sqsEndpoint: process.env.SQS_ENDPOINT ?? local.sqsEndpoint,
-    ...(process.env.DATABASE_URL === undefined && {
+    kafkaBrokers: setting(ENV.kafkaBrokers) ?? local.kafkaBrokers,
+    deadLetterQueueUrl: setting(ENV.deadLetterQueueUrl) ?? local.deadLetterQueueUrl,
+    sqsEndpoint: setting(ENV.sqsEndpoint) ?? local.sqsEndpoint,
+    ...(setting(ENV.databaseUrl) === undefined && {
       webhookSecretsKeyFile: local.webhookSecretsKeyFile,
       webhookAllowedHosts: local.webhookSinkUrl && new URL(local.webhookSinkUrl).host,
     }),

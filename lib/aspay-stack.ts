@@ -52,12 +52,16 @@ interface Access {
    * right to call its function URL (no other function may).
    */
   bank?: boolean;
-  /** Connections its pool may open (DB_POOL_SIZE): REQUEST_POOL_SIZE unless the function works in parallel. */
+  /** Connections its pool may open (`ENV.databasePoolSize`): REQUEST_POOL_SIZE unless the function works in parallel. */
   databasePoolSize?: number;
-  idempotencyTable?: boolean;
+  /**
+   * Reads and writes the coordination table: idempotency records (POST routes), the bank circuit breakers'
+   * state (the functions that call the bank).
+   */
+  coordinationTable?: boolean;
   /**
    * Behind the merchant authorizer: the function limits each merchant's request rate, in items of the
-   * idempotency table (adapters/dynamodb/rate-limit-store.ts: GetItem and UpdateItem only).
+   * coordination table (adapters/dynamodb/rate-limit-store.ts: GetItem and UpdateItem only).
    */
   merchantRateLimited?: boolean;
   deadLetters?: boolean;
@@ -73,7 +77,7 @@ const API_FUNCTIONS: readonly (FunctionSettings & Access)[] = [
   ...API_ROUTES.map((route) => ({
     handler: route.handler,
     database: route.handler !== 'openapi',
-    idempotencyTable: route.method === 'POST',
+    coordinationTable: route.method === 'POST',
     merchantRateLimited: route.authorized,
   })),
   { handler: AUTHORIZER_HANDLER, database: true },
@@ -169,7 +173,7 @@ export class AspayStack extends Stack {
       environment: {
         [ENV.databaseHost]: data.endpoint,
         [ENV.databaseName]: data.databaseName,
-        [ENV.idempotencyTable]: state.idempotencyTable.tableName,
+        [ENV.coordinationTable]: state.coordinationTable.tableName,
         [ENV.deadLetterQueueUrl]: state.deadLetterQueue.queueUrl,
         [ENV.mskClusterArn]: streaming.cluster.attrArn,
         // Its absence turns live mode off: the API refuses live payments (live_mode_unavailable).
@@ -200,9 +204,9 @@ export class AspayStack extends Stack {
           ),
         );
       }
-      if (settings.idempotencyTable) state.idempotencyTable.grantReadWriteData(fn);
+      if (settings.coordinationTable) state.coordinationTable.grantReadWriteData(fn);
       else if (settings.merchantRateLimited)
-        state.idempotencyTable.grant(fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+        state.coordinationTable.grant(fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
       if (settings.deadLetters) state.deadLetterQueue.grantSendMessages(fn);
       if (settings.bank) {
         for (const [name, value] of Object.entries(bankEnvironment)) fn.addEnvironment(name, value);
@@ -248,11 +252,7 @@ export class AspayStack extends Stack {
           handler: 'sandbox-bank',
           memorySize: 256,
           timeout: Duration.seconds(SANDBOX_BANK_FUNCTION.timeoutSeconds),
-          environment: {
-            [ENV.sandboxBankTable]: sandbox.table.tableName,
-            // Instant answers: the seed's 5–10 s would only bill the wait.
-            ASPAY_BANK_LATENCY_MS: '0',
-          },
+          environment: { [ENV.sandboxBankTable]: sandbox.table.tableName },
         }),
       );
       bankEnvironment = { [ENV.bankSandboxApiUrl]: url.url, [ENV.bankSandboxApiAuth]: 'aws-iam' };
@@ -263,9 +263,9 @@ export class AspayStack extends Stack {
       const fn = addFunction({
         handler: scheduled.handler,
         database: true,
-        idempotencyTable: scheduled.handler === 'pending-payments',
-        bank: scheduled.handler === 'pending-payments',
-        webhookSecrets: scheduled.handler === 'pending-payments' ? 'open' : undefined,
+        coordinationTable: scheduled.handler === 'retry-sweep',
+        bank: scheduled.handler === 'retry-sweep',
+        webhookSecrets: scheduled.handler === 'retry-sweep' ? 'open' : undefined,
         kafka: scheduled.handler === 'outbox-relay' ? { produce: true } : undefined,
         timeout: Duration.seconds(scheduled.timeoutSeconds),
         reservedConcurrency: reserved.scheduled,
@@ -305,7 +305,7 @@ export class AspayStack extends Stack {
     new CfnOutput(this, 'CreateMerchantFunctionName', {
       value: functions.get('create-merchant')!.functionName,
     });
-    new CfnOutput(this, 'IdempotencyTableName', { value: state.idempotencyTable.tableName });
+    new CfnOutput(this, 'CoordinationTableName', { value: state.coordinationTable.tableName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: state.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'DatabaseSecretArn', { value: data.cluster.secret!.secretArn });
   }
@@ -325,7 +325,7 @@ export class AspayStack extends Stack {
       handler: consumer.handler,
       database: true,
       // The bank processor keeps its banks' circuit breakers there; the other consumers use no DynamoDB.
-      idempotencyTable: consumer === CONSUMERS.bankProcessor,
+      coordinationTable: consumer === CONSUMERS.bankProcessor,
       bank: consumer === CONSUMERS.bankProcessor,
       webhookSecrets: consumer === CONSUMERS.notifier ? 'open' : undefined,
       deadLetters: true,

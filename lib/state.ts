@@ -1,19 +1,19 @@
 import { Duration, aws_dynamodb as dynamodb, aws_kms as kms, aws_sqs as sqs } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { IDEMPOTENCY_TABLE } from '../lambdas/core/config/idempotency';
+import { COORDINATION_TABLE } from '../lambdas/core/config/coordination-table';
 import { DEAD_LETTER_QUEUE } from '../lambdas/core/config/messaging';
 import { dataRemovalPolicy, type StageConfig } from './stage-config';
 
 /**
- * The Powertools idempotency table (also holding the bank circuit breaker's shared state) and the SQS
- * dead-letter queue for poison pills, both encrypted; the key schema comes from the core configuration. Their
+ * The coordination table (idempotency records, the bank circuit breakers' state and the merchants' request-rate
+ * buckets: lambdas/core/config/coordination-table.ts) and the SQS dead-letter queue for poison pills, both encrypted; the key schema comes from the core configuration. Their
  * names are CloudFormation's (the functions and the CLI read them from the environment and the stack outputs):
  * a kept table or queue with a fixed name would make the next deploy after `cdk destroy` fail on "already
  * exists" (aws/aws-cdk#11208).
  * And the customer-managed key that seals merchants' webhook secrets.
  */
 export class State extends Construct {
-  readonly idempotencyTable: dynamodb.TableV2;
+  readonly coordinationTable: dynamodb.TableV2;
   readonly deadLetterQueue: sqs.Queue;
   /** Wraps the data keys that seal merchants' webhook signing secrets in the database. */
   readonly webhookSecretsKey: kms.Key;
@@ -21,9 +21,10 @@ export class State extends Construct {
   constructor(scope: Construct, id: string, props: { stage: StageConfig }) {
     super(scope, id);
     const removalPolicy = dataRemovalPolicy(props.stage);
-    this.idempotencyTable = new dynamodb.TableV2(this, 'Idempotency', {
-      partitionKey: { name: IDEMPOTENCY_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
-      timeToLiveAttribute: IDEMPOTENCY_TABLE.ttlAttribute,
+    // The construct id of the table's first role: a new id would replace the table, an empty one.
+    this.coordinationTable = new dynamodb.TableV2(this, 'Idempotency', {
+      partitionKey: { name: COORDINATION_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: COORDINATION_TABLE.ttlAttribute,
       billing: dynamodb.Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryptionV2.awsManagedKey(),

@@ -8,6 +8,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { ENV } from './config/environment';
 import { METRIC_STAGE_DIMENSION, METRICS_NAMESPACE, METRICS_SERVICE } from './config/metrics';
+import { setting } from './config/settings';
 import { redactLogValue } from './redaction';
 
 /**
@@ -18,7 +19,7 @@ import { redactLogValue } from './redaction';
  * https://docs.aws.amazon.com/powertools/typescript/2.30.0/api/types/_aws-lambda-powertools_logger.types.CustomJsonReplacerFn.html
  */
 export const logger = new Logger({ serviceName: 'aspay', jsonReplacerFn: redactLogValue });
-const stage = process.env[ENV.stage];
+const stage = setting(ENV.stage);
 /** Every metric carries the stage next to the service (config/metrics.ts), where the stage is set. */
 export const metrics = new Metrics({
   namespace: METRICS_NAMESPACE,

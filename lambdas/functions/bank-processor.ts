@@ -46,7 +46,7 @@ const routes: EventRoutes<string> = {
   'payment.refunded': async (event, context) => {
     const executions = postgresRefundExecutions(await databasePool());
     const result = await executeRefundAtBank({ ...bank, executions }, event.data.refundId, claiming(context));
-    // The same alarm metric as the sweeper's: a refund the bank rejected.
+    // The same alarm metric as the retry sweep's: a refund the bank rejected.
     if (result === 'failed') metrics.addMetric('RefundsFailed', 'Count', 1);
     return result;
   },
@@ -60,7 +60,7 @@ export const handler = consumerHandler(
     if (result === undefined) return;
     logger.info('bank processor handled an event', { type: event.type, result });
     metrics.addMetric(`BankProcessor_${result}`, 'Count', 1);
-    // The same alarm metric as the sweeper's: a payment nobody can settle.
+    // The same alarm metric as the retry sweep's: a payment nobody can settle.
     if (result === 'stuck') metrics.addMetric('PaymentsStuckPending', 'Count', 1);
   },
 );

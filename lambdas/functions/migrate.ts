@@ -11,6 +11,7 @@ import { applyMigrations, migrationsDirUnder } from '../core/adapters/postgres/m
 import { enableRoleLoginsFromSecrets } from '../core/adapters/postgres/role-credentials';
 import { ENV } from '../core/config/environment';
 import { migrationsFingerprint } from '../core/config/schema-version';
+import { setting } from '../core/config/settings';
 import { logger, withObservability } from '../core/observability';
 
 export const handler = withObservability(async (event: CloudFormationCustomResourceEvent) => {
@@ -34,7 +35,7 @@ export const handler = withObservability(async (event: CloudFormationCustomResou
   const applied = await applyMigrations(pool, migrationsDir);
   const roles = await enableRoleLoginsFromSecrets(
     pool,
-    (process.env[ENV.databaseRoleSecretArns] ?? '').split(',').filter(Boolean),
+    (setting(ENV.databaseRoleSecretArns) ?? '').split(',').filter(Boolean),
   );
   // Topics are part of the schema: created here with the function's IAM rights, replicated across brokers.
   const topics = await ensureTopics(await kafkaConnection('aspay-migrate'), 2);

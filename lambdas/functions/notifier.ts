@@ -3,7 +3,7 @@
  * (receipt), FAILED (alert) and refund — one delivery per event: the delivery record, whose primary key is the
  * event id, is inserted before the first POST and each attempt is recorded before it is sent. A redelivered
  * event sends nothing for a notice that is handled, and takes over one whose holder died. A delivery its
- * in-invocation attempts cannot make is left pending for the retry sweep (the `pending-payments` schedule).
+ * in-invocation attempts cannot make is left pending for the retry sweep (`functions/retry-sweep.ts`).
  * The function holds no idempotency record of its own: the delivery record alone decides who sends.
  */
 import { databasePool } from '../core/adapters/postgres/connection';

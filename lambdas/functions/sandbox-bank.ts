@@ -5,13 +5,14 @@
  */
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
 import { dynamodbSandboxBankStore } from '../core/adapters/dynamodb/sandbox-bank-store';
-import { parseLatency, SANDBOX_BANK_FUNCTION } from '../core/config/sandbox-bank';
+import { SANDBOX_BANK_FUNCTION } from '../core/config/sandbox-bank';
 import { withObservability } from '../core/observability';
 import { sandboxBank } from '../core/sandbox-bank/sandbox-bank';
 
 const bank = sandboxBank({
   store: dynamodbSandboxBankStore(),
-  latency: parseLatency(process.env.ASPAY_BANK_LATENCY_MS),
+  // Instant answers: the seed's 5–10 s would only bill the wait.
+  latency: { min: 0, max: 0 },
   hangMs: SANDBOX_BANK_FUNCTION.hangMs,
   slowAnswerMs: SANDBOX_BANK_FUNCTION.slowAnswerMs,
   // A call outlives no invocation: after the function's timeout its instance is gone.

@@ -1,11 +1,14 @@
 /**
  * The local stack's commands (see docs/commands.md): `start` (foreground, Ctrl-C stops it), `up` (background),
- * `down` (stops everything the stack started). Failures are one line on stderr and a non-zero exit.
+ * `down` (stops everything the stack started). `start` and `up` take `--test-timings`: `npm test`'s short
+ * timings, where the environment does not set them. Failures are one line on stderr and a non-zero exit.
  */
 import { redactSecrets } from '../../lambdas/core/redaction';
+import { LOCAL_STACK_ENV } from './settings';
 import { bringDown, bringUp, type LocalEndpoints, stopProcesses } from './stack';
 import type { StrayProcess } from './support/processes';
 import { StackError } from './support/stack-error';
+import { adoptTestTimings } from './test-timings';
 
 function describe(endpoints: LocalEndpoints): string {
   return [
@@ -13,10 +16,10 @@ function describe(endpoints: LocalEndpoints): string {
     `  API              ${endpoints.apiUrl}  (health: ${endpoints.apiUrl}/health, spec: ${endpoints.apiUrl}/openapi.json)`,
     `  PostgreSQL       ${redactSecrets(endpoints.databaseUrl)}`,
     `  Kafka            ${endpoints.kafkaBrokers}`,
-    `  DynamoDB Local   ${endpoints.dynamodbEndpoint}  (table ${endpoints.idempotencyTable})`,
+    `  DynamoDB Local   ${endpoints.dynamodbEndpoint}  (table ${endpoints.coordinationTable})`,
     `  ElasticMQ (SQS)  ${endpoints.sqsEndpoint}  (DLQ ${endpoints.deadLetterQueueUrl})`,
     `  Webhook sink     ${endpoints.webhookSinkUrl}/deliveries`,
-    `  Bank simulator   sandbox ${endpoints.bankUrl}, live ${endpoints.liveBankUrl}  (latency ASPAY_BANK_LATENCY_MS=${process.env.ASPAY_BANK_LATENCY_MS ?? '5000-10000'})`,
+    `  Bank simulator   sandbox ${endpoints.bankUrl}, live ${endpoints.liveBankUrl}  (latency ${LOCAL_STACK_ENV.bankLatencyMs}=${process.env[LOCAL_STACK_ENV.bankLatencyMs] ?? '5000-10000'})`,
     '  Demo merchants:',
     ...endpoints.merchants.flatMap((merchant) => [
       `    ${merchant.id.padEnd(18)} test: Authorization: Bearer ${merchant.apiKey}`,
@@ -33,7 +36,14 @@ function describeStrays(strays: readonly StrayProcess[]): string[] {
   );
 }
 
-async function main(command: string | undefined): Promise<void> {
+async function main(command: string | undefined, options: readonly string[]): Promise<void> {
+  const unknown = options.filter((option) => option !== '--test-timings');
+  if (unknown.length)
+    throw new StackError(`unknown option "${unknown[0]}": the only option is --test-timings`);
+  if (options.includes('--test-timings')) {
+    if (command === 'down') throw new StackError('--test-timings applies to start and up, not down');
+    adoptTestTimings();
+  }
   switch (command) {
     case 'up': {
       const { endpoints, strays } = await bringUp();
@@ -71,7 +81,7 @@ async function main(command: string | undefined): Promise<void> {
   }
 }
 
-main(process.argv[2]).then(
+main(process.argv[2], process.argv.slice(3)).then(
   () => process.exit(0),
   (error: unknown) => {
     const message =

@@ -4,13 +4,10 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { DATABASE_ROLES, databaseRoleOf } from '../../lambdas/core/config/database-roles';
 import { ENV } from '../../lambdas/core/config/environment';
-import { ROOT } from './settings';
+import { LOCAL_STACK_ENV, ROOT } from './settings';
 
 // biome-ignore lint/suspicious/noExplicitAny: a Lambda entry point is invoked with whatever event its trigger sends.
 export type LambdaHandler = (event: any, context: Context) => Promise<any>;
-
-/** JSON object: each function role's database URL (the local stack sets it; see handlerEnvironment). */
-export const FUNCTION_DATABASE_URLS_ENV = 'ASPAY_FUNCTION_DATABASE_URLS';
 
 const functionEnvironment = new AsyncLocalStorage<Record<string, string>>();
 let overlaid = false;
@@ -37,11 +34,11 @@ function overlayFunctionEnvironments(): void {
 
 /** The variables function `name` has beyond the process's: its database role's URL. */
 function ownEnvironment(name: string): Record<string, string> | undefined {
-  const urls = process.env[FUNCTION_DATABASE_URLS_ENV];
+  const urls = process.env[LOCAL_STACK_ENV.functionDatabaseUrls];
   const role = databaseRoleOf(name);
   if (!urls || !role) return undefined;
   const url = (JSON.parse(urls) as Record<string, string>)[DATABASE_ROLES[role].name];
-  if (!url) throw new Error(`${FUNCTION_DATABASE_URLS_ENV} has no URL for the role of ${name}`);
+  if (!url) throw new Error(`${LOCAL_STACK_ENV.functionDatabaseUrls} has no URL for the role of ${name}`);
   return { [ENV.databaseUrl]: url };
 }
 

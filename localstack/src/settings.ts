@@ -13,6 +13,40 @@ export const LOCAL_JSON = join(STATE_DIR, 'local.json');
 
 export const HOST = '127.0.0.1';
 
+/**
+ * The local stack's own environment variables, ASPAY_* like every name ASPay owns; the names the handlers read
+ * are lambdas/core/config/environment.ts `ENV`'s (the database's name, `ENV.databaseName`, is shared: the
+ * local stack creates the database it names). docs/configuration.md lists them.
+ */
+export const LOCAL_STACK_ENV = {
+  /** Every port is overridable. */
+  ports: {
+    api: 'ASPAY_API_PORT',
+    kafka: 'ASPAY_KAFKA_PORT',
+    kafkaController: 'ASPAY_KAFKA_CONTROLLER_PORT',
+    dynamodb: 'ASPAY_DYNAMODB_PORT',
+    sqs: 'ASPAY_SQS_PORT',
+    embeddedPostgres: 'ASPAY_EMBEDDED_PG_PORT',
+    dbProxy: 'ASPAY_DB_PROXY_PORT',
+    bank: 'ASPAY_BANK_PORT',
+    webhookSink: 'ASPAY_WEBHOOK_SINK_PORT',
+  },
+  /** The bank simulator's answer time: "5000-10000" (the default), "250", or "0" for instant. */
+  bankLatencyMs: 'ASPAY_BANK_LATENCY_MS',
+  /** The schedules' interval, for tests and demos that cannot wait a minute (localstack/src/runner/schedule.ts). */
+  scheduleEveryMs: 'ASPAY_SCHEDULE_EVERY_MS',
+  /** JSON object: each function role's database URL (see lambda-runtime.ts). */
+  functionDatabaseUrls: 'ASPAY_FUNCTION_DATABASE_URLS',
+  /** `host:port` of the PostgreSQL server the local RDS Proxy forwards to. */
+  rdsProxyTarget: 'ASPAY_DB_PROXY_TARGET',
+  /** Which checkout's stack a process belongs to, and which process started it (support/processes.ts). */
+  stackCheckout: 'ASPAY_STACK_CHECKOUT',
+  stackStarter: 'ASPAY_STACK_STARTER',
+  /** The Kafka cluster and the database the stack was started with (runner/stack-identity.ts). */
+  stackKafkaClusterId: 'ASPAY_STACK_KAFKA_CLUSTER_ID',
+  stackDatabaseIdentity: 'ASPAY_STACK_DATABASE_IDENTITY',
+} as const;
+
 function port(envName: string, fallback: number): number {
   const raw = process.env[envName];
   if (raw === undefined || raw === '') return fallback;
@@ -23,18 +57,19 @@ function port(envName: string, fallback: number): number {
   return value;
 }
 
-/** Every port is overridable; docs/configuration.md lists these variables. */
+/** The local stack's ports: each `LOCAL_STACK_ENV.ports` variable, else its default. */
 export function localPorts() {
+  const names = LOCAL_STACK_ENV.ports;
   return {
-    api: port('ASPAY_API_PORT', 3000),
-    kafka: port('ASPAY_KAFKA_PORT', 9092),
-    kafkaController: port('ASPAY_KAFKA_CONTROLLER_PORT', 9093),
-    dynamodb: port('ASPAY_DYNAMODB_PORT', 8000),
-    sqs: port('ASPAY_SQS_PORT', 9324),
-    embeddedPostgres: port('ASPAY_EMBEDDED_PG_PORT', 5433),
-    dbProxy: port('ASPAY_DB_PROXY_PORT', 5434),
-    bank: port('ASPAY_BANK_PORT', 3100),
-    webhookSink: port('ASPAY_WEBHOOK_SINK_PORT', 3200),
+    api: port(names.api, 3000),
+    kafka: port(names.kafka, 9092),
+    kafkaController: port(names.kafkaController, 9093),
+    dynamodb: port(names.dynamodb, 8000),
+    sqs: port(names.sqs, 9324),
+    embeddedPostgres: port(names.embeddedPostgres, 5433),
+    dbProxy: port(names.dbProxy, 5434),
+    bank: port(names.bank, 3100),
+    webhookSink: port(names.webhookSink, 3200),
   };
 }
 

@@ -2,16 +2,12 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import pg from 'pg';
 import { type BankSettings, bankSettings } from '../../lambdas/core/config/bank';
+import { COORDINATION_TABLE } from '../../lambdas/core/config/coordination-table';
 import { DATABASE_ROLES } from '../../lambdas/core/config/database-roles';
 import { ENV } from '../../lambdas/core/config/environment';
-import { IDEMPOTENCY_TABLE } from '../../lambdas/core/config/idempotency';
 import { DEAD_LETTER_QUEUE, retryBaseMs, SCHEDULED_FUNCTIONS } from '../../lambdas/core/config/messaging';
 import { type LatencyRange, parseLatency } from '../../lambdas/core/config/sandbox-bank';
-import {
-  WEBHOOK_ALLOW_HOSTS_ENV,
-  type WebhookSettings,
-  webhookSettings,
-} from '../../lambdas/core/config/webhooks';
+import { type WebhookSettings, webhookSettings } from '../../lambdas/core/config/webhooks';
 import { LIVE_BANK_PATH } from './bank/bank-simulator';
 import { functionRoleDatabaseUrls } from './database-roles';
 import { DEMO_MERCHANTS, seedDemoMerchants } from './demo-merchants';
@@ -21,16 +17,18 @@ import type { Engine } from './engines/engine';
 import { kafkaEngine } from './engines/kafka';
 import { postgresEngine } from './engines/postgres';
 import { ensureRdsProxyCertificate, functionsDatabaseUrl, serverOf } from './engines/rds-proxy';
-import { FUNCTION_DATABASE_URLS_ENV } from './lambda-runtime';
 import { scheduleIntervalMs } from './runner/schedule';
+import { databaseIdentity, identityKafka, kafkaClusterId, type StackIdentity } from './runner/stack-identity';
 import {
-  databaseIdentity,
-  identityKafka,
-  kafkaClusterId,
-  STACK_IDENTITY_ENV,
-  type StackIdentity,
-} from './runner/stack-identity';
-import { HOST, LOCAL_AWS_ENV, LOCAL_JSON, type LocalPorts, localPorts, ROOT, STATE_DIR } from './settings';
+  HOST,
+  LOCAL_AWS_ENV,
+  LOCAL_JSON,
+  LOCAL_STACK_ENV,
+  type LocalPorts,
+  localPorts,
+  ROOT,
+  STATE_DIR,
+} from './settings';
 import {
   type ManagedProcess,
   runningProcesses,
@@ -56,7 +54,7 @@ export interface LocalEndpoints {
   kafkaBrokers: string;
   dynamodbEndpoint: string;
   sqsEndpoint: string;
-  idempotencyTable: string;
+  coordinationTable: string;
   deadLetterQueueUrl: string;
   /** The bank's sandbox: where test-mode payments go. */
   bankUrl: string;
@@ -96,7 +94,7 @@ export function stackSettings(env: NodeJS.ProcessEnv): StackSettings {
       ),
     ),
     bank: bankSettings(env),
-    bankLatencyMs: parseLatency(env.ASPAY_BANK_LATENCY_MS),
+    bankLatencyMs: parseLatency(env[LOCAL_STACK_ENV.bankLatencyMs]),
     webhooks,
     schedulesEveryMs: Object.fromEntries(
       SCHEDULED_FUNCTIONS.map((scheduled) => [
@@ -155,18 +153,18 @@ const UNTRACED_HOST_ENV = { AWS_XRAY_MANUAL_MODE: 'true' } as const;
 export function handlerEnvironment(endpoints: LocalEndpoints): Record<string, string> {
   return {
     ...LOCAL_AWS_ENV,
-    [FUNCTION_DATABASE_URLS_ENV]: JSON.stringify(endpoints.functionRoleDatabaseUrls),
-    KAFKA_BROKERS: endpoints.kafkaBrokers,
-    DYNAMODB_ENDPOINT: endpoints.dynamodbEndpoint,
-    SQS_ENDPOINT: endpoints.sqsEndpoint,
-    IDEMPOTENCY_TABLE_NAME: endpoints.idempotencyTable,
-    DLQ_URL: endpoints.deadLetterQueueUrl,
-    BANK_API_URL: endpoints.liveBankUrl,
-    BANK_SANDBOX_API_URL: endpoints.bankUrl,
+    [LOCAL_STACK_ENV.functionDatabaseUrls]: JSON.stringify(endpoints.functionRoleDatabaseUrls),
+    [ENV.kafkaBrokers]: endpoints.kafkaBrokers,
+    [ENV.dynamodbEndpoint]: endpoints.dynamodbEndpoint,
+    [ENV.sqsEndpoint]: endpoints.sqsEndpoint,
+    [ENV.coordinationTable]: endpoints.coordinationTable,
+    [ENV.deadLetterQueueUrl]: endpoints.deadLetterQueueUrl,
+    [ENV.bankApiUrl]: endpoints.liveBankUrl,
+    [ENV.bankSandboxApiUrl]: endpoints.bankUrl,
     [ENV.webhookSecretsKeyFile]: endpoints.webhookSecretsKeyFile,
     // The sink is plain http on 127.0.0.1, which the webhook URL rules refuse everywhere else.
-    [WEBHOOK_ALLOW_HOSTS_ENV]: new URL(endpoints.webhookSinkUrl).host,
-    ASPAY_STAGE: 'local',
+    [ENV.webhookAllowHosts]: new URL(endpoints.webhookSinkUrl).host,
+    [ENV.stage]: 'local',
     POWERTOOLS_SERVICE_NAME: 'aspay',
     POWERTOOLS_METRICS_NAMESPACE: 'ASPay',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
@@ -203,7 +201,7 @@ export async function bringUp({ fresh = false } = {}): Promise<RunningStack> {
       kafkaBrokers: all.kafka.endpoint,
       dynamodbEndpoint: all.dynamodb.endpoint,
       sqsEndpoint: all.sqs.endpoint,
-      idempotencyTable: IDEMPOTENCY_TABLE.defaultName,
+      coordinationTable: COORDINATION_TABLE.defaultName,
       deadLetterQueueUrl: `${all.sqs.endpoint}/000000000000/${DEAD_LETTER_QUEUE.name}`,
       bankUrl: `http://${HOST}:${ports.bank}`,
       liveBankUrl: `http://${HOST}:${ports.bank}${LIVE_BANK_PATH}`,
@@ -264,11 +262,11 @@ function apiService(ports: LocalPorts, endpoints: LocalEndpoints): Service {
       ...UNTRACED_HOST_ENV,
       // Its /health checks PostgreSQL as its functions reach it: through the local RDS Proxy, as their role.
       DATABASE_URL: endpoints.functionRoleDatabaseUrls[DATABASE_ROLES.api.name] ?? '',
-      ASPAY_API_PORT: String(ports.api),
+      [LOCAL_STACK_ENV.ports.api]: String(ports.api),
     },
     isHealthy,
     isReady: isHealthy,
-    port: { number: ports.api, env: 'ASPAY_API_PORT' },
+    port: { number: ports.api, env: LOCAL_STACK_ENV.ports.api },
   };
 }
 
@@ -290,10 +288,13 @@ function rdsProxyService(ports: LocalPorts, endpoints: LocalEndpoints): Service 
   return {
     name: 'rds-proxy',
     script: 'engines/rds-proxy-server.ts',
-    env: { ASPAY_DB_PROXY_PORT: String(ports.dbProxy), ASPAY_DB_PROXY_TARGET: `${host}:${port}` },
+    env: {
+      [LOCAL_STACK_ENV.ports.dbProxy]: String(ports.dbProxy),
+      [LOCAL_STACK_ENV.rdsProxyTarget]: `${host}:${port}`,
+    },
     isHealthy,
     isReady: () => isHealthy().catch(() => false),
-    port: { number: ports.dbProxy, env: 'ASPAY_DB_PROXY_PORT' },
+    port: { number: ports.dbProxy, env: LOCAL_STACK_ENV.ports.dbProxy },
   };
 }
 
@@ -302,10 +303,10 @@ function bankService(ports: LocalPorts, endpoints: LocalEndpoints): Service {
   return {
     name: 'bank',
     script: 'bank/server.ts',
-    env: { ASPAY_BANK_PORT: String(ports.bank) },
+    env: { [LOCAL_STACK_ENV.ports.bank]: String(ports.bank) },
     isHealthy,
     isReady: isHealthy,
-    port: { number: ports.bank, env: 'ASPAY_BANK_PORT' },
+    port: { number: ports.bank, env: LOCAL_STACK_ENV.ports.bank },
   };
 }
 
@@ -314,10 +315,10 @@ function webhookSinkService(ports: LocalPorts, endpoints: LocalEndpoints): Servi
   return {
     name: 'webhook-sink',
     script: 'webhooks/server.ts',
-    env: { ASPAY_WEBHOOK_SINK_PORT: String(ports.webhookSink) },
+    env: { [LOCAL_STACK_ENV.ports.webhookSink]: String(ports.webhookSink) },
     isHealthy,
     isReady: isHealthy,
-    port: { number: ports.webhookSink, env: 'ASPAY_WEBHOOK_SINK_PORT' },
+    port: { number: ports.webhookSink, env: LOCAL_STACK_ENV.ports.webhookSink },
   };
 }
 
@@ -329,8 +330,8 @@ function runnerService(endpoints: LocalEndpoints, identity: StackIdentity): Serv
     env: {
       ...handlerEnvironment(endpoints),
       ...UNTRACED_HOST_ENV,
-      [STACK_IDENTITY_ENV.kafkaClusterId]: identity.kafkaClusterId,
-      [STACK_IDENTITY_ENV.database]: identity.database,
+      [LOCAL_STACK_ENV.stackKafkaClusterId]: identity.kafkaClusterId,
+      [LOCAL_STACK_ENV.stackDatabaseIdentity]: identity.database,
     },
     // A runner started earlier (by local:up) is reused as long as it lives.
     isHealthy: async () => runningProcesses().includes('runner'),

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { IDEMPOTENCY_TABLE } from '../../lambdas/core/config/idempotency';
+import { COORDINATION_TABLE } from '../../lambdas/core/config/coordination-table';
 import { idempotencyScope, requestFingerprint } from '../../lambdas/core/http/idempotency';
 import { localDynamoClient } from '../../localstack/src/engines/dynamodb';
 import { callApi, merchant, validPayment } from '../support/api-client';
@@ -27,9 +27,9 @@ describe('a request whose first attempt is still running', () => {
     // Exactly the record a create still in flight holds: in progress, its window open for another minute.
     await localDynamoClient(endpoints.dynamodbEndpoint).send(
       new PutItemCommand({
-        TableName: endpoints.idempotencyTable,
+        TableName: endpoints.coordinationTable,
         Item: {
-          [IDEMPOTENCY_TABLE.partitionKey]: {
+          [COORDINATION_TABLE.partitionKey]: {
             S: idempotencyRecordId(
               'create-payment',
               idempotencyScope({ merchantId: merchant('acme').id, mode: 'test' }, key),
@@ -61,9 +61,9 @@ describe('a create that dies after the database commit', () => {
     // in-progress window expired, no stored response. Only the PostgreSQL backstop can recognise the retry.
     await localDynamoClient(endpoints.dynamodbEndpoint).send(
       new UpdateItemCommand({
-        TableName: endpoints.idempotencyTable,
+        TableName: endpoints.coordinationTable,
         Key: {
-          [IDEMPOTENCY_TABLE.partitionKey]: {
+          [COORDINATION_TABLE.partitionKey]: {
             S: idempotencyRecordId(
               'create-payment',
               idempotencyScope({ merchantId: merchant('acme').id, mode: 'test' }, key),
@@ -73,7 +73,7 @@ describe('a create that dies after the database commit', () => {
         ConditionExpression: 'attribute_exists(#id)',
         UpdateExpression: 'SET #status = :inProgress, #inProgressExpiry = :past REMOVE #data',
         ExpressionAttributeNames: {
-          '#id': IDEMPOTENCY_TABLE.partitionKey,
+          '#id': COORDINATION_TABLE.partitionKey,
           '#status': 'status',
           '#inProgressExpiry': 'in_progress_expiration',
           '#data': 'data',

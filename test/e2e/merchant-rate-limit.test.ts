@@ -1,7 +1,7 @@
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { requestRateItemId } from '../../lambdas/core/adapters/dynamodb/rate-limit-store';
-import { IDEMPOTENCY_TABLE } from '../../lambdas/core/config/idempotency';
+import { COORDINATION_TABLE } from '../../lambdas/core/config/coordination-table';
 import { DEFAULT_MERCHANT_REQUEST_RATE } from '../../lambdas/core/domain/rate-limit';
 import { localDynamoClient } from '../../localstack/src/engines/dynamodb';
 import { callApi } from '../support/api-client';
@@ -24,8 +24,8 @@ async function spendBudget(merchantId: string, seconds: number): Promise<void> {
   const tat = Date.now() + (burst - 1) * intervalMs + seconds * 1000;
   await DynamoDBDocumentClient.from(localDynamoClient(endpoints.dynamodbEndpoint)).send(
     new PutCommand({
-      TableName: endpoints.idempotencyTable,
-      Item: { [IDEMPOTENCY_TABLE.partitionKey]: requestRateItemId(merchantId), tat },
+      TableName: endpoints.coordinationTable,
+      Item: { [COORDINATION_TABLE.partitionKey]: requestRateItemId(merchantId), tat },
     }),
   );
 }

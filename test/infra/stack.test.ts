@@ -1,11 +1,10 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { COORDINATION_TABLE } from '../../lambdas/core/config/coordination-table';
 import { DATABASE_ROLE_NAMES } from '../../lambdas/core/config/database-roles';
-import { ENV } from '../../lambdas/core/config/environment';
-import { IDEMPOTENCY_TABLE } from '../../lambdas/core/config/idempotency';
+import { ENV, RENAMED_ENV } from '../../lambdas/core/config/environment';
 import { CONSUMERS, DEAD_LETTER_QUEUE } from '../../lambdas/core/config/messaging';
 import { API_ROUTES } from '../../lambdas/core/config/routes';
-import { WEBHOOK_ALLOW_HOSTS_ENV } from '../../lambdas/core/config/webhooks';
 import { stageConfig } from '../../lib/stage-config';
 import { appFor, templateFor } from './synth';
 
@@ -40,9 +39,9 @@ describe('the AWS stack', () => {
         (fn.Properties?.Environment as { Variables?: Record<string, string> })?.Variables
           ?.POWERTOOLS_SERVICE_NAME === 'aspay',
     );
-    // 8 API functions (6 routes, the authorizer, the fallback), create-merchant, migrate, the sandbox bank,
+    // 9 API functions (7 routes, the authorizer, the fallback), create-merchant, migrate, the sandbox bank,
     // 2 scheduled, 3 consumers.
-    expect(ours).toHaveLength(16);
+    expect(ours).toHaveLength(17);
     for (const fn of ours) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -77,8 +76,8 @@ describe('the AWS stack', () => {
 
   it('keeps idempotency records in an on-demand, encrypted table with the Powertools TTL attribute', () => {
     dev.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
-      KeySchema: [{ AttributeName: IDEMPOTENCY_TABLE.partitionKey, KeyType: 'HASH' }],
-      TimeToLiveSpecification: { AttributeName: IDEMPOTENCY_TABLE.ttlAttribute, Enabled: true },
+      KeySchema: [{ AttributeName: COORDINATION_TABLE.partitionKey, KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: COORDINATION_TABLE.ttlAttribute, Enabled: true },
       BillingMode: 'PAY_PER_REQUEST',
       SSESpecification: { SSEEnabled: true },
       Replicas: [
@@ -120,9 +119,28 @@ describe('the AWS stack', () => {
         const variables =
           (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
           {};
-        expect(Object.keys(variables)).not.toContain(WEBHOOK_ALLOW_HOSTS_ENV);
+        expect(Object.keys(variables)).not.toContain(ENV.webhookAllowHosts);
         expect(Object.keys(variables)).not.toContain(ENV.webhookSecretsKeyFile);
       }
+  });
+
+  it("sets only the functions' variables by their ASPAY_ names, never a renamed variable's old name", () => {
+    const ownNames = new Set<string>(Object.values(ENV));
+    const oldNames = new Set(Object.values(RENAMED_ENV));
+    for (const template of [dev, prod]) {
+      const functions = resources(template, 'AWS::Lambda::Function')
+        .map((fn) => (fn.Properties?.Environment as { Variables?: Record<string, string> })?.Variables ?? {})
+        .filter((variables) => variables.POWERTOOLS_SERVICE_NAME === 'aspay');
+      expect(functions).toHaveLength(15);
+      for (const variables of functions) {
+        const ours = Object.keys(variables).filter((name) => !/^(AWS_|POWERTOOLS_|NODE_)/.test(name));
+        for (const name of ours) {
+          expect(oldNames).not.toContain(name);
+          expect(ownNames).toContain(name);
+          expect(name).toMatch(/^ASPAY_/);
+        }
+      }
+    }
   });
 
   it('runs the database in UTC, behind an RDS Proxy that requires TLS in prod', () => {
@@ -406,7 +424,7 @@ describe('the AWS stack', () => {
     dev.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 
-  it('schedules the outbox relay and the pending-payments sweeper', () => {
+  it('schedules the outbox relay and the retry sweep', () => {
     const rules = resources(dev, 'AWS::Events::Rule');
     expect(rules.map((rule) => rule.Properties?.ScheduleExpression)).toEqual([
       'rate(1 minute)',

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { stackNameOf } from '../../lambdas/core/config/stack';
 import { AspayStack } from '../../lib/aspay-stack';
 import { stageConfig } from '../../lib/stage-config';
 
@@ -37,7 +38,7 @@ export function appFor(stage: string): App {
 
 export function stackFor(app: App): AspayStack {
   const stage = stageConfig(app);
-  return new AspayStack(app, `Aspay-${stage.name}`, {
+  return new AspayStack(app, stackNameOf(stage.name), {
     stage,
     env: { account: ACCOUNT, region: REGION },
   });

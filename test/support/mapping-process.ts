@@ -5,11 +5,13 @@
 import type { MSKEvent } from 'aws-lambda';
 import { createKafka } from '../../lambdas/core/adapters/kafka/client';
 import { consumedRecords } from '../../lambdas/core/adapters/kafka/msk-event';
+import { ENV } from '../../lambdas/core/config/environment';
 import { CONSUMERS } from '../../lambdas/core/config/messaging';
 import { startEventSourceMapping } from '../../localstack/src/runner/event-source-mapping';
 
-const { KAFKA_BROKERS = '', MAPPING_TOPIC = '', MAPPING_GROUP = '' } = process.env;
-const kafka = createKafka({ clientId: 'aspay-tests-mapping-process', brokers: KAFKA_BROKERS.split(',') });
+const { MAPPING_TOPIC = '', MAPPING_GROUP = '' } = process.env;
+const brokers = process.env[ENV.kafkaBrokers] ?? '';
+const kafka = createKafka({ clientId: 'aspay-tests-mapping-process', brokers: brokers.split(',') });
 const consumer = await startEventSourceMapping(
   kafka,
   { ...CONSUMERS.notifier, handler: 'mapping-process', groupId: MAPPING_GROUP, topic: MAPPING_TOPIC },
@@ -18,7 +20,7 @@ const consumer = await startEventSourceMapping(
       for (const record of consumedRecords(event))
         console.log(JSON.stringify({ processed: record.key?.toString(), offset: record.offset }));
     },
-    bootstrapServers: KAFKA_BROKERS,
+    bootstrapServers: brokers,
     onFailure: {
       send: async (record) => {
         throw new Error(`a printing function never fails: ${JSON.stringify(record)}`);

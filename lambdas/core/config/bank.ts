@@ -8,7 +8,7 @@ import type { Mode } from '../domain/mode';
 import { ENV } from './environment';
 import { ConfigurationError } from './errors';
 import { BANK_BREAKER, BANK_CALL_RETRY, BANK_PENDING_RETRY, type Backoff, backoffMs } from './retry-policies';
-import { integerSetting as integer } from './settings';
+import { integerSetting as integer, setting } from './settings';
 
 export interface BankSettings {
   /** One HTTP attempt's timeout; the seed's bank takes 5–10 s. */
@@ -42,32 +42,22 @@ export interface BankSettings {
 
 export function bankSettings(env: NodeJS.ProcessEnv = process.env): BankSettings {
   const settings: BankSettings = {
-    timeoutMs: integer(env, 'ASPAY_BANK_TIMEOUT_MS', 15_000, 1),
-    maxAttempts: integer(env, 'ASPAY_BANK_MAX_ATTEMPTS', BANK_CALL_RETRY.attempts, 1),
-    backoffBaseMs: integer(env, 'ASPAY_BANK_BACKOFF_BASE_MS', BANK_CALL_RETRY.baseMs),
-    breakerFailureThreshold: integer(
-      env,
-      'ASPAY_BREAKER_FAILURE_THRESHOLD',
-      BANK_BREAKER.failureThreshold,
-      1,
-    ),
-    breakerHalfOpenAfterMs: integer(env, 'ASPAY_BREAKER_HALF_OPEN_AFTER_MS', BANK_BREAKER.halfOpenAfterMs, 1),
-    pendingRetryAfterMs: integer(env, 'ASPAY_PENDING_RETRY_AFTER_MS', BANK_PENDING_RETRY.baseMs, 1),
-    pendingRetryMaxMs: integer(env, 'ASPAY_PENDING_RETRY_MAX_MS', BANK_PENDING_RETRY.maxMs, 1),
-    giveUpAfterAttempts: integer(
-      env,
-      'ASPAY_BANK_GIVE_UP_AFTER_ATTEMPTS',
-      BANK_PENDING_RETRY.giveUpAfterAttempts,
-      1,
-    ),
-    claimLeaseMs: integer(env, 'ASPAY_BANK_CLAIM_LEASE_MS', BANK_CLAIM.leaseMs, 1),
+    timeoutMs: integer(env, ENV.bankTimeoutMs, 15_000, 1),
+    maxAttempts: integer(env, ENV.bankMaxAttempts, BANK_CALL_RETRY.attempts, 1),
+    backoffBaseMs: integer(env, ENV.bankBackoffBaseMs, BANK_CALL_RETRY.baseMs),
+    breakerFailureThreshold: integer(env, ENV.breakerFailureThreshold, BANK_BREAKER.failureThreshold, 1),
+    breakerHalfOpenAfterMs: integer(env, ENV.breakerHalfOpenAfterMs, BANK_BREAKER.halfOpenAfterMs, 1),
+    pendingRetryAfterMs: integer(env, ENV.pendingRetryAfterMs, BANK_PENDING_RETRY.baseMs, 1),
+    pendingRetryMaxMs: integer(env, ENV.pendingRetryMaxMs, BANK_PENDING_RETRY.maxMs, 1),
+    giveUpAfterAttempts: integer(env, ENV.bankGiveUpAfterAttempts, BANK_PENDING_RETRY.giveUpAfterAttempts, 1),
+    claimLeaseMs: integer(env, ENV.bankClaimLeaseMs, BANK_CLAIM.leaseMs, 1),
   };
   // A holder must get a second renewal before it takes its lease for lapsed, or one slow renewal (a database
   // blip) would make it abandon a bank call it still holds.
   const { renewEveryMs } = bankClaimTiming(settings);
   if (2 * renewEveryMs >= settings.claimLeaseMs - BANK_CLAIM.safetyMarginMs)
     throw new ConfigurationError(
-      `ASPAY_BANK_CLAIM_LEASE_MS (${settings.claimLeaseMs}) must exceed ${3 * BANK_CLAIM.safetyMarginMs}: two renewals must fit in the lease less its ${BANK_CLAIM.safetyMarginMs} ms safety margin`,
+      `${ENV.bankClaimLeaseMs} (${settings.claimLeaseMs}) must exceed ${3 * BANK_CLAIM.safetyMarginMs}: two renewals must fit in the lease less its ${BANK_CLAIM.safetyMarginMs} ms safety margin`,
     );
   return settings;
 }
@@ -120,7 +110,7 @@ export function nextBankAttemptAt(settings: BankRetrySettings, now: Date, attemp
 
 /**
  * Per mode, where the bank is (the environment variable holding its URL), how requests to it are
- * authenticated (the variable naming it: `aws-iam` signs them) and the DynamoDB item (in the idempotency
+ * authenticated (the variable naming it: `aws-iam` signs them) and the DynamoDB item (in the coordination
  * table) holding its breaker state, shared by every Lambda instance: a sandbox outage never opens the live
  * bank's breaker.
  */
@@ -140,5 +130,5 @@ export const AWS_IAM_BANK_AUTH = 'aws-iam';
 
 /** Whether live mode is on: the live bank's URL is configured (cdk.json `bankApiUrl`; locally always). */
 export function liveModeAvailable(env: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(env[ENV.bankApiUrl]);
+  return Boolean(setting(ENV.bankApiUrl, env));
 }

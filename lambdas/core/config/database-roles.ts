@@ -20,7 +20,7 @@ export const DATABASE_ROLES = {
   bankProcessor: { name: 'aspay_bank_processor', handlers: [CONSUMERS.bankProcessor.handler] },
   ledger: { name: 'aspay_ledger', handlers: [CONSUMERS.ledger.handler] },
   notifier: { name: 'aspay_notifier', handlers: [CONSUMERS.notifier.handler] },
-  sweeper: { name: 'aspay_sweeper', handlers: ['pending-payments'] },
+  retrySweep: { name: 'aspay_retry_sweep', handlers: ['retry-sweep'] },
 } as const satisfies Record<string, { name: string; handlers: readonly string[] }>;
 
 export type DatabaseRoleKind = keyof typeof DATABASE_ROLES;

@@ -1,3 +1,4 @@
+import { ENV } from './environment';
 import {
   OUTBOX_RELAY_RETRY,
   POISON_RECORD_RETRY,
@@ -69,9 +70,9 @@ export interface ConsumerSettings {
   readonly timeoutSeconds: number;
 }
 
-/** `ASPAY_RETRY_BASE_MS` shortens the backoff for tests and demos; production keeps the seed's 2 s. */
+/** `ENV.consumerRetryBaseMs` shortens the backoff for tests and demos; production keeps the seed's 2 s. */
 export function retryBaseMs(env: NodeJS.ProcessEnv = process.env): number {
-  return integerSetting(env, 'ASPAY_RETRY_BASE_MS', POISON_RECORD_RETRY.baseMs);
+  return integerSetting(env, ENV.consumerRetryBaseMs, POISON_RECORD_RETRY.baseMs);
 }
 
 function consumer(handler: string): ConsumerSettings {
@@ -160,7 +161,7 @@ export const SCHEDULED_FUNCTIONS = [
     reservedConcurrency: SCHEDULED_RESERVED_CONCURRENCY,
   },
   {
-    handler: 'pending-payments',
+    handler: 'retry-sweep',
     everyMinutes: 1,
     timeoutSeconds: 60,
     reservedConcurrency: SCHEDULED_RESERVED_CONCURRENCY,

@@ -20,6 +20,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/v1/payments/{id}', handler: 'get-payment', authorized: true },
   { method: 'POST', path: '/v1/payments/{id}/refunds', handler: 'create-refund', authorized: true },
   { method: 'GET', path: '/v1/balance', handler: 'get-balance', authorized: true },
+  { method: 'GET', path: '/v1/events', handler: 'list-events', authorized: true },
   // The API description is public, like any payment provider's reference docs.
   { method: 'GET', path: '/openapi.json', handler: 'openapi', authorized: false },
 ];

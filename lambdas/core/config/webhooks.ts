@@ -4,13 +4,15 @@
  * retries for up to 3 days with exponential backoff): a merchant whose endpoint is down gets its notices late,
  * never lost.
  */
+
+import { ENV } from './environment';
 import {
   backoffMs,
   totalBackoffMs,
   WEBHOOK_IN_INVOCATION_RETRY,
   WEBHOOK_SCHEDULED_RETRY,
 } from './retry-policies';
-import { integerSetting } from './settings';
+import { integerSetting, setting } from './settings';
 
 export interface WebhookSettings {
   /** POSTs the notifier makes in its own invocation before it leaves the delivery to the retry sweep. */
@@ -41,37 +43,20 @@ export interface WebhookSettings {
   readonly allowedHosts: ReadonlySet<string>;
 }
 
-/** The variable naming the allow-listed webhook hosts (comma-separated `host:port`). */
-export const WEBHOOK_ALLOW_HOSTS_ENV = 'ASPAY_WEBHOOK_ALLOW_HOSTS';
-
 export function webhookSettings(env: NodeJS.ProcessEnv = process.env): WebhookSettings {
   return {
-    inInvocationAttempts: integerSetting(
-      env,
-      'ASPAY_WEBHOOK_ATTEMPTS',
-      WEBHOOK_IN_INVOCATION_RETRY.attempts,
-      1,
-    ),
-    inInvocationBackoffMs: integerSetting(
-      env,
-      'ASPAY_WEBHOOK_BACKOFF_BASE_MS',
-      WEBHOOK_IN_INVOCATION_RETRY.baseMs,
-    ),
-    timeoutMs: integerSetting(env, 'ASPAY_WEBHOOK_TIMEOUT_MS', 10_000, 1),
-    recordingGraceMs: integerSetting(env, 'ASPAY_WEBHOOK_RECORDING_GRACE_MS', 5_000),
-    retryBaseMs: integerSetting(env, 'ASPAY_WEBHOOK_RETRY_BASE_MS', WEBHOOK_SCHEDULED_RETRY.baseMs, 1),
-    retryMaxMs: integerSetting(env, 'ASPAY_WEBHOOK_RETRY_MAX_MS', WEBHOOK_SCHEDULED_RETRY.maxMs, 1),
-    giveUpAfterMs: integerSetting(
-      env,
-      'ASPAY_WEBHOOK_GIVE_UP_AFTER_MS',
-      WEBHOOK_SCHEDULED_RETRY.giveUpAfterMs,
-      1,
-    ),
-    sweepBatch: integerSetting(env, 'ASPAY_WEBHOOK_SWEEP_BATCH', 25, 1),
-    sweepPerMerchant: integerSetting(env, 'ASPAY_WEBHOOK_SWEEP_PER_MERCHANT', 5, 1),
-    maxResponseBytes: integerSetting(env, 'ASPAY_WEBHOOK_MAX_RESPONSE_BYTES', 4_096, 0),
+    inInvocationAttempts: integerSetting(env, ENV.webhookAttempts, WEBHOOK_IN_INVOCATION_RETRY.attempts, 1),
+    inInvocationBackoffMs: integerSetting(env, ENV.webhookBackoffBaseMs, WEBHOOK_IN_INVOCATION_RETRY.baseMs),
+    timeoutMs: integerSetting(env, ENV.webhookTimeoutMs, 10_000, 1),
+    recordingGraceMs: integerSetting(env, ENV.webhookRecordingGraceMs, 5_000),
+    retryBaseMs: integerSetting(env, ENV.webhookRetryBaseMs, WEBHOOK_SCHEDULED_RETRY.baseMs, 1),
+    retryMaxMs: integerSetting(env, ENV.webhookRetryMaxMs, WEBHOOK_SCHEDULED_RETRY.maxMs, 1),
+    giveUpAfterMs: integerSetting(env, ENV.webhookGiveUpAfterMs, WEBHOOK_SCHEDULED_RETRY.giveUpAfterMs, 1),
+    sweepBatch: integerSetting(env, ENV.webhookSweepBatch, 25, 1),
+    sweepPerMerchant: integerSetting(env, ENV.webhookSweepPerMerchant, 5, 1),
+    maxResponseBytes: integerSetting(env, ENV.webhookMaxResponseBytes, 4_096, 0),
     allowedHosts: new Set(
-      (env[WEBHOOK_ALLOW_HOSTS_ENV] ?? '')
+      (setting(ENV.webhookAllowHosts, env) ?? '')
         .split(',')
         .map((entry) => entry.trim())
         .filter(Boolean),

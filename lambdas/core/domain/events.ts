@@ -162,6 +162,28 @@ export function createEvent<T extends EventType>(
   };
 }
 
+/**
+ * An event as the merchant sees it: the body of its webhook, and an item of `GET /v1/events`. Stripe's event
+ * shape with this API's names; the payment id leads the event's data.
+ */
+export interface MerchantEventBody {
+  readonly id: string;
+  readonly type: string;
+  readonly createdAt: string;
+  readonly livemode: boolean;
+  readonly data: { readonly paymentId: string } & Record<string, unknown>;
+}
+
+export function merchantEventBody(event: EventEnvelope): MerchantEventBody {
+  return {
+    id: event.eventId,
+    type: event.type,
+    createdAt: event.occurredAt,
+    livemode: event.livemode,
+    data: { paymentId: event.paymentId, ...event.data },
+  };
+}
+
 export type ReadEvent = { kind: 'event'; event: EventEnvelope } | { kind: 'unknown_type'; type: string };
 
 /** Reads an event off the wire: throws UnsupportedEventError for what cannot be an event of this major version. */

@@ -6,7 +6,7 @@ import {
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
-import { IDEMPOTENCY_TABLE } from '../config/idempotency';
+import { COORDINATION_TABLE } from '../config/coordination-table';
 import { IdempotencyKeyReusedError } from '../use-cases/errors';
 import type { MerchantScope } from '../use-cases/ports/merchants';
 import type { ApiRequest, ApiResponse } from './api-handler';
@@ -78,7 +78,7 @@ export function idempotentResponder(options: {
   const config = new IdempotencyConfig({
     eventKeyJmesPath: 'scope',
     payloadValidationJmesPath: 'fingerprint',
-    expiresAfterSeconds: IDEMPOTENCY_TABLE.expiresAfterSeconds,
+    expiresAfterSeconds: COORDINATION_TABLE.idempotencyRecordsExpireAfterSeconds,
     throwOnNoIdempotencyKey: true,
   });
   // The payload hashed is the first argument; the second runs the request and notes that it ran.

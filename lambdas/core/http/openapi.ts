@@ -5,6 +5,9 @@ import {
   Balance,
   CreatePaymentRequest,
   CreateRefundRequest,
+  Event,
+  EventList,
+  ListEventsQuery,
   ListPaymentsQuery,
   Payment,
   PaymentList,
@@ -49,6 +52,22 @@ const idempotencyKey = {
   schema: { type: 'string', minLength: 1, maxLength: 255 },
 };
 const paymentId = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+
+/**
+ * A list route's query parameters, from the zod schema that validates them. A schema with an `id` comes out as
+ * a `$ref` to its definition: the parameters are that definition's properties.
+ */
+function queryParameters(schema: z.ZodObject): object[] {
+  const id = z.globalRegistry.get(schema)?.id;
+  const output = z.toJSONSchema(schema, { io: 'input' });
+  const described = (id ? output.$defs?.[id] : output) as z.core.JSONSchema.ObjectSchema;
+  return Object.entries(described.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: described.required?.includes(name) ?? false,
+    schema: property,
+  }));
+}
 
 const invalidRequest = 'Invalid request: see `errors` for each field.';
 const laterErrors: DocumentedError[] = [
@@ -98,9 +117,7 @@ const operations: Record<string, object> = {
   'GET /v1/payments': {
     operationId: 'listPayments',
     summary: "The merchant's payments, newest first",
-    parameters: Object.entries(z.toJSONSchema(ListPaymentsQuery, { io: 'input' }).properties ?? {}).map(
-      ([name, schema]) => ({ name, in: 'query', required: false, schema }),
-    ),
+    parameters: queryParameters(ListPaymentsQuery),
     responses: {
       '200': { description: 'A page of payments.', content: json(ref('PaymentList')) },
       ...commonErrors,
@@ -127,6 +144,18 @@ const operations: Record<string, object> = {
     summary: "The merchant's ledger balance per currency",
     responses: { '200': { description: 'The balance.', content: json(ref('Balance')) }, ...commonErrors },
   },
+  'GET /v1/events': {
+    operationId: 'listEvents',
+    summary: "A payment's events, newest first, each with its webhook delivery",
+    parameters: queryParameters(ListEventsQuery),
+    responses: {
+      '200': {
+        description: 'A page of events; empty for a payment of another merchant or mode.',
+        content: json(ref('EventList')),
+      },
+      ...commonErrors,
+    },
+  },
   'GET /openapi.json': {
     operationId: 'getOpenApi',
     summary: 'This document',
@@ -150,6 +179,8 @@ export function openApiDocument(): object {
     PaymentList,
     Refund,
     Balance,
+    Event,
+    EventList,
     Problem,
   ]) {
     components.add(schema, { id: z.globalRegistry.get(schema)?.id as string });

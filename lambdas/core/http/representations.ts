@@ -1,8 +1,9 @@
 import { isLivemode } from '../domain/mode';
 import { formatAmount, type Money } from '../domain/money';
+import type { EventRecord } from '../use-cases/ports/events';
 import type { PaymentRecord, StatusChangeRecord } from '../use-cases/ports/payments';
 import type { RefundRecord } from '../use-cases/ports/refunds';
-import type { Payment, Refund } from './schemas';
+import type { Event, Payment, Refund } from './schemas';
 
 /**
  * Money as the API shows it: the amount as a decimal string with exactly the currency's number of decimals
@@ -61,4 +62,24 @@ export function balanceRepresentation(balance: Money): { currency: string; amoun
   const { currency, amount } = moneyFields(balance);
   // Currency first: the order balance lines have always had on the wire.
   return { currency, amount };
+}
+
+/** An event as its webhook carries it, with how that webhook went. */
+export function eventRepresentation({ body, delivery }: EventRecord): Event {
+  return {
+    id: body.id,
+    object: 'event',
+    type: body.type,
+    createdAt: body.createdAt,
+    livemode: body.livemode,
+    data: body.data,
+    delivery: delivery && {
+      status: delivery.status,
+      attempts: delivery.attempts,
+      responseStatus: delivery.responseStatus,
+      lastError: delivery.lastError,
+      lastAttemptAt: delivery.lastAttemptAt?.toISOString() ?? null,
+      nextAttemptAt: delivery.nextAttemptAt?.toISOString() ?? null,
+    },
+  };
 }

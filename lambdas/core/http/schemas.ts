@@ -153,6 +153,58 @@ export const Balance = z
   })
   .meta({ id: 'Balance' });
 
+export const ListEventsQuery = z
+  .strictObject({
+    payment: z.uuid().meta({ description: 'The payment whose events to list (required for now).' }),
+    limit: z.coerce.number().int().min(1).max(100).default(10),
+    starting_after: z
+      .uuid()
+      .optional()
+      .meta({ description: 'Cursor: the id of the last event of the previous page.' }),
+  })
+  .meta({ id: 'ListEventsQuery' });
+
+const timestamp = z.iso.datetime().nullable();
+
+export const Event = z
+  .object({
+    id: z.uuid().meta({ description: 'The event id: the same in its webhook.' }),
+    object: z.literal('event'),
+    type: z.string().meta({ example: 'payment.succeeded' }),
+    createdAt: z.iso.datetime(),
+    livemode,
+    data: z
+      .looseObject({ paymentId: z.uuid() })
+      .meta({ description: "The webhook's data: the payment id and the event's fields." }),
+    delivery: z
+      .object({
+        status: z.enum(['pending', 'delivered', 'failed']).meta({
+          description:
+            '`pending` while it is being sent or retried (0 attempts: not sent yet), `failed` once given up.',
+        }),
+        attempts: z.number().int(),
+        responseStatus: z.number().int().nullable().meta({ description: "The endpoint's last HTTP status." }),
+        lastError: z.string().nullable(),
+        lastAttemptAt: timestamp,
+        nextAttemptAt: timestamp.meta({ description: 'When it is retried (pending only).' }),
+      })
+      .nullable()
+      .meta({ description: 'Its webhook delivery; null when the merchant has no webhook endpoint.' }),
+  })
+  .meta({ id: 'Event' });
+export type Event = z.infer<typeof Event>;
+
+export const EventList = z
+  .object({
+    object: z.literal('list'),
+    url: z.literal('/v1/events'),
+    data: z.array(Event),
+    hasMore: z.boolean(),
+    nextStartingAfter: z.uuid().nullable(),
+  })
+  .meta({ id: 'EventList' });
+export type EventList = z.infer<typeof EventList>;
+
 export const Problem = z
   .object({
     type: z.string(),

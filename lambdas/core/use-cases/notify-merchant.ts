@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffMs } from '../config/retry-policies';
 import { claimLeaseMs, nextWebhookAttempt, type WebhookSettings } from '../config/webhooks';
-import type { EventEnvelope, EventType } from '../domain/events';
+import { type EventEnvelope, type EventType, merchantEventBody } from '../domain/events';
 import { SIGNATURE_HEADER, signWebhook } from '../domain/webhook-signature';
 import type { Clock } from './ports/clock';
 import type {
@@ -73,13 +73,7 @@ export async function notifyMerchant(
     merchantId: event.merchantId,
     paymentId: event.paymentId,
     eventType: event.type,
-    rawBody: JSON.stringify({
-      id: event.eventId,
-      type: event.type,
-      createdAt: event.occurredAt,
-      livemode: event.livemode,
-      data: { paymentId: event.paymentId, ...event.data },
-    }),
+    rawBody: JSON.stringify(merchantEventBody(event)),
   };
   const holder = randomUUID();
   const opened = await openDelivery(deps, notice, endpoint.url, holder, workUntil);

@@ -107,7 +107,7 @@ async function failRefund(
  * Executes a recorded refund at the bank (idempotency key = refund id), once, by the holder of its claim
  * (`underBankClaim`). Executed: recorded with its `payment.refund_executed` event (on which the ledger
  * reverses the payment). Rejected by the bank: FAILED at once. No decision (bank unavailable, an answer for an
- * operator): waits for the pending-payments sweeper with backoff, and after `giveUpAfterAttempts` attempts is
+ * operator): waits for the retry sweep with backoff, and after `giveUpAfterAttempts` attempts is
  * FAILED too, so no refund waits forever; a failed refund is visible (refund status and reason, RefundsFailed
  * alarm). Outcomes are recorded until the deadline, even after the claim lapsed: executed and failed apply
  * only to a PENDING refund, so of this holder and one that took over only the first records, once.

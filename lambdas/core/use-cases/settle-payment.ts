@@ -14,7 +14,7 @@ export type SettlementResult =
   /** The attempt limit is reached and the bank could not say what happened: waits, and raises an alarm. */
   | 'stuck'
   | 'already_settled'
-  /** Another processor or sweeper is calling the bank for this payment right now. */
+  /** Another processor or the retry sweep is calling the bank for this payment right now. */
   | 'claimed_elsewhere'
   | 'unknown_payment';
 

@@ -36,13 +36,16 @@ interface Answer {
   body: any;
 }
 
-/** Answers a well-behaved client retries with the same idempotency key: none, 409 in progress, 5xx. */
+/**
+ * Answers a well-behaved client retries with the same idempotency key: none, 409 in progress, 429 over the
+ * merchant's request rate (the retries after an outage come in a burst), 5xx.
+ */
 const retryable = (status: number | 'network-error') =>
-  status === 'network-error' || status === 409 || status >= 500;
+  status === 'network-error' || status === 409 || status === 429 || status >= 500;
 
 /**
  * The load's HTTP client: every request is recorded. POSTs are retried with the same idempotency key while
- * the answer says to (no answer, 409, 5xx), as a merchant's client would, until `retryForMs` has passed.
+ * the answer says to (no answer, 409, 429, 5xx), as a merchant's client would, until `retryForMs` has passed.
  */
 export class LoadClient {
   readonly requests: RecordedRequest[] = [];

@@ -22,9 +22,7 @@ export interface DesignedWait {
 
 /** How often the sweep that retries waiting payments, refunds and notices runs. */
 export function sweepEveryMs(settings: StackSettings): number {
-  return (
-    settings.schedulesEveryMs['pending-payments'] ?? Math.max(...Object.values(settings.schedulesEveryMs))
-  );
+  return settings.schedulesEveryMs['retry-sweep'] ?? Math.max(...Object.values(settings.schedulesEveryMs));
 }
 
 const SWEEP = 'ASPAY_SCHEDULE_EVERY_MS';

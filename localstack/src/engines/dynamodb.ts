@@ -7,8 +7,8 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { IDEMPOTENCY_TABLE } from '../../../lambdas/core/config/idempotency';
-import { DATA_DIR, HOST, type LocalPorts, localAwsClientConfig } from '../settings';
+import { COORDINATION_TABLE } from '../../../lambdas/core/config/coordination-table';
+import { DATA_DIR, HOST, LOCAL_STACK_ENV, type LocalPorts, localAwsClientConfig } from '../settings';
 import { type Engine, launchServer } from './engine';
 import { engineJars, javaCommand, requireJava } from './java';
 
@@ -38,7 +38,7 @@ export async function createExpiringTable(
   );
 }
 
-/** DynamoDB Local (in memory) holding the Powertools idempotency table with the same key schema and TTL as in AWS. */
+/** DynamoDB Local (in memory) holding the coordination table with the same key schema and TTL as in AWS. */
 export function dynamodbEngine(ports: LocalPorts): Engine {
   const endpoint = `http://${HOST}:${ports.dynamodb}`;
   const client = localDynamoClient(endpoint);
@@ -61,7 +61,7 @@ export function dynamodbEngine(ports: LocalPorts): Engine {
       return launchServer({
         name: 'dynamodb',
         port: ports.dynamodb,
-        portEnv: 'ASPAY_DYNAMODB_PORT',
+        portEnv: LOCAL_STACK_ENV.ports.dynamodb,
         command: javaCommand(),
         args: [
           '-Xmx256m',
@@ -80,7 +80,7 @@ export function dynamodbEngine(ports: LocalPorts): Engine {
     },
     async bootstrap() {
       try {
-        await createExpiringTable(client, IDEMPOTENCY_TABLE.defaultName, IDEMPOTENCY_TABLE);
+        await createExpiringTable(client, COORDINATION_TABLE.defaultName, COORDINATION_TABLE);
       } catch (error) {
         if (!(error instanceof ResourceInUseException)) throw error;
       }

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateQueueCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DEAD_LETTER_QUEUE } from '../../../lambdas/core/config/messaging';
-import { DATA_DIR, HOST, type LocalPorts, localAwsClientConfig } from '../settings';
+import { DATA_DIR, HOST, LOCAL_STACK_ENV, type LocalPorts, localAwsClientConfig } from '../settings';
 import { type Engine, launchServer } from './engine';
 import { engineJars, javaCommand, requireJava } from './java';
 
@@ -42,7 +42,7 @@ export function elasticmqEngine(ports: LocalPorts): Engine {
       return launchServer({
         name: 'sqs',
         port: ports.sqs,
-        portEnv: 'ASPAY_SQS_PORT',
+        portEnv: LOCAL_STACK_ENV.ports.sqs,
         command: javaCommand(),
         args: [
           '-Xmx256m',

@@ -6,7 +6,7 @@ import { logLevel } from 'kafkajs';
 import { createKafka } from '../../../lambdas/core/adapters/kafka/client';
 import { ensureTopics } from '../../../lambdas/core/adapters/kafka/topics';
 import { PAYMENT_EVENTS_TOPIC } from '../../../lambdas/core/config/messaging';
-import { DATA_DIR, HOST, type LocalPorts } from '../settings';
+import { DATA_DIR, HOST, LOCAL_STACK_ENV, type LocalPorts } from '../settings';
 import { StackError } from '../support/stack-error';
 import { type Engine, launchServer } from './engine';
 import { engineJars, javaCommand, requireJava } from './java';
@@ -111,7 +111,7 @@ export function kafkaEngine(ports: LocalPorts, { fresh = false } = {}): Engine {
       return launchServer({
         name: 'kafka',
         port: ports.kafka,
-        portEnv: 'ASPAY_KAFKA_PORT',
+        portEnv: LOCAL_STACK_ENV.ports.kafka,
         command: javaCommand(),
         args: ['-Xms256m', '-Xmx768m', '-XX:+UseG1GC', '-cp', classpath, 'kafka.Kafka', configFile],
         isHealthy,

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { applyMigrations, migrationsDirUnder } from '../../../lambdas/core/adapters/postgres/migrations';
+import { ENV } from '../../../lambdas/core/config/environment';
 import { redactSecrets } from '../../../lambdas/core/redaction';
 import { enableLocalRoleLogins } from '../database-roles';
 import { DATA_DIR, HOST, type LocalPorts, ROOT } from '../settings';
@@ -49,11 +50,11 @@ async function probeServer(url: string): Promise<'answers' | 'unusable'> {
   }
 }
 
-/** The database the local stack uses: `aspay`, or `ASPAY_DATABASE_NAME` (the tests use their own). */
+/** The database the local stack uses: `aspay`, or `ENV.databaseName`'s (the tests use their own). */
 function databaseName(): string {
-  const name = process.env.ASPAY_DATABASE_NAME ?? 'aspay';
+  const name = process.env[ENV.databaseName] ?? 'aspay';
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) {
-    throw new StackError(`ASPAY_DATABASE_NAME must be a plain lower-case identifier, got "${name}"`);
+    throw new StackError(`${ENV.databaseName} must be a plain lower-case identifier, got "${name}"`);
   }
   return name;
 }
@@ -99,7 +100,7 @@ export function postgresEngine(
     embedded = { dataDir: join(DATA_DIR, 'postgres'), processName: 'postgres' },
   } = {},
 ): Engine & { databaseUrl(): string } {
-  let databaseUrl = process.env.DATABASE_URL ?? '';
+  let databaseUrl = process.env[ENV.databaseUrl] ?? '';
 
   const engine = {
     name: 'postgres',

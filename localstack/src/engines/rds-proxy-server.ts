@@ -4,10 +4,10 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { HOST, localPorts } from '../settings';
+import { HOST, LOCAL_STACK_ENV, localPorts } from '../settings';
 import { createRdsProxy, RDS_PROXY_MESSAGE_COUNTS, RDS_PROXY_TLS } from './rds-proxy';
 
-const [host, port] = (process.env.ASPAY_DB_PROXY_TARGET ?? '').split(':');
+const [host, port] = (process.env[LOCAL_STACK_ENV.rdsProxyTarget] ?? '').split(':');
 if (!host || !port) {
   console.error('set ASPAY_DB_PROXY_TARGET to the host:port of the PostgreSQL server behind the proxy');
   process.exit(2);

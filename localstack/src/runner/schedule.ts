@@ -1,13 +1,14 @@
 import { integerSetting } from '../../../lambdas/core/config/settings';
 import { invokeFunction, type LambdaHandler } from '../lambda-runtime';
+import { LOCAL_STACK_ENV } from '../settings';
 import { log } from './log';
 
 /**
- * The interval between a schedule's invocations: its configured rate, or `ASPAY_SCHEDULE_EVERY_MS` (tests and
- * demos that cannot wait a minute for the pending-payments sweeper).
+ * The interval between a schedule's invocations: its configured rate, or `LOCAL_STACK_ENV.scheduleEveryMs` (tests and
+ * demos that cannot wait a minute for the retry sweep).
  */
 export function scheduleIntervalMs(everyMinutes: number, env: NodeJS.ProcessEnv = process.env): number {
-  return integerSetting(env, 'ASPAY_SCHEDULE_EVERY_MS', everyMinutes * 60_000, 1);
+  return integerSetting(env, LOCAL_STACK_ENV.scheduleEveryMs, everyMinutes * 60_000, 1);
 }
 
 export interface RunningSchedule {

@@ -7,8 +7,10 @@ import { createKafka } from '../../../lambdas/core/adapters/kafka/client';
 import { DATABASE_ROLES } from '../../../lambdas/core/config/database-roles';
 import { ENV } from '../../../lambdas/core/config/environment';
 import { CONSUMERS, SCHEDULED_FUNCTIONS } from '../../../lambdas/core/config/messaging';
+import { setting } from '../../../lambdas/core/config/settings';
 import { localSqsClient } from '../engines/elasticmq';
-import { FUNCTION_DATABASE_URLS_ENV, loadHandler } from '../lambda-runtime';
+import { loadHandler } from '../lambda-runtime';
+import { LOCAL_STACK_ENV } from '../settings';
 import { REFUSED_TO_RUN_EXIT_CODE } from '../support/processes';
 import {
   eventSourceMappingConfig,
@@ -17,13 +19,13 @@ import {
 } from './event-source-mapping';
 import { log } from './log';
 import { scheduleIntervalMs, startSchedule } from './schedule';
-import { checkIdentity, identityKafka, STACK_IDENTITY_ENV, type StackIdentity } from './stack-identity';
+import { checkIdentity, identityKafka, type StackIdentity } from './stack-identity';
 
 /** How often the runner makes sure it still reaches its own stack's broker and database. */
 const IDENTITY_CHECK_EVERY_MS = 5_000;
 
 function required(name: string): string {
-  const value = process.env[name];
+  const value = setting(name);
   if (!value) {
     console.error(`${name} is not set`);
     process.exit(2);
@@ -35,15 +37,18 @@ const brokers = required(ENV.kafkaBrokers);
 const queueUrl = required(ENV.deadLetterQueueUrl);
 const onFailure = sqsOnFailureDestination(localSqsClient(required(ENV.sqsEndpoint)), queueUrl);
 const expected: StackIdentity = {
-  kafkaClusterId: required(STACK_IDENTITY_ENV.kafkaClusterId),
-  database: required(STACK_IDENTITY_ENV.database),
+  kafkaClusterId: required(LOCAL_STACK_ENV.stackKafkaClusterId),
+  database: required(LOCAL_STACK_ENV.stackDatabaseIdentity),
 };
 /** The relay's URL (a function the runner runs anyway): every role reaches the same database, through the proxy. */
 function relayDatabaseUrl(): string {
-  const urls = JSON.parse(required(FUNCTION_DATABASE_URLS_ENV)) as Record<string, string | undefined>;
+  const urls = JSON.parse(required(LOCAL_STACK_ENV.functionDatabaseUrls)) as Record<
+    string,
+    string | undefined
+  >;
   const url = urls[DATABASE_ROLES.relay.name];
   if (!url) {
-    console.error(`${FUNCTION_DATABASE_URLS_ENV} has no URL for ${DATABASE_ROLES.relay.name}`);
+    console.error(`${LOCAL_STACK_ENV.functionDatabaseUrls} has no URL for ${DATABASE_ROLES.relay.name}`);
     process.exit(2);
   }
   return url;

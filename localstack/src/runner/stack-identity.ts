@@ -8,11 +8,6 @@ import { type Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { createKafka } from '../../../lambdas/core/adapters/kafka/client';
 
-export const STACK_IDENTITY_ENV = {
-  kafkaClusterId: 'ASPAY_STACK_KAFKA_CLUSTER_ID',
-  database: 'ASPAY_STACK_DATABASE_IDENTITY',
-} as const;
-
 export interface StackIdentity {
   /** The KRaft cluster id, chosen at random when the broker's data directory is formatted (engines/kafka.ts). */
   readonly kafkaClusterId: string;

@@ -12,15 +12,13 @@ import {
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { LOG_DIR, ROOT, RUN_DIR } from '../settings';
+import { LOCAL_STACK_ENV, LOG_DIR, ROOT, RUN_DIR } from '../settings';
 
 /**
  * Every process the local stack starts carries these in its environment, and so do the processes it starts
  * in turn: which checkout's stack it belongs to (its root), and which process started it. That is how the
  * stack finds its processes that no pid file names any more (stray processes, see findStrayProcesses).
  */
-export const STACK_CHECKOUT_ENV = 'ASPAY_STACK_CHECKOUT';
-export const STACK_STARTER_ENV = 'ASPAY_STACK_STARTER';
 
 /**
  * The exit code of a service that refuses to run as it is (EX_CONFIG in sysexits.h), e.g. a runner whose
@@ -70,8 +68,8 @@ export function startProcess(
     env: {
       ...process.env,
       ...options.env,
-      [STACK_CHECKOUT_ENV]: ROOT,
-      [STACK_STARTER_ENV]: String(process.pid),
+      [LOCAL_STACK_ENV.stackCheckout]: ROOT,
+      [LOCAL_STACK_ENV.stackStarter]: String(process.pid),
     },
     detached: true,
     stdio: ['ignore', out, out],
@@ -189,7 +187,7 @@ export interface StrayProcess {
 interface ProcessEntry {
   readonly pid: number;
   readonly parent: number;
-  /** Both from the environment the process was started with (STACK_CHECKOUT_ENV, STACK_STARTER_ENV). */
+  /** Both from the environment the process was started with (LOCAL_STACK_ENV.stackCheckout, LOCAL_STACK_ENV.stackStarter). */
   readonly checkout: string | undefined;
   readonly starter: number | undefined;
 }
@@ -211,11 +209,11 @@ function processTable(): Map<number, ProcessEntry> | undefined {
       const environment = readFileSync(join(PROC, entry, 'environ'), 'utf8').split('\0');
       const variable = (name: string) =>
         environment.find((entry) => entry.startsWith(`${name}=`))?.slice(name.length + 1);
-      const starter = variable(STACK_STARTER_ENV);
+      const starter = variable(LOCAL_STACK_ENV.stackStarter);
       table.set(pid, {
         pid,
         parent: Number(parent),
-        checkout: variable(STACK_CHECKOUT_ENV),
+        checkout: variable(LOCAL_STACK_ENV.stackCheckout),
         starter: starter === undefined ? undefined : Number(starter),
       });
     } catch {

@@ -55,7 +55,7 @@ function runtimeNeeds(template: StackTemplate, resolver: IntrinsicResolver, func
 /** Rights that only the functions whose code (or event source) needs them may hold. */
 const EXCLUSIVE: readonly Permission[] = [
   { action: 'secretsmanager:GetSecretValue', on: 'databaseSecret' },
-  { action: 'dynamodb:PutItem', on: 'idempotencyTable' },
+  { action: 'dynamodb:PutItem', on: 'coordinationTable' },
   { action: 'sqs:SendMessage', on: 'deadLetterQueue' },
   { action: 'kafka-cluster:WriteData', on: 'topic' },
   { action: 'kafka-cluster:ReadData', on: 'topic' },
@@ -74,7 +74,7 @@ const EXCLUSIVE: readonly Permission[] = [
 
 /** Rights no function needs: losing data or weakening the cluster must take a human. */
 const NOBODY: readonly Permission[] = [
-  { action: 'dynamodb:DeleteTable', on: 'idempotencyTable' },
+  { action: 'dynamodb:DeleteTable', on: 'coordinationTable' },
   { action: 'sqs:DeleteQueue', on: 'deadLetterQueue' },
   { action: 'kms:ScheduleKeyDeletion', on: 'deadLetterKey' },
   { action: 'kms:ScheduleKeyDeletion', on: 'webhookSecretsKey' },

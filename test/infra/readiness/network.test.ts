@@ -27,7 +27,7 @@ describe.each(STAGES)('the %s stage, on its network', (stage) => {
     return { template, resolver, network: new NetworkModel(template, resolver) };
   };
 
-  /** The database endpoint a function connects to: whatever its DB_HOST names, a proxy or a cluster. */
+  /** The database endpoint a function connects to: whatever its `ENV.databaseHost` names, a proxy or a cluster. */
   const databaseOf = (template: StackTemplate, functionId: string) => {
     const id = targetOf(environmentOf(template, functionId)[ENV.databaseHost]);
     if (!id) throw new Error(`${functionId} has no ${ENV.databaseHost} pointing at a stack resource`);

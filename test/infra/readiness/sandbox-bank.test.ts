@@ -15,7 +15,7 @@ beforeAll(() => {
 }, 300_000);
 
 /** The functions that call the bank: the processor (on payment.initiated) and the retry sweep. */
-const BANK_CALLERS = ['bank-processor', 'pending-payments'];
+const BANK_CALLERS = ['bank-processor', 'retry-sweep'];
 
 describe.each(STAGES)('the %s stage, by default', (stage) => {
   it('serves a sandbox bank of its own at a function URL that only signed (AWS_IAM) requests pass', () => {
@@ -62,10 +62,10 @@ describe.each(STAGES)('the %s stage, by default', (stage) => {
     });
     expect(table.DeletionPolicy).toBe('Delete');
     expect(props.TableName).toBeUndefined();
-    const idempotencyTable = targetOf(
-      environmentOf(template, functionOf(template, 'bank-processor'))[ENV.idempotencyTable],
+    const coordinationTable = targetOf(
+      environmentOf(template, functionOf(template, 'bank-processor'))[ENV.coordinationTable],
     );
-    expect(targetOf(tableRef)).not.toBe(idempotencyTable);
+    expect(targetOf(tableRef)).not.toBe(coordinationTable);
   });
 });
 

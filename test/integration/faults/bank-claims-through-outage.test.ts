@@ -53,7 +53,7 @@ async function initiatedEventOf(paymentId: string) {
 /**
  * A payment charged (slowly answering, so its refund is slow too) and settled by the bank processor, so the
  * ledger posts it as any other, then refunded in full: the refund recorded, waiting for the bank. Its
- * `payment.refunded` event is left out and the sweeper never finds it due: only the test executes it.
+ * `payment.refunded` event is left out and the retry sweep never finds it due: only the test executes it.
  */
 async function refundWaitingForTheBank(invoke: Invoke): Promise<{ paymentId: string; refundId: string }> {
   const paymentId = await initiatedPayment(SLOW);
@@ -96,7 +96,7 @@ describe('bank calls in flight when the database goes away', () => {
       [refund.paymentId],
     );
     const chargeId = rows[0]?.charge ?? '';
-    // Left PENDING (as a processor that moved it there and died would), so that the sweeper never finds it due:
+    // Left PENDING (as a processor that moved it there and died would), so that the retry sweep never finds it due:
     // only the bank processor invoked here settles it.
     const paymentId = await initiatedPayment(SLOW);
     await db.query("UPDATE payments SET status = 'PENDING' WHERE id = $1", [paymentId]);

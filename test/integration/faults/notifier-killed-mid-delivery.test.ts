@@ -2,8 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ENV } from '../../../lambdas/core/config/environment';
 import { CONSUMERS } from '../../../lambdas/core/config/messaging';
-import { WEBHOOK_ALLOW_HOSTS_ENV } from '../../../lambdas/core/config/webhooks';
 import { createEvent } from '../../../lambdas/core/domain/events';
 import { handlerEnvironment } from '../../../localstack/src/stack';
 import { createTestMerchant, testDatabase } from '../../support/database';
@@ -88,7 +88,7 @@ describe('a notifier killed mid-delivery', () => {
     const event = succeededEvent(merchant.id);
     const local = handlerEnvironment(localEndpoints());
     const holder = notifierProcess(event, {
-      [WEBHOOK_ALLOW_HOSTS_ENV]: `${local[WEBHOOK_ALLOW_HOSTS_ENV]},127.0.0.1:${port}`,
+      [ENV.webhookAllowHosts]: `${local[ENV.webhookAllowHosts]},127.0.0.1:${port}`,
     });
     try {
       await eventually(

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { ENV } from '../../../lambdas/core/config/environment';
 import { CONSUMERS } from '../../../lambdas/core/config/messaging';
-import { WEBHOOK_ALLOW_HOSTS_ENV } from '../../../lambdas/core/config/webhooks';
 import { createEvent } from '../../../lambdas/core/domain/events';
 import { invokeFunction, loadHandler } from '../../../localstack/src/lambda-runtime';
 import { bringUp, handlerEnvironment } from '../../../localstack/src/stack';
@@ -55,7 +55,7 @@ describe('the notifier when the database goes away as the merchant answers', () 
       Object.assign(process.env, local, {
         ASPAY_WEBHOOK_TIMEOUT_MS: '30000',
         // A local endpoint, so allow-listed as the sink is.
-        [WEBHOOK_ALLOW_HOSTS_ENV]: `${local[WEBHOOK_ALLOW_HOSTS_ENV]},127.0.0.1:${port}`,
+        [ENV.webhookAllowHosts]: `${local[ENV.webhookAllowHosts]},127.0.0.1:${port}`,
       });
       const handler = await loadHandler('notifier');
       await invokeFunction(handler, 'notifier', mskEventCarrying(CONSUMERS.notifier.topic, event), 120);

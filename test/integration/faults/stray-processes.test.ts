@@ -3,14 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ROOT, RUN_DIR } from '../../../localstack/src/settings';
+import { LOCAL_STACK_ENV, ROOT, RUN_DIR } from '../../../localstack/src/settings';
 import {
   isAlive,
   readPid,
   readServicePid,
   runningProcesses,
-  STACK_CHECKOUT_ENV,
-  STACK_STARTER_ENV,
   stopStrayProcesses,
 } from '../../../localstack/src/support/processes';
 import { eventually } from '../../support/eventually';
@@ -21,7 +19,11 @@ import { eventually } from '../../support/eventually';
  */
 function orphanOf(checkout: string, command = 'sleep 300'): number {
   const result = spawnSync('sh', ['-c', `${command} >/dev/null 2>&1 & echo $!`], {
-    env: { ...process.env, [STACK_CHECKOUT_ENV]: checkout, [STACK_STARTER_ENV]: String(process.pid) },
+    env: {
+      ...process.env,
+      [LOCAL_STACK_ENV.stackCheckout]: checkout,
+      [LOCAL_STACK_ENV.stackStarter]: String(process.pid),
+    },
     encoding: 'utf8',
   });
   return Number(result.stdout.trim());
@@ -88,8 +90,8 @@ describe('the stray processes of the local stack', () => {
           ...process.env,
           NODE: process.execPath,
           LOOKUP: lookup,
-          [STACK_CHECKOUT_ENV]: ROOT,
-          [STACK_STARTER_ENV]: '1',
+          [LOCAL_STACK_ENV.stackCheckout]: ROOT,
+          [LOCAL_STACK_ENV.stackStarter]: '1',
         },
         encoding: 'utf8',
       },

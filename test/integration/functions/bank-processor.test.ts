@@ -15,7 +15,7 @@ const db = testDatabase();
 describe('the bank processor on a payment whose claim holder was killed', () => {
   it('takes the claim over as soon as its lease ends, when the event is delivered again', async () => {
     // Claimed by a processor killed mid-call 6 s into its 10 s lease: the claim stays, nobody renews it.
-    // The sweeper never finds the payment due, so only the redelivered event can settle it. A live payment:
+    // The retry sweep never finds the payment due, so only the redelivered event can settle it. A live payment:
     // the live bank has a breaker of its own, which the sandbox's outage tests never open.
     const paymentId = randomUUID();
     await db.query(

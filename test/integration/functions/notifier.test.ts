@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { ENV } from '../../../lambdas/core/config/environment';
 import { CONSUMERS } from '../../../lambdas/core/config/messaging';
-import { WEBHOOK_ALLOW_HOSTS_ENV } from '../../../lambdas/core/config/webhooks';
 import { createEvent } from '../../../lambdas/core/domain/events';
 import { invokeFunction, loadHandler } from '../../../localstack/src/lambda-runtime';
 import { handlerEnvironment } from '../../../localstack/src/stack';
@@ -43,9 +43,9 @@ describe('the notifier after an invocation died mid-delivery', () => {
     const local = handlerEnvironment(endpoints);
     const environment = {
       ...local,
-      DLQ_URL: queue.url,
+      [ENV.deadLetterQueueUrl]: queue.url,
       // A local endpoint, so allow-listed as the sink is.
-      [WEBHOOK_ALLOW_HOSTS_ENV]: `${local[WEBHOOK_ALLOW_HOSTS_ENV]},${hanging.host}`,
+      [ENV.webhookAllowHosts]: `${local[ENV.webhookAllowHosts]},${hanging.host}`,
     };
     const merchant = await createTestMerchant(db);
     const { rows } = await db.query<{ webhook_url: string }>(

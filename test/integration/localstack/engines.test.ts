@@ -12,7 +12,7 @@ import { logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKafka } from '../../../lambdas/core/adapters/kafka/client';
 import { createPool, inTransaction } from '../../../lambdas/core/adapters/postgres/pool';
-import { IDEMPOTENCY_TABLE } from '../../../lambdas/core/config/idempotency';
+import { COORDINATION_TABLE } from '../../../lambdas/core/config/coordination-table';
 import { PAYMENT_EVENTS_TOPIC } from '../../../lambdas/core/config/messaging';
 import { localDynamoClient } from '../../../localstack/src/engines/dynamodb';
 import { localSqsClient } from '../../../localstack/src/engines/elasticmq';
@@ -115,18 +115,18 @@ describe('DynamoDB Local', () => {
     const put = () =>
       client.send(
         new PutItemCommand({
-          TableName: endpoints.idempotencyTable,
-          Item: { [IDEMPOTENCY_TABLE.partitionKey]: { S: id }, status: { S: 'INPROGRESS' } },
+          TableName: endpoints.coordinationTable,
+          Item: { [COORDINATION_TABLE.partitionKey]: { S: id }, status: { S: 'INPROGRESS' } },
           ConditionExpression: 'attribute_not_exists(#id)',
-          ExpressionAttributeNames: { '#id': IDEMPOTENCY_TABLE.partitionKey },
+          ExpressionAttributeNames: { '#id': COORDINATION_TABLE.partitionKey },
         }),
       );
     await put();
     await expect(put()).rejects.toBeInstanceOf(ConditionalCheckFailedException);
     await client.send(
       new DeleteItemCommand({
-        TableName: endpoints.idempotencyTable,
-        Key: { [IDEMPOTENCY_TABLE.partitionKey]: { S: id } },
+        TableName: endpoints.coordinationTable,
+        Key: { [COORDINATION_TABLE.partitionKey]: { S: id } },
       }),
     );
   });

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { postgresLedger } from '../../../lambdas/core/adapters/postgres/ledger';
 import { postgresParkedPayments } from '../../../lambdas/core/adapters/postgres/parked-payments';
 import { sqsDeadLetterQueue } from '../../../lambdas/core/adapters/sqs/dead-letter-queue';
+import { ENV } from '../../../lambdas/core/config/environment';
 import { CONSUMERS, type ConsumerSettings } from '../../../lambdas/core/config/messaging';
 import { createEvent } from '../../../lambdas/core/domain/events';
 import { consumerHandler } from '../../../lambdas/core/messaging/consumer-handler';
@@ -119,7 +120,7 @@ describe("a payment's events across a dead letter", () => {
 
     fixDeployed = true;
     const redriven = await runScript('cli/aspay.ts', ['dlq', 'redrive', captureLetter?.id ?? '', '--json'], {
-      DLQ_URL: queue.url,
+      [ENV.deadLetterQueueUrl]: queue.url,
     });
     expect(redriven.code).toBe(0);
     expect(JSON.parse(redriven.stdout).redriven).toEqual([captureLetter?.id, refundLetter?.id]);

@@ -3,7 +3,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONSUMERS } from '../../../lambdas/core/config/messaging';
 import { createEvent } from '../../../lambdas/core/domain/events';
-import { FUNCTION_DATABASE_URLS_ENV } from '../../../localstack/src/lambda-runtime';
+import { LOCAL_STACK_ENV } from '../../../localstack/src/settings';
 import { handlerEnvironment } from '../../../localstack/src/stack';
 import { createTestMerchant, testDatabase } from '../../support/database';
 import { eventually } from '../../support/eventually';
@@ -53,7 +53,7 @@ function leaked(telemetry: Telemetry, secrets: Record<string, string>): string[]
 
 /** Each function role's database URL, as the local stack hands them to the functions. */
 function functionRoleUrls(environment: Record<string, string>): Record<string, string> {
-  return JSON.parse(environment[FUNCTION_DATABASE_URLS_ENV] ?? '{}') as Record<string, string>;
+  return JSON.parse(environment[LOCAL_STACK_ENV.functionDatabaseUrls] ?? '{}') as Record<string, string>;
 }
 
 describe('what the functions log and trace', () => {
@@ -186,7 +186,7 @@ describe('what the functions log and trace', () => {
     const functions = await tracedFunctions({
       ...environment,
       ...VERBOSE,
-      [FUNCTION_DATABASE_URLS_ENV]: JSON.stringify(wrongPasswords),
+      [LOCAL_STACK_ENV.functionDatabaseUrls]: JSON.stringify(wrongPasswords),
     });
     // Whether the server checks passwords or trusts local connections, each function gets an answer.
     await functions.invoke('create-merchant', { name: 'Telemetry test merchant' });

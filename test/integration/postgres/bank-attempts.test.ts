@@ -23,7 +23,7 @@ const SETTINGS = {
 /** A sweep's way of claiming: no waiting for a claim held elsewhere, a minute to record an outcome. */
 const sweeping = () => ({ deadline: new Date(Date.now() + 60_000), waitForHolder: false });
 
-/** A PENDING payment the sweeper leaves alone (its next attempt is never due): only the test calls the bank. */
+/** A PENDING payment the retry sweep leaves alone (its next attempt is never due): only the test calls the bank. */
 async function pendingPaymentOnlyTheTestSees(client: pg.Pool | pg.ClientBase): Promise<string> {
   const id = await insertQuietPayment(client);
   await client.query(

@@ -2,6 +2,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ENV } from '../../../lambdas/core/config/environment';
 import { createEvent } from '../../../lambdas/core/domain/events';
 import { ROOT } from '../../../localstack/src/settings';
 import { eventually } from '../../support/eventually';
@@ -31,7 +32,7 @@ function startMappingProcess(topic: string, group: string): MappingProcess {
       cwd: ROOT,
       env: {
         ...process.env,
-        KAFKA_BROKERS: endpoints.kafkaBrokers,
+        [ENV.kafkaBrokers]: endpoints.kafkaBrokers,
         MAPPING_TOPIC: topic,
         MAPPING_GROUP: group,
       },

@@ -5,10 +5,9 @@ import {
   databaseIdentity,
   identityKafka,
   kafkaClusterId,
-  STACK_IDENTITY_ENV,
   type StackIdentity,
 } from '../../../localstack/src/runner/stack-identity';
-import { ROOT } from '../../../localstack/src/settings';
+import { LOCAL_STACK_ENV, ROOT } from '../../../localstack/src/settings';
 import { handlerEnvironment } from '../../../localstack/src/stack';
 import { REFUSED_TO_RUN_EXIT_CODE } from '../../../localstack/src/support/processes';
 import { localEndpoints } from '../../support/local-stack';
@@ -25,8 +24,8 @@ function runRunner(identity: StackIdentity): Promise<{ code: number | null; outp
       env: {
         ...process.env,
         ...handlerEnvironment(endpoints),
-        [STACK_IDENTITY_ENV.kafkaClusterId]: identity.kafkaClusterId,
-        [STACK_IDENTITY_ENV.database]: identity.database,
+        [LOCAL_STACK_ENV.stackKafkaClusterId]: identity.kafkaClusterId,
+        [LOCAL_STACK_ENV.stackDatabaseIdentity]: identity.database,
       },
     },
   );

@@ -48,3 +48,32 @@ describe('payment metadata', () => {
     });
   });
 });
+
+describe('the list routes in the OpenAPI document', () => {
+  const document = openApiDocument() as {
+    paths: Record<string, Record<string, { parameters: { name: string; required: boolean }[] }>>;
+    components: { schemas: Record<string, unknown> };
+  };
+
+  it("documents each list's query parameters as its schema validates them, the payment required for events", () => {
+    const parameters = document.paths['/v1/events']?.get?.parameters ?? [];
+    expect(parameters.map(({ name, required }) => [name, required])).toEqual([
+      ['payment', true],
+      ['limit', false],
+      ['starting_after', false],
+    ]);
+    const payments = document.paths['/v1/payments']?.get?.parameters ?? [];
+    expect(payments.map(({ name, required }) => [name, required])).toEqual([
+      ['limit', false],
+      ['starting_after', false],
+      ['status', false],
+    ]);
+  });
+
+  it('describes each event with its delivery', () => {
+    expect(document.components.schemas.Event).toMatchObject({
+      required: expect.arrayContaining(['id', 'object', 'type', 'createdAt', 'livemode', 'data', 'delivery']),
+    });
+    expect(document.components.schemas.EventList).toBeDefined();
+  });
+});

@@ -1,5 +1,6 @@
 import { AWS_IAM_BANK_AUTH, BANKS, type BankSettings } from '../../config/bank';
 import { ConfigurationError } from '../../config/errors';
+import { setting } from '../../config/settings';
 import type { Mode } from '../../domain/mode';
 import { logger, metrics } from '../../observability';
 import type { Bank, Banks } from '../../use-cases/ports/bank';
@@ -28,7 +29,7 @@ function unconfiguredBank(mode: Mode, urlVariable: string): Bank {
 }
 
 /**
- * The live bank (BANK_API_URL) and its sandbox (BANK_SANDBOX_API_URL), each behind its own breaker shared
+ * The live bank (`ENV.bankApiUrl`) and its sandbox (`ENV.bankSandboxApiUrl`), each behind its own breaker shared
  * through DynamoDB. An opening breaker is logged and counted (CircuitBreakerOpen); an answer that needs an
  * operator is logged as an error and counted (BankContractErrors): both are alarmed on (lib/observability.ts).
  * A bank whose auth variable says `aws-iam` gets SigV4-signed requests (the in-stack sandbox's function URL).
@@ -36,12 +37,12 @@ function unconfiguredBank(mode: Mode, urlVariable: string): Bank {
 export function configuredBanks(settings: BankSettings): Banks {
   const bankOf = (mode: Mode) => {
     const { urlVariable, authVariable, breakerStateId } = BANKS[mode];
-    const baseUrl = process.env[urlVariable];
+    const baseUrl = setting(urlVariable);
     if (!baseUrl) {
       if (mode === 'live') return unconfiguredBank(mode, urlVariable);
       throw new ConfigurationError(`${urlVariable} is not set`);
     }
-    const auth = authVariable ? process.env[authVariable] : undefined;
+    const auth = authVariable ? setting(authVariable) : undefined;
     if (auth && auth !== AWS_IAM_BANK_AUTH)
       throw new ConfigurationError(`${authVariable} must be "${AWS_IAM_BANK_AUTH}" or unset, got "${auth}"`);
     return httpBank(baseUrl, settings, dynamodbCircuitBreakerState(breakerStateId), {

@@ -1,19 +1,17 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { ENV } from '../../config/environment';
-import { IDEMPOTENCY_TABLE } from '../../config/idempotency';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { COORDINATION_TABLE } from '../../config/coordination-table';
 import type { CircuitBreakerStateStore } from '../bank/circuit-breaker';
+import { coordinationTableClient, coordinationTableName } from './coordination-table';
 
 /**
- * Keeps a circuit breaker's state in one DynamoDB item so that every Lambda instance sees the same breaker.
+ * Keeps a circuit breaker's state in one item of the coordination table so that every Lambda instance sees the same breaker.
  * Writes are last-writer-wins: instances race only while the bank's health is changing, and each of them
  * re-reads the state before its next call.
  */
 export function dynamodbCircuitBreakerState(stateId: string): CircuitBreakerStateStore {
-  const endpoint = process.env[ENV.dynamodbEndpoint];
-  const client = DynamoDBDocumentClient.from(new DynamoDBClient(endpoint ? { endpoint } : {}));
-  const tableName = process.env[ENV.idempotencyTable] ?? IDEMPOTENCY_TABLE.defaultName;
-  const key = { [IDEMPOTENCY_TABLE.partitionKey]: stateId };
+  const client = coordinationTableClient();
+  const tableName = coordinationTableName();
+  const key = { [COORDINATION_TABLE.partitionKey]: stateId };
   return {
     async load() {
       const { Item } = await client.send(

@@ -1,14 +1,13 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { ENV } from '../../config/environment';
-import { IDEMPOTENCY_TABLE } from '../../config/idempotency';
+import { COORDINATION_TABLE } from '../../config/coordination-table';
+import { coordinationTableName, dynamodbClientConfig } from './coordination-table';
 
-/** The Powertools persistence layer on the idempotency table (DynamoDB Local when DYNAMODB_ENDPOINT is set). */
+/** The Powertools persistence layer: idempotency records in the coordination table. */
 export function idempotencyStore(): DynamoDBPersistenceLayer {
-  const endpoint = process.env[ENV.dynamodbEndpoint];
   return new DynamoDBPersistenceLayer({
-    tableName: process.env[ENV.idempotencyTable] ?? IDEMPOTENCY_TABLE.defaultName,
-    keyAttr: IDEMPOTENCY_TABLE.partitionKey,
-    expiryAttr: IDEMPOTENCY_TABLE.ttlAttribute,
-    ...(endpoint ? { clientConfig: { endpoint } } : {}),
+    tableName: coordinationTableName(),
+    keyAttr: COORDINATION_TABLE.partitionKey,
+    expiryAttr: COORDINATION_TABLE.ttlAttribute,
+    clientConfig: dynamodbClientConfig(),
   });
 }

@@ -1,11 +1,11 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ENV } from '../../config/environment';
-import { IDEMPOTENCY_TABLE } from '../../config/idempotency';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { COORDINATION_TABLE } from '../../config/coordination-table';
 import { cellRate, type RequestRate, retryAfterSeconds } from '../../domain/rate-limit';
 import type { RateLimitStore } from '../../use-cases/ports/merchants';
+import { coordinationTableClient, coordinationTableName } from './coordination-table';
 
-/** Items share the service-state table with idempotency records and breaker state, under their own prefix. */
+/** Items share the coordination table with idempotency records and breaker state, under their own prefix. */
 export function requestRateItemId(merchantId: string): string {
   return `request-rate#${merchantId}`;
 }
@@ -15,15 +15,14 @@ const IDLE_EXPIRY_SECONDS = 60;
 const MAX_ATTEMPTS = 4;
 
 /**
- * The cell rate algorithm on one DynamoDB item per merchant, with conditional updates only, so every Lambda
+ * The cell rate algorithm on one item per merchant in the coordination table, with conditional updates only, so every Lambda
  * instance shares one budget without locks: while the merchant is busy (`tat` ≥ now) an admitted take of
  * `count` requests moves `tat` on by `count` intervals; after a pause it restarts `tat` from now. When neither
  * condition holds, `tat` lies beyond the burst: the take is refused with the wait that remains.
  */
 export function dynamodbRateLimitStore(): RateLimitStore {
-  const endpoint = process.env[ENV.dynamodbEndpoint];
-  const client = DynamoDBDocumentClient.from(new DynamoDBClient(endpoint ? { endpoint } : {}));
-  const tableName = process.env[ENV.idempotencyTable] ?? IDEMPOTENCY_TABLE.defaultName;
+  const client = coordinationTableClient();
+  const tableName = coordinationTableName();
 
   async function conditionalUpdate(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>) {
     try {
@@ -39,10 +38,10 @@ export function dynamodbRateLimitStore(): RateLimitStore {
     async take(merchantId, rate: RequestRate, nowMs, count = 1) {
       if (!Number.isInteger(count) || count < 1 || count > rate.burst)
         throw new RangeError(`cannot take ${count} requests at once with a burst of ${rate.burst}`);
-      const key = { [IDEMPOTENCY_TABLE.partitionKey]: requestRateItemId(merchantId) };
+      const key = { [COORDINATION_TABLE.partitionKey]: requestRateItemId(merchantId) };
       const { intervalMs, latestTatMs } = cellRate(rate, nowMs, count);
       const expiry = Math.ceil((nowMs + rate.burst * intervalMs) / 1000) + IDLE_EXPIRY_SECONDS;
-      const names = { '#tat': 'tat', '#expiry': IDEMPOTENCY_TABLE.ttlAttribute };
+      const names = { '#tat': 'tat', '#expiry': COORDINATION_TABLE.ttlAttribute };
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
         const busy = await conditionalUpdate({
           Key: key,

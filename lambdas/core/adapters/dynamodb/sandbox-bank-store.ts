@@ -11,6 +11,7 @@ import {
 import { ENV } from '../../config/environment';
 import { ConfigurationError } from '../../config/errors';
 import { SANDBOX_BANK_TABLE } from '../../config/sandbox-bank';
+import { setting } from '../../config/settings';
 import type {
   CallStart,
   SandboxAnswer,
@@ -18,6 +19,7 @@ import type {
   SandboxCharge,
   SandboxRefund,
 } from '../../sandbox-bank/store';
+import { dynamodbClientConfig } from './coordination-table';
 
 const { partitionKey: PK, ttlAttribute: TTL } = SANDBOX_BANK_TABLE;
 
@@ -40,12 +42,8 @@ async function unlessConditionFails(write: Promise<unknown>): Promise<void> {
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
  */
 export function dynamodbSandboxBankStore(
-  tableName = process.env[ENV.sandboxBankTable],
-  client = DynamoDBDocumentClient.from(
-    new DynamoDBClient(
-      process.env[ENV.dynamodbEndpoint] ? { endpoint: process.env[ENV.dynamodbEndpoint] } : {},
-    ),
-  ),
+  tableName = setting(ENV.sandboxBankTable),
+  client = DynamoDBDocumentClient.from(new DynamoDBClient(dynamodbClientConfig())),
 ): SandboxBankStore {
   if (!tableName) throw new ConfigurationError(`${ENV.sandboxBankTable} is not set`);
   const expiresAt = () => Math.floor(Date.now() / 1000) + SANDBOX_BANK_TABLE.keepForSeconds;

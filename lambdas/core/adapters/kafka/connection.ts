@@ -3,19 +3,20 @@ import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import type { Kafka } from 'kafkajs';
 import { ENV } from '../../config/environment';
 import { ConfigurationError } from '../../config/errors';
+import { setting } from '../../config/settings';
 import { createKafka } from './client';
 
 let kafka: Promise<Kafka> | undefined;
 
 /**
- * The function's Kafka client: plain brokers from KAFKA_BROKERS locally; in AWS the MSK cluster's IAM
+ * The function's Kafka client: plain brokers from `ENV.kafkaBrokers` locally; in AWS the MSK cluster's IAM
  * bootstrap brokers (looked up once per instance) with TLS and SASL/OAUTHBEARER signed by the function's role.
  */
 export function kafkaConnection(clientId: string): Promise<Kafka> {
   kafka ??= (async () => {
-    const brokers = process.env[ENV.kafkaBrokers];
+    const brokers = setting(ENV.kafkaBrokers);
     if (brokers) return createKafka({ clientId, brokers: brokers.split(',') });
-    const clusterArn = process.env[ENV.mskClusterArn];
+    const clusterArn = setting(ENV.mskClusterArn);
     if (!clusterArn) throw new ConfigurationError(`set ${ENV.kafkaBrokers} or ${ENV.mskClusterArn}`);
     const region = process.env.AWS_REGION ?? 'us-east-1';
     const { BootstrapBrokerStringSaslIam } = await new KafkaClient({ region }).send(

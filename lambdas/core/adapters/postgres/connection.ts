@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { ENV } from '../../config/environment';
 import { ConfigurationError } from '../../config/errors';
 import { CONSUMER_PAYMENTS_IN_PARALLEL } from '../../config/messaging';
-import { integerSetting } from '../../config/settings';
+import { integerSetting, setting } from '../../config/settings';
 import { SessionTimeZoneError } from '../errors';
 import { type CredentialsSource, createPool } from './pool';
 
@@ -14,7 +14,7 @@ const UTC_NAMES = new Set(['UTC', 'Etc/UTC']);
 export function databaseUrlCredentials(): CredentialsSource {
   return {
     async read() {
-      const url = process.env[ENV.databaseUrl];
+      const url = setting(ENV.databaseUrl);
       if (!url) throw new ConfigurationError(`${ENV.databaseUrl} is not set`);
       return url;
     },
@@ -45,10 +45,10 @@ export async function readDatabaseSecret(secretArn: string): Promise<{ username:
 }
 
 function credentialsFromEnvironment(): CredentialsSource {
-  if (process.env[ENV.databaseUrl]) return databaseUrlCredentials();
-  const secretArn = process.env[ENV.databaseSecretArn];
-  const host = process.env[ENV.databaseHost];
-  const database = process.env[ENV.databaseName];
+  if (setting(ENV.databaseUrl)) return databaseUrlCredentials();
+  const secretArn = setting(ENV.databaseSecretArn);
+  const host = setting(ENV.databaseHost);
+  const database = setting(ENV.databaseName);
   if (!secretArn || !host || !database) {
     throw new ConfigurationError(
       `set ${ENV.databaseUrl}, or ${ENV.databaseSecretArn} with ${ENV.databaseHost} and ${ENV.databaseName}`,
@@ -94,7 +94,7 @@ const pools = new Map<string, Promise<pg.Pool>>();
  * stack's) gives each the pool of its own database role.
  */
 export function databasePool(): Promise<pg.Pool> {
-  const key = `${process.env[ENV.databaseUrl] ?? ''} ${process.env[ENV.databaseSecretArn] ?? ''}`;
+  const key = `${setting(ENV.databaseUrl) ?? ''} ${setting(ENV.databaseSecretArn) ?? ''}`;
   const pool = pools.get(key);
   if (pool) return pool;
   const opening = Promise.resolve().then(() => openDatabasePool(credentialsFromEnvironment()));

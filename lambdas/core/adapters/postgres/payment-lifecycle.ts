@@ -5,7 +5,7 @@ import { namedQuery } from './named-parameters';
 import { outboxInsertFrom } from './outbox-append';
 import { PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
 
-/** The lifecycle side of the payments table, used by the bank processor and the pending-payments sweeper. */
+/** The lifecycle side of the payments table, used by the bank processor and the retry sweep. */
 export function postgresPaymentLifecycle(pool: pg.Pool): PaymentLifecycle {
   return {
     async find(paymentId) {

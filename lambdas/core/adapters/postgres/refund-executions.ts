@@ -44,7 +44,7 @@ function refundFailureTransaction(client: pg.PoolClient): RefundFailureTransacti
   };
 }
 
-/** Refunds recorded by the API or the saga, executed at the bank by the bank processor and the sweeper. */
+/** Refunds recorded by the API or the saga, executed at the bank by the bank processor and the retry sweep. */
 export function postgresRefundExecutions(pool: pg.Pool): RefundExecutions {
   return {
     bankClaim: (refundId) =>

@@ -1,13 +1,14 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ENV } from '../../config/environment';
 import { ConfigurationError } from '../../config/errors';
+import { setting } from '../../config/settings';
 import type { DeadLetterQueue } from '../../use-cases/ports/consumers';
 import { DeadLetterNotStoredError } from '../errors';
 
-/** The SQS dead-letter queue (ElasticMQ locally, when SQS_ENDPOINT is set). */
+/** The SQS dead-letter queue (ElasticMQ locally, when `ENV.sqsEndpoint` is set). */
 export function sqsDeadLetterQueue(
-  queueUrl = process.env[ENV.deadLetterQueueUrl],
-  endpoint = process.env[ENV.sqsEndpoint],
+  queueUrl = setting(ENV.deadLetterQueueUrl),
+  endpoint = setting(ENV.sqsEndpoint),
 ): DeadLetterQueue {
   if (!queueUrl) throw new ConfigurationError(`${ENV.deadLetterQueueUrl} is not set`);
   const client = new SQSClient(endpoint ? { endpoint } : {});

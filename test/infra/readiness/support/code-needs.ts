@@ -9,7 +9,7 @@ const ADAPTERS_DIR = join(ROOT, 'lambdas', 'core', 'adapters');
 export type Target =
   | 'databaseSecret'
   | 'databaseRoleSecrets'
-  | 'idempotencyTable'
+  | 'coordinationTable'
   | 'deadLetterQueue'
   | 'deadLetterKey'
   | 'webhookSecretsKey'
@@ -41,12 +41,12 @@ const allow = (on: Target, ...actions: string[]): Permission[] => actions.map((a
  * the union over the adapters its entry file imports (directly or not).
  */
 const ADAPTER_NEEDS: Readonly<Record<string, Needs>> = {
-  // GetSecretValueCommand on DB_SECRET_ARN, then a TLS connection to DB_HOST.
+  // GetSecretValueCommand on ENV.databaseSecretArn, then a TLS connection to ENV.databaseHost.
   'postgres/connection.ts': {
     permissions: allow('databaseSecret', 'secretsmanager:GetSecretValue'),
     reaches: ['database', { service: 'secretsmanager' }],
   },
-  // GetSecretValueCommand on each of DB_ROLE_SECRET_ARNS (the migrate function sets the roles' passwords).
+  // GetSecretValueCommand on each of ENV.databaseRoleSecretArns (the migrate function sets the roles' passwords).
   'postgres/role-credentials.ts': {
     permissions: allow('databaseRoleSecrets', 'secretsmanager:GetSecretValue'),
     reaches: ['database', { service: 'secretsmanager' }],
@@ -55,7 +55,7 @@ const ADAPTER_NEEDS: Readonly<Record<string, Needs>> = {
   // https://docs.powertools.aws.dev/lambda/typescript/latest/features/idempotency/#iam-permissions
   'dynamodb/idempotency-store.ts': {
     permissions: allow(
-      'idempotencyTable',
+      'coordinationTable',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
@@ -66,11 +66,11 @@ const ADAPTER_NEEDS: Readonly<Record<string, Needs>> = {
   // GetCommand and PutCommand on the breaker's item.
   // The per-merchant request rate: conditional UpdateItem, and GetItem when both conditions fail.
   'dynamodb/rate-limit-store.ts': {
-    permissions: allow('idempotencyTable', 'dynamodb:GetItem', 'dynamodb:UpdateItem'),
+    permissions: allow('coordinationTable', 'dynamodb:GetItem', 'dynamodb:UpdateItem'),
     reaches: [{ service: 'dynamodb' }],
   },
   'dynamodb/circuit-breaker-state.ts': {
-    permissions: allow('idempotencyTable', 'dynamodb:GetItem', 'dynamodb:PutItem'),
+    permissions: allow('coordinationTable', 'dynamodb:GetItem', 'dynamodb:PutItem'),
     reaches: [{ service: 'dynamodb' }],
   },
   // SendMessage to a queue encrypted with a customer managed key also needs GenerateDataKey and Decrypt on it.

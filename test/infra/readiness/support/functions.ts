@@ -56,7 +56,7 @@ export function targetsOf(
     databaseRoleSecrets: environment[ENV.databaseRoleSecretArns]
       ? resolver.string(environment[ENV.databaseRoleSecretArns]).split(',')
       : undefined,
-    idempotencyTable: arnOf(ENV.idempotencyTable),
+    coordinationTable: arnOf(ENV.coordinationTable),
     deadLetterQueue: arnOf(ENV.deadLetterQueueUrl),
     deadLetterKey: key ? resolver.string(key) : undefined,
     webhookSecretsKey: environment[ENV.webhookSecretsKeyId]

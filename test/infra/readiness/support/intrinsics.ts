@@ -1,3 +1,4 @@
+import { stackNameOf } from '../../../../lambdas/core/config/stack';
 import { ACCOUNT, REGION, type StackTemplate } from './template';
 
 /** A template value uses an intrinsic function the resolver does not model. */
@@ -131,7 +132,7 @@ export class IntrinsicResolver {
 
   ref(name: string): string {
     if (name in PSEUDO_PARAMETERS) return PSEUDO_PARAMETERS[name]!;
-    if (name === 'AWS::StackName') return `Aspay-${this.template.stage}`;
+    if (name === 'AWS::StackName') return stackNameOf(this.template.stage);
     return this.identifiers(name).ref;
   }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FAULT_KINDS, planChaos } from '../../../../localstack/src/chaos/plan';
 import { chaosWaits, RECOVERY_BOUND_MS, refusalLine } from '../../../../localstack/src/chaos/timings';
 import { stackSettings } from '../../../../localstack/src/stack';
-import { TEST_TIMINGS } from '../../../support/global-setup';
+import { TEST_TIMINGS } from '../../../../localstack/src/test-timings';
 
 const plan = planChaos({ seed: 7, payments: 300, ratePerSecond: 10, faults: FAULT_KINDS, merchants: 2 });
 

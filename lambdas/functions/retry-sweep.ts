@@ -1,11 +1,12 @@
 /**
- * Scheduled: retries the bank for what waits on it — payments left PENDING (bank unavailable, breaker open,
- * or a processor that died mid-way) and refunds not yet executed — each when its backoff is due, and gives
- * up after the configured attempts (payments by reconciling with the bank, refunds as FAILED). Overlapping
- * runs are safe — two may run at once (reserved concurrency 2), and a scheduled (asynchronous) invocation may
- * even arrive twice (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html) — because each
- * payment and refund is claimed before its bank call, and idempotency keys (payment id, refund id) mean the
- * bank charges and refunds once.
+ * The retry sweep, scheduled every minute: retries what waits. At the bank: payments left PENDING (bank
+ * unavailable, breaker open, or a processor that died mid-way) and refunds not yet executed, each when its
+ * backoff is due, given up after the configured attempts (payments by reconciling with the bank, refunds as
+ * FAILED). Overlapping runs are safe — two may run at once (reserved concurrency 2), and a scheduled
+ * (asynchronous) invocation may even arrive twice
+ * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html) — because each payment and refund is
+ * claimed before its bank call, and idempotency keys (payment id, refund id) mean the bank charges and
+ * refunds once.
  *
  * It also retries the webhooks whose endpoint was down (retryWebhooks): the same one-minute schedule and the
  * same database access, so no further function, rule or reserved concurrency is needed for it. Each delivery
@@ -17,7 +18,7 @@ import { postgresPaymentLifecycle } from '../core/adapters/postgres/payment-life
 import { postgresRefundExecutions } from '../core/adapters/postgres/refund-executions';
 import { postgresWebhookDeliveries } from '../core/adapters/postgres/webhook-deliveries';
 import { logger, metrics, withObservability } from '../core/observability';
-import { sweepWaitingWork } from '../core/use-cases/sweep-waiting-work';
+import { retrySweep } from '../core/use-cases/retry-sweep';
 import { bankWiring } from '../core/wiring/bank';
 import { webhookWiring } from '../core/wiring/webhooks';
 
@@ -30,7 +31,7 @@ export const handler = withObservability(async (_event: unknown, context: Contex
   const lifecycle = postgresPaymentLifecycle(pool);
   const executions = postgresRefundExecutions(pool);
   const deliveries = postgresWebhookDeliveries(pool, secrets);
-  const sweep = await sweepWaitingWork(
+  const sweep = await retrySweep(
     { bank: { ...bank, lifecycle, executions }, webhooks: { ...webhooks, deliveries } },
     { batch: BATCH, claimedUntil: new Date(Date.now() + context.getRemainingTimeInMillis()) },
   );

@@ -3,7 +3,7 @@ import type { Bank } from '../../../lambdas/core/use-cases/ports/bank';
 import type { PaymentLifecycle } from '../../../lambdas/core/use-cases/ports/payment-lifecycle';
 import type { PaymentRecord } from '../../../lambdas/core/use-cases/ports/payments';
 import type { RefundExecutions } from '../../../lambdas/core/use-cases/ports/refund-executions';
-import { sweepWaitingWork } from '../../../lambdas/core/use-cases/sweep-waiting-work';
+import { retrySweep } from '../../../lambdas/core/use-cases/retry-sweep';
 import { BANK_RETRY_SETTINGS, NOW, paymentRecord, sandboxOnly, usd } from '../../support/bank-use-cases';
 import { inMemoryWebhookDeliveries, scriptedSender } from '../../support/in-memory-webhook-deliveries';
 
@@ -50,7 +50,7 @@ function waitingWork(due: { payment: PaymentRecord; bankAttempts: number }[], re
   return { lifecycle, executions, asked };
 }
 
-describe('the sweep of what waits on the bank and the merchants', () => {
+describe('the retry sweep of what waits on the bank and the merchants', () => {
   it('asks for the due payments and refunds, retries each, and counts what needs an alarm', async () => {
     const pending = (id: string) => ({ ...paymentRecord({ status: 'PENDING', refundedAmount: '0' }), id });
     const { lifecycle, executions, asked } = waitingWork(
@@ -64,7 +64,7 @@ describe('the sweep of what waits on the bank and the merchants', () => {
     const { sender } = scriptedSender();
     const clock = () => NOW;
 
-    const result = await sweepWaitingWork(
+    const result = await retrySweep(
       {
         bank: { lifecycle, executions, banks: sandboxOnly(silentBank), settings: BANK_RETRY_SETTINGS, clock },
         webhooks: {

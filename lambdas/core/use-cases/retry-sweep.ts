@@ -2,14 +2,14 @@ import { executeRefundAtBank, type RefundExecutionDeps, type RefundExecutionResu
 import { type RetryWebhooksDeps, type RetryWebhooksResult, retryWebhooks } from './retry-webhooks';
 import { chargeAndSettle, type SettlementDeps, type SettlementResult } from './settle-payment';
 
-export interface SweepDeps {
+export interface RetrySweepDeps {
   /** Payments and refunds waiting on the bank. */
   readonly bank: SettlementDeps & RefundExecutionDeps;
   /** Webhooks waiting on the merchants' endpoints. */
   readonly webhooks: RetryWebhooksDeps;
 }
 
-export interface SweepResult {
+export interface RetrySweepResult {
   readonly payments: readonly SettlementResult[];
   readonly refunds: readonly RefundExecutionResult[];
   readonly webhooks: RetryWebhooksResult;
@@ -20,16 +20,16 @@ export interface SweepResult {
 }
 
 /**
- * One sweep of what waits: payments left PENDING and refunds not yet executed whose backoff is due (at most
+ * One retry sweep of what waits: payments left PENDING and refunds not yet executed whose backoff is due (at most
  * `batch` of each), and the webhooks due a retry, worked on until `claimedUntil` (when this invocation can no
  * longer run: outcomes the bank gave are recorded until then; each delivery's own claim is renewed attempt by
  * attempt). Each payment, refund and delivery is claimed before it is tried, so overlapping sweeps never
  * try one twice; idempotency keys (payment id, refund id) mean the bank charges and refunds once.
  */
-export async function sweepWaitingWork(
-  deps: SweepDeps,
+export async function retrySweep(
+  deps: RetrySweepDeps,
   { batch, claimedUntil }: { batch: number; claimedUntil: Date },
-): Promise<SweepResult> {
+): Promise<RetrySweepResult> {
   const { bank } = deps;
   const now = bank.clock();
   const [duePayments, dueRefunds, webhooks] = await Promise.all([

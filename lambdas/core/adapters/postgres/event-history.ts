@@ -1,0 +1,103 @@
+import type pg from 'pg';
+import { type MerchantEventBody, merchantEventBody, readEvent } from '../../domain/events';
+import type { EventHistory, EventRecord } from '../../use-cases/ports/events';
+import { namedQuery } from './named-parameters';
+
+interface EventRow {
+  event_id: string;
+  raw_body: string | null;
+  payload: unknown;
+  has_endpoint: boolean;
+  status: 'pending' | 'delivered' | 'failed' | null;
+  attempts: number | null;
+  response_status: number | null;
+  last_error: string | null;
+  last_attempt_at: Date | null;
+  next_attempt_at: Date | null;
+}
+
+/** The body the merchant was sent, as sent; else the one its webhook carries, made from the outbox's event. */
+function bodyOf(row: EventRow): MerchantEventBody {
+  if (row.raw_body !== null) return JSON.parse(row.raw_body) as MerchantEventBody;
+  const read = readEvent(row.payload);
+  if (read.kind !== 'event') throw new Error(`event ${row.event_id} has the unknown type ${read.type}`);
+  return merchantEventBody(read.event);
+}
+
+function toEventRecord(row: EventRow): EventRecord {
+  const body = bodyOf(row);
+  if (row.status === null) {
+    // Not handled by the notifier yet: pending when there is an endpoint to send it to.
+    return {
+      body,
+      delivery: row.has_endpoint
+        ? {
+            status: 'pending',
+            attempts: 0,
+            responseStatus: null,
+            lastError: null,
+            lastAttemptAt: null,
+            nextAttemptAt: null,
+          }
+        : null,
+    };
+  }
+  return {
+    body,
+    delivery: {
+      status: row.status,
+      attempts: row.attempts ?? 0,
+      responseStatus: row.response_status,
+      lastError: row.last_error,
+      lastAttemptAt: row.last_attempt_at,
+      nextAttemptAt: row.next_attempt_at,
+    },
+  };
+}
+
+/**
+ * A payment's events from the outbox while it holds them (published rows are pruned after 7 days) and from
+ * their delivery records, which are kept: each event once, whichever of the two still has it.
+ */
+export function postgresEventHistory(pool: pg.Pool): EventHistory {
+  return {
+    async listForPayment({ merchantId, mode }, { paymentId, types, limit, startingAfter }) {
+      const { rows } = await pool.query<EventRow>(
+        namedQuery(
+          `WITH payment AS (
+             SELECT m.webhook_url IS NOT NULL AS has_endpoint
+               FROM payments p JOIN merchants m ON m.id = p.merchant_id
+              WHERE p.id = :payment_id AND p.merchant_id = :merchant_id AND p.mode = :mode
+           ), events AS (
+             SELECT o.event_id, o.payload, d.raw_body, d.status, d.attempts, d.response_status, d.last_error,
+                    d.last_attempt_at, d.next_attempt_at,
+                    COALESCE(d.raw_body::jsonb ->> 'createdAt', o.payload ->> 'occurredAt')::timestamptz AS created
+               FROM outbox o LEFT JOIN webhook_deliveries d ON d.event_id = o.event_id
+              WHERE o.aggregate_id = :payment_id AND o.event_type = ANY(:types)
+             UNION ALL
+             SELECT d.event_id, NULL, d.raw_body, d.status, d.attempts, d.response_status, d.last_error,
+                    d.last_attempt_at, d.next_attempt_at, (d.raw_body::jsonb ->> 'createdAt')::timestamptz
+               FROM webhook_deliveries d
+              WHERE d.payment_id = :payment_id AND d.event_type = ANY(:types) AND d.raw_body IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = d.event_id)
+           )
+           SELECT e.*, payment.has_endpoint
+             FROM events e CROSS JOIN payment
+            WHERE :starting_after::uuid IS NULL
+               OR (e.created, e.event_id) < (SELECT created, event_id FROM events WHERE event_id = :starting_after)
+            ORDER BY e.created DESC, e.event_id DESC
+            LIMIT :limit`,
+          {
+            payment_id: paymentId,
+            merchant_id: merchantId,
+            mode,
+            types,
+            starting_after: startingAfter ?? null,
+            limit: limit + 1,
+          },
+        ),
+      );
+      return { events: rows.slice(0, limit).map(toEventRecord), hasMore: rows.length > limit };
+    },
+  };
+}
