@@ -26,10 +26,10 @@ class NodeSha256 {
 }
 
 /**
- * Signs bank requests with the function role's credentials (Signature Version 4, service `lambda`), as a
- * function URL with AuthType AWS_IAM requires: "you must sign each HTTP request using AWS Signature Version 4
- * (SigV4)", https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html. The body is part of the
- * signature, so a signed request cannot be replayed with another body.
+ * Signs bank requests with the function role's credentials (Signature Version 4, service `lambda`): a function
+ * URL with AuthType AWS_IAM takes only SigV4-signed requests of principals allowed to invoke it
+ * (https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html). The body is part of the signature, so
+ * a signed request cannot be replayed with another body.
  */
 export function awsIamSigner(region = process.env.AWS_REGION): RequestSigner {
   if (!region) throw new ConfigurationError('AWS_REGION is not set: cannot sign requests to the bank');
