@@ -22,12 +22,14 @@ import {
   SCHEDULED_FUNCTIONS,
 } from '../lambdas/core/config/messaging';
 import { API_ROUTES, AUTHORIZER_HANDLER, FALLBACK_HANDLER } from '../lambdas/core/config/routes';
+import { SANDBOX_BANK_FUNCTION } from '../lambdas/core/config/sandbox-bank';
 import { Api } from './api';
 import { Data } from './data';
 import { AspayFunction, type FunctionSettings } from './functions';
 import { acknowledgeFunction, acknowledgeInfrastructure } from './nag-suppressions';
 import { Network } from './network';
 import { Observability } from './observability';
+import { SandboxBank } from './sandbox-bank';
 import type { StageConfig } from './stage-config';
 import { State } from './state';
 import { Streaming } from './streaming';
@@ -45,6 +47,11 @@ interface Access {
   database?: boolean;
   /** Logs in as the master user and sets the function roles' passwords from their secrets (migrate only). */
   migrator?: boolean;
+  /**
+   * Calls the bank: gets the live bank's and the sandbox's URLs and, when the stack serves the sandbox, the
+   * right to call its function URL (no other function may).
+   */
+  bank?: boolean;
   /** Connections its pool may open (`ENV.databasePoolSize`): REQUEST_POOL_SIZE unless the function works in parallel. */
   databasePoolSize?: number;
   /**
@@ -154,6 +161,9 @@ export class AspayStack extends Stack {
       logRetention,
     });
     const state = new State(this, 'State', { stage });
+    // Test mode needs no outside bank: without a sandbox URL in cdk.json, the stack serves one.
+    const sandbox = stage.bankSandboxApiUrl === '' ? new SandboxBank(this, 'SandboxBankBooks') : undefined;
+    let bankEnvironment: Record<string, string> = { [ENV.bankSandboxApiUrl]: stage.bankSandboxApiUrl };
 
     const shared = {
       stage: stage.name,
@@ -166,10 +176,10 @@ export class AspayStack extends Stack {
         [ENV.coordinationTable]: state.coordinationTable.tableName,
         [ENV.deadLetterQueueUrl]: state.deadLetterQueue.queueUrl,
         [ENV.mskClusterArn]: streaming.cluster.attrArn,
-        [ENV.bankApiUrl]: stage.bankApiUrl,
+        // Its absence turns live mode off: the API refuses live payments (live_mode_unavailable).
+        ...(stage.bankApiUrl === '' ? {} : { [ENV.bankApiUrl]: stage.bankApiUrl }),
         // An ARN, no right: only the functions granted below can use the key.
         [ENV.webhookSecretsKeyId]: state.webhookSecretsKey.keyArn,
-        [ENV.bankSandboxApiUrl]: stage.bankSandboxApiUrl,
       },
     };
 
@@ -198,6 +208,10 @@ export class AspayStack extends Stack {
       else if (settings.merchantRateLimited)
         state.coordinationTable.grant(fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
       if (settings.deadLetters) state.deadLetterQueue.grantSendMessages(fn);
+      if (settings.bank) {
+        for (const [name, value] of Object.entries(bankEnvironment)) fn.addEnvironment(name, value);
+        sandbox?.allow(fn);
+      }
       if (settings.kafka) streaming.grant(fn, settings.kafka);
       if (settings.webhookSecrets)
         state.webhookSecretsKey.grant(
@@ -232,11 +246,25 @@ export class AspayStack extends Stack {
     });
     const schema = data.migrateWith(migrate, logRetention);
 
+    if (sandbox) {
+      const url = sandbox.servedBy(
+        addFunction({
+          handler: 'sandbox-bank',
+          memorySize: 256,
+          timeout: Duration.seconds(SANDBOX_BANK_FUNCTION.timeoutSeconds),
+          environment: { [ENV.sandboxBankTable]: sandbox.table.tableName },
+        }),
+      );
+      bankEnvironment = { [ENV.bankSandboxApiUrl]: url.url, [ENV.bankSandboxApiAuth]: 'aws-iam' };
+      new CfnOutput(this, 'SandboxBankUrl', { value: url.url });
+    }
+
     for (const scheduled of SCHEDULED_FUNCTIONS) {
       const fn = addFunction({
         handler: scheduled.handler,
         database: true,
         coordinationTable: scheduled.handler === 'retry-sweep',
+        bank: scheduled.handler === 'retry-sweep',
         webhookSecrets: scheduled.handler === 'retry-sweep' ? 'open' : undefined,
         kafka: scheduled.handler === 'outbox-relay' ? { produce: true } : undefined,
         timeout: Duration.seconds(scheduled.timeoutSeconds),
@@ -298,6 +326,7 @@ export class AspayStack extends Stack {
       database: true,
       // The bank processor keeps its banks' circuit breakers there; the other consumers use no DynamoDB.
       coordinationTable: consumer === CONSUMERS.bankProcessor,
+      bank: consumer === CONSUMERS.bankProcessor,
       webhookSecrets: consumer === CONSUMERS.notifier ? 'open' : undefined,
       deadLetters: true,
       // It handles this many payments of a batch at once, each on its own connection.

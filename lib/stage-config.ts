@@ -74,10 +74,56 @@ export interface StageConfig {
   readonly waf: boolean;
   /** With `waf`: requests one client IP may send per 5-minute window before WAF answers 429. */
   readonly wafRequestsPerIpPerWindow: number;
-  /** The third-party bank's API: live-mode payments and refunds are charged and refunded there. */
+  /**
+   * The third-party bank's API: live-mode payments and refunds are charged and refunded there. Empty: live mode
+   * is off (live payments are refused with `live_mode_unavailable`) until the bank's URL is configured.
+   */
   readonly bankApiUrl: string;
-  /** The bank's sandbox: test-mode payments and refunds go there, never to `bankApiUrl`. */
+  /**
+   * The bank's sandbox: test-mode payments and refunds go there, never to `bankApiUrl`. Empty: the sandbox bank
+   * the stack serves itself (lib/sandbox-bank.ts), with the local simulator's test tokens.
+   */
   readonly bankSandboxApiUrl: string;
+}
+
+/**
+ * Names reserved by RFC 2606 and RFC 6761 (https://www.rfc-editor.org/rfc/rfc6761#section-6): they never
+ * resolve to a bank (`localhost` resolves to the machine itself, in AWS a Lambda's own sandbox).
+ */
+const RESERVED_DOMAINS = [
+  'example',
+  'invalid',
+  'test',
+  'localhost',
+  'example.com',
+  'example.net',
+  'example.org',
+];
+
+export class ReservedBankDomainError extends Error {
+  constructor(stage: string, setting: string, url: string) {
+    super(
+      `stage "${stage}": ${setting} "${url}" is on a reserved domain (${RESERVED_DOMAINS.map((d) => `.${d}`).join(', ')}) that never reaches a bank: set your bank's URL, or "" (cdk.json)`,
+    );
+    this.name = 'ReservedBankDomainError';
+  }
+}
+
+/** Whether `url`'s host is a reserved name or under one (RESERVED_DOMAINS). */
+export function onReservedDomain(url: URL): boolean {
+  const host = url.hostname.toLowerCase().replace(/\.$/, '');
+  return RESERVED_DOMAINS.some((domain) => host === domain || host.endsWith(`.${domain}`));
+}
+
+/** Refuses a configured bank URL that can never answer: every payment sent there would wait PENDING for ever. */
+function assertBanksReachable(stage: StageConfig): void {
+  for (const setting of ['bankApiUrl', 'bankSandboxApiUrl'] as const) {
+    const url = stage[setting];
+    if (url === '') continue;
+    if (!URL.canParse(url))
+      throw new Error(`stage "${stage.name}": ${setting} "${url}" is not a URL (cdk.json)`);
+    if (onReservedDomain(new URL(url))) throw new ReservedBankDomainError(stage.name, setting, url);
+  }
 }
 
 export class UnknownStageError extends Error {
@@ -92,7 +138,9 @@ export function stageConfig(app: App): StageConfig {
   const stages = app.node.tryGetContext('stages') as Record<string, Omit<StageConfig, 'name'>> | undefined;
   const stage = stages?.[name];
   if (!stage) throw new UnknownStageError(name, Object.keys(stages ?? {}));
-  return { name, ...stage };
+  const config = { name, ...stage };
+  assertBanksReachable(config);
+  return config;
 }
 
 /**

@@ -6,8 +6,9 @@ import { COORDINATION_TABLE } from '../../lambdas/core/config/coordination-table
 import { DATABASE_ROLES } from '../../lambdas/core/config/database-roles';
 import { ENV } from '../../lambdas/core/config/environment';
 import { DEAD_LETTER_QUEUE, retryBaseMs, SCHEDULED_FUNCTIONS } from '../../lambdas/core/config/messaging';
+import { type LatencyRange, parseLatency } from '../../lambdas/core/config/sandbox-bank';
 import { type WebhookSettings, webhookSettings } from '../../lambdas/core/config/webhooks';
-import { type LatencyRange, LIVE_BANK_PATH, parseLatency } from './bank/bank-simulator';
+import { LIVE_BANK_PATH } from './bank/bank-simulator';
 import { functionRoleDatabaseUrls } from './database-roles';
 import { DEMO_MERCHANTS, seedDemoMerchants } from './demo-merchants';
 import { dynamodbEngine } from './engines/dynamodb';

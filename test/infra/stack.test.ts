@@ -39,8 +39,9 @@ describe('the AWS stack', () => {
         (fn.Properties?.Environment as { Variables?: Record<string, string> })?.Variables
           ?.POWERTOOLS_SERVICE_NAME === 'aspay',
     );
-    // 9 API functions (7 routes, the authorizer, the fallback), create-merchant, migrate, 2 scheduled, 3 consumers.
-    expect(ours).toHaveLength(16);
+    // 9 API functions (7 routes, the authorizer, the fallback), create-merchant, migrate, the sandbox bank,
+    // 2 scheduled, 3 consumers.
+    expect(ours).toHaveLength(17);
     for (const fn of ours) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -52,18 +53,16 @@ describe('the AWS stack', () => {
     for (const fn of all) expect(fn.Properties?.Runtime).toBe('nodejs24.x');
   });
 
-  it("gives the functions the live bank and its sandbox, and prod's sandbox is not its live bank", () => {
+  it('gives only the functions that call the bank its sandbox, and live mode is off until a live bank is set', () => {
     for (const template of [dev, prod]) {
       const ours = resources(template, 'AWS::Lambda::Function')
-        .map((fn) => (fn.Properties?.Environment as { Variables?: Record<string, string> })?.Variables)
+        .map((fn) => (fn.Properties?.Environment as { Variables?: Record<string, unknown> })?.Variables)
         .filter((variables) => variables?.POWERTOOLS_SERVICE_NAME === 'aspay');
-      for (const variables of ours) {
-        expect(variables?.[ENV.bankApiUrl]).toMatch(/^https:\/\//);
-        expect(variables?.[ENV.bankSandboxApiUrl]).toMatch(/^https:\/\//);
-      }
+      const withSandbox = ours.filter((variables) => variables?.[ENV.bankSandboxApiUrl] !== undefined);
+      expect(withSandbox).toHaveLength(2);
+      for (const variables of ours) expect(variables?.[ENV.bankApiUrl]).toBeUndefined();
     }
-    const prodStage = stageConfig(appFor('prod'));
-    expect(prodStage.bankSandboxApiUrl).not.toBe(prodStage.bankApiUrl);
+    for (const stage of ['dev', 'prod']) expect(stageConfig(appFor(stage)).bankApiUrl).toBe('');
   });
 
   it('gives every log group a retention period', () => {
@@ -132,7 +131,7 @@ describe('the AWS stack', () => {
       const functions = resources(template, 'AWS::Lambda::Function')
         .map((fn) => (fn.Properties?.Environment as { Variables?: Record<string, string> })?.Variables ?? {})
         .filter((variables) => variables.POWERTOOLS_SERVICE_NAME === 'aspay');
-      expect(functions).toHaveLength(15);
+      expect(functions).toHaveLength(17);
       for (const variables of functions) {
         const ours = Object.keys(variables).filter((name) => !/^(AWS_|POWERTOOLS_|NODE_)/.test(name));
         for (const name of ours) {

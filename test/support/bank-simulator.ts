@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll } from 'vitest';
+import type { RequestSigner } from '../../lambdas/core/adapters/bank/aws-iam-signer';
 import { type BankAlarm, httpBank } from '../../lambdas/core/adapters/bank/http-bank';
 import { bankSettings } from '../../lambdas/core/config/bank';
 import { createBankSimulator } from '../../localstack/src/bank/bank-simulator';
@@ -19,7 +20,7 @@ export async function privateBankSimulator(latencyMs = 0): Promise<string> {
 }
 
 /** The HTTP bank connector on `url` with fast test timings, an in-memory breaker and the alarms it raised. */
-export function testHttpBank(url: string, env: NodeJS.ProcessEnv = {}) {
+export function testHttpBank(url: string, env: NodeJS.ProcessEnv = {}, sign?: RequestSigner) {
   const alarms: BankAlarm[] = [];
   let breaker: unknown;
   const bank = httpBank(
@@ -36,7 +37,7 @@ export function testHttpBank(url: string, env: NodeJS.ProcessEnv = {}) {
         breaker = state;
       },
     },
-    { onAlarm: (alarm) => alarms.push(alarm) },
+    { onAlarm: (alarm) => alarms.push(alarm), sign },
   );
   return { bank, alarms };
 }

@@ -8,7 +8,7 @@ import type { Mode } from '../domain/mode';
 import { ENV } from './environment';
 import { ConfigurationError } from './errors';
 import { BANK_BREAKER, BANK_CALL_RETRY, BANK_PENDING_RETRY, type Backoff, backoffMs } from './retry-policies';
-import { integerSetting as integer } from './settings';
+import { integerSetting as integer, setting } from './settings';
 
 export interface BankSettings {
   /** One HTTP attempt's timeout; the seed's bank takes 5–10 s. */
@@ -109,11 +109,26 @@ export function nextBankAttemptAt(settings: BankRetrySettings, now: Date, attemp
 }
 
 /**
- * Per mode, where the bank is (the environment variable holding its URL) and the DynamoDB item (in the
- * coordination table) holding its breaker state, shared by every Lambda instance: a sandbox outage never opens
- * the live bank's breaker.
+ * Per mode, where the bank is (the environment variable holding its URL), how requests to it are
+ * authenticated (the variable naming it: `aws-iam` signs them) and the DynamoDB item (in the coordination
+ * table) holding its breaker state, shared by every Lambda instance: a sandbox outage never opens the live
+ * bank's breaker.
  */
-export const BANKS: Readonly<Record<Mode, { urlVariable: string; breakerStateId: string }>> = {
+export const BANKS: Readonly<
+  Record<Mode, { urlVariable: string; authVariable?: string; breakerStateId: string }>
+> = {
   live: { urlVariable: ENV.bankApiUrl, breakerStateId: 'circuit-breaker#bank' },
-  test: { urlVariable: ENV.bankSandboxApiUrl, breakerStateId: 'circuit-breaker#bank-sandbox' },
+  test: {
+    urlVariable: ENV.bankSandboxApiUrl,
+    authVariable: ENV.bankSandboxApiAuth,
+    breakerStateId: 'circuit-breaker#bank-sandbox',
+  },
 };
+
+/** The one way of authenticating to a bank beyond none: SigV4 with the function's role. */
+export const AWS_IAM_BANK_AUTH = 'aws-iam';
+
+/** Whether live mode is on: the live bank's URL is configured (cdk.json `bankApiUrl`; locally always). */
+export function liveModeAvailable(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(setting(ENV.bankApiUrl, env));
+}

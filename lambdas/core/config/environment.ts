@@ -43,6 +43,13 @@ export const ENV = {
   bankApiUrl: 'ASPAY_BANK_API_URL',
   /** The bank's sandbox: test-mode payments and refunds only (they never reach the live bank). */
   bankSandboxApiUrl: 'ASPAY_BANK_SANDBOX_API_URL',
+  /**
+   * How the bank connector authenticates to the sandbox: `aws-iam` signs each request with the function's
+   * role (SigV4), as the stack's sandbox bank function URL demands; unset, requests go unsigned.
+   */
+  bankSandboxApiAuth: 'ASPAY_BANK_SANDBOX_API_AUTH',
+  /** The in-stack sandbox bank's table of charges, refunds and calls (AWS). */
+  sandboxBankTable: 'ASPAY_SANDBOX_BANK_TABLE_NAME',
   stage: 'ASPAY_STAGE',
   /** KMS key wrapping the data keys that seal merchants' webhook secrets (AWS). */
   webhookSecretsKeyId: 'ASPAY_WEBHOOK_SECRETS_KEY_ID',

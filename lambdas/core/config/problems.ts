@@ -54,6 +54,7 @@ export const PROBLEM_TYPES = {
   idempotency_key_missing: { status: 400, title: 'Idempotency key missing' },
   unauthenticated: { status: 401, title: 'Unauthenticated' },
   request_blocked: { status: 403, title: 'Request blocked' },
+  live_mode_unavailable: { status: 403, title: 'Live mode unavailable' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   idempotency_in_progress: { status: 409, title: 'Request in progress' },

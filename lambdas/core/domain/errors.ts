@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'idempotency_key_reused'
   | 'rate_limited'
   | 'service_unavailable'
+  | 'live_mode_unavailable'
   // A business rule refused the operation.
   | 'illegal_transition'
   | 'refund_not_allowed'

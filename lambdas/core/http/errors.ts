@@ -61,6 +61,20 @@ export class IdempotencyInProgressError extends HttpError {
   }
 }
 
+/**
+ * A live-mode key on a deployment without a live bank (cdk.json `bankApiUrl` empty): nothing live can settle,
+ * so nothing live is accepted. Test keys work as usual.
+ */
+export class LiveModeUnavailableError extends HttpError {
+  override readonly name = 'LiveModeUnavailableError';
+  readonly type = 'live_mode_unavailable';
+  constructor() {
+    super(
+      'This deployment has no live bank configured, so live-mode payments and refunds are refused; use a test key, or set the live bank (bankApiUrl) and deploy again.',
+    );
+  }
+}
+
 export class RouteNotFoundError extends HttpError {
   override readonly name = 'RouteNotFoundError';
   readonly type = 'not_found';

@@ -1,8 +1,10 @@
 import type { z } from 'zod';
+import { liveModeAvailable } from '../config/bank';
 import { logger } from '../observability';
 import type { MerchantScope } from '../use-cases/ports/merchants';
 import { idempotencyWiring } from '../wiring/idempotency';
 import { type ApiRequest, type ApiResponse, authenticatedMerchant } from './api-handler';
+import { LiveModeUnavailableError } from './errors';
 import { hashForLogs, idempotencyKeyOf, idempotentResponder, requestFingerprint } from './idempotency';
 import { merchantApiHandler } from './merchant-api-handler';
 import { validate } from './schemas';
@@ -36,6 +38,8 @@ export function idempotentApiHandler<Path extends Record<string, string>, Body e
   const respond = idempotentResponder({ ...idempotencyWiring(), operation: route.operation });
   return merchantApiHandler(async (request, event) => {
     const scope = authenticatedMerchant(event);
+    // Checked before the key is recorded: turning live mode on later lets the same request through.
+    if (scope.mode === 'live' && !liveModeAvailable()) throw new LiveModeUnavailableError();
     const path = route.path(request);
     const key = idempotencyKeyOf(request);
     logger.appendKeys({ ...path, idempotencyKeyHash: hashForLogs(key) });

@@ -87,6 +87,10 @@ const postErrors = errorResponses([
     ['idempotency_in_progress', 'refund_not_allowed'],
     'A request with this idempotency key is still running, or the payment is not refundable.',
   ],
+  [
+    ['live_mode_unavailable'],
+    'A live-mode key, while this deployment has no live bank configured: use a test key.',
+  ],
   [['payload_too_large'], `Body larger than ${MAX_REQUEST_BODY_BYTES} bytes.`],
   [['unsupported_media_type'], 'Body is not application/json.'],
   [

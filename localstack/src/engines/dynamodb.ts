@@ -16,6 +16,28 @@ export function localDynamoClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient(localAwsClientConfig(endpoint));
 }
 
+/** Creates an on-demand table keyed by one string attribute, its items expiring on `ttlAttribute`, as in AWS. */
+export async function createExpiringTable(
+  client: DynamoDBClient,
+  tableName: string,
+  schema: { partitionKey: string; ttlAttribute: string },
+): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: schema.partitionKey, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: schema.partitionKey, KeyType: 'HASH' }],
+    }),
+  );
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: schema.ttlAttribute, Enabled: true },
+    }),
+  );
+}
+
 /** DynamoDB Local (in memory) holding the coordination table with the same key schema and TTL as in AWS. */
 export function dynamodbEngine(ports: LocalPorts): Engine {
   const endpoint = `http://${HOST}:${ports.dynamodb}`;
@@ -57,22 +79,8 @@ export function dynamodbEngine(ports: LocalPorts): Engine {
       });
     },
     async bootstrap() {
-      const tableName = COORDINATION_TABLE.defaultName;
       try {
-        await client.send(
-          new CreateTableCommand({
-            TableName: tableName,
-            BillingMode: 'PAY_PER_REQUEST',
-            AttributeDefinitions: [{ AttributeName: COORDINATION_TABLE.partitionKey, AttributeType: 'S' }],
-            KeySchema: [{ AttributeName: COORDINATION_TABLE.partitionKey, KeyType: 'HASH' }],
-          }),
-        );
-        await client.send(
-          new UpdateTimeToLiveCommand({
-            TableName: tableName,
-            TimeToLiveSpecification: { AttributeName: COORDINATION_TABLE.ttlAttribute, Enabled: true },
-          }),
-        );
+        await createExpiringTable(client, COORDINATION_TABLE.defaultName, COORDINATION_TABLE);
       } catch (error) {
         if (!(error instanceof ResourceInUseException)) throw error;
       }

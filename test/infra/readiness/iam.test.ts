@@ -62,6 +62,14 @@ const EXCLUSIVE: readonly Permission[] = [
   { action: 'kafka-cluster:CreateTopic', on: 'topic' },
   { action: 'kms:GenerateDataKey', on: 'webhookSecretsKey' },
   { action: 'kms:Decrypt', on: 'webhookSecretsKey' },
+  { action: 'dynamodb:PutItem', on: 'sandboxBankTable' },
+  // Calling the sandbox bank: the bank processor and the retry sweep only.
+  {
+    action: 'lambda:InvokeFunctionUrl',
+    on: 'sandboxBank',
+    context: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' },
+  },
+  { action: 'lambda:InvokeFunction', on: 'sandboxBank', context: { 'lambda:InvokedViaFunctionUrl': 'true' } },
 ];
 
 /** Rights no function needs: losing data or weakening the cluster must take a human. */
@@ -75,9 +83,13 @@ const NOBODY: readonly Permission[] = [
   { action: 'secretsmanager:PutSecretValue', on: 'databaseSecret' },
   { action: 'kafka-cluster:DeleteTopic', on: 'topic' },
   { action: 'kafka-cluster:AlterCluster', on: 'cluster' },
+  // The sandbox bank is called through its URL only, never invoked directly, and its books stay.
+  { action: 'lambda:InvokeFunction', on: 'sandboxBank' },
+  { action: 'dynamodb:DeleteTable', on: 'sandboxBankTable' },
 ];
 
-const describeGrant = (grant: Grant) => `${grant.action} on ${grant.resource}`;
+const describeGrant = (grant: Grant) =>
+  `${grant.action} on ${grant.resource}${grant.context ? ` with ${JSON.stringify(grant.context)}` : ''}`;
 
 /** Every database user's secret in the template (RDS's format, generated around {"username": …}), by ARN. */
 function databaseSecrets(template: StackTemplate, resolver: IntrinsicResolver): Map<string, string> {
@@ -102,7 +114,7 @@ describe.each(STAGES)('the %s stage, simulated against AWS IAM', (stage) => {
     const identity = rolePolicies(template, resolver, roleOf(template, functionId));
     const guards = resourcePolicies(template, resolver);
     const decideFor = (grant: Grant) =>
-      decide(identity, grant.action, grant.resource, guards.get(grant.resource));
+      decide(identity, grant.action, grant.resource, guards.get(grant.resource), grant.context);
     return { template, resolver, functionId, decideFor, targets: targetsOf(template, resolver, functionId) };
   };
   const refusedOf = async (decideFor: (grant: Grant) => Promise<string>, grants: readonly Grant[]) => {

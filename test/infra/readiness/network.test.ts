@@ -55,6 +55,8 @@ describe.each(STAGES)('the %s stage, on its network', (stage) => {
       if (destination === 'brokers')
         return network.canReach(source, network.placementOf(clusterOf(template)), MSK_IAM_PORT);
       if (destination === 'internet') return network.canReachInternet(source, 443);
+      // A function URL answers on its public HTTPS endpoint only, never through a VPC endpoint.
+      if (destination === 'functionUrl') return network.canReachInternet(source, 443);
       return network.canReachService(source, destination.service);
     };
     const unreachable = codeNeeds(handler)

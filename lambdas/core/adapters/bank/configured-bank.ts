@@ -1,22 +1,50 @@
-import { BANKS, type BankSettings } from '../../config/bank';
+import { AWS_IAM_BANK_AUTH, BANKS, type BankSettings } from '../../config/bank';
 import { ConfigurationError } from '../../config/errors';
 import { setting } from '../../config/settings';
 import type { Mode } from '../../domain/mode';
 import { logger, metrics } from '../../observability';
-import type { Banks } from '../../use-cases/ports/bank';
+import type { Bank, Banks } from '../../use-cases/ports/bank';
 import { dynamodbCircuitBreakerState } from '../dynamodb/circuit-breaker-state';
+import { awsIamSigner } from './aws-iam-signer';
 import { httpBank } from './http-bank';
+
+/**
+ * Where no live bank is configured (live mode off: the API refuses live payments), the live bank decides
+ * nothing: a live payment or refund from before live mode was turned off waits, and the operator is told.
+ */
+function unconfiguredBank(mode: Mode, urlVariable: string): Bank {
+  const unavailable = () => {
+    logger.error('bank answer needs an operator; nothing was decided', {
+      mode,
+      detail: `${urlVariable} is not set`,
+    });
+    metrics.addMetric('BankContractErrors', 'Count', 1);
+    return { kind: 'unavailable', reason: `${urlVariable} is not set` } as const;
+  };
+  return {
+    charge: async () => unavailable(),
+    refund: async () => unavailable(),
+    lookupCharge: async () => unavailable(),
+  };
+}
 
 /**
  * The live bank (`ENV.bankApiUrl`) and its sandbox (`ENV.bankSandboxApiUrl`), each behind its own breaker shared
  * through DynamoDB. An opening breaker is logged and counted (CircuitBreakerOpen); an answer that needs an
  * operator is logged as an error and counted (BankContractErrors): both are alarmed on (lib/observability.ts).
+ * A bank whose auth variable says `aws-iam` gets SigV4-signed requests (the in-stack sandbox's function URL).
  */
 export function configuredBanks(settings: BankSettings): Banks {
   const bankOf = (mode: Mode) => {
-    const { urlVariable, breakerStateId } = BANKS[mode];
+    const { urlVariable, authVariable, breakerStateId } = BANKS[mode];
     const baseUrl = setting(urlVariable);
-    if (!baseUrl) throw new ConfigurationError(`${urlVariable} is not set`);
+    if (!baseUrl) {
+      if (mode === 'live') return unconfiguredBank(mode, urlVariable);
+      throw new ConfigurationError(`${urlVariable} is not set`);
+    }
+    const auth = authVariable ? setting(authVariable) : undefined;
+    if (auth && auth !== AWS_IAM_BANK_AUTH)
+      throw new ConfigurationError(`${authVariable} must be "${AWS_IAM_BANK_AUTH}" or unset, got "${auth}"`);
     return httpBank(baseUrl, settings, dynamodbCircuitBreakerState(breakerStateId), {
       onBreak: () => {
         logger.warn('bank circuit breaker opened', { mode });
@@ -26,6 +54,7 @@ export function configuredBanks(settings: BankSettings): Banks {
         logger.error('bank answer needs an operator; nothing was decided', { mode, ...alarm });
         metrics.addMetric('BankContractErrors', 'Count', 1);
       },
+      sign: auth ? awsIamSigner() : undefined,
     });
   };
   return { live: bankOf('live'), test: bankOf('test') };

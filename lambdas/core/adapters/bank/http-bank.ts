@@ -2,6 +2,7 @@ import type { BankSettings } from '../../config/bank';
 import { formatAmount, type Money } from '../../domain/money';
 import type { Bank } from '../../use-cases/ports/bank';
 import { TransientBankError } from '../errors';
+import type { RequestSigner } from './aws-iam-signer';
 import { type BankAnswerBody, type BankAnswerClass, classifyBankAnswer } from './bank-answers';
 import { bankCircuitBreaker, type CircuitBreakerStateStore } from './circuit-breaker';
 
@@ -23,6 +24,8 @@ export interface BankHooks {
   onBreak?: () => void;
   /** Told of every answer that needs an operator (for an error log and the BankContractErrors metric). */
   onAlarm?: (alarm: BankAlarm) => void;
+  /** Authenticates each request (the in-stack sandbox bank's function URL takes SigV4-signed ones). */
+  sign?: RequestSigner;
 }
 
 interface BankAnswer {
@@ -48,6 +51,8 @@ export function httpBank(
   hooks: BankHooks = {},
 ): Bank {
   const guarded = bankCircuitBreaker(settings, breakerState, hooks.onBreak);
+  // A base URL may end with a slash (a function URL does); the paths start with one.
+  const base = baseUrl.replace(/\/+$/, '');
 
   async function call(
     path: string,
@@ -59,14 +64,18 @@ export function httpBank(
     abandon?.throwIfAborted();
     const timeout = AbortSignal.timeout(settings.timeoutMs);
     let response: Response;
+    const url = new URL(`${base}${path}`);
+    const method = init.body ? 'POST' : 'GET';
+    const payload = init.body ? JSON.stringify(init.body) : undefined;
+    const headers: Record<string, string> = {
+      ...(init.body ? { 'content-type': 'application/json' } : {}),
+      ...(init.idempotencyKey ? { 'idempotency-key': init.idempotencyKey } : {}),
+    };
     try {
-      response = await fetch(`${baseUrl}${path}`, {
-        method: init.body ? 'POST' : 'GET',
-        headers: {
-          ...(init.body ? { 'content-type': 'application/json' } : {}),
-          ...(init.idempotencyKey ? { 'idempotency-key': init.idempotencyKey } : {}),
-        },
-        body: init.body ? JSON.stringify(init.body) : undefined,
+      response = await fetch(url, {
+        method,
+        headers: hooks.sign ? await hooks.sign(url, { method, headers, body: payload }) : headers,
+        body: payload,
         signal: abandon ? AbortSignal.any([timeout, abandon]) : timeout,
       });
     } catch (error) {

@@ -14,16 +14,20 @@ export type Target =
   | 'deadLetterKey'
   | 'webhookSecretsKey'
   | 'cluster'
-  | 'topic';
+  | 'topic'
+  | 'sandboxBank'
+  | 'sandboxBankTable';
 
 /** An AWS API call the code makes, as IAM authorizes it. */
 export interface Permission {
   readonly action: string;
   readonly on: Target;
+  /** The request's condition keys as AWS sets them for this call. */
+  readonly context?: Readonly<Record<string, string>>;
 }
 
 /** Somewhere the code opens connections to: the database, the Kafka brokers, an AWS API, the internet. */
-export type Destination = 'database' | 'brokers' | 'internet' | { readonly service: string };
+export type Destination = 'database' | 'brokers' | 'internet' | 'functionUrl' | { readonly service: string };
 
 interface Needs {
   readonly permissions: readonly Permission[];
@@ -108,6 +112,39 @@ const ADAPTER_NEEDS: Readonly<Record<string, Needs>> = {
   'secrets/kms.ts': { permissions: [], reaches: [{ service: 'kms' }] },
   'secrets/secret-sealer.ts': { permissions: allow('webhookSecretsKey', 'kms:GenerateDataKey'), reaches: [] },
   'secrets/secret-opener.ts': { permissions: allow('webhookSecretsKey', 'kms:Decrypt'), reaches: [] },
+  // The sandbox bank's items: conditional puts, updates and deletes of calls, a transaction of two puts for a
+  // charge (TransactWriteItems is authorized as the PutItem it contains), consistent reads.
+  // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html
+  'dynamodb/sandbox-bank-store.ts': {
+    permissions: allow(
+      'sandboxBankTable',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    ),
+    reaches: [{ service: 'dynamodb' }],
+  },
+  // A SigV4-signed request to the sandbox bank's function URL (AuthType AWS_IAM): since October 2025 it needs
+  // lambda:InvokeFunctionUrl and lambda:InvokeFunction, each with the condition keys Lambda sets on a function
+  // URL request. https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html
+  // A function URL answers on the public internet only.
+  // https://docs.aws.amazon.com/lambda/latest/dg/urls-configuration.html
+  'bank/aws-iam-signer.ts': {
+    permissions: [
+      {
+        action: 'lambda:InvokeFunctionUrl',
+        on: 'sandboxBank',
+        context: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' },
+      },
+      {
+        action: 'lambda:InvokeFunction',
+        on: 'sandboxBank',
+        context: { 'lambda:InvokedViaFunctionUrl': 'true' },
+      },
+    ],
+    reaches: ['functionUrl'],
+  },
   // The bank's API and the merchants' webhooks are on the public internet.
   'bank/http-bank.ts': { permissions: [], reaches: ['internet'] },
   'webhooks/http-sender.ts': { permissions: [], reaches: ['internet'] },

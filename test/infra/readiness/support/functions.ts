@@ -64,8 +64,28 @@ export function targetsOf(
       : undefined,
     cluster,
     topic: cluster ? kafkaArn(cluster, 'topic', PAYMENT_EVENTS_TOPIC.name) : undefined,
+    // The stack's own: every function is probed on them, whether it addresses them or not.
+    ...sandboxBankOf(template, resolver),
   };
   return Object.fromEntries(Object.entries(targets).filter(([, arn]) => arn !== undefined));
+}
+
+/**
+ * The in-stack sandbox bank: the function behind the stack's function URL, and the table in its environment.
+ */
+export function sandboxBankOf(
+  template: StackTemplate,
+  resolver: IntrinsicResolver,
+): { sandboxBank?: string; sandboxBankTable?: string } {
+  const urls = template.ofType('AWS::Lambda::Url');
+  if (urls.length === 0) return {};
+  if (urls.length > 1) throw new Error(`expected one function URL, found ${urls.join(', ')}`);
+  const server = targetOf(template.resource(urls[0]!).Properties?.TargetFunctionArn)!;
+  const table = targetOf(environmentOf(template, server)[ENV.sandboxBankTable]);
+  return {
+    sandboxBank: resolver.getAtt(server, 'Arn'),
+    ...(table ? { sandboxBankTable: resolver.getAtt(table, 'Arn') } : {}),
+  };
 }
 
 /** A topic or group ARN in the cluster whose ARN is `clusterArn`. */
@@ -73,10 +93,11 @@ function kafkaArn(clusterArn: string, kind: 'topic' | 'group', name: string): st
   return `${clusterArn.replace(':cluster/', `:${kind}/`)}/${name}`;
 }
 
-/** A permission on a concrete resource ARN. */
+/** A permission on a concrete resource ARN, with the request's condition keys. */
 export interface Grant {
   readonly action: string;
   readonly resource: string;
+  readonly context?: Readonly<Record<string, string>>;
 }
 
 export const onTargets = (
@@ -87,7 +108,11 @@ export const onTargets = (
     const resources = targets[permission.on];
     if (!resources)
       throw new Error(`no ${permission.on} in the function's environment for ${permission.action}`);
-    return ([] as string[]).concat(resources).map((resource) => ({ action: permission.action, resource }));
+    return ([] as string[]).concat(resources).map((resource) => ({
+      action: permission.action,
+      resource,
+      ...(permission.context ? { context: permission.context } : {}),
+    }));
   });
 
 /** The event source mappings that invoke a function. */

@@ -72,6 +72,7 @@ export async function decide(
   action: string,
   named: string,
   resourcePolicy?: unknown,
+  context: Readonly<Record<string, string>> = {},
 ): Promise<Decision> {
   const [service, name] = action.split(':') as [string, string];
   const resource = (await isWildcardOnlyAction(service, name)) ? '*' : named;
@@ -86,7 +87,7 @@ export async function decide(
         principal: `arn:aws:iam::${ACCOUNT}:role/function-role`,
         resource: { resource, accountId: ACCOUNT },
         // The SDKs call AWS over TLS, which the stack's aws:SecureTransport conditions demand.
-        contextVariables: { 'aws:SecureTransport': 'true' },
+        contextVariables: { 'aws:SecureTransport': 'true', ...context },
       },
     },
     {},
