@@ -237,14 +237,17 @@ export async function bringUp({ fresh = false } = {}): Promise<RunningStack> {
   }
 }
 
-interface Service {
+export interface Service {
   name: string;
+  /** Under localstack/src. */
   script: string;
   env: NodeJS.ProcessEnv;
   /** True when an instance already serves; undefined for a service that cannot be probed (always started). */
   isHealthy: (() => Promise<boolean>) | undefined;
   isReady: (process: ManagedProcess) => Promise<boolean>;
   port?: { number: number; env: string };
+  /** How long it may take to become ready (60 s unless told). */
+  readyWithinMs?: number;
 }
 
 const answers = (url: string) => async () => {
@@ -341,9 +344,10 @@ function runnerService(endpoints: LocalEndpoints, identity: StackIdentity): Serv
 
 /**
  * Starts a Node.js service of the local stack under the supervisor (restarted whenever it crashes) unless one
- * already serves, and waits until it is ready.
+ * already serves, and waits until it is ready. A service that does not become ready is stopped before the
+ * error is thrown: the caller stops only what it was handed, so a failed start must leave nothing running.
  */
-async function startService(service: Service): Promise<ManagedProcess | undefined> {
+export async function startService(service: Service): Promise<ManagedProcess | undefined> {
   if (service.isHealthy && (await service.isHealthy().catch(() => false))) return undefined;
   if (service.port && (await isPortOpen(service.port.number))) {
     throw new StackError(
@@ -353,17 +357,22 @@ async function startService(service: Service): Promise<ManagedProcess | undefine
   const started = startSupervisedProcess(service.name, join(ROOT, 'localstack', 'src', service.script), {
     env: service.env,
   });
-  const ready = await waitUntil(() => service.isReady(started), {
-    timeoutMs: 60_000,
-    abort: () => {
-      const reason = started.exitReason();
-      return reason && `the ${service.name} ${reason}: ${tailOf(started.logFile)}`;
-    },
-  }).catch((error: Error) => {
-    throw new StackError(error.message);
-  });
-  if (!ready) throw new StackError(`the ${service.name} did not become ready: ${tailOf(started.logFile)}`);
-  return started;
+  try {
+    const ready = await waitUntil(() => service.isReady(started), {
+      timeoutMs: service.readyWithinMs ?? 60_000,
+      abort: () => {
+        const reason = started.exitReason();
+        return reason && `the ${service.name} ${reason}: ${tailOf(started.logFile)}`;
+      },
+    }).catch((error: Error) => {
+      throw new StackError(error.message);
+    });
+    if (!ready) throw new StackError(`the ${service.name} did not become ready: ${tailOf(started.logFile)}`);
+    return started;
+  } catch (error) {
+    await stopProcess(service.name);
+    throw error;
+  }
 }
 
 /**

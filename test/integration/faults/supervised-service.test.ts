@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ROOT } from '../../../localstack/src/settings';
+import { startService } from '../../../localstack/src/stack';
 import {
   isAlive,
   logFileOf,
@@ -111,5 +113,30 @@ describe('a supervised service of the local stack', () => {
     const log = readFileSync(logFileOf(supervisor.name), 'utf8');
     expect(log.match(/told to refuse to run/g)).toHaveLength(1);
     expect(log).toMatch(/refused to run; not restarting it/);
+  });
+
+  it('is stopped when it never becomes ready, so a failed start leaves nothing running', async () => {
+    const name = `pid-service-${randomUUID().slice(0, 8)}`;
+    names.push(name);
+    const port = await freePort();
+    const failed = await startService({
+      name,
+      script: relative(join(ROOT, 'localstack', 'src'), PID_SERVICE),
+      env: { FIXTURE_PORT: String(port) },
+      isHealthy: undefined,
+      // It serves, but never says it is ready.
+      isReady: async () => false,
+      readyWithinMs: 3_000,
+    }).catch((error: Error) => error);
+
+    expect(failed).toBeInstanceOf(Error);
+    expect((failed as Error).message).toMatch(`the ${name} did not become ready`);
+    expect(runningProcesses()).not.toContain(name);
+    expect(
+      await eventually(
+        () => answeringPid(port),
+        (pid) => pid === undefined,
+      ),
+    ).toBeUndefined();
   });
 });
