@@ -32,17 +32,20 @@ export async function retrySweep(
 ): Promise<RetrySweepResult> {
   const { bank } = deps;
   const now = bank.clock();
-  const [duePayments, dueRefunds, webhooks] = await Promise.all([
-    bank.lifecycle.duePending(now, bank.settings.pendingRetryAfterMs, batch),
-    bank.executions.overdue(now, bank.settings.pendingRetryAfterMs, batch),
-    retryWebhooks(deps.webhooks, claimedUntil),
-  ]);
   // A payment or refund held elsewhere is skipped, not waited for: the next sweep comes back to it.
   const claiming = { deadline: claimedUntil, waitForHolder: false };
-  const payments = await Promise.all(duePayments.map((payment) => chargeAndSettle(bank, payment, claiming)));
-  const refunds = await Promise.all(
-    dueRefunds.map((refundId) => executeRefundAtBank(bank, refundId, claiming)),
-  );
+  // Payments, refunds and webhooks each go their own way: a merchant's slow endpoint or a slow bank call never
+  // holds back the rest of what is due (a refund due a second after an outage would otherwise wait for every
+  // webhook retry of this sweep).
+  const [payments, refunds, webhooks] = await Promise.all([
+    bank.lifecycle
+      .duePending(now, bank.settings.pendingRetryAfterMs, batch)
+      .then((due) => Promise.all(due.map((payment) => chargeAndSettle(bank, payment, claiming)))),
+    bank.executions
+      .overdue(now, bank.settings.pendingRetryAfterMs, batch)
+      .then((due) => Promise.all(due.map((refundId) => executeRefundAtBank(bank, refundId, claiming)))),
+    retryWebhooks(deps.webhooks, claimedUntil),
+  ]);
   return {
     payments,
     refunds,

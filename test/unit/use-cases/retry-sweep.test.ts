@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Bank } from '../../../lambdas/core/use-cases/ports/bank';
 import type { PaymentLifecycle } from '../../../lambdas/core/use-cases/ports/payment-lifecycle';
 import type { PaymentRecord } from '../../../lambdas/core/use-cases/ports/payments';
@@ -8,6 +8,17 @@ import { BANK_RETRY_SETTINGS, NOW, paymentRecord, sandboxOnly, usd } from '../..
 import { inMemoryWebhookDeliveries, scriptedSender } from '../../support/in-memory-webhook-deliveries';
 
 const BATCH = 25;
+const WEBHOOK_SETTINGS = {
+  inInvocationAttempts: 3,
+  inInvocationBackoffMs: 0,
+  retryBaseMs: 60_000,
+  retryMaxMs: 60_000,
+  giveUpAfterMs: 60_000,
+  sweepBatch: 10,
+  sweepPerMerchant: 2,
+  timeoutMs: 10_000,
+  recordingGraceMs: 5_000,
+};
 const CLAIMED_UNTIL = new Date(NOW.getTime() + 60_000);
 
 /** A bank that cannot answer: a charge waits, a lookup cannot reconcile, a refund is rejected. */
@@ -71,17 +82,7 @@ describe('the retry sweep of what waits on the bank and the merchants', () => {
           deliveries,
           sender,
           clock,
-          settings: {
-            inInvocationAttempts: 3,
-            inInvocationBackoffMs: 0,
-            retryBaseMs: 60_000,
-            retryMaxMs: 60_000,
-            giveUpAfterMs: 60_000,
-            sweepBatch: 10,
-            sweepPerMerchant: 2,
-            timeoutMs: 10_000,
-            recordingGraceMs: 5_000,
-          },
+          settings: WEBHOOK_SETTINGS,
         },
       },
       { batch: BATCH, claimedUntil: CLAIMED_UNTIL },
@@ -98,5 +99,42 @@ describe('the retry sweep of what waits on the bank and the merchants', () => {
       stuck: 1,
       failedRefunds: 1,
     });
+  });
+
+  it('retries a due refund without waiting for the webhook retries of the same sweep', async () => {
+    const { lifecycle, executions } = waitingWork([], ['ref_due']);
+    const refunded: string[] = [];
+    const bank: Bank = {
+      ...silentBank,
+      refund: async (request) => {
+        refunded.push(request.refundId);
+        return { kind: 'rejected', reason: 'charge_already_refunded' };
+      },
+    };
+    const { deliveries } = inMemoryWebhookDeliveries({});
+    // A merchant's endpoint that takes its time: this sweep's webhook retries do not end until it answers.
+    let answer: (() => void) | undefined;
+    const slowEndpoint = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    const claimDue = deliveries.claimDue.bind(deliveries);
+    deliveries.claimDue = async (...args) => {
+      await slowEndpoint;
+      return claimDue(...args);
+    };
+    const { sender } = scriptedSender();
+    const clock = () => NOW;
+
+    const sweeping = retrySweep(
+      {
+        bank: { lifecycle, executions, banks: sandboxOnly(bank), settings: BANK_RETRY_SETTINGS, clock },
+        webhooks: { deliveries, sender, clock, settings: WEBHOOK_SETTINGS },
+      },
+      { batch: BATCH, claimedUntil: CLAIMED_UNTIL },
+    );
+
+    await vi.waitFor(() => expect(refunded).toEqual(['ref_due']));
+    answer?.();
+    expect((await sweeping).refunds).toEqual(['failed']);
   });
 });
