@@ -194,6 +194,20 @@ interface ProcessEntry {
 
 const PROC = '/proc';
 
+/** A process's state, parent and session, from Linux's /proc/<pid>/stat; undefined once it is gone. */
+export function procStat(pid: number): { state: string; parent: number; session: number } | undefined {
+  try {
+    // "pid (command) state ppid pgrp session …": the command may hold spaces and parentheses, so read after the
+    // last ')'.
+    const stat = readFileSync(join(PROC, String(pid), 'stat'), 'utf8');
+    const [state = '', parent, , session] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state, parent: Number(parent), session: Number(session) };
+  } catch {
+    // Gone meanwhile, or another user's process.
+    return undefined;
+  }
+}
+
 /** The live (not zombie) processes this user may inspect, from Linux's /proc; undefined where there is none. */
 function processTable(): Map<number, ProcessEntry> | undefined {
   if (!existsSync(join(PROC, 'self', 'environ'))) return undefined;
@@ -201,18 +215,17 @@ function processTable(): Map<number, ProcessEntry> | undefined {
   for (const entry of readdirSync(PROC)) {
     const pid = Number(entry);
     if (!Number.isInteger(pid)) continue;
+    const stat = procStat(pid);
+    if (!stat || stat.state === 'Z') continue;
+    const { parent } = stat;
     try {
-      // "pid (command) state ppid …": the command may hold spaces and parentheses, so read after the last ')'.
-      const stat = readFileSync(join(PROC, entry, 'stat'), 'utf8');
-      const [state, parent] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (state === 'Z') continue;
       const environment = readFileSync(join(PROC, entry, 'environ'), 'utf8').split('\0');
       const variable = (name: string) =>
         environment.find((entry) => entry.startsWith(`${name}=`))?.slice(name.length + 1);
       const starter = variable(LOCAL_STACK_ENV.stackStarter);
       table.set(pid, {
         pid,
-        parent: Number(parent),
+        parent,
         checkout: variable(LOCAL_STACK_ENV.stackCheckout),
         starter: starter === undefined ? undefined : Number(starter),
       });
@@ -266,7 +279,8 @@ export function findStrayProcesses(checkout = ROOT): StrayProcess[] {
     .map((entry) => ({ pid: entry.pid, commandLine: commandLineOf(entry.pid) }));
 }
 
-function commandLineOf(pid: number): string {
+/** A process's command line, its arguments joined by spaces; empty once it is gone. */
+export function commandLineOf(pid: number): string {
   try {
     return readFileSync(join(PROC, String(pid), 'cmdline'), 'utf8')
       .split('\0')
