@@ -1,9 +1,11 @@
+import { ENV } from '../lambdas/core/config/environment';
 import {
   backoffMs,
   totalBackoffMs,
   UNAVAILABLE_DEPENDENCY_RETRY,
 } from '../lambdas/core/config/retry-policies';
 import { claimLeaseMs } from '../lambdas/core/config/webhooks';
+import { LOCAL_STACK_ENV } from '../localstack/src/settings';
 import type { StackSettings } from '../localstack/src/stack';
 import type { ChaosPlan, FaultKind } from './plan';
 
@@ -25,8 +27,8 @@ export function sweepEveryMs(settings: StackSettings): number {
   return settings.schedulesEveryMs['retry-sweep'] ?? Math.max(...Object.values(settings.schedulesEveryMs));
 }
 
-const SWEEP = 'ASPAY_SCHEDULE_EVERY_MS';
-const LATENCY = 'ASPAY_BANK_LATENCY_MS';
+const SWEEP = LOCAL_STACK_ENV.scheduleEveryMs;
+const LATENCY = LOCAL_STACK_ENV.bankLatencyMs;
 const latencyText = ({ bankLatencyMs: { min, max } }: StackSettings) =>
   min === max ? `${min}` : `${min}-${max}`;
 
@@ -55,9 +57,9 @@ export function settleWaits(settings: StackSettings, plan: ChaosPlan): DesignedW
       what: 'reconciling a tok_bank_error payment',
       ms: totalBackoffMs(pending, bank.giveUpAfterAttempts) + bank.giveUpAfterAttempts * (call + sweep),
       settings: {
-        ASPAY_PENDING_RETRY_AFTER_MS: bank.pendingRetryAfterMs,
-        ASPAY_PENDING_RETRY_MAX_MS: bank.pendingRetryMaxMs,
-        ASPAY_BANK_GIVE_UP_AFTER_ATTEMPTS: bank.giveUpAfterAttempts,
+        [ENV.pendingRetryAfterMs]: bank.pendingRetryAfterMs,
+        [ENV.pendingRetryMaxMs]: bank.pendingRetryMaxMs,
+        [ENV.bankGiveUpAfterAttempts]: bank.giveUpAfterAttempts,
         [SWEEP]: sweep,
       },
     });
@@ -66,15 +68,15 @@ export function settleWaits(settings: StackSettings, plan: ChaosPlan): DesignedW
     waits.push({
       what: 'taking over a claim left by a stopped bank call',
       ms: bank.claimLeaseMs + sweep,
-      settings: { ASPAY_BANK_CLAIM_LEASE_MS: bank.claimLeaseMs, [SWEEP]: sweep },
+      settings: { [ENV.bankClaimLeaseMs]: bank.claimLeaseMs, [SWEEP]: sweep },
     });
   if (kinds.has('runner-kill') || kinds.has('supervisor-kill'))
     waits.push({
       what: 'sending a notice held by a killed notifier',
       ms: claimLeaseMs(webhooks) + sweep,
       settings: {
-        ASPAY_WEBHOOK_TIMEOUT_MS: webhooks.timeoutMs,
-        ASPAY_WEBHOOK_RECORDING_GRACE_MS: webhooks.recordingGraceMs,
+        [ENV.webhookTimeoutMs]: webhooks.timeoutMs,
+        [ENV.webhookRecordingGraceMs]: webhooks.recordingGraceMs,
         [SWEEP]: sweep,
       },
     });
@@ -97,8 +99,8 @@ export function recoveryWaits(settings: StackSettings, kind: FaultKind, forMs: n
           what: 'retrying a payment left waiting by a bank outage',
           ms: Math.max(bank.breakerHalfOpenAfterMs, bank.pendingRetryMaxMs) + sweep + bankLatencyMs.max,
           settings: {
-            ASPAY_BREAKER_HALF_OPEN_AFTER_MS: bank.breakerHalfOpenAfterMs,
-            ASPAY_PENDING_RETRY_MAX_MS: bank.pendingRetryMaxMs,
+            [ENV.breakerHalfOpenAfterMs]: bank.breakerHalfOpenAfterMs,
+            [ENV.pendingRetryMaxMs]: bank.pendingRetryMaxMs,
             [SWEEP]: sweep,
             [LATENCY]: latencyText(settings),
           },
@@ -111,8 +113,8 @@ export function recoveryWaits(settings: StackSettings, kind: FaultKind, forMs: n
           what: "retrying a notice that failed during a merchant's outage",
           ms: firstRetryAfter(retries, forMs) - forMs + sweep,
           settings: {
-            ASPAY_WEBHOOK_RETRY_BASE_MS: webhooks.retryBaseMs,
-            ASPAY_WEBHOOK_RETRY_MAX_MS: webhooks.retryMaxMs,
+            [ENV.webhookRetryBaseMs]: webhooks.retryBaseMs,
+            [ENV.webhookRetryMaxMs]: webhooks.retryMaxMs,
             [SWEEP]: sweep,
           },
         },

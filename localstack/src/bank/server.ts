@@ -4,12 +4,12 @@
  */
 
 import { parseLatency } from '../../../lambdas/core/config/sandbox-bank';
-import { localPorts } from '../settings';
+import { LOCAL_STACK_ENV, localPorts } from '../settings';
 import { serve } from '../support/serve';
 import { createSandboxAndLiveBank } from './bank-simulator';
 
 serve(
-  createSandboxAndLiveBank({ latency: parseLatency(process.env.ASPAY_BANK_LATENCY_MS) }),
+  createSandboxAndLiveBank({ latency: parseLatency(process.env[LOCAL_STACK_ENV.bankLatencyMs]) }),
   localPorts().bank,
   'bank simulator',
 );
