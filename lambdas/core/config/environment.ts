@@ -51,6 +51,30 @@ export const ENV = {
   /** The in-stack sandbox bank's table of charges, refunds and calls (AWS). */
   sandboxBankTable: 'ASPAY_SANDBOX_BANK_TABLE_NAME',
   stage: 'ASPAY_STAGE',
+  /**
+   * Which processor each mode's payments and refunds go to (config/processors.ts `PROCESSORS`): `simulator`
+   * (ASPay's bank simulator: the in-stack sandbox bank in AWS), `http` (any bank speaking ASPay's bank contract
+   * at the mode's bank URL) or `stripe`. Unset: `simulator` for test mode, `http` for live mode.
+   */
+  testProcessor: 'ASPAY_TEST_PROCESSOR',
+  liveProcessor: 'ASPAY_LIVE_PROCESSOR',
+  /**
+   * Secrets Manager secret holding the mode's Stripe credentials, JSON `{ "secretKey": "sk_…",
+   * "webhookSecret": "whsec_…" }` (AWS); readable only by the functions that call Stripe or verify its events.
+   */
+  stripeTestSecretArn: 'ASPAY_STRIPE_TEST_SECRET_ARN',
+  stripeLiveSecretArn: 'ASPAY_STRIPE_LIVE_SECRET_ARN',
+  /** The same credentials as plain values, where there is no Secrets Manager (local only, never in AWS). */
+  stripeTestSecretKey: 'ASPAY_STRIPE_TEST_SECRET_KEY',
+  stripeTestWebhookSecret: 'ASPAY_STRIPE_TEST_WEBHOOK_SECRET',
+  stripeLiveSecretKey: 'ASPAY_STRIPE_LIVE_SECRET_KEY',
+  stripeLiveWebhookSecret: 'ASPAY_STRIPE_LIVE_WEBHOOK_SECRET',
+  /**
+   * Where the Stripe API is, per mode: unset in AWS (api.stripe.com); the local stack points test mode at its
+   * Stripe simulator.
+   */
+  stripeTestApiUrl: 'ASPAY_STRIPE_TEST_API_URL',
+  stripeLiveApiUrl: 'ASPAY_STRIPE_LIVE_API_URL',
   /** KMS key wrapping the data keys that seal merchants' webhook secrets (AWS). */
   webhookSecretsKeyId: 'ASPAY_WEBHOOK_SECRETS_KEY_ID',
   /** File holding the local stack's key-encryption key for webhook secrets (local only, never in AWS). */
