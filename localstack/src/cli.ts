@@ -3,6 +3,8 @@
  * `down` (stops everything the stack started). `start` and `up` take `--test-timings`: `npm test`'s short
  * timings, where the environment does not set them. Failures are one line on stderr and a non-zero exit.
  */
+
+import { ENV } from '../../lambdas/core/config/environment';
 import { redactSecrets } from '../../lambdas/core/redaction';
 import { LOCAL_STACK_ENV } from './settings';
 import { bringDown, bringUp, type LocalEndpoints, stopProcesses } from './stack';
@@ -20,6 +22,7 @@ function describe(endpoints: LocalEndpoints): string {
     `  ElasticMQ (SQS)  ${endpoints.sqsEndpoint}  (DLQ ${endpoints.deadLetterQueueUrl})`,
     `  Webhook sink     ${endpoints.webhookSinkUrl}/deliveries`,
     `  Bank simulator   sandbox ${endpoints.bankUrl}, live ${endpoints.liveBankUrl}  (latency ${LOCAL_STACK_ENV.bankLatencyMs}=${process.env[LOCAL_STACK_ENV.bankLatencyMs] ?? '5000-10000'})`,
+    `  Stripe simulator ${endpoints.stripeSimulatorUrl}  (test mode's processor: ${process.env[ENV.testProcessor] ?? 'simulator'}; ${ENV.testProcessor}=stripe to use it)`,
     '  Demo merchants:',
     ...endpoints.merchants.flatMap((merchant) => [
       `    ${merchant.id.padEnd(18)} test: Authorization: Bearer ${merchant.apiKey}`,

@@ -29,6 +29,7 @@ import {
   ROOT,
   STATE_DIR,
 } from './settings';
+import { localStripeAccount, STRIPE_EVENTS_PATH } from './stripe/local-account';
 import {
   type ManagedProcess,
   runningProcesses,
@@ -61,6 +62,11 @@ export interface LocalEndpoints {
   /** The live bank (the same simulator under another path): where live-mode payments go. */
   liveBankUrl: string;
   webhookSinkUrl: string;
+  /**
+   * The Stripe simulator: test mode's Stripe when `ASPAY_TEST_PROCESSOR=stripe` (docs/bank-processor.md), and
+   * the API test mode's connector calls unless the user gave a Stripe test key of their own.
+   */
+  stripeSimulatorUrl: string;
   /** The local key that seals webhook secrets where AWS uses KMS. */
   webhookSecretsKeyFile: string;
   /** The demo merchants: `apiKey` is the test key, `liveApiKey` the live one. */
@@ -114,7 +120,9 @@ function settingsOfProcesses(started: readonly ManagedProcess[]): StackSettings 
   const recorded = existsSync(LOCAL_JSON)
     ? (JSON.parse(readFileSync(LOCAL_JSON, 'utf8')) as Partial<LocalEndpoints>).settings
     : undefined;
-  const startedNow = started.some((process) => ['api', 'runner', 'bank'].includes(process.name));
+  const startedNow = started.some((process) =>
+    ['api', 'runner', 'bank', 'stripe-simulator'].includes(process.name),
+  );
   return recorded && !startedNow ? recorded : stackSettings(process.env);
 }
 
@@ -162,6 +170,7 @@ export function handlerEnvironment(endpoints: LocalEndpoints): Record<string, st
     [ENV.bankApiUrl]: endpoints.liveBankUrl,
     [ENV.bankSandboxApiUrl]: endpoints.bankUrl,
     [ENV.webhookSecretsKeyFile]: endpoints.webhookSecretsKeyFile,
+    ...stripeEnvironment(endpoints),
     // The sink is plain http on 127.0.0.1, which the webhook URL rules refuse everywhere else.
     [ENV.webhookAllowHosts]: new URL(endpoints.webhookSinkUrl).host,
     [ENV.stage]: 'local',
@@ -169,6 +178,29 @@ export function handlerEnvironment(endpoints: LocalEndpoints): Record<string, st
     POWERTOOLS_METRICS_NAMESPACE: 'ASPay',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     TZ: 'UTC',
+  };
+}
+
+/**
+ * Each mode's processor as the user chose it when starting the stack (unset: the simulator for test mode, the
+ * live bank simulator for live), and test mode's Stripe account: the local Stripe simulator's, or the user's
+ * own test key (then Stripe itself). Live mode never reaches Stripe locally unless the user sets its variables.
+ */
+function stripeEnvironment(endpoints: LocalEndpoints): Record<string, string> {
+  const account = localStripeAccount(endpoints.stripeSimulatorUrl);
+  const passThrough = [
+    ENV.testProcessor,
+    ENV.liveProcessor,
+    ENV.stripeLiveSecretKey,
+    ENV.stripeLiveWebhookSecret,
+  ];
+  return {
+    ...Object.fromEntries(
+      passThrough.flatMap((name) => (process.env[name] ? [[name, process.env[name] as string]] : [])),
+    ),
+    [ENV.stripeTestSecretKey]: account.secretKey,
+    [ENV.stripeTestWebhookSecret]: account.webhookSecret,
+    ...(account.apiUrl ? { [ENV.stripeTestApiUrl]: account.apiUrl } : {}),
   };
 }
 
@@ -206,6 +238,7 @@ export async function bringUp({ fresh = false } = {}): Promise<RunningStack> {
       bankUrl: `http://${HOST}:${ports.bank}`,
       liveBankUrl: `http://${HOST}:${ports.bank}${LIVE_BANK_PATH}`,
       webhookSinkUrl: `http://${HOST}:${ports.webhookSink}`,
+      stripeSimulatorUrl: `http://${HOST}:${ports.stripeSimulator}`,
       webhookSecretsKeyFile: ensureWebhookSecretsKey(),
       merchants: DEMO_MERCHANTS.map(({ id, apiKey, liveApiKey }) => ({ id, apiKey, liveApiKey })),
       settings: stackSettings(process.env),
@@ -219,6 +252,7 @@ export async function bringUp({ fresh = false } = {}): Promise<RunningStack> {
       rdsProxyService(ports, endpoints),
       bankService(ports, endpoints),
       webhookSinkService(ports, endpoints),
+      stripeSimulatorService(ports, endpoints),
       apiService(ports, endpoints),
       runnerService(endpoints, identity),
     ];
@@ -325,6 +359,30 @@ function webhookSinkService(ports: LocalPorts, endpoints: LocalEndpoints): Servi
   };
 }
 
+/** The Stripe simulator, sending test mode's signed events to the local API's inbound Stripe route. */
+function stripeSimulatorService(ports: LocalPorts, endpoints: LocalEndpoints): Service {
+  const isHealthy = answers(`${endpoints.stripeSimulatorUrl}/_simulator/events`);
+  const names = LOCAL_STACK_ENV;
+  return {
+    name: 'stripe-simulator',
+    script: 'stripe/server.ts',
+    env: {
+      [names.ports.stripeSimulator]: String(ports.stripeSimulator),
+      [names.stripeSimulatorWebhookUrl]: `${endpoints.apiUrl}${STRIPE_EVENTS_PATH}`,
+      [names.stripeSimulatorWebhookSecret]: localStripeAccount(endpoints.stripeSimulatorUrl).webhookSecret,
+      ...(process.env[names.stripeSimulatorLatencyMs]
+        ? { [names.stripeSimulatorLatencyMs]: process.env[names.stripeSimulatorLatencyMs] }
+        : {}),
+      ...(process.env[names.stripeSimulatorLaterMs]
+        ? { [names.stripeSimulatorLaterMs]: process.env[names.stripeSimulatorLaterMs] }
+        : {}),
+    },
+    isHealthy,
+    isReady: isHealthy,
+    port: { number: ports.stripeSimulator, env: names.ports.stripeSimulator },
+  };
+}
+
 /** The runner consumes only from the broker and the database its stack has now (runner/stack-identity.ts). */
 function runnerService(endpoints: LocalEndpoints, identity: StackIdentity): Service {
   return {
@@ -380,7 +438,14 @@ export async function startService(service: Service): Promise<ManagedProcess | u
  * RDS Proxy the handlers reach PostgreSQL through, then the engines.
  */
 export async function stopProcesses(names: readonly string[]): Promise<void> {
-  const stopOrder: Record<string, number> = { api: 0, runner: 0, bank: 0, 'webhook-sink': 0, 'rds-proxy': 1 };
+  const stopOrder: Record<string, number> = {
+    api: 0,
+    runner: 0,
+    bank: 0,
+    'webhook-sink': 0,
+    'stripe-simulator': 0,
+    'rds-proxy': 1,
+  };
   const rank = (name: string) => stopOrder[name] ?? 2;
   const servicesFirst = [...names].sort((a, b) => rank(a) - rank(b));
   for (const name of servicesFirst) await stopProcess(name);
