@@ -51,8 +51,17 @@ export const CreatePaymentRequest = z
     currency: currencyCode,
     source: z
       .string()
-      .regex(/^tok_[A-Za-z0-9_]{1,100}$/, 'a payment-method token such as "tok_success"')
-      .meta({ description: 'Payment-method token the bank understands.', example: 'tok_success' }),
+      // A card token (`tok_…`), or a PaymentMethod (`pm_…`) for a mode whose processor is Stripe, which
+      // collects card details client-side (Stripe.js): ASPay never sees a card number.
+      .regex(
+        /^(tok|pm)_[A-Za-z0-9_]{1,100}$/,
+        'a payment-method token such as "tok_success" or "pm_card_visa"',
+      )
+      .meta({
+        description:
+          "Payment-method token the mode's processor understands: a card token (`tok_…`), or a Stripe PaymentMethod (`pm_…`) where the mode's processor is Stripe.",
+        example: 'tok_success',
+      }),
     description: z.string().max(1000).optional(),
     customer: z.email().max(254).optional().meta({ description: 'Customer e-mail for receipts.' }),
     metadata: metadata.optional(),
