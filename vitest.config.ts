@@ -5,6 +5,8 @@ const FAULT_TESTS = [
   'test/integration/faults/**/*.test.ts',
   'test/e2e/chaos.test.ts',
   'test/e2e/smoke.test.ts',
+  // Restarts the API and the runner with test mode on Stripe.
+  'test/e2e/stripe-processor.test.ts',
 ];
 
 export default defineConfig({
