@@ -9,6 +9,7 @@ import {
   RemovalPolicies,
   Stack,
   type StackProps,
+  aws_secretsmanager as secretsmanager,
   aws_events_targets as targets,
 } from 'aws-cdk-lib';
 import { ManagedKafkaEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -21,7 +22,13 @@ import {
   PAYMENT_EVENTS_TOPIC,
   SCHEDULED_FUNCTIONS,
 } from '../lambdas/core/config/messaging';
-import { API_ROUTES, AUTHORIZER_HANDLER, FALLBACK_HANDLER } from '../lambdas/core/config/routes';
+import { PROCESSORS, STRIPE_ACCOUNTS } from '../lambdas/core/config/processors';
+import {
+  API_ROUTES,
+  AUTHORIZER_HANDLER,
+  FALLBACK_HANDLER,
+  PROCESSOR_EVENTS_HANDLER,
+} from '../lambdas/core/config/routes';
 import { SANDBOX_BANK_FUNCTION } from '../lambdas/core/config/sandbox-bank';
 import { Api } from './api';
 import { Data } from './data';
@@ -52,6 +59,11 @@ interface Access {
    * right to call its function URL (no other function may).
    */
   bank?: boolean;
+  /**
+   * Talks to the modes' processors (calls Stripe, or verifies its events): each mode's processor named, and
+   * read access to the Stripe credentials secret of each mode on Stripe.
+   */
+  processors?: boolean;
   /** Connections its pool may open (`ENV.databasePoolSize`): REQUEST_POOL_SIZE unless the function works in parallel. */
   databasePoolSize?: number;
   /**
@@ -77,8 +89,10 @@ const API_FUNCTIONS: readonly (FunctionSettings & Access)[] = [
   ...API_ROUTES.map((route) => ({
     handler: route.handler,
     database: route.handler !== 'openapi',
-    coordinationTable: route.method === 'POST',
+    // Idempotency records of the merchants' POST routes; a processor's events are deduplicated in PostgreSQL.
+    coordinationTable: route.method === 'POST' && route.authorized,
     merchantRateLimited: route.authorized,
+    processors: route.handler === PROCESSOR_EVENTS_HANDLER,
   })),
   { handler: AUTHORIZER_HANDLER, database: true },
   { handler: FALLBACK_HANDLER },
@@ -183,6 +197,17 @@ export class AspayStack extends Stack {
       },
     };
 
+    // Each mode on Stripe has its credentials secret, its value set by the operator (docs/bank-processor.md).
+    const processors = stage.processors ?? { test: 'simulator', live: 'http' };
+    const stripeSecrets = (Object.keys(PROCESSORS) as (keyof typeof PROCESSORS)[])
+      .filter((mode) => processors[mode] === 'stripe')
+      .map((mode) => ({
+        mode,
+        secret: new secretsmanager.Secret(this, `Stripe${mode === 'test' ? 'Test' : 'Live'}Credentials`, {
+          description: `ASPay ${stage.name}: the ${mode} mode Stripe account, JSON { "secretKey", "webhookSecret" }`,
+        }),
+      }));
+
     const functions = new Map<string, lambda.Function>();
     const addFunction = (settings: FunctionSettings & Access) => {
       const id = settings.handler.replace(/(^|-)(\w)/g, (_, _dash, letter: string) => letter.toUpperCase());
@@ -211,6 +236,14 @@ export class AspayStack extends Stack {
       if (settings.bank) {
         for (const [name, value] of Object.entries(bankEnvironment)) fn.addEnvironment(name, value);
         sandbox?.allow(fn);
+      }
+      if (settings.processors || settings.bank) {
+        for (const mode of Object.keys(PROCESSORS) as (keyof typeof PROCESSORS)[])
+          fn.addEnvironment(PROCESSORS[mode].variable, processors[mode]);
+        for (const { mode, secret } of stripeSecrets) {
+          secret.grantRead(fn);
+          fn.addEnvironment(STRIPE_ACCOUNTS[mode].secretArnVariable, secret.secretArn);
+        }
       }
       if (settings.kafka) streaming.grant(fn, settings.kafka);
       if (settings.webhookSecrets)

@@ -114,6 +114,13 @@ export class Observability extends Construct {
       1,
       'The bank rejected a refund, or it gave up on one',
     );
+    // The dispute workflow is later work: until then each dispute pages someone (the processor events log).
+    alarm(
+      'DisputesOpened',
+      custom('DisputesOpened', 'Sum'),
+      1,
+      'A customer disputed a charge at Stripe: answer it in the Stripe Dashboard before its due date',
+    );
     alarm(
       'BankContractErrors',
       custom('BankContractErrors', 'Sum'),
@@ -166,6 +173,7 @@ export class Observability extends Construct {
           custom('CircuitBreakerOpen', 'Sum'),
           custom('PaymentsStuckPending', 'Sum'),
           custom('RefundsFailed', 'Sum'),
+          custom('DisputesOpened', 'Sum'),
           custom('BankContractErrors', 'Sum'),
         ],
       }),

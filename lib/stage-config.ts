@@ -1,4 +1,5 @@
 import { type App, RemovalPolicy } from 'aws-cdk-lib';
+import { PROCESSOR_NAMES, type PROCESSORS, type ProcessorName } from '../lambdas/core/config/processors';
 
 /** How the MSK event source mappings get their event pollers. */
 export type KafkaPollerMode = 'provisioned' | 'on-demand';
@@ -84,6 +85,13 @@ export interface StageConfig {
    * the stack serves itself (lib/sandbox-bank.ts), with the local simulator's test tokens.
    */
   readonly bankSandboxApiUrl: string;
+  /**
+   * Each mode's processor (lambdas/core/config/processors.ts): `simulator`, `http` or `stripe`. A mode on
+   * Stripe gets a Secrets Manager secret for its Stripe credentials (`{ "secretKey", "webhookSecret" }`, set
+   * by the operator: docs/bank-processor.md), readable only by the functions that call Stripe or verify its
+   * events.
+   */
+  readonly processors: Readonly<Record<keyof typeof PROCESSORS, ProcessorName>>;
 }
 
 /**
@@ -140,6 +148,11 @@ export function stageConfig(app: App): StageConfig {
   if (!stage) throw new UnknownStageError(name, Object.keys(stages ?? {}));
   const config = { name, ...stage };
   assertBanksReachable(config);
+  for (const [mode, processor] of Object.entries(config.processors ?? {}))
+    if (!(PROCESSOR_NAMES as readonly string[]).includes(processor))
+      throw new Error(
+        `stage "${name}": processors.${mode} "${processor}" is not one of ${PROCESSOR_NAMES.join(', ')} (cdk.json)`,
+      );
   return config;
 }
 

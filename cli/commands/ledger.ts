@@ -29,7 +29,8 @@ const INVARIANTS: readonly Invariant[] = [
           HAVING count(e.id) <> 1`,
   },
   {
-    // The ledger reverses what the bank refunded: refunds still waiting for the bank or failed are not in it.
+    // The ledger reverses what the bank refunded: refunds still waiting for the bank or failed are not in it
+    // (one that failed after it was executed is reversed, then its reversal reversed: net nothing).
     name: 'reversals match executed refunds',
     sql: `SELECT p.id AS payment,
                  (SELECT COALESCE(sum(x.amount), 0) FROM refunds x
@@ -38,9 +39,10 @@ const INVARIANTS: readonly Invariant[] = [
           FROM payments p
           JOIN ledger.journal_entries pe ON pe.payment_id = p.id AND pe.kind = 'payment'
           LEFT JOIN LATERAL (
-            SELECT po.amount FROM ledger.journal_entries re
+            SELECT CASE re.kind WHEN 'refund' THEN po.amount ELSE -po.amount END AS amount
+            FROM ledger.journal_entries re
             JOIN ledger.postings po ON po.entry_id = re.id AND po.direction = 'debit'
-            WHERE re.payment_id = p.id AND re.kind = 'refund') r ON true
+            WHERE re.payment_id = p.id AND re.kind IN ('refund', 'refund_reversal')) r ON true
           GROUP BY p.id
           HAVING COALESCE(sum(r.amount), 0) <> (SELECT COALESCE(sum(x.amount), 0) FROM refunds x
                    WHERE x.payment_id = p.id AND x.status = 'EXECUTED')`,

@@ -131,7 +131,7 @@ describe('the AWS stack', () => {
       const functions = resources(template, 'AWS::Lambda::Function')
         .map((fn) => (fn.Properties?.Environment as { Variables?: Record<string, string> })?.Variables ?? {})
         .filter((variables) => variables.POWERTOOLS_SERVICE_NAME === 'aspay');
-      expect(functions).toHaveLength(17);
+      expect(functions).toHaveLength(18);
       for (const variables of functions) {
         const ours = Object.keys(variables).filter((name) => !/^(AWS_|POWERTOOLS_|NODE_)/.test(name));
         for (const name of ours) {

@@ -39,3 +39,33 @@ export class DeadLetterNotStoredError extends AspayError {
   override readonly name = 'DeadLetterNotStoredError';
   readonly type = 'dead_letter_not_stored';
 }
+
+/** A processor's event the route refuses before anything is stored: answered 400, so never retried as is. */
+export abstract class ProcessorEventRefusedError extends AspayError {}
+
+/** No signature, or none that the mode's endpoint secret made over this very body. */
+export class ProcessorSignatureInvalidError extends ProcessorEventRefusedError {
+  override readonly name = 'ProcessorSignatureInvalidError';
+  readonly type = 'processor_signature_invalid';
+  constructor() {
+    super("The Stripe-Signature header is missing or does not sign this body with this endpoint's secret.");
+  }
+}
+
+/** Signed, but longer ago than the replay window allows. */
+export class ProcessorSignatureExpiredError extends ProcessorEventRefusedError {
+  override readonly name = 'ProcessorSignatureExpiredError';
+  readonly type = 'processor_signature_expired';
+  constructor(toleranceSeconds: number) {
+    super(`The event was signed more than ${toleranceSeconds} s ago (or in the future): it is not replayed.`);
+  }
+}
+
+/** A live event on the test endpoint, or the other way round. */
+export class ProcessorLivemodeMismatchError extends ProcessorEventRefusedError {
+  override readonly name = 'ProcessorLivemodeMismatchError';
+  readonly type = 'processor_livemode_mismatch';
+  constructor(pathMode: string) {
+    super(`This endpoint receives ${pathMode} mode events only.`);
+  }
+}

@@ -1,5 +1,5 @@
 import { CONSUMERS } from './messaging';
-import { API_ROUTES, AUTHORIZER_HANDLER } from './routes';
+import { API_ROUTES, AUTHORIZER_HANDLER, PROCESSOR_EVENTS_HANDLER } from './routes';
 
 /**
  * The database role each function logs in as: one per function kind, with only the grants its code needs
@@ -12,7 +12,9 @@ export const DATABASE_ROLES = {
     name: 'aspay_api',
     handlers: [
       AUTHORIZER_HANDLER,
-      ...API_ROUTES.map((route) => route.handler).filter((h) => h !== 'openapi'),
+      ...API_ROUTES.map((route) => route.handler).filter(
+        (h) => h !== 'openapi' && h !== PROCESSOR_EVENTS_HANDLER,
+      ),
     ],
   },
   onboarding: { name: 'aspay_onboarding', handlers: ['create-merchant'] },
@@ -21,6 +23,7 @@ export const DATABASE_ROLES = {
   ledger: { name: 'aspay_ledger', handlers: [CONSUMERS.ledger.handler] },
   notifier: { name: 'aspay_notifier', handlers: [CONSUMERS.notifier.handler] },
   retrySweep: { name: 'aspay_retry_sweep', handlers: ['retry-sweep'] },
+  processorEvents: { name: 'aspay_processor_events', handlers: [PROCESSOR_EVENTS_HANDLER] },
 } as const satisfies Record<string, { name: string; handlers: readonly string[] }>;
 
 export type DatabaseRoleKind = keyof typeof DATABASE_ROLES;

@@ -51,6 +51,9 @@ type AnswerOnlyCode = 'request_blocked' | 'internal_error';
 export const PROBLEM_TYPES = {
   validation_error: { status: 400, title: 'Invalid request' },
   malformed_json: { status: 400, title: 'Malformed JSON' },
+  processor_signature_invalid: { status: 400, title: 'Invalid processor event signature' },
+  processor_signature_expired: { status: 400, title: 'Processor event signed too long ago' },
+  processor_livemode_mismatch: { status: 400, title: 'Processor event of the other mode' },
   idempotency_key_missing: { status: 400, title: 'Idempotency key missing' },
   unauthenticated: { status: 401, title: 'Unauthenticated' },
   request_blocked: { status: 403, title: 'Request blocked' },

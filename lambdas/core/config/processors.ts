@@ -6,6 +6,8 @@
 
 import type { Mode } from '../domain/mode';
 import { ENV } from './environment';
+import { ConfigurationError } from './errors';
+import { setting } from './settings';
 
 /**
  * `simulator`: ASPay's bank simulator (the in-stack sandbox bank in AWS, the local bank simulator on a laptop);
@@ -20,6 +22,15 @@ export const PROCESSORS: Readonly<Record<Mode, { variable: string; fallback: Pro
   test: { variable: ENV.testProcessor, fallback: 'simulator' },
   live: { variable: ENV.liveProcessor, fallback: 'http' },
 };
+
+/** The processor of `mode`'s payments and refunds, from its variable; an unknown name is refused. */
+export function processorOf(mode: Mode, env: NodeJS.ProcessEnv = process.env): ProcessorName {
+  const { variable, fallback } = PROCESSORS[mode];
+  const name = setting(variable, env) ?? fallback;
+  if (!(PROCESSOR_NAMES as readonly string[]).includes(name))
+    throw new ConfigurationError(`${variable} is "${name}": use one of ${PROCESSOR_NAMES.join(', ')}`);
+  return name as ProcessorName;
+}
 
 /** Per mode, where Stripe's credentials and API are (config/environment.ts). */
 export const STRIPE_ACCOUNTS: Readonly<

@@ -3,6 +3,9 @@
  * `handler` names the entry file `lambdas/functions/<handler>.ts`, which exports `handler`.
  */
 
+/** The entry file of the processor events route: a processor's signed events in, no merchant key. */
+export const PROCESSOR_EVENTS_HANDLER = 'processor-events';
+
 export type HttpMethod = 'GET' | 'POST';
 
 export interface ApiRoute {
@@ -21,6 +24,13 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'POST', path: '/v1/payments/{id}/refunds', handler: 'create-refund', authorized: true },
   { method: 'GET', path: '/v1/balance', handler: 'get-balance', authorized: true },
   { method: 'GET', path: '/v1/events', handler: 'list-events', authorized: true },
+  // Stripe's events about ASPay's payments: the Stripe-Signature header, not a merchant key, authenticates them.
+  {
+    method: 'POST',
+    path: '/v1/webhooks/stripe/{mode}',
+    handler: PROCESSOR_EVENTS_HANDLER,
+    authorized: false,
+  },
   // The API description is public, like any payment provider's reference docs.
   { method: 'GET', path: '/openapi.json', handler: 'openapi', authorized: false },
 ];
@@ -33,3 +43,10 @@ export const AUTHORIZER_HANDLER = 'authorizer';
 
 /** Requests larger than this are refused with 413 before any parsing. */
 export const MAX_REQUEST_BODY_BYTES = 16 * 1024;
+
+/**
+ * The largest processor event accepted. Stripe documents no maximum for an event; its PaymentIntent, Refund and
+ * Dispute events are a few kilobytes, so a merchant request's limit would be too tight and API Gateway's 10 MB
+ * too loose.
+ */
+export const MAX_PROCESSOR_EVENT_BYTES = 256 * 1024;

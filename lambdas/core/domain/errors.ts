@@ -20,6 +20,10 @@ export type ErrorCode =
   | 'rate_limited'
   | 'service_unavailable'
   | 'live_mode_unavailable'
+  // A processor's event the processor events route refuses.
+  | 'processor_signature_invalid'
+  | 'processor_signature_expired'
+  | 'processor_livemode_mismatch'
   // A business rule refused the operation.
   | 'illegal_transition'
   | 'refund_not_allowed'

@@ -14,8 +14,9 @@ import { PAYMENT_STATUSES, type PaymentStatus } from './payment';
 /**
  * 1.1 added `livemode` to the envelope. 1.2 no longer has `payment.pending`: no consumer read it, and it cost an
  * outbox row, a publish and a Kafka record per payment; one still in the topic is skipped as an unknown type.
+ * 1.3 adds `payment.refund_reversed`; a 1.2 reader skips it as an unknown type.
  */
-export const EVENT_SCHEMA_VERSION = '1.2';
+export const EVENT_SCHEMA_VERSION = '1.3';
 const MAJOR_VERSION = EVENT_SCHEMA_VERSION.split('.')[0];
 
 const decimalString = z.string().regex(/^\d+(\.\d+)?$/);
@@ -88,6 +89,21 @@ const PaymentRefundFailed = z.object({
   reason: z.string(),
 });
 
+/**
+ * The processor failed a refund after it had accepted it (`payment.refund_executed` was written): the money
+ * comes back to the merchant. Its amount is given back to the payment, as for a refund that failed at once,
+ * and the ledger reverses its reversal.
+ */
+const PaymentRefundReversed = z.object({
+  refundId: z.uuid(),
+  amount,
+  currency: z.string().length(3),
+  bankRefundId: z.string(),
+  refundedTotal: amount,
+  statusAfter: status,
+  reason: z.string(),
+});
+
 const LedgerPostingFailed = z.object({
   /** The event the ledger could not post. */
   failedEventId: z.uuid(),
@@ -101,6 +117,7 @@ export const EVENT_DATA_SCHEMAS = {
   'payment.refunded': PaymentRefunded,
   'payment.refund_executed': PaymentRefundExecuted,
   'payment.refund_failed': PaymentRefundFailed,
+  'payment.refund_reversed': PaymentRefundReversed,
   'ledger.posting_failed': LedgerPostingFailed,
 } as const;
 

@@ -5,7 +5,8 @@ import { type Money, MoneyDecimal } from './money';
  * Double-entry posting rules. Money a customer paid sits in the `customer_funds` clearing account of its
  * currency until it is owed to the merchant:
  * - a successful payment debits customer funds and credits the merchant's payable account;
- * - a refund (or a saga compensation) reverses that: debit the merchant's payable, credit customer funds.
+ * - a refund (or a saga compensation) reverses that: debit the merchant's payable, credit customer funds;
+ * - a refund the processor failed after executing it reverses the refund's entry: the payment's direction again.
  * Every entry balances and has one currency; the database re-checks both at commit. Test and live money never
  * meet: every account belongs to one mode (its id names it) and an entry posts only to accounts of its mode.
  */
@@ -28,7 +29,7 @@ export interface Posting {
 }
 
 export interface JournalEntryPlan {
-  readonly kind: 'payment' | 'refund';
+  readonly kind: 'payment' | 'refund' | 'refund_reversal';
   readonly mode: Mode;
   readonly currency: string;
   readonly description: string;
@@ -99,6 +100,20 @@ export function refundEntry(
   return transfer('refund', mode, `refund of payment ${paymentId}: ${reason}`, refund, {
     debit: merchantPayable(merchantId, mode, currency),
     credit: customerFunds(mode, currency),
+  });
+}
+
+export function refundReversalEntry(
+  paymentId: string,
+  merchantId: string,
+  mode: Mode,
+  refund: Money,
+  reason: string,
+): JournalEntryPlan {
+  const currency = refund.currency.code;
+  return transfer('refund_reversal', mode, `refund of payment ${paymentId} reversed: ${reason}`, refund, {
+    debit: customerFunds(mode, currency),
+    credit: merchantPayable(merchantId, mode, currency),
   });
 }
 

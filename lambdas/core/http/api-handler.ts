@@ -40,10 +40,23 @@ function lowerCaseHeaders(headers: APIGatewayProxyEvent['headers']): Record<stri
   );
 }
 
+/**
+ * The body's bytes as the client sent them. A REST API's Lambda proxy integration passes a text body as is and
+ * base64-encodes one whose type is among the API's binary media types, saying so in `isBase64Encoded`
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings.html); larger
+ * than `limitBytes`, it is refused.
+ */
+export function rawBodyOf(event: APIGatewayProxyEvent, limitBytes: number): Buffer {
+  const raw = event.isBase64Encoded
+    ? Buffer.from(event.body ?? '', 'base64')
+    : Buffer.from(event.body ?? '', 'utf8');
+  if (raw.byteLength > limitBytes) throw new PayloadTooLargeError(limitBytes);
+  return raw;
+}
+
 function parseBody(event: APIGatewayProxyEvent, headers: Record<string, string | undefined>): unknown {
   if (event.body === null || event.body === '') return {};
-  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
-  if (raw.byteLength > MAX_REQUEST_BODY_BYTES) throw new PayloadTooLargeError(MAX_REQUEST_BODY_BYTES);
+  const raw = rawBodyOf(event, MAX_REQUEST_BODY_BYTES);
   const mediaType = headers['content-type']?.split(';')[0]?.trim().toLowerCase();
   if (mediaType !== 'application/json') throw new UnsupportedMediaTypeError();
   try {

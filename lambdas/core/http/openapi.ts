@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type AnsweredProblemCode, PROBLEM_CONTENT_TYPE, PROBLEM_TYPES } from '../config/problems';
-import { API_ROUTES, MAX_REQUEST_BODY_BYTES } from '../config/routes';
+import { API_ROUTES, MAX_PROCESSOR_EVENT_BYTES, MAX_REQUEST_BODY_BYTES } from '../config/routes';
 import {
   Balance,
   CreatePaymentRequest,
@@ -154,6 +154,34 @@ const operations: Record<string, object> = {
         content: json(ref('EventList')),
       },
       ...commonErrors,
+    },
+  },
+  'POST /v1/webhooks/stripe/{mode}': {
+    operationId: 'receiveStripeEvent',
+    summary: "Stripe's events about ASPay's payments and refunds (the mode's Stripe webhook endpoint)",
+    description:
+      "Not for merchants: Stripe calls it. The Stripe-Signature header, made with the mode's endpoint secret over the raw body within 300 s, authenticates the event; each event applies once.",
+    security: [],
+    parameters: [
+      { name: 'mode', in: 'path', required: true, schema: { enum: ['test', 'live'] } },
+      { name: 'Stripe-Signature', in: 'header', required: true, schema: { type: 'string' } },
+    ],
+    requestBody: { required: true, content: json({ type: 'object' }) },
+    responses: {
+      '200': {
+        description: 'Recorded (a repeated event changes nothing).',
+        content: json({ type: 'object', properties: { received: { const: true } } }),
+      },
+      ...errorResponses([
+        [
+          ['processor_signature_invalid', 'processor_signature_expired', 'processor_livemode_mismatch'],
+          'Not signed by Stripe for this endpoint, signed too long ago, or of the other mode: nothing was stored.',
+        ],
+        [['not_found'], 'The mode has no Stripe endpoint (its processor is not Stripe).'],
+        [['payload_too_large'], `Body larger than ${MAX_PROCESSOR_EVENT_BYTES} bytes.`],
+        [['internal_error'], 'Internal error; the body carries the request id.'],
+        [['service_unavailable'], 'A dependency is briefly unavailable: Stripe delivers the event again.'],
+      ]),
     },
   },
   'GET /openapi.json': {

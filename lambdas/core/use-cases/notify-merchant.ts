@@ -16,11 +16,15 @@ import type {
 import { retryDecision } from './retry-decision';
 import { retryingUntil } from './retry-until';
 
-/** Receipts on success, alerts on failure, notices on refunds; other events notify nobody. */
+/**
+ * Receipts on success, alerts on failure, notices on refunds, and on a refund the processor failed after
+ * accepting it (the merchant was told it was refunded: it is never silent); other events notify nobody.
+ */
 export const NOTIFIED_EVENTS: ReadonlySet<EventType> = new Set([
   'payment.succeeded',
   'payment.failed',
   'payment.refunded',
+  'payment.refund_reversed',
 ]);
 
 export type NotifySettings = Pick<

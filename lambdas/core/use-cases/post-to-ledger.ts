@@ -1,5 +1,5 @@
 import { createEvent, type EventEnvelope, modeOf } from '../domain/events';
-import { paymentEntry, refundEntry } from '../domain/ledger';
+import { paymentEntry, refundEntry, refundReversalEntry } from '../domain/ledger';
 import { parseMoney } from '../domain/money';
 import { WaitingForEarlierEventError } from './errors';
 import type { Clock } from './ports/clock';
@@ -17,6 +17,8 @@ export type LedgerOutcome = 'posted' | 'duplicate' | 'posting_failed' | 'not_pos
  * A posting the ledger must refuse (a frozen merchant) is reported once as `ledger.posting_failed`, which
  * starts the saga's compensation. A refund of a payment whose posting was refused (a compensated one) posts
  * nothing: there is nothing to reverse. A refund of a payment not posted yet waits (WaitingForEarlierEventError).
+ * A refund the processor failed after executing it (`payment.refund_reversed`) reverses the refund's entry, once
+ * per event, under the same rules: it follows its `payment.refund_executed` in the payment's order.
  */
 export async function postToLedger(
   ledger: Ledger,
@@ -38,18 +40,27 @@ export async function postToLedger(
     );
     return 'posting_failed';
   }
-  if (event.type === 'payment.refund_executed') {
+  if (event.type === 'payment.refund_executed' || event.type === 'payment.refund_reversed') {
     const capture = await ledger.paymentEntryState(event.paymentId);
     if (capture === 'refused') return 'not_posted';
     if (capture === 'missing') throw new WaitingForEarlierEventError(event.paymentId);
     const { data } = event;
-    const entry = refundEntry(
-      event.paymentId,
-      event.merchantId,
-      mode,
-      moneyOf(data),
-      `refund ${data.refundId} executed as ${data.bankRefundId}`,
-    );
+    const entry =
+      event.type === 'payment.refund_executed'
+        ? refundEntry(
+            event.paymentId,
+            event.merchantId,
+            mode,
+            moneyOf(data),
+            `refund ${data.refundId} executed as ${data.bankRefundId}`,
+          )
+        : refundReversalEntry(
+            event.paymentId,
+            event.merchantId,
+            mode,
+            moneyOf(data),
+            `refund ${data.refundId} (${data.bankRefundId}) failed after execution: ${event.data.reason}`,
+          );
     return ledger.post(source, entry);
   }
   return 'ignored';

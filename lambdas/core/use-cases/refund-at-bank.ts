@@ -1,11 +1,14 @@
 import { type BankRetrySettings, nextBankAttemptAt } from '../config/bank';
 import { RefundExceedsAvailableError, RefundNotAllowedError } from '../domain/errors';
 import { createEvent, type EventEnvelope, modeOf } from '../domain/events';
+import type { Mode } from '../domain/mode';
+import type { Money } from '../domain/money';
 import { planRefundFailure, type RefundFailure, refundFailureReason } from '../domain/payment';
 import { CLAIM_LAPSED, type ClaimOptions, type HeldClaim, underBankClaim } from './bank-claims';
 import type { Banks } from './ports/bank';
 import type { Clock } from './ports/clock';
-import type { RefundClaim, RefundExecutions } from './ports/refund-executions';
+import type { PaymentRecord } from './ports/payments';
+import type { RefundClaim, RefundExecutions, RefundFailureDecision } from './ports/refund-executions';
 import type { RefundStore } from './ports/refunds';
 import { refundPayment } from './refunds';
 
@@ -75,31 +78,65 @@ async function failRefund(
       const failed = await tx.markFailed(refundId, reason);
       if (!failed) return;
       const { payment } = failed;
-      const plan = planRefundFailure({
-        status: payment.status,
-        amount: payment.amount,
-        refunded: payment.refundedAmount,
-        failed: failed.amount,
-      });
-      const decision = {
-        refundedAfter: plan.refundedAfter,
-        statusAfter: plan.statusAfter,
-        event: createEvent(
-          'payment.refund_failed',
-          { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
-          {
-            refundId,
-            amount: failed.amount,
-            currency: payment.currency,
-            refundedTotal: plan.refundedAfter,
-            statusAfter: plan.statusAfter,
-            reason,
-          },
-          deps.clock(),
-        ),
-      };
+      const decision = refundGivenBack(
+        payment,
+        { id: refundId, amount: failed.amount },
+        reason,
+        deps.clock(),
+      );
       await tx.giveBack(payment, decision, `refund failed: ${reason}`);
     }),
+  );
+}
+
+/**
+ * What a failed refund gives back to its payment (the domain's `planRefundFailure`), with its event:
+ * `payment.refund_failed` for a refund the bank never executed; `payment.refund_reversed` for one it had
+ * executed (`reversed` names the bank's refund), on which the ledger reverses the refund's entry.
+ */
+export function refundGivenBack(
+  payment: PaymentRecord,
+  refund: { id: string; amount: Money },
+  reason: string,
+  now: Date,
+  reversed?: { bankRefundId: string },
+): RefundFailureDecision {
+  const plan = planRefundFailure({
+    status: payment.status,
+    amount: payment.amount,
+    refunded: payment.refundedAmount,
+    failed: refund.amount,
+  });
+  const ids = { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode };
+  const data = {
+    refundId: refund.id,
+    amount: refund.amount,
+    currency: payment.currency,
+    refundedTotal: plan.refundedAfter,
+    statusAfter: plan.statusAfter,
+    reason,
+  };
+  return {
+    refundedAfter: plan.refundedAfter,
+    statusAfter: plan.statusAfter,
+    event: reversed
+      ? createEvent('payment.refund_reversed', ids, { ...data, bankRefundId: reversed.bankRefundId }, now)
+      : createEvent('payment.refund_failed', ids, data, now),
+  };
+}
+
+/** The event of a refund the bank executed, on which the ledger reverses the payment's entry by its amount. */
+export function refundExecutedEvent(
+  ids: { paymentId: string; merchantId: string; mode: Mode },
+  refund: { id: string; amount: Money },
+  bankRefundId: string,
+  now: Date,
+): EventEnvelope<'payment.refund_executed'> {
+  return createEvent(
+    'payment.refund_executed',
+    ids,
+    { refundId: refund.id, amount: refund.amount, currency: refund.amount.currency.code, bankRefundId },
+    now,
   );
 }
 
@@ -135,15 +172,10 @@ async function executeClaimed(
   );
   switch (outcome.kind) {
     case 'refunded': {
-      const event = createEvent(
-        'payment.refund_executed',
-        { paymentId: claim.paymentId, merchantId: claim.merchantId, mode: claim.mode },
-        {
-          refundId,
-          amount: claim.amount,
-          currency: claim.amount.currency.code,
-          bankRefundId: outcome.bankRefundId,
-        },
+      const event = refundExecutedEvent(
+        claim,
+        { id: refundId, amount: claim.amount },
+        outcome.bankRefundId,
         deps.clock(),
       );
       await held.record(() => deps.executions.markExecuted(refundId, outcome.bankRefundId, event));

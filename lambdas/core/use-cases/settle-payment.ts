@@ -39,9 +39,23 @@ async function move(
   to: 'SUCCESS' | 'FAILED',
   change: { reason?: string; bankChargeId?: string } = {},
 ): Promise<PaymentRecord | undefined> {
+  const event = settlementEvent(payment, to, change, deps.clock());
+  return held.record(() => deps.lifecycle.transition(payment.id, payment.status, to, { ...change, event }));
+}
+
+/**
+ * The event of a PENDING payment's outcome, `payment.succeeded` or `payment.failed`, whoever learnt it (the
+ * bank's answer, or the processor's event later): the lifecycle must allow the move.
+ */
+export function settlementEvent(
+  payment: PaymentRecord,
+  to: 'SUCCESS' | 'FAILED',
+  change: { reason?: string; bankChargeId?: string },
+  now: Date,
+) {
   assertTransition(payment.status, to);
   const type = to === 'SUCCESS' ? 'payment.succeeded' : 'payment.failed';
-  const event = createEvent(
+  return createEvent(
     type,
     { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
     {
@@ -49,9 +63,8 @@ async function move(
       ...(change.reason ? { reason: change.reason } : {}),
       ...(change.bankChargeId ? { bankChargeId: change.bankChargeId } : {}),
     },
-    deps.clock(),
+    now,
   );
-  return held.record(() => deps.lifecycle.transition(payment.id, payment.status, to, { ...change, event }));
 }
 
 /**

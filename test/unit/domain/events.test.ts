@@ -13,10 +13,10 @@ const initiated = () =>
   );
 
 describe('the event contract', () => {
-  it('stamps events with a UUID, version 1.1 and a UTC timestamp', () => {
+  it('stamps events with a UUID, the current version and a UTC timestamp', () => {
     const event = initiated();
     expect(event.eventId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(event.version).toBe('1.2');
+    expect(event.version).toBe('1.3');
     expect(event.occurredAt).toMatch(/Z$/);
   });
 

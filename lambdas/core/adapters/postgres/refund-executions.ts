@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { StoredDataInvalidError } from '../../domain/errors';
+import type { EventEnvelope } from '../../domain/events';
 import type { Mode } from '../../domain/mode';
 import type { RefundExecutions, RefundFailureTransaction } from '../../use-cases/ports/refund-executions';
 import { bankClaimOf, CLEARED_CLAIM, claimParameters, claimSql, deferBankAttempt } from './bank-attempts';
@@ -9,7 +10,8 @@ import { appendOutbox } from './outbox-append';
 import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
 import { inTransaction } from './pool';
 
-function refundFailureTransaction(client: pg.PoolClient): RefundFailureTransaction {
+/** Failing a refund inside the transaction of `client` (the refund executions' and the processor events'). */
+export function refundFailureTransaction(client: pg.PoolClient): RefundFailureTransaction {
   return {
     async markFailed(refundId, reason) {
       const locked = await client.query<PaymentRow>(
@@ -42,6 +44,34 @@ function refundFailureTransaction(client: pg.PoolClient): RefundFailureTransacti
       await appendOutbox(client, decision.event, (updated.rows[0] as PaymentRow).version);
     },
   };
+}
+
+/**
+ * `RefundExecutions.markExecuted` inside the transaction of `client`: the PENDING refund EXECUTED with its
+ * `payment.refund_executed` event. False when it was no longer PENDING (nothing is written).
+ */
+export async function markRefundExecuted(
+  client: pg.PoolClient,
+  refundId: string,
+  bankRefundId: string,
+  event: EventEnvelope<'payment.refund_executed'>,
+): Promise<boolean> {
+  const executed = await client.query<{ payment_id: string }>(
+    `UPDATE refunds SET status = 'EXECUTED', bank_refund_id = $2, executed_at = now(),
+       ${CLEARED_CLAIM}, next_bank_attempt_at = NULL
+     WHERE id = $1 AND status = 'PENDING'
+     RETURNING payment_id`,
+    [refundId, bankRefundId],
+  );
+  const refund = executed.rows[0];
+  if (!refund) return false;
+  // A no-op update that bumps the payment's version (guard trigger), so the event keeps its order.
+  const payment = await client.query<{ version: number }>(
+    'UPDATE payments SET refunded_amount = refunded_amount WHERE id = $1 RETURNING version',
+    [refund.payment_id],
+  );
+  await appendOutbox(client, event, (payment.rows[0] as { version: number }).version);
+  return true;
 }
 
 /** Refunds recorded by the API or the saga, executed at the bank by the bank processor and the retry sweep. */
@@ -81,24 +111,8 @@ export function postgresRefundExecutions(pool: pg.Pool): RefundExecutions {
         };
       }),
 
-    markExecuted(refundId, bankRefundId, event) {
-      return inTransaction(pool, async (client) => {
-        const executed = await client.query<{ payment_id: string }>(
-          `UPDATE refunds SET status = 'EXECUTED', bank_refund_id = $2, executed_at = now(),
-             ${CLEARED_CLAIM}, next_bank_attempt_at = NULL
-           WHERE id = $1 AND status = 'PENDING'
-           RETURNING payment_id`,
-          [refundId, bankRefundId],
-        );
-        const refund = executed.rows[0];
-        if (!refund) return;
-        // A no-op update that bumps the payment's version (guard trigger), so the event keeps its order.
-        const payment = await client.query<{ version: number }>(
-          'UPDATE payments SET refunded_amount = refunded_amount WHERE id = $1 RETURNING version',
-          [refund.payment_id],
-        );
-        await appendOutbox(client, event, (payment.rows[0] as { version: number }).version);
-      });
+    async markExecuted(refundId, bankRefundId, event) {
+      await inTransaction(pool, (client) => markRefundExecuted(client, refundId, bankRefundId, event));
     },
 
     inTransaction: (work) => inTransaction(pool, (client) => work(refundFailureTransaction(client))),
