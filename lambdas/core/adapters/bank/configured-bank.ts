@@ -25,6 +25,7 @@ function unconfiguredBank(mode: Mode, urlVariable: string): Bank {
     charge: async () => unavailable(),
     refund: async () => unavailable(),
     lookupCharge: async () => unavailable(),
+    lookupRefund: async () => unavailable(),
   };
 }
 
