@@ -30,9 +30,17 @@ export const LOCAL_STACK_ENV = {
     dbProxy: 'ASPAY_DB_PROXY_PORT',
     bank: 'ASPAY_BANK_PORT',
     webhookSink: 'ASPAY_WEBHOOK_SINK_PORT',
+    stripeSimulator: 'ASPAY_STRIPE_SIMULATOR_PORT',
   },
   /** The bank simulator's answer time: "5000-10000" (the default), "250", or "0" for instant. */
   bankLatencyMs: 'ASPAY_BANK_LATENCY_MS',
+  /** The Stripe simulator (stripe/server.ts): its answer time (as the bank's, default "0"), where it sends its
+   * signed events and with which signing secret (none sent when unset), and after how many ms Stripe's later
+   * decisions happen (refund failures and settlements, disputes; default 2000, "never" for only on request). */
+  stripeSimulatorLatencyMs: 'ASPAY_STRIPE_SIMULATOR_LATENCY_MS',
+  stripeSimulatorWebhookUrl: 'ASPAY_STRIPE_SIMULATOR_WEBHOOK_URL',
+  stripeSimulatorWebhookSecret: 'ASPAY_STRIPE_SIMULATOR_WEBHOOK_SECRET',
+  stripeSimulatorLaterMs: 'ASPAY_STRIPE_SIMULATOR_LATER_MS',
   /** The schedules' interval, for tests and demos that cannot wait a minute (localstack/src/runner/schedule.ts). */
   scheduleEveryMs: 'ASPAY_SCHEDULE_EVERY_MS',
   /** JSON object: each function role's database URL (see lambda-runtime.ts). */
@@ -70,6 +78,7 @@ export function localPorts() {
     dbProxy: port(names.dbProxy, 5434),
     bank: port(names.bank, 3100),
     webhookSink: port(names.webhookSink, 3200),
+    stripeSimulator: port(names.stripeSimulator, 3300),
   };
 }
 
