@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll } from 'vitest';
 import type { RequestSigner } from '../../lambdas/core/adapters/bank/aws-iam-signer';
-import { type BankAlarm, httpBank } from '../../lambdas/core/adapters/bank/http-bank';
+import type { BankAlarm } from '../../lambdas/core/adapters/bank/bank-answers';
+import { httpBank } from '../../lambdas/core/adapters/bank/http-bank';
 import { bankSettings } from '../../lambdas/core/config/bank';
 import { createBankSimulator } from '../../localstack/src/bank/bank-simulator';
 

@@ -3,7 +3,13 @@ import { formatAmount, type Money } from '../../domain/money';
 import type { Bank } from '../../use-cases/ports/bank';
 import { TransientBankError } from '../errors';
 import type { RequestSigner } from './aws-iam-signer';
-import { type BankAnswerBody, type BankAnswerClass, classifyBankAnswer } from './bank-answers';
+import {
+  type BankAlarm,
+  type BankAnswerBody,
+  type BankAnswerClass,
+  type BankConnectorHooks,
+  classifyBankAnswer,
+} from './bank-answers';
 import { bankCircuitBreaker, type CircuitBreakerStateStore } from './circuit-breaker';
 
 /** An amount as the bank's API takes it: a decimal string with the currency's number of decimals, and the code. */
@@ -11,19 +17,7 @@ function wireAmount(money: Money): { amount: string; currency: string } {
   return { amount: formatAmount(money), currency: money.currency.code };
 }
 
-/** An answer only an operator can act on (our credentials, or a contract mismatch): never a payment decision. */
-export interface BankAlarm {
-  readonly operation: 'charge' | 'refund' | 'lookup';
-  readonly status: number;
-  readonly answerClass: Extract<BankAnswerClass, 'credentials' | 'contract'>;
-  readonly detail: string;
-}
-
-export interface BankHooks {
-  /** Told when this instance opens the breaker (for logs and the CircuitBreakerOpen metric). */
-  onBreak?: () => void;
-  /** Told of every answer that needs an operator (for an error log and the BankContractErrors metric). */
-  onAlarm?: (alarm: BankAlarm) => void;
+export interface BankHooks extends BankConnectorHooks {
   /** Authenticates each request (the in-stack sandbox bank's function URL takes SigV4-signed ones). */
   sign?: RequestSigner;
 }
