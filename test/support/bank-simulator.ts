@@ -42,6 +42,14 @@ export function testConnectorParts(env: NodeJS.ProcessEnv = {}) {
   return { settings, breakerState, hooks: { onAlarm: (alarm: BankAlarm) => alarms.push(alarm) }, alarms };
 }
 
+/** The settings a contract run asks one connector for, as the variables `testConnectorParts` reads. */
+export function connectorEnv(options: { timeoutMs?: number; maxAttempts?: number } = {}): NodeJS.ProcessEnv {
+  return {
+    ...(options.timeoutMs ? { ASPAY_BANK_TIMEOUT_MS: String(options.timeoutMs) } : {}),
+    ...(options.maxAttempts ? { ASPAY_BANK_MAX_ATTEMPTS: String(options.maxAttempts) } : {}),
+  };
+}
+
 /** The HTTP bank connector on `url` with fast test timings, an in-memory breaker and the alarms it raised. */
 export function testHttpBank(url: string, env: NodeJS.ProcessEnv = {}, sign?: RequestSigner) {
   const { settings, breakerState, hooks, alarms } = testConnectorParts(env);

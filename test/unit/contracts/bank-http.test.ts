@@ -1,5 +1,5 @@
 import { bankContract } from '../../contracts/bank.contract';
-import { privateBankSimulator, testHttpBank } from '../../support/bank-simulator';
+import { connectorEnv, privateBankSimulator, testHttpBank } from '../../support/bank-simulator';
 
 /** The HTTP connector against ASPay's bank simulator (its sandbox contract and test tokens), in this process. */
 const url = await privateBankSimulator();
@@ -13,11 +13,7 @@ const bookOf = async () =>
 const noArming = async () => undefined;
 
 bankContract('HTTP, ASPay bank simulator', {
-  connector: ({ timeoutMs, maxAttempts } = {}) =>
-    testHttpBank(url, {
-      ...(timeoutMs ? { ASPAY_BANK_TIMEOUT_MS: String(timeoutMs) } : {}),
-      ...(maxAttempts ? { ASPAY_BANK_MAX_ATTEMPTS: String(maxAttempts) } : {}),
-    }),
+  connector: (options) => testHttpBank(url, connectorEnv(options)),
   sources: { approved: 'tok_success', insufficientFunds: 'tok_insufficient_funds' },
   // Charges and refunds of `tok_slow_answer` are made, and answered after 3 s.
   chargeAnswerLost: { source: 'tok_slow_answer', arm: noArming },

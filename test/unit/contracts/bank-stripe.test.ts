@@ -1,16 +1,13 @@
 import { STRIPE_METADATA } from '../../../lambdas/core/config/processors';
 import { bankContract } from '../../contracts/bank.contract';
+import { connectorEnv } from '../../support/bank-simulator';
 import { privateStripeSimulator, testStripeBank } from '../../support/stripe-simulator';
 
 /** The Stripe connector against the Stripe simulator (Stripe's test PaymentMethods and semantics), in this process. */
 const { url, controls } = await privateStripeSimulator();
 
 bankContract('Stripe, Stripe simulator', {
-  connector: ({ timeoutMs, maxAttempts } = {}) =>
-    testStripeBank(url, {
-      ...(timeoutMs ? { ASPAY_BANK_TIMEOUT_MS: String(timeoutMs) } : {}),
-      ...(maxAttempts ? { ASPAY_BANK_MAX_ATTEMPTS: String(maxAttempts) } : {}),
-    }),
+  connector: (options) => testStripeBank(url, connectorEnv(options)),
   sources: { approved: 'pm_card_visa', insufficientFunds: 'pm_card_chargeDeclinedInsufficientFunds' },
   // Stripe makes the PaymentIntent or refund, and withholds its answer beyond the connector's time-out.
   chargeAnswerLost: {

@@ -127,6 +127,17 @@ export function stripeBank(
     return alarmed.detail;
   }
 
+  /** An object in a state ASPay never leaves it in: no decision, and an operator must look. */
+  function unexpectedState(
+    operation: BankAlarm['operation'],
+    detail: string,
+  ): { kind: 'unavailable'; reason: string } {
+    return {
+      kind: 'unavailable',
+      reason: alarm(operation, { status: 200, answerClass: 'contract', detail }),
+    };
+  }
+
   /** The reason to wait after a refusal that decides nothing: our keys or our request; an operator must look. */
   function needsOperator(operation: BankAlarm['operation'], error: Stripe.errors.StripeError): string {
     const answerClass = classifyStripeError(error) === 'credentials' ? 'credentials' : 'contract';
@@ -207,14 +218,7 @@ export function stripeBank(
       case 'processing':
         return { kind: 'unavailable', reason: 'payment still processing at Stripe' };
       case 'unexpected':
-        return {
-          kind: 'unavailable',
-          reason: alarm(operation, {
-            status: 200,
-            answerClass: 'contract',
-            detail: `PaymentIntent ${intent.id} is ${state.status}`,
-          }),
-        };
+        return unexpectedState(operation, `PaymentIntent ${intent.id} is ${state.status}`);
       case 'needs_authentication': {
         const canceled = await send(
           operation,
@@ -333,15 +337,9 @@ export function stripeBank(
 
   function refundAnswer(found: Stripe.Refund, operation: 'refund' | 'lookup'): RefundAnswer {
     const state = refundState(found);
-    if (state.kind !== 'unexpected') return state;
-    return {
-      kind: 'unavailable',
-      reason: alarm(operation, {
-        status: 200,
-        answerClass: 'contract',
-        detail: `refund ${found.id} is ${found.status}`,
-      }),
-    };
+    return state.kind === 'unexpected'
+      ? unexpectedState(operation, `refund ${found.id} is ${found.status}`)
+      : state;
   }
 
   return {
