@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll } from 'vitest';
 import type { RequestSigner } from '../../lambdas/core/adapters/bank/aws-iam-signer';
-import { type BankAlarm, httpBank } from '../../lambdas/core/adapters/bank/http-bank';
+import type { BankAlarm } from '../../lambdas/core/adapters/bank/bank-answers';
+import { httpBank } from '../../lambdas/core/adapters/bank/http-bank';
 import { bankSettings } from '../../lambdas/core/config/bank';
 import { createBankSimulator } from '../../localstack/src/bank/bank-simulator';
 
@@ -19,25 +20,38 @@ export async function privateBankSimulator(latencyMs = 0): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-/** The HTTP bank connector on `url` with fast test timings, an in-memory breaker and the alarms it raised. */
-export function testHttpBank(url: string, env: NodeJS.ProcessEnv = {}, sign?: RequestSigner) {
+/**
+ * What a connector under test is built with: fast test timings (overridden by `env`), a breaker that never
+ * opens, its state in memory, and the alarms it raised.
+ */
+export function testConnectorParts(env: NodeJS.ProcessEnv = {}) {
   const alarms: BankAlarm[] = [];
   let breaker: unknown;
-  const bank = httpBank(
-    url,
-    bankSettings({
-      ASPAY_BANK_TIMEOUT_MS: '1000',
-      ASPAY_BANK_BACKOFF_BASE_MS: '10',
-      ASPAY_BREAKER_FAILURE_THRESHOLD: '1000',
-      ...env,
-    }),
-    {
-      load: async () => breaker,
-      save: async (state) => {
-        breaker = state;
-      },
+  const settings = bankSettings({
+    ASPAY_BANK_TIMEOUT_MS: '1000',
+    ASPAY_BANK_BACKOFF_BASE_MS: '10',
+    ASPAY_BREAKER_FAILURE_THRESHOLD: '1000',
+    ...env,
+  });
+  const breakerState = {
+    load: async () => breaker,
+    save: async (state: unknown) => {
+      breaker = state;
     },
-    { onAlarm: (alarm) => alarms.push(alarm), sign },
-  );
-  return { bank, alarms };
+  };
+  return { settings, breakerState, hooks: { onAlarm: (alarm: BankAlarm) => alarms.push(alarm) }, alarms };
+}
+
+/** The settings a contract run asks one connector for, as the variables `testConnectorParts` reads. */
+export function connectorEnv(options: { timeoutMs?: number; maxAttempts?: number } = {}): NodeJS.ProcessEnv {
+  return {
+    ...(options.timeoutMs ? { ASPAY_BANK_TIMEOUT_MS: String(options.timeoutMs) } : {}),
+    ...(options.maxAttempts ? { ASPAY_BANK_MAX_ATTEMPTS: String(options.maxAttempts) } : {}),
+  };
+}
+
+/** The HTTP bank connector on `url` with fast test timings, an in-memory breaker and the alarms it raised. */
+export function testHttpBank(url: string, env: NodeJS.ProcessEnv = {}, sign?: RequestSigner) {
+  const { settings, breakerState, hooks, alarms } = testConnectorParts(env);
+  return { bank: httpBank(url, settings, breakerState, { ...hooks, sign }), alarms };
 }

@@ -1,6 +1,13 @@
 import type { BankRetrySettings } from '../../lambdas/core/config/bank';
 import { moneyFromStored } from '../../lambdas/core/domain/money';
-import type { Bank, Banks, ChargeLookup, ChargeOutcome } from '../../lambdas/core/use-cases/ports/bank';
+import type {
+  Bank,
+  BankRefundOutcome,
+  Banks,
+  ChargeLookup,
+  ChargeOutcome,
+  RefundLookup,
+} from '../../lambdas/core/use-cases/ports/bank';
 import type { PaymentRecord } from '../../lambdas/core/use-cases/ports/payments';
 
 /** The clock of the bank use-case tests. */
@@ -45,13 +52,20 @@ export function unreachableBank(name: string): Bank {
   const refuse = async (): Promise<never> => {
     throw new Error(`${name} was called`);
   };
-  return { charge: refuse, refund: refuse, lookupCharge: refuse };
+  return { charge: refuse, refund: refuse, lookupCharge: refuse, lookupRefund: refuse };
 }
 
 /** The banks of a test-mode use-case test: `sandbox` answers, the live bank must never be reached. */
 export function sandboxOnly(sandbox: Bank): Banks {
   return { test: sandbox, live: unreachableBank('the live bank') };
 }
+
+const noRefunds = async (): Promise<never> => {
+  throw new Error('no refunds here');
+};
+const noCharges = async (): Promise<never> => {
+  throw new Error('no charges here');
+};
 
 /** A bank that answers every charge with `charge` and every lookup with `lookup`, recording the calls it took. */
 export function bankAnswering(charge: ChargeOutcome, lookup: ChargeLookup = { kind: 'not_found' }) {
@@ -61,10 +75,27 @@ export function bankAnswering(charge: ChargeOutcome, lookup: ChargeLookup = { ki
       calls.push('charge');
       return charge;
     },
-    async refund() {
-      throw new Error('no refunds here');
-    },
+    refund: noRefunds,
     async lookupCharge() {
+      calls.push('lookup');
+      return lookup;
+    },
+    lookupRefund: noRefunds,
+  };
+  return { bank, calls };
+}
+
+/** A bank that answers every refund with `refund` and every refund lookup with `lookup`, recording the calls it took. */
+export function bankRefunding(refund: BankRefundOutcome, lookup: RefundLookup = { kind: 'not_found' }) {
+  const calls: string[] = [];
+  const bank: Bank = {
+    charge: noCharges,
+    lookupCharge: noCharges,
+    async refund() {
+      calls.push('refund');
+      return refund;
+    },
+    async lookupRefund() {
       calls.push('lookup');
       return lookup;
     },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LatencyRange } from '../config/sandbox-bank';
-import type { SandboxAnswer, SandboxBankStore, SandboxCharge } from './store';
+import type { SandboxAnswer, SandboxBankStore, SandboxCharge, SandboxRefund } from './store';
 
 /**
  * The bank's sandbox contract, one source for the local simulator (localstack/src/bank) and the in-stack
@@ -20,8 +20,9 @@ import type { SandboxAnswer, SandboxBankStore, SandboxCharge } from './store';
  *   (3 s): a call is still in flight when a test takes something else away
  * Charges and refunds are idempotent by the `Idempotency-Key` header (ASPay sends the payment or refund id):
  * a repeated key returns the first outcome and never charges twice; a key whose first call is still running
- * answers 409 `idempotency_key_in_use`, as real banks do. `GET /v1/charges?idempotency_key=` looks a charge
- * up by its key (reconciliation).
+ * answers 409 `idempotency_key_in_use`, as real banks do. `GET /v1/charges?idempotency_key=` and
+ * `GET /v1/refunds?idempotency_key=` look a charge or a refund up by its key (reconciliation): decided, still
+ * running (`pending`), or none.
  */
 
 export interface SandboxBankOptions {
@@ -59,6 +60,11 @@ const APPROVED_SOURCES = new Set([
 ]);
 const SLOW_SOURCE = 'tok_slow_answer';
 const REFUND_PATH = /^\/v1\/charges\/([^/]+)\/refunds$/;
+/** Reconciliation: a charge or a refund looked up by its idempotency key. */
+const LOOKUP_PATHS: Readonly<Record<string, 'charges' | 'refunds'>> = {
+  '/v1/charges': 'charges',
+  '/v1/refunds': 'refunds',
+};
 
 /** The idempotency keys of charges and refunds are separate namespaces: a refund may reuse a charge's key. */
 export const chargeCall = (key: string) => `charge:${key}`;
@@ -144,6 +150,24 @@ export function sandboxBank(options: SandboxBankOptions): SandboxBank {
     return { status: 402, body: { status: 'declined', reason: 'unknown_source' } };
   }
 
+  async function recordRefund(
+    chargeId: string,
+    body: Record<string, unknown>,
+    key: string,
+    decision: Pick<SandboxRefund, 'status' | 'reason'>,
+  ): Promise<SandboxRefund> {
+    const refunded: SandboxRefund = {
+      id: `re_${randomUUID()}`,
+      chargeId,
+      ...decision,
+      amount: String(body.amount ?? ''),
+      idempotencyKey: key,
+      createdAt: new Date().toISOString(),
+    };
+    await store.saveRefund(refunded);
+    return refunded;
+  }
+
   async function refund(
     chargeId: string,
     body: Record<string, unknown>,
@@ -154,28 +178,25 @@ export function sandboxBank(options: SandboxBankOptions): SandboxBank {
     const charged = await store.chargeById(chargeId);
     if (charged?.status !== 'approved') return { status: 404, body: { error: 'no_such_charge' } };
     if (charged.source === 'tok_refund_error') return { status: 500, body: { error: 'bank_internal_error' } };
-    if (charged.source === 'tok_refund_rejected')
+    if (charged.source === 'tok_refund_rejected') {
+      await recordRefund(chargeId, body, key, { status: 'rejected', reason: 'refund_rejected' });
       return { status: 422, body: { status: 'declined', reason: 'refund_rejected' } };
+    }
     if (charged.source === SLOW_SOURCE) await sleep(slowAnswerMs);
-    const id = `re_${randomUUID()}`;
-    await store.saveRefund({
-      id,
-      chargeId,
-      amount: String(body.amount ?? ''),
-      idempotencyKey: key,
-      createdAt: new Date().toISOString(),
-    });
+    const { id } = await recordRefund(chargeId, body, key, { status: 'refunded' });
     return { status: 201, body: { status: 'refunded', refundId: id } };
   }
 
-  async function lookup(key: string): Promise<SandboxAnswer> {
-    const found = await store.chargeByKey(key);
-    const charges = found
+  /** The charge or refund made with an idempotency key: decided, still running (`pending`), or none. */
+  async function lookup(kind: 'charges' | 'refunds', key: string): Promise<SandboxAnswer> {
+    const found = kind === 'charges' ? await store.chargeByKey(key) : await store.refundByKey(key);
+    const running = () => store.callInFlight(kind === 'charges' ? chargeCall(key) : refundCall(key));
+    const decided = found
       ? [{ id: found.id, status: found.status, reason: found.reason, createdAt: found.createdAt }]
-      : (await store.callInFlight(chargeCall(key)))
+      : (await running())
         ? [{ status: 'pending' }]
         : [];
-    return { status: 200, body: { charges } };
+    return { status: 200, body: { [kind]: decided } };
   }
 
   return async (request) => {
@@ -185,8 +206,9 @@ export function sandboxBank(options: SandboxBankOptions): SandboxBank {
     } catch {
       return { status: 400, body: { error: 'bad_request' } };
     }
-    if (request.path === '/v1/charges' && request.method === 'GET')
-      return lookup(request.query.get('idempotency_key') ?? '');
+    const lookedUp = LOOKUP_PATHS[request.path];
+    if (lookedUp && request.method === 'GET')
+      return lookup(lookedUp, request.query.get('idempotency_key') ?? '');
     const kind = callKindOf(request);
     if (!kind) return { status: 404, body: { error: 'not_found' } };
     const key = request.idempotencyKey;

@@ -15,6 +15,9 @@ export interface SandboxCharge {
 export interface SandboxRefund {
   readonly id: string;
   readonly chargeId: string;
+  /** Executed, or declined by the bank with its reason: both are findable by key (reconciliation). */
+  readonly status: 'refunded' | 'rejected';
+  readonly reason?: string;
   readonly amount: string;
   readonly idempotencyKey: string;
   readonly createdAt: string;
@@ -33,8 +36,8 @@ export type CallStart =
   | { readonly kind: 'answered'; readonly answer: SandboxAnswer };
 
 /**
- * The sandbox bank's books: charges findable by idempotency key (reconciliation) and by id (refunds), refunds,
- * and the calls by idempotency key. Every instance of the bank shares them, so a replay gets the first
+ * The sandbox bank's books: charges findable by idempotency key (reconciliation) and by id (refunds), refunds
+ * findable by idempotency key (reconciliation), and the calls by idempotency key. Every instance of the bank shares them, so a replay gets the first
  * answer and a call in flight is seen by all (the DynamoDB adapter decides both with conditional writes).
  */
 export interface SandboxBankStore {
@@ -53,6 +56,7 @@ export interface SandboxBankStore {
   chargeByKey(idempotencyKey: string): Promise<SandboxCharge | undefined>;
   chargeById(id: string): Promise<SandboxCharge | undefined>;
   saveRefund(refund: SandboxRefund): Promise<void>;
+  refundByKey(idempotencyKey: string): Promise<SandboxRefund | undefined>;
 }
 
 type Call = { state: 'running'; token: string; until: number } | { state: 'answered'; answer: SandboxAnswer };
@@ -62,7 +66,7 @@ export class InMemorySandboxBankStore implements SandboxBankStore {
   private readonly calls = new Map<string, Call>();
   private readonly charges = new Map<string, SandboxCharge>();
   private readonly chargesByKey = new Map<string, SandboxCharge>();
-  private readonly refundList: SandboxRefund[] = [];
+  private readonly refundsByKey = new Map<string, SandboxRefund>();
 
   async startCall(key: string, leaseMs: number): Promise<CallStart> {
     const call = this.calls.get(key);
@@ -99,7 +103,11 @@ export class InMemorySandboxBankStore implements SandboxBankStore {
   }
 
   async saveRefund(refund: SandboxRefund): Promise<void> {
-    this.refundList.push(refund);
+    this.refundsByKey.set(refund.idempotencyKey, refund);
+  }
+
+  async refundByKey(idempotencyKey: string): Promise<SandboxRefund | undefined> {
+    return this.refundsByKey.get(idempotencyKey);
   }
 
   /** Every approved charge, in the order they were made (the local simulator's admin listing). */
@@ -107,7 +115,8 @@ export class InMemorySandboxBankStore implements SandboxBankStore {
     return [...this.charges.values()].filter((charge) => charge.status === 'approved');
   }
 
-  refunds(): readonly SandboxRefund[] {
-    return this.refundList;
+  /** Every executed refund, in the order they were made (the local simulator's admin listing). */
+  executedRefunds(): SandboxRefund[] {
+    return [...this.refundsByKey.values()].filter((refund) => refund.status === 'refunded');
   }
 }

@@ -5,7 +5,7 @@ import type { Mode } from '../domain/mode';
 import type { Money } from '../domain/money';
 import { planRefundFailure, type RefundFailure, refundFailureReason } from '../domain/payment';
 import { CLAIM_LAPSED, type ClaimOptions, type HeldClaim, underBankClaim } from './bank-claims';
-import type { Banks } from './ports/bank';
+import type { BankRefundRequest, Banks } from './ports/bank';
 import type { Clock } from './ports/clock';
 import type { PaymentRecord } from './ports/payments';
 import type { RefundClaim, RefundExecutions, RefundFailureDecision } from './ports/refund-executions';
@@ -144,9 +144,9 @@ export function refundExecutedEvent(
  * Executes a recorded refund at the bank (idempotency key = refund id), once, by the holder of its claim
  * (`underBankClaim`). Executed: recorded with its `payment.refund_executed` event (on which the ledger
  * reverses the payment). Rejected by the bank: FAILED at once. No decision (bank unavailable, an answer for an
- * operator): waits for the retry sweep with backoff, and after `giveUpAfterAttempts` attempts is
- * FAILED too, so no refund waits forever; a failed refund is visible (refund status and reason, RefundsFailed
- * alarm). Outcomes are recorded until the deadline, even after the claim lapsed: executed and failed apply
+ * operator): waits for the retry sweep with backoff, and after `giveUpAfterAttempts` attempts is looked up
+ * at the bank and, unless the bank executed or rejected it, FAILED too, so no refund waits forever while the
+ * bank answers; a failed refund is visible (refund status and reason, RefundsFailed alarm). Outcomes are recorded until the deadline, even after the claim lapsed: executed and failed apply
  * only to a PENDING refund, so of this holder and one that took over only the first records, once.
  */
 export async function executeRefundAtBank(
@@ -166,33 +166,20 @@ async function executeClaimed(
   claim: RefundClaim,
   held: HeldClaim,
 ): Promise<RefundExecutionResult | typeof CLAIM_LAPSED> {
-  const outcome = await deps.banks[claim.mode].refund(
-    { chargeId: claim.chargeId, refundId, amount: claim.amount },
-    held.signal,
-  );
+  const request = { chargeId: claim.chargeId, refundId, amount: claim.amount };
+  const outcome = await deps.banks[claim.mode].refund(request, held.signal);
   switch (outcome.kind) {
-    case 'refunded': {
-      const event = refundExecutedEvent(
-        claim,
-        { id: refundId, amount: claim.amount },
-        outcome.bankRefundId,
-        deps.clock(),
-      );
-      await held.record(() => deps.executions.markExecuted(refundId, outcome.bankRefundId, event));
-      return 'executed';
-    }
+    case 'refunded':
+      return recordExecuted(deps, held, refundId, claim, outcome.bankRefundId);
     case 'rejected':
       await failRefund(deps, held, refundId, { kind: 'rejected', reason: outcome.reason });
       return 'failed';
     case 'unavailable': {
       if (held.signal.aborted) return CLAIM_LAPSED;
       const attempts = claim.bankAttempts + 1;
-      if (attempts >= deps.settings.giveUpAfterAttempts) {
-        await failRefund(deps, held, refundId, { kind: 'gave_up', attempts, lastReason: outcome.reason });
-        return 'failed';
-      }
-      const at = nextBankAttemptAt(deps.settings, deps.clock(), attempts);
-      await held.record(() => deps.executions.defer(refundId, held.holder, at, true));
+      if (attempts >= deps.settings.giveUpAfterAttempts)
+        return reconcileBeforeGivingUp(deps, held, request, claim, { attempts, lastReason: outcome.reason });
+      await deferRefund(deps, held, refundId, attempts);
       return 'deferred';
     }
     case 'circuit_open': {
@@ -201,5 +188,64 @@ async function executeClaimed(
       await held.record(() => deps.executions.defer(refundId, held.holder, at, false));
       return 'deferred';
     }
+  }
+}
+
+/** The refund executed at the bank, with the event the ledger reverses the payment on. */
+async function recordExecuted(
+  deps: RefundExecutionDeps,
+  held: HeldClaim,
+  refundId: string,
+  claim: RefundClaim,
+  bankRefundId: string,
+): Promise<RefundExecutionResult> {
+  const event = refundExecutedEvent(
+    claim,
+    { id: refundId, amount: claim.amount },
+    bankRefundId,
+    deps.clock(),
+  );
+  await held.record(() => deps.executions.markExecuted(refundId, bankRefundId, event));
+  return 'executed';
+}
+
+/** Waits for the next attempt (this one reached the bank, so it counts towards the limit). */
+async function deferRefund(
+  deps: RefundExecutionDeps,
+  held: HeldClaim,
+  refundId: string,
+  attempts: number,
+): Promise<void> {
+  const at = nextBankAttemptAt(deps.settings, deps.clock(), attempts);
+  await held.record(() => deps.executions.defer(refundId, held.holder, at, true));
+}
+
+/**
+ * Before a refund is given up after the attempt limit, the bank is asked whether it executed it after all (an
+ * answer lost to a time-out): executed is recorded as executed, rejected fails with the bank's reason, one the
+ * bank never made fails as given up (nothing left the merchant), and while the bank cannot say, the refund
+ * keeps waiting: failing it then could give back an amount the bank did refund.
+ */
+async function reconcileBeforeGivingUp(
+  deps: RefundExecutionDeps,
+  held: HeldClaim,
+  request: BankRefundRequest,
+  claim: RefundClaim,
+  gaveUp: { attempts: number; lastReason: string },
+): Promise<RefundExecutionResult | typeof CLAIM_LAPSED> {
+  const found = await deps.banks[claim.mode].lookupRefund(request, held.signal);
+  switch (found.kind) {
+    case 'refunded':
+      return recordExecuted(deps, held, request.refundId, claim, found.bankRefundId);
+    case 'rejected':
+      await failRefund(deps, held, request.refundId, { kind: 'rejected', reason: found.reason });
+      return 'failed';
+    case 'not_found':
+      await failRefund(deps, held, request.refundId, { kind: 'gave_up', ...gaveUp });
+      return 'failed';
+    case 'unavailable':
+      if (held.signal.aborted) return CLAIM_LAPSED;
+      await deferRefund(deps, held, request.refundId, gaveUp.attempts);
+      return 'deferred';
   }
 }

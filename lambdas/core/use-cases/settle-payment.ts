@@ -2,7 +2,7 @@ import { type BankRetrySettings, nextBankAttemptAt } from '../config/bank';
 import { createEvent, paymentSnapshot } from '../domain/events';
 import { assertTransition } from '../domain/payment';
 import { CLAIM_LAPSED, type ClaimOptions, type HeldClaim, underBankClaim } from './bank-claims';
-import type { Banks } from './ports/bank';
+import type { Banks, ChargeRequest } from './ports/bank';
 import type { Clock } from './ports/clock';
 import type { BankAttemptClaim, PaymentLifecycle } from './ports/payment-lifecycle';
 import type { PaymentRecord } from './ports/payments';
@@ -82,8 +82,14 @@ async function defer(
   await held.record(() => deps.lifecycle.deferBankAttempt(claim.payment.id, held.holder, at, counted));
 }
 
+/** The one charge request of a payment: the charge and its lookup (a replay, for some processors) send it alike. */
+function chargeRequestOf(payment: PaymentRecord): ChargeRequest {
+  return { paymentId: payment.id, amount: payment.amount, source: payment.source };
+}
+
 /**
- * Reconciliation before giving up: the charge is looked up by its idempotency key. Approved or declined
+ * Reconciliation before giving up: the charge is looked up by its idempotency key (some processors replay the
+ * charge to find out, which is why the lookup takes the whole request). Approved or declined
  * settles the payment as the bank did; a charge the bank never made fails the payment (nothing was taken
  * from the customer); while the bank cannot answer, the payment keeps waiting.
  */
@@ -92,7 +98,10 @@ async function reconcile(
   held: HeldClaim,
   claim: BankAttemptClaim,
 ): Promise<SettlementResult | typeof CLAIM_LAPSED> {
-  const found = await deps.banks[claim.payment.mode].lookupCharge(claim.payment.id, held.signal);
+  const found = await deps.banks[claim.payment.mode].lookupCharge(
+    chargeRequestOf(claim.payment),
+    held.signal,
+  );
   switch (found.kind) {
     case 'approved':
       return (await move(deps, held, claim.payment, 'SUCCESS', { bankChargeId: found.chargeId }))
@@ -141,10 +150,7 @@ async function settleClaimed(
 ): Promise<SettlementResult | typeof CLAIM_LAPSED> {
   if (claim.bankAttempts >= deps.settings.giveUpAfterAttempts) return reconcile(deps, held, claim);
   const claimed = claim.payment;
-  const outcome = await deps.banks[claimed.mode].charge(
-    { paymentId: claimed.id, amount: claimed.amount, source: claimed.source },
-    held.signal,
-  );
+  const outcome = await deps.banks[claimed.mode].charge(chargeRequestOf(claimed), held.signal);
   // A decision is recorded even if the claim lapsed meanwhile: the bank gives it to any caller of this key.
   switch (outcome.kind) {
     case 'approved':

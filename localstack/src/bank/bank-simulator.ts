@@ -124,7 +124,7 @@ function bankSimulator({
         status: 200,
         body: {
           charges: reference ? charges.filter((c) => c.reference === reference) : charges,
-          refunds: store.refunds(),
+          refunds: store.executedRefunds(),
         },
       };
     }

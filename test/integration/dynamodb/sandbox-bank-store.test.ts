@@ -127,6 +127,35 @@ describe('the sandbox bank on DynamoDB, across instances', () => {
   });
 });
 
+const lookupRefund = (bank: SandboxBank, key: string) =>
+  bank({
+    method: 'GET',
+    path: '/v1/refunds',
+    query: new URLSearchParams({ idempotency_key: key }),
+    body: '',
+  });
+
+describe('refund lookups on the sandbox bank on DynamoDB, across instances', () => {
+  it('finds a refund by its key on another instance: executed, rejected, or never made', async () => {
+    const { chargeId } = (await charge(instance(), randomUUID())).body as { chargeId: string };
+    const executed = randomUUID();
+    const { refundId } = (await refund(instance(), chargeId, executed)).body as { refundId: string };
+    const rejectedOf = (
+      (await charge(instance(), randomUUID(), 'tok_refund_rejected')).body as { chargeId: string }
+    ).chargeId;
+    const rejected = randomUUID();
+    expect((await refund(instance(), rejectedOf, rejected)).status).toBe(422);
+
+    expect((await lookupRefund(instance(), executed)).body).toEqual({
+      refunds: [expect.objectContaining({ id: refundId, status: 'refunded' })],
+    });
+    expect((await lookupRefund(instance(), rejected)).body).toEqual({
+      refunds: [expect.objectContaining({ status: 'rejected', reason: 'refund_rejected' })],
+    });
+    expect((await lookupRefund(instance(), randomUUID())).body).toEqual({ refunds: [] });
+  });
+});
+
 describe('the sandbox-bank function behind its function URL', () => {
   it('answers the contract to a function URL event (payload format 2.0), base64 bodies included', async () => {
     const handler = await loadHandler('sandbox-bank');

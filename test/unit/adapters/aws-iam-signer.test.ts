@@ -87,7 +87,7 @@ describe('the bank connector signing for a function URL (AuthType AWS_IAM)', () 
   it('sends every request signed for the lambda service: the host, the path, the query and the body as they arrive', async () => {
     const { bank } = testHttpBank(baseUrl, {}, awsIamSigner(REGION));
     await bank.charge({ paymentId: 'pay_1', amount: usd('10.00'), source: 'tok_success' });
-    await bank.lookupCharge('pay 1/ä');
+    await bank.lookupCharge({ paymentId: 'pay 1/ä', amount: usd('10.00'), source: 'tok_success' });
     expect(received.map((request) => `${request.method} ${request.url}`)).toEqual([
       'POST /v1/charges',
       'GET /v1/charges?idempotency_key=pay%201%2F%C3%A4',

@@ -75,10 +75,13 @@ describe('the HTTP bank connector', () => {
     await bank.charge(charge('tok_decline', declined));
     expect(await bank.charge(charge('tok_answer_lost', lost))).toMatchObject({ kind: 'unavailable' });
 
-    expect(await bank.lookupCharge(approved)).toEqual(charged);
-    expect(await bank.lookupCharge(declined)).toEqual({ kind: 'declined', reason: 'card_declined' });
-    expect(await bank.lookupCharge(lost)).toMatchObject({ kind: 'approved' });
-    expect(await bank.lookupCharge(randomUUID())).toEqual({ kind: 'not_found' });
+    expect(await bank.lookupCharge(charge('tok_success', approved))).toEqual(charged);
+    expect(await bank.lookupCharge(charge('tok_decline', declined))).toEqual({
+      kind: 'declined',
+      reason: 'card_declined',
+    });
+    expect(await bank.lookupCharge(charge('tok_answer_lost', lost))).toMatchObject({ kind: 'approved' });
+    expect(await bank.lookupCharge(charge('tok_success'))).toEqual({ kind: 'not_found' });
   });
 
   it('refunds, and takes a refund the bank declines as rejected', async () => {

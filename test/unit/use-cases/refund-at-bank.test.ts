@@ -1,208 +1,235 @@
-import { describe, expect, it, vi } from 'vitest';
-import { createEvent, type EventEnvelope } from '../../../lambdas/core/domain/events';
+import { describe, expect, it } from 'vitest';
+import { createEvent } from '../../../lambdas/core/domain/events';
 import { formatAmount } from '../../../lambdas/core/domain/money';
-import type { Bank, BankRefundOutcome } from '../../../lambdas/core/use-cases/ports/bank';
+import type { Bank } from '../../../lambdas/core/use-cases/ports/bank';
 import type { PaymentRecord } from '../../../lambdas/core/use-cases/ports/payments';
 import type { RefundExecutions } from '../../../lambdas/core/use-cases/ports/refund-executions';
 import { compensatePayment, executeRefundAtBank } from '../../../lambdas/core/use-cases/refund-at-bank';
 import { refundPayment } from '../../../lambdas/core/use-cases/refunds';
-import { BANK_RETRY_SETTINGS, NOW, paymentRecord, sandboxOnly, usd } from '../../support/bank-use-cases';
+import {
+  BANK_RETRY_SETTINGS,
+  bankRefunding,
+  NOW,
+  paymentRecord,
+  sandboxOnly,
+  usd,
+} from '../../support/bank-use-cases';
 import { inMemoryPayments } from '../../support/in-memory-payments';
 
 const SETTINGS = BANK_RETRY_SETTINGS;
-const REFUND_ID = 'b1d1c7a4-6f55-4a59-8f1e-0c1b6e2d9a01';
 
-/** A payment refunded in full by one refund of 25.00, waiting for the bank. */
-function refundedPayment(): PaymentRecord {
-  return paymentRecord({ status: 'REFUNDED', refundedAmount: '25.0000' });
+/**
+ * A payment of 25.00 refunded in full by one refund waiting for the bank, after `bankAttempts` undecided
+ * attempts: the shared in-memory payments, so the refund, the payment and the outbox move as in the database.
+ */
+async function pendingRefund(bankAttempts = 0) {
+  const payments = inMemoryPayments(() => NOW);
+  const seeded = payments.seed(paymentRecord({ status: 'SUCCESS', refundedAmount: '0.0000' }));
+  seeded.bankChargeId = 'ch_1';
+  const { refund } = await refundPayment(
+    payments.store,
+    {
+      merchantId: 'mer_test',
+      mode: 'test',
+      paymentId: seeded.record.id,
+      idempotencyKey: 'k',
+      requestHash: 'h',
+    },
+    () => NOW,
+  );
+  const stored = payments.refunds.find(
+    (candidate) => candidate.id === refund.id,
+  ) as (typeof payments.refunds)[number];
+  stored.bankAttempts = bankAttempts;
+  // Only what the execution writes: the refund's `payment.refunded` is the recording's.
+  payments.outbox.length = 0;
+  const payment = () => payments.payments.get(seeded.record.id)?.record as PaymentRecord;
+  return { payments, refund: stored, payment };
 }
 
-function inMemoryRefund(bankAttempts = 0) {
-  const stored = {
-    payment: refundedPayment(),
-    status: 'PENDING' as 'PENDING' | 'EXECUTED' | 'FAILED',
-    failureReason: undefined as string | undefined,
-    bankAttempts,
-    nextAttemptAt: undefined as Date | undefined,
-    events: [] as EventEnvelope[],
-    released: 0,
-  };
-  const executions: RefundExecutions = {
-    bankClaim: () => ({
-      async claim() {
-        if (stored.status !== 'PENDING') return undefined;
-        return {
-          paymentId: stored.payment.id,
-          merchantId: stored.payment.merchantId,
-          mode: stored.payment.mode,
-          chargeId: 'ch_1',
-          amount: usd('25.0000'),
-          bankAttempts: stored.bankAttempts,
-        };
-      },
-      renew: async () => stored.status === 'PENDING',
-      expiry: async () => undefined,
-      async release() {
-        stored.released += 1;
-      },
-    }),
-    async markExecuted(_id, _bankRefundId, event) {
-      stored.status = 'EXECUTED';
-      stored.events.push(event);
-    },
-    inTransaction: (work) =>
-      work({
-        async markFailed(_id, reason) {
-          if (stored.status !== 'PENDING') return undefined;
-          stored.status = 'FAILED';
-          stored.failureReason = reason;
-          return { payment: stored.payment, amount: usd('25.0000') };
-        },
-        async giveBack(_payment, decision) {
-          stored.payment = {
-            ...stored.payment,
-            refundedAmount: decision.refundedAfter,
-            status: decision.statusAfter,
-          };
-          stored.events.push(decision.event);
-        },
-      }),
-    async defer(_id, _holder, at, counted) {
-      stored.bankAttempts += counted ? 1 : 0;
-      stored.nextAttemptAt = at;
-    },
-    overdue: async () => [],
-  };
-  return { executions, stored };
-}
-
-const bankRefunding = (outcome: BankRefundOutcome): Bank => ({
-  charge: async () => {
-    throw new Error('no charges here');
-  },
-  refund: async () => outcome,
-  lookupCharge: async () => ({ kind: 'not_found' }),
-});
-
-const run = (executions: RefundExecutions, outcome: BankRefundOutcome) =>
+const run = (executions: RefundExecutions, bank: Bank, refundId: string) =>
   executeRefundAtBank(
-    { executions, banks: sandboxOnly(bankRefunding(outcome)), settings: SETTINGS, clock: () => NOW },
-    REFUND_ID,
+    { executions, banks: sandboxOnly(bank), settings: SETTINGS, clock: () => NOW },
+    refundId,
     // No time to retry a write, and no waiting for a claim held elsewhere.
     { deadline: NOW, waitForHolder: false },
   );
 
+const refundFailedEvent = (refundId: string, reason: string) =>
+  expect.objectContaining({
+    type: 'payment.refund_failed',
+    data: {
+      refundId,
+      amount: '25.00',
+      currency: 'USD',
+      refundedTotal: '0.00',
+      statusAfter: 'SUCCESS',
+      reason,
+    },
+  });
+
+const refundExecutedEvent = (refundId: string, bankRefundId: string) =>
+  expect.objectContaining({
+    type: 'payment.refund_executed',
+    data: { refundId, amount: '25.00', currency: 'USD', bankRefundId },
+  });
+
 describe('executing a refund at the bank', () => {
   it('records an executed refund with the event the ledger reverses on', async () => {
-    const { executions, stored } = inMemoryRefund();
+    const { payments, refund } = await pendingRefund();
+    const { bank } = bankRefunding({ kind: 'refunded', bankRefundId: 're_1' });
 
-    expect(await run(executions, { kind: 'refunded', bankRefundId: 're_1' })).toBe('executed');
+    expect(await run(payments.executions, bank, refund.id)).toBe('executed');
 
-    expect(stored.status).toBe('EXECUTED');
-    expect(stored.events).toEqual([
-      expect.objectContaining({
-        type: 'payment.refund_executed',
-        data: { refundId: REFUND_ID, amount: '25.00', currency: 'USD', bankRefundId: 're_1' },
-      }),
-    ]);
+    expect(refund).toMatchObject({ status: 'EXECUTED', bankRefundId: 're_1' });
+    expect(payments.outbox).toEqual([refundExecutedEvent(refund.id, 're_1')]);
   });
 
   it('gives the claim back when recording the executed refund fails, so a retry may claim it at once', async () => {
-    const { executions, stored } = inMemoryRefund();
-    executions.markExecuted = async () => {
+    const { payments, refund } = await pendingRefund();
+    const { bank } = bankRefunding({ kind: 'refunded', bankRefundId: 're_1' });
+    payments.executions.markExecuted = async () => {
       throw new Error('Connection terminated unexpectedly');
     };
 
-    await expect(run(executions, { kind: 'refunded', bankRefundId: 're_1' })).rejects.toThrow('Connection');
+    await expect(run(payments.executions, bank, refund.id)).rejects.toThrow('Connection');
 
-    expect(stored.released).toBe(1);
-    expect(stored.status).toBe('PENDING');
+    expect(refund).toMatchObject({ status: 'PENDING', claim: null });
   });
 
   it("records the bank's refund once the database is back, within the deadline, instead of giving up", async () => {
-    const { executions, stored } = inMemoryRefund();
-    const markExecuted = executions.markExecuted;
+    const { payments, refund } = await pendingRefund();
+    const markExecuted = payments.executions.markExecuted;
     let failuresLeft = 2;
-    executions.markExecuted = async (...args) => {
+    payments.executions.markExecuted = async (...args) => {
       if (failuresLeft-- > 0) throw new Error('Connection terminated unexpectedly');
       return markExecuted(...args);
     };
-    const bank = bankRefunding({ kind: 'refunded', bankRefundId: 're_1' });
-    const refunds = vi.spyOn(bank, 'refund');
+    const { bank, calls } = bankRefunding({ kind: 'refunded', bankRefundId: 're_1' });
 
     const result = await executeRefundAtBank(
-      { executions, banks: sandboxOnly(bank), settings: SETTINGS, clock: () => new Date() },
-      REFUND_ID,
+      {
+        executions: payments.executions,
+        banks: sandboxOnly(bank),
+        settings: SETTINGS,
+        clock: () => new Date(),
+      },
+      refund.id,
       { deadline: new Date(Date.now() + 60_000), waitForHolder: false },
     );
 
     expect(result).toBe('executed');
-    expect(stored.status).toBe('EXECUTED');
-    expect(stored.released).toBe(0);
-    expect(refunds).toHaveBeenCalledTimes(1);
+    expect(refund.status).toBe('EXECUTED');
+    expect(calls).toEqual(['refund']);
   });
 
   it('fails a refund the bank rejects at once and gives its amount back to the payment', async () => {
-    const { executions, stored } = inMemoryRefund();
+    const { payments, refund, payment } = await pendingRefund();
+    const { bank, calls } = bankRefunding({ kind: 'rejected', reason: 'refund_rejected' });
 
-    expect(await run(executions, { kind: 'rejected', reason: 'refund_rejected' })).toBe('failed');
+    expect(await run(payments.executions, bank, refund.id)).toBe('failed');
 
-    expect(stored).toMatchObject({
+    expect(refund).toMatchObject({
       status: 'FAILED',
       failureReason: 'rejected by the bank: refund_rejected',
     });
-    expect(stored.payment.status).toBe('SUCCESS');
-    expect(stored.payment.refundedAmount).toEqual(usd('0.00'));
-    expect(stored.events).toEqual([
-      expect.objectContaining({
-        type: 'payment.refund_failed',
-        data: {
-          refundId: REFUND_ID,
-          amount: '25.00',
-          currency: 'USD',
-          refundedTotal: '0.00',
-          statusAfter: 'SUCCESS',
-          reason: 'rejected by the bank: refund_rejected',
-        },
-      }),
-    ]);
+    expect(payment()).toMatchObject({ status: 'SUCCESS', refundedAmount: usd('0.00') });
+    expect(payments.outbox).toEqual([refundFailedEvent(refund.id, 'rejected by the bank: refund_rejected')]);
+    expect(calls).toEqual(['refund']);
   });
 
-  it('waits with backoff while the bank gives no decision', async () => {
-    const { executions, stored } = inMemoryRefund(1);
+  it('waits with backoff while the bank gives no decision, without looking the refund up yet', async () => {
+    const { payments, refund } = await pendingRefund(1);
+    const { bank, calls } = bankRefunding({ kind: 'unavailable', reason: 'bank answered 503' });
 
-    expect(await run(executions, { kind: 'unavailable', reason: 'bank answered 503' })).toBe('deferred');
+    expect(await run(payments.executions, bank, refund.id)).toBe('deferred');
 
-    expect(stored).toMatchObject({ status: 'PENDING', bankAttempts: 2 });
-    expect(stored.nextAttemptAt).toEqual(new Date(NOW.getTime() + 2000));
-  });
-
-  it('gives up after the attempt limit: FAILED with the reason, never retried forever', async () => {
-    const { executions, stored } = inMemoryRefund(SETTINGS.giveUpAfterAttempts - 1);
-
-    expect(await run(executions, { kind: 'unavailable', reason: 'bank answered 503' })).toBe('failed');
-
-    expect(stored).toMatchObject({
-      status: 'FAILED',
-      failureReason: 'bank unavailable after 3 attempts: bank answered 503',
-    });
-    expect(stored.payment.status).toBe('SUCCESS');
+    expect(refund).toMatchObject({ status: 'PENDING', bankAttempts: 2 });
+    expect(refund.nextAttemptAt).toEqual(new Date(NOW.getTime() + 2000));
+    expect(calls).toEqual(['refund']);
   });
 
   it('does not give up on a refund for attempts the open circuit breaker never sent', async () => {
-    const { executions, stored } = inMemoryRefund(SETTINGS.giveUpAfterAttempts - 1);
+    const { payments, refund } = await pendingRefund(SETTINGS.giveUpAfterAttempts - 1);
+    const { bank, calls } = bankRefunding({ kind: 'circuit_open' });
 
-    expect(await run(executions, { kind: 'circuit_open' })).toBe('deferred');
+    expect(await run(payments.executions, bank, refund.id)).toBe('deferred');
 
-    expect(stored).toMatchObject({ status: 'PENDING', bankAttempts: SETTINGS.giveUpAfterAttempts - 1 });
+    expect(refund).toMatchObject({ status: 'PENDING', bankAttempts: SETTINGS.giveUpAfterAttempts - 1 });
+    expect(calls).toEqual(['refund']);
   });
 
   it('does nothing for a refund it cannot claim (executed, failed, or claimed elsewhere)', async () => {
-    const { executions, stored } = inMemoryRefund();
-    stored.status = 'FAILED';
+    const { payments, refund } = await pendingRefund();
+    refund.status = 'FAILED';
+    const { bank, calls } = bankRefunding({ kind: 'refunded', bankRefundId: 're_1' });
 
-    expect(await run(executions, { kind: 'refunded', bankRefundId: 're_1' })).toBe('not_claimed');
-    expect(stored.events).toEqual([]);
+    expect(await run(payments.executions, bank, refund.id)).toBe('not_claimed');
+    expect(payments.outbox).toEqual([]);
+    expect(calls).toEqual([]);
+  });
+});
+
+describe('giving up on a refund after the attempt limit: looked up at the bank first', () => {
+  const lastAttempt = () => pendingRefund(SETTINGS.giveUpAfterAttempts - 1);
+  const unavailable = { kind: 'unavailable', reason: 'bank answered 503' } as const;
+
+  it('records a refund the bank did execute (its answer was lost) as executed, never as failed', async () => {
+    const { payments, refund, payment } = await lastAttempt();
+    const { bank, calls } = bankRefunding(unavailable, { kind: 'refunded', bankRefundId: 're_found' });
+
+    expect(await run(payments.executions, bank, refund.id)).toBe('executed');
+
+    expect(calls).toEqual(['refund', 'lookup']);
+    expect(refund).toMatchObject({ status: 'EXECUTED', bankRefundId: 're_found' });
+    expect(payment()).toMatchObject({ status: 'REFUNDED' });
+    expect(payments.outbox).toEqual([refundExecutedEvent(refund.id, 're_found')]);
+  });
+
+  it("fails a refund the bank rejected with the bank's reason", async () => {
+    const { payments, refund, payment } = await lastAttempt();
+    const { bank } = bankRefunding(unavailable, { kind: 'rejected', reason: 'charge_already_refunded' });
+
+    expect(await run(payments.executions, bank, refund.id)).toBe('failed');
+
+    expect(refund).toMatchObject({
+      status: 'FAILED',
+      failureReason: 'rejected by the bank: charge_already_refunded',
+    });
+    expect(payment()).toMatchObject({ status: 'SUCCESS', refundedAmount: usd('0.00') });
+    expect(payments.outbox).toEqual([
+      refundFailedEvent(refund.id, 'rejected by the bank: charge_already_refunded'),
+    ]);
+  });
+
+  it('fails a refund the bank never made as given up, and gives its amount back', async () => {
+    const { payments, refund, payment } = await lastAttempt();
+    const { bank, calls } = bankRefunding(unavailable, { kind: 'not_found' });
+
+    expect(await run(payments.executions, bank, refund.id)).toBe('failed');
+
+    expect(calls).toEqual(['refund', 'lookup']);
+    expect(refund).toMatchObject({
+      status: 'FAILED',
+      failureReason: 'bank unavailable after 3 attempts: bank answered 503',
+    });
+    expect(payment()).toMatchObject({ status: 'SUCCESS', refundedAmount: usd('0.00') });
+    expect(payments.outbox).toEqual([
+      refundFailedEvent(refund.id, 'bank unavailable after 3 attempts: bank answered 503'),
+    ]);
+  });
+
+  it('keeps a refund waiting while the bank cannot say whether it executed it', async () => {
+    const { payments, refund, payment } = await lastAttempt();
+    const { bank, calls } = bankRefunding(unavailable, unavailable);
+
+    expect(await run(payments.executions, bank, refund.id)).toBe('deferred');
+
+    expect(calls).toEqual(['refund', 'lookup']);
+    expect(refund).toMatchObject({ status: 'PENDING', bankAttempts: SETTINGS.giveUpAfterAttempts });
+    expect(refund.nextAttemptAt).toEqual(new Date(NOW.getTime() + 4000));
+    expect(payment()).toMatchObject({ status: 'REFUNDED' });
+    expect(payments.outbox).toEqual([]);
   });
 });
 

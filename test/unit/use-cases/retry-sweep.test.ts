@@ -26,6 +26,7 @@ const silentBank: Bank = {
   charge: async () => ({ kind: 'unavailable', reason: 'bank answered 503' }),
   lookupCharge: async () => ({ kind: 'unavailable', reason: 'bank answered 503' }),
   refund: async () => ({ kind: 'rejected', reason: 'charge_already_refunded' }),
+  lookupRefund: async () => ({ kind: 'unavailable', reason: 'bank answered 503' }),
 };
 
 /** Payments due with their attempts so far, and refunds due; records what the sweep asked for. */

@@ -56,3 +56,20 @@ export function classifyBankAnswer(status: number, body: BankAnswerBody): BankAn
   if (status >= 500 && status <= 599) return 'retry';
   return 'contract';
 }
+
+/** An answer only an operator can act on (our credentials, or a contract mismatch): never a payment decision. */
+export interface BankAlarm {
+  readonly operation: 'charge' | 'refund' | 'lookup';
+  /** The HTTP status of the answer; 0 when there was none (the connector could not read its credentials). */
+  readonly status: number;
+  readonly answerClass: Extract<BankAnswerClass, 'credentials' | 'contract'>;
+  readonly detail: string;
+}
+
+/** What every bank connector tells its wiring (configured-bank.ts), for logs, metrics and alarms. */
+export interface BankConnectorHooks {
+  /** Told when this instance opens the breaker (for logs and the CircuitBreakerOpen metric). */
+  onBreak?: () => void;
+  /** Told of every answer that needs an operator (for an error log and the BankContractErrors metric). */
+  onAlarm?: (alarm: BankAlarm) => void;
+}

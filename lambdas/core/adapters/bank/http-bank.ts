@@ -3,7 +3,13 @@ import { formatAmount, type Money } from '../../domain/money';
 import type { Bank } from '../../use-cases/ports/bank';
 import { TransientBankError } from '../errors';
 import type { RequestSigner } from './aws-iam-signer';
-import { type BankAnswerBody, type BankAnswerClass, classifyBankAnswer } from './bank-answers';
+import {
+  type BankAlarm,
+  type BankAnswerBody,
+  type BankAnswerClass,
+  type BankConnectorHooks,
+  classifyBankAnswer,
+} from './bank-answers';
 import { bankCircuitBreaker, type CircuitBreakerStateStore } from './circuit-breaker';
 
 /** An amount as the bank's API takes it: a decimal string with the currency's number of decimals, and the code. */
@@ -11,19 +17,7 @@ function wireAmount(money: Money): { amount: string; currency: string } {
   return { amount: formatAmount(money), currency: money.currency.code };
 }
 
-/** An answer only an operator can act on (our credentials, or a contract mismatch): never a payment decision. */
-export interface BankAlarm {
-  readonly operation: 'charge' | 'refund' | 'lookup';
-  readonly status: number;
-  readonly answerClass: Extract<BankAnswerClass, 'credentials' | 'contract'>;
-  readonly detail: string;
-}
-
-export interface BankHooks {
-  /** Told when this instance opens the breaker (for logs and the CircuitBreakerOpen metric). */
-  onBreak?: () => void;
-  /** Told of every answer that needs an operator (for an error log and the BankContractErrors metric). */
-  onAlarm?: (alarm: BankAlarm) => void;
+export interface BankHooks extends BankConnectorHooks {
   /** Authenticates each request (the in-stack sandbox bank's function URL takes SigV4-signed ones). */
   sign?: RequestSigner;
 }
@@ -34,8 +28,16 @@ interface BankAnswer {
   body: BankAnswerBody & {
     chargeId?: string;
     refundId?: string;
-    charges?: { id?: string; status?: string; reason?: string }[];
+    charges?: LookedUp[];
+    refunds?: LookedUp[];
   };
+}
+
+/** A charge or refund as a lookup lists it. */
+interface LookedUp {
+  id?: string;
+  status?: string;
+  reason?: string;
 }
 
 /**
@@ -101,6 +103,40 @@ export function httpBank(
     return reason;
   }
 
+  /**
+   * The charge or refund the bank made with an idempotency key (`GET /v1/<kind>?idempotency_key=`): the first
+   * of its list, none, or no answer.
+   */
+  async function lookup(
+    kind: 'charges' | 'refunds',
+    idempotencyKey: string,
+    abandon: AbortSignal | undefined,
+  ): Promise<{ item: LookedUp | undefined; answer: BankAnswer } | { unavailable: string }> {
+    const result = await guarded(
+      () => call(`/v1/${kind}?idempotency_key=${encodeURIComponent(idempotencyKey)}`, { abandon }),
+      abandon,
+    );
+    if ('circuitOpen' in result) return { unavailable: 'circuit_open' };
+    if ('unavailable' in result) return { unavailable: result.unavailable };
+    const { answer } = result;
+    const items = answer.body[kind];
+    if (answer.answerClass !== 'success' || !Array.isArray(items))
+      return {
+        unavailable: undecided(
+          'lookup',
+          answer,
+          answer.answerClass === 'success' ? `no ${kind} list` : undefined,
+        ),
+      };
+    return { item: items[0], answer };
+  }
+
+  /** A charge or refund still running at the bank has no outcome yet (ask again later); any other status is for an operator. */
+  function stillRunning(item: LookedUp, answer: BankAnswer, what: 'charge' | 'refund'): string {
+    if (item.status === 'pending') return `${what} still in flight at the bank`;
+    return undecided('lookup', answer, `${what} status ${item.status}`);
+  }
+
   return {
     async charge(request, abandon) {
       const result = await guarded(
@@ -152,32 +188,24 @@ export function httpBank(
       };
     },
 
-    async lookupCharge(idempotencyKey, abandon) {
-      const result = await guarded(
-        () => call(`/v1/charges?idempotency_key=${encodeURIComponent(idempotencyKey)}`, { abandon }),
-        abandon,
-      );
-      if ('circuitOpen' in result) return { kind: 'unavailable', reason: 'circuit_open' };
-      if ('unavailable' in result) return { kind: 'unavailable', reason: result.unavailable };
-      const { answer } = result;
-      const charges = answer.body.charges;
-      if (answer.answerClass !== 'success' || !Array.isArray(charges))
-        return {
-          kind: 'unavailable',
-          reason: undecided(
-            'lookup',
-            answer,
-            answer.answerClass === 'success' ? 'no charge list' : undefined,
-          ),
-        };
-      const [charge] = charges;
+    async lookupCharge(request, abandon) {
+      const found = await lookup('charges', request.paymentId, abandon);
+      if ('unavailable' in found) return { kind: 'unavailable', reason: found.unavailable };
+      const { item: charge } = found;
       if (!charge) return { kind: 'not_found' };
       if (charge.status === 'approved' && charge.id) return { kind: 'approved', chargeId: charge.id };
       if (charge.status === 'declined') return { kind: 'declined', reason: charge.reason ?? 'declined' };
-      // A charge still running at the bank has no outcome yet: ask again later.
-      if (charge.status === 'pending')
-        return { kind: 'unavailable', reason: 'charge still in flight at the bank' };
-      return { kind: 'unavailable', reason: undecided('lookup', answer, `charge status ${charge.status}`) };
+      return { kind: 'unavailable', reason: stillRunning(charge, found.answer, 'charge') };
+    },
+
+    async lookupRefund(request, abandon) {
+      const found = await lookup('refunds', request.refundId, abandon);
+      if ('unavailable' in found) return { kind: 'unavailable', reason: found.unavailable };
+      const { item: refund } = found;
+      if (!refund) return { kind: 'not_found' };
+      if (refund.status === 'refunded' && refund.id) return { kind: 'refunded', bankRefundId: refund.id };
+      if (refund.status === 'rejected') return { kind: 'rejected', reason: refund.reason ?? 'rejected' };
+      return { kind: 'unavailable', reason: stillRunning(refund, found.answer, 'refund') };
     },
   };
 }

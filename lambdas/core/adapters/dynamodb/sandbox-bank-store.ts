@@ -35,7 +35,7 @@ async function unlessConditionFails(write: Promise<unknown>): Promise<void> {
 /**
  * The sandbox bank's books in DynamoDB (its own table, SANDBOX_BANK_TABLE_NAME), shared by every instance of
  * the sandbox bank Lambda. One item per call (`call#<kind>:<key>`), per charge by idempotency key
- * (`charge-key#…`) and by id (`charge#…`), per refund (`refund#…`), each expiring after
+ * (`charge-key#…`) and by id (`charge#…`), per refund by idempotency key (`refund-key#…`), each expiring after
  * SANDBOX_BANK_TABLE.keepForSeconds. A call starts with a conditional put, so of two instances that receive the
  * same key at once one runs it and the other answers 409; its answer is written only by the holder of its token.
  * Reads are strongly consistent: a replay right after the first answer must see it.
@@ -147,9 +147,18 @@ export function dynamodbSandboxBankStore(
       await client.send(
         new PutCommand({
           TableName: tableName,
-          Item: { [PK]: `refund#${refund.id}`, refund: JSON.stringify(refund), [TTL]: expiresAt() },
+          Item: {
+            [PK]: `refund-key#${refund.idempotencyKey}`,
+            refund: JSON.stringify(refund),
+            [TTL]: expiresAt(),
+          },
         }),
       );
+    },
+
+    async refundByKey(idempotencyKey) {
+      const item = await get(`refund-key#${idempotencyKey}`);
+      return item ? (JSON.parse(item.refund as string) as SandboxRefund) : undefined;
     },
   };
 }

@@ -43,14 +43,32 @@ export type BankRefundOutcome =
   | { readonly kind: 'circuit_open' };
 
 /**
+ * What the bank knows about a refund, looked up by its idempotency key (the refund id). `refunded` means the
+ * processor accepted the refund (Stripe `succeeded` or `pending`); a later failure reaches ASPay as an inbound
+ * processor event.
+ */
+export type RefundLookup =
+  | { readonly kind: 'refunded'; readonly bankRefundId: string }
+  | { readonly kind: 'rejected'; readonly reason: string }
+  /** The bank never refunded with this key. */
+  | { readonly kind: 'not_found' }
+  | { readonly kind: 'unavailable'; readonly reason: string };
+
+/**
  * Each call may take the caller's claim signal: once it aborts, the call is abandoned (its retries too) and
  * answers `unavailable`, so the caller has left the bank before another caller may take over its claim.
  */
 export interface Bank {
   charge(request: ChargeRequest, signal?: AbortSignal): Promise<ChargeOutcome>;
   refund(request: BankRefundRequest, signal?: AbortSignal): Promise<BankRefundOutcome>;
-  /** Reconciliation: the outcome of the charge sent with this idempotency key, if the bank has one. */
-  lookupCharge(idempotencyKey: string, signal?: AbortSignal): Promise<ChargeLookup>;
+  /**
+   * Reconciliation: the outcome of the charge sent with this request's idempotency key (the payment id), if the
+   * bank has one. Takes the whole request: a processor may find out by replaying it, as Stripe does within its
+   * idempotency window.
+   */
+  lookupCharge(request: ChargeRequest, signal?: AbortSignal): Promise<ChargeLookup>;
+  /** Reconciliation: the outcome of the refund sent with this request's idempotency key (the refund id). */
+  lookupRefund(request: BankRefundRequest, signal?: AbortSignal): Promise<RefundLookup>;
 }
 
 /** The bank per mode: the live bank for live payments, its sandbox for test payments. */
