@@ -15,6 +15,19 @@ export const MANAGED_RULE_GROUPS = [
   { name: 'AWSManagedRulesCommonRuleSet', wcu: 700 },
 ] as const;
 
+/**
+ * The core rule set blocks every body over 8 KB (its SizeRestrictions_BODY rule,
+ * https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html), and a Stripe
+ * event (a PaymentIntent with its charge) can be larger: that rule only counts, and its label blocks every
+ * request but one to the inbound processor events route, which the Stripe-Signature authenticates before
+ * anything is read. The route's path is matched anywhere in the URI (WAF sees API Gateway's stage prefix).
+ */
+export const PROCESSOR_EVENTS_PATH_PREFIX = '/v1/webhooks/stripe/';
+const OVERSIZE_BODY_LABEL = 'awswaf:managed:aws:core-rule-set:SizeRestrictions_Body';
+/** A label match costs 1 WCU, a "contains string" byte match 10
+ * (https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-string-match.html). */
+export const OVERSIZE_BODY_RULE_WCU = 11;
+
 /** A rate-based rule costs 2 WCU without custom aggregation keys or scope-down statement
  * (https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based.html). */
 export const RATE_BASED_RULE_WCU = 2;
@@ -68,12 +81,45 @@ export class ApiFirewall extends Construct {
           name: group.name,
           priority,
           overrideAction: { none: {} },
-          statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: group.name } },
+          statement: {
+            managedRuleGroupStatement: {
+              vendorName: 'AWS',
+              name: group.name,
+              ...(group.name === 'AWSManagedRulesCommonRuleSet'
+                ? { ruleActionOverrides: [{ name: 'SizeRestrictions_BODY', actionToUse: { count: {} } }] }
+                : {}),
+            },
+          },
           visibilityConfig: visibility(group.name),
         })),
         {
-          name: 'RequestsPerIp',
+          name: 'OversizeBodyOutsideProcessorEvents',
           priority: MANAGED_RULE_GROUPS.length,
+          action: { block: {} },
+          statement: {
+            andStatement: {
+              statements: [
+                { labelMatchStatement: { scope: 'LABEL', key: OVERSIZE_BODY_LABEL } },
+                {
+                  notStatement: {
+                    statement: {
+                      byteMatchStatement: {
+                        fieldToMatch: { uriPath: {} },
+                        positionalConstraint: 'CONTAINS',
+                        searchString: PROCESSOR_EVENTS_PATH_PREFIX,
+                        textTransformations: [{ priority: 0, type: 'NONE' }],
+                      },
+                    },
+                  },
+                },
+              ],
+            },
+          },
+          visibilityConfig: visibility('OversizeBodyOutsideProcessorEvents'),
+        },
+        {
+          name: 'RequestsPerIp',
+          priority: MANAGED_RULE_GROUPS.length + 1,
           action: {
             block: {
               customResponse: {

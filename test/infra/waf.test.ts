@@ -1,8 +1,11 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { API_ROUTES } from '../../lambdas/core/config/routes';
 import { stageConfig } from '../../lib/stage-config';
 import {
   MANAGED_RULE_GROUPS,
+  OVERSIZE_BODY_RULE_WCU,
+  PROCESSOR_EVENTS_PATH_PREFIX,
   RATE_BASED_RULE_WCU,
   RATE_WINDOW_SECONDS,
   WEB_ACL_INCLUDED_WCU,
@@ -89,8 +92,55 @@ describe('the web application firewall stage option', () => {
         if (!documented) throw new Error(`no documented WCU for ${group.Name}`);
         return sum + documented.wcu;
       }, 0) +
-      rules.filter((rule) => rule.Statement.RateBasedStatement).length * RATE_BASED_RULE_WCU;
+      rules.filter((rule) => rule.Statement.RateBasedStatement).length * RATE_BASED_RULE_WCU +
+      OVERSIZE_BODY_RULE_WCU;
+    expect(rules).toHaveLength(MANAGED_RULE_GROUPS.length + 2);
     expect(wcu).toBeLessThanOrEqual(WEB_ACL_INCLUDED_WCU);
+  });
+
+  it("lets a processor's event over 8 KB through, and blocks every other body over 8 KB", () => {
+    const rules = webAcls(prod)[0]?.Properties.Rules ?? [];
+    const core = rules.find(
+      (rule) => rule.Statement.ManagedRuleGroupStatement?.Name === 'AWSManagedRulesCommonRuleSet',
+    );
+    expect(core?.Statement.ManagedRuleGroupStatement).toMatchObject({
+      RuleActionOverrides: [{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }],
+    });
+    const oversize = rules.find((rule) => rule.Name === 'OversizeBodyOutsideProcessorEvents') as unknown as {
+      Priority: number;
+      Action: unknown;
+      Statement: unknown;
+    };
+    // After the core rule set, which labels the request, and blocking.
+    expect(oversize.Priority).toBeGreaterThan(core?.Priority ?? Number.POSITIVE_INFINITY);
+    expect(oversize.Action).toEqual({ Block: {} });
+    expect(oversize.Statement).toEqual({
+      AndStatement: {
+        Statements: [
+          {
+            LabelMatchStatement: {
+              Scope: 'LABEL',
+              Key: 'awswaf:managed:aws:core-rule-set:SizeRestrictions_Body',
+            },
+          },
+          {
+            NotStatement: {
+              Statement: {
+                ByteMatchStatement: {
+                  FieldToMatch: { UriPath: {} },
+                  PositionalConstraint: 'CONTAINS',
+                  SearchString: PROCESSOR_EVENTS_PATH_PREFIX,
+                  TextTransformations: [{ Priority: 0, Type: 'NONE' }],
+                },
+              },
+            },
+          },
+        ],
+      },
+    });
+    // Only the processor events route is under the exempt path.
+    const exempt = API_ROUTES.filter((route) => route.path.includes(PROCESSOR_EVENTS_PATH_PREFIX));
+    expect(exempt.map((route) => route.handler)).toEqual(['processor-events']);
   });
 
   it('answers a request WAF blocks with problem+json through the WAF_FILTERED gateway response', () => {
