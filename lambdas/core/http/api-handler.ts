@@ -1,4 +1,7 @@
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { liveModeAvailable } from '../config/bank';
 import { MAX_REQUEST_BODY_BYTES } from '../config/routes';
 import { RateLimitedError } from '../domain/errors';
 import { isMode } from '../domain/mode';
@@ -7,12 +10,15 @@ import type { MerchantScope } from '../use-cases/ports/merchants';
 import { admitMerchantRequest, type MerchantRateLimit } from '../use-cases/rate-limit';
 import {
   asDependencyUnavailable,
+  LiveModeUnavailableError,
   MalformedJsonError,
   PayloadTooLargeError,
   UnauthenticatedError,
   UnsupportedMediaTypeError,
 } from './errors';
+import { hashForLogs, idempotencyKeyOf, idempotentResponder, requestFingerprint } from './idempotency';
 import { problemResponse } from './problem-response';
+import { validate } from './schemas';
 
 /** What an API handler sees of an API Gateway proxy event, already checked and parsed. */
 export interface ApiRequest {
@@ -77,15 +83,26 @@ async function admitMerchant(rateLimit: MerchantRateLimit | undefined, merchantI
   }
 }
 
+export interface ApiHandlerOptions {
+  /** False for a route that never reads a body (a request to nowhere is answered before its body is parsed). */
+  readonly readsBody?: boolean;
+  /**
+   * The merchant's request rate, for the routes behind the merchant authorizer (`merchantRateLimit()`, wired
+   * by the entry file): each merchant's requests draw on its shared request rate (domain/rate-limit.ts), in small takes
+   * held per instance (use-cases/rate-limit.ts).
+   */
+  readonly rateLimit?: MerchantRateLimit;
+}
+
 /**
  * Wraps an API use-case adapter as a Lambda handler: Powertools logging, metrics and tracing, the merchant's
- * request rate (with a `rateLimit`: see merchantApiHandler), request parsing (size, media type, JSON) and the single error mapper, so handlers only map
- * input to output. An unreachable database answers 503 with Retry-After: the request did nothing, and the same
- * request works later.
+ * request rate (with a `rateLimit`), request parsing (size, media type, JSON) and the single error mapper, so
+ * handlers only map input to output. An unreachable database answers 503 with Retry-After: the request did
+ * nothing, and the same request works later.
  */
 export function apiHandler(
   handle: (request: ApiRequest, event: APIGatewayProxyEvent) => Promise<ApiResponse>,
-  { readsBody = true, rateLimit }: { readsBody?: boolean; rateLimit?: MerchantRateLimit } = {},
+  { readsBody = true, rateLimit }: ApiHandlerOptions = {},
 ) {
   const run = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     const requestId = event.requestContext.requestId;
@@ -119,4 +136,58 @@ export function apiHandler(
     }
   };
   return withObservability(run);
+}
+
+/** What a route's use case receives: the request read, checked and fingerprinted. */
+export interface IdempotentRequest<Path, Body> {
+  readonly scope: MerchantScope;
+  readonly key: string;
+  readonly fingerprint: string;
+  readonly path: Path;
+  readonly body: Body;
+}
+
+export interface IdempotentRoute<Path extends Record<string, string>, Body extends z.ZodType<object>> {
+  /** The Powertools key prefix: one operation's keys never answer another's. */
+  readonly operation: string;
+  /** The path's parameters, read before the key: a malformed path names nothing, whatever the headers. */
+  readonly path: (request: ApiRequest) => Path;
+  readonly body: Body;
+  readonly execute: (request: IdempotentRequest<Path, z.infer<Body>>) => Promise<ApiResponse>;
+}
+
+/** What an idempotent route is built with, once per container (`idempotencyWiring()`). */
+export interface IdempotentRouteWiring {
+  /** Where Powertools keeps the idempotency records. */
+  readonly persistenceStore: BasePersistenceLayer;
+  readonly rateLimit: MerchantRateLimit;
+}
+
+/**
+ * apiHandler for a merchant's POST that runs at most once per idempotency key (Powertools idempotency, see
+ * `idempotentResponder`, built once per container), behind the merchant's request rate: the merchant, the
+ * path, the key, then the body; the path's parameters are part of the request, so the same key on another
+ * payment is another request.
+ */
+export function idempotentApiHandler<Path extends Record<string, string>, Body extends z.ZodType<object>>(
+  route: IdempotentRoute<Path, Body>,
+  { persistenceStore, rateLimit }: IdempotentRouteWiring,
+) {
+  const respond = idempotentResponder({ persistenceStore, operation: route.operation });
+  return apiHandler(
+    async (request, event) => {
+      const scope = authenticatedMerchant(event);
+      // Checked before the key is recorded: turning live mode on later lets the same request through.
+      if (scope.mode === 'live' && !liveModeAvailable()) throw new LiveModeUnavailableError();
+      const path = route.path(request);
+      const key = idempotencyKeyOf(request);
+      logger.appendKeys({ ...path, idempotencyKeyHash: hashForLogs(key) });
+      const body = validate(route.body, request.body);
+      const fingerprint = requestFingerprint({ ...path, ...body });
+      return respond({ ...request, scope }, key, fingerprint, () =>
+        route.execute({ scope, key, fingerprint, path, body }),
+      );
+    },
+    { rateLimit },
+  );
 }

@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import type { PaymentLifecycle } from '../../use-cases/ports/payment-lifecycle';
 import { bankClaimOf, CLEARED_CLAIM, claimParameters, claimSql, deferBankAttempt } from './bank-attempts';
-import { namedQuery } from './named-parameters';
-import { outboxInsertFrom } from './outbox-append';
-import { PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
+import { outboxInsertFrom } from './outbox';
+import { PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-store';
+import { namedQuery } from './sql';
 
 /** The lifecycle side of the payments table, used by the bank processor and the retry sweep. */
 export function postgresPaymentLifecycle(pool: pg.Pool): PaymentLifecycle {

@@ -3,11 +3,10 @@ import { StoredDataInvalidError } from '../../domain/errors';
 import type { Mode } from '../../domain/mode';
 import type { RefundExecutions, RefundFailureTransaction } from '../../use-cases/ports/refund-executions';
 import { bankClaimOf, CLEARED_CLAIM, claimParameters, claimSql, deferBankAttempt } from './bank-attempts';
-import { namedQuery } from './named-parameters';
-import { moneyOfNumeric, numericOf } from './numeric';
-import { appendOutbox } from './outbox-append';
-import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
+import { appendOutbox } from './outbox';
+import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-store';
 import { inTransaction } from './pool';
+import { moneyOfNumeric, namedQuery, numericOf } from './sql';
 
 function refundFailureTransaction(client: pg.PoolClient): RefundFailureTransaction {
   return {
