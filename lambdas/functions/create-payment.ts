@@ -1,7 +1,7 @@
 /** POST /v1/payments — records the intent to pay and answers 202 at once; the bank is called in the background. */
 import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresPaymentStore } from '../core/adapters/postgres/payment-store';
-import { idempotentApiHandler } from '../core/http/api-handler';
+import { idempotentApiHandler } from '../core/http/idempotency';
 import { paymentRepresentation } from '../core/http/representations';
 import { CreatePaymentRequest } from '../core/http/schemas';
 import { logger, metrics } from '../core/observability';

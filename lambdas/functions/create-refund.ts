@@ -1,7 +1,7 @@
 /** POST /v1/payments/{id}/refunds — a full (no amount) or partial refund of a SUCCESS payment. */
 import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresRefundStore } from '../core/adapters/postgres/refund-store';
-import { idempotentApiHandler } from '../core/http/api-handler';
+import { idempotentApiHandler } from '../core/http/idempotency';
 import { paymentIdOf } from '../core/http/path-parameters';
 import { refundRepresentation } from '../core/http/representations';
 import { CreateRefundRequest } from '../core/http/schemas';
