@@ -1,28 +1,31 @@
 /** GET /v1/events?payment=… — a payment's events, newest first, each with its webhook delivery. */
 import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresEventHistory } from '../core/adapters/postgres/event-history';
-import { authenticatedMerchant } from '../core/http/api-handler';
-import { merchantApiHandler } from '../core/http/merchant-api-handler';
+import { apiHandler, authenticatedMerchant } from '../core/http/api-handler';
 import { eventRepresentation } from '../core/http/representations';
 import { ListEventsQuery, validate } from '../core/http/schemas';
 import { listPaymentEvents } from '../core/use-cases/events';
+import { merchantRateLimit } from '../core/wiring/rate-limit';
 
-export const handler = merchantApiHandler(async (request, event) => {
-  const scope = authenticatedMerchant(event);
-  const query = validate(ListEventsQuery, request.query);
-  const { events, hasMore } = await listPaymentEvents(postgresEventHistory(await databasePool()), scope, {
-    paymentId: query.payment,
-    limit: query.limit,
-    startingAfter: query.starting_after,
-  });
-  return {
-    statusCode: 200,
-    body: {
-      object: 'list',
-      url: '/v1/events',
-      data: events.map(eventRepresentation),
-      hasMore,
-      nextStartingAfter: hasMore ? (events.at(-1)?.body.id ?? null) : null,
-    },
-  };
-});
+export const handler = apiHandler(
+  async (request, event) => {
+    const scope = authenticatedMerchant(event);
+    const query = validate(ListEventsQuery, request.query);
+    const { events, hasMore } = await listPaymentEvents(postgresEventHistory(await databasePool()), scope, {
+      paymentId: query.payment,
+      limit: query.limit,
+      startingAfter: query.starting_after,
+    });
+    return {
+      statusCode: 200,
+      body: {
+        object: 'list',
+        url: '/v1/events',
+        data: events.map(eventRepresentation),
+        hasMore,
+        nextStartingAfter: hasMore ? (events.at(-1)?.body.id ?? null) : null,
+      },
+    };
+  },
+  { rateLimit: merchantRateLimit() },
+);

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { localSecretBox } from '../../lambdas/core/adapters/secrets/local-key';
+import { localSecretBox } from '../../lambdas/core/adapters/secrets/envelope';
 import { apiKeyPrefix, hashApiKey } from '../../lambdas/core/domain/api-key';
 
 /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll } from 'vitest';
 import { createPool } from '../../lambdas/core/adapters/postgres/pool';
-import { localSecretBox } from '../../lambdas/core/adapters/secrets/local-key';
+import { localSecretBox } from '../../lambdas/core/adapters/secrets/envelope';
 import { apiKeyPrefix, generateApiKey, hashApiKey } from '../../lambdas/core/domain/api-key';
 import { localEndpoints } from './local-stack';
 

@@ -90,15 +90,26 @@ async function admitMerchant(rateLimit: MerchantRateLimit | undefined, merchantI
   }
 }
 
+export interface ApiHandlerOptions {
+  /** False for a route that never reads a body (a request to nowhere is answered before its body is parsed). */
+  readonly readsBody?: boolean;
+  /**
+   * The merchant's request rate, for the routes behind the merchant authorizer (`merchantRateLimit()`, wired
+   * by the entry file): each merchant's requests draw on its shared request rate (domain/rate-limit.ts), in small takes
+   * held per instance (use-cases/rate-limit.ts).
+   */
+  readonly rateLimit?: MerchantRateLimit;
+}
+
 /**
  * Wraps an API use-case adapter as a Lambda handler: Powertools logging, metrics and tracing, the merchant's
- * request rate (with a `rateLimit`: see merchantApiHandler), request parsing (size, media type, JSON) and the single error mapper, so handlers only map
- * input to output. An unreachable database answers 503 with Retry-After: the request did nothing, and the same
- * request works later.
+ * request rate (with a `rateLimit`), request parsing (size, media type, JSON) and the single error mapper, so
+ * handlers only map input to output. An unreachable database answers 503 with Retry-After: the request did
+ * nothing, and the same request works later.
  */
 export function apiHandler(
   handle: (request: ApiRequest, event: APIGatewayProxyEvent) => Promise<ApiResponse>,
-  { readsBody = true, rateLimit }: { readsBody?: boolean; rateLimit?: MerchantRateLimit } = {},
+  { readsBody = true, rateLimit }: ApiHandlerOptions = {},
 ) {
   const run = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     const requestId = event.requestContext.requestId;

@@ -6,11 +6,16 @@ import {
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { z } from 'zod';
+import { liveModeAvailable } from '../config/bank';
 import { COORDINATION_TABLE } from '../config/coordination-table';
+import { logger } from '../observability';
 import { IdempotencyKeyReusedError } from '../use-cases/errors';
 import type { MerchantScope } from '../use-cases/ports/merchants';
-import type { ApiRequest, ApiResponse } from './api-handler';
-import { IdempotencyInProgressError, IdempotencyKeyMissingError } from './errors';
+import type { MerchantRateLimit } from '../use-cases/rate-limit';
+import { type ApiRequest, type ApiResponse, apiHandler, authenticatedMerchant } from './api-handler';
+import { IdempotencyInProgressError, IdempotencyKeyMissingError, LiveModeUnavailableError } from './errors';
+import { validate } from './schemas';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
@@ -104,4 +109,58 @@ export function idempotentResponder(options: {
       throw error;
     }
   };
+}
+
+/** What a route's use case receives: the request read, checked and fingerprinted. */
+export interface IdempotentRequest<Path, Body> {
+  readonly scope: MerchantScope;
+  readonly key: string;
+  readonly fingerprint: string;
+  readonly path: Path;
+  readonly body: Body;
+}
+
+export interface IdempotentRoute<Path extends Record<string, string>, Body extends z.ZodType<object>> {
+  /** The Powertools key prefix: one operation's keys never answer another's. */
+  readonly operation: string;
+  /** The path's parameters, read before the key: a malformed path names nothing, whatever the headers. */
+  readonly path: (request: ApiRequest) => Path;
+  readonly body: Body;
+  readonly execute: (request: IdempotentRequest<Path, z.infer<Body>>) => Promise<ApiResponse>;
+}
+
+/** What an idempotent route is built with, once per container (`idempotencyWiring()`). */
+export interface IdempotentRouteWiring {
+  /** Where Powertools keeps the idempotency records. */
+  readonly persistenceStore: BasePersistenceLayer;
+  readonly rateLimit: MerchantRateLimit;
+}
+
+/**
+ * apiHandler for a merchant's POST that runs at most once per idempotency key (Powertools idempotency, see
+ * `idempotentResponder`, built once per container), behind the merchant's request rate: the merchant, the
+ * path, the key, then the body; the path's parameters are part of the request, so the same key on another
+ * payment is another request.
+ */
+export function idempotentApiHandler<Path extends Record<string, string>, Body extends z.ZodType<object>>(
+  route: IdempotentRoute<Path, Body>,
+  { persistenceStore, rateLimit }: IdempotentRouteWiring,
+) {
+  const respond = idempotentResponder({ persistenceStore, operation: route.operation });
+  return apiHandler(
+    async (request, event) => {
+      const scope = authenticatedMerchant(event);
+      // Checked before the key is recorded: turning live mode on later lets the same request through.
+      if (scope.mode === 'live' && !liveModeAvailable()) throw new LiveModeUnavailableError();
+      const path = route.path(request);
+      const key = idempotencyKeyOf(request);
+      logger.appendKeys({ ...path, idempotencyKeyHash: hashForLogs(key) });
+      const body = validate(route.body, request.body);
+      const fingerprint = requestFingerprint({ ...path, ...body });
+      return respond({ ...request, scope }, key, fingerprint, () =>
+        route.execute({ scope, key, fingerprint, path, body }),
+      );
+    },
+    { rateLimit },
+  );
 }

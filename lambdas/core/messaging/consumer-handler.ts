@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context, MSKEvent } from 'aws-lambda';
 import { CONSUMER_PAYMENTS_IN_PARALLEL, type ConsumerSettings } from '../config/messaging';
 import { UnreadableRecordError } from '../domain/errors';
-import { type EventEnvelope, readEvent } from '../domain/events';
+import { type EventEnvelope, type EventType, readEvent } from '../domain/events';
 import { logger, metrics, withObservability } from '../observability';
 import { consumeRecords } from '../use-cases/consume-records';
 import type { ConsumedRecord, DeadLetterQueue, ParkedPayments } from '../use-cases/ports/consumers';
@@ -93,4 +93,19 @@ export function consumerHandler(
     );
     return { processed: records.length };
   });
+}
+
+/** What a consumer does per event type: each route receives its type's event, data typed. */
+export type EventRoutes<R> = {
+  readonly [T in EventType]?: (event: EventEnvelope<T>, context: Context) => Promise<R>;
+};
+
+/** The route of the event's type, run; `undefined` when the consumer has none: the event is not its business. */
+export async function routeEvent<R, T extends EventType>(
+  routes: EventRoutes<R>,
+  event: EventEnvelope<T>,
+  context: Context,
+): Promise<R | undefined> {
+  const route: EventRoutes<R>[T] = routes[event.type];
+  return route?.(event, context);
 }

@@ -1,6 +1,10 @@
 import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
+import { merchantRateLimit } from './rate-limit';
 
-/** Where Powertools keeps the idempotency records of the merchant's POSTs: built once per container, per route. */
+/**
+ * What a merchant's idempotent POST is built with, once per container, per route: where Powertools keeps its
+ * idempotency records, and the merchant's request rate.
+ */
 export function idempotencyWiring() {
-  return { persistenceStore: idempotencyStore() };
+  return { persistenceStore: idempotencyStore(), rateLimit: merchantRateLimit() };
 }

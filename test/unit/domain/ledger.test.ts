@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SUPPORTED_CURRENCIES } from '../../../lambdas/core/domain/currency';
 import { isBalanced, paymentEntry, refundEntry } from '../../../lambdas/core/domain/ledger';
-import { formatAmount, moneyFromStored } from '../../../lambdas/core/domain/money';
+import { formatAmount, moneyFromStored, SUPPORTED_CURRENCIES } from '../../../lambdas/core/domain/money';
 
 describe('ledger posting rules', () => {
   it('debits customer funds and credits the merchant for a payment, and reverses that for a refund', () => {

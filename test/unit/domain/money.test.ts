@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SUPPORTED_CURRENCIES } from '../../../lambdas/core/domain/currency';
 import { ValidationError } from '../../../lambdas/core/domain/errors';
 import {
   addMoney,
@@ -10,6 +9,7 @@ import {
   MoneyDecimal,
   moneyFromStored,
   parseMoney,
+  SUPPORTED_CURRENCIES,
 } from '../../../lambdas/core/domain/money';
 
 function fieldCodes(run: () => unknown): string[] {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { BankClaim, BankClaimLease } from '../../use-cases/ports/bank-claims';
-import { namedQuery } from './named-parameters';
+import { namedQuery } from './sql';
 
 /** The tables whose rows wait on the bank: both carry the same bank-attempt columns (migrations/). */
 type WaitingOnTheBank = 'payments' | 'refunds';

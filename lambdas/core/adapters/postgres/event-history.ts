@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { type MerchantEventBody, merchantEventBody, readEvent } from '../../domain/events';
 import type { EventHistory, EventRecord } from '../../use-cases/ports/events';
-import { namedQuery } from './named-parameters';
+import { namedQuery } from './sql';
 
 interface EventRow {
   event_id: string;

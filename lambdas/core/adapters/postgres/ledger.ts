@@ -1,9 +1,8 @@
 import type pg from 'pg';
 import type { Ledger } from '../../use-cases/ports/ledger';
-import { namedQuery } from './named-parameters';
-import { moneyOfNumeric, numericOf } from './numeric';
-import { appendOutbox } from './outbox-append';
+import { appendOutbox } from './outbox';
 import { inTransaction } from './pool';
+import { moneyOfNumeric, namedQuery, numericOf } from './sql';
 
 /** The ledger schema: journal entries and postings, append-only and balanced (enforced by the database). */
 export function postgresLedger(pool: pg.Pool): Ledger {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Mode } from '../../domain/mode';
 import type { MerchantDirectory, MerchantRegistry } from '../../use-cases/ports/merchants';
-import { namedQuery } from './named-parameters';
+import { namedQuery } from './sql';
 
 export function postgresMerchantDirectory(pool: pg.Pool): MerchantDirectory {
   return {

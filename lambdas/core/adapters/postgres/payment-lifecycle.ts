@@ -2,9 +2,9 @@ import type pg from 'pg';
 import type { PaymentLifecycle } from '../../use-cases/ports/payment-lifecycle';
 import type { PaymentRecord } from '../../use-cases/ports/payments';
 import { bankClaimOf, CLEARED_CLAIM, claimParameters, claimSql, deferBankAttempt } from './bank-attempts';
-import { namedQuery } from './named-parameters';
-import { outboxInsertFrom } from './outbox-append';
-import { PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
+import { outboxInsertFrom } from './outbox';
+import { PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-store';
+import { namedQuery } from './sql';
 
 /**
  * `PaymentLifecycle.transition`, on a pool or inside a transaction: one statement, so one round trip and its

@@ -4,11 +4,10 @@ import type { EventEnvelope } from '../../domain/events';
 import type { Mode } from '../../domain/mode';
 import type { RefundExecutions, RefundFailureTransaction } from '../../use-cases/ports/refund-executions';
 import { bankClaimOf, CLEARED_CLAIM, claimParameters, claimSql, deferBankAttempt } from './bank-attempts';
-import { namedQuery } from './named-parameters';
-import { moneyOfNumeric, numericOf } from './numeric';
-import { appendOutbox } from './outbox-append';
-import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
+import { appendOutbox } from './outbox';
+import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-store';
 import { inTransaction } from './pool';
+import { moneyOfNumeric, namedQuery, numericOf } from './sql';
 
 /** Failing a refund inside the transaction of `client` (the refund executions' and the processor events'). */
 export function refundFailureTransaction(client: pg.PoolClient): RefundFailureTransaction {

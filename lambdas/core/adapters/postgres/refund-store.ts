@@ -1,10 +1,9 @@
 import type pg from 'pg';
 import type { RefundRecord, RefundStore, RefundTransaction } from '../../use-cases/ports/refunds';
-import { namedQuery } from './named-parameters';
-import { moneyOfNumeric, numericOf } from './numeric';
-import { appendOutbox } from './outbox-append';
-import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
+import { appendOutbox } from './outbox';
+import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-store';
 import { inTransaction } from './pool';
+import { moneyOfNumeric, namedQuery, numericOf } from './sql';
 
 interface RefundRow {
   id: string;

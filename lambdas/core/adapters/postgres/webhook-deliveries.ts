@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { SecretOpener } from '../../use-cases/ports/secrets';
 import type { ClaimedWebhookDelivery, WebhookDeliveries } from '../../use-cases/ports/webhooks';
-import { namedQuery } from './named-parameters';
+import { namedQuery } from './sql';
 
 interface ClaimedRow {
   event_id: string;

@@ -1,9 +1,7 @@
 import type { SecretOpener } from '../../use-cases/ports/secrets';
 import { SecretUnreadableError } from '../errors';
-import { keyEncryptionKey } from './configured';
-import { openWithDataKey, parseEnvelope } from './envelope';
+import { keyEncryptionKey, localSecretBox, openWithDataKey, parseEnvelope } from './envelope';
 import { decryptDataKey } from './kms';
-import { localSecretBox } from './local-key';
 
 /** Opens sealed secrets by unwrapping their data key with KMS (only kms:Decrypt), or with the local key. */
 export function secretOpener(env: NodeJS.ProcessEnv = process.env): SecretOpener {

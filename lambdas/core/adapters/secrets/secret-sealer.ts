@@ -1,8 +1,6 @@
 import type { SecretSealer } from '../../use-cases/ports/secrets';
-import { keyEncryptionKey } from './configured';
-import { sealWithDataKey } from './envelope';
+import { keyEncryptionKey, localSecretBox, sealWithDataKey } from './envelope';
 import { generateDataKey } from './kms';
-import { localSecretBox } from './local-key';
 
 /** Seals secrets under a fresh KMS data key each (only kms:GenerateDataKey), or with the local key. */
 export function secretSealer(env: NodeJS.ProcessEnv = process.env): SecretSealer {

@@ -1,3 +1,5 @@
+import { type Money, moneyFromStored } from '../../domain/money';
+
 /**
  * Statements with named parameters: the SQL names each value (`:payment_id`) and the values come as an object,
  * turned here into node-postgres's numbered form (`$1` and the values in that order), so that no statement
@@ -34,4 +36,21 @@ export function namedQuery(
   const unused = Object.keys(parameters).filter((name) => !numbers.has(name));
   if (unused.length > 0) throw new Error(`SQL parameters without a placeholder: ${unused.join(', ')}`);
   return { text, values: [...numbers.keys()].map((name) => parameters[name]) };
+}
+
+/**
+ * The one place the PostgreSQL adapters turn Money into NUMERIC and back: row mappers and statements use these
+ * two, so the storage form of an amount is decided here.
+ */
+
+/**
+ * A NUMERIC parameter from Money: its exact decimal text (node-postgres would send an object as JSON).
+ */
+export function numericOf(money: Money): string {
+  return money.amount.toFixed();
+}
+
+/** Money from a NUMERIC column selected as text (`amount::text`, exact) and its row's currency code. */
+export function moneyOfNumeric(numericText: string, currencyCode: string): Money {
+  return moneyFromStored(numericText, currencyCode);
 }

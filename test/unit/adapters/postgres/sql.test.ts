@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { namedQuery } from '../../../../lambdas/core/adapters/postgres/named-parameters';
+import { namedQuery } from '../../../../lambdas/core/adapters/postgres/sql';
 
 describe('named SQL parameters', () => {
   it('numbers each name once, in order of first use, with its value', () => {

@@ -3,8 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseEnvelope } from '../../../../lambdas/core/adapters/secrets/envelope';
-import { localSecretBox } from '../../../../lambdas/core/adapters/secrets/local-key';
+import { localSecretBox, parseEnvelope } from '../../../../lambdas/core/adapters/secrets/envelope';
 
 const keyFile = (key = randomBytes(32).toString('hex')) => {
   const file = join(mkdtempSync(join(tmpdir(), 'aspay-key-')), 'webhook-secrets.key');

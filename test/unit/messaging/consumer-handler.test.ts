@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createEvent } from '../../../lambdas/core/domain/events';
-import { type EventRoutes, routeEvent } from '../../../lambdas/core/messaging/event-routes';
+import { type EventRoutes, routeEvent } from '../../../lambdas/core/messaging/consumer-handler';
 
 const ids = { paymentId: randomUUID(), merchantId: 'mer_1', mode: 'test' } as const;
 const now = new Date('2026-03-01T12:00:00.000Z');
