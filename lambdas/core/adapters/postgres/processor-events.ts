@@ -1,12 +1,11 @@
 import type pg from 'pg';
 import type { ProcessorEvents, ProcessorEventTransaction } from '../../use-cases/ports/processor-events';
 import { CLEARED_CLAIM } from './bank-attempts';
-import { namedQuery } from './named-parameters';
-import { moneyOfNumeric } from './numeric';
 import { transitionPayment } from './payment-lifecycle';
-import { PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-rows';
+import { PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-store';
 import { inTransaction } from './pool';
 import { markRefundExecuted, refundFailureTransaction } from './refund-executions';
+import { moneyOfNumeric, namedQuery } from './sql';
 
 /** The processor is Stripe for every event this table records today (its CHECK names the others to come). */
 const PROCESSOR = 'stripe';
