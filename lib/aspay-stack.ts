@@ -190,8 +190,10 @@ export class AspayStack extends Stack {
         [ENV.coordinationTable]: state.coordinationTable.tableName,
         [ENV.deadLetterQueueUrl]: state.deadLetterQueue.queueUrl,
         [ENV.mskClusterArn]: streaming.cluster.attrArn,
-        // Its absence turns live mode off: the API refuses live payments (live_mode_unavailable).
+        // Its absence turns live mode off unless live mode is on Stripe: the API refuses live payments
+        // (live_mode_unavailable).
         ...(stage.bankApiUrl === '' ? {} : { [ENV.bankApiUrl]: stage.bankApiUrl }),
+        [ENV.liveProcessor]: (stage.processors ?? { live: 'http' }).live,
         // An ARN, no right: only the functions granted below can use the key.
         [ENV.webhookSecretsKeyId]: state.webhookSecretsKey.keyArn,
       },

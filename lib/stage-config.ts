@@ -153,6 +153,11 @@ export function stageConfig(app: App): StageConfig {
       throw new Error(
         `stage "${name}": processors.${mode} "${processor}" is not one of ${PROCESSOR_NAMES.join(', ')} (cdk.json)`,
       );
+  // The simulator is the in-stack sandbox bank: live payments settled against it would move no money.
+  if (config.processors?.live === 'simulator')
+    throw new Error(
+      `stage "${name}": processors.live cannot be "simulator": use "http" or "stripe" (cdk.json)`,
+    );
   return config;
 }
 

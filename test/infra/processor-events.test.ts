@@ -5,16 +5,16 @@ import { appFor, stackFor } from './synth';
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
 
-/** The dev stage with test mode on Stripe, as `"processors": { "test": "stripe", … }` in cdk.json sets it. */
-function stripeTestMode(): Template {
+/** The dev stage with the given processors, as `"processors": { … }` in cdk.json sets them. */
+function withProcessors(processors: Record<string, string>): Template {
   const app = appFor('dev');
   const stages = app.node.tryGetContext('stages') as Record<string, Record<string, unknown>>;
-  app.node.setContext('stages', {
-    ...stages,
-    dev: { ...stages.dev, processors: { test: 'stripe', live: 'http' } },
-  });
+  app.node.setContext('stages', { ...stages, dev: { ...stages.dev, processors } });
   return Template.fromStack(stackFor(app));
 }
+
+/** The dev stage with test mode on Stripe. */
+const stripeTestMode = () => withProcessors({ test: 'stripe', live: 'http' });
 
 let template: Template;
 let withoutStripe: Template;
@@ -66,5 +66,22 @@ describe('processor events in the AWS stack', () => {
       id.startsWith('ProcessorEvents'),
     ))
       expect(variablesOf(fn)[ENV.testProcessor]).toBe('stripe');
+  });
+});
+
+describe('the live processor', () => {
+  it('refuses the simulator for live mode: live payments would settle against a sandbox', () => {
+    expect(() => withProcessors({ test: 'simulator', live: 'simulator' })).toThrow(
+      /processors.live cannot be "simulator"/,
+    );
+  });
+
+  it('tells every function the live processor, so that live mode on Stripe is on without a bank URL', () => {
+    const liveOnStripe = withProcessors({ test: 'simulator', live: 'stripe' });
+    const functions = values(liveOnStripe, 'AWS::Lambda::Function').filter(
+      ([, fn]) => variablesOf(fn)[ENV.databaseHost] !== undefined,
+    );
+    expect(functions.length).toBeGreaterThan(0);
+    for (const [, fn] of functions) expect(variablesOf(fn)[ENV.liveProcessor]).toBe('stripe');
   });
 });

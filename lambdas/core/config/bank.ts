@@ -7,6 +7,7 @@
 import type { Mode } from '../domain/mode';
 import { ENV } from './environment';
 import { ConfigurationError } from './errors';
+import { processorOf } from './processors';
 import { BANK_BREAKER, BANK_CALL_RETRY, BANK_PENDING_RETRY, type Backoff, backoffMs } from './retry-policies';
 import { integerSetting as integer, setting } from './settings';
 
@@ -128,7 +129,10 @@ export const BANKS: Readonly<
 /** The one way of authenticating to a bank beyond none: SigV4 with the function's role. */
 export const AWS_IAM_BANK_AUTH = 'aws-iam';
 
-/** Whether live mode is on: the live bank's URL is configured (cdk.json `bankApiUrl`; locally always). */
+/**
+ * Whether live mode is on: live mode's processor is Stripe, or the live bank's URL is configured (cdk.json
+ * `processors.live`, `bankApiUrl`; locally always).
+ */
 export function liveModeAvailable(env: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(setting(ENV.bankApiUrl, env));
+  return processorOf('live', env) === 'stripe' || Boolean(setting(ENV.bankApiUrl, env));
 }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { bankClaimTiming, bankSettings, nextBankAttemptAt } from '../../../lambdas/core/config/bank';
+import {
+  bankClaimTiming,
+  bankSettings,
+  liveModeAvailable,
+  nextBankAttemptAt,
+} from '../../../lambdas/core/config/bank';
 
 describe('the bank retry schedule', () => {
   const settings = bankSettings({
@@ -32,5 +37,14 @@ describe('the bank retry schedule', () => {
     expect(() => bankSettings({ ASPAY_BANK_GIVE_UP_AFTER_ATTEMPTS: '0' })).toThrow(
       'ASPAY_BANK_GIVE_UP_AFTER_ATTEMPTS must be an integer ≥ 1',
     );
+  });
+});
+
+describe('liveModeAvailable', () => {
+  it('is on with a live bank URL, or with live mode on Stripe, and off otherwise', () => {
+    expect(liveModeAvailable({})).toBe(false);
+    expect(liveModeAvailable({ ASPAY_LIVE_PROCESSOR: 'http' })).toBe(false);
+    expect(liveModeAvailable({ ASPAY_BANK_API_URL: 'https://bank.example.org' })).toBe(true);
+    expect(liveModeAvailable({ ASPAY_LIVE_PROCESSOR: 'stripe' })).toBe(true);
   });
 });

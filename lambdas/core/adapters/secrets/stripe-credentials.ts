@@ -42,7 +42,12 @@ async function readStripeCredentials(mode: Mode, env: NodeJS.ProcessEnv): Promis
   if (secretArn) {
     secretsManager ??= new SecretsManagerClient({});
     const answer = await secretsManager.send(new GetSecretValueCommand({ SecretId: secretArn }));
-    secret = JSON.parse(answer.SecretString ?? '{}') as typeof secret;
+    try {
+      secret = JSON.parse(answer.SecretString ?? '{}') as typeof secret;
+    } catch {
+      // The stack creates the secret with a generated value, which the operator replaces (docs/bank-processor.md).
+      secret = {};
+    }
   } else {
     secret = {
       secretKey: setting(account.secretKeyVariable, env),
