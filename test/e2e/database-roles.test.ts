@@ -6,9 +6,12 @@ import { eventually } from '../support/eventually';
 
 const db = testDatabase();
 
-/** The roles the local stack's processes (the local API and the event runner) log in as; create-merchant runs in neither. */
+/**
+ * The roles the local stack's processes (the local API and the event runner) log in as for a payment; create-merchant
+ * runs in neither, and processor-events only connects when a processor posts an event (test/e2e/stripe-processor).
+ */
 const SERVED_ROLES = Object.entries(DATABASE_ROLES)
-  .filter(([kind]) => kind !== 'onboarding')
+  .filter(([kind]) => kind !== 'onboarding' && kind !== 'processorEvents')
   .map(([, role]) => role.name)
   .sort();
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MAX_REQUEST_BODY_BYTES } from '../../lambdas/core/config/routes';
+import { EVENT_SCHEMA_VERSION } from '../../lambdas/core/domain/events';
 import { callApi, merchant, paymentSettledAs, validPayment } from '../support/api-client';
 import { testDatabase } from '../support/database';
 
@@ -40,7 +41,7 @@ describe('creating a payment', () => {
     expect(outbox.rows[0].event_type).toBe('payment.initiated');
     expect(outbox.rows[0].payload).toMatchObject({
       type: 'payment.initiated',
-      version: '1.2',
+      version: EVENT_SCHEMA_VERSION,
       paymentId: body.id,
       merchantId: merchant('acme').id,
       livemode: false,

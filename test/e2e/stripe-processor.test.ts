@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATABASE_ROLES } from '../../lambdas/core/config/database-roles';
 import { ENV } from '../../lambdas/core/config/environment';
 import { STRIPE_METADATA } from '../../lambdas/core/config/processors';
 import { bringUp } from '../../localstack/src/stack';
@@ -137,6 +138,12 @@ describe('test mode on Stripe (the local Stripe simulator)', () => {
     expect(await ledgerNet(paymentId)).toBe('80.0000');
     const again = await callApi(`/v1/payments/${paymentId}`, { apiKey: merchant.apiKey });
     expect(again.body).toMatchObject({ status: 'SUCCESS', refundedAmount: '0.00' });
+    // The inbound route wrote all this under its own database role (its pool stays open while idle).
+    const sessions = await db.query(
+      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND usename = $1',
+      [DATABASE_ROLES.processorEvents.name],
+    );
+    expect(sessions.rows[0].n).toBeGreaterThan(0);
   });
 
   it('answers a forged signature 400 and records nothing', async () => {

@@ -39,9 +39,9 @@ describe('the AWS stack', () => {
         (fn.Properties?.Environment as { Variables?: Record<string, string> })?.Variables
           ?.POWERTOOLS_SERVICE_NAME === 'aspay',
     );
-    // 9 API functions (7 routes, the authorizer, the fallback), create-merchant, migrate, the sandbox bank,
+    // The API functions (one per route, the authorizer, the fallback), create-merchant, migrate, the sandbox bank,
     // 2 scheduled, 3 consumers.
-    expect(ours).toHaveLength(17);
+    expect(ours).toHaveLength(API_ROUTES.length + 2 + 3 + 2 + 3);
     for (const fn of ours) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -161,8 +161,13 @@ describe('the AWS stack', () => {
     expect(
       open
         .filter((method) => method.Properties?.HttpMethod !== 'ANY')
-        .map((method) => method.Properties?.HttpMethod),
-    ).toEqual(['GET']);
+        .map((method) => method.Properties?.HttpMethod)
+        .sort(),
+    ).toEqual(
+      API_ROUTES.filter((route) => !route.authorized)
+        .map((route) => route.method)
+        .sort(),
+    );
     dev.hasResourceProperties('AWS::ApiGateway::Authorizer', {
       Type: 'REQUEST',
       IdentitySource: 'method.request.header.Authorization',

@@ -1,11 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import type { BankRetrySettings } from '../../lambdas/core/config/bank';
-import { moneyFromStored } from '../../lambdas/core/domain/money';
+import { type Money, moneyFromStored } from '../../lambdas/core/domain/money';
 import type {
   Bank,
   BankRefundOutcome,
+  BankRefundRequest,
   Banks,
   ChargeLookup,
   ChargeOutcome,
+  ChargeRequest,
   RefundLookup,
 } from '../../lambdas/core/use-cases/ports/bank';
 import type { PaymentRecord } from '../../lambdas/core/use-cases/ports/payments';
@@ -23,6 +26,28 @@ export const BANK_RETRY_SETTINGS: BankRetrySettings = {
 
 /** USD as the payment store reads it back. */
 export const usd = (amount: string) => moneyFromStored(amount, 'USD');
+
+/** The merchant of the bank connector tests' requests. */
+export const BANK_TEST_MERCHANT = 'mer_bank_test';
+
+/** A charge of `source` (10.00 USD and a new payment id unless told), as the bank processor sends it. */
+export function chargeRequest(
+  source: string,
+  { amount = usd('10.00'), paymentId = randomUUID() }: { amount?: Money; paymentId?: string } = {},
+): ChargeRequest {
+  return { paymentId, merchantId: BANK_TEST_MERCHANT, amount, source };
+}
+
+/** A refund of a charge under a new refund id, as the bank processor sends it. */
+export function refundRequest(chargeId: string, amount: Money): BankRefundRequest {
+  return {
+    chargeId,
+    refundId: randomUUID(),
+    paymentId: randomUUID(),
+    merchantId: BANK_TEST_MERCHANT,
+    amount,
+  };
+}
 
 /** A 25.00 USD card payment in the given state (its refunded amount in USD), as the payment store returns it. */
 export function paymentRecord(

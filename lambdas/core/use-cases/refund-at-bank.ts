@@ -166,7 +166,13 @@ async function executeClaimed(
   claim: RefundClaim,
   held: HeldClaim,
 ): Promise<RefundExecutionResult | typeof CLAIM_LAPSED> {
-  const request = { chargeId: claim.chargeId, refundId, amount: claim.amount };
+  const request: BankRefundRequest = {
+    chargeId: claim.chargeId,
+    refundId,
+    paymentId: claim.paymentId,
+    merchantId: claim.merchantId,
+    amount: claim.amount,
+  };
   const outcome = await deps.banks[claim.mode].refund(request, held.signal);
   switch (outcome.kind) {
     case 'refunded':

@@ -84,7 +84,12 @@ async function defer(
 
 /** The one charge request of a payment: the charge and its lookup (a replay, for some processors) send it alike. */
 function chargeRequestOf(payment: PaymentRecord): ChargeRequest {
-  return { paymentId: payment.id, amount: payment.amount, source: payment.source };
+  return {
+    paymentId: payment.id,
+    merchantId: payment.merchantId,
+    amount: payment.amount,
+    source: payment.source,
+  };
 }
 
 /**

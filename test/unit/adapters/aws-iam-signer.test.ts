@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsIamSigner } from '../../../lambdas/core/adapters/bank/aws-iam-signer';
 import { testHttpBank } from '../../support/bank-simulator';
-import { usd } from '../../support/bank-use-cases';
+import { chargeRequest } from '../../support/bank-use-cases';
 
 const CREDENTIALS = {
   AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
@@ -86,8 +86,8 @@ function expectedAuthorization(request: Received): string {
 describe('the bank connector signing for a function URL (AuthType AWS_IAM)', () => {
   it('sends every request signed for the lambda service: the host, the path, the query and the body as they arrive', async () => {
     const { bank } = testHttpBank(baseUrl, {}, awsIamSigner(REGION));
-    await bank.charge({ paymentId: 'pay_1', amount: usd('10.00'), source: 'tok_success' });
-    await bank.lookupCharge({ paymentId: 'pay 1/ä', amount: usd('10.00'), source: 'tok_success' });
+    await bank.charge(chargeRequest('tok_success', { paymentId: 'pay_1' }));
+    await bank.lookupCharge(chargeRequest('tok_success', { paymentId: 'pay 1/ä' }));
     expect(received.map((request) => `${request.method} ${request.url}`)).toEqual([
       'POST /v1/charges',
       'GET /v1/charges?idempotency_key=pay%201%2F%C3%A4',
@@ -103,7 +103,7 @@ describe('the bank connector signing for a function URL (AuthType AWS_IAM)', () 
   it('sends nothing signed without a signer', async () => {
     received.length = 0;
     const { bank } = testHttpBank(baseUrl);
-    await bank.charge({ paymentId: 'pay_2', amount: usd('10.00'), source: 'tok_success' });
+    await bank.charge(chargeRequest('tok_success', { paymentId: 'pay_2' }));
     expect(received[0]?.headers.authorization).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { httpBank } from '../../../lambdas/core/adapters/bank/http-bank';
 import { bankSettings } from '../../../lambdas/core/config/bank';
-import { usd } from '../../support/bank-use-cases';
+import { chargeRequest } from '../../support/bank-use-cases';
 
 /**
  * A bank on a local port that answers each request with the next scripted status (then the last one; 0: no
@@ -68,11 +68,7 @@ const connector = (breakerState = sharedBreakerState(), onBreak?: () => void) =>
     { onBreak },
   );
 
-const charge = () => ({
-  paymentId: crypto.randomUUID(),
-  amount: usd('10.00'),
-  source: 'tok_success',
-});
+const charge = () => chargeRequest('tok_success');
 
 beforeEach(() => bankAnswers(200));
 

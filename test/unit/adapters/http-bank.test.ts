@@ -1,15 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { privateBankSimulator, testHttpBank } from '../../support/bank-simulator';
-import { usd } from '../../support/bank-use-cases';
+import { chargeRequest, refundRequest, usd } from '../../support/bank-use-cases';
 
 const url = await privateBankSimulator();
 
-const charge = (source: string, paymentId = randomUUID()) => ({
-  paymentId,
-  amount: usd('10.00'),
-  source,
-});
+const charge = (source: string, paymentId = randomUUID()) => chargeRequest(source, { paymentId });
 
 describe('the HTTP bank connector', () => {
   it("approves and declines only on the bank's definite answers", async () => {
@@ -89,11 +85,7 @@ describe('the HTTP bank connector', () => {
     const refundOf = async (source: string) => {
       const charged = await bank.charge(charge(source));
       if (charged.kind !== 'approved') throw new Error(`not approved: ${charged.kind}`);
-      return bank.refund({
-        chargeId: charged.chargeId,
-        refundId: randomUUID(),
-        amount: usd('10.00'),
-      });
+      return bank.refund(refundRequest(charged.chargeId, usd('10.00')));
     };
     expect(await refundOf('tok_success')).toMatchObject({ kind: 'refunded' });
     expect(await refundOf('tok_refund_rejected')).toEqual({ kind: 'rejected', reason: 'refund_rejected' });

@@ -3,16 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { toStripeAmount } from '../../../lambdas/core/adapters/bank/stripe-amounts';
 import { STRIPE_METADATA } from '../../../lambdas/core/config/processors';
 import { moneyFromStored } from '../../../lambdas/core/domain/money';
-import { usd } from '../../support/bank-use-cases';
+import { chargeRequest, refundRequest, usd } from '../../support/bank-use-cases';
 import { privateStripeSimulator, testStripeBank } from '../../support/stripe-simulator';
 
 const { url, controls } = await privateStripeSimulator();
 
-const charge = (source: string, amount = usd('10.00'), paymentId = randomUUID()) => ({
-  paymentId,
-  amount,
-  source,
-});
+const charge = (source: string, amount = usd('10.00'), paymentId = randomUUID()) =>
+  chargeRequest(source, { amount, paymentId });
 const intentsOf = (paymentId: string) =>
   controls.paymentIntents().filter((intent) => intent.metadata[STRIPE_METADATA.paymentId] === paymentId);
 
@@ -57,13 +54,31 @@ describe("amounts in Stripe's minor units", () => {
 });
 
 describe('the Stripe connector', () => {
-  it('takes a card token as well as a PaymentMethod, with the payment id in the metadata', async () => {
+  it('takes a card token as well as a PaymentMethod, with the payment and merchant ids in the metadata', async () => {
     const { bank } = testStripeBank(url);
     const request = charge('tok_visa');
 
     const charged = await bank.charge(request);
 
     expect(charged).toEqual({ kind: 'approved', chargeId: intentsOf(request.paymentId)[0]?.id });
+    expect(intentsOf(request.paymentId)[0]?.metadata[STRIPE_METADATA.merchantId]).toBe(request.merchantId);
+  });
+
+  it("names the refund, its payment and its merchant in a refund's metadata, so Stripe's later events find them", async () => {
+    const { bank } = testStripeBank(url);
+    const charged = await bank.charge(charge('pm_card_visa'));
+    if (charged.kind !== 'approved') throw new Error(charged.kind);
+    const request = refundRequest(charged.chargeId, usd('4.00'));
+
+    const refunded = await bank.refund(request);
+
+    if (refunded.kind !== 'refunded') throw new Error(refunded.kind);
+    const made = controls.refunds().find((refund) => refund.id === refunded.bankRefundId);
+    expect(made?.metadata).toEqual({
+      [STRIPE_METADATA.refundId]: request.refundId,
+      [STRIPE_METADATA.paymentId]: request.paymentId,
+      [STRIPE_METADATA.merchantId]: request.merchantId,
+    });
   });
 
   it('declines with the issuer decline code, else the card error code', async () => {
@@ -154,8 +169,9 @@ describe('the Stripe connector', () => {
     const charged = await bank.charge(charge('pm_card_visa'));
     if (charged.kind !== 'approved') throw new Error(charged.kind);
 
-    expect(
-      await bank.refund({ chargeId: charged.chargeId, refundId: randomUUID(), amount: usd('10.01') }),
-    ).toEqual({ kind: 'rejected', reason: 'amount_too_large' });
+    expect(await bank.refund(refundRequest(charged.chargeId, usd('10.01')))).toEqual({
+      kind: 'rejected',
+      reason: 'amount_too_large',
+    });
   });
 });

@@ -69,7 +69,12 @@ function intentParams(
     ...source,
     confirm: true,
     automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
-    metadata: { [STRIPE_METADATA.paymentId]: request.paymentId },
+    // Stripe's later events about it are matched to the payment and its merchant by these
+    // (adapters/stripe/processor-events.ts).
+    metadata: {
+      [STRIPE_METADATA.paymentId]: request.paymentId,
+      [STRIPE_METADATA.merchantId]: request.merchantId,
+    },
   };
 }
 
@@ -320,7 +325,11 @@ export function stripeBank(
           {
             payment_intent: request.chargeId,
             amount: amount.amount,
-            metadata: { [STRIPE_METADATA.refundId]: request.refundId },
+            metadata: {
+              [STRIPE_METADATA.refundId]: request.refundId,
+              [STRIPE_METADATA.paymentId]: request.paymentId,
+              [STRIPE_METADATA.merchantId]: request.merchantId,
+            },
           },
           { idempotencyKey: request.refundId },
         ),

@@ -6,6 +6,8 @@ import type { Money } from '../../domain/money';
 export interface ChargeRequest {
   /** Sent as the bank's idempotency key: a retried charge can never charge twice. */
   readonly paymentId: string;
+  /** The payment's merchant: a processor that reports later (Stripe's events) names it back. */
+  readonly merchantId: string;
   readonly amount: Money;
   readonly source: string;
 }
@@ -33,6 +35,9 @@ export interface BankRefundRequest {
   readonly chargeId: string;
   /** Sent as the bank's idempotency key for the refund. */
   readonly refundId: string;
+  /** The refunded payment and its merchant: a processor that reports later names them back. */
+  readonly paymentId: string;
+  readonly merchantId: string;
   readonly amount: Money;
 }
 
