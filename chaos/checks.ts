@@ -4,6 +4,7 @@ import { NOTIFIED_EVENTS } from '../lambdas/core/use-cases/notify-merchant';
 import type { ClassifiedLetter } from './dead-letters';
 import type { PaymentOutcome } from './load';
 import type { PaymentKind } from './plan';
+import type { ChaosProcessor } from './processor';
 
 /** One broken promise, named by the check that found it. */
 export interface Violation {
@@ -28,7 +29,7 @@ export interface Violation {
   detail: string;
 }
 
-/** Everything the checks read, straight from the database, the bank simulator and the webhook sink. */
+/** Everything the checks read, straight from the database, the processor's book and the webhook sink. */
 export interface Evidence {
   payments: { id: string; idempotency_key: string; status: string; source: string }[];
   refunds: {
@@ -61,7 +62,7 @@ async function getJson<T>(url: string): Promise<T> {
 export async function gatherEvidence(
   pool: pg.Pool,
   idempotencyKeys: readonly string[],
-  sources: { bankUrl: string; webhookSinkUrl: string },
+  sources: { processor: ChaosProcessor; webhookSinkUrl: string },
   newDeadLetters: ClassifiedLetter[],
 ): Promise<Evidence> {
   const payments = (
@@ -88,9 +89,7 @@ export async function gatherEvidence(
        WHERE payment_id = ANY($1::uuid[])`,
     ),
   ]);
-  const bank = await getJson<{ charges: { reference: string }[]; refunds: { idempotencyKey: string }[] }>(
-    `${sources.bankUrl}/admin/charges`,
-  );
+  const bank = await sources.processor.book();
   const sink = await getJson<{ deliveries: { headers: Record<string, string>; answered: number }[] }>(
     `${sources.webhookSinkUrl}/deliveries`,
   );

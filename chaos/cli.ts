@@ -17,6 +17,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { LOCAL_JSON } from '../localstack/src/settings';
 import type { LocalEndpoints } from '../localstack/src/stack';
 import { FAULT_KINDS, type FaultKind, planChaos } from './plan';
+import { chaosProcessor, UnsupportedProcessorError } from './processor';
 import { figuresOf, formatReport } from './report';
 import { runChaos } from './run';
 import { chaosWaits, refusalLine } from './timings';
@@ -72,12 +73,14 @@ async function main(args: string[]): Promise<number> {
     );
   // A process the run restarts comes back with the settings the stack was started with, not this shell's.
   Object.assign(process.env, endpoints.settings.environment);
+  const processor = chaosProcessor(endpoints);
   const plan = planChaos({
     seed,
     payments,
     ratePerSecond: rate,
     faults,
     merchants: endpoints.merchants.length,
+    sources: processor.sources,
   });
   const waits = chaosWaits(endpoints.settings, plan, {
     maxWaitMs: numeric(args, 'max-wait', 600) * 1_000,
@@ -85,11 +88,12 @@ async function main(args: string[]): Promise<number> {
   if (waits.beyond.length > 0) throw new UsageError(refusalLine(waits.beyond));
   const quietTimeoutMs = numeric(args, 'quiet-timeout', Math.ceil(waits.quietTimeoutMs / 1000)) * 1_000;
   console.log(
-    `chaos: seed ${seed} (replay with --seed ${seed}), ${payments} payments at ${rate}/s, faults: ${faults.join(', ') || 'none'}; quiet within ${quietTimeoutMs / 1000} s (from the stack's timings)`,
+    `chaos: seed ${seed} (replay with --seed ${seed}), ${payments} payments at ${rate}/s on the ${processor.name === 'stripe' ? 'Stripe simulator' : 'bank simulator'}, faults: ${faults.join(', ') || 'none'}; quiet within ${quietTimeoutMs / 1000} s (from the stack's timings)`,
   );
   const result = await runChaos({
     plan,
     endpoints,
+    processor,
     restart: { supervisorGraceMs: numeric(args, 'supervisor-grace', 15, { min: 0 }) * 1_000 },
     quietTimeoutMs,
     recoveryTimeoutMs: 120_000,
@@ -108,7 +112,9 @@ async function main(args: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: Error) => {
-    console.error(`aspay chaos: ${error instanceof UsageError ? error.message : `failed: ${error.message}`}`);
-    process.exit(error instanceof UsageError ? 2 : 1);
+    console.error(
+      `aspay chaos: ${error instanceof UsageError || error instanceof UnsupportedProcessorError ? error.message : `failed: ${error.message}`}`,
+    );
+    process.exit(error instanceof UsageError || error instanceof UnsupportedProcessorError ? 2 : 1);
   },
 );

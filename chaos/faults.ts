@@ -12,6 +12,7 @@ import {
 import { isPortOpen, waitUntil } from '../localstack/src/support/wait';
 import { type Merchant, runKeys } from './load';
 import type { FaultKind, PlannedFault } from './plan';
+import type { ChaosProcessor } from './processor';
 
 /** A fault could not be injected or undone (not: the system misbehaved under it, which the checks report). */
 export class FaultInjectionError extends Error {
@@ -36,6 +37,8 @@ export interface FaultEnvironment {
   runId: string;
   /** Sends a payment of the run (and refunds it, for `refund`), so a bank call is in flight whatever the load does. */
   sendBankCall: (what: 'payment' | 'refund') => void;
+  /** Test mode's processor: its calls held, its outage. */
+  processor: ChaosProcessor;
 }
 
 export interface FaultRecord {
@@ -168,13 +171,13 @@ async function restarted(
 /** An outage switch turned on for `forMs`, then off: what it took away returns when it is off. */
 async function switchedOff(
   fault: PlannedFault,
-  outage: { url: string; body: Record<string, unknown> },
+  setOutage: (enabled: boolean) => Promise<void>,
   { startedAt, ended }: { startedAt: Date; ended: () => Date },
   detail: string,
 ): Promise<FaultRecord> {
-  await postJson(outage.url, { ...outage.body, enabled: true });
+  await setOutage(true);
   await sleep(fault.forMs);
-  await postJson(outage.url, { ...outage.body, enabled: false });
+  await setOutage(false);
   const endedAt = ended();
   return { kind: fault.kind, startedAt, endedAt, returnedAt: endedAt, detail };
 }
@@ -193,8 +196,7 @@ async function cutDatabaseDuringBankCall(
   since: Date,
   env: FaultEnvironment,
 ): Promise<{ claims: string[]; answeredAfterMs: number }> {
-  const kind = what === 'payment' ? 'charges' : 'refunds';
-  await postJson(`${env.endpoints.bankUrl}/admin/hold`, { kind, enabled: true });
+  await env.processor.hold(what, true);
   try {
     env.sendBankCall(what);
     const claimsSql =
@@ -221,14 +223,14 @@ async function cutDatabaseDuringBankCall(
     const stopped = stopProcess('rds-proxy', 0);
     const proxyPort = Number(new URL(env.endpoints.functionsDatabaseUrl).port);
     await waitUntil(async () => !(await isPortOpen(proxyPort)), { timeoutMs: 5_000, intervalMs: 20 });
-    await postJson(`${env.endpoints.bankUrl}/admin/hold`, { kind, enabled: false });
+    await env.processor.hold(what, false);
     const firstClaim = Math.min(...claims.map((claim) => claim.claimed_at.getTime()));
     const answeredAfterMs = Date.now() - firstClaim;
     await stopped;
     return { claims: claims.map((claim) => claim.id), answeredAfterMs };
   } finally {
     // Released already unless the fault failed before.
-    await postJson(`${env.endpoints.bankUrl}/admin/hold`, { kind, enabled: false });
+    await env.processor.hold(what, false);
   }
 }
 
@@ -334,15 +336,15 @@ export async function injectFault(
     case 'bank-outage':
       return switchedOff(
         fault,
-        { url: `${env.endpoints.bankUrl}/admin/outage`, body: {} },
+        (enabled) => env.processor.setOutage(enabled),
         { startedAt, ended },
-        `bank down for ${fault.forMs} ms`,
+        `${env.processor.name === 'stripe' ? 'Stripe' : 'bank'} down for ${fault.forMs} ms`,
       );
     case 'webhook-outage': {
       const merchantId = (env.merchants[fault.merchant] as Merchant).id;
       return switchedOff(
         fault,
-        { url: `${env.endpoints.webhookSinkUrl}/admin/outage`, body: { merchantId } },
+        (enabled) => postJson(`${env.endpoints.webhookSinkUrl}/admin/outage`, { merchantId, enabled }),
         { startedAt, ended },
         `webhooks of ${merchantId} answered 503 for ${fault.forMs} ms`,
       );

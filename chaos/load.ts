@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ChaosPlan, type PlannedPayment, partialRefundAmount, SOURCES } from './plan';
+import { type ChaosPlan, type PlannedPayment, partialRefundAmount } from './plan';
 
 /** One HTTP request of the load and its answer ('network-error' when none came). */
 export interface RecordedRequest {
@@ -125,7 +125,7 @@ export function paymentBody(planned: PlannedPayment, runId: string) {
   return {
     amount: planned.amount,
     currency: 'USD',
-    source: SOURCES[planned.kind],
+    source: planned.source,
     customer: 'chaos@example.com',
     description: `Chaos run ${runId} payment ${planned.index}`,
     metadata: { chaosRun: runId, index: String(planned.index) },
@@ -218,12 +218,13 @@ export async function runLoad(
 }
 
 /** A successful payment of its own for the run (not in the plan), refunded in full once it succeeded if asked. */
-function extraPayment(index: number, amount: string, refunded = false): PlannedPayment {
+function extraPayment(index: number, amount: string, source: string, refunded = false): PlannedPayment {
   return {
     index,
     atMs: 0,
     merchant: 0,
     kind: 'success',
+    source,
     amount,
     doubleClick: false,
     ...(refunded ? { refund: { kind: 'full' as const, afterMs: 0 } } : {}),
@@ -239,8 +240,9 @@ export function sendProbe(
   merchant: Merchant,
   runId: string,
   index: number,
+  source: string,
 ): Promise<PaymentOutcome> {
-  return createPlanned(client, merchant, extraPayment(index, '1.00'), runId, 'probe');
+  return createPlanned(client, merchant, extraPayment(index, '1.00', source), runId, 'probe');
 }
 
 /**
@@ -253,11 +255,12 @@ export async function sendBankCall(
   runId: string,
   index: number,
   what: 'payment' | 'refund',
+  source: string,
 ): Promise<PaymentOutcome> {
   const outcome = await createPlanned(
     client,
     merchant,
-    extraPayment(index, '2.00', what === 'refund'),
+    extraPayment(index, '2.00', source, what === 'refund'),
     runId,
     'fault',
   );

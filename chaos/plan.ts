@@ -30,15 +30,27 @@ export const DEFAULT_FAULT_MS: Record<FaultKind, number> = {
   'webhook-outage': 15_000,
 };
 
-/** The bank simulator's test tokens (docs/bank-processor.md) and what the load expects of each. */
-export const SOURCES = {
-  success: 'tok_success',
-  decline: 'tok_decline',
-  /** Always a 500: never a decline; after the attempt limit the charge is looked up, not found, and FAILED. */
-  bankError: 'tok_bank_error',
-} as const;
+/** What the load expects of a payment: it succeeds, is declined, or meets a bank that never answers. */
+export type PaymentKind = 'success' | 'decline' | 'bankError';
 
-export type PaymentKind = keyof typeof SOURCES;
+/** The source each kind of payment is sent with; a processor without a bank error source gets none of those. */
+export interface PaymentSources {
+  readonly success: string;
+  readonly decline: string;
+  readonly bankError: string | undefined;
+}
+
+/** Test mode's processors' test sources (docs/bank-processor.md) per kind of payment. */
+export const PROCESSOR_SOURCES = {
+  simulator: {
+    success: 'tok_success',
+    decline: 'tok_decline',
+    /** Always a 500: never a decline; after the attempt limit the charge is looked up, not found, and FAILED. */
+    bankError: 'tok_bank_error',
+  },
+  // Stripe's test PaymentMethods (https://docs.stripe.com/testing); Stripe has none that only ever errors.
+  stripe: { success: 'pm_card_visa', decline: 'pm_card_chargeDeclined', bankError: undefined },
+} as const satisfies Record<string, PaymentSources>;
 
 export interface PlannedPayment {
   index: number;
@@ -47,6 +59,8 @@ export interface PlannedPayment {
   /** Index into the run's merchants. */
   merchant: number;
   kind: PaymentKind;
+  /** The payment's source: its kind's on the run's processor. */
+  source: string;
   /** A decimal string with two decimals (USD). */
   amount: string;
   /** The same request sent twice at once with one idempotency key. */
@@ -74,6 +88,8 @@ export interface ChaosPlan {
   durationMs: number;
   payments: PlannedPayment[];
   faults: PlannedFault[];
+  /** The source of the run's own successful payments (probes, a fault's bank call). */
+  successSource: string;
 }
 
 export interface PaymentMix {
@@ -93,6 +109,8 @@ export interface PlanOptions {
   faults: readonly FaultKind[];
   merchants: number;
   mix?: PaymentMix;
+  /** Default: the simulator's. */
+  sources?: PaymentSources;
   faultMs?: Partial<Record<FaultKind, number>>;
 }
 
@@ -107,19 +125,22 @@ function amountOf(cents: number): string {
  */
 export function planChaos(options: PlanOptions): ChaosPlan {
   const random = seededRandom(options.seed);
+  const sources = options.sources ?? PROCESSOR_SOURCES.simulator;
   const mix = options.mix ?? DEFAULT_MIX;
   const payments: PlannedPayment[] = [];
   let clock = 0;
   for (let index = 0; index < options.payments; index++) {
     const roll = random.next();
-    const kind: PaymentKind =
+    const drawn: PaymentKind =
       roll < mix.decline ? 'decline' : roll < mix.decline + mix.bankError ? 'bankError' : 'success';
+    const kind = drawn === 'bankError' && sources.bankError === undefined ? 'success' : drawn;
     const cents = random.integer(100, 50_000);
     const payment: PlannedPayment = {
       index,
       atMs: Math.round(clock),
       merchant: random.integer(0, options.merchants - 1),
       kind,
+      source: (kind === 'bankError' ? sources.bankError : sources[kind]) as string,
       amount: amountOf(cents),
       doubleClick: random.chance(mix.doubleClick),
     };
@@ -142,7 +163,7 @@ export function planChaos(options: PlanOptions): ChaosPlan {
     merchant: random.integer(0, options.merchants - 1),
     supervised: SUPERVISED_SERVICES[random.integer(0, SUPERVISED_SERVICES.length - 1)] as SupervisedService,
   }));
-  return { seed: options.seed, durationMs, payments, faults };
+  return { seed: options.seed, durationMs, payments, faults, successSource: sources.success };
 }
 
 /** Half the amount, rounded down to the cent and at least one cent: a planned partial refund. */

@@ -21,6 +21,7 @@ import {
 } from './load';
 import type { ChaosPlan } from './plan';
 import { type Crash, ProcessWatch } from './process-watch';
+import type { ChaosProcessor } from './processor';
 import { type QuietResult, waitForQuiet } from './quiet';
 import { succeededAt, type WaitingWork, waitingCount, waitingWork, workFinished } from './recovery';
 import type { StackProcess } from './stack-processes';
@@ -32,6 +33,8 @@ const TAKEOVER_SLACK_MS = 5_000;
 export interface ChaosRunOptions {
   plan: ChaosPlan;
   endpoints: LocalEndpoints;
+  /** Test mode's processor, as the stack was started with it. */
+  processor: ChaosProcessor;
   restart: RestartPolicy;
   /** How long the system may take to become quiet after the load. */
   quietTimeoutMs: number;
@@ -177,7 +180,13 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
         let probe: Promise<PaymentOutcome> | undefined;
         let waiting: Promise<WaitingWork> | undefined;
         const onEnd = () => {
-          probe = sendProbe(client, merchants[0] as Merchant, runId, plan.payments.length + probes.length);
+          probe = sendProbe(
+            client,
+            merchants[0] as Merchant,
+            runId,
+            plan.payments.length + probes.length,
+            plan.successSource,
+          );
           probes.push(probe);
           waiting = waitingWork(pool, keys);
         };
@@ -192,11 +201,20 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
                 runId,
                 plan.payments.length + probes.length,
                 what,
+                plan.successSource,
               ),
             );
           const record = await injectFault(
             planned,
-            { endpoints, merchants, restart: options.restart, pool, runId, sendBankCall: bankCall },
+            {
+              endpoints,
+              merchants,
+              restart: options.restart,
+              pool,
+              runId,
+              sendBankCall: bankCall,
+              processor: options.processor,
+            },
             onEnd,
           );
           faults.push(record);
@@ -240,7 +258,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
     const evidence = await gatherEvidence(
       pool,
       idempotencyKeys,
-      endpoints,
+      { processor: options.processor, webhookSinkUrl: endpoints.webhookSinkUrl },
       await classifyLetters(kafka, newLetters),
     );
     const violations = checkRun(all, evidence);

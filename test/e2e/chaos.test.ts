@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planChaos } from '../../chaos/plan';
+import { chaosProcessor } from '../../chaos/processor';
 import { figuresOf, formatReport } from '../../chaos/report';
 import { runChaos } from '../../chaos/run';
 import { chaosWaits } from '../../chaos/timings';
@@ -49,6 +50,7 @@ describe('a short chaos run', () => {
     const result = await runChaos({
       plan,
       endpoints,
+      processor: chaosProcessor(endpoints),
       // The supervisor restarts a killed service within seconds; the run restarts it only if it does not.
       restart: { supervisorGraceMs: 15_000 },
       quietTimeoutMs: waits.quietTimeoutMs,

@@ -1,5 +1,10 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planChaos } from '../../chaos/plan';
+import { chaosProcessor } from '../../chaos/processor';
+import { figuresOf, formatReport } from '../../chaos/report';
+import { runChaos } from '../../chaos/run';
+import { chaosWaits } from '../../chaos/timings';
 import { DATABASE_ROLES } from '../../lambdas/core/config/database-roles';
 import { ENV } from '../../lambdas/core/config/environment';
 import { STRIPE_METADATA } from '../../lambdas/core/config/processors';
@@ -14,7 +19,8 @@ import { adoptStackEnvironment, localEndpoints } from '../support/local-stack';
 /**
  * Test mode on Stripe, end to end: the stack's API and event runner restarted with `ASPAY_TEST_PROCESSOR=stripe`
  * (so this file runs with the fault tests, alone), their Stripe the local Stripe simulator, which sends its
- * signed events to the inbound Stripe route. Afterwards the two services come back on the simulator bank.
+ * signed events to the inbound Stripe route; last, a short chaos run on it (the full one: docs/chaos.md).
+ * Afterwards the two services come back on the simulator bank.
  */
 const db = testDatabase();
 const endpoints = localEndpoints();
@@ -166,4 +172,49 @@ describe('test mode on Stripe (the local Stripe simulator)', () => {
     expect(response.headers.get('content-type')).toContain('application/problem+json');
     expect((await db.query('SELECT count(*)::int AS n FROM processor_events')).rows[0].n).toBe(before);
   });
+
+  it('keeps one succeeded PaymentIntent per SUCCESS and none for a FAILED under a short chaos run', async () => {
+    // The stack's settings as this file restarted it: test mode on the Stripe simulator.
+    const onStripe = {
+      ...endpoints,
+      settings: {
+        ...endpoints.settings,
+        environment: { ...endpoints.settings.environment, [ENV.testProcessor]: 'stripe' },
+      },
+    };
+    const processor = chaosProcessor(onStripe);
+    const plan = planChaos({
+      seed: 20_261_207,
+      payments: 60,
+      ratePerSecond: 8,
+      // The faults that act on the processor: a payment's and a refund's call at Stripe while the database
+      // goes away, and Stripe down. The others act on ASPay's own processes, whatever the processor.
+      faults: ['payment-claim-database-outage', 'refund-claim-database-outage', 'bank-outage'],
+      faultMs: {
+        'payment-claim-database-outage': 3_000,
+        'refund-claim-database-outage': 3_000,
+        'bank-outage': 3_000,
+      },
+      merchants: onStripe.merchants.length,
+      mix: { decline: 0.2, bankError: 0, refund: 0.3, doubleClick: 0.1 },
+      sources: processor.sources,
+    });
+    const waits = chaosWaits(onStripe.settings, plan, { maxWaitMs: 180_000 });
+    const result = await runChaos({
+      plan,
+      endpoints: onStripe,
+      processor,
+      restart: { supervisorGraceMs: 15_000 },
+      quietTimeoutMs: waits.quietTimeoutMs,
+      recoveryTimeoutMs: 30_000,
+      downCheck: false,
+    });
+    const figures = figuresOf(result);
+
+    expect(figures.faults.map((fault) => [fault.kind, fault.error])).toEqual(
+      plan.faults.map((fault) => [fault.kind, undefined]),
+    );
+    expect(figures.payments.accepted).toBe(figures.payments.sent);
+    expect(figures.violations, formatReport(figures)).toEqual([]);
+  }, 240_000);
 });

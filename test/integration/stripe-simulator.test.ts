@@ -475,6 +475,53 @@ describe('faults', () => {
     expect(found.data.map((intent) => intent.status)).toEqual(['succeeded']);
     expect(controls.paymentIntents()).toHaveLength(1);
   });
+
+  it('outage: every request is a 500 api_error doing nothing until it ends; then the same key performs it once', async () => {
+    const { stripe, controls, baseUrl } = await simulator();
+    const outage = (enabled: boolean) =>
+      fetch(`${baseUrl}/_simulator/outage`, { method: 'POST', body: JSON.stringify({ enabled }) });
+    expect((await outage(true)).status).toBe(200);
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const error = await caught(stripe.paymentIntents.create(params, { idempotencyKey: 'k-outage' }));
+      expect(error).toBeInstanceOf(Stripe.errors.StripeAPIError);
+      expect(error.statusCode).toBe(500);
+    }
+    expect((await caught(stripe.paymentIntents.list())).statusCode).toBe(500);
+    expect(controls.paymentIntents()).toEqual([]);
+
+    await outage(false);
+    expect((await stripe.paymentIntents.create(params, { idempotencyKey: 'k-outage' })).status).toBe(
+      'succeeded',
+    );
+    expect(controls.idempotencyKey('k-outage')).toEqual({ requests: 3, executions: 1 });
+  });
+
+  it('hold: a create waits with its key taken (a retry meets 409), and is performed and answered once released', async () => {
+    const { stripe, controls, baseUrl } = await simulator();
+    const hold = (enabled: boolean) =>
+      fetch(`${baseUrl}/_simulator/hold`, {
+        method: 'POST',
+        body: JSON.stringify({ kind: 'payment_intents', enabled }),
+      });
+    expect((await hold(true)).status).toBe(200);
+    const held = stripe.paymentIntents.create(params, { idempotencyKey: 'k-held' });
+    await eventually(
+      async () => controls.idempotencyKey('k-held').requests,
+      (requests) => requests === 1,
+    );
+    const retry = await caught(stripe.paymentIntents.create(params, { idempotencyKey: 'k-held' }));
+    expect(retry).toMatchObject({ statusCode: 409, code: 'idempotency_key_in_use' });
+    expect(controls.paymentIntents()).toEqual([]);
+
+    await hold(false);
+    expect((await held).status).toBe('succeeded');
+    expect(controls.paymentIntents()).toHaveLength(1);
+    const refusedKind = await fetch(`${baseUrl}/_simulator/hold`, {
+      method: 'POST',
+      body: JSON.stringify({ kind: 'charges', enabled: true }),
+    });
+    expect(refusedKind.status).toBe(400);
+  });
 });
 
 describe('refunds', () => {

@@ -35,8 +35,8 @@ import { type DeliveryRetries, type WebhookEndpoint, webhookDeliveries } from '.
  * (PaymentIntents created and confirmed with Stripe's test PaymentMethods, refunds, the PaymentIntent search),
  * answering as Stripe does (form-encoded requests, Stripe-shaped JSON objects and errors, `Request-Id`,
  * idempotency keys with replays) and sending signed webhook events. Under `/_simulator/*`, outside Stripe's
- * namespace, tests inject faults (500s, answers that hang after the work is done), hold and repeat webhook
- * deliveries, make Stripe's later decisions (a refund failing or settling, a dispute) happen now, and read
+ * namespace, tests inject faults (500s, answers that hang after the work is done, an outage), hold calls in
+ * flight, hold and repeat webhook deliveries, make Stripe's later decisions (a refund failing or settling, a dispute) happen now, and read
  * what the simulator holds.
  */
 
@@ -70,12 +70,22 @@ export interface StripeSimulatorOptions {
  */
 export type FaultMode = 'error' | 'error_after' | 'hang';
 
+/** The creates a test can hold mid-call: a PaymentIntent's (create, confirm) or a refund's. */
+export type HeldKind = 'payment_intents' | 'refunds';
+
 export interface StripeSimulatorControls {
   /** The next `count` Stripe API requests (to paths starting with `path`, when given) meet the fault. */
   failNext(count: number, mode: FaultMode, path?: string): void;
   /** Requests made with an idempotency key (replays and refusals included) and the operations they performed. */
   idempotencyKey(key: string): { requests: number; executions: number };
   holdDeliveries(enabled: boolean): void;
+  /** While on, every Stripe API request answers 500 api_error before anything is done (Stripe down). */
+  setOutage(enabled: boolean): void;
+  /**
+   * While on, the POSTs of this kind wait, once their idempotency key is taken, before anything is done; when
+   * released they are performed and answered (a call in flight at Stripe while the client acts).
+   */
+  hold(kind: HeldKind, enabled: boolean): void;
   /** Sends an event to the webhook endpoint once more (a duplicate delivery); false when unknown. */
   resendEvent(id: string): boolean;
   /** Makes every pending later decision now (refund failures and settlements, disputes); their number. */
@@ -274,8 +284,13 @@ export function createStripeSimulator(options: StripeSimulatorOptions = {}): Str
   const keyRequests = new Map<string, number>();
   const keyExecutions = new Map<string, number>();
   const later = new Set<Later>();
-  // Ends the latencies and hangs still waiting when the simulator closes.
+  let outage = false;
+  const holds = new Map<HeldKind, { released: Promise<void>; release: () => void }>();
+  // Ends the latencies, holds and hangs still waiting when the simulator closes.
   const closing = new AbortController();
+  closing.signal.addEventListener('abort', () => {
+    for (const held of holds.values()) held.release();
+  });
   const deliveries = webhookDeliveries(
     options.webhook,
     options.deliveryRetries ?? { attempts: 4, backoffMs: 200 },
@@ -739,6 +754,21 @@ export function createStripeSimulator(options: StripeSimulatorOptions = {}): Str
       executions: keyExecutions.get(key) ?? 0,
     }),
     holdDeliveries: (enabled) => deliveries.hold(enabled),
+    setOutage(enabled) {
+      outage = enabled;
+    },
+    hold(kind, enabled) {
+      if (enabled && !holds.has(kind)) {
+        let release: () => void = () => undefined;
+        const released = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        holds.set(kind, { released, release });
+      } else if (!enabled) {
+        holds.get(kind)?.release();
+        holds.delete(kind);
+      }
+    },
     resendEvent(id) {
       const event = events.find((candidate) => candidate.id === id);
       if (event) deliveries.send(event);
@@ -769,6 +799,17 @@ export function createStripeSimulator(options: StripeSimulatorOptions = {}): Str
         };
       controls.failNext(count as number, mode as FaultMode, typeof only === 'string' ? only : undefined);
       return { status: 200, body: { pending: faults.length } };
+    }
+    if (route === 'POST /outage') {
+      controls.setOutage(json().enabled === true);
+      return { status: 200, body: { outage } };
+    }
+    if (route === 'POST /hold') {
+      const { kind, enabled } = json();
+      if (kind !== 'payment_intents' && kind !== 'refunds')
+        return { status: 400, body: { error: 'kind must be payment_intents or refunds' } };
+      controls.hold(kind, enabled === true);
+      return { status: 200, body: { kind, held: holds.has(kind) } };
     }
     if (route === 'POST /webhooks/hold') {
       controls.holdDeliveries(json().enabled === true);
@@ -819,7 +860,7 @@ export function createStripeSimulator(options: StripeSimulatorOptions = {}): Str
       keyRequests.set(context.idempotencyKey, (keyRequests.get(context.idempotencyKey) ?? 0) + 1);
     const faultIndex = faults.findIndex((fault) => fault.path === undefined || path.startsWith(fault.path));
     const fault = faultIndex >= 0 ? faults.splice(faultIndex, 1)[0] : undefined;
-    if (fault?.mode === 'error') return { answer: apiError() };
+    if (fault?.mode === 'error' || outage) return { answer: apiError() };
     if (scoped) {
       const saved = idempotent.get(scoped);
       if (saved && saved.answer === undefined)
@@ -841,6 +882,9 @@ export function createStripeSimulator(options: StripeSimulatorOptions = {}): Str
       if (saved?.answer) return { answer: saved.answer, replayed: true };
       idempotent.set(scoped, { fingerprint, answer: undefined, requestId: context.requestId });
     }
+    const heldKind =
+      method === 'POST' ? /^\/v1\/(payment_intents|refunds)(?:\/|$)/.exec(path)?.[1] : undefined;
+    if (heldKind) await holds.get(heldKind as HeldKind)?.released;
     await sleep(
       latency.min + (latency.max > latency.min ? randomInt(latency.max - latency.min + 1) : 0),
       undefined,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkRun, type Evidence, resentNotices } from '../../../chaos/checks';
 import type { PaymentOutcome } from '../../../chaos/load';
-import type { PaymentKind } from '../../../chaos/plan';
+import { type PaymentKind, PROCESSOR_SOURCES } from '../../../chaos/plan';
 
 const PAID = '00000000-0000-4000-8000-000000000001';
 const DECLINED = '00000000-0000-4000-8000-000000000002';
@@ -10,7 +10,15 @@ const FAILED_EVENT = '00000000-0000-4000-8000-0000000000e2';
 
 function outcome(index: number, kind: PaymentKind, answeredIds: string[]): PaymentOutcome {
   return {
-    planned: { index, atMs: 0, merchant: 0, kind, amount: '10.00', doubleClick: false },
+    planned: {
+      index,
+      atMs: 0,
+      merchant: 0,
+      kind,
+      source: PROCESSOR_SOURCES.simulator[kind] ?? '',
+      amount: '10.00',
+      doubleClick: false,
+    },
     merchantId: 'mer_demo_acme',
     idempotencyKey: `key-${index}`,
     answeredIds,

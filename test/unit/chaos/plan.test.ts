@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FAULT_KINDS, partialRefundAmount, planChaos } from '../../../chaos/plan';
+import { FAULT_KINDS, PROCESSOR_SOURCES, partialRefundAmount, planChaos } from '../../../chaos/plan';
 
 const options = { payments: 300, ratePerSecond: 10, faults: FAULT_KINDS, merchants: 2 };
 
@@ -29,6 +29,18 @@ describe('the chaos plan', () => {
     expect(new Set(refunds.map((payment) => payment.refund?.kind))).toEqual(new Set(['full', 'partial']));
     expect(refunds.every((payment) => payment.kind === 'success')).toBe(true);
     for (const payment of plan.payments) expect(payment.amount).toMatch(/^\d+\.\d{2}$/);
+  });
+
+  it("sends each kind with its processor's source, and no bank error payment to a processor without one", () => {
+    const simulator = planChaos({ ...options, seed: 7 });
+    for (const payment of simulator.payments)
+      expect(payment.source).toBe(PROCESSOR_SOURCES.simulator[payment.kind]);
+    const stripe = planChaos({ ...options, seed: 7, sources: PROCESSOR_SOURCES.stripe });
+    expect(new Set(stripe.payments.map((payment) => payment.kind))).toEqual(new Set(['success', 'decline']));
+    expect(new Set(stripe.payments.map((payment) => payment.source))).toEqual(
+      new Set(['pm_card_visa', 'pm_card_chargeDeclined']),
+    );
+    expect(stripe.successSource).toBe('pm_card_visa');
   });
 
   it('injects the faults in the order given, in their own slices of the run, without overlap', () => {
