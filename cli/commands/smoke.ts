@@ -221,7 +221,8 @@ export async function runSmoke(target: SmokeTarget, options: SmokeOptions, out: 
       async () => {
         const events = await eventsOf(api, paymentId);
         const types = new Set(events.map((event: Json) => event.type));
-        if (!types.has('payment.succeeded') || !types.has('payment.refunded')) return undefined;
+        const expected = ['payment.succeeded', 'payment.refunded', 'payment.refund_executed'];
+        if (!expected.every((type) => types.has(type))) return undefined;
         if (events.every((event: Json) => event.delivery === null)) return events;
         const failed = events.find((event: Json) => event.delivery?.status === 'failed');
         if (failed)

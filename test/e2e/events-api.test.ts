@@ -17,7 +17,7 @@ interface EventItem {
   delivery: any;
 }
 
-/** A settled, partly refunded payment of acme's, once both its webhooks were delivered. */
+/** A settled, partly refunded payment of acme's, once its three webhooks (the refund's execution too) were delivered. */
 async function refundedPayment(): Promise<{ id: string; events: EventItem[] }> {
   const { body } = await callApi('/v1/payments', { body: validPayment({ amount: '40.00' }) });
   await paymentSettledAs(body.id, ['SUCCESS']);
@@ -25,7 +25,7 @@ async function refundedPayment(): Promise<{ id: string; events: EventItem[] }> {
   const listed = await eventually(
     () => callApi(`/v1/events?payment=${body.id}`),
     (response) =>
-      response.body.data.length === 2 &&
+      response.body.data.length === 3 &&
       response.body.data.every((event: EventItem) => event.delivery?.status === 'delivered'),
   );
   return { id: body.id, events: listed.body.data };
@@ -34,7 +34,11 @@ async function refundedPayment(): Promise<{ id: string; events: EventItem[] }> {
 describe('GET /v1/events', () => {
   it("lists a payment's events newest first, each its webhook's body with the delivery", async () => {
     const { id, events } = await refundedPayment();
-    expect(events.map((event) => event.type)).toEqual(['payment.refunded', 'payment.succeeded']);
+    expect(events.map((event) => event.type)).toEqual([
+      'payment.refund_executed',
+      'payment.refunded',
+      'payment.succeeded',
+    ]);
     const received = await deliveriesTo(merchant('acme').id);
     for (const event of events) {
       const { object, delivery, ...body } = event;
@@ -61,8 +65,11 @@ describe('GET /v1/events', () => {
       `/v1/events?payment=${id}&limit=1&starting_after=${first.body.nextStartingAfter}`,
     );
     expect(second.body.data.map((event: EventItem) => event.id)).toEqual([events[1]?.id]);
-    expect(second.body).toMatchObject({ hasMore: false, nextStartingAfter: null });
-    const after = await callApi(`/v1/events?payment=${id}&starting_after=${events[1]?.id}`);
+    expect(second.body).toMatchObject({ hasMore: true, nextStartingAfter: events[1]?.id });
+    const third = await callApi(`/v1/events?payment=${id}&limit=1&starting_after=${events[1]?.id}`);
+    expect(third.body.data.map((event: EventItem) => event.id)).toEqual([events[2]?.id]);
+    expect(third.body).toMatchObject({ hasMore: false, nextStartingAfter: null });
+    const after = await callApi(`/v1/events?payment=${id}&starting_after=${events[2]?.id}`);
     expect(after.body.data).toEqual([]);
   });
 
@@ -72,7 +79,7 @@ describe('GET /v1/events', () => {
     const pruned = await db.query('DELETE FROM outbox WHERE aggregate_id = $1 AND published_at IS NOT NULL', [
       id,
     ]);
-    expect(pruned.rowCount).toBeGreaterThanOrEqual(2);
+    expect(pruned.rowCount).toBeGreaterThanOrEqual(3);
     const listed = await callApi(`/v1/events?payment=${id}`);
     expect(listed.body.data).toEqual(events);
   });

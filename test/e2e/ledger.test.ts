@@ -108,7 +108,8 @@ describe('the ledger', () => {
     await callApi(`/v1/payments/${ids[0]}/refunds`, { apiKey: merchant.apiKey, body: {} });
     await eventually(
       () => deliveriesTo(merchant.id),
-      (received) => received.length === 4,
+      // Three receipts, the refund's notice and its execution's.
+      (received) => received.length === 5,
     );
 
     for (let round = 0; round < 2; round++) {
@@ -132,8 +133,8 @@ describe('the ledger', () => {
     expect(entries.rows.every((row) => row.n === 1)).toBe(true);
     expect(entries.rows).toHaveLength(4);
     const delivered = await deliveriesTo(merchant.id);
-    expect(delivered).toHaveLength(4);
-    expect(new Set(delivered.map((delivery) => JSON.parse(delivery.rawBody).id)).size).toBe(4);
+    expect(delivered).toHaveLength(5);
+    expect(new Set(delivered.map((delivery) => JSON.parse(delivery.rawBody).id)).size).toBe(5);
   });
 
   it('stays verified under concurrent load', async () => {

@@ -15,7 +15,7 @@ const deliveryRecord = (paymentId: string, type: string) =>
   );
 
 describe('merchant notifications', () => {
-  it('sends a signed receipt for a SUCCESS, an alert for a FAILED and a notice for a refund', async () => {
+  it('sends a signed receipt for a SUCCESS, an alert for a FAILED, and notices of a refund and of its execution', async () => {
     const merchant = await createTestMerchant(db);
     const paid = await callApi('/v1/payments', { apiKey: merchant.apiKey, body: validPayment() });
     const declined = await callApi('/v1/payments', {
@@ -30,7 +30,7 @@ describe('merchant notifications', () => {
 
     const deliveries = await eventually(
       () => deliveriesTo(merchant.id),
-      (received) => received.length >= 3,
+      (received) => received.length >= 4,
     );
     const types = deliveries
       .map((delivery) => JSON.parse(delivery.rawBody))
@@ -39,6 +39,7 @@ describe('merchant notifications', () => {
       [
         `payment.failed:${declined.body.id}`,
         `payment.refunded:${paid.body.id}`,
+        `payment.refund_executed:${paid.body.id}`,
         `payment.succeeded:${paid.body.id}`,
       ].sort(),
     );

@@ -38,7 +38,9 @@ describe('npx aspay smoke against the local stack', () => {
     for (const step of STEPS)
       expect(result.stdout).toMatch(new RegExp(`^ {2}ok {4}${step} +\\S.*\\(\\d+\\.\\d s\\)$`, 'm'));
     expect(result.stdout).toMatch(/ok {4}refund executed +EUR balance \S+ \(\+10\.00 −3\.00\)/);
-    expect(result.stdout).toMatch(/ok {4}webhooks +payment\.refunded, payment\.succeeded delivered/);
+    expect(result.stdout).toMatch(
+      /ok {4}webhooks +payment\.refund_executed, payment\.refunded, payment\.succeeded delivered/,
+    );
     expect(result.stdout).toMatch(/^passed in \d+\.\d s$/m);
   }, 120_000);
 

@@ -17,13 +17,17 @@ import { retryDecision } from './retry-decision';
 import { retryingUntil } from './retry-until';
 
 /**
- * Receipts on success, alerts on failure, notices on refunds, and on a refund the processor failed after
- * accepting it (the merchant was told it was refunded: it is never silent); other events notify nobody.
+ * Receipts on success, alerts on failure, notices on refunds: when one is asked for (`payment.refunded`), when
+ * the bank executed it (`payment.refund_executed`), and when it failed, before (`payment.refund_failed`) or
+ * after (`payment.refund_reversed`) the bank accepted it. The merchant was told of the refund when it was asked
+ * for, so its outcome is never silent. Other events notify nobody.
  */
 export const NOTIFIED_EVENTS: ReadonlySet<EventType> = new Set([
   'payment.succeeded',
   'payment.failed',
   'payment.refunded',
+  'payment.refund_executed',
+  'payment.refund_failed',
   'payment.refund_reversed',
 ]);
 

@@ -52,6 +52,9 @@ export function serverProperties(ports: LocalPorts, logDir: string): string {
     'transaction.state.log.min.isr=1',
     // Consumers join at once instead of waiting 3 s for more members: faster tests and demos.
     'group.initial.rebalance.delay.ms=0',
+    // The local runner's short group session (runner/event-source-mapping.ts GROUP_MEMBERSHIP) is below the
+    // default minimum of 6 s.
+    'group.min.session.timeout.ms=1000',
     // Topics are created explicitly at start-up, as in MSK, so a typo never invents a topic.
     'auto.create.topics.enable=false',
     `log.retention.hours=${LOCAL_TOPIC_RETENTION.hours}`,

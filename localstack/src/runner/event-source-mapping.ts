@@ -23,15 +23,19 @@ const MAX_CLIENT_BACKOFF_MS = 30_000;
 /**
  * Group membership timings. A runner killed without leaving its groups holds its partitions until the
  * broker misses its heartbeats for `sessionTimeout` (kafkajs's default, 30 s, plus a rebalance made a
- * restarted runner wait about 50 s); 6 s is the broker's default group.min.session.timeout.ms, so a
- * restarted runner resumes within seconds. The mapping heartbeats every `heartbeatInterval` while a
- * function runs (kafkajs only heartbeats between batches on its own), so a long invocation, such as one
- * waiting for its database, keeps the partition. `rebalanceTimeout` bounds how long a rebalance waits for a
- * live member busy with an invocation before it goes on without it.
+ * restarted runner wait about 50 s). In AWS a function that crashes costs no such wait: the event source
+ * mapping's pollers, which hold the group membership, are Lambda's and live apart from the function
+ * (https://docs.aws.amazon.com/lambda/latest/dg/with-msk-configure.html); the local runner hosts both in one
+ * process, so its restart is an artifact of the local stack, kept short: 3 s, below the broker's default
+ * minimum of 6 s (kafka.ts lowers group.min.session.timeout.ms), which was half of a killed runner's
+ * recovery. The mapping heartbeats every `heartbeatInterval` while a function runs (kafkajs only heartbeats
+ * between batches on its own), so a long invocation, such as one waiting for its database, keeps the
+ * partition; six heartbeats fit in a session. `rebalanceTimeout` bounds how long a rebalance waits for a live
+ * member busy with an invocation before it goes on without it.
  */
 export const GROUP_MEMBERSHIP = {
-  sessionTimeout: 6_000,
-  heartbeatInterval: 1_000,
+  sessionTimeout: 3_000,
+  heartbeatInterval: 500,
   rebalanceTimeout: 10_000,
 } as const;
 

@@ -70,6 +70,40 @@ describe('notifying a merchant of an event', () => {
     expect(rows.get(event.eventId)).toMatchObject({ status: 'delivered', attempts: 1, claimedUntil: null });
   });
 
+  it.each([
+    createEvent(
+      'payment.refund_executed',
+      ids(),
+      { refundId: crypto.randomUUID(), amount: '1.00', currency: 'EUR', bankRefundId: 're_1' },
+      NOW,
+    ),
+    createEvent(
+      'payment.refund_failed',
+      ids(),
+      {
+        refundId: crypto.randomUUID(),
+        amount: '1.00',
+        currency: 'EUR',
+        refundedTotal: '0.00',
+        statusAfter: 'SUCCESS',
+        reason: 'refund_rejected',
+      },
+      NOW,
+    ),
+  ])("tells the merchant a refund's outcome at the bank: $type", async (event) => {
+    const { deps, sent } = notifier(204);
+
+    expect(await notifyMerchant(deps, event, CLAIMED_UNTIL)).toBe('delivered');
+
+    expect(sent.map((notice) => JSON.parse(notice.rawBody))).toEqual([
+      expect.objectContaining({
+        id: event.eventId,
+        type: event.type,
+        data: expect.objectContaining(event.data),
+      }),
+    ]);
+  });
+
   it('tries again within the invocation, and delivers on a later attempt', async () => {
     const { deps, rows, sent } = notifier(500, 204);
     const event = succeeded();
@@ -85,12 +119,6 @@ describe('notifying a merchant of an event', () => {
       'payment.initiated',
       ids(),
       { amount: '1.00', currency: 'EUR', status: 'INITIATED', source: 's', metadata: {} },
-      NOW,
-    ),
-    createEvent(
-      'payment.refund_executed',
-      ids(),
-      { refundId: crypto.randomUUID(), amount: '1.00', currency: 'EUR', bankRefundId: 're_1' },
       NOW,
     ),
   ])('notifies nobody of $type: only receipts, alerts and refund notices go out', async (event) => {
