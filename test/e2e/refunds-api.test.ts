@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { callApi, paymentSettledAs, validPayment } from '../support/api-client';
+import { callApi, merchant, paymentSettledAs, validPayment } from '../support/api-client';
 import { testDatabase } from '../support/database';
+import { eventually } from '../support/eventually';
+import { localEndpoints } from '../support/local-stack';
 
 const db = testDatabase();
 
@@ -93,5 +95,64 @@ describe('refunds', () => {
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     const count = await db.query('SELECT count(*)::int AS n FROM refunds WHERE payment_id = $1', [id]);
     expect(count.rows[0].n).toBe(1);
+  });
+
+  it('answers a new refund pending, and reads it succeeded once the bank executed it', async () => {
+    const id = await settledPayment('20.00');
+    const created = await callApi(`/v1/payments/${id}/refunds`, { body: { amount: '8.00' } });
+    expect(created.body).toMatchObject({ status: 'pending', failureReason: null });
+    expect(created.body.updatedAt).toBe(created.body.createdAt);
+
+    const read = await eventually(
+      () => callApi(`/v1/refunds/${created.body.id}`),
+      (response) => response.body.status !== 'pending',
+    );
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({
+      id: created.body.id,
+      object: 'refund',
+      livemode: false,
+      paymentId: id,
+      amount: '8.00',
+      status: 'succeeded',
+      failureReason: null,
+      payment: { id, refundedAmount: '8.00' },
+    });
+    expect(Date.parse(read.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(read.body.createdAt));
+  });
+
+  it('reads a refund the bank rejects as failed, with its reason, and its amount available again', async () => {
+    const { body } = await callApi('/v1/payments', {
+      body: validPayment({ amount: '12.00', source: 'tok_refund_rejected' }),
+    });
+    await paymentSettledAs(body.id, ['SUCCESS']);
+    const created = await callApi(`/v1/payments/${body.id}/refunds`, { body: {} });
+    expect(created.body).toMatchObject({ status: 'pending', payment: { status: 'REFUNDED' } });
+
+    const read = await eventually(
+      () => callApi(`/v1/refunds/${created.body.id}`),
+      (response) => response.body.status !== 'pending',
+    );
+    expect(read.body).toMatchObject({
+      status: 'failed',
+      failureReason: expect.stringContaining('refund_rejected'),
+      payment: { status: 'SUCCESS', refundedAmount: '0.00' },
+    });
+  });
+
+  it("answers 404 for another merchant's refund, the other mode's, an unknown one and a malformed id", async () => {
+    const id = await settledPayment('5.00');
+    const created = await callApi(`/v1/payments/${id}/refunds`, { body: {} });
+    const acmeLive = localEndpoints().merchants.find((demo) => demo.id === merchant('acme').id)?.liveApiKey;
+    for (const response of [
+      await callApi(`/v1/refunds/${created.body.id}`, { as: 'globex' }),
+      await callApi(`/v1/refunds/${created.body.id}`, { apiKey: acmeLive }),
+      await callApi(`/v1/refunds/${randomUUID()}`),
+      await callApi('/v1/refunds/re_1'),
+    ]) {
+      expect(response.status).toBe(404);
+      expect(response.body).toMatchObject({ code: 'not_found', detail: 'No such refund.' });
+    }
+    expect((await callApi(`/v1/refunds/${created.body.id}`, { as: null })).status).toBe(401);
   });
 });

@@ -31,8 +31,10 @@ interface StoredRefund extends RefundRecord, BankAttempts {
   mode: string;
   idempotencyKey: string;
   kind: NewRefund['kind'];
-  status: 'PENDING' | 'EXECUTED' | 'FAILED';
+  // Mutable here: the executions change them in place.
+  status: RefundRecord['status'];
   failureReason: string | null;
+  updatedAt: Date;
   bankRefundId: string | null;
 }
 
@@ -138,6 +140,16 @@ export function inMemoryPayments(clock: () => Date) {
       return { payment: record, created: true };
     },
     find: async (scope, paymentId) => ofScope(scope, paymentId),
+    async findRefund(scope, refundId) {
+      const refund = refunds.find(
+        (candidate) =>
+          candidate.id === refundId &&
+          candidate.merchantId === scope.merchantId &&
+          candidate.mode === scope.mode,
+      );
+      const payment = refund && payments.get(refund.paymentId)?.record;
+      return refund && payment ? { refund: { ...refund }, payment } : undefined;
+    },
     async history(paymentId) {
       return payments.get(paymentId)?.history ?? [];
     },
@@ -184,6 +196,7 @@ export function inMemoryPayments(clock: () => Date) {
             reason: decision.refund.reason,
             requestHash: decision.refund.requestHash,
             createdAt: clock(),
+            updatedAt: clock(),
             merchantId: payment.merchantId,
             mode: payment.mode,
             idempotencyKey: decision.refund.idempotencyKey,
@@ -315,7 +328,13 @@ export function inMemoryPayments(clock: () => Date) {
     async markExecuted(refundId, bankRefundId, event) {
       const refund = refundOf(refundId);
       if (refund?.status !== 'PENDING') return;
-      Object.assign(refund, { status: 'EXECUTED', bankRefundId, claim: null, nextAttemptAt: null });
+      Object.assign(refund, {
+        status: 'EXECUTED',
+        bankRefundId,
+        claim: null,
+        nextAttemptAt: null,
+        updatedAt: clock(),
+      });
       outbox.push(event);
     },
     inTransaction: (work) =>
@@ -328,6 +347,7 @@ export function inMemoryPayments(clock: () => Date) {
             failureReason: reason,
             claim: null,
             nextAttemptAt: null,
+            updatedAt: clock(),
           });
           const payment = payments.get(refund.paymentId) as StoredPayment;
           return { payment: payment.record, amount: refund.amount };

@@ -2,7 +2,12 @@ import { IllegalTransitionError, RefundNotAllowedError, ValidationError } from '
 import { addMoney, compareMoney, type Money, refundExceedsAvailable, subtractMoney } from './money';
 import type { PaymentStatus } from './payment-status';
 
-export { PAYMENT_STATUSES, type PaymentStatus } from './payment-status';
+export {
+  PAYMENT_STATUSES,
+  type PaymentStatus,
+  REFUND_STATUSES,
+  type RefundStatus,
+} from './payment-status';
 
 /**
  * The lifecycle: INITIATED → PENDING → SUCCESS | FAILED, and SUCCESS → REFUNDED. FAILED and REFUNDED are

@@ -1,5 +1,5 @@
 import type { Mode } from './mode';
-import { canTransition, type PaymentStatus } from './payment';
+import { canTransition, type PaymentStatus, type RefundStatus } from './payment';
 
 /**
  * What a payment processor told ASPay after the fact (a Stripe webhook event), in ASPay's terms: the
@@ -69,9 +69,6 @@ export type ProcessorEventOutcome = (typeof PROCESSOR_EVENT_OUTCOMES)[number];
 export function paymentOutcomeApplies(status: PaymentStatus, to: 'SUCCESS' | 'FAILED'): boolean {
   return canTransition(status, to);
 }
-
-export const REFUND_STATUSES = ['PENDING', 'EXECUTED', 'FAILED'] as const;
-export type RefundStatus = (typeof REFUND_STATUSES)[number];
 
 /**
  * What a processor's refund outcome does to ASPay's refund, by its status: a PENDING refund is executed or

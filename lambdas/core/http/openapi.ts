@@ -51,7 +51,8 @@ const idempotencyKey = {
   description: 'Unique per intended operation; `Idempotency-Key` is accepted too. Kept 24 h per merchant.',
   schema: { type: 'string', minLength: 1, maxLength: 255 },
 };
-const paymentId = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+/** The `{id}` of a payment's or a refund's path. */
+const idPath = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 
 /**
  * A list route's query parameters, from the zod schema that validates them. A schema with an `id` comes out as
@@ -72,7 +73,7 @@ function queryParameters(schema: z.ZodObject): object[] {
 const invalidRequest = 'Invalid request: see `errors` for each field.';
 const laterErrors: DocumentedError[] = [
   [['unauthenticated'], 'Missing or unknown API key.'],
-  [['not_found'], 'No such payment (or it belongs to another merchant).'],
+  [['not_found'], "No such payment or refund: unknown, another merchant's, or of the other mode."],
   [['internal_error'], 'Internal error; the body carries the request id.'],
   [
     ['service_unavailable'],
@@ -126,17 +127,26 @@ const operations: Record<string, object> = {
   'GET /v1/payments/{id}': {
     operationId: 'getPayment',
     summary: 'A payment with its status history',
-    parameters: [paymentId],
+    parameters: [idPath],
     responses: { '200': { description: 'The payment.', content: json(ref('Payment')) }, ...commonErrors },
   },
   'POST /v1/payments/{id}/refunds': {
     operationId: 'createRefund',
     summary: 'Refund a SUCCESS payment in full (no amount) or in part',
-    parameters: [paymentId, idempotencyKey],
+    parameters: [idPath, idempotencyKey],
     requestBody: { required: false, content: json(ref('CreateRefundRequest')) },
     responses: {
       '201': { description: 'The refund was recorded.', content: json(ref('Refund')) },
       ...postErrors,
+    },
+  },
+  'GET /v1/refunds/{id}': {
+    operationId: 'getRefund',
+    summary: 'A refund: where it stands at the bank, with its payment',
+    parameters: [idPath],
+    responses: {
+      '200': { description: 'The refund.', content: json(ref('Refund')) },
+      ...commonErrors,
     },
   },
   'GET /v1/balance': {

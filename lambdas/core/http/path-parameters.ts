@@ -1,10 +1,20 @@
 import { z } from 'zod';
-import { PaymentNotFoundError } from '../use-cases/errors';
+import { PaymentNotFoundError, RefundNotFoundError } from '../use-cases/errors';
 import type { ApiRequest } from './api-handler';
 
-/** The `{id}` of a payment's path. A malformed id cannot name a payment: the same 404 as any unknown id. */
-export function paymentIdOf(request: ApiRequest): string {
+/** The `{id}` of a path, a UUID. A malformed id cannot name anything: the same 404 as any unknown id. */
+function idOf(request: ApiRequest, notFound: () => Error): string {
   const id = z.uuid().safeParse(request.pathParameters.id);
-  if (!id.success) throw new PaymentNotFoundError();
+  if (!id.success) throw notFound();
   return id.data;
+}
+
+/** The `{id}` of a payment's path. */
+export function paymentIdOf(request: ApiRequest): string {
+  return idOf(request, () => new PaymentNotFoundError());
+}
+
+/** The `{id}` of a refund's path. */
+export function refundIdOf(request: ApiRequest): string {
+  return idOf(request, () => new RefundNotFoundError());
 }

@@ -1,5 +1,6 @@
 import { isLivemode } from '../domain/mode';
 import { formatAmount, type Money } from '../domain/money';
+import type { RefundStatus } from '../domain/payment';
 import type { EventRecord } from '../use-cases/ports/events';
 import type { PaymentRecord, StatusChangeRecord } from '../use-cases/ports/payments';
 import type { RefundRecord } from '../use-cases/ports/refunds';
@@ -44,6 +45,13 @@ export function paymentRepresentation(payment: PaymentRecord, history?: StatusCh
   };
 }
 
+/** A refund's status as the API names it, after Stripe's (https://docs.stripe.com/api/refunds/object). */
+const REFUND_STATUS_NAMES = {
+  PENDING: 'pending',
+  EXECUTED: 'succeeded',
+  FAILED: 'failed',
+} as const satisfies Record<RefundStatus, Refund['status']>;
+
 export function refundRepresentation(refund: RefundRecord, payment: PaymentRecord): Refund {
   return {
     id: refund.id,
@@ -52,7 +60,10 @@ export function refundRepresentation(refund: RefundRecord, payment: PaymentRecor
     paymentId: refund.paymentId,
     ...moneyFields(refund.amount),
     reason: refund.reason,
+    status: REFUND_STATUS_NAMES[refund.status],
+    failureReason: refund.failureReason,
     createdAt: refund.createdAt.toISOString(),
+    updatedAt: refund.updatedAt.toISOString(),
     payment: paymentRepresentation(payment),
   };
 }

@@ -140,7 +140,13 @@ export const Refund = z
     amount: decimalString,
     currency: currencyCode,
     reason: z.string().nullable(),
+    status: z.enum(['pending', 'succeeded', 'failed']).meta({
+      description:
+        '`pending` until the bank executed it (`succeeded`) or it failed (`failed`: rejected by the bank, given up, or failed by the processor after accepting it; its amount is available again).',
+    }),
+    failureReason: z.string().nullable().meta({ description: 'Why it failed (`failed` only).' }),
     createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime().meta({ description: 'When its status last changed.' }),
     payment: Payment,
   })
   .meta({ id: 'Refund' });

@@ -13,6 +13,15 @@ export class PaymentNotFoundError extends UseCaseError {
   }
 }
 
+/** A refund that does not exist, or is another merchant's or the other mode's: the same answer. */
+export class RefundNotFoundError extends UseCaseError {
+  override readonly name = 'RefundNotFoundError';
+  readonly type = 'not_found';
+  constructor() {
+    super('No such refund.');
+  }
+}
+
 /** The merchant reused an idempotency key with a different request (caught by the database backstop). */
 export class IdempotencyKeyReusedError extends UseCaseError {
   override readonly name = 'IdempotencyKeyReusedError';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createEvent } from '../domain/events';
 import { parseMoney } from '../domain/money';
 import { planRefund } from '../domain/payment';
-import { IdempotencyKeyReusedError, PaymentNotFoundError } from './errors';
+import { IdempotencyKeyReusedError, PaymentNotFoundError, RefundNotFoundError } from './errors';
 import { type Clock, systemClock } from './ports/clock';
 import type { MerchantScope } from './ports/merchants';
 import type { PaymentRecord } from './ports/payments';
@@ -76,4 +76,15 @@ export async function refundPayment(
   if (!result.created && result.refund.requestHash !== command.requestHash)
     throw new IdempotencyKeyReusedError();
   return result;
+}
+
+/** One of the merchant's refunds, in the key's mode, with its payment. */
+export async function getRefund(
+  store: RefundStore,
+  scope: MerchantScope,
+  refundId: string,
+): Promise<{ refund: RefundRecord; payment: PaymentRecord }> {
+  const found = await store.findRefund(scope, refundId);
+  if (!found) throw new RefundNotFoundError();
+  return found;
 }

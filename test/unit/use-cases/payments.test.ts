@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { RefundExceedsAvailableError, RefundNotAllowedError } from '../../../lambdas/core/domain/errors';
-import { IdempotencyKeyReusedError, PaymentNotFoundError } from '../../../lambdas/core/use-cases/errors';
+import {
+  IdempotencyKeyReusedError,
+  PaymentNotFoundError,
+  RefundNotFoundError,
+} from '../../../lambdas/core/use-cases/errors';
 import {
   type CreatePaymentCommand,
   createPayment,
   getPayment,
   listPayments,
 } from '../../../lambdas/core/use-cases/payments';
-import { refundPayment } from '../../../lambdas/core/use-cases/refunds';
+import { getRefund, refundPayment } from '../../../lambdas/core/use-cases/refunds';
 import { settlePayment } from '../../../lambdas/core/use-cases/settle-payment';
 import { BANK_RETRY_SETTINGS, bankAnswering, NOW, sandboxOnly, usd } from '../../support/bank-use-cases';
 import { inMemoryPayments } from '../../support/in-memory-payments';
@@ -171,5 +175,23 @@ describe('refunding a payment', () => {
       refundPayment(payments.store, refundCommand(crypto.randomUUID()), clock),
     ).rejects.toBeInstanceOf(PaymentNotFoundError);
     expect(payments.refunds).toEqual([]);
+  });
+});
+
+describe('reading a refund', () => {
+  it('reads a new refund PENDING with its payment, and not found in another scope', async () => {
+    const payments = inMemoryPayments(clock);
+    const payment = await successfulPayment(payments);
+    const { refund } = await refundPayment(payments.store, refundCommand(payment.id, '40.00'), clock);
+
+    const read = await getRefund(payments.store, ACME, refund.id);
+
+    expect(read.refund).toMatchObject({ id: refund.id, status: 'PENDING', failureReason: null });
+    expect(read.payment).toMatchObject({ id: payment.id, refundedAmount: usd('40.00') });
+    for (const scope of [
+      { merchantId: 'mer_demo_globex', mode: 'test' },
+      { ...ACME, mode: 'live' },
+    ] as const)
+      await expect(getRefund(payments.store, scope, refund.id)).rejects.toBeInstanceOf(RefundNotFoundError);
   });
 });

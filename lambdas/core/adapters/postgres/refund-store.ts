@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { RefundStatus } from '../../domain/payment';
 import type { RefundRecord, RefundStore, RefundTransaction } from '../../use-cases/ports/refunds';
 import { appendOutbox } from './outbox';
 import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-store';
@@ -12,7 +13,10 @@ interface RefundRow {
   currency: string;
   reason: string | null;
   request_hash: string;
+  status: RefundStatus;
+  failure_reason: string | null;
   created_at: Date;
+  updated_at: Date;
 }
 
 function toRefund(row: RefundRow): RefundRecord {
@@ -22,11 +26,15 @@ function toRefund(row: RefundRow): RefundRecord {
     amount: moneyOfNumeric(row.amount, row.currency),
     reason: row.reason,
     requestHash: row.request_hash,
+    status: row.status,
+    failureReason: row.failure_reason,
     createdAt: row.created_at,
+    updatedAt: row.updated_at,
   };
 }
 
-const REFUND_COLUMNS = 'id, payment_id, amount::text AS amount, currency, reason, request_hash, created_at';
+const REFUND_COLUMNS = `id, payment_id, amount::text AS amount, currency, reason, request_hash, status, failure_reason,
+  created_at, COALESCE(failed_at, executed_at, created_at) AS updated_at`;
 
 function refundTransaction(client: pg.PoolClient): RefundTransaction {
   return {
@@ -93,5 +101,18 @@ function refundTransaction(client: pg.PoolClient): RefundTransaction {
 
 /** Records refunds against their payment; each refund is one ACID transaction with its payment's new totals. */
 export function postgresRefundStore(pool: pg.Pool): RefundStore {
-  return { inTransaction: (work) => inTransaction(pool, (client) => work(refundTransaction(client))) };
+  return {
+    inTransaction: (work) => inTransaction(pool, (client) => work(refundTransaction(client))),
+    async findRefund({ merchantId, mode }, refundId) {
+      const { rows } = await pool.query<RefundRow>(
+        `SELECT ${REFUND_COLUMNS} FROM refunds WHERE merchant_id = $1 AND mode = $2 AND id = $3`,
+        [merchantId, mode, refundId],
+      );
+      if (!rows[0]) return undefined;
+      const payments = await pool.query<PaymentRow>(`SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = $1`, [
+        rows[0].payment_id,
+      ]);
+      return { refund: toRefund(rows[0]), payment: toPayment(payments.rows[0] as PaymentRow) };
+    },
+  };
 }

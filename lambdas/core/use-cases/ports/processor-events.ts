@@ -1,6 +1,7 @@
 import type { EventEnvelope } from '../../domain/events';
 import type { Money } from '../../domain/money';
-import type { ProcessorEvent, ProcessorEventOutcome, RefundStatus } from '../../domain/processor-events';
+import type { RefundStatus } from '../../domain/payment';
+import type { ProcessorEvent, ProcessorEventOutcome } from '../../domain/processor-events';
 import type { PaymentLifecycle } from './payment-lifecycle';
 import type { PaymentRecord } from './payments';
 import type { RefundFailureTransaction } from './refund-executions';

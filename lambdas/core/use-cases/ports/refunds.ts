@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '../../domain/events';
 import type { Money } from '../../domain/money';
-import type { PaymentStatus } from '../../domain/payment';
+import type { PaymentStatus, RefundStatus } from '../../domain/payment';
 import type { MerchantScope } from './merchants';
 import type { PaymentRecord } from './payments';
 import type { UnitOfWork } from './unit-of-work';
@@ -13,7 +13,12 @@ export interface RefundRecord {
   readonly amount: Money;
   readonly reason: string | null;
   readonly requestHash: string;
+  readonly status: RefundStatus;
+  /** Why it failed (FAILED only). */
+  readonly failureReason: string | null;
   readonly createdAt: Date;
+  /** When its status last changed: its execution or failure, else its creation. */
+  readonly updatedAt: Date;
 }
 
 export interface NewRefund {
@@ -53,4 +58,9 @@ export interface RefundTransaction {
 /** Refunds a merchant (or the saga) asks for, recorded against their payment. */
 export interface RefundStore {
   readonly inTransaction: UnitOfWork<RefundTransaction>;
+  /** A refund with its payment; undefined for another merchant's refund and the other mode's alike. */
+  findRefund(
+    scope: MerchantScope,
+    refundId: string,
+  ): Promise<{ refund: RefundRecord; payment: PaymentRecord } | undefined>;
 }
