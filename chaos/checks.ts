@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { verifyLedger } from '../cli/commands/ledger';
 import { NOTIFIED_EVENTS } from '../lambdas/core/use-cases/notify-merchant';
+import { getJson } from './control-http';
 import type { ClassifiedLetter } from './dead-letters';
 import type { PaymentOutcome } from './load';
 import type { PaymentKind } from './plan';
@@ -50,12 +51,6 @@ export interface Evidence {
   sinkDeliveries: { eventId: string; answered: number }[];
   ledgerVerify: { ok: boolean; broken: string[] };
   newDeadLetters: ClassifiedLetter[];
-}
-
-async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-  return (await response.json()) as T;
 }
 
 /** Reads the evidence for the run's payments (found by their idempotency keys, answered or not). */

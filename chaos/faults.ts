@@ -10,6 +10,7 @@ import {
   stopProcess,
 } from '../localstack/src/support/processes';
 import { isPortOpen, waitUntil } from '../localstack/src/support/wait';
+import { postJson } from './control-http';
 import { type Merchant, runKeys } from './load';
 import type { FaultKind, PlannedFault } from './plan';
 import type { ChaosProcessor } from './processor';
@@ -232,15 +233,6 @@ async function cutDatabaseDuringBankCall(
     // Released already unless the fault failed before.
     await env.processor.hold(what, false);
   }
-}
-
-async function postJson(url: string, body: unknown): Promise<void> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) throw new FaultInjectionError(`${url} answered ${response.status}`);
 }
 
 /**

@@ -2,6 +2,7 @@ import { ENV } from '../lambdas/core/config/environment';
 import { STRIPE_METADATA } from '../lambdas/core/config/processors';
 import type { LocalEndpoints } from '../localstack/src/stack';
 import { LOCAL_STRIPE_SECRET_KEY } from '../localstack/src/stripe/local-account';
+import { getJson, postJson } from './control-http';
 import { type PaymentSources, PROCESSOR_SOURCES } from './plan';
 
 /** What a processor did: the charges it made (by the payment each was for) and the refunds it executed. */
@@ -25,22 +26,6 @@ export interface ChaosProcessor {
 
 /** The run cannot use the stack's processor: an operator's error, told in one line. */
 export class UnsupportedProcessorError extends Error {}
-
-async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-  return (await response.json()) as T;
-}
-
-async function postJson(url: string, body: unknown): Promise<void> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-}
 
 /** ASPay's bank simulator (its admin routes: localstack/README.md). */
 function simulatorProcessor(bankUrl: string): ChaosProcessor {
