@@ -155,4 +155,26 @@ describe('refunds', () => {
     }
     expect((await callApi(`/v1/refunds/${created.body.id}`, { as: null })).status).toBe(401);
   });
+
+  it("lists a payment's refunds newest first, a page at a time, and nothing of another merchant's payment", async () => {
+    const id = await settledPayment('30.00');
+    const ids: string[] = [];
+    for (const amount of ['1.00', '2.00', '3.00'])
+      ids.push((await callApi(`/v1/payments/${id}/refunds`, { body: { amount } })).body.id);
+
+    const first = await callApi(`/v1/payments/${id}/refunds?limit=2`);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ object: 'list', hasMore: true, nextStartingAfter: ids[1] });
+    expect(first.body.data.map((refund: { id: string }) => refund.id)).toEqual([ids[2], ids[1]]);
+    expect(first.body.data[0]).toMatchObject({ object: 'refund', paymentId: id, amount: '3.00' });
+    const second = await callApi(`/v1/payments/${id}/refunds?limit=2&starting_after=${ids[1]}`);
+    expect(second.body).toMatchObject({ hasMore: false, nextStartingAfter: null });
+    expect(second.body.data.map((refund: { id: string }) => refund.id)).toEqual([ids[0]]);
+
+    expect((await callApi(`/v1/payments/${id}/refunds`, { as: 'globex' })).status).toBe(404);
+    expect((await callApi(`/v1/payments/${randomUUID()}/refunds`)).status).toBe(404);
+    const refused = await callApi(`/v1/payments/${id}/refunds?limit=0`);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ code: 'validation_error', errors: [{ field: 'limit' }] });
+  });
 });

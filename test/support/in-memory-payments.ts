@@ -140,6 +140,22 @@ export function inMemoryPayments(clock: () => Date) {
       return { payment: record, created: true };
     },
     find: async (scope, paymentId) => ofScope(scope, paymentId),
+    async listForPayment(scope, paymentId, { limit, startingAfter }) {
+      const payment = ofScope(scope, paymentId);
+      if (!payment) return undefined;
+      const ofPayment = refunds
+        .filter((refund) => refund.paymentId === paymentId)
+        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1));
+      const after = startingAfter
+        ? ofPayment.findIndex((refund) => refund.id === startingAfter) + 1 || ofPayment.length
+        : 0;
+      const page = ofPayment.slice(after);
+      return {
+        payment,
+        refunds: page.slice(0, limit).map((refund) => ({ ...refund })),
+        hasMore: page.length > limit,
+      };
+    },
     async findRefund(scope, refundId) {
       const refund = refunds.find(
         (candidate) =>
@@ -195,8 +211,9 @@ export function inMemoryPayments(clock: () => Date) {
             amount: decision.refund.amount,
             reason: decision.refund.reason,
             requestHash: decision.refund.requestHash,
-            createdAt: clock(),
-            updatedAt: clock(),
+            // Apart by a millisecond each, as payments: a list's order is the database's (newest first).
+            createdAt: new Date(clock().getTime() + sequence),
+            updatedAt: new Date(clock().getTime() + sequence++),
             merchantId: payment.merchantId,
             mode: payment.mode,
             idempotencyKey: decision.refund.idempotencyKey,

@@ -22,6 +22,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/v1/payments', handler: 'list-payments', authorized: true },
   { method: 'GET', path: '/v1/payments/{id}', handler: 'get-payment', authorized: true },
   { method: 'POST', path: '/v1/payments/{id}/refunds', handler: 'create-refund', authorized: true },
+  { method: 'GET', path: '/v1/payments/{id}/refunds', handler: 'list-refunds', authorized: true },
   { method: 'GET', path: '/v1/refunds/{id}', handler: 'get-refund', authorized: true },
   { method: 'GET', path: '/v1/balance', handler: 'get-balance', authorized: true },
   { method: 'GET', path: '/v1/events', handler: 'list-events', authorized: true },

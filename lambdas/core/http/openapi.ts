@@ -9,10 +9,12 @@ import {
   EventList,
   ListEventsQuery,
   ListPaymentsQuery,
+  ListRefundsQuery,
   Payment,
   PaymentList,
   Problem,
   Refund,
+  RefundList,
 } from './schemas';
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
@@ -140,6 +142,15 @@ const operations: Record<string, object> = {
       ...postErrors,
     },
   },
+  'GET /v1/payments/{id}/refunds': {
+    operationId: 'listRefunds',
+    summary: "A payment's refunds, newest first, each with where it stands at the bank",
+    parameters: [idPath, ...queryParameters(ListRefundsQuery)],
+    responses: {
+      '200': { description: 'A page of refunds.', content: json(ref('RefundList')) },
+      ...commonErrors,
+    },
+  },
   'GET /v1/refunds/{id}': {
     operationId: 'getRefund',
     summary: 'A refund: where it stands at the bank, with its payment',
@@ -216,6 +227,7 @@ export function openApiDocument(): object {
     Payment,
     PaymentList,
     Refund,
+    RefundList,
     Balance,
     Event,
     EventList,

@@ -89,6 +89,16 @@ export const ListPaymentsQuery = z
   .meta({ id: 'ListPaymentsQuery' });
 export type ListPaymentsQuery = z.infer<typeof ListPaymentsQuery>;
 
+export const ListRefundsQuery = z
+  .strictObject({
+    limit: z.coerce.number().int().min(1).max(100).default(10),
+    starting_after: z
+      .uuid()
+      .optional()
+      .meta({ description: 'Cursor: the id of the last refund of the previous page.' }),
+  })
+  .meta({ id: 'ListRefundsQuery' });
+
 const StatusChange = z.object({
   from: z.enum(PAYMENT_STATUSES).nullable(),
   to: z.enum(PAYMENT_STATUSES),
@@ -151,6 +161,15 @@ export const Refund = z
   })
   .meta({ id: 'Refund' });
 export type Refund = z.infer<typeof Refund>;
+
+export const RefundList = z
+  .object({
+    object: z.literal('list'),
+    data: z.array(Refund),
+    hasMore: z.boolean(),
+    nextStartingAfter: z.uuid().nullable(),
+  })
+  .meta({ id: 'RefundList' });
 
 export const Balance = z
   .object({

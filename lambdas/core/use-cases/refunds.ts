@@ -88,3 +88,15 @@ export async function getRefund(
   if (!found) throw new RefundNotFoundError();
   return found;
 }
+
+/** A payment's refunds, newest first, a page at a time: the payment must be the merchant's, in the key's mode. */
+export async function listRefunds(
+  store: RefundStore,
+  scope: MerchantScope,
+  paymentId: string,
+  page: { limit: number; startingAfter?: string },
+): Promise<{ payment: PaymentRecord; refunds: RefundRecord[]; hasMore: boolean }> {
+  const listed = await store.listForPayment(scope, paymentId, page);
+  if (!listed) throw new PaymentNotFoundError();
+  return listed;
+}

@@ -11,7 +11,7 @@ import {
   getPayment,
   listPayments,
 } from '../../../lambdas/core/use-cases/payments';
-import { getRefund, refundPayment } from '../../../lambdas/core/use-cases/refunds';
+import { getRefund, listRefunds, refundPayment } from '../../../lambdas/core/use-cases/refunds';
 import { settlePayment } from '../../../lambdas/core/use-cases/settle-payment';
 import { BANK_RETRY_SETTINGS, bankAnswering, NOW, sandboxOnly, usd } from '../../support/bank-use-cases';
 import { inMemoryPayments } from '../../support/in-memory-payments';
@@ -193,5 +193,23 @@ describe('reading a refund', () => {
       { ...ACME, mode: 'live' },
     ] as const)
       await expect(getRefund(payments.store, scope, refund.id)).rejects.toBeInstanceOf(RefundNotFoundError);
+  });
+
+  it("lists a payment's refunds newest first, a page at a time, and refuses another scope's payment", async () => {
+    const payments = inMemoryPayments(clock);
+    const payment = await successfulPayment(payments);
+    const ids: string[] = [];
+    for (const amount of ['1.00', '2.00', '3.00'])
+      ids.push((await refundPayment(payments.store, refundCommand(payment.id, amount), clock)).refund.id);
+
+    const first = await listRefunds(payments.store, ACME, payment.id, { limit: 2 });
+    const rest = await listRefunds(payments.store, ACME, payment.id, { limit: 2, startingAfter: ids[1] });
+
+    expect(first.refunds.map((refund) => refund.id)).toEqual([ids[2], ids[1]]);
+    expect(first.hasMore).toBe(true);
+    expect(rest).toMatchObject({ refunds: [expect.objectContaining({ id: ids[0] })], hasMore: false });
+    await expect(
+      listRefunds(payments.store, { ...ACME, mode: 'live' }, payment.id, { limit: 10 }),
+    ).rejects.toBeInstanceOf(PaymentNotFoundError);
   });
 });

@@ -103,6 +103,30 @@ function refundTransaction(client: pg.PoolClient): RefundTransaction {
 export function postgresRefundStore(pool: pg.Pool): RefundStore {
   return {
     inTransaction: (work) => inTransaction(pool, (client) => work(refundTransaction(client))),
+    async listForPayment({ merchantId, mode }, paymentId, { limit, startingAfter }) {
+      const payments = await pool.query<PaymentRow>(
+        `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE merchant_id = $1 AND mode = $2 AND id = $3`,
+        [merchantId, mode, paymentId],
+      );
+      if (!payments.rows[0]) return undefined;
+      // Keyset pagination on (created_at, id), as the payments list; a cursor of another payment finds nothing.
+      const { rows } = await pool.query<RefundRow>(
+        namedQuery(
+          `SELECT ${REFUND_COLUMNS} FROM refunds
+           WHERE payment_id = :payment_id
+             AND (:starting_after::uuid IS NULL OR (created_at, id) < (
+               SELECT created_at, id FROM refunds WHERE payment_id = :payment_id AND id = :starting_after))
+           ORDER BY created_at DESC, id DESC
+           LIMIT :limit`,
+          { payment_id: paymentId, starting_after: startingAfter ?? null, limit: limit + 1 },
+        ),
+      );
+      return {
+        payment: toPayment(payments.rows[0]),
+        refunds: rows.slice(0, limit).map(toRefund),
+        hasMore: rows.length > limit,
+      };
+    },
     async findRefund({ merchantId, mode }, refundId) {
       const { rows } = await pool.query<RefundRow>(
         `SELECT ${REFUND_COLUMNS} FROM refunds WHERE merchant_id = $1 AND mode = $2 AND id = $3`,

@@ -58,6 +58,15 @@ export interface RefundTransaction {
 /** Refunds a merchant (or the saga) asks for, recorded against their payment. */
 export interface RefundStore {
   readonly inTransaction: UnitOfWork<RefundTransaction>;
+  /**
+   * A payment's refunds, newest first, a page at a time (after the refund `startingAfter`); undefined for
+   * another merchant's payment and the other mode's alike.
+   */
+  listForPayment(
+    scope: MerchantScope,
+    paymentId: string,
+    page: { limit: number; startingAfter?: string },
+  ): Promise<{ payment: PaymentRecord; refunds: RefundRecord[]; hasMore: boolean } | undefined>;
   /** A refund with its payment; undefined for another merchant's refund and the other mode's alike. */
   findRefund(
     scope: MerchantScope,
