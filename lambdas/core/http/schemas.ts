@@ -77,27 +77,23 @@ export const CreateRefundRequest = z
   .meta({ id: 'CreateRefundRequest' });
 export type CreateRefundRequest = z.infer<typeof CreateRefundRequest>;
 
-export const ListPaymentsQuery = z
-  .strictObject({
+/** A list route's page: its size, and the cursor (the last item of the previous page). */
+function pageQuery(item: string) {
+  return {
     limit: z.coerce.number().int().min(1).max(100).default(10),
     starting_after: z
       .uuid()
       .optional()
-      .meta({ description: 'Cursor: the id of the last payment of the previous page.' }),
-    status: z.enum(PAYMENT_STATUSES).optional(),
-  })
+      .meta({ description: `Cursor: the id of the last ${item} of the previous page.` }),
+  };
+}
+
+export const ListPaymentsQuery = z
+  .strictObject({ ...pageQuery('payment'), status: z.enum(PAYMENT_STATUSES).optional() })
   .meta({ id: 'ListPaymentsQuery' });
 export type ListPaymentsQuery = z.infer<typeof ListPaymentsQuery>;
 
-export const ListRefundsQuery = z
-  .strictObject({
-    limit: z.coerce.number().int().min(1).max(100).default(10),
-    starting_after: z
-      .uuid()
-      .optional()
-      .meta({ description: 'Cursor: the id of the last refund of the previous page.' }),
-  })
-  .meta({ id: 'ListRefundsQuery' });
+export const ListRefundsQuery = z.strictObject(pageQuery('refund')).meta({ id: 'ListRefundsQuery' });
 
 const StatusChange = z.object({
   from: z.enum(PAYMENT_STATUSES).nullable(),
@@ -132,14 +128,19 @@ export const Payment = z
   .meta({ id: 'Payment' });
 export type Payment = z.infer<typeof Payment>;
 
-export const PaymentList = z
-  .object({
-    object: z.literal('list'),
-    data: z.array(Payment),
-    hasMore: z.boolean(),
-    nextStartingAfter: z.uuid().nullable(),
-  })
-  .meta({ id: 'PaymentList' });
+/** A page of a list route: Stripe's list envelope, with the cursor of the next page. */
+function listEnvelope<T extends z.ZodType>(item: T, id: string) {
+  return z
+    .object({
+      object: z.literal('list'),
+      data: z.array(item),
+      hasMore: z.boolean(),
+      nextStartingAfter: z.uuid().nullable(),
+    })
+    .meta({ id });
+}
+
+export const PaymentList = listEnvelope(Payment, 'PaymentList');
 
 export const Refund = z
   .object({
@@ -162,14 +163,7 @@ export const Refund = z
   .meta({ id: 'Refund' });
 export type Refund = z.infer<typeof Refund>;
 
-export const RefundList = z
-  .object({
-    object: z.literal('list'),
-    data: z.array(Refund),
-    hasMore: z.boolean(),
-    nextStartingAfter: z.uuid().nullable(),
-  })
-  .meta({ id: 'RefundList' });
+export const RefundList = listEnvelope(Refund, 'RefundList');
 
 export const Balance = z
   .object({
@@ -190,11 +184,7 @@ export const Balance = z
 export const ListEventsQuery = z
   .strictObject({
     payment: z.uuid().meta({ description: 'The payment whose events to list (required for now).' }),
-    limit: z.coerce.number().int().min(1).max(100).default(10),
-    starting_after: z
-      .uuid()
-      .optional()
-      .meta({ description: 'Cursor: the id of the last event of the previous page.' }),
+    ...pageQuery('event'),
   })
   .meta({ id: 'ListEventsQuery' });
 
