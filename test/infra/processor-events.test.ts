@@ -1,17 +1,11 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/core/config/environment';
-import { appFor, stackFor } from './synth';
+import { appFor, stackFor, templateWithProcessors } from './synth';
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
 
-/** The dev stage with the given processors, as `"processors": { … }` in cdk.json sets them. */
-function withProcessors(processors: Record<string, string>): Template {
-  const app = appFor('dev');
-  const stages = app.node.tryGetContext('stages') as Record<string, Record<string, unknown>>;
-  app.node.setContext('stages', { ...stages, dev: { ...stages.dev, processors } });
-  return Template.fromStack(stackFor(app));
-}
+const withProcessors = (processors: Record<string, string>) => templateWithProcessors('dev', processors);
 
 /** The dev stage with test mode on Stripe. */
 const stripeTestMode = () => withProcessors({ test: 'stripe', live: 'http' });

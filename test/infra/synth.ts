@@ -48,3 +48,11 @@ export function stackFor(app: App): AspayStack {
 export function templateFor(stage: string): Template {
   return Template.fromStack(stackFor(appFor(stage)));
 }
+
+/** A stage with the given processors, as `"processors": { … }` in cdk.json sets them. */
+export function templateWithProcessors(stage: string, processors: Record<string, string>): Template {
+  const app = appFor(stage);
+  const stages = app.node.tryGetContext('stages') as Record<string, Record<string, unknown>>;
+  app.node.setContext('stages', { ...stages, [stage]: { ...stages[stage], processors } });
+  return Template.fromStack(stackFor(app));
+}
