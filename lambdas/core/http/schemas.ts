@@ -63,7 +63,9 @@ export const CreatePaymentRequest = z
         example: 'tok_success',
       }),
     description: z.string().max(1000).optional(),
-    customer: z.email().max(254).optional().meta({ description: 'Customer e-mail for receipts.' }),
+    customer: z.email().max(254).optional().meta({
+      description: "The customer's e-mail, kept with the payment (ASPay sends the customer no e-mail yet).",
+    }),
     metadata: metadata.optional(),
   })
   .meta({ id: 'CreatePaymentRequest' });
