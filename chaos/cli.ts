@@ -88,7 +88,7 @@ async function main(args: string[]): Promise<number> {
   if (waits.beyond.length > 0) throw new UsageError(refusalLine(waits.beyond));
   const quietTimeoutMs = numeric(args, 'quiet-timeout', Math.ceil(waits.quietTimeoutMs / 1000)) * 1_000;
   console.log(
-    `chaos: seed ${seed} (replay with --seed ${seed}), ${payments} payments at ${rate}/s on the ${processor.name === 'stripe' ? 'Stripe simulator' : 'bank simulator'}, faults: ${faults.join(', ') || 'none'}; quiet within ${quietTimeoutMs / 1000} s (from the stack's timings)`,
+    `chaos: seed ${seed} (replay with --seed ${seed}), ${payments} payments at ${rate}/s on the ${processor.label}, faults: ${faults.join(', ') || 'none'}; quiet within ${quietTimeoutMs / 1000} s (from the stack's timings)`,
   );
   const result = await runChaos({
     plan,
@@ -112,9 +112,9 @@ async function main(args: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: Error) => {
-    console.error(
-      `aspay chaos: ${error instanceof UsageError || error instanceof UnsupportedProcessorError ? error.message : `failed: ${error.message}`}`,
-    );
-    process.exit(error instanceof UsageError || error instanceof UnsupportedProcessorError ? 2 : 1);
+    // The operator's mistake, told in one line: exit 2.
+    const refused = error instanceof UsageError || error instanceof UnsupportedProcessorError;
+    console.error(`aspay chaos: ${refused ? error.message : `failed: ${error.message}`}`);
+    process.exit(refused ? 2 : 1);
   },
 );

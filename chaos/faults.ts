@@ -330,7 +330,7 @@ export async function injectFault(
         fault,
         (enabled) => env.processor.setOutage(enabled),
         { startedAt, ended },
-        `${env.processor.name === 'stripe' ? 'Stripe' : 'bank'} down for ${fault.forMs} ms`,
+        `the ${env.processor.label} down for ${fault.forMs} ms`,
       );
     case 'webhook-outage': {
       const merchantId = (env.merchants[fault.merchant] as Merchant).id;

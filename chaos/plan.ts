@@ -140,7 +140,8 @@ export function planChaos(options: PlanOptions): ChaosPlan {
       atMs: Math.round(clock),
       merchant: random.integer(0, options.merchants - 1),
       kind,
-      source: (kind === 'bankError' ? sources.bankError : sources[kind]) as string,
+      // Never a bank error without its source (above).
+      source: sources[kind] as string,
       amount: amountOf(cents),
       doubleClick: random.chance(mix.doubleClick),
     };

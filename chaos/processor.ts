@@ -16,7 +16,8 @@ export interface ProcessorBook {
  * in flight, and an outage.
  */
 export interface ChaosProcessor {
-  readonly name: keyof typeof PROCESSOR_SOURCES;
+  /** What the run's report calls it. */
+  readonly label: string;
   readonly sources: PaymentSources;
   book(): Promise<ProcessorBook>;
   /** While on, the processor takes charges (or refunds) in but answers none until released. */
@@ -30,7 +31,7 @@ export class UnsupportedProcessorError extends Error {}
 /** ASPay's bank simulator (its admin routes: localstack/README.md). */
 function simulatorProcessor(bankUrl: string): ChaosProcessor {
   return {
-    name: 'simulator',
+    label: 'bank simulator',
     sources: PROCESSOR_SOURCES.simulator,
     book: () => getJson<ProcessorBook>(`${bankUrl}/admin/charges`),
     hold: (what, enabled) =>
@@ -49,7 +50,7 @@ function stripeSimulatorProcessor(simulatorUrl: string): ChaosProcessor {
   const control = `${simulatorUrl}/_simulator`;
   const list = async (what: string) => (await getJson<{ data: Tagged[] }>(`${control}/${what}`)).data;
   return {
-    name: 'stripe',
+    label: 'Stripe simulator',
     sources: PROCESSOR_SOURCES.stripe,
     async book() {
       const [intents, refunds] = await Promise.all([list('payment_intents'), list('refunds')]);

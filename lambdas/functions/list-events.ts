@@ -2,7 +2,7 @@
 import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresEventHistory } from '../core/adapters/postgres/event-history';
 import { apiHandler, authenticatedMerchant } from '../core/http/api-handler';
-import { eventRepresentation } from '../core/http/representations';
+import { eventRepresentation, listRepresentation } from '../core/http/representations';
 import { ListEventsQuery, validate } from '../core/http/schemas';
 import { listPaymentEvents } from '../core/use-cases/events';
 import { merchantRateLimit } from '../core/wiring/rate-limit';
@@ -18,13 +18,7 @@ export const handler = apiHandler(
     });
     return {
       statusCode: 200,
-      body: {
-        object: 'list',
-        url: '/v1/events',
-        data: events.map(eventRepresentation),
-        hasMore,
-        nextStartingAfter: hasMore ? (events.at(-1)?.body.id ?? null) : null,
-      },
+      body: { ...listRepresentation(events.map(eventRepresentation), hasMore), url: '/v1/events' },
     };
   },
   { rateLimit: merchantRateLimit() },

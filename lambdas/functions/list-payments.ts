@@ -2,7 +2,7 @@
 import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresPaymentStore } from '../core/adapters/postgres/payment-store';
 import { apiHandler, authenticatedMerchant } from '../core/http/api-handler';
-import { paymentRepresentation } from '../core/http/representations';
+import { listRepresentation, paymentRepresentation } from '../core/http/representations';
 import { ListPaymentsQuery, validate } from '../core/http/schemas';
 import { listPayments } from '../core/use-cases/payments';
 import { merchantRateLimit } from '../core/wiring/rate-limit';
@@ -18,12 +18,10 @@ export const handler = apiHandler(
     });
     return {
       statusCode: 200,
-      body: {
-        object: 'list',
-        data: payments.map((payment) => paymentRepresentation(payment)),
+      body: listRepresentation(
+        payments.map((payment) => paymentRepresentation(payment)),
         hasMore,
-        nextStartingAfter: hasMore ? (payments.at(-1)?.id ?? null) : null,
-      },
+      ),
     };
   },
   { rateLimit: merchantRateLimit() },

@@ -3,7 +3,7 @@ import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresRefundStore } from '../core/adapters/postgres/refund-store';
 import { apiHandler, authenticatedMerchant } from '../core/http/api-handler';
 import { paymentIdOf } from '../core/http/path-parameters';
-import { refundRepresentation } from '../core/http/representations';
+import { listRepresentation, refundRepresentation } from '../core/http/representations';
 import { ListRefundsQuery, validate } from '../core/http/schemas';
 import { logger } from '../core/observability';
 import { listRefunds } from '../core/use-cases/refunds';
@@ -23,12 +23,10 @@ export const handler = apiHandler(
     );
     return {
       statusCode: 200,
-      body: {
-        object: 'list',
-        data: refunds.map((refund) => refundRepresentation(refund, payment)),
+      body: listRepresentation(
+        refunds.map((refund) => refundRepresentation(refund, payment)),
         hasMore,
-        nextStartingAfter: hasMore ? (refunds.at(-1)?.id ?? null) : null,
-      },
+      ),
     };
   },
   { rateLimit: merchantRateLimit() },

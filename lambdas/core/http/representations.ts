@@ -94,3 +94,13 @@ export function eventRepresentation({ body, delivery }: EventRecord): Event {
     },
   };
 }
+
+/** A page of a list route (schemas.ts `listEnvelope`): its items, and the next page's cursor when there is one. */
+export function listRepresentation<T extends { id: string }>(data: T[], hasMore: boolean) {
+  return {
+    object: 'list' as const,
+    data,
+    hasMore,
+    nextStartingAfter: hasMore ? (data.at(-1)?.id ?? null) : null,
+  };
+}
