@@ -172,6 +172,7 @@ async function executeClaimed(
     paymentId: claim.paymentId,
     merchantId: claim.merchantId,
     amount: claim.amount,
+    earlierAttempts: claim.bankAttempts,
   };
   const outcome = await deps.banks[claim.mode].refund(request, held.signal);
   switch (outcome.kind) {

@@ -155,7 +155,10 @@ async function settleClaimed(
 ): Promise<SettlementResult | typeof CLAIM_LAPSED> {
   if (claim.bankAttempts >= deps.settings.giveUpAfterAttempts) return reconcile(deps, held, claim);
   const claimed = claim.payment;
-  const outcome = await deps.banks[claimed.mode].charge(chargeRequestOf(claimed), held.signal);
+  const outcome = await deps.banks[claimed.mode].charge(
+    { ...chargeRequestOf(claimed), earlierAttempts: claim.bankAttempts },
+    held.signal,
+  );
   // A decision is recorded even if the claim lapsed meanwhile: the bank gives it to any caller of this key.
   switch (outcome.kind) {
     case 'approved':

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { httpBank } from '../../../lambdas/core/adapters/bank/http-bank';
 import { bankSettings } from '../../../lambdas/core/config/bank';
+import { memoryBreakerState } from '../../support/bank-simulator';
 import { chargeRequest } from '../../support/bank-use-cases';
 
 /**
@@ -39,22 +40,8 @@ function bankAnswers(...statuses: number[]) {
   script.requests = 0;
 }
 
-/** The breaker's shared state store (DynamoDB in AWS): every connector built on it sees the same breaker. */
-function sharedBreakerState() {
-  let state: unknown;
-  const store = {
-    writes: 0,
-    load: async () => state,
-    save: async (saved: unknown) => {
-      store.writes++;
-      state = saved;
-    },
-  };
-  return store;
-}
-
 const HALF_OPEN_AFTER_MS = 300;
-const connector = (breakerState = sharedBreakerState(), onBreak?: () => void) =>
+const connector = (breakerState = memoryBreakerState(), onBreak?: () => void) =>
   httpBank(
     url,
     bankSettings({
@@ -101,7 +88,7 @@ describe("the bank connector's retries", () => {
 
 describe("the bank connector's circuit breaker", () => {
   it('opens after consecutive failed operations: the next charge is not sent, for any instance', async () => {
-    const breakerState = sharedBreakerState();
+    const breakerState = memoryBreakerState();
     const breaks: string[] = [];
     bankAnswers(503);
     await connector(breakerState, () => breaks.push('open')).charge(charge());
@@ -119,7 +106,7 @@ describe("the bank connector's circuit breaker", () => {
   });
 
   it('writes the shared state only when an operation changed it, never for charges to a healthy bank', async () => {
-    const breakerState = sharedBreakerState();
+    const breakerState = memoryBreakerState();
     bankAnswers(200);
     await connector(breakerState).charge(charge());
     const writesOnceKnown = breakerState.writes;
@@ -134,7 +121,7 @@ describe("the bank connector's circuit breaker", () => {
   });
 
   it('counts an operation once however many retries it took, so one slow charge does not open it', async () => {
-    const breakerState = sharedBreakerState();
+    const breakerState = memoryBreakerState();
     bankAnswers(503);
     await connector(breakerState).charge(charge());
     bankAnswers(200);
@@ -143,7 +130,7 @@ describe("the bank connector's circuit breaker", () => {
   });
 
   it('lets one trial charge through once half-open, and closes again when the bank answers', async () => {
-    const breakerState = sharedBreakerState();
+    const breakerState = memoryBreakerState();
     bankAnswers(503);
     await connector(breakerState).charge(charge());
     await connector(breakerState).charge(charge());
@@ -159,20 +146,20 @@ describe("the bank connector's circuit breaker", () => {
 
   it('keeps the breaker of one bank away from another: a separate state store starts closed', async () => {
     bankAnswers(503);
-    const sandbox = sharedBreakerState();
+    const sandbox = memoryBreakerState();
     await connector(sandbox).charge(charge());
     await connector(sandbox).charge(charge());
     bankAnswers(200);
 
     expect(await connector(sandbox).charge(charge())).toEqual({ kind: 'circuit_open' });
-    expect(await connector(sharedBreakerState()).charge(charge())).toMatchObject({ kind: 'approved' });
+    expect(await connector(memoryBreakerState()).charge(charge())).toMatchObject({ kind: 'approved' });
   });
 });
 
 describe('a call its caller abandons (its claim on the payment lapsed)', () => {
   it('stops at once, is not retried, and is no failure to the breaker', async () => {
     bankAnswers(0);
-    const breakerState = sharedBreakerState();
+    const breakerState = memoryBreakerState();
     const abandonAfter = async (ms: number) => {
       const claim = new AbortController();
       setTimeout(() => claim.abort(new Error('bank claim lapsed')), ms);

@@ -10,7 +10,7 @@ import {
   type BankConnectorHooks,
   classifyBankAnswer,
 } from './bank-answers';
-import { bankCircuitBreaker, type CircuitBreakerStateStore } from './circuit-breaker';
+import { bankCircuitBreaker, type CircuitBreakerStateStore, countedByBreaker } from './circuit-breaker';
 
 /** An amount as the bank's API takes it: a decimal string with the currency's number of decimals, and the code. */
 function wireAmount(money: Money): { amount: string; currency: string } {
@@ -151,6 +151,7 @@ export function httpBank(
             abandon,
           }),
         abandon,
+        countedByBreaker(request),
       );
       if ('circuitOpen' in result) return { kind: 'circuit_open' };
       if ('unavailable' in result) return { kind: 'unavailable', reason: result.unavailable };
@@ -174,6 +175,7 @@ export function httpBank(
             abandon,
           }),
         abandon,
+        countedByBreaker(request),
       );
       if ('circuitOpen' in result) return { kind: 'circuit_open' };
       if ('unavailable' in result) return { kind: 'unavailable', reason: result.unavailable };

@@ -14,7 +14,7 @@ import type {
 import { TransientBankError } from '../errors';
 import type { StripeCredentials } from '../secrets/stripe-credentials';
 import type { BankAlarm, BankConnectorHooks } from './bank-answers';
-import { bankCircuitBreaker, type CircuitBreakerStateStore } from './circuit-breaker';
+import { bankCircuitBreaker, type CircuitBreakerStateStore, countedByBreaker } from './circuit-breaker';
 import { toStripeAmount } from './stripe-amounts';
 import {
   AUTHENTICATION_CANCELLATION,
@@ -161,6 +161,7 @@ export function stripeBank(
     operation: BankAlarm['operation'],
     request: (api: Stripe) => Promise<T>,
     abandon: AbortSignal | undefined,
+    counted = true,
   ): Promise<Sent<T>> {
     let api: Stripe;
     try {
@@ -186,6 +187,7 @@ export function stripeBank(
           }
         }),
       abandon,
+      counted,
     );
     if ('circuitOpen' in result || 'unavailable' in result) return result;
     return result.answer;
@@ -203,6 +205,7 @@ export function stripeBank(
       (api) =>
         api.paymentIntents.create(intentParams(request, amount), { idempotencyKey: request.paymentId }),
       abandon,
+      operation === 'lookup' || countedByBreaker(request),
     );
   }
 
@@ -334,6 +337,7 @@ export function stripeBank(
           { idempotencyKey: request.refundId },
         ),
       abandon,
+      countedByBreaker(request),
     );
     if ('circuitOpen' in sent) return { kind: 'circuit_open' };
     if ('refusal' in sent) {

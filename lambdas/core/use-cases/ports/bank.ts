@@ -10,6 +10,12 @@ export interface ChargeRequest {
   readonly merchantId: string;
   readonly amount: Money;
   readonly source: string;
+  /**
+   * Earlier attempts that ended without the bank's decision (absent for the first). A retry of a payment the
+   * bank kept failing does not count toward opening the circuit breaker: one payment the bank always fails
+   * must not stop everyone's.
+   */
+  readonly earlierAttempts?: number;
 }
 
 export type ChargeOutcome =
@@ -39,6 +45,8 @@ export interface BankRefundRequest {
   readonly paymentId: string;
   readonly merchantId: string;
   readonly amount: Money;
+  /** Earlier attempts that ended without the bank's decision: see `ChargeRequest.earlierAttempts`. */
+  readonly earlierAttempts?: number;
 }
 
 export type BankRefundOutcome =
