@@ -12,7 +12,7 @@ import { startEventSourceMapping } from '../../localstack/src/runner/event-sourc
 const { MAPPING_TOPIC = '', MAPPING_GROUP = '' } = process.env;
 const brokers = process.env[ENV.kafkaBrokers] ?? '';
 const kafka = createKafka({ clientId: 'aspay-tests-mapping-process', brokers: brokers.split(',') });
-const consumer = await startEventSourceMapping(
+const mapping = await startEventSourceMapping(
   kafka,
   { ...CONSUMERS.notifier, handler: 'mapping-process', groupId: MAPPING_GROUP, topic: MAPPING_TOPIC },
   {
@@ -30,6 +30,6 @@ const consumer = await startEventSourceMapping(
 );
 console.log(JSON.stringify({ ready: true }));
 process.once('SIGTERM', async () => {
-  await consumer.disconnect();
+  await mapping.stop();
   process.exit(0);
 });

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { mskEventFor } from '../../../lambdas/core/adapters/kafka/msk-event';
 import {
   type KafkaOnFailureRecord,
@@ -93,6 +93,22 @@ export interface MappingTarget {
   readonly onFailure: OnFailureDestination;
 }
 
+/** A mapping the runner started: its consumer, and how to stop it. */
+export interface EventSourceMapping {
+  readonly consumer: Consumer;
+  /** Lets the batches in flight settle (those set apart from the fetch loop too), then leaves the group. */
+  stop(): Promise<void>;
+}
+
+/**
+ * How long a batch may hold kafkajs's fetch loop. kafkajs fetches again only once every batch of its previous
+ * fetch is settled, so one slow invocation (a payment waiting for its bank claim's lease, say) would stall every
+ * partition, where Lambda polls each partition on its own
+ * (https://docs.aws.amazon.com/lambda/latest/dg/with-msk-process.html). A batch still running after this is set
+ * apart: its partition is paused until it settles, and the other partitions go on.
+ */
+const SET_APART_AFTER_MS = 250;
+
 /**
  * Emulates an MSK event source mapping: one consumer group per function, batches in the exact MSK event
  * shape, offsets committed only once a batch is settled. A failing batch is retried and bisected as the
@@ -103,99 +119,143 @@ export async function startEventSourceMapping(
   kafka: Kafka,
   settings: ConsumerSettings,
   target: MappingTarget,
-): Promise<Consumer> {
+): Promise<EventSourceMapping> {
   const config = eventSourceMappingConfig(settings);
   const consumer = kafka.consumer(config.consumer);
+  const setApart = new Set<Promise<void>>();
+  let stopping = false;
+  // A batch set apart gives up its retries once the group has rebalanced: the partition may be another's.
+  let generation = 0;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    generation++;
+  });
+
+  async function deliver({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload) {
+    const startedIn = generation;
+    const source = { eventSourceArn: EVENT_SOURCE_ARN, bootstrapServers: target.bootstrapServers };
+    const eventFor = (messages: readonly KafkaMessage[]) =>
+      mskEventFor({ topic: batch.topic, partition: batch.partition, messages }, source);
+    for (let start = 0; start < batch.messages.length; start += config.batchSize) {
+      const messages = batch.messages.slice(start, start + config.batchSize);
+      let discarded: Awaited<ReturnType<typeof deliverBatch<KafkaMessage>>>;
+      // A failed heartbeat means a rebalance: isStale() reports it and the delivery is abandoned.
+      const keepMembership = setInterval(
+        () => heartbeat().catch(() => undefined),
+        GROUP_MEMBERSHIP.heartbeatInterval,
+      );
+      try {
+        discarded = await deliverBatch(messages, config.retryPolicy, {
+          invoke: async (records) => {
+            await invokeFunction(
+              target.handler,
+              settings.handler,
+              eventFor(records),
+              config.functionTimeoutSeconds,
+            );
+          },
+          pauseBeforeRetry: async (retry) => {
+            const backoffMs = retryBackoffMs(config.retryBaseMs, retry);
+            log('WARN', 'batch failed; retrying', {
+              function: settings.handler,
+              partition: batch.partition,
+              retry,
+              backoffMs,
+            });
+            await sleep(backoffMs);
+            await heartbeat();
+          },
+          stillOwned: () => !stopping && isRunning() && !isStale() && generation === startedIn,
+        });
+      } catch (error) {
+        if (error instanceof DeliveryAbandonedError) return;
+        throw error;
+      } finally {
+        clearInterval(keepMembership);
+      }
+      for (const part of discarded) {
+        const records = part.records.map((message) => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: Number(message.offset),
+          timestamp: Number(message.timestamp),
+        }));
+        const lastError = part.lastError;
+        await target.onFailure.send(
+          kafkaOnFailureRecord(
+            records,
+            {
+              requestId: lastError instanceof FunctionInvocationError ? lastError.requestId : '',
+              functionArn: localFunctionArn(settings.handler),
+              invokeCount: part.invokeCount,
+              eventSourceArn: EVENT_SOURCE_ARN,
+              bootstrapServers: target.bootstrapServers,
+              payloadSize: Buffer.byteLength(JSON.stringify(eventFor(part.records))),
+            },
+            new Date(),
+          ),
+        );
+        log('ERROR', 'batch discarded to the on-failure destination', {
+          function: settings.handler,
+          partition: batch.partition,
+          firstOffset: records[0]?.offset,
+          lastOffset: records.at(-1)?.offset,
+          invocations: part.invokeCount,
+          error: lastError instanceof Error ? lastError.message : String(lastError),
+        });
+      }
+      const last = messages.at(-1);
+      if (last) {
+        // Advance the fetch position too: an unresolved batch would be fetched and delivered again.
+        resolveOffset(last.offset);
+        await consumer.commitOffsets([
+          { topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) },
+        ]);
+      }
+      await heartbeat();
+    }
+  }
+
   await consumer.connect();
   await consumer.subscribe(config.subscription);
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    // Lambda polls each partition independently: partitions do not wait for one another.
     partitionsConsumedConcurrently: 16,
-    eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-      const source = { eventSourceArn: EVENT_SOURCE_ARN, bootstrapServers: target.bootstrapServers };
-      const eventFor = (messages: readonly KafkaMessage[]) =>
-        mskEventFor({ topic: batch.topic, partition: batch.partition, messages }, source);
-      for (let start = 0; start < batch.messages.length; start += config.batchSize) {
-        const messages = batch.messages.slice(start, start + config.batchSize);
-        let discarded: Awaited<ReturnType<typeof deliverBatch<KafkaMessage>>>;
-        // A failed heartbeat means a rebalance: isStale() reports it and the delivery is abandoned.
-        const keepMembership = setInterval(
-          () => heartbeat().catch(() => undefined),
-          GROUP_MEMBERSHIP.heartbeatInterval,
-        );
-        try {
-          discarded = await deliverBatch(messages, config.retryPolicy, {
-            invoke: async (records) => {
-              await invokeFunction(
-                target.handler,
-                settings.handler,
-                eventFor(records),
-                config.functionTimeoutSeconds,
-              );
-            },
-            pauseBeforeRetry: async (retry) => {
-              const backoffMs = retryBackoffMs(config.retryBaseMs, retry);
-              log('WARN', 'batch failed; retrying', {
-                function: settings.handler,
-                partition: batch.partition,
-                retry,
-                backoffMs,
-              });
-              await sleep(backoffMs);
-              await heartbeat();
-            },
-            stillOwned: () => isRunning() && !isStale(),
-          });
-        } catch (error) {
-          if (error instanceof DeliveryAbandonedError) return;
-          throw error;
-        } finally {
-          clearInterval(keepMembership);
-        }
-        for (const part of discarded) {
-          const records = part.records.map((message) => ({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: Number(message.offset),
-            timestamp: Number(message.timestamp),
-          }));
-          const lastError = part.lastError;
-          await target.onFailure.send(
-            kafkaOnFailureRecord(
-              records,
-              {
-                requestId: lastError instanceof FunctionInvocationError ? lastError.requestId : '',
-                functionArn: localFunctionArn(settings.handler),
-                invokeCount: part.invokeCount,
-                eventSourceArn: EVENT_SOURCE_ARN,
-                bootstrapServers: target.bootstrapServers,
-                payloadSize: Buffer.byteLength(JSON.stringify(eventFor(part.records))),
-              },
-              new Date(),
-            ),
-          );
-          log('ERROR', 'batch discarded to the on-failure destination', {
-            function: settings.handler,
-            partition: batch.partition,
-            firstOffset: records[0]?.offset,
-            lastOffset: records.at(-1)?.offset,
-            invocations: part.invokeCount,
-            error: lastError instanceof Error ? lastError.message : String(lastError),
-          });
-        }
-        const last = messages.at(-1);
-        if (last) {
-          // Advance the fetch position too: an unresolved batch would be fetched and delivered again.
-          resolveOffset(last.offset);
-          await consumer.commitOffsets([
-            { topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) },
-          ]);
-        }
-        await heartbeat();
+    eachBatch: async (payload) => {
+      const delivery = deliver(payload);
+      let timer: NodeJS.Timeout | undefined;
+      const slow = new Promise<'slow'>((resolve) => {
+        timer = setTimeout(() => resolve('slow'), SET_APART_AFTER_MS);
+      });
+      try {
+        if ((await Promise.race([delivery, slow])) !== 'slow') return;
+      } finally {
+        clearTimeout(timer);
       }
+      const partition = [{ topic: payload.batch.topic, partitions: [payload.batch.partition] }];
+      consumer.pause(partition);
+      const settled = delivery
+        .catch((error: unknown) =>
+          // Its offsets stay where the last settled part left them: the rest is fetched and delivered again.
+          log('WARN', 'batch set apart failed; its partition resumes from its last settled record', {
+            function: settings.handler,
+            partition: payload.batch.partition,
+            error: error instanceof Error ? error.message : String(error),
+          }),
+        )
+        .finally(() => {
+          setApart.delete(settled);
+          if (!stopping) consumer.resume(partition);
+        });
+      setApart.add(settled);
     },
   });
-  return consumer;
+  return {
+    consumer,
+    async stop() {
+      stopping = true;
+      await Promise.allSettled([...setApart]);
+      await consumer.disconnect();
+    },
+  };
 }

@@ -109,11 +109,11 @@ const checkAgain = () => {
   });
 };
 setInterval(checkAgain, IDENTITY_CHECK_EVERY_MS);
-for (const consumer of consumers) consumer.on(consumer.events.GROUP_JOIN, checkAgain);
+for (const { consumer } of consumers) consumer.on(consumer.events.GROUP_JOIN, checkAgain);
 
 /**
  * Leaving the groups hands the partitions to a restarted runner at once instead of after the session
- * timeout. kafkajs leaves only once the batch in flight is settled, and an invocation may run for minutes:
+ * timeout. A mapping leaves only once its batches in flight are settled, and an invocation may run for minutes:
  * past the grace period the runner exits anyway, and that uncommitted batch is delivered again.
  */
 const SHUTDOWN_GRACE_MS = 5_000;
@@ -125,7 +125,7 @@ const stop = async (signal: string) => {
   log('INFO', 'runner stopping', { signal });
   for (const schedule of schedules) schedule.stop();
   const left = await Promise.race([
-    Promise.allSettled(consumers.map((consumer) => consumer.disconnect())).then(() => true),
+    Promise.allSettled(consumers.map((mapping) => mapping.stop())).then(() => true),
     sleep(SHUTDOWN_GRACE_MS).then(() => false),
   ]);
   log(

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresLedger } from '../../../lambdas/core/adapters/postgres/ledger';
 import { postgresParkedPayments } from '../../../lambdas/core/adapters/postgres/parked-payments';
@@ -11,6 +10,7 @@ import { consumerHandler } from '../../../lambdas/core/messaging/consumer-handle
 import { postToLedger } from '../../../lambdas/core/use-cases/post-to-ledger';
 import { localSqsClient } from '../../../localstack/src/engines/elasticmq';
 import {
+  type EventSourceMapping,
   sqsOnFailureDestination,
   startEventSourceMapping,
 } from '../../../localstack/src/runner/event-source-mapping';
@@ -27,9 +27,9 @@ const kafka = testKafka();
 const endpoints = localEndpoints();
 // The functions' environment (region and credentials of the local SQS among it), as the runner gives it.
 Object.assign(process.env, handlerEnvironment(endpoints));
-const running: Consumer[] = [];
+const running: EventSourceMapping[] = [];
 afterAll(async () => {
-  await Promise.all(running.map((consumer) => consumer.disconnect()));
+  await Promise.all(running.map((mapping) => mapping.stop()));
 });
 
 const entriesOf = async (paymentId: string) =>

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { MSKEvent } from 'aws-lambda';
-import type { Consumer } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { consumedRecords } from '../../../lambdas/core/adapters/kafka/msk-event';
 import type { KafkaOnFailureRecord } from '../../../lambdas/core/adapters/kafka/on-failure-record';
@@ -8,6 +8,7 @@ import { CONSUMERS, type ConsumerSettings } from '../../../lambdas/core/config/m
 import { localSqsClient } from '../../../localstack/src/engines/elasticmq';
 import { type LambdaHandler, localFunctionArn } from '../../../localstack/src/lambda-runtime';
 import {
+  type EventSourceMapping,
   sqsOnFailureDestination,
   startEventSourceMapping,
 } from '../../../localstack/src/runner/event-source-mapping';
@@ -18,14 +19,18 @@ import { aspayJson } from '../../support/run-script';
 
 const kafka = testKafka();
 const endpoints = localEndpoints();
-const running: Consumer[] = [];
+const running: EventSourceMapping[] = [];
 
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((consumer) => consumer.disconnect()));
+  await Promise.all(running.splice(0).map((mapping) => mapping.stop()));
 });
 
 /** A mapping like the notifier's (same retries, bisection, batching) on a topic and group of its own. */
-async function isolatedMapping(handler: LambdaHandler, overrides: Partial<ConsumerSettings> = {}) {
+async function isolatedMapping(
+  handler: LambdaHandler,
+  overrides: Partial<ConsumerSettings> = {},
+  partitions = 1,
+) {
   const id = randomUUID().slice(0, 8);
   const settings: ConsumerSettings = {
     ...CONSUMERS.notifier,
@@ -36,24 +41,32 @@ async function isolatedMapping(handler: LambdaHandler, overrides: Partial<Consum
   };
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic: settings.topic, numPartitions: 1 }], waitForLeaders: true });
+  await admin.createTopics({
+    topics: [{ topic: settings.topic, numPartitions: partitions }],
+    waitForLeaders: true,
+  });
   await admin.disconnect();
-  const consumer = await startEventSourceMapping(kafka, settings, {
+  const mapping = await startEventSourceMapping(kafka, settings, {
     handler,
     bootstrapServers: endpoints.kafkaBrokers,
     onFailure: sqsOnFailureDestination(localSqsClient(endpoints.sqsEndpoint), endpoints.deadLetterQueueUrl),
   });
-  running.push(consumer);
-  return { settings, consumer };
+  running.push(mapping);
+  return { settings, mapping };
 }
 
-async function produce(topic: string, values: string[]): Promise<void> {
+async function produce(topic: string, values: string[], partition?: number): Promise<void> {
   const producer = kafka.producer({ idempotent: true });
   await producer.connect();
   await producer.send({
     topic,
     acks: -1,
-    messages: values.map((value) => ({ key: `key-${value}`, value, headers: { 'event-type': value } })),
+    messages: values.map((value) => ({
+      key: `key-${value}`,
+      value,
+      headers: { 'event-type': value },
+      ...(partition === undefined ? {} : { partition }),
+    })),
   });
   await producer.disconnect();
 }
@@ -108,7 +121,7 @@ describe('the local MSK event source mapping', () => {
       invocations.push(values);
       if (values.includes('poison')) throw new Error('cannot process poison');
     };
-    const { settings, consumer } = await isolatedMapping(handler);
+    const { settings, mapping } = await isolatedMapping(handler);
     await produce(settings.topic, ['good-1', 'poison', 'good-2']);
 
     const [discarded] = await batchLettersFor(settings.handler, 1);
@@ -151,7 +164,7 @@ describe('the local MSK event source mapping', () => {
     expect(shown.json).toMatchObject({ kind: 'batch', letter: { KafkaBatchInfo: { batchSize: 1 } } });
 
     // Stopped first, so the redriven poison record is not discarded a second time.
-    await consumer.disconnect();
+    await mapping.stop();
     const redriven = await aspayJson('dlq', 'redrive', discarded?.id ?? '');
     expect(redriven.code).toBe(0);
     expect(redriven.json.redriven).toEqual([discarded?.id]);
@@ -163,6 +176,35 @@ describe('the local MSK event source mapping', () => {
     const listed = await aspayJson('dlq', 'list');
     expect(listed.json.map((entry: { id: string }) => entry.id)).not.toContain(discarded?.id);
   }, 120_000);
+
+  it("delivers one partition's records while another partition's invocation is still running", async () => {
+    let fastDelivered: () => void = () => undefined;
+    const fast = new Promise<void>((resolve) => {
+      fastDelivered = resolve;
+    });
+    const settledInOrder: string[] = [];
+    // The slow invocation ends only once the other partition's record has been delivered (or after 20 s, a
+    // failure): a mapping whose partitions waited for one another would never deliver it meanwhile.
+    const handler: LambdaHandler = async (event: MSKEvent) => {
+      for (const record of consumedRecords(event)) {
+        const value = record.value.toString();
+        if (value === 'slow') await Promise.race([fast, sleep(20_000)]);
+        if (value === 'fast') fastDelivered();
+        settledInOrder.push(value);
+      }
+    };
+    const { settings } = await isolatedMapping(handler, { timeoutSeconds: 60 }, 2);
+    await produce(settings.topic, ['slow'], 0);
+    await sleep(1_000);
+    await produce(settings.topic, ['fast'], 1);
+
+    await eventually(
+      async () => settledInOrder,
+      (values) => values.length === 2,
+      { timeoutMs: 30_000 },
+    );
+    expect(settledInOrder).toEqual(['fast', 'slow']);
+  }, 60_000);
 
   it('fails an invocation that outlives the function timeout and discards its batch after the retries', async () => {
     let invoked = 0;
