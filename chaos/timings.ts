@@ -132,14 +132,32 @@ export function recoveryWaits(settings: StackSettings, kind: FaultKind, forMs: n
           settings: { [LATENCY]: latencyText(settings) },
         },
       ];
-    case 'runner-kill':
     case 'api-kill':
-    case 'supervisor-kill':
       return [
         {
           what: "getting a restarted process's payment through the bank",
           ms: bankLatencyMs.max,
           settings: { [LATENCY]: latencyText(settings) },
+        },
+      ];
+    case 'runner-kill':
+    case 'supervisor-kill':
+      // The killed runner may have held a payment's bank claim, which its redelivered event takes over when the
+      // lease ends, and a notice's delivery claim, which the sweep takes over when its claim ends.
+      return [
+        {
+          what: 'taking over a bank claim the killed runner held, then calling the bank',
+          ms: bank.claimLeaseMs + bankLatencyMs.max,
+          settings: { [ENV.bankClaimLeaseMs]: bank.claimLeaseMs, [LATENCY]: latencyText(settings) },
+        },
+        {
+          what: 'sending again a notice the killed runner was delivering',
+          ms: claimLeaseMs(webhooks) + sweep,
+          settings: {
+            [ENV.webhookTimeoutMs]: webhooks.timeoutMs,
+            [ENV.webhookRecordingGraceMs]: webhooks.recordingGraceMs,
+            [SWEEP]: sweep,
+          },
         },
       ];
   }

@@ -52,6 +52,23 @@ describe("the chaos run's waits, from the stack's timings", () => {
     ]);
   });
 
+  it('refuses a stack whose bank claim lease alone would exceed the recovery bound after a runner kill', () => {
+    const runnerKill = planChaos({
+      seed: 7,
+      payments: 50,
+      ratePerSecond: 10,
+      faults: ['runner-kill'],
+      merchants: 2,
+    });
+    expect(chaosWaits(testTimings, runnerKill, { maxWaitMs: 600_000 }).beyond).toEqual([]);
+    const longLease = { ...testTimings, bank: { ...testTimings.bank, claimLeaseMs: 12_000 } };
+    const { beyond } = chaosWaits(longLease, runnerKill, { maxWaitMs: 600_000 });
+    expect(beyond.map(({ wait }) => wait.what)).toEqual([
+      'taking over a bank claim the killed runner held, then calling the bank',
+    ]);
+    expect(refusalLine(beyond)).toContain('ASPAY_BANK_CLAIM_LEASE_MS (now 12000)');
+  });
+
   it('waits for no bank-error reconciliation and no claim takeover when the plan has neither', () => {
     const quietPlan = planChaos({
       seed: 7,
