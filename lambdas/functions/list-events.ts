@@ -1,4 +1,4 @@
-/** GET /v1/events?payment=… — a payment's events, newest first, each with its webhook delivery. */
+/** GET /v1/events?payment=…[&type=…] — a payment's events, newest first, each with its webhook delivery. */
 import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresEventHistory } from '../core/adapters/postgres/event-history';
 import { apiHandler, authenticatedMerchant } from '../core/http/api-handler';
@@ -13,6 +13,7 @@ export const handler = apiHandler(
     const query = validate(ListEventsQuery, request.query);
     const { events, hasMore } = await listPaymentEvents(postgresEventHistory(await databasePool()), scope, {
       paymentId: query.payment,
+      type: query.type,
       limit: query.limit,
       startingAfter: query.starting_after,
     });

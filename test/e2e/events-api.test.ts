@@ -55,6 +55,16 @@ describe('GET /v1/events', () => {
     expect(events[0]).toMatchObject({ livemode: false, data: { paymentId: id, amount: '15.00' } });
   });
 
+  it('keeps only the events of the type asked for', async () => {
+    const { id, events } = await refundedPayment();
+    const refunds = await callApi(`/v1/events?payment=${id}&type=payment.refunded`);
+    expect(refunds.status).toBe(200);
+    expect(refunds.body.data).toEqual(events.filter((event) => event.type === 'payment.refunded'));
+    expect(refunds.body.data).toHaveLength(1);
+    const failures = await callApi(`/v1/events?payment=${id}&type=payment.refund_failed`);
+    expect(failures.body).toMatchObject({ data: [], hasMore: false });
+  });
+
   it('pages with limit and starting_after, and answers nothing after the last', async () => {
     const { id, events } = await refundedPayment();
     const first = await callApi(`/v1/events?payment=${id}&limit=1`);
@@ -113,7 +123,9 @@ describe('GET /v1/events', () => {
     [`payment=${randomUUID()}&limit=101`, 'limit', 'too_big'],
     ['payment=not-a-uuid', 'payment', 'invalid_format'],
     [`payment=${randomUUID()}&starting_after=evt_1`, 'starting_after', 'invalid_format'],
-    [`payment=${randomUUID()}&type=payment.succeeded`, 'type', 'unknown_field'],
+    [`payment=${randomUUID()}&type=payment.initiated`, 'type', 'invalid_value'],
+    [`payment=${randomUUID()}&type=charge.succeeded`, 'type', 'invalid_value'],
+    [`payment=${randomUUID()}&types=payment.succeeded`, 'types', 'unknown_field'],
   ])('refuses ?%s with a field error on %s', async (query, field, code) => {
     const response = await callApi(`/v1/events?${query}`);
     expect(response.status).toBe(400);

@@ -180,6 +180,22 @@ export function createEvent<T extends EventType>(
 }
 
 /**
+ * The events a merchant sees (its webhooks, `GET /v1/events`): receipts on success, alerts on failure, notices
+ * on refunds: when one is asked for (`payment.refunded`), when the bank executed it (`payment.refund_executed`),
+ * and when it failed, before (`payment.refund_failed`) or after (`payment.refund_reversed`) the bank accepted it.
+ * The merchant was told of the refund when it was asked for, so its outcome is never silent. The others (the
+ * payment's initiation, the ledger's) stay internal.
+ */
+export const MERCHANT_EVENT_TYPES = [
+  'payment.succeeded',
+  'payment.failed',
+  'payment.refunded',
+  'payment.refund_executed',
+  'payment.refund_failed',
+  'payment.refund_reversed',
+] as const satisfies readonly EventType[];
+
+/**
  * An event as the merchant sees it: the body of its webhook, and an item of `GET /v1/events`. Stripe's event
  * shape with this API's names; the payment id leads the event's data.
  */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ANSWERED_PROBLEM_CODES, type ProblemDocument } from '../config/problems';
 import { ValidationError } from '../domain/errors';
+import { MERCHANT_EVENT_TYPES } from '../domain/events';
 import { PAYMENT_STATUSES } from '../domain/payment';
 
 /**
@@ -186,6 +187,7 @@ export const Balance = z
 export const ListEventsQuery = z
   .strictObject({
     payment: z.uuid().meta({ description: 'The payment whose events to list (required for now).' }),
+    type: z.enum(MERCHANT_EVENT_TYPES).optional().meta({ description: 'Only the events of this type.' }),
     ...pageQuery('event'),
   })
   .meta({ id: 'ListEventsQuery' });

@@ -1,3 +1,4 @@
+import type { EventType } from '../domain/events';
 import { NOTIFIED_EVENTS } from './notify-merchant';
 import type { EventHistory } from './ports/events';
 import type { MerchantScope } from './ports/merchants';
@@ -9,7 +10,9 @@ import type { MerchantScope } from './ports/merchants';
 export function listPaymentEvents(
   history: EventHistory,
   scope: MerchantScope,
-  query: { paymentId: string; limit: number; startingAfter?: string },
+  query: { paymentId: string; type?: EventType; limit: number; startingAfter?: string },
 ) {
-  return history.listForPayment(scope, { ...query, types: [...NOTIFIED_EVENTS] });
+  const { type, ...page } = query;
+  const types = [...NOTIFIED_EVENTS].filter((notified) => type === undefined || notified === type);
+  return history.listForPayment(scope, { ...page, types });
 }

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffMs } from '../config/retry-policies';
 import { claimLeaseMs, nextWebhookAttempt, type WebhookSettings } from '../config/webhooks';
-import { type EventEnvelope, type EventType, merchantEventBody } from '../domain/events';
+import {
+  type EventEnvelope,
+  type EventType,
+  MERCHANT_EVENT_TYPES,
+  merchantEventBody,
+} from '../domain/events';
 import { SIGNATURE_HEADER, signWebhook } from '../domain/webhook-signature';
 import type { Clock } from './ports/clock';
 import type {
@@ -16,20 +21,8 @@ import type {
 import { retryDecision } from './retry-decision';
 import { retryingUntil } from './retry-until';
 
-/**
- * Receipts on success, alerts on failure, notices on refunds: when one is asked for (`payment.refunded`), when
- * the bank executed it (`payment.refund_executed`), and when it failed, before (`payment.refund_failed`) or
- * after (`payment.refund_reversed`) the bank accepted it. The merchant was told of the refund when it was asked
- * for, so its outcome is never silent. Other events notify nobody.
- */
-export const NOTIFIED_EVENTS: ReadonlySet<EventType> = new Set([
-  'payment.succeeded',
-  'payment.failed',
-  'payment.refunded',
-  'payment.refund_executed',
-  'payment.refund_failed',
-  'payment.refund_reversed',
-]);
+/** The events the merchant's webhooks carry (domain/events.ts); other events notify nobody. */
+export const NOTIFIED_EVENTS: ReadonlySet<EventType> = new Set(MERCHANT_EVENT_TYPES);
 
 export type NotifySettings = Pick<
   WebhookSettings,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../lambdas/core/domain/errors';
 import { openApiDocument } from '../../../lambdas/core/http/openapi';
-import { CreatePaymentRequest, validate } from '../../../lambdas/core/http/schemas';
+import { CreatePaymentRequest, ListEventsQuery, validate } from '../../../lambdas/core/http/schemas';
 
 /** A request body as API Gateway hands it over: JSON text, parsed as the handler parses it. */
 function paymentWithMetadata(metadataJson: string): unknown {
@@ -59,6 +59,7 @@ describe('the list routes in the OpenAPI document', () => {
     const parameters = document.paths['/v1/events']?.get?.parameters ?? [];
     expect(parameters.map(({ name, required }) => [name, required])).toEqual([
       ['payment', true],
+      ['type', false],
       ['limit', false],
       ['starting_after', false],
     ]);
@@ -68,6 +69,15 @@ describe('the list routes in the OpenAPI document', () => {
       ['starting_after', false],
       ['status', false],
     ]);
+  });
+
+  it("filters events by a type the merchant's webhooks carry, and refuses an internal or unknown one", () => {
+    const payment = '7a1c9d2e-3b4f-4a5c-8d6e-9f0a1b2c3d4e';
+    expect(validate(ListEventsQuery, { payment, type: 'payment.refund_failed' })).toMatchObject({
+      type: 'payment.refund_failed',
+    });
+    for (const type of ['payment.initiated', 'charge.succeeded'])
+      expect(() => validate(ListEventsQuery, { payment, type })).toThrow(ValidationError);
   });
 
   it('describes each event with its delivery', () => {
