@@ -39,13 +39,28 @@ function firstRetryAfter(backoff: { baseMs: number; maxMs: number }, afterMs: nu
   return at;
 }
 
+/** Sending again a notice a killed notifier held: its claim ends, then the sweep finds it. */
+function noticeTakeover(settings: StackSettings): DesignedWait {
+  const { webhooks } = settings;
+  const sweep = sweepEveryMs(settings);
+  return {
+    what: 'sending a notice held by a killed notifier',
+    ms: claimLeaseMs(webhooks) + sweep,
+    settings: {
+      [ENV.webhookTimeoutMs]: webhooks.timeoutMs,
+      [ENV.webhookRecordingGraceMs]: webhooks.recordingGraceMs,
+      [SWEEP]: sweep,
+    },
+  };
+}
+
 /**
  * What the quiet wait after the load must cover, for the payments and faults of this plan: each is a wait
  * the stack takes on purpose (a backoff, a lease, a sweep), so the run waits it out instead of calling
  * the work stranded.
  */
 export function settleWaits(settings: StackSettings, plan: ChaosPlan): DesignedWait[] {
-  const { bank, webhooks, bankLatencyMs } = settings;
+  const { bank, bankLatencyMs } = settings;
   const sweep = sweepEveryMs(settings);
   const kinds = new Set<FaultKind>(plan.faults.map((fault) => fault.kind));
   const waits: DesignedWait[] = [];
@@ -70,16 +85,7 @@ export function settleWaits(settings: StackSettings, plan: ChaosPlan): DesignedW
       ms: bank.claimLeaseMs + sweep,
       settings: { [ENV.bankClaimLeaseMs]: bank.claimLeaseMs, [SWEEP]: sweep },
     });
-  if (kinds.has('runner-kill') || kinds.has('supervisor-kill'))
-    waits.push({
-      what: 'sending a notice held by a killed notifier',
-      ms: claimLeaseMs(webhooks) + sweep,
-      settings: {
-        [ENV.webhookTimeoutMs]: webhooks.timeoutMs,
-        [ENV.webhookRecordingGraceMs]: webhooks.recordingGraceMs,
-        [SWEEP]: sweep,
-      },
-    });
+  if (kinds.has('runner-kill') || kinds.has('supervisor-kill')) waits.push(noticeTakeover(settings));
   waits.push(...plan.faults.flatMap((fault) => recoveryWaits(settings, fault.kind, fault.forMs)));
   return waits;
 }
@@ -150,15 +156,7 @@ export function recoveryWaits(settings: StackSettings, kind: FaultKind, forMs: n
           ms: bank.claimLeaseMs + bankLatencyMs.max,
           settings: { [ENV.bankClaimLeaseMs]: bank.claimLeaseMs, [LATENCY]: latencyText(settings) },
         },
-        {
-          what: 'sending again a notice the killed runner was delivering',
-          ms: claimLeaseMs(webhooks) + sweep,
-          settings: {
-            [ENV.webhookTimeoutMs]: webhooks.timeoutMs,
-            [ENV.webhookRecordingGraceMs]: webhooks.recordingGraceMs,
-            [SWEEP]: sweep,
-          },
-        },
+        noticeTakeover(settings),
       ];
   }
 }

@@ -31,7 +31,7 @@ async function refundedPayment(): Promise<{ id: string; events: EventItem[] }> {
   return { id: body.id, events: listed.body.data };
 }
 
-describe('GET /v1/events', () => {
+describe('GET /v1/events and /v1/events/{id}', () => {
   it("lists a payment's events newest first, each its webhook's body with the delivery", async () => {
     const { id, events } = await refundedPayment();
     expect(events.map((event) => event.type)).toEqual([
@@ -92,6 +92,39 @@ describe('GET /v1/events', () => {
     expect(pruned.rowCount).toBeGreaterThanOrEqual(3);
     const listed = await callApi(`/v1/events?payment=${id}`);
     expect(listed.body.data).toEqual(events);
+    expect((await callApi(`/v1/events/${events[0]?.id}`)).body).toEqual(events[0]);
+  });
+
+  it('reads one event back by the id its webhook carried, as the list shows it', async () => {
+    const { id, events } = await refundedPayment();
+    for (const event of events) {
+      const read = await callApi(`/v1/events/${event.id}`);
+      expect(read.status).toBe(200);
+      expect(read.body).toEqual(event);
+    }
+    // Outside the payment's list too: the event id alone finds it.
+    expect((await callApi(`/v1/events/${events[0]?.id}`)).body.data.paymentId).toBe(id);
+  });
+
+  it("answers 404 for another merchant's or the other mode's event, an internal one, and an unknown id", async () => {
+    const { id, events } = await refundedPayment();
+    const { rows } = await db.query<{ event_id: string }>(
+      "SELECT event_id FROM outbox WHERE aggregate_id = $1 AND event_type = 'payment.initiated'",
+      [id],
+    );
+    const acmeLive = localEndpoints().merchants.find((demo) => demo.id === merchant('acme').id)?.liveApiKey;
+    const refused = [
+      await callApi(`/v1/events/${events[0]?.id}`, { as: 'globex' }),
+      await callApi(`/v1/events/${events[0]?.id}`, { apiKey: acmeLive }),
+      await callApi(`/v1/events/${rows[0]?.event_id}`),
+      await callApi(`/v1/events/${randomUUID()}`),
+      await callApi('/v1/events/evt_1'),
+    ];
+    for (const response of refused) {
+      expect(response.status).toBe(404);
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      expect(response.body).toMatchObject({ code: 'not_found', detail: 'No such event.' });
+    }
   });
 
   it("shows another merchant's or the other mode's payment as having no events", async () => {

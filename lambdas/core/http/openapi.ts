@@ -177,6 +177,17 @@ const operations: Record<string, object> = {
       ...commonErrors,
     },
   },
+  'GET /v1/events/{id}': {
+    operationId: 'getEvent',
+    summary: 'An event, by the id its webhook carried, with its delivery',
+    description:
+      'A webhook can be checked by fetching its event: the same body, from ASPay rather than from the request.',
+    parameters: [idPath],
+    responses: {
+      '200': { description: 'The event.', content: json(ref('Event')) },
+      ...commonErrors,
+    },
+  },
   'POST /v1/webhooks/stripe/{mode}': {
     operationId: 'receiveStripeEvent',
     summary: "Stripe's events about ASPay's payments and refunds (the mode's Stripe webhook endpoint)",

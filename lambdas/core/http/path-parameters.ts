@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PaymentNotFoundError, RefundNotFoundError } from '../use-cases/errors';
+import { EventNotFoundError, PaymentNotFoundError, RefundNotFoundError } from '../use-cases/errors';
 import type { ApiRequest } from './api-handler';
 
 /** The `{id}` of a path, a UUID. A malformed id cannot name anything: the same 404 as any unknown id. */
@@ -17,4 +17,9 @@ export function paymentIdOf(request: ApiRequest): string {
 /** The `{id}` of a refund's path. */
 export function refundIdOf(request: ApiRequest): string {
   return idOf(request, () => new RefundNotFoundError());
+}
+
+/** The `{id}` of an event's path. */
+export function eventIdOf(request: ApiRequest): string {
+  return idOf(request, () => new EventNotFoundError());
 }

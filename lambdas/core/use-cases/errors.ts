@@ -22,6 +22,15 @@ export class RefundNotFoundError extends UseCaseError {
   }
 }
 
+/** An event that does not exist, is internal, or is another merchant's or the other mode's: the same answer. */
+export class EventNotFoundError extends UseCaseError {
+  override readonly name = 'EventNotFoundError';
+  readonly type = 'not_found';
+  constructor() {
+    super('No such event.');
+  }
+}
+
 /** The merchant reused an idempotency key with a different request (caught by the database backstop). */
 export class IdempotencyKeyReusedError extends UseCaseError {
   override readonly name = 'IdempotencyKeyReusedError';

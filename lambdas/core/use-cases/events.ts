@@ -1,4 +1,5 @@
 import type { EventType } from '../domain/events';
+import { EventNotFoundError } from './errors';
 import { NOTIFIED_EVENTS } from './notify-merchant';
 import type { EventHistory } from './ports/events';
 import type { MerchantScope } from './ports/merchants';
@@ -15,4 +16,11 @@ export function listPaymentEvents(
   const { type, ...page } = query;
   const types = [...NOTIFIED_EVENTS].filter((notified) => type === undefined || notified === type);
   return history.listForPayment(scope, { ...page, types });
+}
+
+/** One of the merchant's events, as `GET /v1/events` lists it: the id its webhook carried finds it. */
+export async function getEvent(history: EventHistory, scope: MerchantScope, eventId: string) {
+  const found = await history.find(scope, { eventId, types: [...NOTIFIED_EVENTS] });
+  if (!found) throw new EventNotFoundError();
+  return found;
 }

@@ -61,6 +61,30 @@ function toEventRecord(row: EventRow): EventRecord {
  */
 export function postgresEventHistory(pool: pg.Pool): EventHistory {
   return {
+    async find({ merchantId, mode }, { eventId, types }) {
+      const { rows } = await pool.query<EventRow>(
+        namedQuery(
+          `WITH event AS (
+             SELECT o.event_id, o.payload, d.raw_body, d.status, d.attempts, d.response_status, d.last_error,
+                    d.last_attempt_at, d.next_attempt_at, o.aggregate_id AS payment_id
+               FROM outbox o LEFT JOIN webhook_deliveries d ON d.event_id = o.event_id
+              WHERE o.event_id = :event_id AND o.event_type = ANY(:types)
+             UNION ALL
+             SELECT d.event_id, NULL, d.raw_body, d.status, d.attempts, d.response_status, d.last_error,
+                    d.last_attempt_at, d.next_attempt_at, d.payment_id
+               FROM webhook_deliveries d
+              WHERE d.event_id = :event_id AND d.event_type = ANY(:types) AND d.raw_body IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = d.event_id)
+           )
+           SELECT e.*, m.webhook_url IS NOT NULL AS has_endpoint
+             FROM event e JOIN payments p ON p.id = e.payment_id JOIN merchants m ON m.id = p.merchant_id
+            WHERE p.merchant_id = :merchant_id AND p.mode = :mode`,
+          { event_id: eventId, types, merchant_id: merchantId, mode },
+        ),
+      );
+      return rows[0] && toEventRecord(rows[0]);
+    },
+
     async listForPayment({ merchantId, mode }, { paymentId, types, limit, startingAfter }) {
       const { rows } = await pool.query<EventRow>(
         namedQuery(

@@ -24,6 +24,11 @@ export interface EventRecord {
 }
 
 export interface EventHistory {
+  /** One of the scope's events whose type is in `types`; undefined for any other. */
+  find(
+    scope: MerchantScope,
+    query: { eventId: string; types: readonly string[] },
+  ): Promise<EventRecord | undefined>;
   /**
    * The events of one of the scope's payments whose type is in `types`, newest first, after the event
    * `startingAfter` when given; none for a payment outside the scope or an unknown cursor.
