@@ -95,9 +95,11 @@ const noCharges = async (): Promise<never> => {
 /** A bank that answers every charge with `charge` and every lookup with `lookup`, recording the calls it took. */
 export function bankAnswering(charge: ChargeOutcome, lookup: ChargeLookup = { kind: 'not_found' }) {
   const calls: string[] = [];
+  const charged: ChargeRequest[] = [];
   const bank: Bank = {
-    async charge() {
+    async charge(request) {
       calls.push('charge');
+      charged.push(request);
       return charge;
     },
     refund: noRefunds,
@@ -107,17 +109,19 @@ export function bankAnswering(charge: ChargeOutcome, lookup: ChargeLookup = { ki
     },
     lookupRefund: noRefunds,
   };
-  return { bank, calls };
+  return { bank, calls, charged };
 }
 
 /** A bank that answers every refund with `refund` and every refund lookup with `lookup`, recording the calls it took. */
 export function bankRefunding(refund: BankRefundOutcome, lookup: RefundLookup = { kind: 'not_found' }) {
   const calls: string[] = [];
+  const refunded: BankRefundRequest[] = [];
   const bank: Bank = {
     charge: noCharges,
     lookupCharge: noCharges,
-    async refund() {
+    async refund(request) {
       calls.push('refund');
+      refunded.push(request);
       return refund;
     },
     async lookupRefund() {
@@ -125,5 +129,5 @@ export function bankRefunding(refund: BankRefundOutcome, lookup: RefundLookup = 
       return lookup;
     },
   };
-  return { bank, calls };
+  return { bank, calls, refunded };
 }

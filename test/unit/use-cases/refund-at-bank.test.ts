@@ -140,9 +140,11 @@ describe('executing a refund at the bank', () => {
 
   it('waits with backoff while the bank gives no decision, without looking the refund up yet', async () => {
     const { payments, refund } = await pendingRefund(1);
-    const { bank, calls } = bankRefunding({ kind: 'unavailable', reason: 'bank answered 503' });
+    const { bank, calls, refunded } = bankRefunding({ kind: 'unavailable', reason: 'bank answered 503' });
 
     expect(await run(payments.executions, bank, refund.id)).toBe('deferred');
+    // A retry: it tells the bank (and so the breaker) that an attempt was left undecided before.
+    expect(refunded.map((request) => request.earlierAttempts)).toEqual([1]);
 
     expect(refund).toMatchObject({ status: 'PENDING', bankAttempts: 2 });
     expect(refund.nextAttemptAt).toEqual(new Date(NOW.getTime() + 2000));

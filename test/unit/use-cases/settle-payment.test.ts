@@ -82,6 +82,17 @@ describe('charging a PENDING payment', () => {
     expect(stored.claim).toBeNull();
   });
 
+  it('tells the bank how many attempts were undecided, so a retry does not count toward the breaker', async () => {
+    const first = inMemoryLifecycle(pendingPayment());
+    const retried = inMemoryLifecycle(pendingPayment(), { bankAttempts: 2 });
+    const { bank, charged } = bankAnswering({ kind: 'approved', chargeId: 'ch_1' });
+
+    await chargeAndSettle(deps(first.lifecycle, bank), pendingPayment(), AT_ONCE);
+    await chargeAndSettle(deps(retried.lifecycle, bank), pendingPayment(), AT_ONCE);
+
+    expect(charged.map((request) => request.earlierAttempts)).toEqual([0, 2]);
+  });
+
   it('does not count an attempt the open circuit breaker never sent to the bank', async () => {
     const { lifecycle, stored } = inMemoryLifecycle(pendingPayment(), { bankAttempts: 2 });
     const { bank } = bankAnswering({ kind: 'circuit_open' });
