@@ -62,8 +62,8 @@ describe('the circuit breaker shared by instances that call at the same time', (
     const state = memoryBreakerState();
     const breaks: string[] = [];
     const breaker = instance(state, breaks, 2);
-    const retry = true;
-    const notCounted = !retry;
+    // A retry of a payment the bank left undecided: `counted` false.
+    const notCounted = false;
 
     // However many retries fail, the breaker stays closed for first attempts.
     for (let i = 0; i < 5; i++) await breaker(failsAfter(0), undefined, notCounted);

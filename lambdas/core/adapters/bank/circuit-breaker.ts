@@ -93,7 +93,7 @@ export function bankCircuitBreaker(
     stored: StoredBreakerState,
     breaker: CircuitBreakerPolicy,
     opened: boolean,
-    outcome: { error: unknown } | undefined,
+    outcome: Outcome<unknown>,
   ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const next = breaker.toJSON();
@@ -105,17 +105,12 @@ export function bankCircuitBreaker(
       if (attempt === RECORD_ATTEMPTS) return;
       stored = await state.load();
       breaker = breakerFrom(stored);
-      opened = false;
-      const listener = breaker.onBreak(() => {
-        opened = true;
-      });
       // The same outcome through the same policy: an open breaker ignores it, a closed one counts it.
-      await breaker
-        .execute(async () => {
-          if (outcome) throw outcome.error;
-        })
-        .catch(() => undefined);
-      listener.dispose();
+      ({ opened } = await throughBreaker(breaker, () =>
+        breaker.execute(async () => {
+          if ('error' in outcome) throw outcome.error;
+        }),
+      ));
     }
   }
 
@@ -124,21 +119,20 @@ export function bankCircuitBreaker(
     const breaker = breakerFrom(stored);
     if (!counted && breaker.state === CircuitState.Closed)
       return guardedOutcome(await settle(() => retryPolicy.execute(operation, abandon)), abandon);
-    let opened = false;
-    const listener = breaker.onBreak(() => {
-      opened = true;
-    });
     // The breaker counts whole operations (after retries), so one slow charge does not open it.
     // The signal also ends the retries' waits (cockatiel then throws TaskCancelledError).
-    const outcome = await settle(() => wrap(breaker, retryPolicy).execute(operation, abandon));
-    listener.dispose();
+    const { outcome, opened } = await throughBreaker(breaker, () =>
+      wrap(breaker, retryPolicy).execute(operation, abandon),
+    );
     // Written only when this operation changed it: a healthy bank (closed, no failure) costs no write per call.
-    await record(stored, breaker, opened, 'error' in outcome ? outcome : undefined);
+    await record(stored, breaker, opened, outcome);
     return guardedOutcome(outcome, abandon);
   };
 }
 
-async function settle<T>(run: () => Promise<T>): Promise<{ answer: T } | { error: unknown }> {
+type Outcome<T> = { answer: T } | { error: unknown };
+
+async function settle<T>(run: () => Promise<T>): Promise<Outcome<T>> {
   try {
     return { answer: await run() };
   } catch (error) {
@@ -146,10 +140,21 @@ async function settle<T>(run: () => Promise<T>): Promise<{ answer: T } | { error
   }
 }
 
-function guardedOutcome<T>(
-  outcome: { answer: T } | { error: unknown },
-  abandon: AbortSignal | undefined,
-): Guarded<T> {
+/** Runs `run` (which goes through `breaker`): its outcome, and whether it opened the breaker. */
+async function throughBreaker<T>(
+  breaker: CircuitBreakerPolicy,
+  run: () => Promise<T>,
+): Promise<{ outcome: Outcome<T>; opened: boolean }> {
+  let opened = false;
+  const listener = breaker.onBreak(() => {
+    opened = true;
+  });
+  const outcome = await settle(run);
+  listener.dispose();
+  return { outcome, opened };
+}
+
+function guardedOutcome<T>(outcome: Outcome<T>, abandon: AbortSignal | undefined): Guarded<T> {
   if ('answer' in outcome) return { answer: outcome.answer };
   const { error } = outcome;
   if (abandon?.aborted) return { unavailable: `the call was abandoned: ${String(abandon.reason)}` };
