@@ -75,7 +75,7 @@ function queryParameters(schema: z.ZodObject): object[] {
 const invalidRequest = 'Invalid request: see `errors` for each field.';
 const laterErrors: DocumentedError[] = [
   [['unauthenticated'], 'Missing or unknown API key.'],
-  [['not_found'], "No such payment or refund: unknown, another merchant's, or of the other mode."],
+  [['not_found'], "No such payment, refund or event: unknown, another merchant's, or of the other mode."],
   [['internal_error'], 'Internal error; the body carries the request id.'],
   [
     ['service_unavailable'],

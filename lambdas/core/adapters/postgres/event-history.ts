@@ -56,26 +56,30 @@ function toEventRecord(row: EventRow): EventRecord {
 }
 
 /**
- * A payment's events from the outbox while it holds them (published rows are pruned after 7 days) and from
- * their delivery records, which are kept: each event once, whichever of the two still has it.
+ * The events whose rows `outboxMatch` and `deliveryMatch` select, each once, with its delivery, payment and
+ * creation time: from the outbox while it holds them (published rows are pruned after 7 days), else from their
+ * delivery records, which are kept. `:types` limits them to the types the merchant sees.
  */
+function knownEvents(outboxMatch: string, deliveryMatch: string): string {
+  return `SELECT o.event_id, o.payload, d.raw_body, d.status, d.attempts, d.response_status, d.last_error,
+                 d.last_attempt_at, d.next_attempt_at, o.aggregate_id AS payment_id,
+                 COALESCE(d.raw_body::jsonb ->> 'createdAt', o.payload ->> 'occurredAt')::timestamptz AS created
+            FROM outbox o LEFT JOIN webhook_deliveries d ON d.event_id = o.event_id
+           WHERE ${outboxMatch} AND o.event_type = ANY(:types)
+          UNION ALL
+          SELECT d.event_id, NULL, d.raw_body, d.status, d.attempts, d.response_status, d.last_error,
+                 d.last_attempt_at, d.next_attempt_at, d.payment_id, (d.raw_body::jsonb ->> 'createdAt')::timestamptz
+            FROM webhook_deliveries d
+           WHERE ${deliveryMatch} AND d.event_type = ANY(:types) AND d.raw_body IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = d.event_id)`;
+}
+
 export function postgresEventHistory(pool: pg.Pool): EventHistory {
   return {
     async find({ merchantId, mode }, { eventId, types }) {
       const { rows } = await pool.query<EventRow>(
         namedQuery(
-          `WITH event AS (
-             SELECT o.event_id, o.payload, d.raw_body, d.status, d.attempts, d.response_status, d.last_error,
-                    d.last_attempt_at, d.next_attempt_at, o.aggregate_id AS payment_id
-               FROM outbox o LEFT JOIN webhook_deliveries d ON d.event_id = o.event_id
-              WHERE o.event_id = :event_id AND o.event_type = ANY(:types)
-             UNION ALL
-             SELECT d.event_id, NULL, d.raw_body, d.status, d.attempts, d.response_status, d.last_error,
-                    d.last_attempt_at, d.next_attempt_at, d.payment_id
-               FROM webhook_deliveries d
-              WHERE d.event_id = :event_id AND d.event_type = ANY(:types) AND d.raw_body IS NOT NULL
-                AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = d.event_id)
-           )
+          `WITH event AS (${knownEvents('o.event_id = :event_id', 'd.event_id = :event_id')})
            SELECT e.*, m.webhook_url IS NOT NULL AS has_endpoint
              FROM event e JOIN payments p ON p.id = e.payment_id JOIN merchants m ON m.id = p.merchant_id
             WHERE p.merchant_id = :merchant_id AND p.mode = :mode`,
@@ -92,19 +96,7 @@ export function postgresEventHistory(pool: pg.Pool): EventHistory {
              SELECT m.webhook_url IS NOT NULL AS has_endpoint
                FROM payments p JOIN merchants m ON m.id = p.merchant_id
               WHERE p.id = :payment_id AND p.merchant_id = :merchant_id AND p.mode = :mode
-           ), events AS (
-             SELECT o.event_id, o.payload, d.raw_body, d.status, d.attempts, d.response_status, d.last_error,
-                    d.last_attempt_at, d.next_attempt_at,
-                    COALESCE(d.raw_body::jsonb ->> 'createdAt', o.payload ->> 'occurredAt')::timestamptz AS created
-               FROM outbox o LEFT JOIN webhook_deliveries d ON d.event_id = o.event_id
-              WHERE o.aggregate_id = :payment_id AND o.event_type = ANY(:types)
-             UNION ALL
-             SELECT d.event_id, NULL, d.raw_body, d.status, d.attempts, d.response_status, d.last_error,
-                    d.last_attempt_at, d.next_attempt_at, (d.raw_body::jsonb ->> 'createdAt')::timestamptz
-               FROM webhook_deliveries d
-              WHERE d.payment_id = :payment_id AND d.event_type = ANY(:types) AND d.raw_body IS NOT NULL
-                AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = d.event_id)
-           )
+           ), events AS (${knownEvents('o.aggregate_id = :payment_id', 'd.payment_id = :payment_id')})
            SELECT e.*, payment.has_endpoint
              FROM events e CROSS JOIN payment
             WHERE :starting_after::uuid IS NULL
