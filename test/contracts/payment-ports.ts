@@ -7,6 +7,7 @@ import type { PaymentLifecycle } from '../../lambdas/core/use-cases/ports/paymen
 import type { NewPayment, PaymentRecord, PaymentStore } from '../../lambdas/core/use-cases/ports/payments';
 import type { RefundExecutions } from '../../lambdas/core/use-cases/ports/refund-executions';
 import type { RefundStore } from '../../lambdas/core/use-cases/ports/refunds';
+import { refundTotalsOf } from '../../lambdas/core/use-cases/refunds';
 
 /** The ports over the payments table and its refunds, as one implementation (in memory, or PostgreSQL) has them. */
 export interface PaymentPorts {
@@ -79,7 +80,13 @@ export async function successfulPayment(ports: PaymentPorts, amount = '25.00'): 
 /** The `payment.refunded` event of a refund as planned. */
 export function refundedEvent(
   payment: PaymentRecord,
-  refund: { id: string; refund: Money; refundedAfter: Money; statusAfter: PaymentStatus },
+  refund: {
+    id: string;
+    refund: Money;
+    refundedAfter: Money;
+    pendingAfter: Money;
+    statusAfter: PaymentStatus;
+  },
 ) {
   return createEvent(
     'payment.refunded',
@@ -89,6 +96,7 @@ export function refundedEvent(
       amount: refund.refund,
       currency: payment.currency,
       refundedTotal: refund.refundedAfter,
+      pendingTotal: refund.pendingAfter,
       statusAfter: refund.statusAfter,
     },
     new Date(),
@@ -105,12 +113,7 @@ export async function recordRefund(
   const scope = { merchantId: payment.merchantId, mode: payment.mode };
   return ports.refunds.inTransaction(async (tx) => {
     const locked = (await tx.lockPayment(scope, payment.id)) as PaymentRecord;
-    const plan = planRefund({
-      status: locked.status,
-      amount: locked.amount,
-      refunded: locked.refundedAmount,
-      requested: usd(amount),
-    });
+    const plan = planRefund({ ...refundTotalsOf(locked), requested: usd(amount) });
     const id = randomUUID();
     const event = refundedEvent(locked, { id, ...plan });
     await tx.record(locked, {
@@ -122,8 +125,7 @@ export async function recordRefund(
         amount: plan.refund,
         reason: fields.reason ?? null,
       },
-      refundedAfter: plan.refundedAfter,
-      statusAfter: plan.statusAfter,
+      pendingAfter: plan.pendingAfter,
       event,
     });
     return id;

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createEvent } from '../../lambdas/core/domain/events';
 import { formatAmount, type Money } from '../../lambdas/core/domain/money';
-import { planRefundFailure } from '../../lambdas/core/domain/payment';
 import type { PaymentRecord } from '../../lambdas/core/use-cases/ports/payments';
+import { recordRefundExecuted, refundGivenBack } from '../../lambdas/core/use-cases/refund-at-bank';
 import { bankClaimContract } from './payment-lifecycle.contract';
 import {
-  eventIds,
   type PaymentPorts,
   recordRefund,
   successfulPayment,
@@ -17,42 +15,37 @@ import {
 const PAST = new Date('2001-01-01T00:00:00.000Z');
 const at = (ms: number) => new Date(PAST.getTime() + ms);
 
-const executedEvent = (payment: PaymentRecord, refundId: string, amount: Money) =>
-  createEvent(
-    'payment.refund_executed',
-    eventIds(payment),
-    { refundId, amount, currency: payment.currency, bankRefundId: 're_contract' },
-    new Date(),
-  );
+/** Executes the refund at the bank's `bankRefundId` as the bank processor records it, in one transaction. */
+const executeRefund = (ports: PaymentPorts, refundId: string, bankRefundId = 're_contract') =>
+  ports.executions.inTransaction((tx) => recordRefundExecuted(tx, refundId, bankRefundId, new Date()));
 
-/** Fails the refund and gives its amount back to the payment as the domain plans it, in one transaction. */
-function failRefund(ports: PaymentPorts, refundId: string, refundedAfter?: Money) {
+/**
+ * Fails the refund as the bank processor records it, in one transaction: its payment as it was locked, or
+ * undefined when it was no longer PENDING. `pendingAfter` overrides the domain's plan, as a defect would.
+ */
+function failRefund(ports: PaymentPorts, refundId: string, pendingAfter?: Money) {
   return ports.executions.inTransaction(async (tx) => {
     const failed = await tx.markFailed(refundId, 'rejected by the bank: contract');
     if (!failed) return undefined;
-    const plan = planRefundFailure({
-      status: failed.payment.status,
-      amount: failed.payment.amount,
-      refunded: failed.payment.refundedAmount,
-      failed: failed.amount,
-    });
-    const decision = { ...plan, refundedAfter: refundedAfter ?? plan.refundedAfter };
-    const event = createEvent(
-      'payment.refund_failed',
-      eventIds(failed.payment),
-      {
-        refundId,
-        amount: failed.amount,
-        currency: failed.payment.currency,
-        refundedTotal: decision.refundedAfter,
-        statusAfter: decision.statusAfter,
-        reason: 'rejected by the bank: contract',
-      },
+    const decision = refundGivenBack(
+      failed.payment,
+      { id: refundId, amount: failed.amount },
+      'rejected by the bank: contract',
       new Date(),
     );
-    await tx.giveBack(failed.payment, { ...decision, event }, 'refund failed');
+    await tx.applyOutcome(
+      failed.payment,
+      { ...decision, pendingAfter: pendingAfter ?? decision.pendingAfter },
+      'refund failed',
+    );
     return failed;
   });
+}
+
+/** A payment's status and its refunded and pending totals, as stored. */
+async function totalsOf(ports: PaymentPorts, paymentId: string) {
+  const payment = (await ports.lifecycle.find(paymentId)) as PaymentRecord;
+  return [payment.status, formatAmount(payment.refundedAmount), formatAmount(payment.pendingRefundAmount)];
 }
 
 /** The `RefundExecutions` behaviours every implementation shares. */
@@ -64,11 +57,7 @@ export function refundExecutionsContract(implementation: string, withPorts: With
           const payment = await successfulPayment(ports);
           const refundId = await recordRefund(ports, payment, '10.00');
           await work(ports.executions.bankClaim(refundId), async () => {
-            await ports.executions.markExecuted(
-              refundId,
-              're_1',
-              executedEvent(payment, refundId, usd('10.00')),
-            );
+            await executeRefund(ports, refundId);
           });
         }),
       );
@@ -93,23 +82,28 @@ export function refundExecutionsContract(implementation: string, withPorts: With
         }));
     });
 
-    it('records an execution once, leaving the payment’s refunded amount as it is', () =>
+    it('records an execution once: its amount moves from pending to refunded, the full amount REFUNDED', () =>
       withPorts(async (ports) => {
         const payment = await successfulPayment(ports);
-        const refundId = await recordRefund(ports, payment, '10.00');
+        const partial = await recordRefund(ports, payment, '10.00');
+        const rest = await recordRefund(ports, payment, '15.00');
+        expect(await totalsOf(ports, payment.id)).toEqual(['SUCCESS', '0.00', '25.00']);
 
-        await ports.executions.markExecuted(refundId, 're_1', executedEvent(payment, refundId, usd('10.00')));
-        await ports.executions.markExecuted(refundId, 're_2', executedEvent(payment, refundId, usd('10.00')));
+        expect(await executeRefund(ports, partial, 're_1')).toBe(true);
+        expect(await executeRefund(ports, partial, 're_2')).toBe(false);
+        expect(await failRefund(ports, partial)).toBeUndefined();
+        expect(await totalsOf(ports, payment.id)).toEqual(['SUCCESS', '10.00', '15.00']);
 
-        expect(await failRefund(ports, refundId)).toBeUndefined();
-        const after = await ports.lifecycle.find(payment.id);
-        expect([after?.status, formatAmount(after?.refundedAmount ?? usd('0'))]).toEqual([
-          'SUCCESS',
-          '10.00',
-        ]);
+        await executeRefund(ports, rest);
+        expect(await totalsOf(ports, payment.id)).toEqual(['REFUNDED', '25.00', '0.00']);
+        expect((await ports.store.history(payment.id)).at(-1)).toMatchObject({
+          from: 'SUCCESS',
+          to: 'REFUNDED',
+          reason: 'refund executed by the bank',
+        });
       }));
 
-    it('fails a refund once and gives its amount back, a REFUNDED payment SUCCESS again', () =>
+    it('fails a refund once and makes its amount available again, the payment untouched otherwise', () =>
       withPorts(async (ports) => {
         const payment = await successfulPayment(ports);
         const refundId = await recordRefund(ports, payment, '25.00');
@@ -117,30 +111,29 @@ export function refundExecutionsContract(implementation: string, withPorts: With
         const failed = await failRefund(ports, refundId);
         const again = await failRefund(ports, refundId);
 
-        expect(failed?.payment).toMatchObject({ id: payment.id, status: 'REFUNDED' });
+        expect(failed?.payment).toMatchObject({ id: payment.id, status: 'SUCCESS' });
         expect(formatAmount(failed?.amount ?? usd('0'))).toBe('25.00');
         expect(again).toBeUndefined();
-        const after = await ports.lifecycle.find(payment.id);
-        expect([after?.status, formatAmount(after?.refundedAmount ?? usd('0'))]).toEqual(['SUCCESS', '0.00']);
+        expect(await totalsOf(ports, payment.id)).toEqual(['SUCCESS', '0.00', '0.00']);
         expect((await ports.store.history(payment.id)).at(-1)).toMatchObject({
-          from: 'REFUNDED',
+          from: 'PENDING',
           to: 'SUCCESS',
-          reason: 'refund failed',
         });
         expect(
           await ports.executions.bankClaim(refundId).claim({ holder: randomUUID(), now: PAST, leaseMs: 1 }),
         ).toBe(undefined);
       }));
 
-    it('gives back no more than the failed refund: the refunded amount shrinks only to the refunds standing', () =>
+    it('gives back no more than the failed refund: the pending total is always the refunds pending', () =>
       withPorts(async (ports) => {
         const payment = await successfulPayment(ports);
         const failing = await recordRefund(ports, payment, '10.00');
         await recordRefund(ports, payment, '5.00');
 
         await expect(failRefund(ports, failing, usd('0.00'))).rejects.toThrow(
-          /cannot shrink but by a failed refund/,
+          /must total its executed .*and pending .*refunds/,
         );
+        expect(await totalsOf(ports, payment.id)).toEqual(['SUCCESS', '0.00', '15.00']);
       }));
 
     it('counts the holder’s deferrals, and lists a refund as overdue from its next attempt on', () =>

@@ -4,6 +4,7 @@ import { RefundExceedsAvailableError } from '../../lambdas/core/domain/errors';
 import { formatAmount } from '../../lambdas/core/domain/money';
 import { planRefund } from '../../lambdas/core/domain/payment';
 import type { PaymentRecord } from '../../lambdas/core/use-cases/ports/payments';
+import { refundTotalsOf } from '../../lambdas/core/use-cases/refunds';
 import { recordRefund, refundedEvent, successfulPayment, usd, type WithPaymentPorts } from './payment-ports';
 
 /** The `RefundStore` behaviours every implementation shares. */
@@ -43,12 +44,14 @@ export function refundStoreContract(implementation: string, withPorts: WithPayme
         });
         expect(formatAmount(test?.amount ?? usd('0'))).toBe('25.00');
         expect(live).toBeUndefined();
-        expect(after?.status).toBe('REFUNDED');
-        expect(formatAmount(after?.refundedAmount ?? usd('0'))).toBe('25.00');
-        expect(history.at(-1)).toMatchObject({ from: 'SUCCESS', to: 'REFUNDED', reason: 'returned' });
+        // Pending until the bank executes it: the payment stays SUCCESS, its history unchanged.
+        expect(after?.status).toBe('SUCCESS');
+        expect(formatAmount(after?.refundedAmount ?? usd('0'))).toBe('0.00');
+        expect(formatAmount(after?.pendingRefundAmount ?? usd('0'))).toBe('25.00');
+        expect(history.at(-1)).toMatchObject({ from: 'PENDING', to: 'SUCCESS' });
       }));
 
-    it('counts a refund still waiting on the bank as refunded, so no more than what remains is refunded', () =>
+    it('counts a refund still waiting on the bank as pending, so no more than what remains is refunded', () =>
       withPorts(async (ports) => {
         const payment = await successfulPayment(ports);
         await recordRefund(ports, payment, '15.00');
@@ -57,18 +60,13 @@ export function refundStoreContract(implementation: string, withPorts: WithPayme
           tx.lockPayment({ merchantId: ports.merchantId, mode: 'test' }, payment.id),
         )) as PaymentRecord;
 
-        expect(formatAmount(locked.refundedAmount)).toBe('15.00');
-        expect(() =>
-          planRefund({
-            status: locked.status,
-            amount: locked.amount,
-            refunded: locked.refundedAmount,
-            requested: usd('15.00'),
-          }),
-        ).toThrow(RefundExceedsAvailableError);
+        expect(formatAmount(locked.pendingRefundAmount)).toBe('15.00');
+        expect(() => planRefund({ ...refundTotalsOf(locked), requested: usd('15.00') })).toThrow(
+          RefundExceedsAvailableError,
+        );
       }));
 
-    it('refuses a refunded amount beyond the payment’s, and records nothing of it', () =>
+    it('refuses refunds beyond the payment’s amount, and records nothing of them', () =>
       withPorts(async (ports) => {
         const payment = await successfulPayment(ports);
         await recordRefund(ports, payment, '15.00');
@@ -79,7 +77,11 @@ export function refundStoreContract(implementation: string, withPorts: WithPayme
           ports.refunds.inTransaction(async (tx) => {
             const locked = (await tx.lockPayment(scope, payment.id)) as PaymentRecord;
             const id = randomUUID();
-            const beyond = { refundedAfter: usd('30.00'), statusAfter: 'SUCCESS' as const };
+            const beyond = {
+              refundedAfter: usd('0.00'),
+              pendingAfter: usd('30.00'),
+              statusAfter: 'SUCCESS' as const,
+            };
             return tx.record(locked, {
               refund: {
                 id,
@@ -89,7 +91,7 @@ export function refundStoreContract(implementation: string, withPorts: WithPayme
                 amount: usd('15.00'),
                 reason: null,
               },
-              ...beyond,
+              pendingAfter: beyond.pendingAfter,
               event: refundedEvent(locked, { id, refund: usd('15.00'), ...beyond }),
             });
           }),
@@ -98,7 +100,7 @@ export function refundStoreContract(implementation: string, withPorts: WithPayme
         expect(
           await ports.refunds.inTransaction((tx) => tx.refundByKey(scope, idempotencyKey)),
         ).toBeUndefined();
-        expect(formatAmount((await ports.lifecycle.find(payment.id))?.refundedAmount ?? usd('0'))).toBe(
+        expect(formatAmount((await ports.lifecycle.find(payment.id))?.pendingRefundAmount ?? usd('0'))).toBe(
           '15.00',
         );
       }));

@@ -180,6 +180,8 @@ describe('reading payments', () => {
     expect(
       (await callApi(`/v1/payments/${created.body.id}/refunds`, { body: {}, as: 'globex' })).status,
     ).toBe(201);
+    // REFUNDED once the bank executed the refund.
+    await paymentSettledAs(created.body.id, ['REFUNDED'], { apiKey: merchant('globex').apiKey });
     const pending = await callApi('/v1/payments', { body: validPayment(), as: 'globex' });
 
     const response = await callApi('/v1/payments?status=REFUNDED&limit=100', { as: 'globex' });

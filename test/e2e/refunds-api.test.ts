@@ -1,11 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { callApi, merchant, paymentSettledAs, validPayment } from '../support/api-client';
-import { testDatabase } from '../support/database';
+import { createTestMerchant, testDatabase } from '../support/database';
 import { eventually } from '../support/eventually';
 import { localEndpoints } from '../support/local-stack';
+import { deliveriesTo } from '../support/webhooks';
 
 const db = testDatabase();
+
+/** The kinds of the payment's journal entries, oldest first. */
+async function ledgerEntriesOf(paymentId: string): Promise<string[]> {
+  const { rows } = await db.query<{ kind: string }>(
+    'SELECT kind FROM ledger.journal_entries WHERE payment_id = $1 ORDER BY posted_at, kind',
+    [paymentId],
+  );
+  return rows.map((row) => row.kind);
+}
 
 async function settledPayment(amount: string): Promise<string> {
   const { body } = await callApi('/v1/payments', { body: validPayment({ amount }) });
@@ -14,41 +24,54 @@ async function settledPayment(amount: string): Promise<string> {
 }
 
 describe('refunds', () => {
-  it('keeps a partially refunded payment SUCCESS and moves a fully refunded one to REFUNDED', async () => {
-    const id = await settledPayment('100.00');
+  it('answers a refund pending with the payment SUCCESS, and moves the payment only once the bank executed it', async () => {
+    const merchant = await createTestMerchant(db);
+    const as = { apiKey: merchant.apiKey };
+    const { body } = await callApi('/v1/payments', { ...as, body: validPayment({ amount: '100.00' }) });
+    const id = body.id;
+    await paymentSettledAs(id, ['SUCCESS'], as);
     const partial = await callApi(`/v1/payments/${id}/refunds`, {
+      ...as,
       body: { amount: '30.00', reason: 'one item back' },
     });
     expect(partial.status).toBe(201);
     expect(partial.body).toMatchObject({
       object: 'refund',
       amount: '30.00',
-      payment: { status: 'SUCCESS', refundedAmount: '30.00' },
+      status: 'pending',
+      payment: { status: 'SUCCESS', refundedAmount: '0.00', pendingRefundAmount: '30.00' },
     });
-    const rest = await callApi(`/v1/payments/${id}/refunds`, { body: {} });
-    expect(rest.status).toBe(201);
-    expect(rest.body).toMatchObject({
-      amount: '70.00',
-      payment: { status: 'REFUNDED', refundedAmount: '100.00' },
-    });
-    const read = await callApi(`/v1/payments/${id}`);
-    expect(read.body.history.map((change: { to: string }) => change.to)).toEqual([
+    const rest = await callApi(`/v1/payments/${id}/refunds`, { ...as, body: {} });
+    expect(rest.body).toMatchObject({ amount: '70.00', status: 'pending', payment: { status: 'SUCCESS' } });
+    // The bank may have executed the first one meanwhile: together, the whole amount.
+    expect([
+      ['0.00', '100.00'],
+      ['30.00', '70.00'],
+    ]).toContainEqual([rest.body.payment.refundedAmount, rest.body.payment.pendingRefundAmount]);
+
+    const refunded = await paymentSettledAs(id, ['REFUNDED'], as);
+    expect(refunded.body).toMatchObject({ refundedAmount: '100.00', pendingRefundAmount: '0.00' });
+    expect(refunded.body.history.map((change: { to: string }) => change.to)).toEqual([
       'INITIATED',
       'PENDING',
       'SUCCESS',
       'REFUNDED',
     ]);
-    // The bank processor adds payment.refund_executed later, asynchronously: these are the API's own events.
-    const events = await db.query(
-      "SELECT event_type FROM outbox WHERE aggregate_id = $1 AND event_type <> 'payment.refund_executed' ORDER BY aggregate_version",
-      [id],
-    );
-    expect(events.rows.map((row) => row.event_type)).toEqual([
-      'payment.initiated',
-      'payment.succeeded',
-      'payment.refunded',
-      'payment.refunded',
-    ]);
+    for (const refund of [partial, rest])
+      expect((await callApi(`/v1/refunds/${refund.body.id}`, as)).body.status).toBe('succeeded');
+    // One notice of each refund's execution, one ledger reversal each.
+    const executedNotices = async () =>
+      (await deliveriesTo(merchant.id)).filter((delivery) =>
+        delivery.rawBody.includes('payment.refund_executed'),
+      );
+    await eventually(executedNotices, (notices) => notices.length >= 2);
+    expect(
+      await eventually(
+        () => ledgerEntriesOf(id),
+        (kinds) => kinds.length >= 3,
+      ),
+    ).toEqual(['payment', 'refund', 'refund']);
+    expect(await executedNotices()).toHaveLength(2);
   });
 
   it('refuses a refund larger than what remains with 422', async () => {
@@ -74,10 +97,16 @@ describe('refunds', () => {
     const statuses = responses.map((response) => response.status).sort();
     expect(statuses).toEqual([201, 201, 201, 422, 422, 422, 422, 422]);
     const stored = await db.query(
-      'SELECT refunded_amount::text AS refunded, (SELECT sum(amount)::text FROM refunds WHERE payment_id = $1) AS total FROM payments WHERE id = $1',
+      'SELECT (SELECT sum(amount)::text FROM refunds WHERE payment_id = $1) AS total',
       [id],
     );
-    expect(stored.rows[0]).toEqual({ refunded: '90.0000', total: '90.0000' });
+    expect(stored.rows[0]).toMatchObject({ total: '90.0000' });
+    // Counted as pending or as refunded, depending on how far the bank got: together, the three refunds.
+    const totals = await db.query(
+      'SELECT (refunded_amount + pending_refund_amount)::text AS both FROM payments WHERE id = $1',
+      [id],
+    );
+    expect(totals.rows[0].both).toBe('90.0000');
   });
 
   it('replays a refund for a repeated idempotency key without refunding twice', async () => {
@@ -121,23 +150,41 @@ describe('refunds', () => {
     expect(Date.parse(read.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(read.body.createdAt));
   });
 
-  it('reads a refund the bank rejects as failed, with its reason, and its amount available again', async () => {
+  // Its ledger (no reversal) and balance: test/e2e/bank-give-up.test.ts.
+  it('fails a refund the bank rejects, with its reason and one notice, the payment untouched', async () => {
+    const merchant = await createTestMerchant(db);
+    const as = { apiKey: merchant.apiKey };
     const { body } = await callApi('/v1/payments', {
+      ...as,
       body: validPayment({ amount: '12.00', source: 'tok_refund_rejected' }),
     });
-    await paymentSettledAs(body.id, ['SUCCESS']);
-    const created = await callApi(`/v1/payments/${body.id}/refunds`, { body: {} });
-    expect(created.body).toMatchObject({ status: 'pending', payment: { status: 'REFUNDED' } });
+    await paymentSettledAs(body.id, ['SUCCESS'], as);
+    const created = await callApi(`/v1/payments/${body.id}/refunds`, { ...as, body: {} });
+    expect(created.body).toMatchObject({
+      status: 'pending',
+      payment: { status: 'SUCCESS', pendingRefundAmount: '12.00' },
+    });
 
     const read = await eventually(
-      () => callApi(`/v1/refunds/${created.body.id}`),
+      () => callApi(`/v1/refunds/${created.body.id}`, as),
       (response) => response.body.status !== 'pending',
     );
     expect(read.body).toMatchObject({
       status: 'failed',
       failureReason: expect.stringContaining('refund_rejected'),
-      payment: { status: 'SUCCESS', refundedAmount: '0.00' },
+      payment: { status: 'SUCCESS', refundedAmount: '0.00', pendingRefundAmount: '0.00' },
     });
+    const notices = await eventually(
+      () => deliveriesTo(merchant.id),
+      (received) => received.some((delivery) => delivery.rawBody.includes('payment.refund_failed')),
+    );
+    expect(notices.map((delivery) => JSON.parse(delivery.rawBody).type).sort()).toEqual([
+      'payment.refund_failed',
+      'payment.refunded',
+      'payment.succeeded',
+    ]);
+    // The amount is available again: refunded in full by a new refund.
+    expect((await callApi(`/v1/payments/${body.id}/refunds`, { ...as, body: {} })).status).toBe(201);
   });
 
   it("answers 404 for another merchant's refund, the other mode's, an unknown one and a malformed id", async () => {

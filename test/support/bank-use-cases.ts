@@ -49,9 +49,12 @@ export function refundRequest(chargeId: string, amount: Money): BankRefundReques
   };
 }
 
-/** A 25.00 USD card payment in the given state (its refunded amount in USD), as the payment store returns it. */
+/**
+ * A 25.00 USD card payment in the given state (its refunded and pending refund amounts in USD), as the payment
+ * store returns it.
+ */
 export function paymentRecord(
-  state: Pick<PaymentRecord, 'status'> & { refundedAmount: string },
+  state: Pick<PaymentRecord, 'status'> & { refundedAmount: string; pendingRefundAmount?: string },
 ): PaymentRecord {
   return {
     id: '7f0c3c56-3f0e-4c2c-9a43-2d6f1d3e8b10',
@@ -69,6 +72,7 @@ export function paymentRecord(
     updatedAt: NOW,
     status: state.status,
     refundedAmount: usd(state.refundedAmount),
+    pendingRefundAmount: usd(state.pendingRefundAmount ?? '0'),
   };
 }
 

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll } from 'vitest';
 import { createPool } from '../../lambdas/core/adapters/postgres/pool';
 import { localSecretBox } from '../../lambdas/core/adapters/secrets/envelope';
 import { apiKeyPrefix, generateApiKey, hashApiKey } from '../../lambdas/core/domain/api-key';
+import { ROOT } from '../../localstack/src/settings';
 import { localEndpoints } from './local-stack';
 
 /** A pool on the local stack's database, closed after the test file. */
@@ -87,6 +90,14 @@ export async function withRolledBackPool(
   });
 }
 
+/** A migration's two halves, as node-pg-migrate splits a SQL file (`name` in migrations/). */
+export function migration(name: string): { up: string; down: string } {
+  const [up, down] = readFileSync(join(ROOT, 'migrations', name), 'utf8')
+    .replace('-- Up Migration', '')
+    .split('-- Down Migration') as [string, string];
+  return { up, down };
+}
+
 /** Expects `sql` to fail with `message`, leaving the surrounding transaction usable (a savepoint). */
 export async function expectRejected(
   client: pg.PoolClient,
@@ -115,6 +126,28 @@ export async function insertQuietPayment(client: pg.Pool | pg.ClientBase, amount
     `INSERT INTO payments (id, merchant_id, mode, idempotency_key, request_hash, amount, currency, status, source)
      VALUES ($1, 'mer_demo_acme', 'test', $2, 'fixture', $3, 'USD', 'INITIATED', 'tok_success')`,
     [id, randomUUID(), amount],
+  );
+  return id;
+}
+
+/**
+ * Inserts a refund of a quiet payment (`insertQuietPayment`'s merchant and mode) straight into the table, in
+ * `status` (an EXECUTED one with its execution time), with no outbox event; its id. The payment's totals are
+ * the caller's to set: the payments guard holds them to the refunds.
+ */
+export async function insertQuietRefund(
+  client: pg.Pool | pg.ClientBase,
+  paymentId: string,
+  amount: string,
+  status: 'PENDING' | 'EXECUTED' = 'PENDING',
+): Promise<string> {
+  const id = randomUUID();
+  await client.query(
+    `INSERT INTO refunds (id, payment_id, merchant_id, mode, idempotency_key, request_hash, amount, currency, status,
+       executed_at)
+     VALUES ($1, $2, 'mer_demo_acme', 'test', $3, 'fixture', $4, 'USD', $5,
+       CASE WHEN $5 = 'EXECUTED' THEN now() END)`,
+    [id, paymentId, randomUUID(), amount, status],
   );
   return id;
 }

@@ -39,21 +39,38 @@ interface StoredRefund extends RefundRecord, BankAttempts {
 }
 
 /**
- * What the database's payments guard (trigger and checks, migrations/0001 and 0005) refuses of a payment's
- * change, with its messages: an illegal transition, refunds beyond the amount or before success, REFUNDED
- * without the full amount refunded, and refunds that shrink other than to the sum of those not failed.
+ * What the database's payments guard (trigger and checks, migrations/0001, 0005 and 0019) refuses of a
+ * payment's change, with its messages: an illegal transition, refunds beyond the amount or before success,
+ * REFUNDED without the full amount refunded, and refund totals other than the sums of its executed and
+ * pending refunds.
  */
-function guardPaymentChange(before: PaymentRecord, after: PaymentRecord, standing: Money): void {
+function guardPaymentChange(
+  before: PaymentRecord,
+  after: PaymentRecord,
+  totals: { executed: Money; pending: Money },
+): void {
+  const changed =
+    compareMoney(after.refundedAmount, before.refundedAmount) !== 0 ||
+    compareMoney(after.pendingRefundAmount, before.pendingRefundAmount) !== 0;
+  if (
+    changed &&
+    (compareMoney(after.refundedAmount, totals.executed) !== 0 ||
+      compareMoney(after.pendingRefundAmount, totals.pending) !== 0)
+  )
+    throw new Error(`refunds of payment ${before.id} must total its executed and pending refunds`);
   const shrinks = compareMoney(after.refundedAmount, before.refundedAmount) < 0;
-  if (shrinks && compareMoney(after.refundedAmount, standing) !== 0)
-    throw new Error(`refunds of payment ${before.id} cannot shrink but by a failed refund`);
   const correction = before.status === 'REFUNDED' && after.status === 'SUCCESS' && shrinks;
   if (after.status !== before.status && !canTransition(before.status, after.status) && !correction)
     throw new Error(`illegal payment transition ${before.status} -> ${after.status}`);
   const refunded = after.refundedAmount.amount;
-  if (refunded.isNegative() || compareMoney(after.refundedAmount, after.amount) > 0)
+  const pending = after.pendingRefundAmount.amount;
+  if (
+    refunded.isNegative() ||
+    pending.isNegative() ||
+    compareMoney(addMoney(after.refundedAmount, after.pendingRefundAmount), after.amount) > 0
+  )
     throw new Error('new row for relation "payments" violates check constraint "payments_refund_bounds"');
-  if (!refunded.isZero() && after.status !== 'SUCCESS' && after.status !== 'REFUNDED')
+  if (!(refunded.isZero() && pending.isZero()) && after.status !== 'SUCCESS' && after.status !== 'REFUNDED')
     throw new Error(
       'new row for relation "payments" violates check constraint "payments_refund_only_after_success"',
     );
@@ -82,10 +99,10 @@ export function inMemoryPayments(clock: () => Date) {
       : undefined;
   };
 
-  /** What the refunds of a payment that did not fail add up to. */
-  const standingRefunds = (payment: PaymentRecord) =>
+  /** What a payment's refunds in `status` add up to. */
+  const refundTotal = (payment: PaymentRecord, status: RefundRecord['status']) =>
     refunds
-      .filter((refund) => refund.paymentId === payment.id && refund.status !== 'FAILED')
+      .filter((refund) => refund.paymentId === payment.id && refund.status === status)
       .reduce((sum, refund) => addMoney(sum, refund.amount), {
         amount: new MoneyDecimal(0),
         currency: payment.amount.currency,
@@ -94,7 +111,10 @@ export function inMemoryPayments(clock: () => Date) {
   /** Updates a payment as the database does: guarded, and its update time set. */
   const update = (stored: StoredPayment, change: Partial<PaymentRecord>) => {
     const after = { ...stored.record, ...change, updatedAt: clock() };
-    guardPaymentChange(stored.record, after, standingRefunds(stored.record));
+    guardPaymentChange(stored.record, after, {
+      executed: refundTotal(stored.record, 'EXECUTED'),
+      pending: refundTotal(stored.record, 'PENDING'),
+    });
     stored.record = after;
     return after;
   };
@@ -118,6 +138,7 @@ export function inMemoryPayments(clock: () => Date) {
         amount: payment.amount,
         currency: payment.currency,
         refundedAmount: { amount: new MoneyDecimal(0), currency: payment.amount.currency },
+        pendingRefundAmount: { amount: new MoneyDecimal(0), currency: payment.amount.currency },
         source: payment.source,
         description: payment.description,
         customer: payment.customer,
@@ -225,17 +246,16 @@ export function inMemoryPayments(clock: () => Date) {
             claim: null,
             nextAttemptAt: null,
           };
-          const from = stored.record.status;
-          // Guarded before anything is written: a refused refund leaves no trace, as the rolled-back transaction.
-          update(stored, { refundedAmount: decision.refundedAfter, status: decision.statusAfter });
+          if (stored.record.status !== 'SUCCESS') throw new Error(`payment ${payment.id} is not SUCCESS`);
+          // The refund first, as the database's guard checks the payment's totals against it; a refused
+          // change takes it back, as the rolled-back transaction.
           refunds.push(refund);
-          if (from !== decision.statusAfter)
-            stored.history.push({
-              from,
-              to: decision.statusAfter,
-              reason: decision.refund.reason,
-              occurredAt: clock(),
-            });
+          try {
+            update(stored, { pendingRefundAmount: decision.pendingAfter });
+          } catch (error) {
+            refunds.pop();
+            throw error;
+          }
           outbox.push(decision.event);
           return { refund, payment: stored.record };
         },
@@ -342,46 +362,44 @@ export function inMemoryPayments(clock: () => Date) {
           };
         },
       ),
-    async markExecuted(refundId, bankRefundId, event) {
-      const refund = refundOf(refundId);
-      if (refund?.status !== 'PENDING') return;
-      Object.assign(refund, {
-        status: 'EXECUTED',
-        bankRefundId,
-        claim: null,
-        nextAttemptAt: null,
-        updatedAt: clock(),
-      });
-      outbox.push(event);
-    },
-    inTransaction: (work) =>
-      work({
-        async markFailed(refundId, reason) {
-          const refund = refundOf(refundId);
-          if (refund?.status !== 'PENDING') return undefined;
-          Object.assign(refund, {
-            status: 'FAILED',
-            failureReason: reason,
-            claim: null,
-            nextAttemptAt: null,
-            updatedAt: clock(),
-          });
-          const payment = payments.get(refund.paymentId) as StoredPayment;
-          return { payment: payment.record, amount: refund.amount };
-        },
-        async giveBack(payment, decision, historyReason) {
-          const stored = payments.get(payment.id) as StoredPayment;
-          update(stored, { refundedAmount: decision.refundedAfter, status: decision.statusAfter });
-          if (decision.statusAfter !== payment.status)
-            stored.history.push({
-              from: payment.status,
-              to: decision.statusAfter,
-              reason: historyReason,
-              occurredAt: clock(),
+    inTransaction: async (work) => {
+      // Taken back if the work throws, as the rolled-back transaction.
+      const before = refunds.map((refund) => ({ ...refund }));
+      const conclude = (refundId: string, change: Partial<StoredRefund>) => {
+        const refund = refundOf(refundId);
+        if (refund?.status !== 'PENDING') return undefined;
+        Object.assign(refund, { ...change, claim: null, nextAttemptAt: null, updatedAt: clock() });
+        const payment = payments.get(refund.paymentId) as StoredPayment;
+        return { payment: payment.record, amount: refund.amount, reason: refund.reason };
+      };
+      try {
+        return await work({
+          markExecuted: async (refundId, bankRefundId) =>
+            conclude(refundId, { status: 'EXECUTED', bankRefundId }),
+          markFailed: async (refundId, reason) =>
+            conclude(refundId, { status: 'FAILED', failureReason: reason }),
+          async applyOutcome(payment, decision, historyReason) {
+            const stored = payments.get(payment.id) as StoredPayment;
+            update(stored, {
+              refundedAmount: decision.refundedAfter,
+              pendingRefundAmount: decision.pendingAfter,
+              status: decision.statusAfter,
             });
-          outbox.push(decision.event);
-        },
-      }),
+            if (decision.statusAfter !== payment.status)
+              stored.history.push({
+                from: payment.status,
+                to: decision.statusAfter,
+                reason: historyReason,
+                occurredAt: clock(),
+              });
+            outbox.push(decision.event);
+          },
+        });
+      } catch (error) {
+        refunds.splice(0, refunds.length, ...before);
+        throw error;
+      }
+    },
     async defer(refundId, holder, at, counted) {
       if (pendingRefund(refundId)) defer(refundOf(refundId), holder, at, counted);
     },

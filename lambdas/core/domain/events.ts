@@ -15,8 +15,13 @@ import { PAYMENT_STATUSES, type PaymentStatus } from './payment';
  * 1.1 added `livemode` to the envelope. 1.2 no longer has `payment.pending`: no consumer read it, and it cost an
  * outbox row, a publish and a Kafka record per payment; one still in the topic is skipped as an unknown type.
  * 1.3 adds `payment.refund_reversed`; a 1.2 reader skips it as an unknown type.
+ * 1.4: a refund moves its payment when the bank executes it, no longer when it is asked for. So
+ * `payment.refunded` (the refund asked for) leaves `refundedTotal` and `statusAfter` as they were and says the
+ * new `pendingTotal`, and the refund events carry the payment's totals and status after them (`pendingTotal`,
+ * and on `payment.refund_executed` `refundedTotal` and `statusAfter`): fields added, optional for the 1.3 events
+ * still in the topic.
  */
-export const EVENT_SCHEMA_VERSION = '1.3';
+export const EVENT_SCHEMA_VERSION = '1.4';
 const MAJOR_VERSION = EVENT_SCHEMA_VERSION.split('.')[0];
 
 const decimalString = z.string().regex(/^\d+(\.\d+)?$/);
@@ -62,29 +67,44 @@ export function paymentSnapshot(payment: {
   };
 }
 
+/** What the bank's refunds of the payment still to execute add up to after the event (1.4). */
+const pendingTotal = amount.optional();
+
+/**
+ * A refund was asked for and recorded: it is pending until the bank executes it (`payment.refund_executed`) or
+ * not (`payment.refund_failed`). Before 1.4 the payment moved here already; its totals are now the bank's.
+ */
 const PaymentRefunded = z.object({
   refundId: z.uuid(),
   amount,
   currency: z.string().length(3),
   refundedTotal: amount,
+  pendingTotal,
   statusAfter: status,
   reason: z.string().optional(),
 });
 
-/** The bank moved a recorded refund's money: the ledger reverses the payment's entry by it. */
+/**
+ * The bank moved a recorded refund's money: the payment's refunded total grows by it (REFUNDED once it covers
+ * the amount) and the ledger reverses the payment's entry by it.
+ */
 const PaymentRefundExecuted = z.object({
   refundId: z.uuid(),
   amount,
   currency: z.string().length(3),
   bankRefundId: z.string(),
+  refundedTotal: amount.optional(),
+  pendingTotal,
+  statusAfter: status.optional(),
 });
 
-/** The bank did not execute a recorded refund: its amount is given back to the payment. */
+/** The bank did not execute a recorded refund: its amount is available again, nothing else moves. */
 const PaymentRefundFailed = z.object({
   refundId: z.uuid(),
   amount,
   currency: z.string().length(3),
   refundedTotal: amount,
+  pendingTotal,
   statusAfter: status,
   reason: z.string(),
 });
@@ -100,6 +120,7 @@ const PaymentRefundReversed = z.object({
   currency: z.string().length(3),
   bankRefundId: z.string(),
   refundedTotal: amount,
+  pendingTotal,
   statusAfter: status,
   reason: z.string(),
 });

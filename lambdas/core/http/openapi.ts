@@ -264,7 +264,7 @@ export function openApiDocument(): object {
       title: 'ASPay API',
       version: '1.0.0',
       description:
-        'Payments are accepted at once (202, INITIATED) and move INITIATED → PENDING → SUCCESS | FAILED in the background; a SUCCESS payment can be refunded (REFUNDED once fully refunded).',
+        'Payments are accepted at once (202, INITIATED) and move INITIATED → PENDING → SUCCESS | FAILED in the background; a SUCCESS payment can be refunded: a refund is pending until the bank executes it, and the payment is REFUNDED once the bank has refunded the whole amount.',
     },
     servers: [{ url: '/' }],
     security: [{ merchantApiKey: [] }],

@@ -25,6 +25,7 @@ export function paymentRepresentation(payment: PaymentRecord, history?: StatusCh
     status: payment.status,
     ...moneyFields(payment.amount),
     refundedAmount: formatAmount(payment.refundedAmount),
+    pendingRefundAmount: formatAmount(payment.pendingRefundAmount),
     source: payment.source,
     description: payment.description,
     customer: payment.customer,

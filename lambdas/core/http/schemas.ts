@@ -118,7 +118,10 @@ export const Payment = z
     status: z.enum(PAYMENT_STATUSES),
     amount: decimalString,
     currency: currencyCode,
-    refundedAmount: decimalString,
+    refundedAmount: decimalString.meta({ description: 'What the bank has refunded.' }),
+    pendingRefundAmount: decimalString.meta({
+      description: 'What is refunded but not yet executed by the bank; it still counts against the amount.',
+    }),
     source: z.string(),
     description: z.string().nullable(),
     customer: z.string().nullable(),

@@ -14,7 +14,7 @@ import type {
   ProcessorEvents,
   ProcessorEventTransaction,
 } from './ports/processor-events';
-import { refundExecutedEvent, refundGivenBack } from './refund-at-bank';
+import { recordRefundExecuted, recordRefundFailed, refundGivenBack } from './refund-at-bank';
 import { settlementEvent } from './settle-payment';
 
 /** `duplicate`: the event was recorded before; this delivery changed nothing. */
@@ -101,28 +101,14 @@ async function decide(
       );
       if (step === 'stale') return { outcome: 'ignored_stale', ...found };
       if (step === 'execute') {
-        const executed = refundExecutedEvent(
-          { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
-          { id: meaning.refundId, amount: refund.amount },
-          meaning.bankRefundId,
-          clock(),
-        );
-        await tx.markExecuted(meaning.refundId, meaning.bankRefundId, executed);
-        return { outcome: 'applied', ...found };
+        const executed = await recordRefundExecuted(tx, meaning.refundId, meaning.bankRefundId, clock());
+        return { outcome: executed ? 'applied' : 'ignored_stale', ...found };
       }
       const reason = meaning.kind === 'refund_failed' ? meaning.reason : 'failed';
       if (step === 'fail') {
         const why = refundFailureReason({ kind: 'rejected', reason });
-        const failed = await tx.markFailed(meaning.refundId, why);
-        if (!failed) return { outcome: 'ignored_stale', ...found };
-        const decision = refundGivenBack(
-          failed.payment,
-          { id: meaning.refundId, amount: failed.amount },
-          why,
-          clock(),
-        );
-        await tx.giveBack(failed.payment, decision, `refund failed: ${why}`);
-        return { outcome: 'applied', ...found };
+        const failed = await recordRefundFailed(tx, meaning.refundId, why, clock());
+        return { outcome: failed ? 'applied' : 'ignored_stale', ...found };
       }
       const why = `failed at the bank after it was executed: ${reason}`;
       const amount = await tx.markReversed(meaning.refundId, why);
@@ -130,7 +116,7 @@ async function decide(
       const decision = refundGivenBack(payment, { id: meaning.refundId, amount }, why, clock(), {
         bankRefundId: refund.bankRefundId ?? meaning.bankRefundId,
       });
-      await tx.giveBack(payment, decision, `refund ${why}`);
+      await tx.applyOutcome(payment, decision, `refund ${why}`);
       return { outcome: 'applied', ...found };
     }
   }

@@ -1,21 +1,30 @@
 import { type BankRetrySettings, nextBankAttemptAt } from '../config/bank';
 import { RefundExceedsAvailableError, RefundNotAllowedError } from '../domain/errors';
 import { createEvent, type EventEnvelope, modeOf } from '../domain/events';
-import type { Mode } from '../domain/mode';
 import type { Money } from '../domain/money';
-import { planRefundFailure, type RefundFailure, refundFailureReason } from '../domain/payment';
+import {
+  planRefundExecution,
+  planRefundFailure,
+  type RefundFailure,
+  refundFailureReason,
+} from '../domain/payment';
 import { CLAIM_LAPSED, type ClaimOptions, type HeldClaim, underBankClaim } from './bank-claims';
 import type { BankRefundRequest, Banks } from './ports/bank';
 import type { Clock } from './ports/clock';
 import type { PaymentRecord } from './ports/payments';
-import type { RefundClaim, RefundExecutions, RefundFailureDecision } from './ports/refund-executions';
+import type {
+  RefundClaim,
+  RefundExecutions,
+  RefundOutcomeDecision,
+  RefundOutcomeTransaction,
+} from './ports/refund-executions';
 import type { RefundStore } from './ports/refunds';
-import { refundPayment } from './refunds';
+import { refundPayment, refundTotalsOf } from './refunds';
 
 /**
  * The saga's compensation (choreography): the ledger could not post a SUCCESS payment, so the processor
- * refunds it in full — recorded like any refund, `SUCCESS → REFUNDED`, with its `payment.refunded` event,
- * which in turn drives the bank refund and the merchant's notification. Keyed by the failed event, so a
+ * refunds it in full — recorded like any refund (pending; REFUNDED once the bank executed it), with its
+ * `payment.refunded` event, which in turn drives the bank refund and the merchant's notification. Keyed by the failed event, so a
  * redelivered failure compensates once.
  */
 export async function compensatePayment(
@@ -62,9 +71,9 @@ export type RefundExecutionResult =
   | 'not_claimed';
 
 /**
- * A refund that did not happen gives its amount back to the payment (REFUNDED → SUCCESS when it had
- * completed the refunds), with its `payment.refund_failed` event, in one transaction, recorded until the
- * deadline (it applies only to a PENDING refund: see `executeRefundAtBank`).
+ * A refund that did not happen: FAILED with its reason and its amount available again, with its
+ * `payment.refund_failed` event, in one transaction, recorded until the deadline (it applies only to a
+ * PENDING refund: see `executeRefundAtBank`).
  */
 async function failRefund(
   deps: RefundExecutionDeps,
@@ -74,25 +83,66 @@ async function failRefund(
 ): Promise<void> {
   const reason = refundFailureReason(failure);
   await held.record(() =>
-    deps.executions.inTransaction(async (tx) => {
-      const failed = await tx.markFailed(refundId, reason);
-      if (!failed) return;
-      const { payment } = failed;
-      const decision = refundGivenBack(
-        payment,
-        { id: refundId, amount: failed.amount },
-        reason,
-        deps.clock(),
-      );
-      await tx.giveBack(payment, decision, `refund failed: ${reason}`);
-    }),
+    deps.executions.inTransaction((tx) => recordRefundFailed(tx, refundId, reason, deps.clock())),
   );
 }
 
 /**
+ * In `tx`: the PENDING refund FAILED with `reason`, and what that does to its payment (`refundGivenBack`).
+ * False when it was no longer PENDING (nothing is written).
+ */
+export async function recordRefundFailed(
+  tx: RefundOutcomeTransaction,
+  refundId: string,
+  reason: string,
+  now: Date,
+): Promise<boolean> {
+  const failed = await tx.markFailed(refundId, reason);
+  if (!failed) return false;
+  const decision = refundGivenBack(failed.payment, { id: refundId, amount: failed.amount }, reason, now);
+  await tx.applyOutcome(failed.payment, decision, `refund failed: ${reason}`);
+  return true;
+}
+
+/**
+ * In `tx`: the PENDING refund EXECUTED by the bank's `bankRefundId`, and what that does to its payment (the
+ * domain's `planRefundExecution`), with its `payment.refund_executed` event, on which the ledger reverses the
+ * payment's entry by its amount. False when it was no longer PENDING (nothing is written).
+ */
+export async function recordRefundExecuted(
+  tx: RefundOutcomeTransaction,
+  refundId: string,
+  bankRefundId: string,
+  now: Date,
+): Promise<boolean> {
+  const executed = await tx.markExecuted(refundId, bankRefundId);
+  if (!executed) return false;
+  const { payment, amount, reason } = executed;
+  const totals = planRefundExecution({ ...refundTotalsOf(payment), executed: amount });
+  const event = createEvent(
+    'payment.refund_executed',
+    { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
+    {
+      refundId,
+      amount,
+      currency: payment.currency,
+      bankRefundId,
+      refundedTotal: totals.refundedAfter,
+      pendingTotal: totals.pendingAfter,
+      statusAfter: totals.statusAfter,
+    },
+    now,
+  );
+  // The status change says why the refund was asked for, when it says, as before the bank executed refunds.
+  await tx.applyOutcome(payment, { ...totals, event }, reason ?? 'refund executed by the bank');
+  return true;
+}
+
+/**
  * What a failed refund gives back to its payment (the domain's `planRefundFailure`), with its event:
- * `payment.refund_failed` for a refund the bank never executed; `payment.refund_reversed` for one it had
- * executed (`reversed` names the bank's refund), on which the ledger reverses the refund's entry.
+ * `payment.refund_failed` for a refund the bank never executed (it leaves the pending total);
+ * `payment.refund_reversed` for one it had executed (`reversed` names the bank's refund: it leaves the refunded
+ * total, and the ledger reverses the refund's entry).
  */
 export function refundGivenBack(
   payment: PaymentRecord,
@@ -100,44 +150,28 @@ export function refundGivenBack(
   reason: string,
   now: Date,
   reversed?: { bankRefundId: string },
-): RefundFailureDecision {
-  const plan = planRefundFailure({
-    status: payment.status,
-    amount: payment.amount,
-    refunded: payment.refundedAmount,
+): RefundOutcomeDecision {
+  const totals = planRefundFailure({
+    ...refundTotalsOf(payment),
     failed: refund.amount,
+    wasExecuted: reversed !== undefined,
   });
   const ids = { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode };
   const data = {
     refundId: refund.id,
     amount: refund.amount,
     currency: payment.currency,
-    refundedTotal: plan.refundedAfter,
-    statusAfter: plan.statusAfter,
+    refundedTotal: totals.refundedAfter,
+    pendingTotal: totals.pendingAfter,
+    statusAfter: totals.statusAfter,
     reason,
   };
   return {
-    refundedAfter: plan.refundedAfter,
-    statusAfter: plan.statusAfter,
+    ...totals,
     event: reversed
       ? createEvent('payment.refund_reversed', ids, { ...data, bankRefundId: reversed.bankRefundId }, now)
       : createEvent('payment.refund_failed', ids, data, now),
   };
-}
-
-/** The event of a refund the bank executed, on which the ledger reverses the payment's entry by its amount. */
-export function refundExecutedEvent(
-  ids: { paymentId: string; merchantId: string; mode: Mode },
-  refund: { id: string; amount: Money },
-  bankRefundId: string,
-  now: Date,
-): EventEnvelope<'payment.refund_executed'> {
-  return createEvent(
-    'payment.refund_executed',
-    ids,
-    { refundId: refund.id, amount: refund.amount, currency: refund.amount.currency.code, bankRefundId },
-    now,
-  );
 }
 
 /**
@@ -177,7 +211,7 @@ async function executeClaimed(
   const outcome = await deps.banks[claim.mode].refund(request, held.signal);
   switch (outcome.kind) {
     case 'refunded':
-      return recordExecuted(deps, held, refundId, claim, outcome.bankRefundId);
+      return recordExecuted(deps, held, refundId, outcome.bankRefundId);
     case 'rejected':
       await failRefund(deps, held, refundId, { kind: 'rejected', reason: outcome.reason });
       return 'failed';
@@ -198,21 +232,16 @@ async function executeClaimed(
   }
 }
 
-/** The refund executed at the bank, with the event the ledger reverses the payment on. */
+/** The refund executed at the bank, recorded until the deadline (`recordRefundExecuted`). */
 async function recordExecuted(
   deps: RefundExecutionDeps,
   held: HeldClaim,
   refundId: string,
-  claim: RefundClaim,
   bankRefundId: string,
 ): Promise<RefundExecutionResult> {
-  const event = refundExecutedEvent(
-    claim,
-    { id: refundId, amount: claim.amount },
-    bankRefundId,
-    deps.clock(),
+  await held.record(() =>
+    deps.executions.inTransaction((tx) => recordRefundExecuted(tx, refundId, bankRefundId, deps.clock())),
   );
-  await held.record(() => deps.executions.markExecuted(refundId, bankRefundId, event));
   return 'executed';
 }
 
@@ -243,7 +272,7 @@ async function reconcileBeforeGivingUp(
   const found = await deps.banks[claim.mode].lookupRefund(request, held.signal);
   switch (found.kind) {
     case 'refunded':
-      return recordExecuted(deps, held, request.refundId, claim, found.bankRefundId);
+      return recordExecuted(deps, held, request.refundId, found.bankRefundId);
     case 'rejected':
       await failRefund(deps, held, request.refundId, { kind: 'rejected', reason: found.reason });
       return 'failed';

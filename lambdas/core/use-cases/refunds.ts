@@ -19,12 +19,13 @@ export interface RefundCommand extends MerchantScope {
   kind?: 'merchant' | 'compensation';
 }
 
-/** What the refund does to its payment, planned by the domain against the locked payment's current state. */
+/**
+ * What recording the refund does to its payment (its pending total grows), planned by the domain against the
+ * locked payment's current state.
+ */
 function decideRefund(payment: PaymentRecord, command: RefundCommand, clock: Clock): RefundDecision {
   const plan = planRefund({
-    status: payment.status,
-    amount: payment.amount,
-    refunded: payment.refundedAmount,
+    ...refundTotalsOf(payment),
     requested: command.amount === undefined ? undefined : parseMoney(command.amount, payment.currency),
   });
   const refundId = randomUUID();
@@ -37,8 +38,7 @@ function decideRefund(payment: PaymentRecord, command: RefundCommand, clock: Clo
       amount: plan.refund,
       reason: command.reason ?? null,
     },
-    refundedAfter: plan.refundedAfter,
-    statusAfter: plan.statusAfter,
+    pendingAfter: plan.pendingAfter,
     event: createEvent(
       'payment.refunded',
       { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
@@ -47,6 +47,7 @@ function decideRefund(payment: PaymentRecord, command: RefundCommand, clock: Clo
         amount: plan.refund,
         currency: payment.currency,
         refundedTotal: plan.refundedAfter,
+        pendingTotal: plan.pendingAfter,
         statusAfter: plan.statusAfter,
         ...(command.reason ? { reason: command.reason } : {}),
       },
@@ -55,9 +56,20 @@ function decideRefund(payment: PaymentRecord, command: RefundCommand, clock: Clo
   };
 }
 
+/** A payment's refund totals as the domain's refund plans read them. */
+export function refundTotalsOf(payment: PaymentRecord) {
+  return {
+    status: payment.status,
+    amount: payment.amount,
+    refunded: payment.refundedAmount,
+    pending: payment.pendingRefundAmount,
+  };
+}
+
 /**
- * Refunds a SUCCESS payment in full or in part. The payment row is locked while the domain plans the
- * refund, so concurrent refunds can never add up to more than the amount.
+ * Refunds a SUCCESS payment in full or in part: the refund is recorded PENDING and the bank processor
+ * executes it. The payment row is locked while the domain plans the refund, so concurrent refunds can never
+ * add up to more than the amount.
  */
 export async function refundPayment(
   store: RefundStore,

@@ -10,6 +10,7 @@ import {
   expectRejected,
   inRolledBackTransaction,
   insertQuietPayment,
+  insertQuietRefund,
   testDatabase,
 } from '../../support/database';
 
@@ -91,30 +92,43 @@ describe('bank attempts in PostgreSQL', () => {
     });
   });
 
-  it('lets a refunded amount shrink, and REFUNDED return to SUCCESS, only by a refund marked FAILED', () =>
+  it('holds the refunded and pending totals to the refunds: REFUNDED only once the bank executed them', () =>
     inRolledBackTransaction(db, async (client) => {
       const id = await pendingPaymentOnlyTheTestSees(client);
       await client.query("UPDATE payments SET status = 'SUCCESS' WHERE id = $1", [id]);
-      const refundId = randomUUID();
-      await client.query(
-        `INSERT INTO refunds (id, payment_id, merchant_id, mode, idempotency_key, request_hash, amount, currency)
-         VALUES ($1, $2, 'mer_demo_acme', 'test', $3, 'fixture', 25, 'USD')`,
-        [refundId, id, randomUUID()],
-      );
-      await client.query("UPDATE payments SET status = 'REFUNDED', refunded_amount = 25 WHERE id = $1", [id]);
+      const refundId = await insertQuietRefund(client, id, '25');
+      const refunded =
+        "UPDATE payments SET status = 'REFUNDED', refunded_amount = 25, pending_refund_amount = 0 WHERE id = $1";
       const giveBack = "UPDATE payments SET status = 'SUCCESS', refunded_amount = 0 WHERE id = $1";
 
-      await expectRejected(client, giveBack, [id], 'cannot shrink but by a failed refund');
+      await expectRejected(
+        client,
+        refunded,
+        [id],
+        'must total its executed (0) and pending (25.0000) refunds',
+      );
+      await client.query('UPDATE payments SET pending_refund_amount = 25 WHERE id = $1', [id]);
+      await client.query("UPDATE refunds SET status = 'EXECUTED', executed_at = now() WHERE id = $1", [
+        refundId,
+      ]);
+      await client.query(refunded, [id]);
+      await expectRejected(
+        client,
+        giveBack,
+        [id],
+        'must total its executed (25.0000) and pending (0) refunds',
+      );
+      // The processor failed it after executing it: the one way back to SUCCESS.
       await client.query("UPDATE refunds SET status = 'FAILED', failure_reason = 'rejected' WHERE id = $1", [
         refundId,
       ]);
       await client.query(giveBack, [id]);
 
       const after = await client.query(
-        'SELECT status, refunded_amount::text AS refunded FROM payments WHERE id = $1',
+        'SELECT status, refunded_amount::text AS refunded, pending_refund_amount::text AS pending FROM payments WHERE id = $1',
         [id],
       );
-      expect(after.rows[0]).toEqual({ status: 'SUCCESS', refunded: '0.0000' });
+      expect(after.rows[0]).toEqual({ status: 'SUCCESS', refunded: '0.0000', pending: '0.0000' });
     }));
 
   it('takes due refunds by their next attempt time, so backed-off ones never block newer ones', () =>

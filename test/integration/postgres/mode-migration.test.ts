@@ -1,19 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../../../localstack/src/settings';
-import { expectRejected, inRolledBackTransaction, testDatabase } from '../../support/database';
+import { expectRejected, inRolledBackTransaction, migration, testDatabase } from '../../support/database';
 
 const db = testDatabase();
-
-/** The migration's two halves, as node-pg-migrate splits a SQL file. */
-function migration(name: string): { up: string; down: string } {
-  const [up, down] = readFileSync(join(ROOT, 'migrations', name), 'utf8')
-    .replace('-- Up Migration', '')
-    .split('-- Down Migration') as [string, string];
-  return { up, down };
-}
 
 const MODES = migration('0008_test_and_live_mode.sql');
 

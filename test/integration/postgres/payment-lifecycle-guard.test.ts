@@ -4,6 +4,7 @@ import {
   expectRejected,
   inRolledBackTransaction,
   insertQuietPayment,
+  insertQuietRefund,
   testDatabase,
 } from '../../support/database';
 
@@ -51,9 +52,11 @@ describe('the database lifecycle guard', () => {
       const id = await insertQuietPayment(client);
       await client.query(move('PENDING')[0], [id, 'PENDING']);
       await client.query(move('SUCCESS')[0], [id, 'SUCCESS']);
+      await insertQuietRefund(client, id, '20.00', 'EXECUTED');
+      await insertQuietRefund(client, id, '5.01');
       await expectRejected(
         client,
-        'UPDATE payments SET refunded_amount = amount + 1 WHERE id = $1',
+        'UPDATE payments SET refunded_amount = 20, pending_refund_amount = 5.01 WHERE id = $1',
         [id],
         'payments_refund_bounds',
       );
@@ -65,6 +68,7 @@ describe('the database lifecycle guard', () => {
       const id = await insertQuietPayment(client);
       await client.query(move('PENDING')[0], [id, 'PENDING']);
       await client.query(move('SUCCESS')[0], [id, 'SUCCESS']);
+      await insertQuietRefund(client, id, '25.00', 'EXECUTED');
       await client.query("UPDATE payments SET refunded_amount = amount, status = 'REFUNDED' WHERE id = $1", [
         id,
       ]);

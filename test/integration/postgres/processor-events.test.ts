@@ -31,7 +31,7 @@ async function pendingPayment(pool: pg.Pool, amount = '25.00'): Promise<string> 
   return id;
 }
 
-/** A refund recorded as the API records it: the refund row, and the payment's refunded amount and status. */
+/** A refund recorded as the API records it: the refund row (PENDING), and the payment's pending total. */
 async function recordedRefund(pool: pg.Pool, paymentId: string, amount: string): Promise<string> {
   const id = randomUUID();
   await pool.query(
@@ -39,18 +39,16 @@ async function recordedRefund(pool: pg.Pool, paymentId: string, amount: string):
      VALUES ($1, $2, $3, 'test', $4, 'fixture', $5, 'USD')`,
     [id, paymentId, MERCHANT, randomUUID(), amount],
   );
-  await pool.query(
-    `UPDATE payments SET refunded_amount = refunded_amount + $2,
-       status = CASE WHEN refunded_amount + $2 = amount THEN 'REFUNDED' ELSE status END
-     WHERE id = $1`,
-    [paymentId, amount],
-  );
+  await pool.query('UPDATE payments SET pending_refund_amount = pending_refund_amount + $2 WHERE id = $1', [
+    paymentId,
+    amount,
+  ]);
   return id;
 }
 
 async function snapshot(pool: pg.Pool, paymentId: string) {
   const { rows } = await pool.query(
-    `SELECT p.status, p.refunded_amount::text AS refunded, p.bank_charge_id, p.failure_reason,
+    `SELECT p.status, p.refunded_amount::text AS refunded, p.pending_refund_amount::text AS pending, p.bank_charge_id, p.failure_reason,
        (SELECT json_agg(r.status ORDER BY r.created_at) FROM refunds r WHERE r.payment_id = p.id) AS refunds,
        (SELECT json_agg(o.event_type ORDER BY o.aggregate_version) FROM outbox o WHERE o.aggregate_id = p.id) AS events,
        (SELECT count(*)::int FROM payment_status_history h WHERE h.payment_id = p.id) AS history

@@ -16,7 +16,7 @@ describe('the event contract', () => {
   it('stamps events with a UUID, the current version and a UTC timestamp', () => {
     const event = initiated();
     expect(event.eventId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(event.version).toBe('1.3');
+    expect(event.version).toBe('1.4');
     expect(event.occurredAt).toMatch(/Z$/);
   });
 

@@ -5,7 +5,7 @@ import {
   RefundExceedsAvailableError,
   RefundNotAllowedError,
 } from '../../../lambdas/core/domain/errors';
-import { moneyFromStored, parseMoney } from '../../../lambdas/core/domain/money';
+import { formatAmount, moneyFromStored, parseMoney } from '../../../lambdas/core/domain/money';
 import {
   assertTransition,
   canTransition,
@@ -13,6 +13,7 @@ import {
   PAYMENT_STATUSES,
   type PaymentStatus,
   planRefund,
+  planRefundExecution,
   planRefundFailure,
 } from '../../../lambdas/core/domain/payment';
 
@@ -60,86 +61,169 @@ describe('the payment lifecycle', () => {
 });
 
 describe('planRefund', () => {
-  it('keeps a partial refund SUCCESS and a full one REFUNDED', () => {
-    expect(
-      planRefund({ status: 'SUCCESS', amount: usd('100.00'), refunded: zero, requested: usd('30.00') })
-        .statusAfter,
-    ).toBe('SUCCESS');
-    const rest = planRefund({ status: 'SUCCESS', amount: usd('100.00'), refunded: usd('30.00') });
-    expect(rest.refund.amount.toFixed(2)).toBe('70.00');
-    expect(rest.statusAfter).toBe('REFUNDED');
+  const success = { status: 'SUCCESS' as const, amount: usd('100.00'), refunded: zero, pending: zero };
+
+  it('records a refund as pending and leaves the payment SUCCESS, even a full one', () => {
+    const partial = planRefund({ ...success, requested: usd('30.00') });
+    expect([
+      partial.statusAfter,
+      formatAmount(partial.pendingAfter),
+      formatAmount(partial.refundedAfter),
+    ]).toEqual(['SUCCESS', '30.00', '0.00']);
+    const rest = planRefund({ ...success, pending: usd('30.00') });
+    expect(formatAmount(rest.refund)).toBe('70.00');
+    expect([rest.statusAfter, formatAmount(rest.pendingAfter)]).toEqual(['SUCCESS', '100.00']);
   });
 
   it('refuses refunds of payments that have not succeeded, and above what remains', () => {
-    expect(() => planRefund({ status: 'PENDING', amount: usd('10.00'), refunded: zero })).toThrow(
-      RefundNotAllowedError,
-    );
+    expect(() => planRefund({ ...success, status: 'PENDING' })).toThrow(RefundNotAllowedError);
     expect(() =>
-      planRefund({ status: 'SUCCESS', amount: usd('10.00'), refunded: usd('5.00'), requested: usd('5.01') }),
+      planRefund({ ...success, amount: usd('10.00'), refunded: usd('5.00'), requested: usd('5.01') }),
     ).toThrow(RefundExceedsAvailableError);
+  });
+
+  it('counts pending refunds against what remains refundable', () => {
+    expect(() =>
+      planRefund({ ...success, refunded: usd('40.00'), pending: usd('50.00'), requested: usd('10.01') }),
+    ).toThrow('The refund exceeds what remains refundable (10.00).');
   });
 
   it("names what remains refundable, in the currency's decimals, when refusing a refund above it", () => {
     expect(() =>
-      planRefund({ status: 'SUCCESS', amount: usd('10'), refunded: usd('4.5'), requested: usd('5.51') }),
+      planRefund({ ...success, amount: usd('10'), refunded: usd('4.5'), requested: usd('5.51') }),
     ).toThrow('The refund exceeds what remains refundable (5.50).');
   });
 
-  it('never lets the refunds of a payment add up to more than its amount', () => {
+  it('never lets the refunds of a payment, executed, pending or failed in any order, exceed its amount', () => {
+    const outcome = fc.constantFrom('executed' as const, 'failed' as const, 'stays pending' as const);
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 5_000 }), { maxLength: 20 }), (requestsInCents) => {
-        const amount = usd('100.00');
-        let refunded = zero;
-        let status: PaymentStatus = 'SUCCESS';
-        for (const cents of requestsInCents) {
-          try {
-            const plan = planRefund({ status, amount, refunded, requested: usd((cents / 100).toFixed(2)) });
-            refunded = plan.refundedAfter;
-            status = plan.statusAfter;
-          } catch (error) {
-            expect(
-              error instanceof RefundExceedsAvailableError || error instanceof RefundNotAllowedError,
-            ).toBe(true);
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 5_000 }), outcome), { maxLength: 20 }),
+        (steps) => {
+          const amount = usd('100.00');
+          let state = { status: 'SUCCESS' as PaymentStatus, amount, refunded: zero, pending: zero };
+          for (const [cents, fate] of steps) {
+            try {
+              const plan = planRefund({ ...state, requested: usd((cents / 100).toFixed(2)) });
+              state = { ...state, pending: plan.pendingAfter, status: plan.statusAfter };
+              const after =
+                fate === 'executed'
+                  ? planRefundExecution({ ...state, executed: plan.refund })
+                  : fate === 'failed'
+                    ? planRefundFailure({ ...state, failed: plan.refund, wasExecuted: false })
+                    : undefined;
+              if (after)
+                state = {
+                  ...state,
+                  refunded: after.refundedAfter,
+                  pending: after.pendingAfter,
+                  status: after.statusAfter,
+                };
+            } catch (error) {
+              expect(
+                error instanceof RefundExceedsAvailableError || error instanceof RefundNotAllowedError,
+              ).toBe(true);
+            }
+            expect(state.refunded.amount.plus(state.pending.amount).lte(amount.amount)).toBe(true);
+            expect(state.status === 'REFUNDED').toBe(state.refunded.amount.equals(amount.amount));
           }
-          expect(refunded.amount.lte(amount.amount)).toBe(true);
-          expect(status === 'REFUNDED').toBe(refunded.amount.equals(amount.amount));
-        }
-      }),
+        },
+      ),
     );
   });
 });
 
+describe('planRefundExecution', () => {
+  it('moves an executed refund from pending to refunded, and the one that completes the amount to REFUNDED', () => {
+    const state = {
+      status: 'SUCCESS' as const,
+      amount: usd('100.00'),
+      refunded: zero,
+      pending: usd('100.00'),
+    };
+    const first = planRefundExecution({ ...state, executed: usd('30.00') });
+    expect([first.statusAfter, formatAmount(first.refundedAfter), formatAmount(first.pendingAfter)]).toEqual([
+      'SUCCESS',
+      '30.00',
+      '70.00',
+    ]);
+    const last = planRefundExecution({
+      ...state,
+      refunded: first.refundedAfter,
+      pending: first.pendingAfter,
+      executed: usd('70.00'),
+    });
+    expect([last.statusAfter, formatAmount(last.refundedAfter), formatAmount(last.pendingAfter)]).toEqual([
+      'REFUNDED',
+      '100.00',
+      '0.00',
+    ]);
+  });
+
+  it('refuses to execute more than is pending', () => {
+    expect(() =>
+      planRefundExecution({
+        status: 'SUCCESS',
+        amount: usd('100.00'),
+        refunded: zero,
+        pending: usd('10.00'),
+        executed: usd('10.01'),
+      }),
+    ).toThrow(RefundExceedsAvailableError);
+  });
+});
+
 describe('planRefundFailure', () => {
-  it('gives a failed refund back: REFUNDED returns to SUCCESS, a partial refund just shrinks', () => {
-    const full = planRefundFailure({
+  it('takes a refund the bank never executed out of the pending total and moves nothing else', () => {
+    const failed = planRefundFailure({
+      status: 'SUCCESS',
+      amount: usd('100.00'),
+      refunded: usd('20.00'),
+      pending: usd('30.00'),
+      failed: usd('30.00'),
+      wasExecuted: false,
+    });
+    expect([
+      failed.statusAfter,
+      formatAmount(failed.refundedAfter),
+      formatAmount(failed.pendingAfter),
+    ]).toEqual(['SUCCESS', '20.00', '0.00']);
+  });
+
+  it('takes a refund failed after its execution out of the refunded total: REFUNDED returns to SUCCESS', () => {
+    const reversed = planRefundFailure({
       status: 'REFUNDED',
       amount: usd('100.00'),
       refunded: usd('100.00'),
+      pending: zero,
       failed: usd('70.00'),
+      wasExecuted: true,
     });
-    expect(full.statusAfter).toBe('SUCCESS');
-    expect(full.refundedAfter.amount.toFixed(2)).toBe('30.00');
-    const partial = planRefundFailure({
-      status: 'SUCCESS',
-      amount: usd('100.00'),
-      refunded: usd('30.00'),
-      failed: usd('30.00'),
-    });
-    expect(partial.statusAfter).toBe('SUCCESS');
-    expect(partial.refundedAfter.amount.toFixed(2)).toBe('0.00');
+    expect([reversed.statusAfter, formatAmount(reversed.refundedAfter)]).toEqual(['SUCCESS', '30.00']);
   });
 
-  it('refuses to give back more than was refunded, or on a payment that never succeeded', () => {
+  it('refuses to give back more than was pending or refunded, or on a payment that never succeeded', () => {
+    const state = {
+      status: 'SUCCESS' as const,
+      amount: usd('100.00'),
+      refunded: usd('50.00'),
+      pending: usd('10.00'),
+    };
+    expect(() => planRefundFailure({ ...state, failed: usd('10.01'), wasExecuted: false })).toThrow(
+      RefundExceedsAvailableError,
+    );
+    expect(() => planRefundFailure({ ...state, failed: usd('50.01'), wasExecuted: true })).toThrow(
+      RefundExceedsAvailableError,
+    );
     expect(() =>
       planRefundFailure({
-        status: 'SUCCESS',
-        amount: usd('100.00'),
-        refunded: usd('10.00'),
-        failed: usd('10.01'),
+        ...state,
+        status: 'FAILED',
+        refunded: zero,
+        pending: zero,
+        failed: usd('1.00'),
+        wasExecuted: false,
       }),
-    ).toThrow(RefundExceedsAvailableError);
-    expect(() =>
-      planRefundFailure({ status: 'FAILED', amount: usd('100.00'), refunded: zero, failed: usd('1.00') }),
     ).toThrow(RefundNotAllowedError);
   });
 });

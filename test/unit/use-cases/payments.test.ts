@@ -125,24 +125,39 @@ describe('reading payments', () => {
 });
 
 describe('refunding a payment', () => {
-  it('keeps a partial refund SUCCESS and moves the payment to REFUNDED with the rest', async () => {
+  it('records refunds as pending, the rest included, and leaves the payment SUCCESS until the bank executes them', async () => {
     const payments = inMemoryPayments(clock);
     const payment = await successfulPayment(payments);
 
     const partial = await refundPayment(payments.store, refundCommand(payment.id, '30'), clock);
     const rest = await refundPayment(payments.store, refundCommand(payment.id), clock);
 
-    expect(partial.payment.status).toBe('SUCCESS');
-    expect(partial.payment.refundedAmount).toEqual(usd('30.00'));
-    expect(rest.refund.amount).toEqual(usd('70.00'));
-    expect(rest.payment.status).toBe('REFUNDED');
-    expect(rest.payment.refundedAmount).toEqual(usd('100.00'));
+    expect(partial.payment).toMatchObject({ status: 'SUCCESS', pendingRefundAmount: usd('30.00') });
+    expect(rest.refund).toMatchObject({ amount: usd('70.00'), status: 'PENDING' });
+    expect(rest.payment).toMatchObject({
+      status: 'SUCCESS',
+      refundedAmount: usd('0.00'),
+      pendingRefundAmount: usd('100.00'),
+    });
     expect(
       payments.outbox.filter((event) => event.type === 'payment.refunded').map((event) => event.data),
     ).toEqual([
-      expect.objectContaining({ amount: '30.00', refundedTotal: '30.00', statusAfter: 'SUCCESS' }),
-      expect.objectContaining({ amount: '70.00', refundedTotal: '100.00', statusAfter: 'REFUNDED' }),
+      expect.objectContaining({
+        amount: '30.00',
+        refundedTotal: '0.00',
+        pendingTotal: '30.00',
+        statusAfter: 'SUCCESS',
+      }),
+      expect.objectContaining({
+        amount: '70.00',
+        refundedTotal: '0.00',
+        pendingTotal: '100.00',
+        statusAfter: 'SUCCESS',
+      }),
     ]);
+    await expect(refundPayment(payments.store, refundCommand(payment.id, '0.01'), clock)).rejects.toThrow(
+      RefundExceedsAvailableError,
+    );
   });
 
   it('records one refund for a repeated key, and refuses the key with another body', async () => {
@@ -187,7 +202,7 @@ describe('reading a refund', () => {
     const read = await getRefund(payments.store, ACME, refund.id);
 
     expect(read.refund).toMatchObject({ id: refund.id, status: 'PENDING', failureReason: null });
-    expect(read.payment).toMatchObject({ id: payment.id, refundedAmount: usd('40.00') });
+    expect(read.payment).toMatchObject({ id: payment.id, pendingRefundAmount: usd('40.00') });
     for (const scope of [
       { merchantId: 'mer_demo_globex', mode: 'test' },
       { ...ACME, mode: 'live' },

@@ -63,6 +63,7 @@ const refundFailedEvent = (refundId: string, reason: string) =>
       amount: '25.00',
       currency: 'USD',
       refundedTotal: '0.00',
+      pendingTotal: '0.00',
       statusAfter: 'SUCCESS',
       reason,
     },
@@ -71,45 +72,64 @@ const refundFailedEvent = (refundId: string, reason: string) =>
 const refundExecutedEvent = (refundId: string, bankRefundId: string) =>
   expect.objectContaining({
     type: 'payment.refund_executed',
-    data: { refundId, amount: '25.00', currency: 'USD', bankRefundId },
+    data: {
+      refundId,
+      amount: '25.00',
+      currency: 'USD',
+      bankRefundId,
+      refundedTotal: '25.00',
+      pendingTotal: '0.00',
+      statusAfter: 'REFUNDED',
+    },
   });
 
 describe('executing a refund at the bank', () => {
-  it('records an executed refund with the event the ledger reverses on', async () => {
-    const { payments, refund } = await pendingRefund();
+  it('records an executed refund, moves its payment and writes the event the ledger reverses on', async () => {
+    const { payments, refund, payment } = await pendingRefund();
+    expect(payment()).toMatchObject({ status: 'SUCCESS', pendingRefundAmount: usd('25.00') });
     const { bank } = bankRefunding({ kind: 'refunded', bankRefundId: 're_1' });
 
     expect(await run(payments.executions, bank, refund.id)).toBe('executed');
 
     expect(refund).toMatchObject({ status: 'EXECUTED', bankRefundId: 're_1' });
+    expect(payment()).toMatchObject({
+      status: 'REFUNDED',
+      refundedAmount: usd('25.00'),
+      pendingRefundAmount: usd('0.00'),
+    });
     expect(payments.outbox).toEqual([refundExecutedEvent(refund.id, 're_1')]);
   });
 
   it('gives the claim back when recording the executed refund fails, so a retry may claim it at once', async () => {
     const { payments, refund } = await pendingRefund();
     const { bank } = bankRefunding({ kind: 'refunded', bankRefundId: 're_1' });
-    payments.executions.markExecuted = async () => {
-      throw new Error('Connection terminated unexpectedly');
+    const executions: RefundExecutions = {
+      ...payments.executions,
+      inTransaction: async () => {
+        throw new Error('Connection terminated unexpectedly');
+      },
     };
 
-    await expect(run(payments.executions, bank, refund.id)).rejects.toThrow('Connection');
+    await expect(run(executions, bank, refund.id)).rejects.toThrow('Connection');
 
     expect(refund).toMatchObject({ status: 'PENDING', claim: null });
   });
 
   it("records the bank's refund once the database is back, within the deadline, instead of giving up", async () => {
     const { payments, refund } = await pendingRefund();
-    const markExecuted = payments.executions.markExecuted;
     let failuresLeft = 2;
-    payments.executions.markExecuted = async (...args) => {
-      if (failuresLeft-- > 0) throw new Error('Connection terminated unexpectedly');
-      return markExecuted(...args);
+    const executions: RefundExecutions = {
+      ...payments.executions,
+      inTransaction: async (work) => {
+        if (failuresLeft-- > 0) throw new Error('Connection terminated unexpectedly');
+        return payments.executions.inTransaction(work);
+      },
     };
     const { bank, calls } = bankRefunding({ kind: 'refunded', bankRefundId: 're_1' });
 
     const result = await executeRefundAtBank(
       {
-        executions: payments.executions,
+        executions,
         banks: sandboxOnly(bank),
         settings: SETTINGS,
         clock: () => new Date(),
@@ -230,7 +250,7 @@ describe('giving up on a refund after the attempt limit: looked up at the bank f
     expect(calls).toEqual(['refund', 'lookup']);
     expect(refund).toMatchObject({ status: 'PENDING', bankAttempts: SETTINGS.giveUpAfterAttempts });
     expect(refund.nextAttemptAt).toEqual(new Date(NOW.getTime() + 4000));
-    expect(payment()).toMatchObject({ status: 'REFUNDED' });
+    expect(payment()).toMatchObject({ status: 'SUCCESS', pendingRefundAmount: usd('25.00') });
     expect(payments.outbox).toEqual([]);
   });
 });
@@ -265,11 +285,14 @@ describe('compensating a payment the ledger could not post (the saga)', () => {
         idempotencyKey: `compensation:${failure.data.failedEventId}`,
       }),
     ]);
-    expect(payments.payments.get(paymentId)?.record).toMatchObject({ status: 'REFUNDED' });
+    expect(payments.payments.get(paymentId)?.record).toMatchObject({
+      status: 'SUCCESS',
+      pendingRefundAmount: usd('25.00'),
+    });
     expect(payments.outbox.map((event) => event.type)).toEqual(['payment.refunded']);
   });
 
-  it('has nothing to compensate for a payment the merchant already refunded in full', async () => {
+  it('has nothing to compensate for a payment the merchant already refunded in full, even still pending', async () => {
     const { payments, failure, paymentId } = refusedPosting();
     await refundPayment(
       payments.store,

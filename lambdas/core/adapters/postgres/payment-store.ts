@@ -13,7 +13,7 @@ import { moneyOfNumeric, namedQuery, numericOf } from './sql';
 /** The payments row as the payment adapters read it, and its status history. */
 
 export const PAYMENT_COLUMNS = `id, merchant_id, mode, status, amount::text AS amount, currency, refunded_amount::text AS refunded_amount,
-  source, description, customer, metadata, failure_reason, request_hash, created_at, updated_at, version`;
+  pending_refund_amount::text AS pending_refund_amount, source, description, customer, metadata, failure_reason, request_hash, created_at, updated_at, version`;
 
 export interface PaymentRow {
   id: string;
@@ -23,6 +23,7 @@ export interface PaymentRow {
   amount: string;
   currency: string;
   refunded_amount: string;
+  pending_refund_amount: string;
   source: string;
   description: string | null;
   customer: string | null;
@@ -43,6 +44,7 @@ export function toPayment(row: PaymentRow): PaymentRecord {
     amount: moneyOfNumeric(row.amount, row.currency),
     currency: row.currency,
     refundedAmount: moneyOfNumeric(row.refunded_amount, row.currency),
+    pendingRefundAmount: moneyOfNumeric(row.pending_refund_amount, row.currency),
     source: row.source,
     description: row.description,
     customer: row.customer,

@@ -4,7 +4,7 @@ import { CLEARED_CLAIM } from './bank-attempts';
 import { transitionPayment } from './payment-lifecycle';
 import { PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-store';
 import { inTransaction } from './pool';
-import { markRefundExecuted, refundFailureTransaction } from './refund-executions';
+import { refundOutcomeTransaction } from './refund-executions';
 import { moneyOfNumeric, namedQuery } from './sql';
 
 /** The processor is Stripe for every event this table records today (its CHECK names the others to come). */
@@ -19,7 +19,7 @@ function processorEventTransaction(client: pg.PoolClient): ProcessorEventTransac
     return rows[0] ? toPayment(rows[0]) : undefined;
   };
   return {
-    ...refundFailureTransaction(client),
+    ...refundOutcomeTransaction(client),
 
     async record(event) {
       const { rowCount } = await client.query(
@@ -81,9 +81,6 @@ function processorEventTransaction(client: pg.PoolClient): ProcessorEventTransac
     },
 
     transition: (...args) => transitionPayment(client, ...args),
-
-    markExecuted: (refundId, bankRefundId, event) =>
-      markRefundExecuted(client, refundId, bankRefundId, event),
 
     async markReversed(refundId, reason) {
       const { rows } = await client.query<{ amount: string; currency: string }>(

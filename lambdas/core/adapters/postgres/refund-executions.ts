@@ -1,76 +1,71 @@
 import type pg from 'pg';
 import { StoredDataInvalidError } from '../../domain/errors';
-import type { EventEnvelope } from '../../domain/events';
 import type { Mode } from '../../domain/mode';
-import type { RefundExecutions, RefundFailureTransaction } from '../../use-cases/ports/refund-executions';
+import type { RefundExecutions, RefundOutcomeTransaction } from '../../use-cases/ports/refund-executions';
 import { bankClaimOf, CLEARED_CLAIM, claimParameters, claimSql, deferBankAttempt } from './bank-attempts';
 import { appendOutbox } from './outbox';
 import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-store';
 import { inTransaction } from './pool';
 import { moneyOfNumeric, namedQuery, numericOf } from './sql';
 
-/** Failing a refund inside the transaction of `client` (the refund executions' and the processor events'). */
-export function refundFailureTransaction(client: pg.PoolClient): RefundFailureTransaction {
-  return {
-    async markFailed(refundId, reason) {
-      const locked = await client.query<PaymentRow>(
-        `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = (SELECT payment_id FROM refunds WHERE id = $1) FOR UPDATE`,
-        [refundId],
-      );
-      const row = locked.rows[0];
-      if (!row) return undefined;
-      const failed = await client.query<{ amount: string }>(
-        `UPDATE refunds SET status = 'FAILED', failure_reason = $2, failed_at = now(),
-           ${CLEARED_CLAIM}, next_bank_attempt_at = NULL
-         WHERE id = $1 AND status = 'PENDING'
-         RETURNING amount::text AS amount`,
-        [refundId, reason],
-      );
-      const refund = failed.rows[0];
-      return refund
-        ? { payment: toPayment(row), amount: moneyOfNumeric(refund.amount, row.currency) }
-        : undefined;
-    },
+/**
+ * Locks the refund's payment, then moves the PENDING refund to `status` (`set`: the columns that go with it);
+ * its payment, amount and reason, or undefined when it was no longer PENDING (nothing is written).
+ */
+async function concludeRefund(
+  client: pg.PoolClient,
+  refundId: string,
+  status: 'EXECUTED' | 'FAILED',
+  set: string,
+  value: string,
+) {
+  const locked = await client.query<PaymentRow>(
+    `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = (SELECT payment_id FROM refunds WHERE id = $1) FOR UPDATE`,
+    [refundId],
+  );
+  const row = locked.rows[0];
+  if (!row) return undefined;
+  const concluded = await client.query<{ amount: string; reason: string | null }>(
+    `UPDATE refunds SET status = '${status}', ${set}, ${CLEARED_CLAIM}, next_bank_attempt_at = NULL
+     WHERE id = $1 AND status = 'PENDING'
+     RETURNING amount::text AS amount, reason`,
+    [refundId, value],
+  );
+  const refund = concluded.rows[0];
+  return refund
+    ? { payment: toPayment(row), amount: moneyOfNumeric(refund.amount, row.currency), reason: refund.reason }
+    : undefined;
+}
 
-    async giveBack(payment, decision, historyReason) {
-      // The guard trigger lets the refunded amount shrink only to the sum of the refunds that did not fail.
+/** Recording a refund's outcome inside the transaction of `client` (the refund executions' and the processor events'). */
+export function refundOutcomeTransaction(client: pg.PoolClient): RefundOutcomeTransaction {
+  return {
+    markExecuted: (refundId, bankRefundId) =>
+      concludeRefund(client, refundId, 'EXECUTED', 'bank_refund_id = $2, executed_at = now()', bankRefundId),
+
+    markFailed: (refundId, reason) =>
+      concludeRefund(client, refundId, 'FAILED', 'failure_reason = $2, failed_at = now()', reason),
+
+    async applyOutcome(payment, decision, historyReason) {
+      // The guard trigger (0019) checks both totals against the refunds, whose row is already written.
       const updated = await client.query<PaymentRow>(
-        `UPDATE payments SET refunded_amount = $2, status = $3 WHERE id = $1 RETURNING ${PAYMENT_COLUMNS}`,
-        [payment.id, numericOf(decision.refundedAfter), decision.statusAfter],
+        namedQuery(
+          `UPDATE payments SET refunded_amount = :refunded_after, pending_refund_amount = :pending_after,
+             status = :status_after
+           WHERE id = :id RETURNING ${PAYMENT_COLUMNS}`,
+          {
+            id: payment.id,
+            refunded_after: numericOf(decision.refundedAfter),
+            pending_after: numericOf(decision.pendingAfter),
+            status_after: decision.statusAfter,
+          },
+        ),
       );
       if (decision.statusAfter !== payment.status)
         await appendHistory(client, payment.id, payment.status, decision.statusAfter, historyReason);
       await appendOutbox(client, decision.event, (updated.rows[0] as PaymentRow).version);
     },
   };
-}
-
-/**
- * `RefundExecutions.markExecuted` inside the transaction of `client`: the PENDING refund EXECUTED with its
- * `payment.refund_executed` event. False when it was no longer PENDING (nothing is written).
- */
-export async function markRefundExecuted(
-  client: pg.PoolClient,
-  refundId: string,
-  bankRefundId: string,
-  event: EventEnvelope<'payment.refund_executed'>,
-): Promise<boolean> {
-  const executed = await client.query<{ payment_id: string }>(
-    `UPDATE refunds SET status = 'EXECUTED', bank_refund_id = $2, executed_at = now(),
-       ${CLEARED_CLAIM}, next_bank_attempt_at = NULL
-     WHERE id = $1 AND status = 'PENDING'
-     RETURNING payment_id`,
-    [refundId, bankRefundId],
-  );
-  const refund = executed.rows[0];
-  if (!refund) return false;
-  // A no-op update that bumps the payment's version (guard trigger), so the event keeps its order.
-  const payment = await client.query<{ version: number }>(
-    'UPDATE payments SET refunded_amount = refunded_amount WHERE id = $1 RETURNING version',
-    [refund.payment_id],
-  );
-  await appendOutbox(client, event, (payment.rows[0] as { version: number }).version);
-  return true;
 }
 
 /** Refunds recorded by the API or the saga, executed at the bank by the bank processor and the retry sweep. */
@@ -110,11 +105,7 @@ export function postgresRefundExecutions(pool: pg.Pool): RefundExecutions {
         };
       }),
 
-    async markExecuted(refundId, bankRefundId, event) {
-      await inTransaction(pool, (client) => markRefundExecuted(client, refundId, bankRefundId, event));
-    },
-
-    inTransaction: (work) => inTransaction(pool, (client) => work(refundFailureTransaction(client))),
+    inTransaction: (work) => inTransaction(pool, (client) => work(refundOutcomeTransaction(client))),
 
     defer: (refundId, holder, at, counted) =>
       deferBankAttempt(pool, 'refunds', refundId, holder, at, counted),

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { RefundStatus } from '../../domain/payment';
 import type { RefundRecord, RefundStore, RefundTransaction } from '../../use-cases/ports/refunds';
 import { appendOutbox } from './outbox';
-import { appendHistory, PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-store';
+import { PAYMENT_COLUMNS, type PaymentRow, toPayment } from './payment-store';
 import { inTransaction } from './pool';
 import { moneyOfNumeric, namedQuery, numericOf } from './sql';
 
@@ -74,25 +74,20 @@ function refundTransaction(client: pg.PoolClient): RefundTransaction {
           },
         ),
       );
-      // The guard trigger re-checks the transition and the refund bounds inside the database.
+      // The guard trigger (0019) re-checks the pending total against the refunds and the bounds.
       const updated = await client.query<PaymentRow>(
         namedQuery(
-          `UPDATE payments SET refunded_amount = :refunded_after, status = :status_after
-           WHERE merchant_id = :merchant_id AND id = :id AND status = :status
+          `UPDATE payments SET pending_refund_amount = :pending_after
+           WHERE merchant_id = :merchant_id AND id = :id AND status = 'SUCCESS'
            RETURNING ${PAYMENT_COLUMNS}`,
           {
             merchant_id: payment.merchantId,
             id: payment.id,
-            status: payment.status,
-            refunded_after: numericOf(decision.refundedAfter),
-            status_after: decision.statusAfter,
+            pending_after: numericOf(decision.pendingAfter),
           },
         ),
       );
       const after = updated.rows[0] as PaymentRow;
-      if (decision.statusAfter !== payment.status) {
-        await appendHistory(client, payment.id, payment.status, decision.statusAfter, decision.refund.reason);
-      }
       await appendOutbox(client, decision.event, after.version);
       return { refund: toRefund(refund.rows[0] as RefundRow), payment: toPayment(after) };
     },

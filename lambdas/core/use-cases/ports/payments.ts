@@ -15,8 +15,10 @@ export interface PaymentRecord {
   readonly amount: Money;
   /** The amount's currency code. */
   readonly currency: string;
-  /** What the refunds not failed add up to, in the amount's currency. */
+  /** What the refunds the bank executed add up to, in the amount's currency. */
   readonly refundedAmount: Money;
+  /** What the refunds recorded and not yet executed (nor failed) add up to. */
+  readonly pendingRefundAmount: Money;
   readonly source: string;
   readonly description: string | null;
   readonly customer: string | null;

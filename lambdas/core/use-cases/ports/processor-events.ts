@@ -1,10 +1,9 @@
-import type { EventEnvelope } from '../../domain/events';
 import type { Money } from '../../domain/money';
 import type { RefundStatus } from '../../domain/payment';
 import type { ProcessorEvent, ProcessorEventOutcome } from '../../domain/processor-events';
 import type { PaymentLifecycle } from './payment-lifecycle';
 import type { PaymentRecord } from './payments';
-import type { RefundFailureTransaction } from './refund-executions';
+import type { RefundOutcomeTransaction } from './refund-executions';
 import type { UnitOfWork } from './unit-of-work';
 
 /** What ASPay found for an event, recorded with its outcome. */
@@ -17,9 +16,9 @@ export interface ProcessorEventFindings {
 /**
  * One transaction per processor event: it is recorded first (a repeated delivery stops there), then its
  * payment is locked, so that the events of one payment apply one after the other, and the change, its history
- * and its event are written with the event's outcome. Failing a refund is `RefundFailureTransaction`'s.
+ * and its event are written with the event's outcome. A refund's outcome is `RefundOutcomeTransaction`'s.
  */
-export interface ProcessorEventTransaction extends RefundFailureTransaction {
+export interface ProcessorEventTransaction extends RefundOutcomeTransaction {
   /** Records the event as received; false when its id is already recorded (nothing else may be done then). */
   record(event: ProcessorEvent): Promise<boolean>;
   /** The event's outcome and what it was about. */
@@ -35,12 +34,6 @@ export interface ProcessorEventTransaction extends RefundFailureTransaction {
   ): Promise<{ status: RefundStatus; amount: Money; bankRefundId: string | null } | undefined>;
   /** `PaymentLifecycle.transition`, in this transaction. */
   transition: PaymentLifecycle['transition'];
-  /** `RefundExecutions.markExecuted`, in this transaction: false when the refund was no longer PENDING. */
-  markExecuted(
-    refundId: string,
-    bankRefundId: string,
-    event: EventEnvelope<'payment.refund_executed'>,
-  ): Promise<boolean>;
   /**
    * An EXECUTED refund FAILED with `reason` (the processor failed it after accepting it); its amount, or
    * undefined when it was not EXECUTED. The payment must be locked.

@@ -1,7 +1,7 @@
 import type { EventEnvelope } from '../../domain/events';
 import type { Mode } from '../../domain/mode';
 import type { Money } from '../../domain/money';
-import type { PaymentStatus } from '../../domain/payment';
+import type { RefundTotals } from '../../domain/payment';
 import type { BankClaim } from './bank-claims';
 import type { PaymentRecord } from './payments';
 import type { UnitOfWork } from './unit-of-work';
@@ -18,42 +18,48 @@ export interface RefundClaim {
   readonly bankAttempts: number;
 }
 
-/** What a failed refund does to its payment, decided by the domain while the payment row is locked. */
-export interface RefundFailureDecision {
-  readonly refundedAfter: Money;
-  readonly statusAfter: PaymentStatus;
+/** A refund just executed or failed, with its payment as locked. */
+export interface ConcludedRefund {
+  readonly payment: PaymentRecord;
+  readonly amount: Money;
+  /** Why it was asked for, if the merchant (or the saga) said. */
+  readonly reason: string | null;
+}
+
+/**
+ * What a refund's outcome (executed, failed) does to its payment, decided by the domain while the payment row
+ * is locked: its refund totals and status (`RefundTotals`) and the outcome's event.
+ */
+export interface RefundOutcomeDecision extends RefundTotals {
   readonly event: EventEnvelope;
 }
 
-/** One transaction that fails a refund: its payment stays locked from `markFailed` to the commit. */
-export interface RefundFailureTransaction {
+/**
+ * One transaction that records a refund's outcome: its payment stays locked from `markExecuted` or
+ * `markFailed` to the commit. The refund's row is written before its payment's, as the database's guard
+ * checks the payment's totals against its refunds.
+ */
+export interface RefundOutcomeTransaction {
   /**
-   * Locks the refund's payment and marks the refund FAILED with `reason`. Undefined when the refund is no
-   * longer PENDING (executed or failed meanwhile).
+   * Locks the refund's payment and marks the refund EXECUTED by the bank's `bankRefundId`. Undefined when the
+   * refund is no longer PENDING (executed or failed meanwhile).
    */
-  markFailed(
-    refundId: string,
-    reason: string,
-  ): Promise<{ payment: PaymentRecord; amount: Money } | undefined>;
+  markExecuted(refundId: string, bankRefundId: string): Promise<ConcludedRefund | undefined>;
+  /** As `markExecuted`, marking the refund FAILED with `reason`. */
+  markFailed(refundId: string, reason: string): Promise<ConcludedRefund | undefined>;
   /**
-   * Gives the failed refund's amount back: the payment's refunded amount and status as decided, a history row
-   * (`historyReason`) when the status changes, and the event (outbox).
+   * Writes the payment's refund totals and status as decided, a history row (`historyReason`) when the status
+   * changes, and the event (outbox).
    */
-  giveBack(payment: PaymentRecord, decision: RefundFailureDecision, historyReason: string): Promise<void>;
+  applyOutcome(payment: PaymentRecord, decision: RefundOutcomeDecision, historyReason: string): Promise<void>;
 }
 
 /** Refunds waiting to be executed at the bank, and the record of their outcome. */
 export interface RefundExecutions {
   /** The refund's claim for one bank call (as `PaymentLifecycle.bankClaim`, PENDING refunds only). */
   bankClaim(refundId: string): BankClaim<RefundClaim>;
-  /** Records the bank's refund and its `payment.refund_executed` event (one transaction). */
-  markExecuted(
-    refundId: string,
-    bankRefundId: string,
-    event: EventEnvelope<'payment.refund_executed'>,
-  ): Promise<void>;
-  /** Failing a refund: one transaction, see `RefundFailureTransaction`. */
-  readonly inTransaction: UnitOfWork<RefundFailureTransaction>;
+  /** Recording a refund's outcome: one transaction, see `RefundOutcomeTransaction`. */
+  readonly inTransaction: UnitOfWork<RefundOutcomeTransaction>;
   /** As `PaymentLifecycle.deferBankAttempt`, for a refund. */
   defer(refundId: string, holder: string, at: Date, counted: boolean): Promise<void>;
   /**

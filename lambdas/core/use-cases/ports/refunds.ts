@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '../../domain/events';
 import type { Money } from '../../domain/money';
-import type { PaymentStatus, RefundStatus } from '../../domain/payment';
+import type { RefundStatus } from '../../domain/payment';
 import type { MerchantScope } from './merchants';
 import type { PaymentRecord } from './payments';
 import type { UnitOfWork } from './unit-of-work';
@@ -31,11 +31,13 @@ export interface NewRefund {
   readonly reason: string | null;
 }
 
-/** What a refund does to its payment, decided by the domain while the payment row is locked. */
+/**
+ * What recording a refund does to its payment (its pending total grows), decided by the domain while the
+ * payment row is locked.
+ */
 export interface RefundDecision {
   readonly refund: NewRefund;
-  readonly refundedAfter: Money;
-  readonly statusAfter: PaymentStatus;
+  readonly pendingAfter: Money;
   readonly event: EventEnvelope;
 }
 
@@ -45,10 +47,7 @@ export interface RefundTransaction {
   lockPayment(scope: MerchantScope, paymentId: string): Promise<PaymentRecord | undefined>;
   /** The refund already recorded with this idempotency key in this scope, if any. */
   refundByKey(scope: MerchantScope, idempotencyKey: string): Promise<RefundRecord | undefined>;
-  /**
-   * Writes the refund, the payment's new totals and status, a history row when the status changes and the
-   * event (outbox).
-   */
+  /** Writes the refund (PENDING), the payment's new pending total and the event (outbox). */
   record(
     payment: PaymentRecord,
     decision: RefundDecision,
