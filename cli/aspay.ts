@@ -6,6 +6,9 @@
  *
  *   aspay payments show <id>
  *   aspay payments stuck [--older-than <minutes>]
+ *   aspay events list --merchant <id> [--mode test|live] [--payment <id>] [--type <type>] [--limit N]
+ *                     [--starting-after <event id>]
+ *   aspay events show <event id> | events resend <event id>
  *   aspay dlq list | show <id> | redrive <id> | redrive --all
  *   aspay ledger verify
  *   aspay chaos poison-pill [--count N]
@@ -30,6 +33,7 @@ import { registerMerchant, type WebhookRegistration } from '../lambdas/core/use-
 import { sealPlainWebhookSecrets } from '../lambdas/core/use-cases/seal-webhook-secrets';
 import { poisonPill } from './commands/chaos';
 import { dlqAccess, listDlq, redriveDlq, showDlq } from './commands/dlq';
+import { listEventsCommand, resendEventCommand, showEventCommand } from './commands/events';
 import { verifyLedger } from './commands/ledger';
 import { showPayment } from './commands/payments';
 import { runSmoke, testKeyOf } from './commands/smoke';
@@ -38,7 +42,7 @@ import { showStuck } from './commands/stuck';
 import { CheckFailedError, cliEndpoints, output, required, UsageError } from './context';
 
 const USAGE =
-  'usage: aspay payments show <id> | payments stuck [--older-than <minutes>] | dlq list|show <id>|redrive <id>|--all | ledger verify | chaos poison-pill [--count N] | merchants create <name> [--webhook-url <url>] | merchants seal-webhook-secrets | smoke [--stage dev|prod] [--outputs <file>] [--api-url <url>] [--key sk_test_…] [--timeout <s>]  (add --json for JSON)';
+  'usage: aspay payments show <id> | payments stuck [--older-than <minutes>] | events list --merchant <id> [--mode test|live] [--payment <id>] [--type <type>] [--limit N] [--starting-after <id>] | events show|resend <event id> | dlq list|show <id>|redrive <id>|--all | ledger verify | chaos poison-pill [--count N] | merchants create <name> [--webhook-url <url>] | merchants seal-webhook-secrets | smoke [--stage dev|prod] [--outputs <file>] [--api-url <url>] [--key sk_test_…] [--timeout <s>]  (add --json for JSON)';
 
 /** The flags that take a value: the word after one is its value, not a command word. */
 const VALUE_FLAGS = [
@@ -50,6 +54,12 @@ const VALUE_FLAGS = [
   '--api-url',
   '--key',
   '--timeout',
+  '--merchant',
+  '--mode',
+  '--payment',
+  '--type',
+  '--limit',
+  '--starting-after',
 ];
 
 /** `--timeout`: whole seconds each of the smoke test's waits may take (60 unless told). */
@@ -122,6 +132,25 @@ async function main(args: string[]): Promise<void> {
       return withPool((pool) => showPayment(pool, subject, out));
     case 'payments stuck':
       return withPool((pool) => showStuck(pool, flagValue(args, '--older-than'), out));
+    case 'events list':
+      return withPool((pool) =>
+        listEventsCommand(
+          pool,
+          {
+            merchant: flagValue(args, '--merchant'),
+            mode: flagValue(args, '--mode'),
+            payment: flagValue(args, '--payment'),
+            type: flagValue(args, '--type'),
+            limit: flagValue(args, '--limit'),
+            startingAfter: flagValue(args, '--starting-after'),
+          },
+          out,
+        ),
+      );
+    case 'events show':
+      return withPool((pool) => showEventCommand(pool, subject, out));
+    case 'events resend':
+      return withPool((pool) => resendEventCommand(pool, subject, out));
     case 'ledger verify':
       return withPool((pool) => verifyLedger(pool, out));
     case 'dlq list':

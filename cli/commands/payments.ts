@@ -5,7 +5,7 @@ import { type Output, UsageError } from '../context';
 export async function showPayment(pool: pg.Pool, id: string | undefined, out: Output): Promise<void> {
   if (!id || !/^[0-9a-f-]{36}$/i.test(id)) throw new UsageError('usage: aspay payments show <payment id>');
   const payment = await pool.query(
-    `SELECT id, merchant_id, mode, status, amount::text, currency, refunded_amount::text, source, failure_reason,
+    `SELECT id, merchant_id, mode, status, amount::text, currency, refunded_amount::text, pending_refund_amount::text, source, failure_reason,
             bank_charge_id, bank_attempts, next_bank_attempt_at, created_at, updated_at FROM payments WHERE id = $1`,
     [id],
   );

@@ -1,17 +1,17 @@
-/** GET /v1/events?payment=…[&type=…] — a payment's events, newest first, each with its webhook delivery. */
+/** GET /v1/events[?payment=…][&type=…] — the merchant's events, newest first, each with its webhook delivery. */
 import { databasePool } from '../core/adapters/postgres/connection';
 import { postgresEventHistory } from '../core/adapters/postgres/event-history';
 import { apiHandler, authenticatedMerchant } from '../core/http/api-handler';
 import { eventRepresentation, listRepresentation } from '../core/http/representations';
 import { ListEventsQuery, validate } from '../core/http/schemas';
-import { listPaymentEvents } from '../core/use-cases/events';
+import { listEvents } from '../core/use-cases/events';
 import { merchantRateLimit } from '../core/wiring/rate-limit';
 
 export const handler = apiHandler(
   async (request, event) => {
     const scope = authenticatedMerchant(event);
     const query = validate(ListEventsQuery, request.query);
-    const { events, hasMore } = await listPaymentEvents(postgresEventHistory(await databasePool()), scope, {
+    const { events, hasMore } = await listEvents(postgresEventHistory(await databasePool()), scope, {
       paymentId: query.payment,
       type: query.type,
       limit: query.limit,

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { verifyWebhookSignature } from '../../lambdas/core/domain/webhook-signature';
 import { callApi, merchant, paymentSettledAs, validPayment } from '../support/api-client';
-import { testDatabase } from '../support/database';
+import { createTestMerchant, testDatabase } from '../support/database';
 import { eventually } from '../support/eventually';
 import { localEndpoints } from '../support/local-stack';
 import { aspayJson } from '../support/run-script';
-import { deliveriesTo } from '../support/webhooks';
+import { deliveriesTo, setEndpointDown } from '../support/webhooks';
 
 const db = testDatabase();
 
@@ -13,6 +14,8 @@ interface EventItem {
   id: string;
   object: string;
   type: string;
+  createdAt: string;
+  data: { paymentId: string };
   // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers.
   delivery: any;
 }
@@ -151,7 +154,6 @@ describe('GET /v1/events and /v1/events/{id}', () => {
   });
 
   it.each([
-    ['', 'payment', 'invalid_type'],
     [`payment=${randomUUID()}&limit=0`, 'limit', 'too_small'],
     [`payment=${randomUUID()}&limit=101`, 'limit', 'too_big'],
     ['payment=not-a-uuid', 'payment', 'invalid_format'],
@@ -163,6 +165,113 @@ describe('GET /v1/events and /v1/events/{id}', () => {
     const response = await callApi(`/v1/events?${query}`);
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ code: 'validation_error', errors: [{ field, code }] });
+  });
+
+  it("lists the merchant's events across its payments without `payment`, newest first, and no one else's", async () => {
+    const shop = await createTestMerchant(db);
+    const as = { apiKey: shop.apiKey };
+    const paid = await callApi('/v1/payments', { ...as, body: validPayment() });
+    const declined = await callApi('/v1/payments', { ...as, body: validPayment({ source: 'tok_decline' }) });
+    await paymentSettledAs(paid.body.id, ['SUCCESS'], as);
+    await paymentSettledAs(declined.body.id, ['FAILED'], as);
+
+    const listed = await eventually(
+      () => callApi('/v1/events', as),
+      (response) => response.body.data.length === 2,
+    );
+    const events = listed.body.data as EventItem[];
+    expect(events.map((event) => `${event.type}:${event.data.paymentId}`).sort()).toEqual(
+      [`payment.failed:${declined.body.id}`, `payment.succeeded:${paid.body.id}`].sort(),
+    );
+    expect(Date.parse(events[0]?.createdAt ?? '')).toBeGreaterThanOrEqual(
+      Date.parse(events[1]?.createdAt ?? ''),
+    );
+    const firstPage = await callApi('/v1/events?limit=1', as);
+    expect(firstPage.body).toMatchObject({ hasMore: true, nextStartingAfter: events[0]?.id });
+    const secondPage = await callApi(`/v1/events?limit=1&starting_after=${events[0]?.id}`, as);
+    expect(secondPage.body.data.map((event: EventItem) => event.id)).toEqual([events[1]?.id]);
+    const failures = await callApi('/v1/events?type=payment.failed', as);
+    expect(failures.body.data.map((event: EventItem) => event.data.paymentId)).toEqual([declined.body.id]);
+    const live = await callApi('/v1/events', { apiKey: shop.liveApiKey });
+    expect(live.body.data).toEqual([]);
+  });
+
+  it('resends an event given up while the endpoint was down: once, with the same id and a valid signature', async () => {
+    const shop = await createTestMerchant(db);
+    const as = { apiKey: shop.apiKey };
+    await setEndpointDown(shop.id, true);
+    const { body } = await callApi('/v1/payments', { ...as, body: validPayment() });
+    // Given up after the retry window (30 s with the test timings), the notice is still listed.
+    const givenUp = await eventually(
+      () => callApi(`/v1/events?payment=${body.id}`, as),
+      (response) => response.body.data[0]?.delivery?.status === 'failed',
+      { timeoutMs: 90_000 },
+    );
+    const event = givenUp.body.data[0] as EventItem;
+    const refusedAttempts = (await deliveriesTo(shop.id)).length;
+    await setEndpointDown(shop.id, false);
+
+    const resent = await callApi(`/v1/events/${event.id}/resend`, { ...as, method: 'POST' });
+    expect(resent.status).toBe(202);
+    expect(resent.body).toMatchObject({ id: event.id, delivery: { status: 'pending' } });
+    const delivered = await eventually(
+      () => callApi(`/v1/events/${event.id}`, as),
+      (response) => response.body.delivery.status === 'delivered',
+    );
+    expect(delivered.body.delivery).toMatchObject({ responseStatus: 204, lastError: null });
+    const received = (await deliveriesTo(shop.id)).slice(refusedAttempts);
+    expect(received.map((delivery) => delivery.answered)).toEqual([204]);
+    const [again] = received;
+    expect(JSON.parse(again?.rawBody ?? '{}')).toMatchObject({ id: event.id, type: 'payment.succeeded' });
+    expect(
+      verifyWebhookSignature({
+        header: again?.headers['aspay-signature'] ?? '',
+        rawBody: again?.rawBody ?? '',
+        secret: shop.webhookSecret,
+      }),
+    ).toBe(true);
+  }, 150_000);
+
+  it("refuses to resend without an endpoint (409), and an event that is not the merchant's (404)", async () => {
+    const registered = await aspayJson('merchants', 'create', 'Events Resend Quiet Shop');
+    const apiKey = registered.json.apiKeys.test;
+    const { body } = await callApi('/v1/payments', { apiKey, body: validPayment() });
+    const listed = await eventually(
+      () => callApi(`/v1/events?payment=${body.id}`, { apiKey }),
+      (response) => response.body.data.length === 1,
+    );
+    const eventId = listed.body.data[0].id;
+    const noEndpoint = await callApi(`/v1/events/${eventId}/resend`, { apiKey, method: 'POST' });
+    expect(noEndpoint.status).toBe(409);
+    expect(noEndpoint.body).toMatchObject({ code: 'no_webhook_endpoint' });
+    for (const response of [
+      await callApi(`/v1/events/${eventId}/resend`, { method: 'POST' }),
+      await callApi(`/v1/events/${randomUUID()}/resend`, { apiKey, method: 'POST' }),
+    ]) {
+      expect(response.status).toBe(404);
+      expect(response.body).toMatchObject({ code: 'not_found' });
+    }
+  });
+
+  it('shows operators the same events, and resends one, with npx aspay events', async () => {
+    const { id, events } = await refundedPayment();
+    const listed = await aspayJson('events', 'list', '--merchant', merchant('acme').id, '--payment', id);
+    expect(listed.code).toBe(0);
+    expect(listed.json.data).toEqual(events);
+    const shown = await aspayJson('events', 'show', events[0]?.id ?? '');
+    expect(shown.json).toEqual(events[0]);
+    const resent = await aspayJson('events', 'resend', events[2]?.id ?? '');
+    expect(resent.json).toMatchObject({ id: events[2]?.id, delivery: { status: 'pending' } });
+    const redelivered = await eventually(
+      () => deliveriesTo(merchant('acme').id),
+      (received) =>
+        received.filter((delivery) => JSON.parse(delivery.rawBody).id === events[2]?.id).length === 2,
+    );
+    expect(redelivered.filter((delivery) => JSON.parse(delivery.rawBody).id === events[2]?.id)).toHaveLength(
+      2,
+    );
+    const unknown = await aspayJson('events', 'show', randomUUID());
+    expect(unknown.code).toBe(2);
   });
 
   it('refuses a request without a key', async () => {

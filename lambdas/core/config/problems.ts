@@ -63,6 +63,7 @@ export const PROBLEM_TYPES = {
   idempotency_in_progress: { status: 409, title: 'Request in progress' },
   illegal_transition: { status: 409, title: 'Illegal status transition' },
   refund_not_allowed: { status: 409, title: 'Refund not allowed' },
+  no_webhook_endpoint: { status: 409, title: 'No webhook endpoint' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   idempotency_key_reused: { status: 422, title: 'Idempotency key reused' },

@@ -27,6 +27,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/v1/balance', handler: 'get-balance', authorized: true },
   { method: 'GET', path: '/v1/events', handler: 'list-events', authorized: true },
   { method: 'GET', path: '/v1/events/{id}', handler: 'get-event', authorized: true },
+  { method: 'POST', path: '/v1/events/{id}/resend', handler: 'resend-event', authorized: true },
   // Stripe's events about ASPay's payments: the Stripe-Signature header, not a merchant key, authenticates them.
   {
     method: 'POST',

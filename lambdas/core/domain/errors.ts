@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'currency_mismatch'
   | 'stored_data_invalid'
   | 'webhook_url_rejected'
+  | 'no_webhook_endpoint'
   // Consumers, the bank and the infrastructure: never answered to a client.
   | 'unsupported_event'
   | 'unreadable_record'

@@ -83,23 +83,26 @@ const laterErrors: DocumentedError[] = [
   ],
 ];
 const commonErrors = errorResponses([[['validation_error'], invalidRequest], ...laterErrors]);
-const postErrors = errorResponses([
-  [['validation_error', 'malformed_json', 'idempotency_key_missing'], invalidRequest],
-  ...laterErrors,
-  [
-    ['idempotency_in_progress', 'refund_not_allowed'],
-    'A request with this idempotency key is still running, or the payment is not refundable.',
-  ],
-  [
-    ['live_mode_unavailable'],
-    'A live-mode key, while this deployment has no live bank configured: use a test key.',
-  ],
-  [['payload_too_large'], `Body larger than ${MAX_REQUEST_BODY_BYTES} bytes.`],
-  [['unsupported_media_type'], 'Body is not application/json.'],
-  [
-    ['idempotency_key_reused', 'refund_exceeds_available'],
-    'Idempotency key reused with another body, or refund larger than what remains.',
-  ],
+/** A merchant's POST's errors, with `conflict`: what its 409 means (besides a request still running). */
+const postErrorsWith = (conflict: DocumentedError) =>
+  errorResponses([
+    [['validation_error', 'malformed_json', 'idempotency_key_missing'], invalidRequest],
+    ...laterErrors,
+    conflict,
+    [
+      ['live_mode_unavailable'],
+      'A live-mode key, while this deployment has no live bank configured: use a test key.',
+    ],
+    [['payload_too_large'], `Body larger than ${MAX_REQUEST_BODY_BYTES} bytes.`],
+    [['unsupported_media_type'], 'Body is not application/json.'],
+    [
+      ['idempotency_key_reused', 'refund_exceeds_available'],
+      'Idempotency key reused with another body, or refund larger than what remains.',
+    ],
+  ]);
+const postErrors = postErrorsWith([
+  ['idempotency_in_progress', 'refund_not_allowed'],
+  'A request with this idempotency key is still running, or the payment is not refundable.',
 ]);
 
 const operations: Record<string, object> = {
@@ -167,7 +170,7 @@ const operations: Record<string, object> = {
   },
   'GET /v1/events': {
     operationId: 'listEvents',
-    summary: "A payment's events, newest first, each with its webhook delivery",
+    summary: "The merchant's events (or one payment's), newest first, each with its webhook delivery",
     parameters: queryParameters(ListEventsQuery),
     responses: {
       '200': {
@@ -186,6 +189,21 @@ const operations: Record<string, object> = {
     responses: {
       '200': { description: 'The event.', content: json(ref('Event')) },
       ...commonErrors,
+    },
+  },
+  'POST /v1/events/{id}/resend': {
+    operationId: 'resendEvent',
+    summary: 'Deliver an event once more to the webhook endpoint, with the same id and body',
+    description:
+      'The delivery is due at once and is retried with backoff, within a retry window that starts now, like a new one (given up and delivered events alike). Each request (each idempotency key) asks for one more delivery; while one is pending, it is sent at once rather than twice.',
+    parameters: [idPath, idempotencyKey],
+    requestBody: { required: false, content: json(ref('ResendEventRequest')) },
+    responses: {
+      '202': { description: 'The event, its delivery pending.', content: json(ref('Event')) },
+      ...postErrorsWith([
+        ['idempotency_in_progress', 'no_webhook_endpoint'],
+        'A request with this idempotency key is still running, or the merchant has no webhook endpoint.',
+      ]),
     },
   },
   'POST /v1/webhooks/stripe/{mode}': {

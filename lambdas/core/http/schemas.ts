@@ -80,6 +80,9 @@ export const CreateRefundRequest = z
   .meta({ id: 'CreateRefundRequest' });
 export type CreateRefundRequest = z.infer<typeof CreateRefundRequest>;
 
+/** A resend names its event in the path: the body is empty (or `{}`). */
+export const ResendEventRequest = z.strictObject({}).meta({ id: 'ResendEventRequest' });
+
 /** A list route's page: its size, and the cursor (the last item of the previous page). */
 function pageQuery(item: string) {
   return {
@@ -189,7 +192,7 @@ export const Balance = z
 
 export const ListEventsQuery = z
   .strictObject({
-    payment: z.uuid().meta({ description: 'The payment whose events to list (required for now).' }),
+    payment: z.uuid().optional().meta({ description: 'Only the events of this payment.' }),
     type: z.enum(MERCHANT_EVENT_TYPES).optional().meta({ description: 'Only the events of this type.' }),
     ...pageQuery('event'),
   })

@@ -31,6 +31,15 @@ export class EventNotFoundError extends UseCaseError {
   }
 }
 
+/** An event asked to be sent again to a merchant that has no webhook endpoint to send it to. */
+export class NoWebhookEndpointError extends UseCaseError {
+  override readonly name = 'NoWebhookEndpointError';
+  readonly type = 'no_webhook_endpoint';
+  constructor() {
+    super('The merchant has no webhook endpoint to send the event to.');
+  }
+}
+
 /** The merchant reused an idempotency key with a different request (caught by the database backstop). */
 export class IdempotencyKeyReusedError extends UseCaseError {
   override readonly name = 'IdempotencyKeyReusedError';

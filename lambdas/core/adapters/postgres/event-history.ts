@@ -89,22 +89,22 @@ export function postgresEventHistory(pool: pg.Pool): EventHistory {
       return rows[0] && toEventRecord(rows[0]);
     },
 
-    async listForPayment({ merchantId, mode }, { paymentId, types, limit, startingAfter }) {
+    async list({ merchantId, mode }, { paymentId, types, limit, startingAfter }) {
+      // The scope's payments (one of them when `paymentId` is given): another merchant's or mode's have none.
+      const ofScope = `IN (SELECT id FROM payments WHERE merchant_id = :merchant_id AND mode = :mode
+                            AND (:payment_id::uuid IS NULL OR id = :payment_id))`;
       const { rows } = await pool.query<EventRow>(
         namedQuery(
-          `WITH payment AS (
-             SELECT m.webhook_url IS NOT NULL AS has_endpoint
-               FROM payments p JOIN merchants m ON m.id = p.merchant_id
-              WHERE p.id = :payment_id AND p.merchant_id = :merchant_id AND p.mode = :mode
-           ), events AS (${knownEvents('o.aggregate_id = :payment_id', 'd.payment_id = :payment_id')})
-           SELECT e.*, payment.has_endpoint
-             FROM events e CROSS JOIN payment
-            WHERE :starting_after::uuid IS NULL
-               OR (e.created, e.event_id) < (SELECT created, event_id FROM events WHERE event_id = :starting_after)
+          `WITH events AS (${knownEvents(`o.aggregate_id ${ofScope}`, `d.merchant_id = :merchant_id AND d.payment_id ${ofScope}`)})
+           SELECT e.*, m.webhook_url IS NOT NULL AS has_endpoint
+             FROM events e CROSS JOIN merchants m
+            WHERE m.id = :merchant_id
+              AND (:starting_after::uuid IS NULL
+                   OR (e.created, e.event_id) < (SELECT created, event_id FROM events WHERE event_id = :starting_after))
             ORDER BY e.created DESC, e.event_id DESC
             LIMIT :limit`,
           {
-            payment_id: paymentId,
+            payment_id: paymentId ?? null,
             merchant_id: merchantId,
             mode,
             types,
@@ -114,6 +114,31 @@ export function postgresEventHistory(pool: pg.Pool): EventHistory {
         ),
       );
       return { events: rows.slice(0, limit).map(toEventRecord), hasMore: rows.length > limit };
+    },
+
+    async resend({ merchantId }, { body, eventType, now }) {
+      // A delivery record due now, sent by the retry sweep with a fresh give-up window from `resent_at`: a new
+      // one (the event was never sent: no endpoint then) or the event's own, whatever it came to. Its body stays
+      // the one first sent, so the merchant receives the same event id and bytes.
+      const { rowCount } = await pool.query(
+        namedQuery(
+          `INSERT INTO webhook_deliveries (event_id, merchant_id, payment_id, event_type, url, status, attempts,
+             raw_body, next_attempt_at, resent_at)
+           SELECT :event_id, m.id, :payment_id, :event_type, m.webhook_url, 'pending', 0, :raw_body, :now, :now
+             FROM merchants m WHERE m.id = :merchant_id AND m.webhook_url IS NOT NULL
+           ON CONFLICT (event_id) DO UPDATE
+             SET status = 'pending', next_attempt_at = :now, resent_at = :now, url = EXCLUDED.url`,
+          {
+            event_id: body.id,
+            merchant_id: merchantId,
+            payment_id: body.data.paymentId,
+            event_type: eventType,
+            raw_body: JSON.stringify(body),
+            now,
+          },
+        ),
+      );
+      return rowCount === 1 ? 'scheduled' : 'no_endpoint';
     },
   };
 }

@@ -30,11 +30,19 @@ export interface EventHistory {
     query: { eventId: string; types: readonly string[] },
   ): Promise<EventRecord | undefined>;
   /**
-   * The events of one of the scope's payments whose type is in `types`, newest first, after the event
-   * `startingAfter` when given; none for a payment outside the scope or an unknown cursor.
+   * The scope's events whose type is in `types` (of one payment when `paymentId` is given), newest first, after
+   * the event `startingAfter` when given; none for a payment outside the scope or an unknown cursor.
    */
-  listForPayment(
+  list(
     scope: MerchantScope,
-    query: { paymentId: string; types: readonly string[]; limit: number; startingAfter?: string },
+    query: { paymentId?: string; types: readonly string[]; limit: number; startingAfter?: string },
   ): Promise<{ events: EventRecord[]; hasMore: boolean }>;
+  /**
+   * Makes one of the scope's events (`body`, as its webhook carries it) due for delivery at `now` to the
+   * merchant's endpoint, with a fresh retry window; `no_endpoint` when the merchant has none.
+   */
+  resend(
+    scope: MerchantScope,
+    event: { body: MerchantEventBody; eventType: string; now: Date },
+  ): Promise<'scheduled' | 'no_endpoint'>;
 }

@@ -19,7 +19,10 @@ export interface ClaimedWebhookDelivery extends WebhookNotice {
   /** Where it was last sent. */
   readonly url: string;
   readonly attempts: number;
-  /** When the notifier first handled the event: the give-up age counts from here. */
+  /**
+   * When its delivery window began, the give-up age counting from there: when the notifier first handled the
+   * event, or when the merchant last asked for it again (`POST /v1/events/{id}/resend`).
+   */
   readonly createdAt: Date;
 }
 
