@@ -13,6 +13,7 @@
  *   aspay ledger verify
  *   aspay chaos poison-pill [--count N]
  *   aspay merchants create <name> [--webhook-url <url>]
+ *   aspay merchants receipts <merchant id> on|off   (customer receipts by e-mail, docs/receipts.md)
  *   aspay merchants seal-webhook-secrets   (one-time: seals secrets stored in plain text before 0010)
  *   aspay smoke [--stage dev|prod] [--outputs cdk-outputs.json] [--api-url URL] [--key sk_test_…] [--timeout S]
  *
@@ -36,13 +37,14 @@ import { dlqAccess, listDlq, redriveDlq, showDlq } from './commands/dlq';
 import { listEventsCommand, resendEventCommand, showEventCommand } from './commands/events';
 import { verifyLedger } from './commands/ledger';
 import { showPayment } from './commands/payments';
+import { setCustomerReceipts } from './commands/receipts';
 import { runSmoke, testKeyOf } from './commands/smoke';
 import { smokeTarget } from './commands/smoke-target';
 import { showStuck } from './commands/stuck';
 import { CheckFailedError, cliEndpoints, output, required, UsageError } from './context';
 
 const USAGE =
-  'usage: aspay payments show <id> | payments stuck [--older-than <minutes>] | events list --merchant <id> [--mode test|live] [--payment <id>] [--type <type>] [--limit N] [--starting-after <id>] | events show|resend <event id> | dlq list|show <id>|redrive <id>|--all | ledger verify | chaos poison-pill [--count N] | merchants create <name> [--webhook-url <url>] | merchants seal-webhook-secrets | smoke [--stage dev|prod] [--outputs <file>] [--api-url <url>] [--key sk_test_…] [--timeout <s>]  (add --json for JSON)';
+  'usage: aspay payments show <id> | payments stuck [--older-than <minutes>] | events list --merchant <id> [--mode test|live] [--payment <id>] [--type <type>] [--limit N] [--starting-after <id>] | events show|resend <event id> | dlq list|show <id>|redrive <id>|--all | ledger verify | chaos poison-pill [--count N] | merchants create <name> [--webhook-url <url>] | merchants receipts <id> on|off | merchants seal-webhook-secrets | smoke [--stage dev|prod] [--outputs <file>] [--api-url <url>] [--key sk_test_…] [--timeout <s>]  (add --json for JSON)';
 
 /** The flags that take a value: the word after one is its value, not a command word. */
 const VALUE_FLAGS = [
@@ -186,6 +188,8 @@ async function main(args: string[]): Promise<void> {
         ].join('\n'),
       );
     }
+    case 'merchants receipts':
+      return withPool((pool) => setCustomerReceipts(pool, subject, words[3], out));
     case 'merchants seal-webhook-secrets': {
       const sealer = secretSealer(sealingEnvironment());
       const sealed = await withPool((pool) =>

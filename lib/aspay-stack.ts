@@ -4,6 +4,7 @@ import {
   Duration,
   aws_events as events,
   Fn,
+  aws_iam as iam,
   aws_lambda as lambda,
   type aws_logs as logs,
   RemovalPolicies,
@@ -83,6 +84,8 @@ interface Access {
    * them (kms:Decrypt only); neither can do the other's half.
    */
   webhookSecrets?: 'seal' | 'open';
+  /** Sends customer receipts through SES from the stage's `receiptsFromAddress`, when it has one. */
+  receipts?: boolean;
 }
 
 const API_FUNCTIONS: readonly (FunctionSettings & Access)[] = [
@@ -248,6 +251,20 @@ export class AspayStack extends Stack {
         }
       }
       if (settings.kafka) streaming.grant(fn, settings.kafka);
+      if (settings.receipts && stage.receiptsFromAddress) {
+        const from = stage.receiptsFromAddress;
+        fn.addEnvironment(ENV.receiptsFromAddress, from);
+        // SendEmail is authorized on the sending identity, the address or its domain, whichever the operator
+        // verified: https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['ses:SendEmail'],
+            resources: [from, from.split('@')[1]].map((identity) =>
+              Stack.of(this).formatArn({ service: 'ses', resource: 'identity', resourceName: identity }),
+            ),
+          }),
+        );
+      }
       if (settings.webhookSecrets)
         state.webhookSecretsKey.grant(
           fn,
@@ -363,6 +380,7 @@ export class AspayStack extends Stack {
       coordinationTable: consumer === CONSUMERS.bankProcessor,
       bank: consumer === CONSUMERS.bankProcessor,
       webhookSecrets: consumer === CONSUMERS.notifier ? 'open' : undefined,
+      receipts: consumer === CONSUMERS.receipts,
       deadLetters: true,
       // It handles this many payments of a batch at once, each on its own connection.
       databasePoolSize: CONSUMER_PAYMENTS_IN_PARALLEL,

@@ -92,6 +92,11 @@ export interface StageConfig {
    * events.
    */
   readonly processors: Readonly<Record<keyof typeof PROCESSORS, ProcessorName>>;
+  /**
+   * Customer receipts (docs/receipts.md): the sender, an address of an Amazon SES identity verified in this
+   * stage's account and region (the address itself or its domain). Unset or empty: no receipts are sent.
+   */
+  readonly receiptsFromAddress?: string;
 }
 
 /**
@@ -153,6 +158,9 @@ export function stageConfig(app: App): StageConfig {
       throw new Error(
         `stage "${name}": processors.${mode} "${processor}" is not one of ${PROCESSOR_NAMES.join(', ')} (cdk.json)`,
       );
+  const from = config.receiptsFromAddress;
+  if (from && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(from))
+    throw new Error(`stage "${name}": receiptsFromAddress "${from}" is not an e-mail address (cdk.json)`);
   // The simulator is the in-stack sandbox bank: live payments settled against it would move no money.
   if (config.processors?.live === 'simulator')
     throw new Error(

@@ -21,6 +21,7 @@ function describe(endpoints: LocalEndpoints): string {
     `  DynamoDB Local   ${endpoints.dynamodbEndpoint}  (table ${endpoints.coordinationTable})`,
     `  ElasticMQ (SQS)  ${endpoints.sqsEndpoint}  (DLQ ${endpoints.deadLetterQueueUrl})`,
     `  Webhook sink     ${endpoints.webhookSinkUrl}/deliveries`,
+    `  Mail catcher     SMTP ${endpoints.mailSmtpUrl}, read back ${endpoints.mailCatcherUrl}/messages?to=<address>`,
     `  Bank simulator   sandbox ${endpoints.bankUrl}, live ${endpoints.liveBankUrl}  (latency ${LOCAL_STACK_ENV.bankLatencyMs}=${process.env[LOCAL_STACK_ENV.bankLatencyMs] ?? '5000-10000'})`,
     `  Stripe simulator ${endpoints.stripeSimulatorUrl}  (test mode's processor: ${process.env[ENV.testProcessor] ?? 'simulator'}; ${ENV.testProcessor}=stripe to use it)`,
     '  Demo merchants:',

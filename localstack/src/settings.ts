@@ -30,6 +30,9 @@ export const LOCAL_STACK_ENV = {
     dbProxy: 'ASPAY_DB_PROXY_PORT',
     bank: 'ASPAY_BANK_PORT',
     webhookSink: 'ASPAY_WEBHOOK_SINK_PORT',
+    /** The mail catcher (mail/server.ts): its SMTP server, and its HTTP API that reads the messages back. */
+    mailSmtp: 'ASPAY_MAIL_SMTP_PORT',
+    mailHttp: 'ASPAY_MAIL_HTTP_PORT',
     stripeSimulator: 'ASPAY_STRIPE_SIMULATOR_PORT',
   },
   /** The bank simulator's answer time: "5000-10000" (the default), "250", or "0" for instant. */
@@ -78,6 +81,8 @@ export function localPorts() {
     dbProxy: port(names.dbProxy, 5434),
     bank: port(names.bank, 3100),
     webhookSink: port(names.webhookSink, 3200),
+    mailSmtp: port(names.mailSmtp, 3250),
+    mailHttp: port(names.mailHttp, 3251),
     stripeSimulator: port(names.stripeSimulator, 3300),
   };
 }

@@ -62,6 +62,10 @@ export interface LocalEndpoints {
   /** The live bank (the same simulator under another path): where live-mode payments go. */
   liveBankUrl: string;
   webhookSinkUrl: string;
+  /** The mail catcher's SMTP server (`smtp://127.0.0.1:<port>`): where the functions send customer receipts. */
+  mailSmtpUrl: string;
+  /** The mail catcher's HTTP API: `GET /messages?to=<address>` reads back what it caught (mail/server.ts). */
+  mailCatcherUrl: string;
   /**
    * The Stripe simulator: test mode's Stripe when `ASPAY_TEST_PROCESSOR=stripe` (docs/bank-processor.md), and
    * the API test mode's connector calls unless the user gave a Stripe test key of their own.
@@ -173,6 +177,9 @@ export function handlerEnvironment(endpoints: LocalEndpoints): Record<string, st
     ...stripeEnvironment(endpoints),
     // The sink is plain http on 127.0.0.1, which the webhook URL rules refuse everywhere else.
     [ENV.webhookAllowHosts]: new URL(endpoints.webhookSinkUrl).host,
+    // Customer receipts go by SMTP to the mail catcher, where AWS sends them through Amazon SES.
+    [ENV.receiptsSmtpUrl]: endpoints.mailSmtpUrl,
+    [ENV.receiptsFromAddress]: 'receipts@aspay.local',
     [ENV.stage]: 'local',
     POWERTOOLS_SERVICE_NAME: 'aspay',
     POWERTOOLS_METRICS_NAMESPACE: 'ASPay',
@@ -238,6 +245,8 @@ export async function bringUp({ fresh = false } = {}): Promise<RunningStack> {
       bankUrl: `http://${HOST}:${ports.bank}`,
       liveBankUrl: `http://${HOST}:${ports.bank}${LIVE_BANK_PATH}`,
       webhookSinkUrl: `http://${HOST}:${ports.webhookSink}`,
+      mailSmtpUrl: `smtp://${HOST}:${ports.mailSmtp}`,
+      mailCatcherUrl: `http://${HOST}:${ports.mailHttp}`,
       stripeSimulatorUrl: `http://${HOST}:${ports.stripeSimulator}`,
       webhookSecretsKeyFile: ensureWebhookSecretsKey(),
       merchants: DEMO_MERCHANTS.map(({ id, apiKey, liveApiKey }) => ({ id, apiKey, liveApiKey })),
@@ -252,6 +261,7 @@ export async function bringUp({ fresh = false } = {}): Promise<RunningStack> {
       rdsProxyService(ports, endpoints),
       bankService(ports, endpoints),
       webhookSinkService(ports, endpoints),
+      mailCatcherService(ports, endpoints),
       stripeSimulatorService(ports, endpoints),
       apiService(ports, endpoints),
       runnerService(endpoints, identity),
@@ -359,6 +369,31 @@ function webhookSinkService(ports: LocalPorts, endpoints: LocalEndpoints): Servi
   };
 }
 
+/**
+ * The mail catcher: an SMTP server that keeps what it is sent, and an HTTP API to read it back. It answers
+ * /health only once its SMTP server listens; it refuses to run (and says so in its log) when its SMTP port is
+ * taken.
+ */
+function mailCatcherService(ports: LocalPorts, endpoints: LocalEndpoints): Service {
+  const isHealthy = async () => {
+    const response = await fetch(`${endpoints.mailCatcherUrl}/health`, {
+      signal: AbortSignal.timeout(2_000),
+    });
+    return response.status === 200;
+  };
+  return {
+    name: 'mail-catcher',
+    script: 'mail/server.ts',
+    env: {
+      [LOCAL_STACK_ENV.ports.mailSmtp]: String(ports.mailSmtp),
+      [LOCAL_STACK_ENV.ports.mailHttp]: String(ports.mailHttp),
+    },
+    isHealthy,
+    isReady: isHealthy,
+    port: { number: ports.mailHttp, env: LOCAL_STACK_ENV.ports.mailHttp },
+  };
+}
+
 /** The Stripe simulator, sending test mode's signed events to the local API's inbound Stripe route. */
 function stripeSimulatorService(ports: LocalPorts, endpoints: LocalEndpoints): Service {
   const isHealthy = answers(`${endpoints.stripeSimulatorUrl}/_simulator/events`);
@@ -443,6 +478,7 @@ export async function stopProcesses(names: readonly string[]): Promise<void> {
     runner: 0,
     bank: 0,
     'webhook-sink': 0,
+    'mail-catcher': 0,
     'stripe-simulator': 0,
     'rds-proxy': 1,
   };

@@ -10,6 +10,12 @@ export class TransientBankError extends BankError {
   readonly type = 'bank_unavailable';
 }
 
+/** The mail service cannot take mail for now (unreachable, timed out, throttled, a 4xx reply): try again later. */
+export class MailUnavailableError extends AspayError {
+  override readonly name = 'MailUnavailableError';
+  readonly type = 'mail_unavailable';
+}
+
 /** An error of the database or of the way it is reached. */
 export abstract class DatabaseError extends AspayError {}
 

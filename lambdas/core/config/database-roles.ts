@@ -21,7 +21,8 @@ export const DATABASE_ROLES = {
   relay: { name: 'aspay_relay', handlers: ['outbox-relay'] },
   bankProcessor: { name: 'aspay_bank_processor', handlers: [CONSUMERS.bankProcessor.handler] },
   ledger: { name: 'aspay_ledger', handlers: [CONSUMERS.ledger.handler] },
-  notifier: { name: 'aspay_notifier', handlers: [CONSUMERS.notifier.handler] },
+  // The customer's receipts are notices too: the notifier's role, with the receipts' table.
+  notifier: { name: 'aspay_notifier', handlers: [CONSUMERS.notifier.handler, CONSUMERS.receipts.handler] },
   retrySweep: { name: 'aspay_retry_sweep', handlers: ['retry-sweep'] },
   processorEvents: { name: 'aspay_processor_events', handlers: [PROCESSOR_EVENTS_HANDLER] },
 } as const satisfies Record<string, { name: string; handlers: readonly string[] }>;

@@ -113,6 +113,12 @@ export const ENV = {
   webhookSweepBatch: 'ASPAY_WEBHOOK_SWEEP_BATCH',
   webhookSweepPerMerchant: 'ASPAY_WEBHOOK_SWEEP_PER_MERCHANT',
   webhookMaxResponseBytes: 'ASPAY_WEBHOOK_MAX_RESPONSE_BYTES',
+  /**
+   * Customer receipts by e-mail (config/receipts.ts, docs/receipts.md): the sender address (unset: no e-mail is
+   * sent), and how: through Amazon SES in AWS, or an SMTP server (`smtp://host:port`, the local stack's) when set.
+   */
+  receiptsFromAddress: 'ASPAY_RECEIPTS_FROM_ADDRESS',
+  receiptsSmtpUrl: 'ASPAY_RECEIPTS_SMTP_URL',
 } as const;
 
 /**

@@ -114,6 +114,7 @@ export const CONSUMERS = {
   bankProcessor: consumer('bank-processor'),
   ledger: consumer('ledger'),
   notifier: consumer('notifier'),
+  receipts: consumer('receipts'),
 } as const;
 
 /** The outbox relay: scheduled every minute, it drains in a loop until close to its timeout (docs/outbox-relay.md). */

@@ -40,6 +40,7 @@ export type ErrorCode =
   | 'parked_behind_dead_letter'
   | 'dead_letter_not_stored'
   | 'bank_unavailable'
+  | 'mail_unavailable'
   | 'session_time_zone'
   | 'configuration_invalid'
   | 'secret_unreadable'

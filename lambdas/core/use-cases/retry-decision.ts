@@ -157,6 +157,13 @@ const RETRY_RULES: readonly RetryRule[] = [
         'bank unavailable',
       ),
   },
+  // The mail service cannot take a receipt for now (MailUnavailableError's code): the receipt waits for it.
+  {
+    askers: ['consumer'],
+    retry: true,
+    matches: (error) =>
+      when(error instanceof AspayError && error.type === 'mail_unavailable', 'mail service unavailable'),
+  },
   // The same socket errors and pg connection failures make the API answer 503 (any peer: the errno does not
   // say which).
   {

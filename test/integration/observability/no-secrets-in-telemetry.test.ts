@@ -9,6 +9,7 @@ import { createTestMerchant, testDatabase } from '../../support/database';
 import { eventually } from '../../support/eventually';
 import { authorizerEvent, proxyEvent } from '../../support/gateway-events';
 import { localEndpoints } from '../../support/local-stack';
+import { messagesTo } from '../../support/mail';
 import { mskEventCarrying } from '../../support/msk-events';
 import type { InvocationOutcome } from '../../support/traced-function-host';
 import { type Telemetry, tracedFunctions } from '../../support/traced-functions';
@@ -138,6 +139,18 @@ describe('what the functions log and trace', () => {
       () => deliveriesTo(merchant.id),
       (deliveries) => deliveries.some((delivery) => delivery.rawBody.includes(succeeded.eventId)),
     );
+    // A receipt to the customer, by e-mail: the address goes to the mail server, never to the logs.
+    await db.query('UPDATE merchants SET customer_receipts = true WHERE id = $1', [merchant.id]);
+    const receipt = createEvent(
+      'payment.succeeded',
+      { paymentId: payment.id, merchantId: merchant.id, mode: 'test' },
+      { amount: '12.50', currency: 'USD', status: 'SUCCESS', source: 'tok_success', customer, metadata: {} },
+      new Date(),
+    );
+    expect(
+      await functions.invoke('receipts', mskEventCarrying(CONSUMERS.receipts.topic, receipt)),
+    ).toHaveProperty('result');
+    expect(await messagesTo(customer)).toHaveLength(1);
     const telemetry = await functions.stop();
 
     // The capture works: each function traced its invocation and logged.
@@ -148,6 +161,7 @@ describe('what the functions log and trace', () => {
       'get-payment',
       'list-payments',
       'notifier',
+      'receipts',
     ])
       expect(telemetry.segments.some((segment) => segment.includes(`## ${name}.handler`))).toBe(true);
     expect(telemetry.logs).toContain('merchant registered');
