@@ -1,9 +1,11 @@
 import type pg from 'pg';
 import { verifyLedger } from '../cli/commands/ledger';
+import { RECEIPT_EVENTS } from '../lambdas/core/domain/receipts';
 import { NOTIFIED_EVENTS } from '../lambdas/core/use-cases/notify-merchant';
+import { messageIdOf } from '../lambdas/core/use-cases/send-receipt';
 import { getJson } from './control-http';
 import type { ClassifiedLetter } from './dead-letters';
-import type { PaymentOutcome } from './load';
+import { CHAOS_CUSTOMER, type PaymentOutcome } from './load';
 import type { PaymentKind } from './plan';
 import type { ChaosProcessor } from './processor';
 
@@ -18,6 +20,7 @@ export interface Violation {
     | 'ledger-postings'
     | 'ledger-verify'
     | 'notices'
+    | 'receipts'
     | 'false-dead-letter'
     | 'outbox-not-drained'
     | 'not-quiet'
@@ -49,6 +52,10 @@ export interface Evidence {
   bankRefunds: { idempotencyKey: string }[];
   /** Sink deliveries: the event id header and the sink's answer. */
   sinkDeliveries: { eventId: string; answered: number }[];
+  /** Each customer receipt's delivery record (docs/receipts.md): its status and attempts. */
+  receiptRecords: { event_id: string; status: string; attempts: number }[];
+  /** The Message-IDs of the e-mails the mail catcher caught for the run's customer. */
+  caughtReceipts: string[];
   ledgerVerify: { ok: boolean; broken: string[] };
   newDeadLetters: ClassifiedLetter[];
 }
@@ -57,7 +64,7 @@ export interface Evidence {
 export async function gatherEvidence(
   pool: pg.Pool,
   idempotencyKeys: readonly string[],
-  sources: { processor: ChaosProcessor; webhookSinkUrl: string },
+  sources: { processor: ChaosProcessor; webhookSinkUrl: string; mailCatcherUrl: string },
   newDeadLetters: ClassifiedLetter[],
 ): Promise<Evidence> {
   const payments = (
@@ -68,7 +75,7 @@ export async function gatherEvidence(
   ).rows;
   const ids = payments.map((payment) => payment.id as string);
   const query = async (sql: string, params: unknown[] = [ids]) => (await pool.query(sql, params)).rows;
-  const [refunds, entries, failures, finalEvents, deliveryRecords] = await Promise.all([
+  const [refunds, entries, failures, finalEvents, deliveryRecords, receiptRecords] = await Promise.all([
     query(
       'SELECT id, payment_id, idempotency_key, status, failure_reason FROM refunds WHERE payment_id = ANY($1::uuid[])',
     ),
@@ -83,7 +90,11 @@ export async function gatherEvidence(
       `SELECT event_id, status, attempts, unanswered_attempts FROM webhook_deliveries
        WHERE payment_id = ANY($1::uuid[])`,
     ),
+    query('SELECT event_id, status, attempts FROM receipt_deliveries WHERE payment_id = ANY($1::uuid[])'),
   ]);
+  const caught = await getJson<{ messages: { messageId: string }[] }>(
+    `${sources.mailCatcherUrl}/messages?to=${encodeURIComponent(CHAOS_CUSTOMER)}`,
+  );
   const bank = await sources.processor.book();
   const sink = await getJson<{ deliveries: { headers: Record<string, string>; answered: number }[] }>(
     `${sources.webhookSinkUrl}/deliveries`,
@@ -103,6 +114,8 @@ export async function gatherEvidence(
     postingFailures: failures.map((row) => row.payment_id),
     finalEvents,
     deliveryRecords,
+    receiptRecords,
+    caughtReceipts: caught.messages.map((message) => message.messageId),
     bankCharges: bank.charges,
     bankRefunds: bank.refunds,
     sinkDeliveries: sink.deliveries.map((delivery) => ({
@@ -263,6 +276,23 @@ export function checkRun(outcomes: readonly PaymentOutcome[], evidence: Evidence
         `delivered ${notices} time(s) to the merchant (delivery record: ${record ? `${record.status}, ${record.attempts} attempt(s), ${record.unanswered_attempts} unanswered` : 'none'})`,
       );
     }
+  }
+
+  // One receipt per receipt event, to the run's customer (its merchants opted in): a second one only where a
+  // holder died between sending and recording, which its record counts as a second attempt.
+  const receipts = countBy(evidence.caughtReceipts, (messageId) => messageId);
+  for (const event of evidence.finalEvents) {
+    if (!(RECEIPT_EVENTS as readonly string[]).includes(event.event_type)) continue;
+    const subject = `receipt of ${event.event_type} ${event.event_id} of ${event.aggregate_id}`;
+    const received = receipts.get(messageIdOf({ eventId: event.event_id })) ?? 0;
+    const record = evidence.receiptRecords.find((candidate) => candidate.event_id === event.event_id);
+    const explained = received > 1 && received <= (record?.attempts ?? 0);
+    if (received !== 1 && !explained)
+      add(
+        received > 1 ? 'doubled' : 'receipts',
+        subject,
+        `sent ${received} time(s) to the customer (record: ${record ? `${record.status}, ${record.attempts} attempt(s)` : 'none'})`,
+      );
   }
 
   const ours = new Set(evidence.payments.map((payment) => payment.id));

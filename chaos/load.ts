@@ -2,6 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type ChaosPlan, type PlannedPayment, partialRefundAmount } from './plan';
 
 /** One HTTP request of the load and its answer ('network-error' when none came). */
+
+/** The customer of every payment of a run: its receipts are read back from the mail catcher. */
+export const CHAOS_CUSTOMER = 'chaos@example.com';
+
 export interface RecordedRequest {
   purpose: 'payment' | 'double-click' | 'refund' | 'probe' | 'fault' | 'status';
   method: 'GET' | 'POST';
@@ -126,7 +130,7 @@ export function paymentBody(planned: PlannedPayment, runId: string) {
     amount: planned.amount,
     currency: 'USD',
     source: planned.source,
-    customer: 'chaos@example.com',
+    customer: CHAOS_CUSTOMER,
     description: `Chaos run ${runId} payment ${planned.index}`,
     metadata: { chaosRun: runId, index: String(planned.index) },
   };

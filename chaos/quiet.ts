@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
+import { RECEIPT_EVENTS } from '../lambdas/core/domain/receipts';
 import { NOTIFIED_EVENTS } from '../lambdas/core/use-cases/notify-merchant';
 
 /** What is still moving for the run's payments; all zero means the system is quiet. */
@@ -11,6 +12,8 @@ export interface Motion {
   ledgerPostingsPending: number;
   /** Notices not yet sent, or waiting for a retry because the merchant's endpoint failed. */
   noticesPending: number;
+  /** Customer receipts of opted-in merchants not yet sent (or refused for good). */
+  receiptsPending: number;
 }
 
 export interface QuietResult {
@@ -40,8 +43,13 @@ export async function motionOf(pool: pg.Pool, paymentIds: readonly string[]): Pr
        (SELECT count(*) FROM outbox o JOIN run ON run.id = o.aggregate_id
          WHERE o.event_type = ANY($2::text[])
            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = o.event_id AND d.status <> 'pending'))
-         AS notices_pending`,
-    [paymentIds, [...NOTIFIED_EVENTS]],
+         AS notices_pending,
+       (SELECT count(*) FROM outbox o JOIN run ON run.id = o.aggregate_id
+          JOIN payments p ON p.id = o.aggregate_id JOIN merchants m ON m.id = p.merchant_id
+         WHERE o.event_type = ANY($3::text[]) AND m.customer_receipts AND p.customer IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM receipt_deliveries r WHERE r.event_id = o.event_id AND r.status <> 'pending'))
+         AS receipts_pending`,
+    [paymentIds, [...NOTIFIED_EVENTS], [...RECEIPT_EVENTS]],
   );
   const row = rows[0];
   return {
@@ -50,6 +58,7 @@ export async function motionOf(pool: pg.Pool, paymentIds: readonly string[]): Pr
     refundsInFlight: Number(row.refunds_in_flight),
     ledgerPostingsPending: Number(row.ledger_postings_pending),
     noticesPending: Number(row.notices_pending),
+    receiptsPending: Number(row.receipts_pending),
   };
 }
 

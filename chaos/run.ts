@@ -96,6 +96,11 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
   const client = new LoadClient(endpoints.apiUrl);
   let watching: NodeJS.Timeout | undefined;
   try {
+    // With receipts on (docs/receipts.md): every payment of the run names its customer, whose e-mails the checks
+    // count. The demo merchants stay opted in after the run.
+    await pool.query('UPDATE merchants SET customer_receipts = true WHERE id = ANY($1::text[])', [
+      merchants.map((merchant) => merchant.id),
+    ]);
     const lettersBefore = new Set((await listLetters(dlq)).map((letter) => letter.id));
     const probes: Promise<PaymentOutcome>[] = [];
     const faults: FaultResult[] = [];
@@ -258,7 +263,11 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
     const evidence = await gatherEvidence(
       pool,
       idempotencyKeys,
-      { processor: options.processor, webhookSinkUrl: endpoints.webhookSinkUrl },
+      {
+        processor: options.processor,
+        webhookSinkUrl: endpoints.webhookSinkUrl,
+        mailCatcherUrl: endpoints.mailCatcherUrl,
+      },
       await classifyLetters(kafka, newLetters),
     );
     const violations = checkRun(all, evidence);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkRun, type Evidence, resentNotices } from '../../../chaos/checks';
 import type { PaymentOutcome } from '../../../chaos/load';
 import { type PaymentKind, PROCESSOR_SOURCES } from '../../../chaos/plan';
+import { messageIdOf } from '../../../lambdas/core/use-cases/send-receipt';
 
 const PAID = '00000000-0000-4000-8000-000000000001';
 const DECLINED = '00000000-0000-4000-8000-000000000002';
@@ -50,6 +51,11 @@ function cleanEvidence(): Evidence {
       { eventId: SUCCEEDED_EVENT, answered: 204 },
       { eventId: FAILED_EVENT, answered: 204 },
     ],
+    receiptRecords: [
+      { event_id: SUCCEEDED_EVENT, status: 'sent', attempts: 1 },
+      { event_id: FAILED_EVENT, status: 'sent', attempts: 1 },
+    ],
+    caughtReceipts: [messageIdOf({ eventId: SUCCEEDED_EVENT }), messageIdOf({ eventId: FAILED_EVENT })],
     ledgerVerify: { ok: true, broken: [] },
     newDeadLetters: [],
   };
@@ -61,6 +67,19 @@ const checksOf = (evidence: Evidence, run = outcomes) => checkRun(run, evidence)
 describe('the chaos checks', () => {
   it('find nothing when every payment is final, charged, posted and notified once', () => {
     expect(checkRun(outcomes, cleanEvidence())).toEqual([]);
+  });
+
+  it('name a missing receipt, and a second one its record does not count as a second attempt', () => {
+    const missing = cleanEvidence();
+    missing.caughtReceipts = [messageIdOf({ eventId: SUCCEEDED_EVENT })];
+    expect(checksOf(missing)).toEqual(['receipts']);
+    const twice = cleanEvidence();
+    twice.caughtReceipts.push(messageIdOf({ eventId: SUCCEEDED_EVENT }));
+    expect(checksOf(twice)).toEqual(['doubled']);
+    const resentAfterACrash = cleanEvidence();
+    resentAfterACrash.caughtReceipts.push(messageIdOf({ eventId: SUCCEEDED_EVENT }));
+    (resentAfterACrash.receiptRecords[0] as Evidence['receiptRecords'][number]).attempts = 2;
+    expect(checksOf(resentAfterACrash)).toEqual([]);
   });
 
   it('name an accepted payment that is not in the database as lost', () => {
