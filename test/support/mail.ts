@@ -1,18 +1,8 @@
+import type { CaughtMessage } from '../../localstack/src/mail/server';
 import { localEndpoints } from './local-stack';
 
-/** A message the local stack's mail catcher caught (localstack/src/mail/server.ts). */
-export interface CaughtMail {
-  messageId: string;
-  /** The From header's address. */
-  from: string;
-  /** The envelope's recipients: everyone the message was delivered to, Bcc included. */
-  to: string[];
-  subject: string;
-  text: string;
-  /** Lower-case header names. */
-  headers: Record<string, string>;
-  receivedAt: string;
-}
+/** A message the local stack's mail catcher caught, as its read-back API answers it. */
+export type CaughtMail = CaughtMessage;
 
 /** Every message the mail catcher caught for an address (any recipient, case-insensitive), in arrival order. */
 export async function messagesTo(address: string): Promise<CaughtMail[]> {
