@@ -34,6 +34,8 @@ export async function sendReceipt(
   workUntil: Date,
 ): Promise<ReceiptOutcome> {
   if (!isReceiptEvent(event)) return 'not_requested';
+  // A payment's own events say whether it names a customer: most payments cost no read at all.
+  if (event.type !== 'payment.refund_executed' && !event.data.customer) return 'not_requested';
   const recipient = await deps.deliveries.recipientOf(event.paymentId);
   if (!recipient) return 'not_requested';
   const holder = randomUUID();

@@ -125,6 +125,24 @@ describe('sending a customer receipt', () => {
     expect(rows.size).toBe(0);
   });
 
+  it('reads nothing for a payment that names no customer', async () => {
+    const { deliveries } = memoryDeliveries();
+    const read: string[] = [];
+    const counted: ReceiptDeliveries = {
+      ...deliveries,
+      recipientOf: async (paymentId) => {
+        read.push(paymentId);
+        return deliveries.recipientOf(paymentId);
+      },
+    };
+    const { service, sent } = mailer(async () => ({ kind: 'sent' }));
+    const anonymous = succeeded();
+    delete (anonymous.data as { customer?: string }).customer;
+
+    expect(await run(counted, service, anonymous)).toBe('not_requested');
+    expect([read, sent]).toEqual([[], []]);
+  });
+
   it('sends nothing for a refund only asked for: the customer hears of it once the bank executed it', async () => {
     const { deliveries } = memoryDeliveries();
     const { service, sent } = mailer(async () => ({ kind: 'sent' }));
