@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { PAYMENT_EVENTS_TOPIC } from '../../lambdas/core/config/messaging';
+import { CONSUMERS, PAYMENT_EVENTS_TOPIC } from '../../lambdas/core/config/messaging';
 import { createEvent } from '../../lambdas/core/domain/events';
 import type { DeadLetter } from '../../lambdas/core/use-cases/ports/consumers';
 import { localSqsClient } from '../../localstack/src/engines/elasticmq';
@@ -16,7 +16,7 @@ import { aspayJson } from '../support/run-script';
 const db = testDatabase();
 const kafka = testKafka();
 const endpoints = localEndpoints();
-const CONSUMER_FUNCTIONS = ['bank-processor', 'ledger', 'notifier'];
+const CONSUMER_FUNCTIONS = Object.values(CONSUMERS).map((consumer) => consumer.handler);
 
 /** A valid payment.initiated for a payment no event announced yet, with fields a newer producer might add. */
 async function eventFromTheFuture(): Promise<{ paymentId: string; value: string }> {
