@@ -13,6 +13,7 @@
  *   aspay ledger verify
  *   aspay chaos poison-pill [--count N]
  *   aspay merchants create <name> [--webhook-url <url>]
+ *   aspay merchants list | show <id> | disable <id> | enable <id>
  *   aspay merchants receipts <merchant id> on|off   (customer receipts by e-mail, docs/receipts.md)
  *   aspay merchants seal-webhook-secrets   (one-time: seals secrets stored in plain text before 0010)
  *   aspay smoke [--stage dev|prod] [--outputs cdk-outputs.json] [--api-url URL] [--key sk_test_…] [--timeout S]
@@ -36,6 +37,7 @@ import { poisonPill } from './commands/chaos';
 import { dlqAccess, listDlq, redriveDlq, showDlq } from './commands/dlq';
 import { listEventsCommand, resendEventCommand, showEventCommand } from './commands/events';
 import { verifyLedger } from './commands/ledger';
+import { listMerchants, setMerchantDisabled, showMerchant } from './commands/merchants';
 import { showPayment } from './commands/payments';
 import { setCustomerReceipts } from './commands/receipts';
 import { runSmoke, testKeyOf } from './commands/smoke';
@@ -44,7 +46,7 @@ import { showStuck } from './commands/stuck';
 import { CheckFailedError, cliEndpoints, output, required, UsageError } from './context';
 
 const USAGE =
-  'usage: aspay payments show <id> | payments stuck [--older-than <minutes>] | events list --merchant <id> [--mode test|live] [--payment <id>] [--type <type>] [--limit N] [--starting-after <id>] | events show|resend <event id> | dlq list|show <id>|redrive <id>|--all | ledger verify | chaos poison-pill [--count N] | merchants create <name> [--webhook-url <url>] | merchants receipts <id> on|off | merchants seal-webhook-secrets | smoke [--stage dev|prod] [--outputs <file>] [--api-url <url>] [--key sk_test_…] [--timeout <s>]  (add --json for JSON)';
+  'usage: aspay payments show <id> | payments stuck [--older-than <minutes>] | events list --merchant <id> [--mode test|live] [--payment <id>] [--type <type>] [--limit N] [--starting-after <id>] | events show|resend <event id> | dlq list|show <id>|redrive <id>|--all | ledger verify | chaos poison-pill [--count N] | merchants create <name> [--webhook-url <url>] | merchants list | merchants show|disable|enable <id> | merchants receipts <id> on|off | merchants seal-webhook-secrets | smoke [--stage dev|prod] [--outputs <file>] [--api-url <url>] [--key sk_test_…] [--timeout <s>]  (add --json for JSON)';
 
 /** The flags that take a value: the word after one is its value, not a command word. */
 const VALUE_FLAGS = [
@@ -188,6 +190,14 @@ async function main(args: string[]): Promise<void> {
         ].join('\n'),
       );
     }
+    case 'merchants list':
+      return withPool((pool) => listMerchants(pool, out));
+    case 'merchants show':
+      return withPool((pool) => showMerchant(pool, subject, out));
+    case 'merchants disable':
+      return withPool((pool) => setMerchantDisabled(pool, subject, true, out));
+    case 'merchants enable':
+      return withPool((pool) => setMerchantDisabled(pool, subject, false, out));
     case 'merchants receipts':
       return withPool((pool) => setCustomerReceipts(pool, subject, words[3], out));
     case 'merchants seal-webhook-secrets': {

@@ -6,10 +6,10 @@ import { namedQuery } from './sql';
 export function postgresMerchantDirectory(pool: pg.Pool): MerchantDirectory {
   return {
     async findByApiKeyHash(apiKeyHash) {
-      // The column the hash is found in is the key's stored mode.
+      // The column the hash is found in is the key's stored mode; a disabled merchant's keys find nothing.
       const { rows } = await pool.query<{ id: string; mode: Mode }>(
         `SELECT id, CASE WHEN live_api_key_hash = $1 THEN 'live' ELSE 'test' END AS mode
-         FROM merchants WHERE test_api_key_hash = $1 OR live_api_key_hash = $1`,
+         FROM merchants WHERE (test_api_key_hash = $1 OR live_api_key_hash = $1) AND disabled_at IS NULL`,
         [apiKeyHash],
       );
       return rows[0];

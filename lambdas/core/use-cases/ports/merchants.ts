@@ -10,7 +10,10 @@ export interface MerchantScope {
 }
 
 export interface MerchantDirectory {
-  /** The merchant owning the API key with this SHA-256 hash, if any, and the mode the key is stored for. */
+  /**
+   * The merchant owning the API key with this SHA-256 hash, if any and not disabled, and the mode the key is
+   * stored for.
+   */
   findByApiKeyHash(apiKeyHash: string): Promise<{ id: string; mode: Mode } | undefined>;
 }
 
