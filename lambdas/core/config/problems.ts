@@ -86,6 +86,7 @@ export const PROBLEM_TYPES = {
   unreadable_record: NOT_ANSWERED,
   bank_unavailable: NOT_ANSWERED,
   mail_unavailable: NOT_ANSWERED,
+  receipt_held: NOT_ANSWERED,
   session_time_zone: NOT_ANSWERED,
   configuration_invalid: NOT_ANSWERED,
   secret_unreadable: NOT_ANSWERED,

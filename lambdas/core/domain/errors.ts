@@ -41,6 +41,7 @@ export type ErrorCode =
   | 'dead_letter_not_stored'
   | 'bank_unavailable'
   | 'mail_unavailable'
+  | 'receipt_held'
   | 'session_time_zone'
   | 'configuration_invalid'
   | 'secret_unreadable'

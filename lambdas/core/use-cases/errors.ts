@@ -85,6 +85,18 @@ export class DependencyStillUnavailableError extends ConsumerError {
   }
 }
 
+/**
+ * Another holder's claim on an event's receipt lasts beyond this invocation, or took over this caller's: the
+ * record is tried again later, when that claim has passed (its holder sent the receipt, or died).
+ */
+export class ReceiptHeldError extends ConsumerError {
+  override readonly name = 'ReceiptHeldError';
+  readonly type = 'receipt_held';
+  constructor(eventId: string) {
+    super(`the receipt of event ${eventId} is held by another sender for now`);
+  }
+}
+
 /** A later event of a payment whose earlier event this consumer dead-lettered: it waits behind that letter. */
 export class ParkedBehindDeadLetterError extends ConsumerError {
   override readonly name = 'ParkedBehindDeadLetterError';

@@ -164,6 +164,13 @@ const RETRY_RULES: readonly RetryRule[] = [
     matches: (error) =>
       when(error instanceof AspayError && error.type === 'mail_unavailable', 'mail service unavailable'),
   },
+  // Another sender holds a receipt for now: its claim passes within the lease (ReceiptHeldError's code).
+  {
+    askers: ['consumer'],
+    retry: true,
+    matches: (error) =>
+      when(error instanceof AspayError && error.type === 'receipt_held', 'receipt held by another sender'),
+  },
   // The same socket errors and pg connection failures make the API answer 503 (any peer: the errno does not
   // say which).
   {

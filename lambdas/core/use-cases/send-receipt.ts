@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventEnvelope } from '../domain/events';
 import { isReceiptEvent, receiptMessage } from '../domain/receipts';
+import { ReceiptHeldError } from './errors';
 import type { Clock } from './ports/clock';
-import type { Mailer, ReceiptDeliveries } from './ports/receipts';
+import type { Mailer, MailOutcome, ReceiptClaim, ReceiptDeliveries } from './ports/receipts';
+import { retryingUntil } from './retry-until';
 
 export interface ReceiptDeps {
   readonly deliveries: ReceiptDeliveries;
@@ -18,15 +20,16 @@ export type ReceiptOutcome =
   | 'sent'
   /** The mail service refused this e-mail for good (recorded with its reason). */
   | 'rejected'
-  /** Sent or refused already, or held by another holder until after `workUntil`. */
+  /** Sent or refused already. */
   | 'already_handled';
 
 /**
  * One e-mail per event to the customer who paid, when its merchant opted in (docs/receipts.md). The delivery
  * record, unique per event, is created and claimed first; the attempt is counted before the e-mail leaves, so
  * a crash between the two shows as an attempt that may have arrived, and the next holder's resend carries the
- * same Message-ID. While the mail service is away, the claim is given back and MailUnavailableError reaches
- * the consumer, which waits and retries: the receipt waits, it is never lost and never a dead letter.
+ * same Message-ID. The consumer keeps the event until its receipt is sent or refused for good: while the mail
+ * service is away (MailUnavailableError) or another holder's claim lasts (ReceiptHeldError), the record waits
+ * and is tried again, so a receipt is never stranded pending and never a dead letter.
  */
 export async function sendReceipt(
   deps: ReceiptDeps,
@@ -46,31 +49,49 @@ export async function sendReceipt(
     merchantId: event.merchantId,
     eventType: event.type,
   };
-  let opened = await deps.deliveries.open(receipt, deps.clock(), claim());
-  // A holder that died: its claim passes within the lease, and this redelivery takes the receipt over.
-  if (opened.kind === 'held' && opened.until < workUntil) {
-    await sleep(opened.until.getTime() - deps.clock().getTime() + 1);
-    opened = await deps.deliveries.open(receipt, deps.clock(), claim());
-  }
-  if (opened.kind !== 'claimed') return 'already_handled';
-  if (!(await deps.deliveries.recordAttempt(event.eventId, claim()))) return 'already_handled';
+  if ((await claimReceipt(deps, receipt, claim, workUntil)) === 'handled') return 'already_handled';
+  const attempt = claim();
+  // Our claim passed and another holder took the receipt over: it is theirs now; look again later.
+  if (!(await deps.deliveries.recordAttempt(event.eventId, attempt)))
+    throw new ReceiptHeldError(event.eventId);
+  // The outcome is known once the mail service answered: recorded while the claim lasts (the database may be
+  // away just then), so that no other holder sends the e-mail again.
+  const settle = (outcome: Parameters<ReceiptDeliveries['settle']>[2]) =>
+    retryingUntil(() => deps.deliveries.settle(event.eventId, holder, outcome), attempt.until, deps.clock);
   const message = receiptMessage(event, recipient);
-  let outcome: Awaited<ReturnType<Mailer['send']>>;
+  let outcome: MailOutcome;
   try {
     outcome = await deps.mailer.send({ ...message, to: recipient.address, messageId: messageIdOf(event) });
   } catch (error) {
-    await deps.deliveries.settle(event.eventId, holder, {
-      status: 'pending',
-      error: (error as Error).message,
-    });
+    // Given back for the next try; if even that cannot be written, the claim passes within the lease.
+    await settle({ status: 'pending', error: (error as Error).message }).catch(() => undefined);
     throw error;
   }
   if (outcome.kind === 'rejected') {
-    await deps.deliveries.settle(event.eventId, holder, { status: 'failed', error: outcome.reason });
+    await settle({ status: 'failed', error: outcome.reason });
     return 'rejected';
   }
-  await deps.deliveries.settle(event.eventId, holder, { status: 'sent' });
+  await settle({ status: 'sent' });
   return 'sent';
+}
+
+/**
+ * Claims the event's receipt: `claimed`, or `handled` when it was sent or refused already. A receipt another
+ * holder claimed (it is sending it, or it died) is waited for until that claim passes, then taken over; a claim
+ * lasting beyond `workUntil` leaves it for a later try (ReceiptHeldError).
+ */
+async function claimReceipt(
+  deps: ReceiptDeps,
+  receipt: Parameters<ReceiptDeliveries['open']>[0],
+  claim: () => ReceiptClaim,
+  workUntil: Date,
+): Promise<'claimed' | 'handled'> {
+  for (;;) {
+    const opened = await deps.deliveries.open(receipt, deps.clock(), claim());
+    if (opened.kind !== 'held') return opened.kind;
+    if (opened.until >= workUntil) throw new ReceiptHeldError(receipt.eventId);
+    await sleep(Math.max(0, opened.until.getTime() - deps.clock().getTime()) + 1);
+  }
 }
 
 /** The e-mail's Message-ID (RFC 5322 §3.6.4): the event's, so every copy of one receipt carries the same. */

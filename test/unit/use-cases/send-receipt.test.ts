@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MailUnavailableError } from '../../../lambdas/core/adapters/errors';
 import { createEvent, type EventEnvelope } from '../../../lambdas/core/domain/events';
 import { moneyFromStored } from '../../../lambdas/core/domain/money';
+import { ReceiptHeldError } from '../../../lambdas/core/use-cases/errors';
 import type {
   Mailer,
   OutgoingMail,
@@ -177,6 +178,43 @@ describe('sending a customer receipt', () => {
     const back = mailer(async () => ({ kind: 'sent' }));
     expect(await run(deliveries, back.service, event)).toBe('sent');
     expect(rows.get(event.eventId)).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
+  it('takes over a receipt whose sender died, once its claim has passed, and sends it', async () => {
+    const { deliveries, rows } = memoryDeliveries();
+    const { service, sent } = mailer(async () => ({ kind: 'sent' }));
+    const event = succeeded();
+    rows.set(event.eventId, {
+      status: 'pending',
+      attempts: 1,
+      holder: 'a sender that died',
+      until: new Date(Date.now() + 50),
+      lastError: null,
+    });
+
+    const outcome = await sendReceipt(
+      { deliveries, mailer: service, clock: () => new Date(), claimLeaseMs: 15_000 },
+      event,
+      new Date(Date.now() + 5_000),
+    );
+
+    expect(outcome).toBe('sent');
+    expect(sent).toHaveLength(1);
+    expect(rows.get(event.eventId)).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
+  it('leaves a receipt another sender holds beyond the invocation to a later try, never as handled', async () => {
+    const { deliveries, rows } = memoryDeliveries();
+    const { service, sent } = mailer(async () => ({ kind: 'sent' }));
+    const event = succeeded();
+    const held = { status: 'pending' as const, attempts: 1, holder: 'another sender', lastError: null };
+    rows.set(event.eventId, { ...held, until: new Date(NOW.getTime() + 60_000) });
+
+    const failure = await run(deliveries, service, event).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(ReceiptHeldError);
+    expect(classifyFailure(failure).kind).toBe('transient');
+    expect(sent).toEqual([]);
   });
 
   it('records a receipt the mail service refuses for good as failed, and never sends it again', async () => {
