@@ -54,10 +54,12 @@ export async function sendReceipt(
   // Our claim passed and another holder took the receipt over: it is theirs now; look again later.
   if (!(await deps.deliveries.recordAttempt(event.eventId, attempt)))
     throw new ReceiptHeldError(event.eventId);
-  // The outcome is known once the mail service answered: recorded while the claim lasts (the database may be
-  // away just then), so that no other holder sends the e-mail again.
+  // The outcome is known once the mail service answered: recorded while the invocation lives, whatever the
+  // database's outage (as the notifier records a webhook's). Its claim may pass meanwhile, but nobody takes the
+  // receipt over without the database, and this record is the holder's until someone does: given up at the
+  // claim's end, the e-mail would be sent again after every outage longer than the lease.
   const settle = (outcome: Parameters<ReceiptDeliveries['settle']>[2]) =>
-    retryingUntil(() => deps.deliveries.settle(event.eventId, holder, outcome), attempt.until, deps.clock);
+    retryingUntil(() => deps.deliveries.settle(event.eventId, holder, outcome), workUntil, deps.clock);
   const message = receiptMessage(event, recipient);
   let outcome: MailOutcome;
   try {
