@@ -10,9 +10,10 @@ import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { waitForQuiet } from '../chaos/quiet';
 import { RDS_PROXY_MESSAGE_COUNTS } from '../localstack/src/engines/rds-proxy';
-import { localAwsClientConfig } from '../localstack/src/settings';
+import { localAwsClientConfig, ROOT } from '../localstack/src/settings';
 import type { LocalEndpoints } from '../localstack/src/stack';
 import { createPayments, type LoadResult } from './load';
+import { cpuPerPayment, stackCpuMs } from './process-cpu';
 import { type PipelineStep, percentile, perSecond } from './stats';
 
 /** How long a measurement waits for the previous one's payments to finish before it gives up. */
@@ -26,6 +27,11 @@ export interface StepResult extends PipelineStep {
   readonly refused: number;
   /** How long the backlog took to reach SUCCESS after the step's load ended. */
   readonly drainedAfterMs: number;
+  /**
+   * CPU per accepted payment, by part of the stack and by kind, from the step's start until all its payments'
+   * work was done (posted, notified, receipts): what the stack burns while idle meanwhile is included.
+   */
+  readonly cpuMsPerPayment: ReturnType<typeof cpuPerPayment>;
 }
 
 interface Timing {
@@ -65,9 +71,11 @@ export async function pipelineStep(
   offeredPerSecond: number,
   durationSeconds: number,
   runId: string,
+  clockTicksPerSecond: number,
 ): Promise<StepResult> {
   const keyPrefix = `bench-${runId}-r${offeredPerSecond}-`;
   await waitForBenchBacklog(pool, BACKLOG_TIMEOUT_MS);
+  const cpuBefore = stackCpuMs(ROOT, clockTicksPerSecond);
   const startedAt = Date.now();
   const load: LoadResult = await createPayments(endpoints, {
     // Enough connections that a slow answer does not lower the offered rate.
@@ -85,6 +93,13 @@ export async function pipelineStep(
     (t) => t.succeeded_at && t.succeeded_at.getTime() <= loadEndedAt,
   ).length;
   const lastSuccess = Math.max(loadEndedAt, ...timings.map((t) => t.succeeded_at?.getTime() ?? 0));
+  // Every payment's whole life: the ledger's posting, the notice and the receipt come after its SUCCESS.
+  await waitForBenchBacklog(pool, BACKLOG_TIMEOUT_MS);
+  const cpuMsPerPayment = cpuPerPayment(
+    cpuBefore,
+    stackCpuMs(ROOT, clockTicksPerSecond),
+    Math.max(1, timings.length),
+  );
   return {
     offeredPerSecond,
     durationSeconds,
@@ -95,6 +110,7 @@ export async function pipelineStep(
     p99Ms: percentile(latencies, 99),
     refused: load.requests - load.accepted + load.errors,
     drainedAfterMs: lastSuccess - loadEndedAt,
+    cpuMsPerPayment,
   };
 }
 

@@ -270,7 +270,14 @@ export async function main(): Promise<number> {
     const steps: StepResult[] = [];
     await section('pipeline', async () => {
       for (const rate of settings.steps) {
-        const step = await pipelineStep(endpoints, pool, rate, settings.stepSeconds, runId);
+        const step = await pipelineStep(
+          endpoints,
+          pool,
+          rate,
+          settings.stepSeconds,
+          runId,
+          clockTicksPerSecond(),
+        );
         steps.push(step);
         rows.push([
           'pipeline',
@@ -278,6 +285,21 @@ export async function main(): Promise<number> {
           `completes ${fixed(step.completedPerSecond)}/s, p50 ${ms(step.p50Ms)}, p99 ${ms(step.p99Ms)}` +
             (step.completed < step.accepted ? `, ${step.accepted - step.completed} unfinished` : '') +
             (step.refused ? `, ${step.refused} refused` : ''),
+        ]);
+        const cpu = step.cpuMsPerPayment;
+        rows.push([
+          'pipeline',
+          `  CPU per payment at ${rate}/s: ASPay / Kafka / emulation`,
+          `${fixed(cpu.total, 1)} ms: ${fixed(cpu.kinds.aspay, 1)} / ${fixed(cpu.kinds.engine, 1)} / ${fixed(cpu.kinds.emulation, 1)}`,
+        ]);
+        rows.push([
+          'pipeline',
+          '    by part (ms)',
+          (Object.entries(cpu.parts) as [string, number][])
+            .filter(([, used]) => used >= 0.05)
+            .sort(([, a], [, b]) => b - a)
+            .map(([part, used]) => `${part} ${fixed(used, 1)}`)
+            .join(', '),
         ]);
         // Past saturation the backlog only grows: further steps would measure the queue, not the pipeline.
         if (step.completed < step.accepted) break;
