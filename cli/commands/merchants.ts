@@ -70,12 +70,13 @@ export async function setMerchantDisabled(
   disabled: boolean,
   out: Output,
 ): Promise<void> {
-  const usage = `usage: aspay merchants ${disabled ? 'disable' : 'enable'} <merchant id>`;
-  await merchantOf(pool, id, usage);
-  await pool.query(
-    `UPDATE merchants SET disabled_at = CASE WHEN $2 THEN COALESCE(disabled_at, now()) END WHERE id = $1`,
+  if (!id) throw new UsageError(`usage: aspay merchants ${disabled ? 'disable' : 'enable'} <merchant id>`);
+  const { rows } = await pool.query<MerchantRow>(
+    `UPDATE merchants SET disabled_at = CASE WHEN $2 THEN COALESCE(disabled_at, now()) END WHERE id = $1
+     RETURNING ${MERCHANT_COLUMNS}`,
     [id, disabled],
   );
-  const merchant = await merchantOf(pool, id, usage);
+  const merchant = rows[0];
+  if (!merchant) throw new UsageError(`no merchant ${id}`);
   out.print(merchant, () => `${merchant.id}: ${stateOf(merchant)}`);
 }

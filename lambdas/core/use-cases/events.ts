@@ -37,11 +37,7 @@ export async function resendEvent(
   clock: Clock,
 ): Promise<EventRecord> {
   const found = await getEvent(history, scope, eventId);
-  const scheduled = await history.resend(scope, {
-    body: found.body,
-    eventType: found.body.type,
-    now: clock(),
-  });
+  const scheduled = await history.resend(scope, { body: found.body, now: clock() });
   if (scheduled === 'no_endpoint') throw new NoWebhookEndpointError();
   return getEvent(history, scope, eventId);
 }

@@ -58,15 +58,18 @@ export async function sendReceipt(
   // database's outage (as the notifier records a webhook's). Its claim may pass meanwhile, but nobody takes the
   // receipt over without the database, and this record is the holder's until someone does: given up at the
   // claim's end, the e-mail would be sent again after every outage longer than the lease.
-  const settle = (outcome: Parameters<ReceiptDeliveries['settle']>[2]) =>
-    retryingUntil(() => deps.deliveries.settle(event.eventId, holder, outcome), workUntil, deps.clock);
+  const settle = (outcome: Parameters<ReceiptDeliveries['settle']>[2], until = workUntil) =>
+    retryingUntil(() => deps.deliveries.settle(event.eventId, holder, outcome), until, deps.clock);
   const message = receiptMessage(event, recipient);
   let outcome: MailOutcome;
   try {
     outcome = await deps.mailer.send({ ...message, to: recipient.address, messageId: messageIdOf(event) });
   } catch (error) {
-    // Given back for the next try; if even that cannot be written, the claim passes within the lease.
-    await settle({ status: 'pending', error: (error as Error).message }).catch(() => undefined);
+    // Given back for the next try, while the claim lasts: if even that cannot be written, the claim passes
+    // within the lease anyway, and the consumer's retry need not wait for more.
+    await settle({ status: 'pending', error: (error as Error).message }, attempt.until).catch(
+      () => undefined,
+    );
     throw error;
   }
   if (outcome.kind === 'rejected') {

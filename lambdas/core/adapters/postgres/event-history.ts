@@ -116,7 +116,7 @@ export function postgresEventHistory(pool: pg.Pool): EventHistory {
       return { events: rows.slice(0, limit).map(toEventRecord), hasMore: rows.length > limit };
     },
 
-    async resend({ merchantId }, { body, eventType, now }) {
+    async resend({ merchantId }, { body, now }) {
       // A delivery record due now, sent by the retry sweep with a fresh give-up window from `resent_at`: a new
       // one (the event was never sent: no endpoint then) or the event's own, whatever it came to. Its body stays
       // the one first sent, so the merchant receives the same event id and bytes.
@@ -132,7 +132,7 @@ export function postgresEventHistory(pool: pg.Pool): EventHistory {
             event_id: body.id,
             merchant_id: merchantId,
             payment_id: body.data.paymentId,
-            event_type: eventType,
+            event_type: body.type,
             raw_body: JSON.stringify(body),
             now,
           },

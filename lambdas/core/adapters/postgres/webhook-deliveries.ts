@@ -32,6 +32,9 @@ interface EndpointRow {
 }
 
 /** `secrets` opens the sealed webhook secrets; a plain one (from before they were sealed) is read as it is. */
+/** When a delivery's retry window began: its last resend (`POST /v1/events/{id}/resend`), else its creation. */
+const WINDOW_START = 'COALESCE(d.resent_at, d.created_at)';
+
 export function postgresWebhookDeliveries(pool: pg.Pool, secrets: SecretOpener): WebhookDeliveries {
   return {
     async endpointOf(merchantId) {
@@ -60,7 +63,7 @@ export function postgresWebhookDeliveries(pool: pg.Pool, secrets: SecretOpener):
                                                 claim_holder = EXCLUDED.claim_holder
              WHERE d.status = 'pending' AND d.next_attempt_at <= :now
                AND (d.claimed_until IS NULL OR d.claimed_until < :now)
-           RETURNING d.attempts, COALESCE(d.resent_at, d.created_at) AS created_at`,
+           RETURNING d.attempts, ${WINDOW_START} AS created_at`,
           {
             event_id: notice.eventId,
             merchant_id: notice.merchantId,
@@ -105,7 +108,7 @@ export function postgresWebhookDeliveries(pool: pg.Pool, secrets: SecretOpener):
                     LIMIT :limit)
               AND d.status = 'pending' AND (d.claimed_until IS NULL OR d.claimed_until < :now)
             RETURNING d.event_id, d.merchant_id, d.payment_id, d.event_type, d.raw_body, d.url, d.attempts,
-                      COALESCE(d.resent_at, d.created_at) AS created_at`,
+                      ${WINDOW_START} AS created_at`,
           { now, claimed_until: claim.until, claim_holder: claim.holder, limit, per_merchant: perMerchant },
         ),
       );

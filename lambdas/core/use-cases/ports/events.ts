@@ -43,6 +43,6 @@ export interface EventHistory {
    */
   resend(
     scope: MerchantScope,
-    event: { body: MerchantEventBody; eventType: string; now: Date },
+    event: { body: MerchantEventBody; now: Date },
   ): Promise<'scheduled' | 'no_endpoint'>;
 }
