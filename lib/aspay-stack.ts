@@ -4,7 +4,6 @@ import {
   Duration,
   aws_events as events,
   Fn,
-  aws_iam as iam,
   aws_lambda as lambda,
   type aws_logs as logs,
   RemovalPolicies,
@@ -37,6 +36,7 @@ import { AspayFunction, type FunctionSettings } from './functions';
 import { acknowledgeFunction, acknowledgeInfrastructure } from './nag-suppressions';
 import { Network } from './network';
 import { Observability } from './observability';
+import { receiptsSendingStatement } from './receipts';
 import { SandboxBank } from './sandbox-bank';
 import type { StageConfig } from './stage-config';
 import { State } from './state';
@@ -254,16 +254,7 @@ export class AspayStack extends Stack {
       if (settings.receipts && stage.receiptsFromAddress) {
         const from = stage.receiptsFromAddress;
         fn.addEnvironment(ENV.receiptsFromAddress, from);
-        // SendEmail is authorized on the sending identity, the address or its domain, whichever the operator
-        // verified: https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html
-        fn.addToRolePolicy(
-          new iam.PolicyStatement({
-            actions: ['ses:SendEmail'],
-            resources: [from, from.split('@')[1]].map((identity) =>
-              Stack.of(this).formatArn({ service: 'ses', resource: 'identity', resourceName: identity }),
-            ),
-          }),
-        );
+        fn.addToRolePolicy(receiptsSendingStatement(this, from));
       }
       if (settings.webhookSecrets)
         state.webhookSecretsKey.grant(
