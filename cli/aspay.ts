@@ -12,6 +12,9 @@
  *   aspay dlq list | show <id> | redrive <id> | redrive --all
  *   aspay ledger verify
  *   aspay chaos poison-pill [--count N]
+ *   aspay keys list --merchant <id> [--mode test|live]
+ *   aspay keys create --merchant <id> --mode test|live [--read-only]   (the key is printed once)
+ *   aspay keys roll <key id> [--expires-in <seconds>] | keys revoke <key id>
  *   aspay merchants create <name> [--webhook-url <url>]
  *   aspay merchants list | show <id> | disable <id> | enable <id>
  *   aspay merchants receipts <merchant id> on|off   (customer receipts by e-mail, docs/receipts.md)
@@ -36,6 +39,7 @@ import { sealPlainWebhookSecrets } from '../lambdas/core/use-cases/seal-webhook-
 import { poisonPill } from './commands/chaos';
 import { dlqAccess, listDlq, redriveDlq, showDlq } from './commands/dlq';
 import { listEventsCommand, resendEventCommand, showEventCommand } from './commands/events';
+import { createKeyCommand, listKeysCommand, revokeKeyCommand, rollKeyCommand } from './commands/keys';
 import { verifyLedger } from './commands/ledger';
 import { listMerchants, setMerchantDisabled, showMerchant } from './commands/merchants';
 import { showPayment } from './commands/payments';
@@ -46,7 +50,7 @@ import { showStuck } from './commands/stuck';
 import { CheckFailedError, cliEndpoints, output, required, UsageError } from './context';
 
 const USAGE =
-  'usage: aspay payments show <id> | payments stuck [--older-than <minutes>] | events list --merchant <id> [--mode test|live] [--payment <id>] [--type <type>] [--limit N] [--starting-after <id>] | events show|resend <event id> | dlq list|show <id>|redrive <id>|--all | ledger verify | chaos poison-pill [--count N] | merchants create <name> [--webhook-url <url>] | merchants list | merchants show|disable|enable <id> | merchants receipts <id> on|off | merchants seal-webhook-secrets | smoke [--stage dev|prod] [--outputs <file>] [--api-url <url>] [--key sk_test_…] [--timeout <s>]  (add --json for JSON)';
+  'usage: aspay payments show <id> | payments stuck [--older-than <minutes>] | events list --merchant <id> [--mode test|live] [--payment <id>] [--type <type>] [--limit N] [--starting-after <id>] | events show|resend <event id> | dlq list|show <id>|redrive <id>|--all | ledger verify | chaos poison-pill [--count N] | keys list --merchant <id> [--mode test|live] | keys create --merchant <id> --mode test|live [--read-only] | keys roll <key id> [--expires-in <seconds>] | keys revoke <key id> | merchants create <name> [--webhook-url <url>] | merchants list | merchants show|disable|enable <id> | merchants receipts <id> on|off | merchants seal-webhook-secrets | smoke [--stage dev|prod] [--outputs <file>] [--api-url <url>] [--key sk_test_…] [--timeout <s>]  (add --json for JSON)';
 
 /** The flags that take a value: the word after one is its value, not a command word. */
 const VALUE_FLAGS = [
@@ -64,6 +68,7 @@ const VALUE_FLAGS = [
   '--type',
   '--limit',
   '--starting-after',
+  '--expires-in',
 ];
 
 /** `--timeout`: whole seconds each of the smoke test's waits may take (60 unless told). */
@@ -155,6 +160,30 @@ async function main(args: string[]): Promise<void> {
       return withPool((pool) => showEventCommand(pool, subject, out));
     case 'events resend':
       return withPool((pool) => resendEventCommand(pool, subject, out));
+    case 'keys list':
+      return withPool((pool) =>
+        listKeysCommand(
+          pool,
+          { merchant: flagValue(args, '--merchant'), mode: flagValue(args, '--mode') },
+          out,
+        ),
+      );
+    case 'keys create':
+      return withPool((pool) =>
+        createKeyCommand(
+          pool,
+          {
+            merchant: flagValue(args, '--merchant'),
+            mode: flagValue(args, '--mode'),
+            readOnly: args.includes('--read-only'),
+          },
+          out,
+        ),
+      );
+    case 'keys roll':
+      return withPool((pool) => rollKeyCommand(pool, subject, flagValue(args, '--expires-in'), out));
+    case 'keys revoke':
+      return withPool((pool) => revokeKeyCommand(pool, subject, out));
     case 'ledger verify':
       return withPool((pool) => verifyLedger(pool, out));
     case 'dlq list':

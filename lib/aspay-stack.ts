@@ -25,6 +25,7 @@ import {
 import { PROCESSORS, STRIPE_ACCOUNTS } from '../lambdas/core/config/processors';
 import {
   API_ROUTES,
+  type ApiRoute,
   AUTHORIZER_HANDLER,
   FALLBACK_HANDLER,
   PROCESSOR_EVENTS_HANDLER,
@@ -88,14 +89,19 @@ interface Access {
   receipts?: boolean;
 }
 
+/** The routes each API function serves: one, or several for a function that serves a family (the API keys). */
+const ROUTES_BY_HANDLER = new Map<string, ApiRoute[]>();
+for (const route of API_ROUTES)
+  ROUTES_BY_HANDLER.set(route.handler, [...(ROUTES_BY_HANDLER.get(route.handler) ?? []), route]);
+
 const API_FUNCTIONS: readonly (FunctionSettings & Access)[] = [
-  ...API_ROUTES.map((route) => ({
-    handler: route.handler,
-    database: route.handler !== 'openapi',
+  ...[...ROUTES_BY_HANDLER].map(([handler, routes]) => ({
+    handler,
+    database: handler !== 'openapi',
     // Idempotency records of the merchants' POST routes; a processor's events are deduplicated in PostgreSQL.
-    coordinationTable: route.method === 'POST' && route.authorized,
-    merchantRateLimited: route.authorized,
-    processors: route.handler === PROCESSOR_EVENTS_HANDLER,
+    coordinationTable: routes.some((route) => route.method === 'POST' && route.authorized),
+    merchantRateLimited: routes.some((route) => route.authorized),
+    processors: handler === PROCESSOR_EVENTS_HANDLER,
   })),
   { handler: AUTHORIZER_HANDLER, database: true },
   { handler: FALLBACK_HANDLER },

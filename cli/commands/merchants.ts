@@ -3,12 +3,18 @@ import { type Output, UsageError } from '../context';
 
 /**
  * `aspay merchants list|show|disable|enable`: the merchants for operators. A disabled merchant's keys answer 401
- * once the API's cached authorizations of them end (at most `AUTHORIZER_CACHE_TTL_SECONDS`, 5 minutes); its
+ * once the API's cached authorizations of them end (at most `AUTHORIZER_CACHE_TTL_SECONDS`, 60 s); its
  * payments already accepted still finish, and are notified and posted as any.
  */
 
+/** The prefixes of a merchant's usable keys of a mode (`aspay keys list` shows them all). */
+const usableKeys = (mode: string) =>
+  `(SELECT string_agg(k.key_prefix, ', ' ORDER BY k.created_at) FROM api_keys k
+     WHERE k.merchant_id = merchants.id AND k.mode = '${mode}' AND k.revoked_at IS NULL
+       AND (k.expires_at IS NULL OR k.expires_at > now()))`;
+
 const MERCHANT_COLUMNS = `id, name, created_at AS "createdAt", disabled_at AS "disabledAt",
-  test_api_key_prefix AS "testKeyPrefix", live_api_key_prefix AS "liveKeyPrefix", webhook_url AS "webhookUrl",
+  ${usableKeys('test')} AS "testKeyPrefix", ${usableKeys('live')} AS "liveKeyPrefix", webhook_url AS "webhookUrl",
   customer_receipts AS "customerReceipts"`;
 
 interface MerchantRow {

@@ -12,22 +12,22 @@
  * `unauthenticated` problem as a missing key.
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { postgresApiKeyDirectory } from '../core/adapters/postgres/api-keys';
 import { databasePool } from '../core/adapters/postgres/connection';
-import { postgresMerchantDirectory } from '../core/adapters/postgres/merchants';
 import { allowPolicy, authorizationHeader, denyPolicy } from '../core/http/authorizer-policy';
 import { logger, withObservability } from '../core/observability';
-import { authenticateMerchant } from '../core/use-cases/authenticate-merchant';
+import { authenticateApiKey } from '../core/use-cases/api-keys';
 
 export const handler = withObservability(
   async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
-    const merchant = await authenticateMerchant(
-      postgresMerchantDirectory(await databasePool()),
+    const key = await authenticateApiKey(
+      postgresApiKeyDirectory(await databasePool()),
       authorizationHeader(event),
     );
-    if (!merchant) {
+    if (!key) {
       logger.info('rejected an API key', { sourceIp: event.requestContext.identity.sourceIp });
       return denyPolicy(event.methodArn);
     }
-    return allowPolicy(merchant, event.methodArn);
+    return allowPolicy(key, event.methodArn);
   },
 );

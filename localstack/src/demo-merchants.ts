@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { localSecretBox } from '../../lambdas/core/adapters/secrets/envelope';
-import { apiKeyPrefix, hashApiKey } from '../../lambdas/core/domain/api-key';
+import { storedFormOf } from '../../lambdas/core/use-cases/api-keys';
 
 /**
  * Two demo merchants, so the demo and the tests can check tenant isolation. Each has a key per mode, fixed
@@ -35,24 +35,29 @@ export async function seedDemoMerchants(endpoints: {
   try {
     for (const merchant of DEMO_MERCHANTS) {
       await client.query(
-        `INSERT INTO merchants (id, name, test_api_key_hash, test_api_key_prefix, live_api_key_hash,
-           live_api_key_prefix, webhook_url, webhook_secret_sealed)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (id) DO UPDATE SET test_api_key_hash = EXCLUDED.test_api_key_hash,
-           test_api_key_prefix = EXCLUDED.test_api_key_prefix, live_api_key_hash = EXCLUDED.live_api_key_hash,
-           live_api_key_prefix = EXCLUDED.live_api_key_prefix, webhook_url = EXCLUDED.webhook_url,
+        `INSERT INTO merchants (id, name, webhook_url, webhook_secret_sealed) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (id) DO UPDATE SET webhook_url = EXCLUDED.webhook_url,
            webhook_secret_sealed = EXCLUDED.webhook_secret_sealed, webhook_secret = NULL`,
         [
           merchant.id,
           merchant.name,
-          hashApiKey(merchant.apiKey),
-          apiKeyPrefix(merchant.apiKey),
-          hashApiKey(merchant.liveApiKey),
-          apiKeyPrefix(merchant.liveApiKey),
           `${endpoints.webhookSinkUrl}/hooks/${merchant.id}`,
           await secrets.seal(merchant.webhookSecret, merchant.id),
         ],
       );
+      // The demo keys are fixed, and usable again after every start (a demo may have rolled or revoked them).
+      for (const [mode, secret] of [
+        ['test', merchant.apiKey],
+        ['live', merchant.liveApiKey],
+      ] as const) {
+        const stored = storedFormOf(secret, 'full');
+        await client.query(
+          `INSERT INTO api_keys (id, merchant_id, mode, access, key_hash, key_prefix)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (key_hash) DO UPDATE SET expires_at = NULL, revoked_at = NULL`,
+          [stored.id, merchant.id, mode, stored.access, stored.hash, stored.prefix],
+        );
+      }
     }
   } finally {
     await client.end();

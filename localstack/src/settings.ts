@@ -44,6 +44,11 @@ export const LOCAL_STACK_ENV = {
   stripeSimulatorWebhookUrl: 'ASPAY_STRIPE_SIMULATOR_WEBHOOK_URL',
   stripeSimulatorWebhookSecret: 'ASPAY_STRIPE_SIMULATOR_WEBHOOK_SECRET',
   stripeSimulatorLaterMs: 'ASPAY_STRIPE_SIMULATOR_LATER_MS',
+  /**
+   * How long the local gateway keeps an authorizer answer, in seconds (default: AWS's,
+   * `AUTHORIZER_CACHE_TTL_SECONDS`); shorter in the test timings, so a test sees a revoked key refused.
+   */
+  authorizerCacheSeconds: 'ASPAY_AUTHORIZER_CACHE_SECONDS',
   /** The schedules' interval, for tests and demos that cannot wait a minute (localstack/src/runner/schedule.ts). */
   scheduleEveryMs: 'ASPAY_SCHEDULE_EVERY_MS',
   /** JSON object: each function role's database URL (see lambda-runtime.ts). */

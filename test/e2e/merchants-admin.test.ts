@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { postgresMerchantDirectory } from '../../lambdas/core/adapters/postgres/merchants';
+import { postgresApiKeyDirectory } from '../../lambdas/core/adapters/postgres/api-keys';
 import { hashApiKey } from '../../lambdas/core/domain/api-key';
 import { callApi, validPayment } from '../support/api-client';
 import { createTestMerchant, testDatabase } from '../support/database';
@@ -11,7 +11,7 @@ const db = testDatabase();
 describe('merchant administration (npx aspay merchants)', () => {
   it('disables a merchant: its keys answer 401, and enabling lets them in again', async () => {
     const merchant = await createTestMerchant(db);
-    const directory = postgresMerchantDirectory(db);
+    const directory = postgresApiKeyDirectory(db);
 
     const disabled = await aspayJson('merchants', 'disable', merchant.id);
     expect(disabled.code).toBe(0);
@@ -24,7 +24,7 @@ describe('merchant administration (npx aspay merchants)', () => {
     const refused = await callApi('/v1/payments', { apiKey: merchant.apiKey });
     expect(refused.status).toBe(401);
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
-    expect(await directory.findByApiKeyHash(hashApiKey(merchant.liveApiKey))).toBeUndefined();
+    expect(await directory.findUsable(hashApiKey(merchant.liveApiKey))).toBeUndefined();
 
     const listed = await aspayJson('merchants', 'list');
     expect(listed.json).toContainEqual(
@@ -32,9 +32,10 @@ describe('merchant administration (npx aspay merchants)', () => {
     );
     const enabled = await aspayJson('merchants', 'enable', merchant.id);
     expect(enabled.json).toMatchObject({ id: merchant.id, disabledAt: null });
-    expect(await directory.findByApiKeyHash(hashApiKey(merchant.apiKey))).toEqual({
-      id: merchant.id,
+    expect(await directory.findUsable(hashApiKey(merchant.apiKey))).toMatchObject({
+      merchantId: merchant.id,
       mode: 'test',
+      access: 'full',
     });
   });
 

@@ -3,9 +3,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll } from 'vitest';
+import { postgresMerchantRegistry } from '../../lambdas/core/adapters/postgres/merchants';
 import { createPool } from '../../lambdas/core/adapters/postgres/pool';
 import { localSecretBox } from '../../lambdas/core/adapters/secrets/envelope';
-import { apiKeyPrefix, generateApiKey, hashApiKey } from '../../lambdas/core/domain/api-key';
+import { generateApiKey } from '../../lambdas/core/domain/api-key';
+import { storedFormOf } from '../../lambdas/core/use-cases/api-keys';
 import { ROOT } from '../../localstack/src/settings';
 import { localEndpoints } from './local-stack';
 
@@ -168,20 +170,14 @@ export async function createTestMerchant(
   const apiKey = generateApiKey('test');
   const liveApiKey = generateApiKey('live');
   const webhookSecret = `whsec_${randomUUID()}`;
-  await pool.query(
-    `INSERT INTO merchants (id, name, test_api_key_hash, test_api_key_prefix, live_api_key_hash, live_api_key_prefix,
-       webhook_url, webhook_secret_sealed)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [
-      id,
-      `Test merchant ${id}`,
-      hashApiKey(apiKey),
-      apiKeyPrefix(apiKey),
-      hashApiKey(liveApiKey),
-      apiKeyPrefix(liveApiKey),
-      `${localEndpoints().webhookSinkUrl}/hooks/${id}`,
-      await testSecretBox().seal(webhookSecret, id),
-    ],
-  );
+  await postgresMerchantRegistry(pool).create({
+    id,
+    name: `Test merchant ${id}`,
+    apiKeys: { test: storedFormOf(apiKey, 'full'), live: storedFormOf(liveApiKey, 'full') },
+    webhook: {
+      url: `${localEndpoints().webhookSinkUrl}/hooks/${id}`,
+      sealedSecret: await testSecretBox().seal(webhookSecret, id),
+    },
+  });
   return { id, apiKey, liveApiKey, webhookSecret };
 }

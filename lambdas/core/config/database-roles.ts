@@ -12,8 +12,10 @@ export const DATABASE_ROLES = {
     name: 'aspay_api',
     handlers: [
       AUTHORIZER_HANDLER,
-      ...API_ROUTES.map((route) => route.handler).filter(
-        (h) => h !== 'openapi' && h !== PROCESSOR_EVENTS_HANDLER,
+      ...new Set(
+        API_ROUTES.map((route) => route.handler).filter(
+          (h) => h !== 'openapi' && h !== PROCESSOR_EVENTS_HANDLER,
+        ),
       ),
     ],
   },

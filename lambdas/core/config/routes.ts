@@ -6,6 +6,9 @@
 /** The entry file of the processor events route: a processor's signed events in, no merchant key. */
 export const PROCESSOR_EVENTS_HANDLER = 'processor-events';
 
+/** The entry file of the API-key routes: one function serves all four. */
+export const API_KEYS_HANDLER = 'api-keys';
+
 export type HttpMethod = 'GET' | 'POST';
 
 export interface ApiRoute {
@@ -28,6 +31,11 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/v1/events', handler: 'list-events', authorized: true },
   { method: 'GET', path: '/v1/events/{id}', handler: 'get-event', authorized: true },
   { method: 'POST', path: '/v1/events/{id}/resend', handler: 'resend-event', authorized: true },
+  // The key routes share one function (functions/api-keys.ts): rare requests, one reservation of concurrency.
+  { method: 'GET', path: '/v1/api_keys', handler: API_KEYS_HANDLER, authorized: true },
+  { method: 'POST', path: '/v1/api_keys', handler: API_KEYS_HANDLER, authorized: true },
+  { method: 'POST', path: '/v1/api_keys/{id}/roll', handler: API_KEYS_HANDLER, authorized: true },
+  { method: 'POST', path: '/v1/api_keys/{id}/revoke', handler: API_KEYS_HANDLER, authorized: true },
   // Stripe's events about ASPay's payments: the Stripe-Signature header, not a merchant key, authenticates them.
   {
     method: 'POST',

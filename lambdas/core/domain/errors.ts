@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'rate_limited'
   | 'service_unavailable'
   | 'live_mode_unavailable'
+  | 'permission_denied'
   // A processor's event the processor events route refuses.
   | 'processor_signature_invalid'
   | 'processor_signature_expired'
@@ -32,6 +33,7 @@ export type ErrorCode =
   | 'stored_data_invalid'
   | 'webhook_url_rejected'
   | 'no_webhook_endpoint'
+  | 'last_full_access_key'
   // Consumers, the bank and the infrastructure: never answered to a client.
   | 'unsupported_event'
   | 'unreadable_record'

@@ -9,6 +9,7 @@ import {
   asDependencyUnavailable,
   MalformedJsonError,
   PayloadTooLargeError,
+  PermissionDeniedError,
   UnauthenticatedError,
   UnsupportedMediaTypeError,
 } from './errors';
@@ -77,6 +78,27 @@ export function authenticatedMerchant(event: APIGatewayProxyEvent): MerchantScop
 }
 
 /**
+ * What the request's key may do, from the authorizer's context: a key past its expiry is refused 401 even while
+ * API Gateway still holds a cached Allow for it, so a rolled key stops at its expiry to the second; a
+ * read-only key (`rk_`) may only read. The route's own check (`requireFullAccess`) refuses it more.
+ */
+function checkKeyAccess(event: APIGatewayProxyEvent, now: Date): void {
+  const { keyExpiresAt, access } = event.requestContext.authorizer ?? {};
+  if (typeof keyExpiresAt === 'string' && !(Date.parse(keyExpiresAt) > now.getTime()))
+    throw new UnauthenticatedError();
+  if (access === 'read' && event.httpMethod !== 'GET')
+    throw new PermissionDeniedError(
+      'This API key may only read: use a full-access key (sk_…) to change anything.',
+    );
+}
+
+/** Refuses a read-only key on a route that only full-access keys may use, whatever its method. */
+export function requireFullAccess(event: APIGatewayProxyEvent, what: string): void {
+  if (event.requestContext.authorizer?.access !== 'full')
+    throw new PermissionDeniedError(`Only a full-access key (sk_…) may ${what}.`);
+}
+
+/**
  * A merchant over its request rate is refused 429 before anything else runs. The limiter failing (DynamoDB
  * away) admits the request: the stage throttle still bounds the API, and payments matter more than the limit.
  */
@@ -116,6 +138,7 @@ export function apiHandler(
     const { merchantId, mode } = event.requestContext.authorizer ?? {};
     logger.appendKeys({ requestId, merchantId, mode });
     try {
+      checkKeyAccess(event, new Date());
       await admitMerchant(rateLimit, merchantId);
       const headers = lowerCaseHeaders(event.headers);
       const request: ApiRequest = {

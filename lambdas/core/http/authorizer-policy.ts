@@ -1,5 +1,5 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import type { Mode } from '../domain/mode';
+import type { AuthenticatedKey } from '../use-cases/ports/api-keys';
 
 /** What the REQUEST authorizer reads off API Gateway's event and answers it: the IAM policy and the context. */
 
@@ -36,13 +36,21 @@ export function denyPolicy(methodArn: string): APIGatewayAuthorizerResult {
   return policy(UNKNOWN_PRINCIPAL, 'Deny', methodArn);
 }
 
-/** Allows the merchant on the whole API; the context is what the handlers read as the request's scope. */
-export function allowPolicy(
-  merchant: { id: string; mode: Mode },
-  methodArn: string,
-): APIGatewayAuthorizerResult {
+/**
+ * Allows the merchant on the whole API; the context is what the handlers read as the request's scope, the
+ * key's access and its expiry. A context value is a string, number or boolean, never null
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html), so
+ * a key without an expiry carries none.
+ */
+export function allowPolicy(key: AuthenticatedKey, methodArn: string): APIGatewayAuthorizerResult {
   return {
-    ...policy(merchant.id, 'Allow', methodArn),
-    context: { merchantId: merchant.id, mode: merchant.mode },
+    ...policy(key.merchantId, 'Allow', methodArn),
+    context: {
+      merchantId: key.merchantId,
+      mode: key.mode,
+      access: key.access,
+      keyId: key.keyId,
+      ...(key.expiresAt ? { keyExpiresAt: key.expiresAt.toISOString() } : {}),
+    },
   };
 }

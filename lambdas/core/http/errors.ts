@@ -45,6 +45,19 @@ export class UnauthenticatedError extends HttpError {
   }
 }
 
+/**
+ * A restricted (read-only) key on a route that changes something, or on the key management routes. Stripe
+ * answers a restricted key without the permission 403 too
+ * (https://docs.stripe.com/changelog/2016-10-19/insufficient-permissions-throw-403-error).
+ */
+export class PermissionDeniedError extends HttpError {
+  override readonly name = 'PermissionDeniedError';
+  readonly type = 'permission_denied';
+  constructor(detail: string) {
+    super(detail);
+  }
+}
+
 export class IdempotencyKeyMissingError extends HttpError {
   override readonly name = 'IdempotencyKeyMissingError';
   readonly type = 'idempotency_key_missing';

@@ -126,7 +126,15 @@ export interface IdempotentRoute<Path extends Record<string, string>, Body exten
   /** The path's parameters, read before the key: a malformed path names nothing, whatever the headers. */
   readonly path: (request: ApiRequest) => Path;
   readonly body: Body;
-  readonly execute: (request: IdempotentRequest<Path, z.infer<Body>>) => Promise<ApiResponse>;
+  readonly execute: (request: IdempotentRequest<Path, z.infer<Body>>) => Promise<IdempotentResponse>;
+}
+
+/**
+ * A response and, in `shownOnce`, body fields only the first answer carries: they are never stored with the
+ * idempotency record, so a secret (a new API key) is not kept in DynamoDB and a replay answers without it.
+ */
+export interface IdempotentResponse extends ApiResponse {
+  readonly shownOnce?: Readonly<Record<string, unknown>>;
 }
 
 /** What an idempotent route is built with, once per container (`idempotencyWiring()`). */
@@ -157,9 +165,13 @@ export function idempotentApiHandler<Path extends Record<string, string>, Body e
       logger.appendKeys({ ...path, idempotencyKeyHash: hashForLogs(key) });
       const body = validate(route.body, request.body);
       const fingerprint = requestFingerprint({ ...path, ...body });
-      return respond({ ...request, scope }, key, fingerprint, () =>
-        route.execute({ scope, key, fingerprint, path, body }),
-      );
+      let shownOnce: IdempotentResponse['shownOnce'];
+      const response = await respond({ ...request, scope }, key, fingerprint, async () => {
+        const { shownOnce: fields, ...stored } = await route.execute({ scope, key, fingerprint, path, body });
+        shownOnce = fields;
+        return stored;
+      });
+      return shownOnce ? { ...response, body: { ...(response.body as object), ...shownOnce } } : response;
     },
     { rateLimit },
   );

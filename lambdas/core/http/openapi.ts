@@ -2,11 +2,16 @@ import { z } from 'zod';
 import { type AnsweredProblemCode, PROBLEM_CONTENT_TYPE, PROBLEM_TYPES } from '../config/problems';
 import { API_ROUTES, MAX_PROCESSOR_EVENT_BYTES, MAX_REQUEST_BODY_BYTES } from '../config/routes';
 import {
+  ApiKey,
+  ApiKeyList,
   Balance,
+  CreateApiKeyRequest,
   CreatePaymentRequest,
   CreateRefundRequest,
   Event,
   EventList,
+  IssuedApiKey,
+  ListApiKeysQuery,
   ListEventsQuery,
   ListPaymentsQuery,
   ListRefundsQuery,
@@ -15,6 +20,10 @@ import {
   Problem,
   Refund,
   RefundList,
+  ResendEventRequest,
+  RevokeApiKeyRequest,
+  RollApiKeyRequest,
+  RolledApiKey,
 } from './schemas';
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
@@ -103,6 +112,11 @@ const postErrorsWith = (conflict: DocumentedError) =>
 const postErrors = postErrorsWith([
   ['idempotency_in_progress', 'refund_not_allowed'],
   'A request with this idempotency key is still running, or the payment is not refundable.',
+]);
+
+/** Only a full-access key manages keys; a read-only key gets 403 there, and on every POST. */
+const keyManagementErrors = errorResponses([
+  [['permission_denied'], 'A read-only (rk_) key: key management needs a full-access (sk_) key.'],
 ]);
 
 const operations: Record<string, object> = {
@@ -206,6 +220,61 @@ const operations: Record<string, object> = {
       ]),
     },
   },
+  'GET /v1/api_keys': {
+    operationId: 'listApiKeys',
+    summary: "The merchant's API keys of this key's mode, newest first (full-access keys only)",
+    description:
+      'Each key shows its first characters, never itself; `status` says whether it still authenticates.',
+    parameters: queryParameters(ListApiKeysQuery),
+    responses: {
+      '200': { description: 'A page of API keys.', content: json(ref('ApiKeyList')) },
+      ...commonErrors,
+      ...keyManagementErrors,
+    },
+  },
+  'POST /v1/api_keys': {
+    operationId: 'createApiKey',
+    summary: 'Create an API key of this mode: full-access (sk_) or read-only (rk_)',
+    description:
+      'The answer carries the key in `secret`, this once: only its hash is stored. A replay (same idempotency key) answers the key without it.',
+    parameters: [idempotencyKey],
+    requestBody: { required: false, content: json(ref('CreateApiKeyRequest')) },
+    responses: {
+      '201': { description: 'The new key, with its secret.', content: json(ref('IssuedApiKey')) },
+      ...postErrors,
+      ...keyManagementErrors,
+    },
+  },
+  'POST /v1/api_keys/{id}/roll': {
+    operationId: 'rollApiKey',
+    summary: 'Replace a key with a new one of the same access; the old one works for `expiresInSeconds` more',
+    description:
+      'The old key stops authenticating at its expiry to the second. The new key is in `secret`, this once.',
+    parameters: [idPath, idempotencyKey],
+    requestBody: { required: false, content: json(ref('RollApiKeyRequest')) },
+    responses: {
+      '201': {
+        description: 'The new key, with its secret, and the rolled key with its expiry.',
+        content: json(ref('RolledApiKey')),
+      },
+      ...postErrors,
+      ...keyManagementErrors,
+    },
+  },
+  'POST /v1/api_keys/{id}/revoke': {
+    operationId: 'revokeApiKey',
+    summary: 'Revoke a key: refused within the authorizer cache time (60 s), at once if it was not in use',
+    parameters: [idPath, idempotencyKey],
+    requestBody: { required: false, content: json(ref('RevokeApiKeyRequest')) },
+    responses: {
+      '200': { description: 'The revoked key.', content: json(ref('ApiKey')) },
+      ...postErrorsWith([
+        ['idempotency_in_progress', 'last_full_access_key'],
+        "A request with this idempotency key is still running, or this is the mode's last full-access key (roll it instead).",
+      ]),
+      ...keyManagementErrors,
+    },
+  },
   'POST /v1/webhooks/stripe/{mode}': {
     operationId: 'receiveStripeEvent',
     summary: "Stripe's events about ASPay's payments and refunds (the mode's Stripe webhook endpoint)",
@@ -260,6 +329,14 @@ export function openApiDocument(): object {
     Balance,
     Event,
     EventList,
+    ResendEventRequest,
+    CreateApiKeyRequest,
+    RollApiKeyRequest,
+    RevokeApiKeyRequest,
+    ApiKey,
+    IssuedApiKey,
+    RolledApiKey,
+    ApiKeyList,
     Problem,
   ]) {
     components.add(schema, { id: z.globalRegistry.get(schema)?.id as string });
@@ -293,7 +370,8 @@ export function openApiDocument(): object {
         merchantApiKey: {
           type: 'http',
           scheme: 'bearer',
-          description: 'Merchant API key (sk_test_… / sk_live_…)',
+          description:
+            'Merchant API key: sk_test_… / sk_live_… (full access), rk_test_… / rk_live_… (read-only: GET routes only)',
         },
       },
     },

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { EventNotFoundError, PaymentNotFoundError, RefundNotFoundError } from '../use-cases/errors';
+import {
+  ApiKeyNotFoundError,
+  EventNotFoundError,
+  PaymentNotFoundError,
+  RefundNotFoundError,
+} from '../use-cases/errors';
 import type { ApiRequest } from './api-handler';
 
 /** The `{id}` of a path, a UUID. A malformed id cannot name anything: the same 404 as any unknown id. */
@@ -22,4 +27,9 @@ export function refundIdOf(request: ApiRequest): string {
 /** The `{id}` of an event's path. */
 export function eventIdOf(request: ApiRequest): string {
   return idOf(request, () => new EventNotFoundError());
+}
+
+/** The `{id}` of an API key's path. */
+export function apiKeyIdOf(request: ApiRequest): string {
+  return idOf(request, () => new ApiKeyNotFoundError());
 }

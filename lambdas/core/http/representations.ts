@@ -1,10 +1,12 @@
+import { isKeyUsable } from '../domain/api-key';
 import { isLivemode } from '../domain/mode';
 import { formatAmount, type Money } from '../domain/money';
 import type { RefundStatus } from '../domain/payment';
+import type { ApiKeyRecord } from '../use-cases/ports/api-keys';
 import type { EventRecord } from '../use-cases/ports/events';
 import type { PaymentRecord, StatusChangeRecord } from '../use-cases/ports/payments';
 import type { RefundRecord } from '../use-cases/ports/refunds';
-import type { Event, Payment, Refund } from './schemas';
+import type { ApiKey, Event, Payment, Refund } from './schemas';
 
 /**
  * Money as the API shows it: the amount as a decimal string with exactly the currency's number of decimals
@@ -103,5 +105,21 @@ export function listRepresentation<T extends { id: string }>(data: T[], hasMore:
     data,
     hasMore,
     nextStartingAfter: hasMore ? (data.at(-1)?.id ?? null) : null,
+  };
+}
+
+/** An API key as the API shows it: never the key, only its first characters; its status as of `now`. */
+export function apiKeyRepresentation(key: ApiKeyRecord, now: Date): ApiKey {
+  return {
+    id: key.id,
+    object: 'api_key',
+    livemode: isLivemode(key.mode),
+    access: key.access,
+    redactedKey: key.prefix,
+    status: key.revokedAt ? 'revoked' : isKeyUsable(key, now) ? 'active' : 'expired',
+    createdAt: key.createdAt.toISOString(),
+    lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+    expiresAt: key.expiresAt?.toISOString() ?? null,
+    revokedAt: key.revokedAt?.toISOString() ?? null,
   };
 }

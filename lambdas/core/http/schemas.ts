@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ANSWERED_PROBLEM_CODES, type ProblemDocument } from '../config/problems';
+import { MAX_ROLL_OVERLAP_SECONDS } from '../domain/api-key';
 import { ValidationError } from '../domain/errors';
 import { MERCHANT_EVENT_TYPES } from '../domain/events';
 import { PAYMENT_STATUSES } from '../domain/payment';
@@ -238,6 +239,64 @@ export const EventList = z
   })
   .meta({ id: 'EventList' });
 export type EventList = z.infer<typeof EventList>;
+
+/** API keys (`/v1/api_keys`): the merchant's keys of the calling key's mode, managed with a full-access key. */
+export const ListApiKeysQuery = z.strictObject(pageQuery('API key')).meta({ id: 'ListApiKeysQuery' });
+
+const keyAccess = z.enum(['full', 'read']).meta({
+  description:
+    '`full`: every route (an `sk_` key); `read`: GET routes only, never key management (an `rk_` key).',
+});
+
+export const CreateApiKeyRequest = z
+  .strictObject({ access: keyAccess.default('full') })
+  .meta({ id: 'CreateApiKeyRequest' });
+
+export const RollApiKeyRequest = z
+  .strictObject({
+    expiresInSeconds: z.number().int().min(0).max(MAX_ROLL_OVERLAP_SECONDS).default(0).meta({
+      description:
+        'How long the rolled key keeps working beside the new one: 0 (the default) stops it at once; at most 604800 (7 days).',
+    }),
+  })
+  .meta({ id: 'RollApiKeyRequest' });
+
+/** A revoke names its key in the path: the body is empty (or `{}`). */
+export const RevokeApiKeyRequest = z.strictObject({}).meta({ id: 'RevokeApiKeyRequest' });
+
+export const ApiKey = z
+  .object({
+    id: z.uuid(),
+    object: z.literal('api_key'),
+    livemode,
+    access: keyAccess,
+    redactedKey: z.string().meta({ description: 'The first characters of the key, to recognise it by.' }),
+    status: z.enum(['active', 'expired', 'revoked']),
+    createdAt: z.iso.datetime(),
+    lastUsedAt: timestamp.meta({ description: 'When the key was last used, to the hour.' }),
+    expiresAt: timestamp.meta({ description: 'Set once the key was rolled: it works until then.' }),
+    revokedAt: timestamp,
+  })
+  .meta({ id: 'ApiKey' });
+export type ApiKey = z.infer<typeof ApiKey>;
+
+export const IssuedApiKey = ApiKey.extend({
+  secret: z.string().meta({ description: 'The key itself: shown this once, stored only as a hash.' }),
+}).meta({ id: 'IssuedApiKey' });
+
+export const RolledApiKey = IssuedApiKey.extend({
+  rolled: ApiKey.meta({ description: 'The key that was rolled, with the expiry it now has.' }),
+}).meta({ id: 'RolledApiKey' });
+
+export const ApiKeyList = z
+  .object({
+    object: z.literal('list'),
+    url: z.literal('/v1/api_keys'),
+    data: z.array(ApiKey),
+    hasMore: z.boolean(),
+    nextStartingAfter: z.uuid().nullable(),
+  })
+  .meta({ id: 'ApiKeyList' });
 
 export const Problem = z
   .object({

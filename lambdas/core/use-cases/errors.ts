@@ -40,6 +40,26 @@ export class NoWebhookEndpointError extends UseCaseError {
   }
 }
 
+/** An API key that does not exist, or is another merchant's or the other mode's: the same answer. */
+export class ApiKeyNotFoundError extends UseCaseError {
+  override readonly name = 'ApiKeyNotFoundError';
+  readonly type = 'not_found';
+  constructor() {
+    super('No such API key.');
+  }
+}
+
+/** Revoking the mode's last usable full-access key would leave the merchant unable to manage its keys. */
+export class LastFullAccessKeyError extends UseCaseError {
+  override readonly name = 'LastFullAccessKeyError';
+  readonly type = 'last_full_access_key';
+  constructor() {
+    super(
+      "This is the mode's last full-access key: roll it (the new key replaces it) rather than revoke it.",
+    );
+  }
+}
+
 /** The merchant reused an idempotency key with a different request (caught by the database backstop). */
 export class IdempotencyKeyReusedError extends UseCaseError {
   override readonly name = 'IdempotencyKeyReusedError';

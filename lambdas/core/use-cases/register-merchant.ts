@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { apiKeyPrefix, generateApiKey, hashApiKey } from '../domain/api-key';
 import { ValidationError } from '../domain/errors';
 import type { Mode } from '../domain/mode';
 import { checkWebhookUrl } from '../domain/webhook-url';
+import { newApiKey } from './api-keys';
 import type { MerchantRegistry } from './ports/merchants';
 import type { SecretSealer } from './ports/secrets';
 
@@ -17,7 +17,7 @@ export interface WebhookRegistration {
 }
 
 /**
- * Registers a merchant and returns its two API keys, one per mode (Stripe's model: one account, a test key
+ * Registers a merchant and returns its first two API keys, full-access, one per mode (Stripe's model: one account, a test key
  * to build against the bank sandbox, a live key for real payments), and its webhook signing secret when it has
  * an endpoint. They are shown this once: only the keys' hashes and the sealed secret are stored. The endpoint
  * receives both modes' notices, live ones among them, so it must use https (no private or metadata addresses)
@@ -37,17 +37,17 @@ export async function registerMerchant(
   const url =
     webhook && checkWebhookUrl(webhook.url, { requireHttps: true, allowedHosts: webhook.allowedHosts }).href;
   const merchantId = `mer_${randomBytes(12).toString('hex')}`;
-  const apiKeys = { test: generateApiKey('test'), live: generateApiKey('live') };
-  const stored = (apiKey: string) => ({ hash: hashApiKey(apiKey), prefix: apiKeyPrefix(apiKey) });
+  const keys = { test: newApiKey('test', 'full'), live: newApiKey('live', 'full') };
   const webhookSecret = webhook && `whsec_${randomBytes(24).toString('hex')}`;
   await registry.create({
     id: merchantId,
     name: trimmed,
-    apiKeys: { test: stored(apiKeys.test), live: stored(apiKeys.live) },
+    apiKeys: { test: keys.test.stored, live: keys.live.stored },
     webhook:
       url && webhookSecret
         ? { url, sealedSecret: await webhook.sealer.seal(webhookSecret, merchantId) }
         : undefined,
   });
+  const apiKeys = { test: keys.test.secret, live: keys.live.secret };
   return webhookSecret ? { merchantId, apiKeys, webhookSecret } : { merchantId, apiKeys };
 }

@@ -16,6 +16,8 @@ import { ValidationError } from '../../../lambdas/core/domain/errors';
 import { problemResponse } from '../../../lambdas/core/http/problem-response';
 import { redactLogValue } from '../../../lambdas/core/redaction';
 import { lambdaContext, loadHandler } from '../lambda-runtime';
+import { LOCAL_STACK_ENV } from '../settings';
+import { StackError } from '../support/stack-error';
 
 /** API Gateway REST API's own hard limit; the handlers enforce ASPay's smaller limit themselves. */
 const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -23,9 +25,17 @@ const STAGE = 'local';
 /**
  * API Gateway caches a REQUEST authorizer's answer per identity source value (here the Authorization header,
  * as the CDK stack configures it) for the authorizer's result TTL, and does not invoke the authorizer for that
- * key meanwhile; the emulation does the same, for the same time.
+ * key meanwhile; the emulation does the same, for the same time unless `ASPAY_AUTHORIZER_CACHE_SECONDS` says
+ * otherwise (the test timings shorten it).
  */
-const AUTHORIZER_RESULT_TTL_MS = AUTHORIZER_CACHE_TTL_SECONDS * 1000;
+function authorizerResultTtlMs(): number {
+  const raw = process.env[LOCAL_STACK_ENV.authorizerCacheSeconds];
+  if (raw === undefined || raw === '') return AUTHORIZER_CACHE_TTL_SECONDS * 1000;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600)
+    throw new StackError(`${LOCAL_STACK_ENV.authorizerCacheSeconds} must be 0 to 3600 seconds, got "${raw}"`);
+  return seconds * 1000;
+}
 /** Bounds the emulation's memory under a flood of random keys; API Gateway's own cache size is not documented. */
 const AUTHORIZER_CACHE_MAX_ENTRIES = 10_000;
 
@@ -159,6 +169,7 @@ function gatewayProblem(kind: GatewayResponseKind, requestId: string): APIGatewa
 export function restApiGateway(routes: readonly ApiRoute[]) {
   const match = routeMatcher(routes);
   const authorizerResults = new Map<string, { expiresAt: number; authorization: Authorization }>();
+  const authorizerResultTtl = authorizerResultTtlMs();
 
   /**
    * As API Gateway does: a request without the identity source (or with an empty one) is answered 401
@@ -182,7 +193,7 @@ export function restApiGateway(routes: readonly ApiRoute[]) {
     const authorization = await invokeAuthorizer(event);
     if (typeof authorization !== 'string' || authorization === 'ACCESS_DENIED') {
       evictForRoom();
-      authorizerResults.set(identity, { expiresAt: Date.now() + AUTHORIZER_RESULT_TTL_MS, authorization });
+      authorizerResults.set(identity, { expiresAt: Date.now() + authorizerResultTtl, authorization });
     }
     return authorization;
   }

@@ -26,16 +26,36 @@ describe('authorizer policy', () => {
     });
   });
 
-  it('allows a merchant on the whole API with its id and mode as the context', () => {
+  it("allows a merchant on the whole API with its id, the key's mode, access and id as the context", () => {
     const { methodArn } = authorizerEvent();
+    const key = {
+      keyId: 'key_1',
+      merchantId: 'mer_1',
+      mode: 'live',
+      access: 'read',
+      expiresAt: null,
+    } as const;
 
-    expect(allowPolicy({ id: 'mer_1', mode: 'live' }, methodArn)).toEqual({
+    expect(allowPolicy(key, methodArn)).toEqual({
       principalId: 'mer_1',
       policyDocument: {
         Version: '2012-10-17',
         Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: WHOLE_API }],
       },
-      context: { merchantId: 'mer_1', mode: 'live' },
+      context: { merchantId: 'mer_1', mode: 'live', access: 'read', keyId: 'key_1' },
+    });
+  });
+
+  it("carries a rolled key's expiry as an ISO-8601 string: a context value is never null", () => {
+    const expiresAt = new Date('2026-12-08T00:00:00.000Z');
+    const key = { keyId: 'key_1', merchantId: 'mer_1', mode: 'test', access: 'full', expiresAt } as const;
+
+    expect(allowPolicy(key, authorizerEvent().methodArn).context).toEqual({
+      merchantId: 'mer_1',
+      mode: 'test',
+      access: 'full',
+      keyId: 'key_1',
+      keyExpiresAt: '2026-12-08T00:00:00.000Z',
     });
   });
 });

@@ -7,7 +7,7 @@ import { inMemoryMerchants, markingSealer } from '../../support/in-memory-mercha
 const webhook = (url: string) => ({ url, sealer: markingSealer, allowedHosts: new Set<string>() });
 
 describe('registering a merchant', () => {
-  it('returns a test key and a live key once, and stores only their hashes', async () => {
+  it('returns a full-access test key and live key once, and stores only their hashes', async () => {
     const { registry, merchants } = inMemoryMerchants();
 
     const registered = await registerMerchant(registry, '  Corner Shop  ');
@@ -19,8 +19,18 @@ describe('registering a merchant', () => {
         id: registered.merchantId,
         name: 'Corner Shop',
         apiKeys: {
-          test: { hash: hashApiKey(registered.apiKeys.test), prefix: expect.any(String) },
-          live: { hash: hashApiKey(registered.apiKeys.live), prefix: expect.any(String) },
+          test: {
+            id: expect.any(String),
+            access: 'full',
+            hash: hashApiKey(registered.apiKeys.test),
+            prefix: expect.any(String),
+          },
+          live: {
+            id: expect.any(String),
+            access: 'full',
+            hash: hashApiKey(registered.apiKeys.live),
+            prefix: expect.any(String),
+          },
         },
         webhook: undefined,
       },

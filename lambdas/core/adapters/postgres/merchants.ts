@@ -1,40 +1,37 @@
 import type pg from 'pg';
-import type { Mode } from '../../domain/mode';
-import type { MerchantDirectory, MerchantRegistry } from '../../use-cases/ports/merchants';
+import type { MerchantRegistry } from '../../use-cases/ports/merchants';
 import { namedQuery } from './sql';
-
-export function postgresMerchantDirectory(pool: pg.Pool): MerchantDirectory {
-  return {
-    async findByApiKeyHash(apiKeyHash) {
-      // The column the hash is found in is the key's stored mode; a disabled merchant's keys find nothing.
-      const { rows } = await pool.query<{ id: string; mode: Mode }>(
-        `SELECT id, CASE WHEN live_api_key_hash = $1 THEN 'live' ELSE 'test' END AS mode
-         FROM merchants WHERE (test_api_key_hash = $1 OR live_api_key_hash = $1) AND disabled_at IS NULL`,
-        [apiKeyHash],
-      );
-      return rows[0];
-    },
-  };
-}
 
 export function postgresMerchantRegistry(pool: pg.Pool): MerchantRegistry {
   return {
     async create({ id, name, apiKeys, webhook }) {
       await pool.query(
         namedQuery(
-          `INSERT INTO merchants (id, name, test_api_key_hash, test_api_key_prefix, live_api_key_hash, live_api_key_prefix,
-                                  webhook_url, webhook_secret_sealed)
-           VALUES (:id, :name, :test_api_key_hash, :test_api_key_prefix, :live_api_key_hash, :live_api_key_prefix,
-                   :webhook_url, :webhook_secret_sealed)`,
+          // One statement: the merchant and its first keys exist together or not at all.
+          `WITH merchant AS (
+             INSERT INTO merchants (id, name, webhook_url, webhook_secret_sealed)
+             VALUES (:id, :name, :webhook_url, :webhook_secret_sealed)
+             RETURNING id
+           )
+           INSERT INTO api_keys (id, merchant_id, mode, access, key_hash, key_prefix)
+           SELECT key.id, merchant.id, key.mode, key.access, key.key_hash, key.key_prefix
+             FROM merchant, (VALUES
+               (:test_key_id::uuid, 'test', :test_key_access, :test_key_hash, :test_key_prefix),
+               (:live_key_id::uuid, 'live', :live_key_access, :live_key_hash, :live_key_prefix)
+             ) AS key (id, mode, access, key_hash, key_prefix)`,
           {
             id,
             name,
-            test_api_key_hash: apiKeys.test.hash,
-            test_api_key_prefix: apiKeys.test.prefix,
-            live_api_key_hash: apiKeys.live.hash,
-            live_api_key_prefix: apiKeys.live.prefix,
             webhook_url: webhook?.url ?? null,
             webhook_secret_sealed: webhook?.sealedSecret ?? null,
+            test_key_id: apiKeys.test.id,
+            test_key_access: apiKeys.test.access,
+            test_key_hash: apiKeys.test.hash,
+            test_key_prefix: apiKeys.test.prefix,
+            live_key_id: apiKeys.live.id,
+            live_key_access: apiKeys.live.access,
+            live_key_hash: apiKeys.live.hash,
+            live_key_prefix: apiKeys.live.prefix,
           },
         ),
       );

@@ -1,20 +1,13 @@
+import type { NewApiKey } from '../../domain/api-key';
 import type { Mode } from '../../domain/mode';
 import type { RequestRate } from '../../domain/rate-limit';
 
-/** Merchants: whose request it is, its request budget, registering merchants. */
+/** Merchants: whose request it is, its request budget, registering merchants (their keys: ports/api-keys.ts). */
 
 /** Whose objects a request may see: the merchant's, in its key's mode. */
 export interface MerchantScope {
   readonly merchantId: string;
   readonly mode: Mode;
-}
-
-export interface MerchantDirectory {
-  /**
-   * The merchant owning the API key with this SHA-256 hash, if any and not disabled, and the mode the key is
-   * stored for.
-   */
-  findByApiKeyHash(apiKeyHash: string): Promise<{ id: string; mode: Mode } | undefined>;
 }
 
 /** A shared request budget per key (a merchant): every Lambda instance draws on the same one. */
@@ -32,7 +25,8 @@ export interface MerchantRegistry {
   create(merchant: {
     id: string;
     name: string;
-    apiKeys: Record<Mode, { hash: string; prefix: string }>;
+    /** The first full-access key of each mode. */
+    apiKeys: Record<Mode, NewApiKey>;
     /** The webhook endpoint, its signing secret sealed (never stored in plain text). */
     webhook?: { url: string; sealedSecret: string };
   }): Promise<void>;
