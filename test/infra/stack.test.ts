@@ -35,7 +35,8 @@ const logicalIds = (template: Template, type: string) => Object.keys(template.fi
  * sandbox bank, 2 scheduled, one per consumer.
  */
 /** One function per API handler: several routes may share one (the API keys'). */
-const handlersOf = (routes: readonly { handler: string }[]) => new Set(routes.map((route) => route.handler)).size;
+const handlersOf = (routes: readonly { handler: string }[]) =>
+  new Set(routes.map((route) => route.handler)).size;
 const OUR_FUNCTION_COUNT = handlersOf(API_ROUTES) + 2 + 3 + 2 + Object.keys(CONSUMERS).length;
 
 describe('the AWS stack', () => {
