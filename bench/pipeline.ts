@@ -3,14 +3,15 @@
  * SUCCESS with the database's own timestamps (payments.created_at, when the create transaction began, to the
  * SUCCESS history row's occurred_at), and the round trips a payment's whole life costs.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { waitForQuiet } from '../chaos/quiet';
 import { RDS_PROXY_MESSAGE_COUNTS } from '../localstack/src/engines/rds-proxy';
-import { localAwsClientConfig, ROOT } from '../localstack/src/settings';
+import { LOG_DIR, localAwsClientConfig, ROOT } from '../localstack/src/settings';
 import type { LocalEndpoints } from '../localstack/src/stack';
 import { createPayments, type LoadResult } from './load';
 import { cpuPerPayment, stackCpuMs } from './process-cpu';
@@ -32,6 +33,19 @@ export interface StepResult extends PipelineStep {
    * work was done (posted, notified, receipts): what the stack burns while idle meanwhile is included.
    */
   readonly cpuMsPerPayment: ReturnType<typeof cpuPerPayment>;
+  /** What the functions (the API and the runner) logged per accepted payment, at the stack's log level. */
+  readonly functionLogBytesPerPayment: number;
+}
+
+/**
+ * Bytes in the functions' logs (the API's and the runner's, rotated files included): what CloudWatch Logs would
+ * ingest from the handlers. A rotation that drops the oldest file mid-step makes the growth read low.
+ */
+function functionLogBytes(): number {
+  if (!existsSync(LOG_DIR)) return 0;
+  return readdirSync(LOG_DIR)
+    .filter((name) => /^(api|runner)\.log/.test(name))
+    .reduce((sum, name) => sum + statSync(join(LOG_DIR, name)).size, 0);
 }
 
 interface Timing {
@@ -76,6 +90,7 @@ export async function pipelineStep(
   const keyPrefix = `bench-${runId}-r${offeredPerSecond}-`;
   await waitForBenchBacklog(pool, BACKLOG_TIMEOUT_MS);
   const cpuBefore = stackCpuMs(ROOT, clockTicksPerSecond);
+  const logBytesBefore = functionLogBytes();
   const startedAt = Date.now();
   const load: LoadResult = await createPayments(endpoints, {
     // Enough connections that a slow answer does not lower the offered rate.
@@ -111,6 +126,8 @@ export async function pipelineStep(
     refused: load.requests - load.accepted + load.errors,
     drainedAfterMs: lastSuccess - loadEndedAt,
     cpuMsPerPayment,
+    functionLogBytesPerPayment:
+      Math.max(0, functionLogBytes() - logBytesBefore) / Math.max(1, timings.length),
   };
 }
 

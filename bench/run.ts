@@ -11,10 +11,19 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createKafka } from '../lambdas/core/adapters/kafka/client';
+import { CONSUMERS } from '../lambdas/core/config/messaging';
 import { ROOT } from '../localstack/src/settings';
 import { consumersAlone, prefillInitiatedPayments, relayAlone } from './alone';
 import { latencyChartSvg } from './chart';
 import { coldStarts } from './cold-start';
+import {
+  costPerMillionPayments,
+  DEFAULT_ASSUMPTIONS,
+  DYNAMODB_CALLS_FROM_CODE,
+  type PaymentWork,
+  PRICES,
+  PROD_SHAPE,
+} from './cost-model';
 import { createTransactionLimit, dynamodbConditionalPutLimit, kafkaProduceLimit } from './engines';
 import { apiProcessCpuMs, createPayments } from './load';
 import { perPaymentCost, pipelineStep, type StepResult } from './pipeline';
@@ -30,6 +39,7 @@ const SECTIONS = [
   'apiCreate',
   'perPayment',
   'pipeline',
+  'awsCost',
   'relayAlone',
   'consumersAlone',
   'coldStart',
@@ -269,6 +279,21 @@ export async function main(): Promise<number> {
 
     const steps: StepResult[] = [];
     await section('pipeline', async () => {
+      // A warm-up step, not counted: the first load after a start pays for the JVMs' and Node's warm-up
+      // (DynamoDB Local alone took 10 ms per payment instead of 4.5 the first time).
+      const warmUp = await pipelineStep(
+        endpoints,
+        pool,
+        settings.steps[0] ?? 25,
+        Math.min(10, settings.stepSeconds),
+        `${runId}-warm`,
+        clockTicksPerSecond(),
+      );
+      rows.push([
+        'pipeline',
+        `warm-up, not counted: ${warmUp.offeredPerSecond}/s for ${warmUp.durationSeconds} s`,
+        `CPU ${fixed(warmUp.cpuMsPerPayment.total, 1)} ms per payment`,
+      ]);
       for (const rate of settings.steps) {
         const step = await pipelineStep(
           endpoints,
@@ -307,6 +332,52 @@ export async function main(): Promise<number> {
       const sustained = highestSustainedRate(steps);
       rows.push(['pipeline', 'highest offered rate with p99 < 1 s', sustained ? `${sustained}/s` : 'none']);
       return { steps, highestRateWithP99Under1s: sustained };
+    });
+
+    await section('awsCost', async () => {
+      // The step at 100/s (or the fastest one below it that finished) gives the CPU; perPayment the counts.
+      const step = [...steps].reverse().find((candidate) => candidate.offeredPerSecond <= 100) ?? steps[0];
+      const roundTrips = cost?.roundTrips?.total;
+      if (!step || !cost || roundTrips === undefined)
+        throw new Error(
+          'the cost model needs the perPayment and pipeline sections (with round trips counted)',
+        );
+      const work: PaymentWork = {
+        postgresCpuMs: step.cpuMsPerPayment.parts.postgres,
+        handlerCpuMs: step.cpuMsPerPayment.parts.api + step.cpuMsPerPayment.parts.runner,
+        databaseRoundTrips: roundTrips,
+        // Outside the relay's claim each round trip is a one-statement transaction: the commits' bound.
+        databaseCommits: roundTrips,
+        dynamodbWrites: DYNAMODB_CALLS_FROM_CODE.writes,
+        dynamodbReads: DYNAMODB_CALLS_FROM_CODE.reads,
+        kafkaRecords: cost.kafkaRecords,
+        consumerGroups: Object.keys(CONSUMERS).length,
+        apiRequests: 1,
+        logBytes: step.functionLogBytesPerPayment,
+      };
+      const rates = [100, 1_000];
+      const models = rates.map((rate) => ({ rate, ...costPerMillionPayments(work, rate) }));
+      for (const model of models) {
+        rows.push([
+          'AWS cost',
+          `USD per million payments at ${model.rate}/s (prod shape, ${PRICES.region} list prices ${PRICES.asOf})`,
+          fixed(model.totalUsd, 2),
+        ]);
+        for (const line of model.lines.filter((candidate) => candidate.usdPerMillion >= 0.005))
+          rows.push([
+            'AWS cost',
+            `  ${line.item}${line.fixed ? ' (hourly, spread)' : ''}`,
+            `${fixed(line.usdPerMillion, 2)}: ${line.basis}`,
+          ]);
+      }
+      return {
+        fromStepAt: step.offeredPerSecond,
+        work,
+        shape: PROD_SHAPE,
+        assumptions: DEFAULT_ASSUMPTIONS,
+        prices: PRICES,
+        models,
+      };
     });
 
     await scratchPool.query('DELETE FROM outbox');
