@@ -72,8 +72,11 @@ export interface PaymentWork {
   readonly handlerCpuMs: number;
   /** Statements' round trips to PostgreSQL per payment (through RDS Proxy in AWS). */
   readonly databaseRoundTrips: number;
-  /** Commits per payment: each writes Aurora's log once at least (a write I/O). */
-  readonly databaseCommits: number;
+  /**
+   * Transactions per payment that wrote: each pushes its log records to Aurora's storage, at least one write
+   * I/O (4 KB units: https://aws.amazon.com/rds/aurora/pricing/); read-only ones push none.
+   */
+  readonly databaseWritingTransactions: number;
   readonly dynamodbWrites: number;
   readonly dynamodbReads: number;
   /** Records written to Kafka per payment; each is read by every consumer group. */
@@ -173,8 +176,8 @@ export function costPerMillionPayments(
     },
     {
       item: 'Aurora I/O',
-      usdPerMillion: work.databaseCommits * p.auroraPerMillionIoRequests,
-      basis: `${work.databaseCommits.toFixed(1)} commits per payment, one write I/O each (reads served from cache)`,
+      usdPerMillion: work.databaseWritingTransactions * p.auroraPerMillionIoRequests,
+      basis: `${work.databaseWritingTransactions.toFixed(1)} writing transactions per payment, one write I/O each (reads served from cache)`,
       fixed: false,
     },
     {

@@ -166,6 +166,10 @@ interface Counters {
   readonly proxyMessages: Record<string, Record<string, number>>;
   readonly transactions: number;
   readonly commits: number;
+  /** The next transaction id: PostgreSQL gives one only to a transaction that writes. */
+  readonly nextXid: number;
+  /** WAL written since the server started. */
+  readonly walBytes: number;
   readonly kafkaRecords: number;
   readonly dynamodbItems: number;
   readonly at: number;
@@ -178,8 +182,16 @@ async function readCounters(
   dynamodb: DynamoDBClient,
 ) {
   const database = new URL(endpoints.databaseUrl).pathname.slice(1);
-  const { rows } = await pool.query<{ commits: string; rollbacks: string }>(
-    'SELECT xact_commit::text AS commits, xact_rollback::text AS rollbacks FROM pg_stat_database WHERE datname = $1',
+  const { rows } = await pool.query<{
+    commits: string;
+    rollbacks: string;
+    next_xid: string;
+    wal_bytes: string;
+  }>(
+    `SELECT xact_commit::text AS commits, xact_rollback::text AS rollbacks,
+            pg_snapshot_xmax(pg_current_snapshot())::text AS next_xid,
+            (SELECT wal_bytes::text FROM pg_stat_wal) AS wal_bytes
+       FROM pg_stat_database WHERE datname = $1`,
     [database],
   );
   const admin = kafka.admin();
@@ -215,6 +227,8 @@ async function readCounters(
     proxyMessages,
     commits,
     transactions: commits + Number(rows[0]?.rollbacks ?? 0),
+    nextXid: Number(rows[0]?.next_xid ?? 0),
+    walBytes: Number(rows[0]?.wal_bytes ?? 0),
     kafkaRecords,
     dynamodbItems,
     at: Date.now(),
@@ -226,6 +240,13 @@ export interface PerPayment {
   /** PostgreSQL transactions (commits + rollbacks, autocommitted statements included) per payment, idle polling removed. */
   readonly transactions: number;
   readonly commits: number;
+  /**
+   * Transactions that wrote (each got a transaction id), per payment, idle writes removed: what pushes log
+   * records to Aurora's storage (its write I/Os), where a read-only commit pushes none.
+   */
+  readonly writingTransactions: number;
+  /** WAL bytes per payment, idle removed: how much each writing transaction logs. */
+  readonly walBytes: number;
   /** What the stack does with no load, per second (the relay's idle polls, the schedules): subtracted above. */
   readonly idleTransactionsPerSecond: number;
   /**
@@ -309,6 +330,10 @@ export async function perPaymentCost(
       transactions:
         (after.transactions - before.transactions - benchQueries - idle(idleTransactionsPerSecond)) / n,
       commits: (after.commits - before.commits - benchQueries - idle(idleCommitsPerSecond)) / n,
+      writingTransactions:
+        (after.nextXid - before.nextXid - idle(idleRate(idleEnd.nextXid - idleStart.nextXid))) / n,
+      walBytes:
+        (after.walBytes - before.walBytes - idle(idleRate(idleEnd.walBytes - idleStart.walBytes))) / n,
       idleTransactionsPerSecond,
       kafkaRecords: (after.kafkaRecords - before.kafkaRecords) / n,
       dynamodbItems: (after.dynamodbItems - before.dynamodbItems) / n,

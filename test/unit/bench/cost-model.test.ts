@@ -5,7 +5,7 @@ const WORK: PaymentWork = {
   postgresCpuMs: 8,
   handlerCpuMs: 10,
   databaseRoundTrips: 13,
-  databaseCommits: 13,
+  databaseWritingTransactions: 9,
   dynamodbWrites: 2,
   dynamodbReads: 1,
   kafkaRecords: 2,
