@@ -13,6 +13,7 @@ import { postgresRefundStore } from '../core/adapters/postgres/refund-store';
 import { sqsDeadLetterQueue } from '../core/adapters/sqs/dead-letter-queue';
 import { CONSUMERS } from '../core/config/messaging';
 import { UNAVAILABLE_DEPENDENCY_RETRY } from '../core/config/retry-policies';
+import type { EventType } from '../core/domain/events';
 import { consumerHandler, type EventRoutes, routeEvent } from '../core/messaging/consumer-handler';
 import { logger, metrics } from '../core/observability';
 import type { ClaimOptions } from '../core/use-cases/bank-claims';
@@ -54,6 +55,7 @@ const routes: EventRoutes<string> = {
 export const handler = consumerHandler(
   CONSUMERS.bankProcessor,
   sqsDeadLetterQueue(),
+  Object.keys(routes) as EventType[],
   async (event, context) => {
     const result = await routeEvent(routes, event, context);
     if (result === undefined) return;

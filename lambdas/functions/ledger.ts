@@ -9,11 +9,16 @@ import { CONSUMERS } from '../core/config/messaging';
 import { consumerHandler } from '../core/messaging/consumer-handler';
 import { logger, metrics } from '../core/observability';
 import { systemClock } from '../core/use-cases/ports/clock';
-import { postToLedger } from '../core/use-cases/post-to-ledger';
+import { LEDGER_EVENTS, postToLedger } from '../core/use-cases/post-to-ledger';
 
-export const handler = consumerHandler(CONSUMERS.ledger, sqsDeadLetterQueue(), async (event) => {
-  const outcome = await postToLedger(postgresLedger(await databasePool()), event, systemClock);
-  if (outcome === 'ignored') return;
-  logger.info('ledger handled an event', { type: event.type, outcome });
-  metrics.addMetric(`Ledger_${outcome}`, 'Count', 1);
-});
+export const handler = consumerHandler(
+  CONSUMERS.ledger,
+  sqsDeadLetterQueue(),
+  LEDGER_EVENTS,
+  async (event) => {
+    const outcome = await postToLedger(postgresLedger(await databasePool()), event, systemClock);
+    if (outcome === 'ignored') return;
+    logger.info('ledger handled an event', { type: event.type, outcome });
+    metrics.addMetric(`Ledger_${outcome}`, 'Count', 1);
+  },
+);

@@ -18,17 +18,22 @@ import { webhookWiring } from '../core/wiring/webhooks';
 
 const { secrets, ...webhooks } = webhookWiring();
 
-export const handler = consumerHandler(CONSUMERS.notifier, sqsDeadLetterQueue(), async (event, context) => {
-  if (!NOTIFIED_EVENTS.has(event.type)) return;
-  // Work on the delivery for its window, or until Lambda stops the invocation at its timeout if that is sooner
-  // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html); the claim itself is renewed
-  // attempt by attempt, so a crash hands the notice over within seconds.
-  const workMs = Math.min(context.getRemainingTimeInMillis(), deliveryWindowMs(webhooks.settings));
-  const outcome = await notifyMerchant(
-    { ...webhooks, deliveries: postgresWebhookDeliveries(await databasePool(), secrets) },
-    event,
-    new Date(Date.now() + workMs),
-  );
-  logger.info('notification handled', { type: event.type, outcome });
-  metrics.addMetric(`Webhook_${outcome}`, 'Count', 1);
-});
+export const handler = consumerHandler(
+  CONSUMERS.notifier,
+  sqsDeadLetterQueue(),
+  NOTIFIED_EVENTS,
+  async (event, context) => {
+    if (!NOTIFIED_EVENTS.has(event.type)) return;
+    // Work on the delivery for its window, or until Lambda stops the invocation at its timeout if that is sooner
+    // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html); the claim itself is renewed
+    // attempt by attempt, so a crash hands the notice over within seconds.
+    const workMs = Math.min(context.getRemainingTimeInMillis(), deliveryWindowMs(webhooks.settings));
+    const outcome = await notifyMerchant(
+      { ...webhooks, deliveries: postgresWebhookDeliveries(await databasePool(), secrets) },
+      event,
+      new Date(Date.now() + workMs),
+    );
+    logger.info('notification handled', { type: event.type, outcome });
+    metrics.addMetric(`Webhook_${outcome}`, 'Count', 1);
+  },
+);

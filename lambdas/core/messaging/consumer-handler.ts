@@ -27,18 +27,24 @@ function decode(record: ConsumedRecord): unknown {
   }
 }
 
+/** The relay names each record's event type in this header (adapters/kafka/event-publisher.ts). */
+const EVENT_TYPE_HEADER = 'event-type';
+
 /**
- * Turns an MSK event into calls of `onEvent`, one per readable payment event: a tolerant reader (unknown
- * fields ignored, newer minor versions accepted, unknown types skipped and logged); poison records
+ * Turns an MSK event into calls of `onEvent`, one per readable payment event of a type in `handles`: records of
+ * other types are passed over unread (a record without the header is read, so that a poison record is found);
+ * a tolerant reader (unknown fields ignored, newer minor versions accepted, unknown types skipped and logged); poison records
  * dead-lettered after the configured attempts and their payment parked; transient failures waited out
  * while the invocation has time, then the batch failed so the event source mapping delivers it again.
  */
 export function consumerHandler(
   settings: ConsumerSettings,
   deadLetters: DeadLetterQueue,
+  handles: Iterable<EventType>,
   onEvent: (event: EventEnvelope, context: Context) => Promise<void>,
   parked?: ParkedPayments,
 ) {
+  const handled: ReadonlySet<string> = new Set(handles);
   const wiring = consumerWiring();
   const parkedPayments = parked ?? wiring.parked;
   return withObservability(async (event: MSKEvent, context: Context) => {
@@ -53,6 +59,10 @@ export function consumerHandler(
         concurrency: CONSUMER_PAYMENTS_IN_PARALLEL,
         deadLetters,
         parked: parkedPayments,
+        handles: (record) => {
+          const type = record.headers[EVENT_TYPE_HEADER];
+          return type === undefined || handled.has(type);
+        },
         classify: classifyFailure,
         remainingTimeMs: () => context.getRemainingTimeInMillis(),
         sleep: (ms) => sleep(ms),

@@ -33,6 +33,12 @@ export interface ConsumePolicy {
   readonly sleep: (ms: number) => Promise<void>;
   readonly onDeadLetter?: (letter: DeadLetter) => void;
   readonly onTransientFailure?: (failure: RecordWaiting) => void;
+  /**
+   * Whether the consumer has anything to do with a record (its event type, from the record's header): a batch's
+   * other records are passed over before anything is read, so a batch of events the consumer ignores costs
+   * no database read. All records when absent.
+   */
+  readonly handles?: (record: ConsumedRecord) => boolean;
 }
 
 function deadLetter(
@@ -153,10 +159,13 @@ class BatchRun {
  * while the invocation has time; then the batch fails without dead-lettering anything (DependencyStillUnavailableError).
  */
 export async function consumeRecords(
-  records: readonly ConsumedRecord[],
+  batch: readonly ConsumedRecord[],
   policy: ConsumePolicy,
   handle: (record: ConsumedRecord) => Promise<void>,
 ): Promise<void> {
+  // Passing over an event the consumer ignores is what consuming it would do, parked payment or not: a parked
+  // payment's ignored events need no dead letter, since a redrive would ignore them too.
+  const records = policy.handles ? batch.filter(policy.handles) : batch;
   const byKey = new Map<string, ConsumedRecord[]>();
   for (const record of records) {
     const key = record.key?.toString('base64') ?? `${record.partition}:${record.offset}`;

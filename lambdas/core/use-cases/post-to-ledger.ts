@@ -1,4 +1,4 @@
-import { createEvent, type EventEnvelope, modeOf } from '../domain/events';
+import { createEvent, type EventEnvelope, type EventType, modeOf } from '../domain/events';
 import { paymentEntry, refundEntry, refundReversalEntry } from '../domain/ledger';
 import { parseMoney } from '../domain/money';
 import { WaitingForEarlierEventError } from './errors';
@@ -20,6 +20,13 @@ export type LedgerOutcome = 'posted' | 'duplicate' | 'posting_failed' | 'not_pos
  * A refund the processor failed after executing it (`payment.refund_reversed`) reverses the refund's entry, once
  * per event, under the same rules: it follows its `payment.refund_executed` in the payment's order.
  */
+/** The events the ledger posts from; it ignores every other. */
+export const LEDGER_EVENTS = [
+  'payment.succeeded',
+  'payment.refund_executed',
+  'payment.refund_reversed',
+] as const satisfies readonly EventType[];
+
 export async function postToLedger(
   ledger: Ledger,
   event: EventEnvelope,

@@ -7,7 +7,7 @@ import { CONSUMERS, type ConsumerSettings } from '../../../lambdas/core/config/m
 import { createEvent } from '../../../lambdas/core/domain/events';
 import { consumerHandler } from '../../../lambdas/core/messaging/consumer-handler';
 import { DependencyStillUnavailableError } from '../../../lambdas/core/use-cases/errors';
-import { postToLedger } from '../../../lambdas/core/use-cases/post-to-ledger';
+import { LEDGER_EVENTS, postToLedger } from '../../../lambdas/core/use-cases/post-to-ledger';
 import { FunctionInvocationError, invokeFunction } from '../../../localstack/src/lambda-runtime';
 import { handlerEnvironment } from '../../../localstack/src/stack';
 import { insertQuietPayment, testDatabase } from '../../support/database';
@@ -41,6 +41,7 @@ async function ledgerBehindProxy() {
   const handler = consumerHandler(
     settings,
     sqsDeadLetterQueue(queue.url, endpoints.sqsEndpoint),
+    LEDGER_EVENTS,
     async (event) => {
       await postToLedger(postgresLedger(proxiedPool), event, () => new Date());
     },

@@ -7,7 +7,7 @@ import { ENV } from '../../../lambdas/core/config/environment';
 import { CONSUMERS, type ConsumerSettings } from '../../../lambdas/core/config/messaging';
 import { createEvent } from '../../../lambdas/core/domain/events';
 import { consumerHandler } from '../../../lambdas/core/messaging/consumer-handler';
-import { postToLedger } from '../../../lambdas/core/use-cases/post-to-ledger';
+import { LEDGER_EVENTS, postToLedger } from '../../../lambdas/core/use-cases/post-to-ledger';
 import { localSqsClient } from '../../../localstack/src/engines/elasticmq';
 import {
   type EventSourceMapping,
@@ -61,6 +61,7 @@ describe("a payment's events across a dead letter", () => {
     const ledger = consumerHandler(
       settings,
       sqsDeadLetterQueue(queue.url, endpoints.sqsEndpoint),
+      LEDGER_EVENTS,
       async (event) => {
         if (!fixDeployed && event.type === 'payment.succeeded') throw new TypeError('a bug in this build');
         await postToLedger(postgresLedger(db), event, () => new Date());

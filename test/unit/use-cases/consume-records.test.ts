@@ -166,4 +166,48 @@ describe('consumeRecords parks a payment behind its dead letter', () => {
     expect(handled).toEqual([2]);
     expect(letters).toEqual([]);
   });
+
+  it('passes over the events a consumer does not handle, reading no parked payment for them, parked or not', async () => {
+    const { policy, letters, parkings } = inMemoryConsumer();
+    parkings.set('ledger/pay-1', { letterId: 'letter-0', partition: 0, lastOffset: 4 });
+    const lookedUp: string[][] = [];
+    const counting = {
+      ...policy,
+      parked: {
+        ...policy.parked,
+        find: (consumer: string, ids: string[]) => {
+          lookedUp.push(ids);
+          return policy.parked.find(consumer, ids);
+        },
+      },
+      handles: (r: { headers: Readonly<Record<string, string>> }) =>
+        r.headers['event-type'] !== 'payment.initiated',
+    };
+    const handled: number[] = [];
+    const initiated = { 'event-type': 'payment.initiated' };
+
+    await consumeRecords(
+      [record(5, 'pay-1', 'x', initiated), record(6, 'pay-2', 'x', initiated)],
+      counting,
+      async (r) => {
+        handled.push(r.offset);
+      },
+    );
+    expect(lookedUp).toEqual([]);
+    expect(handled).toEqual([]);
+    expect(letters).toEqual([]);
+
+    // A handled event of the parked payment is still dead-lettered behind its letter; a record without the
+    // header is read, so that a poison record is found.
+    await consumeRecords(
+      [record(7, 'pay-1', 'x', { 'event-type': 'payment.succeeded' }), record(8, 'pay-3', 'x')],
+      counting,
+      async (r) => {
+        handled.push(r.offset);
+      },
+    );
+    expect(lookedUp).toEqual([['pay-1', 'pay-3']]);
+    expect(handled).toEqual([8]);
+    expect(letters.map((letter) => letter.offset)).toEqual([7]);
+  });
 });
