@@ -27,9 +27,18 @@ describe('the stack CPU by part', () => {
     expect(cpuMsOfStat(stat('postgres', 150, 50, 700, 300), 100, true)).toBe(12_000);
   });
 
-  it('divides each part by the payments and adds them up by kind: ASPay, managed engine, emulation', () => {
+  it("divides each part by the payments and adds them up by kind, the bench's own queries left out of the total", () => {
     const before = zero();
-    const after = { ...zero(), postgres: 800, runner: 400, api: 200, kafka: 300, dynamodb: 100, bank: 50 };
+    const after = {
+      ...zero(),
+      postgres: 800,
+      runner: 400,
+      api: 200,
+      kafka: 300,
+      dynamodb: 100,
+      bank: 50,
+      'bench-queries': 600,
+    };
 
     const perPayment = cpuPerPayment(before, after, 100);
 
@@ -41,7 +50,7 @@ describe('the stack CPU by part', () => {
       dynamodb: 1,
       bank: 0.5,
     });
-    expect(perPayment.kinds).toEqual({ aspay: 14, engine: 3, emulation: 1.5 });
+    expect(perPayment.kinds).toEqual({ aspay: 14, engine: 3, emulation: 1.5, measurement: 6 });
     expect(perPayment.total).toBe(18.5);
   });
 });
