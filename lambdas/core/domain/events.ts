@@ -182,9 +182,21 @@ export function modeOf(event: Pick<EventEnvelope, 'livemode'>): Mode {
   return modeOfLivemode(event.livemode);
 }
 
+/** The ids every event of a payment carries: the payment's, its merchant's, and its mode. */
+export interface EventIds {
+  readonly paymentId: string;
+  readonly merchantId: string;
+  readonly mode: Mode;
+}
+
+/** A payment's event ids. */
+export function eventIdsOf(payment: { id: string; merchantId: string; mode: Mode }): EventIds {
+  return { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode };
+}
+
 export function createEvent<T extends EventType>(
   type: T,
-  ids: { paymentId: string; merchantId: string; mode: Mode },
+  ids: EventIds,
   data: EventDataInput<T>,
   now: Date,
 ): EventEnvelope<T> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createEvent, paymentSnapshot } from '../domain/events';
+import { createEvent, eventIdsOf, paymentSnapshot } from '../domain/events';
 import { parseMoney } from '../domain/money';
 import type { PaymentStatus } from '../domain/payment';
 import { IdempotencyKeyReusedError, PaymentNotFoundError } from './errors';
@@ -45,7 +45,7 @@ export async function createPayment(
   // Known before the write, so the store writes it in the same statement; dropped if the key is not new.
   const initiated = createEvent(
     'payment.initiated',
-    { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
+    eventIdsOf(payment),
     paymentSnapshot({ ...payment, status: 'INITIATED' }),
     clock(),
   );

@@ -1,6 +1,6 @@
 import { type BankRetrySettings, nextBankAttemptAt } from '../config/bank';
 import { RefundExceedsAvailableError, RefundNotAllowedError } from '../domain/errors';
-import { createEvent, type EventEnvelope, modeOf } from '../domain/events';
+import { createEvent, type EventEnvelope, eventIdsOf, modeOf } from '../domain/events';
 import type { Money } from '../domain/money';
 import {
   planRefundExecution,
@@ -121,7 +121,7 @@ export async function recordRefundExecuted(
   const totals = planRefundExecution({ ...refundTotalsOf(payment), executed: amount });
   const event = createEvent(
     'payment.refund_executed',
-    { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
+    eventIdsOf(payment),
     {
       refundId,
       amount,
@@ -156,7 +156,7 @@ export function refundGivenBack(
     failed: refund.amount,
     wasExecuted: reversed !== undefined,
   });
-  const ids = { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode };
+  const ids = eventIdsOf(payment);
   const data = {
     refundId: refund.id,
     amount: refund.amount,

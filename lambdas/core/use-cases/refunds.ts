@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createEvent } from '../domain/events';
+import { createEvent, eventIdsOf } from '../domain/events';
 import { parseMoney } from '../domain/money';
 import { planRefund } from '../domain/payment';
 import { IdempotencyKeyReusedError, PaymentNotFoundError, RefundNotFoundError } from './errors';
@@ -41,7 +41,7 @@ function decideRefund(payment: PaymentRecord, command: RefundCommand, clock: Clo
     pendingAfter: plan.pendingAfter,
     event: createEvent(
       'payment.refunded',
-      { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
+      eventIdsOf(payment),
       {
         refundId,
         amount: plan.refund,

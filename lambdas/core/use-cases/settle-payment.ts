@@ -1,5 +1,5 @@
 import { type BankRetrySettings, nextBankAttemptAt } from '../config/bank';
-import { createEvent, paymentSnapshot } from '../domain/events';
+import { createEvent, eventIdsOf, paymentSnapshot } from '../domain/events';
 import { assertTransition } from '../domain/payment';
 import { CLAIM_LAPSED, type ClaimOptions, type HeldClaim, underBankClaim } from './bank-claims';
 import type { Banks, ChargeRequest } from './ports/bank';
@@ -57,7 +57,7 @@ export function settlementEvent(
   const type = to === 'SUCCESS' ? 'payment.succeeded' : 'payment.failed';
   return createEvent(
     type,
-    { paymentId: payment.id, merchantId: payment.merchantId, mode: payment.mode },
+    eventIdsOf(payment),
     {
       ...paymentSnapshot({ ...payment, status: to }),
       ...(change.reason ? { reason: change.reason } : {}),
