@@ -5,6 +5,8 @@ import { expectRejected, inRolledBackTransaction, migration, testDatabase } from
 const db = testDatabase();
 
 const MODES = migration('0008_test_and_live_mode.sql');
+/** Built on 0008's key columns (its trigger reads them): undone first, redone after. */
+const API_KEYS = migration('0023_api_keys.sql');
 
 describe('the test and live mode migration', () => {
   // From empty tables (other tests' data may hold what the previous schema cannot, e.g. one idempotency key in
@@ -17,6 +19,7 @@ describe('the test and live mode migration', () => {
         TRUNCATE merchants, payments, refunds, outbox, ledger.accounts, ledger.journal_entries, ledger.postings CASCADE;
         ALTER TABLE ledger.journal_entries ENABLE TRIGGER journal_entries_no_truncate;
         ALTER TABLE ledger.postings ENABLE TRIGGER postings_no_truncate;`);
+      await client.query(API_KEYS.down);
       await client.query(MODES.down);
       const seeded: Record<'test' | 'live', { merchant: string; payment: string }> = {
         test: { merchant: `mer_${randomUUID()}`, payment: randomUUID() },

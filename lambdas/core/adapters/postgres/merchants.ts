@@ -7,18 +7,16 @@ export function postgresMerchantRegistry(pool: pg.Pool): MerchantRegistry {
     async create({ id, name, apiKeys, webhook }) {
       await pool.query(
         namedQuery(
-          // One statement: the merchant and its first keys exist together or not at all.
+          // One statement: the merchant and its first keys exist together or not at all. No RETURNING: the
+          // onboarding role may insert merchants but read none (the keys' foreign key is checked at the
+          // statement's end, when the merchant's row is there).
           `WITH merchant AS (
              INSERT INTO merchants (id, name, webhook_url, webhook_secret_sealed)
              VALUES (:id, :name, :webhook_url, :webhook_secret_sealed)
-             RETURNING id
            )
            INSERT INTO api_keys (id, merchant_id, mode, access, key_hash, key_prefix)
-           SELECT key.id, merchant.id, key.mode, key.access, key.key_hash, key.key_prefix
-             FROM merchant, (VALUES
-               (:test_key_id::uuid, 'test', :test_key_access, :test_key_hash, :test_key_prefix),
-               (:live_key_id::uuid, 'live', :live_key_access, :live_key_hash, :live_key_prefix)
-             ) AS key (id, mode, access, key_hash, key_prefix)`,
+           VALUES (:test_key_id, :id, 'test', :test_key_access, :test_key_hash, :test_key_prefix),
+                  (:live_key_id, :id, 'live', :live_key_access, :live_key_hash, :live_key_prefix)`,
           {
             id,
             name,
