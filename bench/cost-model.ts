@@ -79,9 +79,12 @@ export interface PaymentWork {
   readonly databaseWritingTransactions: number;
   readonly dynamodbWrites: number;
   readonly dynamodbReads: number;
-  /** Records written to Kafka per payment; each is read by every consumer group. */
-  readonly kafkaRecords: number;
-  readonly consumerGroups: number;
+  /**
+   * Lambda invocations per payment (the API's create, consumer batches, schedules), and how the figure was had:
+   * counted by the local runner, or bounded (every record an invocation in every consumer group).
+   */
+  readonly lambdaInvocations: number;
+  readonly lambdaInvocationsBasis: string;
   /** Requests through API Gateway per payment (the create; the merchant's reads come on top). */
   readonly apiRequests: number;
   /** Log bytes per payment (CloudWatch Logs in AWS). */
@@ -160,8 +163,7 @@ export function costPerMillionPayments(
       (work.dynamodbWrites + work.dynamodbReads) * assume.dynamodbCallMs +
       assume.bankAnswerMs / assume.paymentsInParallel) /
     1_000;
-  // Without batching credit: every record read by every group is an invocation (a bound; batches cut it).
-  const lambdaInvocations = work.apiRequests + work.kafkaRecords * work.consumerGroups;
+  const lambdaInvocations = work.lambdaInvocations;
   const logBytes = work.logBytes + lambdaInvocations * assume.platformLogBytesPerInvocation;
   const traces =
     Math.min(1, assume.xrayReservoirPerSecond / perSecond) +
@@ -189,7 +191,7 @@ export function costPerMillionPayments(
     {
       item: 'Lambda requests',
       usdPerMillion: lambdaInvocations * p.lambdaPerMillionRequests,
-      basis: `≤ ${lambdaInvocations.toFixed(1)} invocations per payment (API + each record × ${work.consumerGroups} groups)`,
+      basis: `${lambdaInvocations.toFixed(1)} invocations per payment (${work.lambdaInvocationsBasis})`,
       fixed: false,
     },
     {

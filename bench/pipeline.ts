@@ -11,6 +11,7 @@ import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { waitForQuiet } from '../chaos/quiet';
 import { RDS_PROXY_MESSAGE_COUNTS } from '../localstack/src/engines/rds-proxy';
+import { RUNNER_INVOCATION_COUNTS } from '../localstack/src/runner/invocation-counts';
 import { LOG_DIR, localAwsClientConfig, ROOT } from '../localstack/src/settings';
 import type { LocalEndpoints } from '../localstack/src/stack';
 import { createPayments, type LoadResult } from './load';
@@ -100,7 +101,7 @@ export async function pipelineStep(
   clockTicksPerSecond: number,
 ): Promise<StepResult> {
   const keyPrefix = `bench-${runId}-r${offeredPerSecond}-`;
-  await waitForBenchBacklog(pool, BACKLOG_TIMEOUT_MS);
+  await waitForBenchBacklog(pool, runId, BACKLOG_TIMEOUT_MS);
   const cpuBefore = stackCpuMs(ROOT, clockTicksPerSecond, await benchBackends(pool));
   const logBytesBefore = functionLogBytes();
   const startedAt = Date.now();
@@ -121,7 +122,7 @@ export async function pipelineStep(
   ).length;
   const lastSuccess = Math.max(loadEndedAt, ...timings.map((t) => t.succeeded_at?.getTime() ?? 0));
   // Every payment's whole life: the ledger's posting, the notice and the receipt come after its SUCCESS.
-  await waitForBenchBacklog(pool, BACKLOG_TIMEOUT_MS);
+  await waitForBenchBacklog(pool, runId, BACKLOG_TIMEOUT_MS);
   const cpuMsPerPayment = cpuPerPayment(
     cpuBefore,
     stackCpuMs(ROOT, clockTicksPerSecond, await benchBackends(pool)),
@@ -145,14 +146,15 @@ export async function pipelineStep(
 
 /**
  * Waits until the bench's earlier payments have finished their lives (events published, SUCCESS, ledger posted,
- * notice delivered), so that a measurement does not pay for the backlog of the one before it. Payments the bench
- * did not create are left out: a reused stack may hold payments that wait on purpose (a bank error's retries).
+ * notice delivered), so that a measurement does not pay for the backlog of the one before it. Only this run's
+ * payments count: a reused stack may hold payments that wait on purpose (a bank error's retries), and an earlier
+ * run's may wait for good, their events gone with a Kafka log that `npm test` started afresh.
  */
-export async function waitForBenchBacklog(pool: pg.Pool, timeoutMs: number): Promise<void> {
+export async function waitForBenchBacklog(pool: pg.Pool, runId: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { rows } = await pool.query<{ moving: string }>(
-      `WITH bench AS (SELECT id, status FROM payments WHERE idempotency_key LIKE 'bench-%')
+      `WITH bench AS (SELECT id, status FROM payments WHERE idempotency_key LIKE $1)
        SELECT (SELECT count(*) FROM outbox WHERE published_at IS NULL)
          + (SELECT count(*) FROM bench WHERE status IN ('INITIATED', 'PENDING'))
          + (SELECT count(*) FROM bench b WHERE b.status = 'SUCCESS' AND NOT EXISTS
@@ -161,6 +163,7 @@ export async function waitForBenchBacklog(pool: pg.Pool, timeoutMs: number): Pro
              WHERE o.event_type = 'payment.succeeded' AND NOT EXISTS
                (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = o.event_id AND d.status <> 'pending'))
          AS moving`,
+      [`bench-${runId}-%`],
     );
     const moving = Number(rows[0]?.moving ?? 0);
     if (moving === 0) return;
@@ -184,6 +187,8 @@ interface Counters {
   readonly walBytes: number;
   readonly kafkaRecords: number;
   readonly dynamodbItems: number;
+  /** Invocations per function the runner has made (consumer batches, schedules); empty if it counts none. */
+  readonly runnerInvocations: Record<string, number>;
   readonly at: number;
 }
 
@@ -235,6 +240,9 @@ async function readCounters(
   const proxyMessages = existsSync(RDS_PROXY_MESSAGE_COUNTS)
     ? (JSON.parse(readFileSync(RDS_PROXY_MESSAGE_COUNTS, 'utf8')) as Counters['proxyMessages'])
     : {};
+  const runnerInvocations = existsSync(RUNNER_INVOCATION_COUNTS)
+    ? (JSON.parse(readFileSync(RUNNER_INVOCATION_COUNTS, 'utf8')) as Counters['runnerInvocations'])
+    : {};
   return {
     proxyMessages,
     commits,
@@ -243,6 +251,7 @@ async function readCounters(
     walBytes: Number(rows[0]?.wal_bytes ?? 0),
     kafkaRecords,
     dynamodbItems,
+    runnerInvocations,
     at: Date.now(),
   } satisfies Counters;
 }
@@ -271,6 +280,11 @@ export interface PerPayment {
   readonly kafkaRecords: number;
   /** DynamoDB items a payment's life leaves (idempotency records of the API and the consumers). */
   readonly dynamodbItems: number;
+  /**
+   * The runner's invocations per payment by function (consumer batches and schedules), idle ones removed, and
+   * their total; undefined when the running runner does not count (started before it could).
+   */
+  readonly runnerInvocations: Record<string, number> | undefined;
   readonly elapsedMs: number;
 }
 
@@ -292,7 +306,7 @@ export async function perPaymentCost(
 ): Promise<PerPayment> {
   const dynamodb = new DynamoDBClient(localAwsClientConfig(endpoints.dynamodbEndpoint));
   try {
-    await waitForBenchBacklog(pool, BACKLOG_TIMEOUT_MS);
+    await waitForBenchBacklog(pool, runId, BACKLOG_TIMEOUT_MS);
     const idleStart = await readCounters(endpoints, pool, kafka, dynamodb);
     await sleep(idleSeconds * 1_000);
     const idleEnd = await readCounters(endpoints, pool, kafka, dynamodb);
@@ -335,6 +349,18 @@ export async function perPaymentCost(
       result.total = Object.values(result).reduce((total, value) => total + value, 0);
       return result;
     };
+    const perFunction = () => {
+      if (Object.keys(after.runnerInvocations).length === 0) return undefined;
+      const count = (counters: Counters, fn: string) => counters.runnerInvocations[fn] ?? 0;
+      const result: Record<string, number> = {};
+      for (const fn of Object.keys(after.runnerInvocations)) {
+        const idlePerSecond = (count(idleEnd, fn) - count(idleStart, fn)) / idleWindowSeconds;
+        const perPayment = (count(after, fn) - count(before, fn) - idle(idlePerSecond)) / n;
+        if (perPayment > 0.005) result[fn] = perPayment;
+      }
+      result.total = Object.values(result).reduce((total, value) => total + value, 0);
+      return result;
+    };
     return {
       payments: n,
       roundTrips: perRole(['Q', 'S']),
@@ -349,6 +375,7 @@ export async function perPaymentCost(
       idleTransactionsPerSecond,
       kafkaRecords: (after.kafkaRecords - before.kafkaRecords) / n,
       dynamodbItems: (after.dynamodbItems - before.dynamodbItems) / n,
+      runnerInvocations: perFunction(),
       elapsedMs,
     };
   } finally {

@@ -286,6 +286,15 @@ export async function main(): Promise<number> {
         `${fixed(cost.writingTransactions, 1)}, ${fixed(cost.walBytes)} B`,
       ]);
       rows.push(['per payment', 'Kafka records', fixed(cost.kafkaRecords, 1)]);
+      if (cost.runnerInvocations)
+        rows.push([
+          'per payment',
+          "the runner's Lambda invocations (batches, schedules)",
+          `${fixed(cost.runnerInvocations.total, 2)}: ${Object.entries(cost.runnerInvocations)
+            .filter(([fn]) => fn !== 'total')
+            .map(([fn, count]) => `${fn} ${fixed(count, 2)}`)
+            .join(', ')}`,
+        ]);
       rows.push(['per payment', 'DynamoDB items written', fixed(cost.dynamodbItems, 1)]);
     }
 
@@ -361,8 +370,12 @@ export async function main(): Promise<number> {
         databaseWritingTransactions: cost.writingTransactions,
         dynamodbWrites: DYNAMODB_CALLS_FROM_CODE.writes,
         dynamodbReads: DYNAMODB_CALLS_FROM_CODE.reads,
-        kafkaRecords: cost.kafkaRecords,
-        consumerGroups: Object.keys(CONSUMERS).length,
+        // The runner's count when it has one; else a bound: every record an invocation in every group.
+        lambdaInvocations:
+          1 + (cost.runnerInvocations?.total ?? cost.kafkaRecords * Object.keys(CONSUMERS).length),
+        lambdaInvocationsBasis: cost.runnerInvocations
+          ? "the create, and the runner's consumer batches and schedules as counted"
+          : 'at most: the create, and each record in each consumer group',
         apiRequests: 1,
         logBytes: step.functionLogBytesPerPayment,
       };

@@ -112,6 +112,14 @@ export class FunctionInvocationError extends Error {
   }
 }
 
+/** Invocations so far per function name in this process: what Lambda would bill a request for. */
+const invocations: Record<string, number> = {};
+
+/** A copy of this process's invocation counts per function. */
+export function invocationCounts(): Record<string, number> {
+  return { ...invocations };
+}
+
 /**
  * Invokes a handler as Lambda does: with a fresh context, failing the invocation once it has not settled by
  * the function's timeout. Unlike Lambda, a Node.js process cannot freeze the timed-out handler: it keeps
@@ -124,6 +132,7 @@ export async function invokeFunction(
   event: any,
   timeoutSeconds: number,
 ): Promise<unknown> {
+  invocations[functionName] = (invocations[functionName] ?? 0) + 1;
   const context = lambdaContext(functionName, timeoutSeconds * 1_000);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {

@@ -17,6 +17,7 @@ import {
   sqsOnFailureDestination,
   startEventSourceMapping,
 } from './event-source-mapping';
+import { writeInvocationCountsEverySecond } from './invocation-counts';
 import { log } from './log';
 import { scheduleIntervalMs, startSchedule } from './schedule';
 import { checkIdentity, identityKafka, type StackIdentity } from './stack-identity';
@@ -109,6 +110,7 @@ const checkAgain = () => {
   });
 };
 setInterval(checkAgain, IDENTITY_CHECK_EVERY_MS);
+writeInvocationCountsEverySecond();
 for (const { consumer } of consumers) consumer.on(consumer.events.GROUP_JOIN, checkAgain);
 
 /**

@@ -8,8 +8,8 @@ const WORK: PaymentWork = {
   databaseWritingTransactions: 9,
   dynamodbWrites: 2,
   dynamodbReads: 1,
-  kafkaRecords: 2,
-  consumerGroups: 4,
+  lambdaInvocations: 6,
+  lambdaInvocationsBasis: 'counted',
   apiRequests: 1,
   logBytes: 2_000,
 };
