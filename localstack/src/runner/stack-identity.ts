@@ -47,6 +47,9 @@ export async function kafkaClusterId(kafka: Kafka): Promise<string> {
 
 export async function databaseIdentity(url: string): Promise<string> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  // A connection the database drops mid-check (an outage) also emits 'error': with no listener that would end
+  // the runner, while the failed connect or query already answers this check as unknown.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     const { rows } = await client.query<{ server: string; database: string }>(
