@@ -1,6 +1,5 @@
 import type pg from 'pg';
 import { postgresApiKeys } from '../../lambdas/core/adapters/postgres/api-keys';
-import { MAX_ROLL_OVERLAP_SECONDS } from '../../lambdas/core/domain/api-key';
 import { ValidationError } from '../../lambdas/core/domain/errors';
 import { isMode, MODES } from '../../lambdas/core/domain/mode';
 import { apiKeyRepresentation } from '../../lambdas/core/http/representations';
@@ -30,7 +29,7 @@ function keyLine(key: ApiKeyRecord, now: Date): string {
 function reported(error: unknown): never {
   if (error instanceof ApiKeyNotFoundError) throw new UsageError('no such usable key');
   if (error instanceof LastFullAccessKeyError) throw new CheckFailedError(error.message);
-  if (error instanceof ValidationError) throw new UsageError(error.message);
+  if (error instanceof ValidationError) throw new UsageError(`--expires-in: ${error.message}`);
   throw error;
 }
 
@@ -94,12 +93,14 @@ export async function rollKeyCommand(
   out: Output,
 ): Promise<void> {
   const scope = await scopeOfKey(pool, keyId, 'usage: aspay keys roll <key id> [--expires-in <seconds>]');
-  const overlap = Number(expiresIn ?? '0');
-  if (!Number.isInteger(overlap) || overlap < 0 || overlap > MAX_ROLL_OVERLAP_SECONDS)
-    throw new UsageError(`--expires-in: 0 to ${MAX_ROLL_OVERLAP_SECONDS} seconds, got "${expiresIn}"`);
-  const issued = await rollApiKey(postgresApiKeys(pool), scope, keyId as string, overlap, systemClock).catch(
-    reported,
-  );
+  // The use case checks the overlap's range (a ValidationError, reported as a usage error).
+  const issued = await rollApiKey(
+    postgresApiKeys(pool),
+    scope,
+    keyId as string,
+    Number(expiresIn ?? '0'),
+    systemClock,
+  ).catch(reported);
   const now = systemClock();
   out.print(
     {
